@@ -1,0 +1,3 @@
+"""ticket-sentiment: sentiment triage for helpdesk tickets."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,239 @@
+"""`ticket-sentiment`: score, evaluate and fine-tune from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from .evaluation import EvalReport, LabelledDataError, evaluate, read_labelled_csv
+from .models import SentimentResult
+from .scorer import ModelNotFoundError, OnnxSentimentScorer
+from .textprep import prepare_ticket_text
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sentiment triage for helpdesk tickets.")
+out = Console()
+if not out.is_terminal:  # piped output: keep the tables readable instead of wrapping at 80 columns
+    out = Console(width=150)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+ModelDirOption = Annotated[
+    Path | None, typer.Option("--model-dir", help="directory with model.onnx (default: the bundled model)")
+]
+JSONL_CHUNK = 64
+
+
+class JsonlInput(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: Any = None
+    text: StrictStr
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print a one-line error (user data is never read as markup) and exit."""
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def _load_scorer(model_dir: Path | None) -> OnnxSentimentScorer:
+    try:
+        return OnnxSentimentScorer(model_dir)
+    except ModelNotFoundError as exc:
+        fail(str(exc))
+
+
+def result_record(item_id: Any, result: SentimentResult) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": item_id}
+    record.update(result.model_dump(mode="json"))
+    return record
+
+
+def _parse_jsonl_line(line_no: int, line: str) -> JsonlInput | str:
+    """The parsed line, or a message saying why it is bad."""
+    try:
+        payload = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"line {line_no}: not JSON ({exc.msg})"
+    if not isinstance(payload, dict):
+        return f"line {line_no}: expected a JSON object with a 'text' field"
+    if "text" not in payload or payload["text"] is None:
+        return f"line {line_no}: no 'text' field"
+    try:
+        return JsonlInput.model_validate(payload)
+    except ValidationError:
+        return f"line {line_no}: 'text' must be a string, got {type(payload['text']).__name__}"
+
+
+def _chunks(stream: Iterator[str]) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    for line_no, line in enumerate(stream, start=1):
+        if line.strip():
+            chunk.append((line_no, line))
+        if len(chunk) >= JSONL_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def score_jsonl(scorer: OnnxSentimentScorer, stream: Iterator[str]) -> int:
+    """Score a JSON-lines stream in order; returns the number of bad lines."""
+    bad = 0
+    for chunk in _chunks(stream):
+        parsed = [(n, _parse_jsonl_line(n, line)) for n, line in chunk]
+        good = [p for _, p in parsed if isinstance(p, JsonlInput)]
+        results = iter(scorer.score([p.text for p in good]))
+        for _, item in parsed:
+            if isinstance(item, str):
+                bad += 1
+                err.print(item, markup=False, highlight=False)
+            else:
+                sys.stdout.write(json.dumps(result_record(item.id, next(results)), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return bad
+
+
+def results_table(rows: list[tuple[str, str, SentimentResult]], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    for col, justify in (("ticket", "left"), ("text", "left"), ("label", "left"), ("score", "right"),
+                         ("intensity", "right"), ("conf.", "right"), ("emotions", "left"), ("notes", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    colour = {"negative": "red", "neutral": "yellow", "positive": "green"}
+    for name, text, r in rows:
+        notes = []
+        if r.low_signal:
+            notes.append("low signal")
+        if not OnnxSentimentScorer.covers_language(r.language):
+            notes.append(f"lang={r.language}: Comprehend in AWS")
+        if r.windows > 1:
+            notes.append(f"{r.windows} windows")
+        excerpt = prepare_ticket_text(text)  # what the model saw: no HTML, quoted history or signature
+        table.add_row(name, excerpt[:50] + ("…" if len(excerpt) > 50 else ""),
+                      f"[{colour[r.label]}]{r.label}[/]", f"{r.score:+.2f}", f"{r.intensity:.2f}",
+                      f"{r.confidence:.2f}", ", ".join(f"{e.name} {e.probability:.2f}" for e in r.emotions),
+                      "; ".join(notes))
+    return table
+
+
+@app.command()
+def score(
+    text: Annotated[str | None, typer.Argument(help="text to score")] = None,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help='read {"id","text"} JSON lines on stdin')] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    model_dir: ModelDirOption = None,
+) -> None:
+    """Score one text, or JSON lines from stdin with --jsonl."""
+    if jsonl == (text is not None):
+        fail("give either TEXT or --jsonl")
+    scorer = _load_scorer(model_dir)
+    if jsonl:
+        bad = score_jsonl(scorer, iter(sys.stdin))
+        if bad:
+            err.print(f"{bad} bad line(s) skipped", markup=False)
+            raise typer.Exit(1)
+        return
+    assert text is not None
+    result = scorer.score_one(text)
+    if as_json:
+        print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
+    else:
+        out.print(results_table([("text", text, result)], title=f"model {result.model_version}"))
+
+
+@app.command("eval")
+def eval_command(
+    file: Annotated[Path, typer.Argument(help="CSV with a text and a label column")],
+    text_col: Annotated[str, typer.Option("--text-col")] = "text",
+    label_col: Annotated[str, typer.Option("--label-col")] = "label",
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    model_dir: ModelDirOption = None,
+) -> None:
+    """Accuracy, macro-F1, macro-recall, per-class precision/recall and the confusion matrix."""
+    try:
+        texts, labels = read_labelled_csv(file, text_col, label_col)
+    except LabelledDataError as exc:
+        fail(str(exc))
+    scorer = _load_scorer(model_dir)
+    predictions = [r.label for r in scorer.score(texts)]
+    report = evaluate(labels, predictions).model_copy(update={"model_version": scorer.version})
+    if as_json:
+        print(report.model_dump_json(indent=2))
+    else:
+        print_eval_report(report, title=f"{file.name} ({report.n} rows, model {scorer.version})")
+
+
+def print_eval_report(report: EvalReport, title: str) -> None:
+    summary = Table(title=title)
+    for col in ("accuracy", "macro-F1", "macro-recall"):
+        summary.add_column(col, justify="right")
+    summary.add_row(f"{report.accuracy:.4f}", f"{report.macro_f1:.4f}", f"{report.macro_recall:.4f}")
+    out.print(summary)
+    per_class = Table(title="per class")
+    for col in ("label", "precision", "recall", "F1", "support"):
+        per_class.add_column(col, justify="right")
+    for label, m in report.per_class.items():
+        per_class.add_row(label, f"{m.precision:.4f}", f"{m.recall:.4f}", f"{m.f1:.4f}", str(m.support))
+    out.print(per_class)
+    cm = Table(title="confusion matrix (rows: true, columns: predicted)")
+    cm.add_column("")
+    for label in report.labels:
+        cm.add_column(label, justify="right")
+    for label, row in zip(report.labels, report.confusion_matrix, strict=True):
+        cm.add_row(label, *[str(v) for v in row])
+    out.print(cm)
+
+
+@app.command()
+def demo(model_dir: ModelDirOption = None) -> None:
+    """Score the built-in sample tickets and a sample thread."""
+    from .samples import SAMPLE_THREAD, SAMPLE_TICKETS
+    from .thread import score_thread
+
+    scorer = _load_scorer(model_dir)
+    results = scorer.score([text for _, text in SAMPLE_TICKETS])
+    rows = [(name, text, r) for (name, text), r in zip(SAMPLE_TICKETS, results, strict=True)]
+    out.print(results_table(rows, title=f"Sample tickets (model {scorer.version})"))
+    thread = score_thread(scorer, SAMPLE_THREAD)
+    customer = [m for m in SAMPLE_THREAD if m.author_role == "customer"]
+    out.print(results_table([(f"msg {i + 1}", m.text, r) for i, (m, r) in enumerate(zip(customer, thread.messages,
+                                                                                     strict=True))],
+                            title="Sample thread: customer messages in time order"))
+    current = thread.current
+    out.print(f"thread score [bold]{thread.thread_score:+.2f}[/], trend [bold]{thread.trend}[/] "
+              f"(delta {thread.trend_delta:+.2f}), current label [bold]{current.label if current else '-'}[/]")
+
+
+@app.command()
+def finetune(
+    tickets: Annotated[Path, typer.Argument(help="CSV with text,label columns (your own labelled tickets)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="directory for the new model")],
+    data: Annotated[Path | None, typer.Option("--data", help="general labelled data to mix in")] = None,
+    steps: Annotated[int, typer.Option("--steps", help="optimizer steps")] = 600,
+    model_dir: ModelDirOption = None,
+) -> None:
+    """Fine-tune a domain model on your tickets and compare it with the bundled model (needs the train extra)."""
+    try:
+        from sentiment_training.finetune import finetune_from_csv
+    except ImportError as exc:
+        fail(f"fine-tuning needs the train extra (pip install -e '.[train]'): {exc}")
+    try:
+        comparison = finetune_from_csv(tickets, out_dir, data_dir=data, steps=steps, baseline_dir=model_dir)
+    except (LabelledDataError, ValueError) as exc:
+        fail(str(exc))
+    out.print_json(json.dumps(comparison))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

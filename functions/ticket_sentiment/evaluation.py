@@ -1,0 +1,93 @@
+"""Classification metrics for labelled CSVs (pure Python + numpy)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from .labels import POLARITY_LABELS
+
+_ALIASES = {"neg": "negative", "pos": "positive", "neu": "neutral", "-1": "negative", "0": "neutral",
+            "1": "positive"}
+
+
+class LabelledDataError(ValueError):
+    """The labelled file cannot be evaluated; the message says why."""
+
+
+class ClassMetrics(BaseModel):
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class EvalReport(BaseModel):
+    n: int
+    accuracy: float
+    macro_f1: float
+    macro_recall: float
+    per_class: dict[str, ClassMetrics]
+    labels: list[str]
+    confusion_matrix: list[list[int]]  # rows: true label, columns: predicted label
+    model_version: str | None = None
+
+
+def normalise_label(raw: str) -> str:
+    key = raw.strip().lower()
+    key = _ALIASES.get(key, key)
+    if key not in POLARITY_LABELS:
+        raise LabelledDataError(f"unknown label {raw!r}; expected one of {', '.join(POLARITY_LABELS)}")
+    return key
+
+
+def read_labelled_csv(path: Path, text_col: str = "text", label_col: str = "label") -> tuple[list[str], list[str]]:
+    if not path.is_file():
+        raise LabelledDataError(f"{path}: no such file")
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        columns = reader.fieldnames or []
+        for col in (text_col, label_col):
+            if col not in columns:
+                raise LabelledDataError(f"{path}: no column {col!r} (columns: {', '.join(columns) or 'none'})")
+        texts, labels = [], []
+        for line, row in enumerate(reader, start=2):
+            text = row[text_col] or ""
+            try:
+                label = normalise_label(row[label_col] or "")
+            except LabelledDataError as exc:
+                raise LabelledDataError(f"{path}:{line}: {exc}") from None
+            texts.append(text)
+            labels.append(label)
+    if not texts:
+        raise LabelledDataError(f"{path}: no labelled rows")
+    return texts, labels
+
+
+def evaluate(y_true: Sequence[str], y_pred: Sequence[str], labels: tuple[str, ...] = POLARITY_LABELS) -> EvalReport:
+    index = {label: i for i, label in enumerate(labels)}
+    cm = np.zeros((len(labels), len(labels)), dtype=int)
+    for t, p in zip(y_true, y_pred, strict=True):
+        cm[index[t], index[p]] += 1
+    per_class = {}
+    for i, label in enumerate(labels):
+        tp = cm[i, i]
+        precision = tp / cm[:, i].sum() if cm[:, i].sum() else 0.0
+        recall = tp / cm[i, :].sum() if cm[i, :].sum() else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[label] = ClassMetrics(precision=round(float(precision), 4), recall=round(float(recall), 4),
+                                        f1=round(float(f1), 4), support=int(cm[i, :].sum()))
+    present = [m for m in per_class.values() if m.support]
+    return EvalReport(
+        n=int(cm.sum()),
+        accuracy=round(float(np.trace(cm) / max(cm.sum(), 1)), 4),
+        macro_f1=round(float(np.mean([m.f1 for m in present])), 4) if present else 0.0,
+        macro_recall=round(float(np.mean([m.recall for m in present])), 4) if present else 0.0,
+        per_class=per_class,
+        labels=list(labels),
+        confusion_matrix=cm.tolist(),
+    )

@@ -1,0 +1,20 @@
+"""Label sets shared by the model, the scorer and the training pipeline."""
+
+from __future__ import annotations
+
+POLARITY_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+
+# Emotions a support team acts on, each pooled from GoEmotions' 27 categories.
+# worry: customers afraid of losing data or money escalate fast; satisfaction: the
+# positive end that tells a save from a churn.
+EMOTION_SOURCES: dict[str, tuple[str, ...]] = {
+    "anger": ("anger", "disgust"),
+    "annoyance": ("annoyance",),
+    "confusion": ("confusion",),
+    "disappointment": ("disappointment",),
+    "worry": ("fear", "nervousness"),
+    "sadness": ("sadness", "grief"),
+    "gratitude": ("gratitude",),
+    "satisfaction": ("joy", "admiration", "love", "relief", "excitement"),
+}
+EMOTIONS: tuple[str, ...] = tuple(EMOTION_SOURCES)

@@ -1,0 +1,85 @@
+"""Pydantic models for everything the scorer returns or reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Label = Literal["negative", "neutral", "positive"]
+
+
+class ModelMeta(BaseModel):
+    """`model_meta.json`, written by the training pipeline next to `model.onnx`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    version: str
+    polarity_labels: tuple[str, str, str]
+    emotions: tuple[str, ...]
+    emotions_trained: bool = True
+    polarity_temperature: float = Field(gt=0)
+    emotion_temperature: float = Field(gt=0)
+    emotion_thresholds: dict[str, float]
+    max_length: int = Field(default=128, ge=16, le=512)
+
+
+class EmotionScore(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    probability: float = Field(ge=0, le=1)
+
+
+class SentimentResult(BaseModel):
+    """Sentiment of one text: a signal for triage, not a verdict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: Label
+    score: float = Field(ge=-1, le=1, description="polarity: P(positive) - P(negative)")
+    intensity: float = Field(ge=0, le=1, description="how strongly felt: polarity strength and emotion")
+    confidence: float = Field(ge=0, le=1, description="calibrated probability of the label")
+    probabilities: dict[str, float]
+    emotions: list[EmotionScore] = Field(description="emotions above their calibrated thresholds, strongest first")
+    low_signal: bool = Field(description="too short or empty of content to trust")
+    language: str
+    windows: int = Field(ge=0, description="model windows the text was split into")
+    scorer: str = "onnx"
+    model_version: str
+
+
+class AuthorRole(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class ThreadMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    author_role: AuthorRole = AuthorRole.CUSTOMER
+    created_at: datetime | None = None
+
+
+class Trend(StrEnum):
+    IMPROVING = "improving"
+    WORSENING = "worsening"
+    STABLE = "stable"
+    UNKNOWN = "unknown"
+
+
+class ThreadSentiment(BaseModel):
+    """Ticket-level view: the latest customer message drives priority, the thread drives trends."""
+
+    model_config = ConfigDict(frozen=True)
+
+    current: SentimentResult | None
+    thread_score: float | None = Field(default=None, ge=-1, le=1)
+    trend: Trend
+    trend_delta: float | None = None
+    customer_messages: int
+    messages: list[SentimentResult]

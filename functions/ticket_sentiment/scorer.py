@@ -1,0 +1,194 @@
+"""The run-time scorer: onnxruntime + tokenizers + numpy, loaded once per process."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from .language import MODEL_LANGUAGES, detect_language
+from .models import EmotionScore, ModelMeta, SentimentResult
+from .textprep import normalize_for_model, prepare_ticket_text
+
+_CONTENT_WORD = re.compile(r"[^\W\d_]{2,}")
+_LOW_SIGNAL_WORDS = frozenset({"ok", "okay", "k", "yes", "no", "yep", "nope", "sure", "hi", "hello", "hey", "ty",
+                               "thx", "test", "ping", "done", "fine", "noted", "re", "fw", "fwd"})
+
+
+class ModelNotFoundError(RuntimeError):
+    """The model directory is missing or incomplete."""
+
+
+def default_model_dir() -> Path:
+    """$TICKET_SENTIMENT_MODEL_DIR, else the Lambda layer path, else the repository's layers/model."""
+    env = os.environ.get("TICKET_SENTIMENT_MODEL_DIR")
+    if env:
+        return Path(env)
+    layer = Path("/opt/model")
+    if (layer / "model.onnx").exists():
+        return layer
+    return Path(__file__).resolve().parents[2] / "layers" / "model"
+
+
+def is_low_signal(text: str) -> bool:
+    """Too little content to trust: empty, punctuation, or only filler words ("ok", "?", "hi")."""
+    return not any(w.lower() not in _LOW_SIGNAL_WORDS for w in _CONTENT_WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class _Window:
+    text_index: int
+    ids: list[int]
+
+
+class OnnxSentimentScorer:
+    """Scores texts in batches; long texts are split into overlapping windows and aggregated."""
+
+    def __init__(self, model_dir: Path | None = None, *, intra_op_threads: int = 1, batch_size: int = 32,
+                 window_stride: int = 96) -> None:
+        model_dir = model_dir or default_model_dir()
+        paths = {name: model_dir / name for name in ("model.onnx", "tokenizer.json", "model_meta.json")}
+        missing = [name for name, p in paths.items() if not p.is_file()]
+        if missing:
+            raise ModelNotFoundError(f"model directory {model_dir} lacks {', '.join(missing)}; run `make model`")
+        self.meta = ModelMeta.model_validate_json(paths["model_meta.json"].read_text())
+        self.tokenizer = Tokenizer.from_file(str(paths["tokenizer.json"]))
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self._cls = self._token_id("[CLS]")
+        self._sep = self._token_id("[SEP]")
+        self._pad = self._token_id("[PAD]")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = intra_op_threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(paths["model.onnx"]), options, providers=["CPUExecutionProvider"])
+        self.batch_size = batch_size
+        self.body_tokens = self.meta.max_length - 2
+        self.window_stride = min(window_stride, self.body_tokens)
+        self._thresholds = np.array([self.meta.emotion_thresholds.get(e, 0.5) for e in self.meta.emotions])
+
+    def _token_id(self, token: str) -> int:
+        token_id = self.tokenizer.token_to_id(token)
+        if token_id is None:
+            raise ModelNotFoundError(f"tokenizer has no {token} token")
+        return int(token_id)
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+    def _windows(self, texts: Sequence[str]) -> list[_Window]:
+        windows = []
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        for i, enc in enumerate(encodings):
+            ids = enc.ids
+            starts = range(0, max(len(ids) - self.body_tokens, 0) + 1, self.window_stride)
+            last = list(starts)
+            if last and last[-1] + self.body_tokens < len(ids):
+                last.append(len(ids) - self.body_tokens)  # the tail of a long message is often the ask
+            for start in last:
+                windows.append(_Window(i, [self._cls, *ids[start:start + self.body_tokens], self._sep]))
+        return windows
+
+    def _run(self, windows: list[_Window]) -> tuple[np.ndarray, np.ndarray]:
+        """Logits for every window, batched by similar length so padding stays small."""
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k].ids))
+        pol = np.zeros((len(windows), len(self.meta.polarity_labels)), dtype=np.float32)
+        emo = np.zeros((len(windows), len(self.meta.emotions)), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            width = max(len(windows[k].ids) for k in idx)
+            input_ids = np.full((len(idx), width), self._pad, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, k in enumerate(idx):
+                ids = windows[k].ids
+                input_ids[row, :len(ids)] = ids
+                mask[row, :len(ids)] = 1
+            p, e = self.session.run(["polarity_logits", "emotion_logits"],
+                                    {"input_ids": input_ids, "attention_mask": mask})
+            pol[idx], emo[idx] = p, e
+        return pol, emo
+
+    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> list[SentimentResult]:
+        """Score texts that are already cleaned with `prepare_ticket_text` or `normalize_for_model`."""
+        languages = languages or [detect_language(t) for t in texts]
+        non_empty = [i for i, t in enumerate(texts) if _CONTENT_WORD.search(t)]
+        windows = self._windows([texts[i] for i in non_empty])
+        pol_logits, emo_logits = self._run(windows) if windows else (np.zeros((0, 3)), np.zeros((0, 0)))
+        pol_probs = _softmax(pol_logits / self.meta.polarity_temperature)
+        emo_probs = 1.0 / (1.0 + np.exp(-emo_logits / self.meta.emotion_temperature))
+        rows_of: dict[int, list[int]] = {}
+        for k, window in enumerate(windows):
+            rows_of.setdefault(window.text_index, []).append(k)
+        results: list[SentimentResult | None] = [None] * len(texts)
+        for local, text_index in enumerate(non_empty):
+            rows = rows_of[local]
+            # Mean polarity over windows; an emotion counts if any window shows it.
+            probs = pol_probs[rows].mean(axis=0)
+            emotions = emo_probs[rows].max(axis=0) if self.meta.emotions_trained else np.zeros(0)
+            results[text_index] = self._result(texts[text_index], probs, emotions, languages[text_index], len(rows))
+        for i, _text in enumerate(texts):
+            if results[i] is None:
+                results[i] = self._empty(languages[i])
+        return [r for r in results if r is not None]
+
+    def score(self, texts: Sequence[str], *, ticket_body: bool = True) -> list[SentimentResult]:
+        """Score raw texts. With `ticket_body`, HTML, quoted history and signatures are removed first."""
+        prepared = [prepare_ticket_text(t) if ticket_body else normalize_for_model(t) for t in texts]
+        return self.score_prepared(prepared, [detect_language(t) for t in prepared])
+
+    def score_one(self, text: str) -> SentimentResult:
+        return self.score([text])[0]
+
+    def _result(self, text: str, probs: np.ndarray, emotions: np.ndarray, language: str, windows: int,
+                ) -> SentimentResult:
+        labels = self.meta.polarity_labels
+        neg, pos = float(probs[0]), float(probs[2])
+        score = float(np.clip(pos - neg, -1.0, 1.0))
+        top_emotion = float(emotions.max()) if emotions.size else 0.0
+        fired = [EmotionScore(name=name, probability=round(float(p), 4))
+                 for name, p, t in zip(self.meta.emotions, emotions, self._thresholds, strict=False) if p >= t]
+        fired.sort(key=lambda e: e.probability, reverse=True)
+        return SentimentResult(
+            label=labels[int(np.argmax(probs))],
+            score=round(score, 4),
+            # How strongly felt: polarity strength blended with the strongest emotion.
+            intensity=round(float(np.clip(0.6 * abs(score) + 0.4 * top_emotion, 0.0, 1.0)), 4),
+            confidence=round(float(probs.max()), 4),
+            probabilities={label: round(float(p), 4) for label, p in zip(labels, probs, strict=True)},
+            emotions=fired[:3],
+            low_signal=is_low_signal(text),
+            language=language,
+            windows=windows,
+            model_version=self.meta.version,
+        )
+
+    def _empty(self, language: str) -> SentimentResult:
+        return SentimentResult(
+            label="neutral", score=0.0, intensity=0.0, confidence=0.0,
+            probabilities={label: 0.0 for label in self.meta.polarity_labels}, emotions=[], low_signal=True,
+            language=language, windows=0, model_version=self.meta.version,
+        )
+
+    @staticmethod
+    def covers_language(language: str) -> bool:
+        return language in MODEL_LANGUAGES
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    z = np.exp(x - x.max(axis=1, keepdims=True))
+    return np.asarray(z / z.sum(axis=1, keepdims=True))
+
+
+@lru_cache(maxsize=4)
+def get_scorer(model_dir: str | None = None) -> OnnxSentimentScorer:
+    """Process-wide scorer (Lambda init): the session and tokenizer load once."""
+    return OnnxSentimentScorer(Path(model_dir) if model_dir else None)

@@ -1,0 +1,78 @@
+"""Runs the real training code for a few steps on tiny data and exports, so the pipeline cannot rot."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="the training pipeline needs the train extra (torch)")
+
+from sentiment_training.calibration import expected_calibration_error, fit_temperature
+from sentiment_training.train import TrainConfig, train
+from ticket_sentiment.scorer import OnnxSentimentScorer
+
+ROWS = [
+    ("I'm still waiting for my refund", "negative"), ("the app keeps crashing", "negative"),
+    ("this is the third time I write", "negative"), ("how do I change my address?", "neutral"),
+    ("please send the invoice", "neutral"), ("what are your opening hours?", "neutral"),
+    ("thanks, that fixed it!", "positive"), ("great support, thank you", "positive"),
+]
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@pytest.fixture
+def tiny_data(tmp_path: Path) -> Path:
+    """A miniature copy of the shared data layout, written by the test (no shared data needed)."""
+    data = tmp_path / "data"
+    _write(data / "semeval2017_4a" / "train.csv", ["id", "text", "label"],
+           [[str(i), t, label] for i, (t, label) in enumerate(ROWS * 3)])
+    _write(data / "reviews" / "uci_sentences.csv", ["id", "source", "text", "label"],
+           [["u1", "yelp", "awful food", "negative"], ["u2", "yelp", "lovely place", "positive"]])
+    _write(data / "reviews" / "amazon_mdsd.csv", ["id", "domain", "rating", "title", "text", "label"],
+           [["m1", "books", "1.0", "Bad", "boring book", "negative"], ["m2", "dvd", "5.0", "Good", "fun", "positive"]])
+    emotions = [["g1", "thank you so much", "gratitude"], ["g2", "this makes me furious", "anger"],
+                ["g3", "I don't get it", "confusion"], ["g4", "the sky is blue", "neutral"]]
+    for split in ("train", "dev"):
+        _write(data / "goemotions" / f"{split}.csv", ["id", "text", "emotions"], emotions)
+    return data
+
+
+def test_train_export_quantise_and_score(tiny_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    report = train(TrainConfig(data_dir=tiny_data, out_dir=out, steps=3, batch_size=8, emotion_every=2,
+                               support_synthetic=40, support_repeat=1, dev_fraction=0.2))
+    for name in ("model.onnx", "tokenizer.json", "model_meta.json", "training_report.json"):
+        assert (out / name).is_file(), name
+    assert not (out / "model.fp32.onnx").exists()
+    assert report["int8_vs_fp32"]["int8_mb"] < report["int8_vs_fp32"]["fp32_mb"] / 3
+    assert report["int8_vs_fp32"]["label_agreement"] >= 0.5
+    meta = json.loads((out / "model_meta.json").read_text())
+    assert meta["polarity_temperature"] > 0 and set(meta["emotion_thresholds"]) == set(meta["emotions"])
+    scorer = OnnxSentimentScorer(out)
+    result = scorer.score_one("I'm still waiting for my refund")
+    assert result.label in {"negative", "neutral", "positive"}
+    assert sum(result.probabilities.values()) == pytest.approx(1, abs=1e-3)
+
+
+def test_temperature_scaling_recovers_a_known_temperature() -> None:
+    rng = np.random.default_rng(0)
+    true_logits = rng.normal(0, 2, size=(4000, 3))
+    probs = np.exp(true_logits) / np.exp(true_logits).sum(1, keepdims=True)
+    labels = np.array([rng.choice(3, p=p) for p in probs])
+    temperature = fit_temperature(true_logits * 3.0, labels)  # over-confident by 3x
+    assert temperature == pytest.approx(3.0, rel=0.15)
+    scaled = true_logits * 3.0 / temperature
+    calibrated = np.exp(scaled) / np.exp(scaled).sum(1, keepdims=True)
+    overconfident = np.exp(true_logits * 3) / np.exp(true_logits * 3).sum(1, keepdims=True)
+    assert expected_calibration_error(calibrated, labels) < expected_calibration_error(overconfident, labels)

@@ -1,0 +1,118 @@
+"""The CLI is a contract other tools drive: exit codes, stdout and stderr are part of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ticket_sentiment.cli import app
+from typer.testing import CliRunner
+
+runner = CliRunner()
+
+
+def test_score_text_prints_a_table() -> None:
+    result = runner.invoke(app, ["score", "I'm still waiting for my refund."])
+    assert result.exit_code == 0, result.output
+    assert "negative" in result.output
+
+
+def test_score_json() -> None:
+    result = runner.invoke(app, ["score", "--json", "Thank you so much, that fixed it!"])
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert payload["label"] == "positive" and payload["score"] > 0
+
+
+def test_jsonl_scores_good_lines_in_order_and_reports_bad_ones() -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "Still no refund, this is the third time I write."}),
+        "this is not json",
+        json.dumps({"id": "b"}),
+        json.dumps({"id": "c", "text": 42}),
+        "",
+        json.dumps({"id": 7, "text": "Thanks, works perfectly now!"}),
+        json.dumps(["text"]),
+    ]
+    result = runner.invoke(app, ["score", "--jsonl"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 1
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["a", 7]
+    assert [r["label"] for r in records] == ["negative", "positive"]
+    for record in records:
+        assert {"id", "label", "score", "intensity", "confidence", "emotions"} <= record.keys()
+    assert "line 2: not JSON" in result.stderr
+    assert "line 3: no 'text' field" in result.stderr
+    assert "line 4: 'text' must be a string" in result.stderr
+    assert "line 7: expected a JSON object" in result.stderr
+
+
+def test_jsonl_all_good_exits_zero() -> None:
+    lines = "\n".join(json.dumps({"id": i, "text": f"message {i}"}) for i in range(100))
+    result = runner.invoke(app, ["score", "--jsonl"], input=lines)
+    assert result.exit_code == 0
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == list(range(100))
+
+
+def test_score_needs_text_or_jsonl() -> None:
+    result = runner.invoke(app, ["score"])
+    assert result.exit_code == 2
+    assert "give either TEXT or --jsonl" in result.stderr
+
+
+def test_missing_model_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["score", "--model-dir", str(tmp_path), "hello"])
+    assert result.exit_code == 2
+    assert "run `make model`" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def labelled_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "labelled.csv"
+    path.write_text(
+        "body,sentiment\n"
+        '"I was charged twice, please refund me.",negative\n'
+        '"The app crashes every time I log in, this is awful.",negative\n'
+        '"How do I change my billing address?",neutral\n'
+        '"Thanks a lot, problem solved!",positive\n'
+    )
+    return path
+
+
+def test_eval_json(labelled_csv: Path) -> None:
+    result = runner.invoke(app, ["eval", str(labelled_csv), "--text-col", "body", "--label-col", "sentiment", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 4
+    assert {"accuracy", "macro_f1", "macro_recall", "per_class", "confusion_matrix"} <= report.keys()
+    assert sum(map(sum, report["confusion_matrix"])) == 4
+    assert report["per_class"]["negative"]["recall"] == 1.0
+
+
+def test_eval_table(labelled_csv: Path) -> None:
+    result = runner.invoke(app, ["eval", str(labelled_csv), "--text-col", "body", "--label-col", "sentiment"])
+    assert result.exit_code == 0
+    assert "macro-recall" in result.stdout and "confusion matrix" in result.stdout
+
+
+def test_eval_bad_column_is_a_clear_error(labelled_csv: Path) -> None:
+    result = runner.invoke(app, ["eval", str(labelled_csv)])
+    assert result.exit_code == 2
+    assert "no column 'text'" in result.stderr
+
+
+def test_demo_runs() -> None:
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "Sample tickets" in result.stdout and "trend" in result.stdout
+
+
+def test_finetune_rejects_too_few_rows(tmp_path: Path) -> None:
+    pytest.importorskip("torch", reason="finetune needs the train extra")
+    path = tmp_path / "few.csv"
+    path.write_text("text,label\nbad,negative\ngood,positive\n")
+    result = runner.invoke(app, ["finetune", str(path), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "at least 30 are needed" in result.stderr

