@@ -6,6 +6,7 @@ train extra is installed) and VADER, on the same texts in one run.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -169,7 +170,10 @@ def deployment_size() -> dict[str, Any]:
             "lambda_limit_mb": 250}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON to this file")
+    args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     results: dict[str, Any] = {"onnx_int8": bench_onnx()}
     pytorch = bench_pytorch()
@@ -191,7 +195,10 @@ def main() -> None:
     results["ratios"] = ratios
     results["size"] = deployment_size()
     results["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
-    print(json.dumps(results, indent=2))
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
 
 
 if __name__ == "__main__":

@@ -9,11 +9,23 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 MODEL_LANGUAGES = frozenset({"en"})
+# Frequent English function words: most traffic is plainly English, and recognising it this way spares
+# loading the langid model (the largest part of a cold start) for those messages.
+_ENGLISH_WORDS = frozenset(
+    "the and or but to of on at for with from by is are was were be been am you we my our your it this that "
+    "not have has had do does did can could would should will please thanks thank still again why what when "
+    "how there here me us they them he she his her just been any some an".split()
+)
 
 
 @lru_cache(maxsize=1)
 def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _clearly_english(words: list[str]) -> bool:
+    hits = sum(w.lower() in _ENGLISH_WORDS for w in words)
+    return hits >= 2 and hits / len(words) >= 0.25 and all(w.isascii() for w in words)
 
 
 def detect_language(text: str, min_words: int = 4, min_confidence: float = 0.8) -> str:
@@ -22,7 +34,8 @@ def detect_language(text: str, min_words: int = 4, min_confidence: float = 0.8) 
     Short support messages ("ok thanks", an emoji) are mostly English in our traffic and
     langid is unreliable on them, so they stay on the model instead of a paid API.
     """
-    if len(_WORD.findall(text)) < min_words:
+    words = _WORD.findall(text)
+    if len(words) < min_words or _clearly_english(words):
         return "en"
     lang, prob = _identifier().classify(text)
     return str(lang) if prob >= min_confidence else "en"

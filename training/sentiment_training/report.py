@@ -70,15 +70,30 @@ def emotion_metrics(scorer: OnnxSentimentScorer, path: Path) -> dict[str, Any]:
     return out
 
 
-def build_metrics(model_dir: Path, data_dir: Path | None) -> dict[str, Any]:
+def _polarity_sets(scorer: OnnxSentimentScorer, data_dir: Path | None) -> dict[str, Any]:
+    texts, labels = read_labelled_csv(SUPPORT_EVAL)
+    out = {"support_eval": polarity_metrics(scorer, texts, labels, tickets=True)}
+    semeval = data_dir / "semeval2017_4a" / "test_gold.csv" if data_dir else None
+    if semeval is not None and semeval.exists():
+        texts, labels = read_labelled_csv(semeval)
+        out["semeval2017_test"] = polarity_metrics(scorer, texts, labels, tickets=False)
+    return out
+
+
+def build_metrics(model_dir: Path, data_dir: Path | None, baseline_dir: Path | None = None) -> dict[str, Any]:
     scorer = OnnxSentimentScorer(model_dir)
     metrics: dict[str, Any] = {"model_version": scorer.version}
-    texts, labels = read_labelled_csv(SUPPORT_EVAL)
-    metrics["support_eval"] = polarity_metrics(scorer, texts, labels, tickets=True)
-    if data_dir is not None and (data_dir / "semeval2017_4a" / "test_gold.csv").exists():
-        texts, labels = read_labelled_csv(data_dir / "semeval2017_4a" / "test_gold.csv")
-        metrics["semeval2017_test"] = polarity_metrics(scorer, texts, labels, tickets=False)
+    metrics |= _polarity_sets(scorer, data_dir)
+    if data_dir is not None and (data_dir / "goemotions" / "test.csv").exists():
         metrics["goemotions_test"] = emotion_metrics(scorer, data_dir / "goemotions" / "test.csv")
+    if baseline_dir is not None:
+        # The reference: a plain class-weighted fine-tune on SemEval only (train.py --plain-baseline).
+        baseline = _polarity_sets(OnnxSentimentScorer(baseline_dir), data_dir)
+        metrics["plain_baseline"] = {k: {"macro_recall": v["macro_recall"], "macro_f1": v["macro_f1"],
+                                         "accuracy": v["accuracy"],
+                                         "negative_recall": v["per_class"]["negative"]["recall"],
+                                         "negative_precision": v["per_class"]["negative"]["precision"]}
+                                     for k, v in baseline.items()}
     training = model_dir / "training_report.json"
     if training.exists():
         metrics["training"] = json.loads(training.read_text())
@@ -108,6 +123,17 @@ def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
     emotion_rows = [f"| {name} | {', '.join(EMOTION_SOURCES[name])} | {emotions[name]['precision']:.3f} | "
                     f"{emotions[name]['recall']:.3f} | {emotions[name]['f1']:.3f} | {emotions[name]['support']} |"
                     for name in EMOTIONS if name in emotions]
+    baseline = metrics.get("plain_baseline", {})
+    baseline_rows = [
+        f"| {key} | {b['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} | {b['negative_recall']:.3f} | "
+        f"{metrics[key]['per_class']['negative']['recall']:.3f} | {b['negative_precision']:.3f} | "
+        f"{metrics[key]['per_class']['negative']['precision']:.3f} |"
+        for key, b in baseline.items() if key in metrics]
+    baseline_table = ("Against a plain class-weighted fine-tune of the same encoder on SemEval train only (one epoch, "
+                      "no support data, no emotion head; `train.py --plain-baseline`, same int8 export):\n\n"
+                      "| set | macro-recall plain | macro-recall this | neg. recall plain | neg. recall this | "
+                      "neg. precision plain | neg. precision this |\n|---|---|---|---|---|---|---|\n"
+                      + "\n".join(baseline_rows) + "\n") if baseline_rows else ""
     bench_lines = ""
     if bench:
         bench_lines = "\n".join(f"- {k}: {v}" for k, v in bench.items())
@@ -159,6 +185,7 @@ Size {q.get('fp32_mb', '?')} MB (fp32) → {q.get('int8_mb', '?')} MB (int8).
 |---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
+{baseline_table}
 VADER on the same texts (thresholds ±0.05), macro-recall:
 
 | set | VADER | this model |
@@ -191,9 +218,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--model", type=Path, default=Path("layers/model"))
+    parser.add_argument("--baseline", type=Path, default=None, help="plain fine-tune to compare against")
     args = parser.parse_args(argv)
     data_dir = args.data if args.data.exists() else None
-    metrics = build_metrics(args.model, data_dir)
+    metrics = build_metrics(args.model, data_dir, args.baseline)
     (args.model / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     bench_path = args.model / "bench.json"
     bench = json.loads(bench_path.read_text()) if bench_path.exists() else None

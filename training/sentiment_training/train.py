@@ -48,6 +48,7 @@ class TrainConfig:
     support_repeat: int = 2
     dev_fraction: float = 0.05
     limit: int | None = None  # cap each data source (smoke tests)
+    plain_baseline: bool = False  # SemEval only, no support data, no emotion head: the reference fine-tune
     threads: int = 2
     version: str = "ticket-sentiment-minilm-1.0.0"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -131,11 +132,14 @@ def load_training_data(cfg: TrainConfig) -> tuple[list[PolarityExample], list[Po
     polarity: list[PolarityExample] = []
     if cfg.data_dir is not None:
         polarity += load_general_polarity(cfg.data_dir)
+        if cfg.plain_baseline:
+            polarity = [ex for ex in polarity if ex.source == "semeval"]
     if cfg.limit:
         rng.shuffle(polarity)
         polarity = polarity[:cfg.limit]
     train_pol, dev_pol = split_dev(polarity, cfg.dev_fraction, cfg.seed) if polarity else ([], [])
-    support = load_support_synthetic(cfg.support_synthetic if not cfg.limit else min(cfg.limit, 200), cfg.seed)
+    n_support = 0 if cfg.plain_baseline else cfg.support_synthetic if not cfg.limit else min(cfg.limit, 200)
+    support = load_support_synthetic(n_support, cfg.seed)
     train_pol += support * cfg.support_repeat
     if cfg.user_csv is not None:
         from .data import load_labelled_csv
@@ -147,7 +151,7 @@ def load_training_data(cfg: TrainConfig) -> tuple[list[PolarityExample], list[Po
         dev_pol += user_dev
     emo_train: list[EmotionExample] = []
     emo_dev: list[EmotionExample] = []
-    if cfg.data_dir is not None and (cfg.data_dir / "goemotions").exists():
+    if cfg.data_dir is not None and (cfg.data_dir / "goemotions").exists() and not cfg.plain_baseline:
         emo_train = load_emotions(cfg.data_dir / "goemotions" / "train.csv")
         emo_dev = load_emotions(cfg.data_dir / "goemotions" / "dev.csv")
         if cfg.limit:
@@ -349,9 +353,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=TrainConfig.steps)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--plain-baseline", action="store_true",
+                        help="reference run: SemEval train only, no support data, no emotions")
     args = parser.parse_args(argv)
     report = train(TrainConfig(data_dir=args.data, out_dir=args.out, steps=args.steps, limit=args.limit,
-                               seed=args.seed))
+                               seed=args.seed, plain_baseline=args.plain_baseline,
+                               version="plain-baseline" if args.plain_baseline else TrainConfig.version))
     print(json.dumps(report["int8_vs_fp32"]), flush=True)
 
 
