@@ -11,11 +11,13 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 MODEL_LANGUAGES = frozenset({"en"})
 # Frequent English function words: most traffic is plainly English, and recognising it this way spares
 # loading the langid model (the largest part of a cold start) for those messages.
-_ENGLISH_WORDS = frozenset(
-    "the and or but to of on at for with from by is are was were be been am you we my our your it this that "
-    "not have has had do does did can could would should will please thanks thank still again why what when "
-    "how there here me us they them he she his her just been any some an".split()
-)
+_ENGLISH_WORDS = frozenset({
+    "the", "and", "or", "but", "to", "of", "on", "at", "for", "with", "from", "by", "is", "are", "was", "were", "be",
+    "been", "am", "you", "we", "my", "our", "your", "it", "this", "that", "not", "have", "has", "had", "do", "does",
+    "did", "can", "could", "would", "should", "will", "please", "thanks", "thank", "still", "again", "why", "what",
+    "when", "how", "there", "here", "me", "us", "they", "them", "he", "she", "his", "her", "just", "any", "some",
+    "an",
+})
 
 
 @lru_cache(maxsize=1)

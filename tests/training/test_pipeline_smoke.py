@@ -76,3 +76,19 @@ def test_temperature_scaling_recovers_a_known_temperature() -> None:
     calibrated = np.exp(scaled) / np.exp(scaled).sum(1, keepdims=True)
     overconfident = np.exp(true_logits * 3) / np.exp(true_logits * 3).sum(1, keepdims=True)
     assert expected_calibration_error(calibrated, labels) < expected_calibration_error(overconfident, labels)
+
+
+def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path) -> None:
+    from ticket_sentiment.cli import app
+    from typer.testing import CliRunner
+
+    tickets = tmp_path / "tickets.csv"
+    _write(tickets, ["text", "label"], [[f"{t} (ref {i})", label] for i in range(5) for t, label in ROWS])
+    out = tmp_path / "domain-model"
+    result = CliRunner().invoke(app, ["finetune", str(tickets), "--out", str(out), "--steps", "2"])
+    assert result.exit_code == 0, result.output
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert comparison["heldout_rows"] == 8 and comparison["train_rows"] == 32
+    for model in ("bundled", "finetuned"):
+        assert 0 <= comparison[model]["macro_recall"] <= 1
+    assert OnnxSentimentScorer(out).version == "ticket-sentiment-minilm-finetuned"

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ticket_sentiment.language import detect_language
 
 
