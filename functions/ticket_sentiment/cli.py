@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -84,21 +84,35 @@ def _chunks(stream: Iterator[str]) -> Iterator[list[tuple[int, str]]]:
         yield chunk
 
 
-def score_jsonl(scorer: OnnxSentimentScorer, stream: Iterator[str]) -> int:
-    """Score a JSON-lines stream in order; returns the number of bad lines."""
+def process_jsonl(stream: Iterator[str], handle: Callable[[list[JsonlInput]], list[dict[str, Any]]]) -> int:
+    """Shared `--jsonl` contract: good lines are handled in chunks and written in order, each bad line is
+    reported on stderr as `line N: reason`; returns the number of bad lines."""
     bad = 0
     for chunk in _chunks(stream):
-        parsed = [(n, _parse_jsonl_line(n, line)) for n, line in chunk]
-        good = [p for _, p in parsed if isinstance(p, JsonlInput)]
-        results = iter(scorer.score([p.text for p in good]))
-        for _, item in parsed:
+        parsed = [_parse_jsonl_line(n, line) for n, line in chunk]
+        records = iter(handle([p for p in parsed if isinstance(p, JsonlInput)]))
+        for item in parsed:
             if isinstance(item, str):
                 bad += 1
                 err.print(item, markup=False, highlight=False)
             else:
-                sys.stdout.write(json.dumps(result_record(item.id, next(results)), ensure_ascii=False) + "\n")
+                sys.stdout.write(_json_line(next(records)))
         sys.stdout.flush()
     return bad
+
+
+def _exit_on_bad_lines(bad: int) -> None:
+    if bad:
+        err.print(f"{bad} bad line(s) skipped", markup=False)
+        raise typer.Exit(1)
+
+
+def score_jsonl(scorer: OnnxSentimentScorer, stream: Iterator[str]) -> int:
+    """Score a JSON-lines stream in order; returns the number of bad lines."""
+    return process_jsonl(stream, lambda items: [
+        result_record(item.id, result)
+        for item, result in zip(items, scorer.score([item.text for item in items]), strict=True)
+    ])
 
 
 def results_table(rows: list[tuple[str, str, SentimentResult]], title: str) -> Table:
@@ -135,10 +149,7 @@ def score(
         fail("give either TEXT or --jsonl")
     scorer = _load_scorer(model_dir)
     if jsonl:
-        bad = score_jsonl(scorer, iter(sys.stdin))
-        if bad:
-            err.print(f"{bad} bad line(s) skipped", markup=False)
-            raise typer.Exit(1)
+        _exit_on_bad_lines(score_jsonl(scorer, iter(sys.stdin)))
         return
     assert text is not None
     result = scorer.score_one(text)
@@ -229,6 +240,72 @@ def finetune(
     except (LabelledDataError, ValueError) as exc:
         fail(str(exc))
     out.print_json(json.dumps(comparison))
+
+
+def _redaction_config(types: str | None, mask: str | None, allow: list[str] | None) -> Any:
+    from .redaction import EntityType, MaskStyle, RedactionConfig
+
+    fields: dict[str, Any] = {"allow": tuple(allow or ())}
+    if types:
+        names = [t.strip().upper() for t in types.split(",") if t.strip()]
+        unknown = [t for t in names if t not in EntityType.__members__]
+        if unknown:
+            fail(f"unknown entity type(s) {', '.join(unknown)}; known: {', '.join(EntityType.__members__)}")
+        fields["entities"] = frozenset(EntityType[t] for t in names)
+    if mask is not None:
+        fields |= {"mask_style": MaskStyle.FIXED, "mask": mask}
+    try:
+        return RedactionConfig(**fields)
+    except ValidationError as exc:
+        fail("; ".join(str(e["msg"]) for e in exc.errors()))
+
+
+def _json_line(record: dict[str, Any]) -> str:
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in the id: escape it rather than crash mid-stream
+        line = json.dumps(record)
+    return line + "\n"
+
+
+def redact_jsonl(config: Any, stream: Iterator[str]) -> int:
+    """Redact a JSON-lines stream in order; returns the number of bad lines (reported like `score --jsonl`)."""
+    from .redaction import redact as redact_text
+
+    def handle(items: list[JsonlInput]) -> list[dict[str, Any]]:
+        results = [redact_text(item.text, config) for item in items]
+        return [{"id": item.id, "text": r.text, "entities": r.entities} for item, r in zip(items, results, strict=True)]
+
+    return process_jsonl(stream, handle)
+
+
+@app.command("redact")
+def redact_command(
+    text: Annotated[str | None, typer.Argument(help="text to redact")] = None,
+    *,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help='read {"id","text"} JSON lines on stdin')] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    types: Annotated[str | None, typer.Option("--types", help="comma-separated entity types (default: all)")] = None,
+    mask: Annotated[str | None, typer.Option("--mask", help="one fixed mask instead of typed placeholders")] = None,
+    allow: Annotated[list[str] | None, typer.Option("--allow", help="regex of values to keep (repeatable)")] = None,
+) -> None:
+    """Replace personal data with placeholders; print the text and entity counts (never the values)."""
+    if jsonl == (text is not None):
+        fail("give either TEXT or --jsonl")
+    config = _redaction_config(types, mask, allow)
+    if jsonl:
+        _exit_on_bad_lines(redact_jsonl(config, iter(sys.stdin)))
+        return
+    from .redaction import redact as redact_text
+
+    assert text is not None
+    result = redact_text(text, config)
+    if as_json:
+        sys.stdout.write(_json_line(result.model_dump(mode="json")))
+        return
+    summary = ", ".join(f"{name}={count}" for name, count in result.entities.items()) or "none"
+    sys.stdout.write(f"{result.text}\nentities: {summary}\n")
 
 
 def main() -> None:

@@ -1,0 +1,96 @@
+"""Street addresses (US/UK/IE/IN English, DE/AT/CH/NL, FR, ES) and UK postcodes.
+
+Hand-written on purpose: no maintained offline library parses free-text addresses across these countries
+(libpostal needs a 2 GB model, too big for a Lambda). The patterns need a house number next to a street word,
+so prose with numbers ("3 times", "version 2 road map") stays intact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .detectors import keyword_positions
+from .models import EntityType, Span
+
+_CAP = r"[A-ZÀ-ÖØ-Þ]"
+_DIGIT = re.compile(r"\d")
+_WORD = _CAP + r"[^\W\d_]{1,30}"
+_UK_POSTCODE = r"(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}"
+# Patterns open with a plain character class and check the boundary right after it: the regex engine then skips
+# ahead to candidate characters instead of trying a look-behind at every position.
+_POSTCODE_ALONE = re.compile(r"[A-PR-UWYZ](?<![\w-][A-PR-UWYZ])(?:[A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}(?![\w-])")
+
+_EN_STREET = (r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Close|"
+              r"Crescent|Cres|Parkway|Pkwy|Highway|Hwy|Square|Sq|Gardens|Grove|Row|Mews|Hill|Circle|Cir|Trail|Walk|"
+              r"Green|Parade|Marg|Nagar|Quay|Wharf|Embankment")
+_CITY_TAIL = (r"(?:,[ ]?" + _WORD + r"(?:[ -]" + _WORD + r"){0,2}){0,2}"
+              r"(?:,?[ ](?:[A-Z]{2}[ ]\d{5}(?:-\d{4})?|[A-Z]{2}[ ][A-Z]\d[A-Z][ ]?\d[A-Z]\d|" + _UK_POSTCODE
+              + r"|\d{6}|\d{5}|D\d{2}[ ]?[A-Z0-9]{4}))?")
+_ADDR_EN = re.compile(
+    r"\d(?<![\w-]\d)\d{0,4}[A-Za-z]?(?:-\d{1,5})?,?[ ](?:[A-Z][\w'.-]{0,30}[ ]){1,3}(?:" + _EN_STREET + r")\b\.?"
+    r"(?:[ ](?:N|S|E|W|NE|NW|SE|SW)\b)?"
+    r"(?:,?[ ](?:Apt|Apartment|Unit|Suite|Ste|Flat|Floor|Fl)\.?[ ]?#?[\w-]{1,6})?" + _CITY_TAIL)
+
+_FLAT_BEFORE = re.compile(r"(?:Flat|Apt|Apartment|Unit|Suite|Ste)\.?[ ]?#?(?:[\w-]{1,6},?[ ])?$")
+_DE_NL_SUFFIXES = ("straße", "strasse", "str.", "weg", "allee", "platz", "gasse", "ring", "damm", "ufer", "chaussee",
+                   "markt", "steig", "pfad", "straat", "laan", "gracht", "plein", "kade", "singel", "dijk", "steeg",
+                   "hof", "plantsoen", "dreef", "graben", "berg", "anger")
+_WORD_NUMBER = re.compile(r"(" + _CAP + r"(?<![\w-]" + _CAP + r")[^\W\d_.-]{1,40}\.?)[ ](\d{1,4}[ ]?[a-zA-Z]?"
+                          r"(?:-\d{1,4})?)(?![\w-])")
+_PREVIOUS_WORD = re.compile(_WORD + r"[ -]$")
+_DE_NL_TAIL = re.compile(r",?[ ](?:\d{5}|\d{4}[ ]?[A-Z]{2}|\d{4})[ ]" + _WORD + r"(?:[ -]" + _WORD + r")?")
+
+_ADDR_FR = re.compile(
+    r"\d(?<![\w-]\d)\d{0,3}(?:[ ]?(?:bis|ter))?,?[ ](?i:rue|avenue|av\.|boulevard|bd|place|chemin|impasse|allée|allee|"
+    r"quai|route|cours|square|passage|voie)(?:[ ](?:de|du|des|la|le|les|l['’]|d['’])){0,3}[ ]?" + _CAP
+    + r"[\w'’-]{1,30}(?:[ ](?:(?:de|du|des|la|le)[ ])?" + _CAP + r"[\w'’-]{1,30}){0,3}"
+    r"(?:,?[ ]\d{5}[ ]" + _WORD + r"(?:[ -]" + _WORD + r")?)?")
+_ADDR_ES = re.compile(
+    r"(?<![\w-])(?i:calle|c/|avenida|avda\.?|av\.|plaza|pza\.?|paseo|carrer|camino|ronda|traves[íi]a|carretera|"
+    r"glorieta|pasaje)[ ]?(?:(?:de|del|la|las|los|el|y)[ ]){0,3}" + _CAP + r"[\w'’-]{1,30}"
+    r"(?:[ ](?:(?:de|del|la|las|los|el|y)[ ]){0,2}" + _CAP + r"[\w'’-]{1,30}){0,3},?[ ](?:n[ºo°.][ ]?)?\d{1,4}"
+    r"(?:,?[ ]\d{1,2}[ºª]?[ ]?[A-Z]?\b)?(?:,?[ ]\d{5}[ ]" + _WORD + r"(?:[ -]" + _WORD + r")?)?")
+# Indian addresses: "House No. 45, Sector 21, Gurugram 122001" (a six-digit PIN code after the city).
+_ADDR_IN = re.compile(r"(?i:house|h\.|flat|plot|door|shop|bldg|building)[ ]?(?i:no\.?|#)[ ]?\d{1,5}[A-Za-z]?"
+                      r"(?:,[ ]?[\w][\w .'/-]{1,40}?){1,4},[ ]?" + _WORD + r"(?:[ ]" + _WORD
+                      + r")?[ ]?-?[ ]?\d{6}(?!\d)")
+_IN_TRIGGERS = ("house no", "h.no", "h. no", "flat no", "plot no", "door no", "shop no", "bldg no", "building no",
+                "house #", "flat #")
+_FR_TRIGGERS = ("rue ", "avenue ", "av. ", "boulevard ", "bd ", "place ", "chemin ", "impasse ", "allée ", "allee ",
+                "quai ", "route ", "cours ", "square ", "passage ", "voie ")
+_ES_TRIGGERS = ("calle ", "c/", "avenida ", "avda", "av. ", "plaza ", "pza", "paseo ", "carrer ", "camino ", "ronda ",
+                "travesía ", "travesia ", "carretera ", "glorieta ", "pasaje ")
+
+
+def find_addresses(text: str, low: str) -> Iterator[Span]:
+    if _DIGIT.search(text) is None:
+        return
+    for m in _ADDR_EN.finditer(text):
+        flat = _FLAT_BEFORE.search(text, max(0, m.start() - 24), m.start())
+        yield Span(flat.start() if flat else m.start(), m.end(), EntityType.ADDRESS)
+    for m in _POSTCODE_ALONE.finditer(text):
+        yield Span(m.start(), m.end(), EntityType.ADDRESS)
+    for m in _WORD_NUMBER.finditer(text):
+        word = m.group(1).lower()
+        if not word.endswith(_DE_NL_SUFFIXES):
+            continue
+        start = m.start()
+        if word in _DE_NL_SUFFIXES or word.rstrip(".") in ("str", "weg"):
+            # "Berliner Straße 5": the street type is its own word, so its name comes before it.
+            before = _PREVIOUS_WORD.search(text, max(0, start - 32), start)
+            start = before.start() if before else start
+        tail = _DE_NL_TAIL.match(text, m.end())
+        yield Span(start, tail.end() if tail else m.end(), EntityType.ADDRESS)
+    in_positions = keyword_positions(text, low, _IN_TRIGGERS) if ("no" in low or "#" in low) else []
+    for pos in in_positions:
+        india = _ADDR_IN.match(text, pos)
+        if india is not None:
+            yield Span(india.start(), india.end(), EntityType.ADDRESS)
+    if keyword_positions(text, low, _FR_TRIGGERS):
+        for m in _ADDR_FR.finditer(text):
+            yield Span(m.start(), m.end(), EntityType.ADDRESS)
+    for pos in keyword_positions(text, low, _ES_TRIGGERS):
+        es = _ADDR_ES.match(text, pos)
+        if es is not None:
+            yield Span(es.start(), es.end(), EntityType.ADDRESS)

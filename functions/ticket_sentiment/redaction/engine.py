@@ -1,0 +1,125 @@
+"""Run the detectors, merge overlapping detections, and replace them with placeholders."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+from .addresses import find_addresses
+from .detectors import find_birth_dates, find_emails, find_ipv6, find_secrets, find_urls
+from .models import PRIORITY, EntityType, RedactionConfig, RedactionResult, Span
+from .names import find_names
+from .numbers import find_numeric
+
+E = EntityType
+DEFAULT_CONFIG = RedactionConfig()
+_NUMERIC_TYPES = frozenset({E.PHONE, E.CARD, E.IBAN, E.SSN, E.NATIONAL_ID, E.BANK_ACCOUNT, E.IP})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# An earlier pass's placeholder is never a new detection: that keeps redaction idempotent.
+_PLACEHOLDER = re.compile(r"[\s\"'`(]*\[[A-Z_]{2,20}\][\s\"'`.,;:!?)]*")
+_PLACEHOLDER_TOKEN = re.compile(r"\[[A-Z_]{2,20}\]")
+
+
+def sanitize(text: str) -> str:
+    """Join valid surrogate pairs and replace lone surrogates with U+FFFD, so the text can be encoded as UTF-8."""
+    if _SURROGATE.search(text):
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+@lru_cache(maxsize=32)
+def _allow_pattern(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Overlapping detections become one span covering all of them, typed by the longest (then most specific).
+
+    Covering the union, not just the winner, means no fragment of a value is ever left behind.
+    """
+    merged: list[Span] = []
+    best: Span | None = None
+    start = end = -1
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if best is not None and span.start < end:
+            end = max(end, span.end)
+            if (span.end - span.start, PRIORITY[span.type]) > (best.end - best.start, PRIORITY[best.type]):
+                best = span
+            continue
+        if best is not None:
+            merged.append(Span(start, end, best.type))
+        best, start, end = span, span.start, span.end
+    if best is not None:
+        merged.append(Span(start, end, best.type))
+    return merged
+
+
+def detect(text: str, config: RedactionConfig | None = None) -> list[Span]:
+    """Entity spans in `text`, merged and sorted; offsets index `text` as given (see `sanitize`)."""
+    cfg = config or DEFAULT_CONFIG
+    if not text:
+        return []
+    want = cfg.entities
+    low = text.lower()  # for cheap substring gates only: lower() may change lengths, so never for offsets
+    found: list[Span] = []
+    if E.EMAIL in want:
+        found += find_emails(text, low)
+    if E.URL in want:
+        found += find_urls(text, low)
+    if E.SECRET in want:
+        found += find_secrets(text, low)
+    if want & _NUMERIC_TYPES:
+        found += find_numeric(text, want, cfg.phone_regions)
+    if E.IP in want:
+        found += find_ipv6(text)
+    if E.DOB in want:
+        found += find_birth_dates(text, low)
+    if E.ADDRESS in want:
+        found += find_addresses(text, low)
+    if E.NAME in want:
+        found += find_names(text, low)
+    allow = _allow_pattern(cfg.allow)
+    placeholders = [(m.start(), m.end()) for m in _PLACEHOLDER_TOKEN.finditer(text)] if "[" in text else []
+    kept = []
+    for span in found:
+        value = text[span.start:span.end]
+        if span.type not in want or span.end <= span.start or _PLACEHOLDER.fullmatch(value):
+            continue
+        if any(a < span.end and span.start < b for a, b in placeholders):
+            continue  # touches an earlier pass's placeholder: never a new value (keeps redaction idempotent)
+        if value.strip() == cfg.mask or (allow is not None and allow.fullmatch(value)):
+            continue
+        kept.append(span)
+    return merge_spans(kept)
+
+
+def apply_spans(text: str, spans: Iterable[Span], config: RedactionConfig | None = None) -> RedactionResult:
+    """Replace merged, sorted, non-overlapping spans with placeholders and count them by type."""
+    cfg = config or DEFAULT_CONFIG
+    parts: list[str] = []
+    counts: Counter[str] = Counter()
+    pos = 0
+    for span in spans:
+        parts.append(text[pos:span.start])
+        parts.append(cfg.placeholder(span.type))
+        counts[span.type.value] += 1
+        pos = span.end
+    parts.append(text[pos:])
+    return RedactionResult(text="".join(parts), entities=dict(sorted(counts.items())))
+
+
+def redact(text: str, config: RedactionConfig | None = None) -> RedactionResult:
+    """The text with personal data replaced by placeholders, and entity counts (never the values)."""
+    if not isinstance(text, str):
+        raise TypeError(f"redact() needs a str, got {type(text).__name__}")
+    clean = sanitize(text)
+    return apply_spans(clean, detect(clean, config), config)
+
+
+def merge_counts(*counts: dict[str, int]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    return dict(sorted(total.items()))

@@ -1,0 +1,370 @@
+"""Personal names where tickets reliably carry them: greetings, sign-offs, introductions, mail headers.
+
+No NER model: the places a helpdesk message names a person are few and formulaic ("Hi Anna,", "Thanks,
+John Smith", "Regards\\nMaria", "my name is ...", "From: Anna Müller <...>"), and a short parser after those
+triggers finds most names in microseconds. Free-running names in the middle of a sentence are left to
+Comprehend in AWS mode.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .detectors import keyword_positions
+from .models import EntityType, Span
+
+_GREETINGS = (
+    "hi", "hello", "hey", "hiya", "heya", "dear", "good morning", "good afternoon", "good evening", "morning",
+    "greetings", "hallo", "liebe", "lieber", "liebes", "sehr geehrte", "sehr geehrter", "guten tag", "guten morgen",
+    "moin", "servus", "grüezi", "bonjour", "bonsoir", "salut", "cher", "chère", "chers", "hola", "buenos días",
+    "buenos dias", "buenas tardes", "buenas", "estimado", "estimada", "estimados", "querido", "querida", "beste",
+    "geachte", "hoi", "goedemorgen", "goedemiddag", "dag", "namaste", "ciao", "buongiorno", "gentile", "olá", "caro",
+    "cara", "hej", "thank you", "thanks",
+)
+_SIGNOFFS = (
+    "thanks", "thank you", "thanks again", "thanks so much", "thank you so much", "many thanks", "thanks a lot",
+    "thanks in advance", "thanks and regards", "thanks & regards", "thx", "ty", "cheers", "regards", "kind regards",
+    "best regards", "warm regards", "warmest regards", "best wishes", "best", "all the best", "sincerely",
+    "yours sincerely", "sincerely yours", "yours faithfully", "yours truly", "respectfully", "take care",
+    "talk soon", "rgds", "with thanks", "mit freundlichen grüßen", "mit freundlichen grüssen", "freundliche grüße",
+    "freundliche grüsse", "viele grüße", "viele grüsse", "beste grüße", "liebe grüße", "herzliche grüße",
+    "schöne grüße", "grüße", "gruß", "mfg", "lg", "vg", "danke", "vielen dank", "danke schön", "cordialement",
+    "bien cordialement", "bien à vous", "salutations", "meilleures salutations", "sincères salutations", "merci",
+    "merci beaucoup", "merci d'avance", "amicalement", "mit besten grüßen", "mit besten grüssen", "besten dank",
+    "beste grüsse", "mit freundlichem gruß", "danke und gruß", "danke und grüße", "many thanks & kind regards",
+    "thanks & kind regards", "thanks and kind regards", "ok thx bye", "thx bye", "bye", "bonne journée",
+    "à bientôt", "saludos", "un saludo",
+    "saludos cordiales", "atentamente", "gracias", "muchas gracias", "un abrazo", "cordialmente",
+    "met vriendelijke groet", "met vriendelijke groeten", "vriendelijke groeten", "vriendelijke groet", "groeten",
+    "groet", "mvg", "bedankt", "dank je", "dank u", "hartelijke groet", "cordiali saluti", "grazie", "saluti",
+    "sent by", "signed",
+)
+_INTROS = (
+    "account holder", "kontoinhaber", "kontoinhaberin", "cardholder", "card holder", "titular", "t.n.v.",
+    "ten name van", "au nom de", "a nombre de", "my name is", "my name's", "name's", "mein name ist", "ich heiße",
+    "ich heisse", "je m'appelle", "je m’appelle",
+    "mon nom est", "me llamo", "mi nombre es", "mijn naam is", "ik heet", "mera naam", "i am called",
+)
+# Ambiguous introductions ("I'm Anna" vs "I'm Furious"): only with a follower that fits a name.
+_WEAK_INTROS = ("i am", "i'm", "i’m", "im", "this is", "it's", "it’s", "ich bin", "je suis", "soy", "ik ben",
+                "here's")
+_FIELD_LABELS = (
+    "name", "full name", "customer name", "account holder", "account name", "cardholder", "cardholder name",
+    "card holder", "contact", "contact person", "kontoinhaber", "kontoinhaberin", "ansprechpartner",
+    "ansprechpartnerin", "nom", "nom complet", "nombre", "nombre completo", "titular", "naam", "from", "to", "cc",
+    "von", "an", "de", "à", "para", "van", "aan", "sender", "requester", "requested by", "submitted by",
+    "reported by", "customer", "agent", "assignee", "first name", "last name", "surname", "given name",
+    "family name", "your name", "prénom", "vorname", "nachname", "apellido", "apellidos", "voornaam", "achternaam",
+    "name of account holder", "contact name", "billing name",
+)
+_TITLES = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "monsieur", "madame", "mme",
+    "mlle", "m", "señor", "señora", "señorita", "sr", "sra", "srta", "don", "doña", "dhr", "mevr", "mevrouw",
+    "meneer", "heer", "shri", "smt", "sig", "sig.ra", "signor", "signora", "ing", "mag", "dipl",
+})
+_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das", "la", "le",
+                        "ter", "ten", "'t", "bin", "ibn", "al", "el", "zu", "y", "e"})
+_CONNECTORS = frozenset({"and", "&", "und", "et", "y", "en", "e"})
+_WEAK_FOLLOWERS = frozenset({"from", "here", "at", "of", "and", "speaking", "calling", "writing", "again", "von",
+                             "bei", "de", "du", "van", "del", "aus", "en", "y", "und", "et"})
+# Capitalised words that follow greetings and sign-offs without being names.
+_STOP_WORDS = """
+team teams there all everyone everybody anyone someone folks guys gals people friends colleagues customer
+customers service services care help helpdesk support desk admin admins administrator agent agents staff sales
+billing accounts accounting finance payroll hr it ops devops dev engineering tech technical department dept
+company corp inc ltd llc gmbh plc co sir madam madame ladies gentlemen damen herren zusammen allerseits leute
+tout tous toutes monde equipo todos todas chicos iedereen allen allemaal again so very much lot lots in advance
+for from a an the and or but to you your yours we i my our ours me us this that these those it its it's that's
+is was are were be been please sorry ok okay yes no yeah yep nope regards best kind warm thanks thank thx cheers
+sincerely hello hi hey dear morning afternoon evening day night week weekend today tomorrow yesterday soon monday
+tuesday wednesday thursday friday saturday sunday january february march june july august september october
+november december great good perfect awesome excellent nice cool amazing appreciate appreciated looking hope hoping
+let have has had any can could would will should shall may might must just still also as at on in of by with
+without about after before when where what which who whom whose why how if then than there's here here's quick
+fast again, waiting wait sent sent from get got iphone ipad android outlook mobile samsung gmail mail email e-mail
+phone tel fax web website www http https re fw fwd subject cc bcc to date attachment attachments attached note
+notes ps p.s update urgent asap important issue problem question request order invoice ticket case ref account
+password login user username customer's client clients partner partners manager managers director ceo cto cfo
+president owner founder lead head office headquarters support-team supportteam servicedesk service-desk
+not now new old all. other others both each every few many more most some such only own same other another
+first last next previous your's thanks, hello, dear, bonjour salut merci madame monsieur messieurs mesdames
+señores señoras estimados saludos gracias hola buenos buenas dag heren dames geachte beste hallo liebe lieber
+sehr geehrte geehrter danke vielen grüße grüsse gruß cordialement équipe service client clientèle servicio
+cliente atención soporte klantenservice kundenservice kundendienst kundensupport technik technique técnico
+frustrated ridiculous angry annoyed disappointed confused sorry happy unhappy upset furious tired done unacceptable
+absurd insane crazy terrible awful horrible outrageous broken urgent serious fine bad stuck lost desperate worried
+glad pleased grateful sure afraid aware able unable ready back away here world contact forwarded message original
+anyway mate man dude buddy pal bro heaps loads tons alot pls plz thx ty bye guys everyone later
+"""
+_STOP = frozenset(_STOP_WORDS.split())
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in sorted(words, key=len, reverse=True))
+
+
+# Greetings and sign-offs open a line or a sentence: only those positions are tried.
+_STARTS = re.compile(r"(\n)|[.!?;:][ \t]+[>*\"'“]*([^\W\d_]+)")
+# A signature delimiter line: "--", "-- ", an em dash alone.
+_DELIMITER_LINE = re.compile(r"[ \t]*(?:--|—|–)[ \t]*\n")
+# A line that ends in a sign-off word, whatever precedes it ("Many thanks & kind regards,"). Only the end of the
+# line decides, so redacting something earlier on the line never changes the verdict.
+_CLOSING_TAIL = re.compile(r"(?i)\b(?:regards|wishes|grüßen?|grüssen?|gruß|groet(?:en)?|saludos|salutations|"
+                           r"cordialement|saluti|thanks|thank you|thx|cheers)[ \t]*[,.!]?[ \t]*$")
+_LEAD = re.compile(r"[ \t>*\"'“]*([^\W\d_]+(?:['’][^\W\d_]+)?)")
+
+
+
+def _by_first_word(phrases: tuple[str, ...]) -> dict[str, re.Pattern[str]]:
+    """One small case-insensitive pattern per opening word: a dict lookup picks it, instead of trying them all."""
+    groups: dict[str, list[str]] = {}
+    for phrase in phrases:
+        groups.setdefault(phrase.split()[0], []).append(phrase)
+    return {first: re.compile(r"(?i)(?:" + _alternation(tuple(group)) + r")(?![\w'’])") for first, group in
+            groups.items()}
+
+
+_GREETING_AT = _by_first_word(_GREETINGS)
+_SIGNOFF_AT = _by_first_word(_SIGNOFFS)
+_FIELD_FIRST_WORDS = frozenset(w.split()[0] for w in _FIELD_LABELS)
+_FIRST_WORDS = frozenset(w.split()[0] for w in (*_GREETINGS, *_SIGNOFFS))
+_INTRO_AT = _by_first_word(_INTROS)
+_WEAK_INTRO_AT = _by_first_word(_WEAK_INTROS)
+_INTRO_PHRASES = tuple(sorted({*_INTROS, *_WEAK_INTROS}))
+_FIELD = re.compile(r"(?i)[ \t>*]*(?:" + _alternation(_FIELD_LABELS) + r")[ \t]*:[ \t]*")
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-](?=[^\W\d_])){0,40}\.?")
+_GAP = re.compile(r"[ \t]{1,3}")
+_SIGNOFF_PUNCT = re.compile(r"[ \t]*[,.!:;\-–—]*")
+_GREETING_GAP = re.compile(r"[ \t]*,?[ \t]*")
+_ANGLE_EMAIL = re.compile(r"[\"'”]?[ \t]*<[\w.%+-]{1,64}@")
+_BEFORE_ANGLE = re.compile(r"(?:[^\W\d_][\w'’.\-]{0,40}[ \t]{1,3}){0,4}[^\W\d_][\w'’.\-]{0,40}$")
+
+
+def _is_name_token(token: str) -> bool:
+    word = token.rstrip(".")
+    if len(word) == 1 and token.endswith(".") and word.isupper():
+        return True  # an initial: "A. Kowalczyk"
+    if not word or word[0].islower() or word.lower() in _STOP:
+        return False
+    return not (token.endswith(".") and len(word) > 1 and word.lower() in _TITLES)
+
+
+def _lower_name_ok(text: str, token: str, end: int) -> bool:
+    """A lower-case word as a name, only alone at the end of a line or clause ("thanks john", "im anna,")."""
+    word = token.rstrip(".").lower()
+    follower = text[end:end + 1]
+    return (len(word) >= 2 and word not in _STOP and not word.endswith(("ing", "ed", "ly"))
+            and (follower in ("", "\n", ",", "!", "?") or token.endswith(".")))
+
+
+def parse_names(text: str, pos: int, max_tokens: int = 4, *, allow_lower: bool = False,
+                ) -> tuple[list[tuple[int, int]], int]:
+    """Names starting at `pos` on the same line (titles skipped, particles kept, "Anna and Tom" split).
+
+    Returns the name spans and the position right after the last token examined.
+    """
+    spans: list[tuple[int, int]] = []
+    start = end = -1
+    count = 0
+    titled = False
+    i = pos
+    while count <= max_tokens + 2:
+        gap = _GAP.match(text, i)
+        j = gap.end() if gap else i
+        m = _TOKEN.match(text, j)
+        if m is None:
+            break
+        token = m.group()
+        word = token.rstrip(".").lower()
+        if start < 0 and (word in _TITLES or (titled and word in _CONNECTORS)):
+            titled = True  # "Dear Mr. and Mrs. Jensen"
+            i = m.end()
+            count += 1
+            continue
+        if start >= 0 and word in _CONNECTORS:
+            spans.append((start, end))
+            start = end = -1
+            i = m.end()
+            continue
+        if start >= 0 and word in _PARTICLES and not token[0].isupper():
+            i = m.end()
+            continue
+        if not _is_name_token(token):
+            if allow_lower and start < 0 and not spans and token[0].islower() and _lower_name_ok(text, token, m.end()):
+                end = m.end() - 1 if token.endswith(".") else m.end()
+                spans.append((j, end))
+                i = m.end()
+            break
+        if start < 0:
+            start = j
+        count += 1
+        i = m.end()
+        if token.endswith(".") and len(token) > 2:
+            end = m.end() - 1  # "Smith." ends the sentence, and the name; "J." is an initial
+            break
+        end = m.end()
+    if start >= 0:
+        spans.append((start, end))
+    return spans, i
+
+
+def _line_end(text: str, pos: int) -> int:
+    nl = text.find("\n", pos)
+    return len(text) if nl < 0 else nl
+
+
+def _rest_is_tail(text: str, pos: int) -> bool:
+    """After a name on its own line: nothing, punctuation, or a separator before a job title or company."""
+    rest = text[pos:_line_end(text, pos)].strip()
+    return not rest or rest[0] in ",.!|-–—(/·•" or rest.lower().startswith(("from ", "at ", "@"))
+
+
+def _next_line_names(text: str, pos: int) -> list[tuple[int, int]]:
+    """The name on the line after a sign-off line ("Regards\nMaria"), skipping one blank line. No length
+    limit on the sign-off line: redacting part of it must not change the verdict."""
+    nl = text.find("\n", pos)
+    if nl < 0:
+        return []
+    line_start = nl + 1
+    line = text[line_start:_line_end(text, line_start)]
+    if not line.strip():
+        line_start += len(line) + 1
+        if line_start >= len(text):
+            return []
+        line = text[line_start:_line_end(text, line_start)]
+    indent = len(line) - len(line.lstrip(" \t>*-–—~"))
+    spans, _ = parse_names(text, line_start + indent, allow_lower=True)
+    return spans if spans and _rest_is_tail(text, spans[-1][1]) else []
+
+
+def _signoff_names(text: str, pos: int) -> list[tuple[int, int]]:
+    m = _SIGNOFF_PUNCT.match(text, pos)
+    spans, _ = parse_names(text, m.end() if m else pos, allow_lower=True)
+    if spans:
+        return spans
+    # "Thanks for your help,\nAnna": a short sign-off line, then the name on the next line.
+    return _next_line_names(text, pos)
+
+
+def _weak_ok(text: str, pos: int) -> bool:
+    rest = text[pos:pos + 40]
+    if not rest.strip() or rest[:1] in ",.!;:)\n" or rest.lstrip(" \t")[:1] in ",.!;:)\n":
+        return True
+    follower = rest.split(None, 1)[0].lower().rstrip(",.!;:")
+    return follower in _WEAK_FOLLOWERS
+
+
+def _starts(text: str) -> Iterator[tuple[int, bool]]:
+    """Positions that open a line (True), or a sentence whose first word can open a greeting or sign-off."""
+    yield 0, True
+    for m in _STARTS.finditer(text):
+        if m.group(1) is not None:
+            yield m.end(1), True
+        elif m.group(2).lower() in _FIRST_WORDS:
+            yield m.start(2), False
+
+
+def _trigger_names(text: str, pos: int, line_start: bool) -> list[tuple[int, int]]:
+    if line_start and _DELIMITER_LINE.match(text, pos):
+        return _next_line_names(text, pos)
+    lead = _LEAD.match(text, pos)
+    if lead is None:
+        return []
+    first, at = lead.group(1).lower(), lead.start(1)
+    spans: list[tuple[int, int]] = []
+    greeting = _GREETING_AT.get(first)
+    m = greeting.match(text, at) if greeting else None
+    if m is not None:
+        gap = _GREETING_GAP.match(text, m.end())
+        spans, _ = parse_names(text, gap.end() if gap else m.end(), allow_lower=True)
+    signoff = _SIGNOFF_AT.get(first)
+    m = signoff.match(text, at) if signoff and not spans else None
+    if m is not None:
+        spans = _signoff_names(text, m.end())
+    if not spans and line_start and first in _FIELD_FIRST_WORDS:
+        field = _FIELD.match(text, pos)
+        if field is not None:
+            spans, _ = parse_names(text, field.end())
+    if line_start:
+        # Whatever opened the line, a line ending in a sign-off word puts a name on the next line.
+        line_end = _line_end(text, pos)
+        if line_end < len(text) and _CLOSING_TAIL.search(text, max(pos, line_end - 24), line_end):
+            spans += _next_line_names(text, line_end)
+    return spans
+
+
+def _intro_names(text: str, pos: int) -> list[tuple[int, int]]:
+    first = text[pos:pos + 12].split(None, 1)[0].lower() if text[pos:pos + 12].strip() else ""
+    for table, weak in ((_INTRO_AT, False), (_WEAK_INTRO_AT, True)):
+        pattern = table.get(first)
+        m = pattern.match(text, pos) if pattern else None
+        if m is None:
+            continue
+        gap = _GAP.match(text, m.end())
+        if gap is None:
+            continue
+        lower_ok = not weak or first == "im"  # "I am happy" is the common case: skip it before parsing
+        if not lower_ok and not text[gap.end():gap.end() + 1].isupper():
+            continue
+        spans, _ = parse_names(text, gap.end(), allow_lower=lower_ok)
+        if first == "im" and spans and not text[spans[0][0]].islower():
+            continue  # chat "im anna" only: German "im Anhang", "im Moment" are not introductions
+        if spans and (not weak or _weak_ok(text, spans[-1][1])):
+            return spans
+    return []
+
+
+def find_names(text: str, low: str) -> Iterator[Span]:
+    for pos, line_start in _starts(text):
+        for start, end in _trigger_names(text, pos, line_start):
+            yield Span(start, end, EntityType.NAME)
+    for pos in keyword_positions(text, low, _INTRO_PHRASES):
+        for start, end in _intro_names(text, pos):
+            yield Span(start, end, EntityType.NAME)
+    if "<" in text and "@" in text:
+        yield from _names_before_addresses(text)
+    for start, end in _closing_name(text):
+        yield Span(start, end, EntityType.NAME)
+
+
+def _closing_name(text: str) -> list[tuple[int, int]]:
+    """A bare name on the last line, after a finished sentence: "...lock the account!\nLinda Park"."""
+    body = text.rstrip()
+    nl = body.rfind("\n")
+    if nl < 0 or len(body) - nl > 48:
+        return []
+    previous = body[:nl].rstrip()
+    if not previous or previous[-1] not in ".!?:)":
+        return []
+    line_start = nl + 1
+    line = body[line_start:]
+    indent = len(line) - len(line.lstrip(" \t-–—~"))
+    spans, after = parse_names(text, line_start + indent, max_tokens=3)
+    if len(spans) != 1 or body[after:].strip(" \t.,!"):
+        return []
+    return spans
+
+
+def _names_before_addresses(text: str) -> Iterator[Span]:
+    """'Anna Müller <anna@example.de>' in headers and quoted-reply lines."""
+    for m in _ANGLE_EMAIL.finditer(text):
+        window_start = max(0, m.start() - 80, text.rfind("\n", 0, m.start()) + 1)
+        before = _BEFORE_ANGLE.search(text, window_start, m.start())
+        if before is None:
+            continue
+        # Keep the longest tail of tokens that are all names (drop "wrote", "On Tue," and the like).
+        tokens = [(t.start(), t.end()) for t in _TOKEN.finditer(text, before.start(), m.start())]
+        first = len(tokens)
+        while first > 0:
+            s, e = tokens[first - 1]
+            token = text[s:e]
+            if _is_name_token(token) or (first < len(tokens) and token.lower() in _PARTICLES):
+                first -= 1
+            else:
+                break
+        while first < len(tokens) and text[tokens[first][0]:tokens[first][1]].lower() in _PARTICLES:
+            first += 1
+        if first < len(tokens):
+            end = tokens[-1][1]
+            yield Span(tokens[first][0], end - 1 if text[end - 1] == "." else end, EntityType.NAME)

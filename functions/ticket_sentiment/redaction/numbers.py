@@ -1,0 +1,499 @@
+"""Numeric personal data: phone numbers, payment cards, IBANs, national ids, account numbers, IPv4 addresses.
+
+One linear scan finds runs of four or more digits; every check below runs only on a small window around such
+a run, so a ticket with three numbers costs three small checks, not a dozen scans of the whole text. A pattern
+only proposes a candidate; validation decides: libphonenumber for phones, Luhn plus the issuer prefix for
+cards, the mod-97 check for IBANs, the python-stdnum checks for national ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import phonenumbers
+from stdnum import iban as stdnum_iban
+from stdnum import luhn
+from stdnum.de import idnr
+from stdnum.es import dni, nie
+from stdnum.fr import nir
+from stdnum.in_ import aadhaar, pan
+from stdnum.nl import bsn
+from stdnum.us import ssn
+
+from .context import PHONE_LABELS, id_label, is_not_personal, number_label, words_before
+from .models import EntityType, Span
+
+E = EntityType
+_SEPARATORS = " \u00a0().-/"
+_RUN = re.compile(r"\d[ \u00a0().\-/]{0,3}\d[ \u00a0().\-/]{0,3}\d[ \u00a0().\-/]{0,3}\d[\d \u00a0().\-/]*")
+
+# --- phone numbers ------------------------------------------------------------------------------------------------
+
+# Candidates may be longer than any phone number: a run like "4111 1111 1111 1111 020 7946 0958" is matched
+# whole, then retried from each digit group, so the result does not depend on where a length limit cut it.
+_PHONE = re.compile(r"(?<![\w+@#/.=(-])(?:\+\(?|\(\+?)?\d[\d \u00a0().\-/]{5,}\d(?!\w|[.,/-]\d)")
+# Groups of a run are split at spaces and slashes only: "122.0.6261.112" and "415-555-0132" are one group each.
+_GROUP = re.compile(r"[+(]*\d[^\s/]*(?<=[\d)])")
+_MAX_RETRIES = 24  # phone checks per run once the whole run failed
+_MAX_GROUPS = 48  # digit groups of one run examined for hidden numbers
+_DATE_LIKE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}(?:[ T]\d{1,2})?")
+# A phone number never holds a full date: "02.03.2026 2.5" is a date and a size, not a number.
+_HAS_DATE = re.compile(r"(?<!\d)(?:\d{1,2}([./-])\d{1,2}\1(?:19|20)\d{2}|(?:19|20)\d{2}([./-])\d{1,2}\2\d{1,2})(?!\d)")
+_NANP = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4}")
+_ES = re.compile(r"[6-9]\d{2}(?:[ .-]\d{3}){2}|[6-9]\d[ .-]\d{3}(?:[ .-]\d{2}){2}|[6-9]\d{2}(?:[ .-]\d{2}){3}")
+_IN_MOBILE = re.compile(r"[6-9]\d{4}[ -]?\d{5}")
+# "020 7946 0958 or 07700 900123": a number right after a phone number, joined by "or" or a slash, is one too.
+_PHONE_JOINER = re.compile(r"(?i)\s*(?:,|/|or|oder|ou|o|of|en|y|und|et|and|\||;)?\s*(?:\(|\b(?:mobile|mob|m|t|"
+                           r"tel|cell|landline|home|work|office|fax)\b\.?:?\s*)?")
+_CARRIER_NEAR = re.compile(r"(?i)\b(?:ups|fedex|dhl|usps|tnt|gls|dpd|hermes|royal mail|parcelforce|colissimo|correos|"
+                           r"postnl|tracking|sendung|colis|envío|envio|zending)\b[^\n]*$")
+# Regions whose national format starts with the trunk prefix 0, tried in order of how often that length occurs.
+_TRUNK_ZERO_BY_LENGTH = {
+    11: ("GB", "IN", "DE", "IT", "AT", "IE", "NL"),
+    10: ("FR", "NL", "DE", "BE", "CH", "AU", "IT", "IE", "AT", "GB"),
+}
+_TRUNK_ZERO_OTHER = ("DE", "AT", "IT", "IE", "BE", "GB", "CH", "NL", "IN", "AU")
+# libphonenumber costs tens of microseconds a call; a text with more candidates than this (only bulk or
+# adversarial input has) is judged by shape alone, which errs towards redacting and keeps time bounded.
+PHONE_VALIDATION_BUDGET = 48
+
+
+def _valid_for(national: str, region: str) -> bool:
+    """Validity of a nationally written number, without the cost of phonenumbers.parse()."""
+    if region == "IT":  # Italian numbers keep their leading zero: let the parser handle that
+        return _parse_valid(national, region)
+    digits = national
+    nanp = region in ("US", "CA")
+    trunk = digits.startswith("0") and not nanp and region != "ES"
+    if trunk or (nanp and len(digits) == 11 and digits.startswith("1")):
+        digits = digits[1:]  # the trunk prefix (0, or 1 in North America) is not part of the national number
+    if not digits or digits.startswith("0") or len(digits) > 15:
+        return False
+    number = phonenumbers.PhoneNumber(country_code=phonenumbers.country_code_for_region(region),
+                                      national_number=int(digits))
+    return bool(phonenumbers.is_valid_number_for_region(number, region))
+
+
+def _valid_international(digits: str) -> bool:
+    for size in (1, 2, 3):  # country calling codes are prefix-free
+        code = int(digits[:size])
+        region = phonenumbers.region_code_for_country_code(code)
+        if region != phonenumbers.UNKNOWN_REGION:
+            rest = digits[size:]
+            if code == 39 or rest.startswith("0"):
+                return _parse_valid("+" + digits, None)
+            if not rest:
+                return False
+            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(rest))
+            # The code's main region first (GB for +44, US for +1): one check instead of one per sharing region.
+            return bool(phonenumbers.is_valid_number_for_region(number, region)
+                        or phonenumbers.is_valid_number(number))
+    return False
+
+
+def _parse_valid(number: str, region: str | None) -> bool:
+    try:
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(number, region)))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+@lru_cache(maxsize=2048)
+def valid_phone(candidate: str, regions: tuple[str, ...], labelled: bool) -> bool:
+    """libphonenumber's verdict, trying only the regions whose national format fits the candidate's shape."""
+    cleaned = candidate.replace("(0)", " ").replace("\u00a0", " ")
+    if cleaned.startswith("(+"):
+        cleaned = cleaned[1:]  # "(+44) 20 ..."
+    digits = re.sub(r"\D", "", cleaned)
+    if cleaned.startswith("+") or digits.startswith("00"):
+        return len(digits) >= 8 and _valid_international(digits[2:] if digits.startswith("00") else digits)
+    if digits.startswith("0"):
+        tried = _TRUNK_ZERO_BY_LENGTH.get(len(digits), _TRUNK_ZERO_OTHER)
+        return any(_valid_for(digits, r) for r in tried if r in regions)
+    shaped: list[str] = []
+    if _NANP.fullmatch(cleaned) or (labelled and len(digits) in (10, 11)):
+        shaped += ["US", "CA"]
+    if _ES.fullmatch(cleaned) or (labelled and len(digits) == 9):
+        shaped.append("ES")
+    if _IN_MOBILE.fullmatch(cleaned) or (labelled and len(digits) == 10):
+        shaped.append("IN")
+    return any(_valid_for(digits, r) for r in shaped if r in regions)
+
+
+@dataclass
+class _ScanState:
+    """One text's scan: the libphonenumber budget, where the last phone ended (for numbers joined by "or"),
+    candidates already seen, and the label words read before each offset."""
+
+    budget: int = PHONE_VALIDATION_BUDGET
+    last_end: int = -1
+    seen: set[int] = field(default_factory=set)
+    words: dict[int, list[str]] = field(default_factory=dict)  # words_before, memoised for this text
+
+    def words_before(self, text: str, start: int) -> list[str]:
+        words = self.words.get(start)
+        if words is None:
+            words = self.words[start] = words_before(text, start)
+        return words
+
+
+def _phone_at(text: str, start: int, end: int, regions: tuple[str, ...], state: _ScanState) -> bool:
+    candidate = text[start:end]
+    digits = sum(c.isdigit() for c in candidate)
+    if not 7 <= digits <= 15 or _DATE_LIKE.fullmatch(candidate) or _HAS_DATE.search(candidate):
+        return False
+    international = candidate.startswith(("+", "00"))
+    if not international and _CARRIER_NEAR.search(text, max(0, start - 40), start):
+        return False  # "UPS 1Z 999 AA1 01 2345 6784": a spaced tracking number, not a phone
+    label = number_label(state.words_before(text, start))
+    if state.last_end >= 0 and start - state.last_end <= 24 and _PHONE_JOINER.fullmatch(text, state.last_end,
+                                                                                         start):
+        label = "phone"
+    is_phone_label = label in PHONE_LABELS
+    # A + prefix or a bracketed area code says "phone" louder than any label before it.
+    if label is not None and not is_phone_label and not international and not candidate.startswith("("):
+        return False
+    if state.budget > 0:
+        state.budget -= 1
+        valid = valid_phone(candidate, regions, is_phone_label)
+    else:
+        valid = international or candidate.startswith("0")
+    if valid or (is_phone_label and digits >= 8):
+        state.last_end = end
+        return True
+    return False
+
+
+def _phones(text: str, lo: int, hi: int, regions: tuple[str, ...], state: _ScanState) -> Iterator[Span]:
+    for m in _PHONE.finditer(text, lo, hi):
+        if m.start() in state.seen:
+            continue
+        state.seen.add(m.start())
+        candidate = m.group()
+        if candidate.startswith("(") and ")" not in candidate:
+            candidate = candidate.lstrip("(")
+        start = m.end() - len(candidate)
+        if _phone_at(text, start, m.end(), regions, state):
+            yield Span(start, m.end(), E.PHONE)
+        elif not text[start - 1:start].isalpha():  # a run glued to letters ("DE89 3704 ...") is something else
+            yield from _phones_inside(text, start, m.end(), regions, state)
+
+
+def _phones_inside(text: str, start: int, end: int, regions: tuple[str, ...], state: _ScanState,
+                   ) -> Iterator[Span]:
+    """Numbers behind or between others in one run ("order 48213 020 7946 0958", "0100000 0100000"): left to
+    right, the longest run of whole groups that is a phone, so the result is the same whether or not a
+    neighbour was redacted first. Bounded: at most _MAX_RETRIES checks per run."""
+    groups = [(g.start(), g.end()) for _, g in zip(range(_MAX_GROUPS), _GROUP.finditer(text, start, end),
+                                                     strict=False)]
+    tries, i = 0, 0
+    while i < len(groups) and tries < _MAX_RETRIES:
+        found = -1
+        for j in range(min(len(groups) - 1, i + 14), i - 1, -1):  # at most 15 digits: at most 15 groups
+            if (i, j) == (0, len(groups) - 1) or not 7 <= _digits(text, groups[i][0], groups[j][1]) <= 15:
+                continue  # the whole run was checked already
+            tries += 1
+            if _phone_at(text, groups[i][0], groups[j][1], regions, state):
+                found = j
+                break
+            if tries >= _MAX_RETRIES:
+                break
+        if found >= 0:
+            yield Span(groups[i][0], groups[found][1], E.PHONE)
+            i = found + 1
+        else:
+            i += 1
+
+
+def _digits(text: str, start: int, end: int) -> int:
+    return sum(map(str.isdigit, text[start:end]))
+
+
+# --- payment cards ------------------------------------------------------------------------------------------------
+
+# The whole digit run (up to 80 digits) is matched, then searched for cards group by group, so a card glued to
+# another number is found the same way whether or not its neighbour was redacted first.
+_CARD = re.compile(r"(?<![\w.,/+-])\d(?:[ -]?\d){12,79}(?!\w|[.,/-]\d)")
+_MAX_CARD_GROUPS = 7  # a card is written in at most seven groups
+_MAX_CARD_CHECKS = 64  # Luhn checks per run once the whole run failed
+
+
+def card_brand_ok(d: str) -> bool:
+    """The issuer prefix and length fit a real card scheme (Luhn alone passes one random number in ten)."""
+    n = len(d)
+    p2, p3, p4, p6 = int(d[:2]), int(d[:3]), int(d[:4]), int(d[:6])
+    if d[0] == "4":
+        return n in (13, 16, 19)  # Visa
+    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:
+        return n == 16  # Mastercard
+    if p2 in (34, 37):
+        return n == 15  # American Express
+    if p4 == 6011 or p2 == 65 or 644 <= p3 <= 649 or 622126 <= p6 <= 622925:
+        return 16 <= n <= 19  # Discover
+    if 3528 <= p4 <= 3589:
+        return 16 <= n <= 19  # JCB
+    if p2 in (36, 38, 39) or 300 <= p3 <= 305 or p4 == 3095:
+        return 14 <= n <= 19  # Diners
+    if 2200 <= p4 <= 2204:
+        return 16 <= n <= 19  # Mir
+    if p2 in (50, 62, 81) or 56 <= p2 <= 69:
+        return 16 <= n <= 19  # Maestro, UnionPay (12-15 digit Maestro cards exist but are rare; they cost precision)
+    return False
+
+
+def is_card(digits: str) -> bool:
+    return 13 <= len(digits) <= 19 and card_brand_ok(digits) and luhn.is_valid(digits)
+
+
+def _cards(text: str, lo: int, hi: int, state: _ScanState) -> Iterator[Span]:
+    for m in _CARD.finditer(text, lo, hi):
+        # "ref 2231 4111 1111 1111 1111": the label names the first group only.
+        labelled_id = is_not_personal(state.words_before(text, m.start()))
+        if not labelled_id and is_card(m.group().replace(" ", "").replace("-", "")) and not _HAS_DATE.search(m.group()):
+            yield Span(m.start(), m.end(), E.CARD)
+            continue
+        # Left to right, the longest run of whole digit groups that is a card ("ref 2231 4111 1111 1111 1111").
+        # Only groups opening with a digit a card scheme can start with, and a bounded number of checks.
+        groups = [(m.start() + g.start(), m.start() + g.end()) for g in re.finditer(r"\d+", m.group())]
+        i, checks = int(labelled_id), 0
+        while len(groups) > 1 and i < len(groups) and checks < _MAX_CARD_CHECKS:
+            if text[groups[i][0]] not in "23456":
+                i += 1
+                continue
+            checks += _MAX_CARD_GROUPS
+            last = next((j for j in range(min(len(groups) - 1, i + _MAX_CARD_GROUPS - 1), i - 1, -1)
+                         if is_card("".join(text[a:b] for a, b in groups[i:j + 1]))
+                         and not _HAS_DATE.search(text, groups[i][0], groups[j][1])), None)
+            if last is None:
+                i += 1
+                continue
+            yield Span(groups[i][0], groups[last][1], E.CARD)
+            i = last + 1
+
+
+# --- IBAN ---------------------------------------------------------------------------------------------------------
+
+# Lengths from the SWIFT IBAN registry: they tell where an IBAN ends when words follow it.
+IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27, "BR": 29,
+    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
+    "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
+    "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
+    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
+    "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29,
+    "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24,
+    "SM": 27, "SO": 23, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    "YE": 30,
+}
+def _mod97(compact: str) -> bool:
+    if not compact.isalnum() or not compact.isascii():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+_IBAN = re.compile(r"(?<![^\W\d_])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){10,32}")
+_IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
+_IBAN_HEAD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2}\d{2}")
+
+
+def _ibans(text: str, lo: int, hi: int) -> Iterator[Span]:
+    pos = lo
+    for head in _IBAN_HEAD.finditer(text, lo, hi):  # every "XX00", so one candidate never hides the next
+        if head.start() < pos:
+            continue
+        length = IBAN_LENGTHS.get(head.group()[:2].upper())
+        m = _IBAN.match(text, head.start(), hi) if length else None
+        if m is None or length is None:
+            continue
+        # Walk the match until `length` alphanumerics are consumed; the IBAN must end at a word boundary.
+        count, end = 0, m.start()
+        for i in range(m.start(), m.end()):
+            if text[i].isalnum():
+                count += 1
+                if count == length:
+                    end = i + 1
+                    break
+        if count != length or (end < len(text) and text[end].isalnum()):
+            continue
+        compact = re.sub(r"[ \-]", "", text[m.start():end]).upper()
+        if _mod97(compact) and stdnum_iban.is_valid(compact):  # the cheap checksum first, then the country format
+            yield Span(m.start(), end, E.IBAN)
+            pos = end
+
+
+# --- national ids and labelled numbers ----------------------------------------------------------------------------
+
+_SSN = re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?!\w|[-.,/]\d)")
+_NINO = re.compile(r"(?<![\w-])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]"
+                   r"(?![\w-])")
+_DNI = re.compile(r"(?i)(?<![\w-])\d{8}[ -]?[A-HJ-NP-TV-Z](?![\w-])")
+_NIE = re.compile(r"(?i)(?<![\w-])[XYZ][ -]?\d{7}[ -]?[A-HJ-NP-TV-Z](?![\w-])")
+_NIR = re.compile(r"(?<![\w-])[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w-])")
+_PAN = re.compile(r"(?<![\w-])[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z](?![\w-])")
+_VALUE = re.compile(r"[A-Za-z0-9]{1,20}(?:[ \-/.][A-Za-z0-9]{1,20}){0,5}")
+# A bare "account" is a bank account only where banking words are near ("AWS account 1234..." is not).
+_BANK_CONTEXT = re.compile(r"(?i)\b(?:bank|routing|sort code|iban|ifsc|bic|swift|bsb|aba|wire|transfer|refund|"
+                           r"deposit|kontonummer|blz|compte|cuenta|rekening)")
+_TOKEN_START = re.compile(r"[A-Za-z0-9]{1,6}$")
+
+
+def _value_tokens(value: str) -> tuple[str, int]:
+    """The leading tokens of a labelled value that look like an identifier (digits, or short capitals)."""
+    kept: list[str] = []
+    for token in re.split(r"[ \-/.]", value):
+        if any(c.isdigit() for c in token) or (len(token) <= 2 and token.isupper()):
+            kept.append(token)
+        else:
+            break
+    while kept and not any(c.isdigit() for c in kept[-1]):
+        kept.pop()
+    if not kept:
+        return "", 0
+    length = sum(len(t) for t in kept) + len(kept) - 1  # the kept tokens and the single separators between them
+    return "".join(kept).upper(), length
+
+
+def _labelled_entity(kind: str, compact: str) -> EntityType | None:
+    if kind == "ssn":
+        return E.SSN if ssn.is_valid(compact) else None
+    if kind == "bank":
+        ok = 6 <= len(compact) <= 18 and (compact.isdigit() or (len(compact) == 11 and compact[4] == "0"))
+        return E.BANK_ACCOUNT if ok else None
+    checks: dict[str, Callable[[str], bool]] = {
+        "bsn": bsn.is_valid, "aadhaar": aadhaar.is_valid, "nir": nir.is_valid, "pan": pan.is_valid,
+        "nino": lambda v: _NINO.fullmatch(v) is not None,
+        "idnr": lambda v: idnr.is_valid(v) or 5 <= len(v) <= 20,
+        "doc": lambda v: 5 <= len(v) <= 20,
+    }
+    return E.NATIONAL_ID if checks[kind](compact) else None
+
+
+def _national_ids(text: str, start: int, end: int, nd: int, words: list[str]) -> Iterator[Span]:
+    """Checksummed national ids around a digit run; each pattern is tried only when the characters around the
+    run can hold it (letters before a NINO or NIE, a letter after a DNI, five capitals before a PAN)."""
+    n = len(text)
+    lo, hi = max(0, start - 5), min(n, end + 3)
+    before, after = text[max(0, start - 2):start], text[end:end + 2]
+    if nd >= 9 and not is_not_personal(words):
+        for m in _SSN.finditer(text, lo, hi):
+            if ssn.is_valid(m.group().replace(m.group(1), "")):
+                yield Span(m.start(), m.end(), E.SSN)
+    if nd >= 13 and text[start] in "12" and not is_not_personal(words):
+        for m in _NIR.finditer(text, lo, hi):
+            if nir.is_valid(m.group()):
+                yield Span(m.start(), m.end(), E.NATIONAL_ID)
+    if nd >= 6 and before.strip().isupper():
+        yield from (Span(m.start(), m.end(), E.NATIONAL_ID) for m in _NINO.finditer(text, lo, hi))
+    if nd >= 8 and any(c.isalpha() for c in after):
+        for m in _DNI.finditer(text, lo, hi):
+            if dni.is_valid(_compact(m.group())):
+                yield Span(m.start(), m.end(), E.NATIONAL_ID)
+    if nd >= 7 and any(c in "XYZxyz" for c in text[max(0, start - 3):start]) and any(c.isalpha() for c in after):
+        for m in _NIE.finditer(text, lo, hi):
+            if nie.is_valid(_compact(m.group())):
+                yield Span(m.start(), m.end(), E.NATIONAL_ID)
+    if nd == 4 and text[max(0, start - 5):start].isupper() and after[:1].isupper():
+        for m in _PAN.finditer(text, lo, hi):
+            if pan.is_valid(m.group()):
+                yield Span(m.start(), m.end(), E.NATIONAL_ID)
+
+
+def _compact(value: str) -> str:
+    return value.upper().replace(" ", "").replace("-", "")
+
+
+def _labelled(text: str, token_start: int, words: list[str]) -> Span | None:
+    kind = id_label(words)
+    if kind is None:
+        return None
+    m = _VALUE.match(text, token_start)
+    if m is None:
+        return None
+    compact, length = _value_tokens(m.group())
+    if kind == "bank" and words[-1:] in (["account"], ["acct"], ["acc"]) and not _BANK_CONTEXT.search(
+            text, max(0, token_start - 160), token_start):
+        return None
+    entity = _labelled_entity(kind, compact) if compact else None
+    return Span(token_start, token_start + length, entity) if entity else None
+
+
+# --- IPv4 ---------------------------------------------------------------------------------------------------------
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(r"(?<![\w.])" + _OCTET + r"(?:\." + _OCTET + r"){3}(?:/\d{1,2})?(?!\w|\.\d)")
+_VERSION_WORDS = frozenset({"v", "version", "ver", "build", "release", "firmware", "fw", "sdk", "app", "os", "chrome",
+                            "firefox", "safari", "edge", "windows", "ios", "android", "macos", "kernel"})
+_NOT_PERSONAL_IPS = frozenset({"0.0.0.0", "127.0.0.1", "255.255.255.255"})
+
+
+def _ipv4(text: str, lo: int, hi: int, words: list[str]) -> Iterator[Span]:
+    if words and words[-1] in _VERSION_WORDS:
+        return
+    for m in _IPV4.finditer(text, lo, hi):
+        if m.group().split("/")[0] not in _NOT_PERSONAL_IPS:
+            yield Span(m.start(), m.end(), E.IP)
+
+
+# --- the scan -----------------------------------------------------------------------------------------------------
+
+_ID_TYPES = frozenset({E.SSN, E.NATIONAL_ID, E.BANK_ACCOUNT})
+
+
+def _gaps(lo: int, hi: int, spans: list[Span]) -> list[tuple[int, int]]:
+    """[lo, hi) without the given spans: later checks look beside a found card or IBAN, never into it."""
+    gaps, pos = [], lo
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start > pos:
+            gaps.append((pos, span.start))
+        pos = max(pos, span.end)
+    if pos < hi:
+        gaps.append((pos, hi))
+    return gaps
+
+
+def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...]) -> Iterator[Span]:
+    phones = _ScanState()
+    n = len(text)
+    ids = bool(want & _ID_TYPES)
+    for m in _RUN.finditer(text):
+        run = m.group().rstrip(_SEPARATORS)
+        start, end = m.start(), m.start() + len(run)
+        nd = sum(map(str.isdigit, run))
+        lo, hi = max(0, start - 3), min(n, end + 3)
+        found: list[Span] = []
+        if E.IBAN in want and _IBAN_START.search(text, max(0, start - 16), start + 3):
+            found += _ibans(text, max(0, start - 16), min(n, start + 48))
+        if nd >= 13 and E.CARD in want:
+            # Cards are looked for beside an IBAN, never across it ("DE11 ... 62 4000 0000 0000 6").
+            for a, b in _gaps(lo, hi, found):
+                found += _cards(text, a, b, phones)
+        yield from found
+        if any(s.start <= start and s.end >= end for s in found):
+            continue  # a card or IBAN: its digits are not also a phone number or an id
+        if nd >= 7 and E.PHONE in want:
+            for a, b in _gaps(lo, hi, found):
+                yield from _phones(text, a, b, regions, phones)
+        dotted = run.count(".") >= 3 and E.IP in want
+        if not (ids or dotted):
+            continue
+        tok = _TOKEN_START.search(text, max(0, start - 6), start)
+        token_start = tok.start() if tok else start
+        # Labels matter for IPs and for ids of five digits or more; a four-digit run can only be a PAN's middle.
+        words = phones.words_before(text, token_start) if dotted or nd >= 5 else []
+        if dotted:
+            yield from _ipv4(text, lo, hi, words)
+        if ids:
+            if E.NATIONAL_ID in want or E.SSN in want:
+                yield from (s for s in _national_ids(text, start, end, nd, words) if s.type in want)
+            span = _labelled(text, token_start, words) if words else None
+            if span is not None and span.type in want:
+                yield span
+
+
+def clear_caches() -> None:
+    """Forget memoised phone verdicts (benchmarks measure the cold path)."""
+    valid_phone.cache_clear()

@@ -1,0 +1,147 @@
+"""Properties: generated personal data embedded in arbitrary text is gone; redaction is idempotent; text
+without personal data comes back unchanged."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from stdnum import iban, luhn
+from ticket_sentiment.redaction import redact
+from ticket_sentiment.redaction.context import PHONE_LABELS, is_not_personal, number_label, words_before
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Arbitrary surrounding text (any script, control characters, punctuation), never lone surrogates.
+surrounding = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+def _embedded(prefix: str, value: str, suffix: str) -> str:
+    return f"{prefix} {value} {suffix}"
+
+
+# --- generators for valid values ----------------------------------------------------------------------------------
+
+_CARD_PREFIXES = [("4", 16), ("4", 13), ("51", 16), ("55", 16), ("2221", 16), ("34", 15), ("37", 15), ("6011", 16),
+                  ("65", 16), ("3528", 16), ("36", 14), ("62", 16), ("62", 19)]
+
+
+@st.composite
+def card_numbers(draw: st.DrawFn) -> str:
+    prefix, length = draw(st.sampled_from(_CARD_PREFIXES))
+    body = prefix + "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=length - len(prefix) - 1,
+                                          max_size=length - len(prefix) - 1)))
+    digits = body + luhn.calc_check_digit(body)
+    separator = draw(st.sampled_from(["", " ", "-"]))
+    return separator.join(digits[i:i + 4] for i in range(0, len(digits), 4)) if separator else digits
+
+
+# Countries whose IBAN check in python-stdnum accepts any well-formed BBAN (no national bank-code registry).
+_IBAN_FORMATS = {"DE": "18n", "AT": "16n", "NL": "4a10n", "GB": "4a14n", "PL": "24n", "CH": "5n12c", "IE": "4a14n",
+                 "DK": "14n", "FI": "14n", "SE": "20n", "LU": "3n13c", "PT": "21n", "CZ": "20n", "HU": "24n"}
+_ALPHABETS = {"n": "0123456789", "a": "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "c": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
+
+@st.composite
+def ibans(draw: st.DrawFn) -> str:
+    country = draw(st.sampled_from(sorted(_IBAN_FORMATS)))
+    bban = ""
+    for count, kind in re.findall(r"(\d+)([nac])", _IBAN_FORMATS[country]):
+        bban += "".join(draw(st.lists(st.sampled_from(_ALPHABETS[kind]), min_size=int(count), max_size=int(count))))
+    value = country + iban.calc_check_digits(country + "00" + bban) + bban
+    assume(iban.is_valid(value))
+    return iban.format(value) if draw(st.booleans()) else value
+
+
+# National formats the detector reads without a + prefix, and the international format for every region.
+_PHONE_REGIONS = ["US", "CA", "GB", "DE", "FR", "ES", "NL", "IN", "IT", "IE", "AU", "AT", "CH", "BE"]
+
+
+@st.composite
+def phone_numbers(draw: st.DrawFn) -> str:
+    region = draw(st.sampled_from(_PHONE_REGIONS))
+    kind = draw(st.sampled_from([phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]))
+    example = phonenumbers.example_number_for_type(region, kind)
+    assume(example is not None)
+    assert example is not None
+    national = str(example.national_number)
+    tail = "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=3, max_size=3)))
+    number = phonenumbers.PhoneNumber(country_code=example.country_code,
+                                      national_number=int(national[:-3] + tail),
+                                      italian_leading_zero=example.italian_leading_zero)
+    assume(phonenumbers.is_valid_number(number))
+    style = draw(st.sampled_from([phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+                                  phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.E164]))
+    return phonenumbers.format_number(number, style)
+
+
+# --- properties ---------------------------------------------------------------------------------------------------
+
+@SETTINGS
+@given(prefix=surrounding, email=st.emails(), suffix=surrounding)
+def test_generated_emails_are_gone(prefix: str, email: str, suffix: str) -> None:
+    assert email not in redact(_embedded(prefix, email, suffix)).text
+
+
+@SETTINGS
+@given(prefix=surrounding, card=card_numbers(), suffix=surrounding)
+def test_valid_card_numbers_are_gone(prefix: str, card: str, suffix: str) -> None:
+    text = _embedded(prefix, card, suffix)
+    assume(not is_not_personal(words_before(text, len(prefix) + 1)))  # "status 4000...": by design an id
+    assert card not in redact(text).text
+
+
+@SETTINGS
+@given(prefix=surrounding, value=ibans(), suffix=surrounding)
+def test_valid_ibans_are_gone(prefix: str, value: str, suffix: str) -> None:
+    assert value not in redact(_embedded(prefix, value, suffix)).text
+
+
+@SETTINGS
+@given(prefix=surrounding, phone=phone_numbers(), suffix=surrounding)
+def test_valid_phone_numbers_are_gone(prefix: str, phone: str, suffix: str) -> None:
+    text = _embedded(prefix, phone, suffix)
+    # By design a national-format number right after a label such as "order" or "invoice" is that id, not a phone.
+    label = number_label(words_before(text, len(prefix) + 1))
+    assume(label is None or label in PHONE_LABELS or phone.startswith(("+", "(")))
+    output = redact(text).text
+    assert phone not in output
+    assert re.sub(r"\D", "", phone)[-7:] not in re.sub(r"\D", "", output.replace(prefix, "").replace(suffix, ""))
+
+
+pii_values = st.one_of(st.emails(), card_numbers(), ibans(), phone_numbers(),
+                       st.sampled_from(["Hi Anna,", "Thanks,\nJohn Smith", "password: hunter2", "203.0.113.42",
+                                        "SSN 536-22-8790", "12 Baker Street, London NW1 6XE"]))
+
+
+@SETTINGS
+@given(st.lists(st.one_of(surrounding, pii_values), max_size=8))
+def test_redaction_is_idempotent(parts: list[str]) -> None:
+    once = redact(" ".join(parts))
+    twice = redact(once.text)
+    assert twice.text == once.text
+    assert twice.entities == {}
+
+
+# Text a ticket is made of that is not personal data: words, ids, prices, dates, versions, codes, hashes.
+_WORDS = ["the", "export", "fails", "again", "order", "refund", "please", "since", "update", "dashboard", "is",
+          "blank", "my", "invoice", "was", "charged", "twice", "and", "still", "broken", "on", "mobile", "app",
+          "waiting", "for", "weeks", "this", "really", "frustrating", "can", "you", "check", "it", "today", "error",
+          "when", "login", "page", "slow", "crashes", "after", "clicking", "save", "we", "have", "users", "seats"]
+_NOT_PII = ["#48213", "ticket 48213", "ERR-5001", "v2.3.1", "$1,249.00", "€249,00", "2026-03-02", "02.03.2026",
+            "10:15:30", "2026-03-02T10:15:30Z", "1Z999AA10123456784", "550e8400-e29b-41d4-a716-446655440000",
+            "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3", "build 20260302.1", "Chrome 122.0.6261.112", "HTTP 502",
+            "0x80070005", "order #112-4567890-1234567", "case 00987654", "RMA-77812", "3 times", "50%", "2.5 GB",
+            "port 8443", "99.9%", "ISBN 978-3-16-148410-0", "SKU 4006381333931", "1,234,567", "Q3 2026"]
+non_pii_text = st.lists(st.one_of(st.sampled_from(_WORDS), st.sampled_from(_NOT_PII)), min_size=1, max_size=25).map(
+    " ".join)
+
+
+@SETTINGS
+@given(non_pii_text, st.sampled_from(["", ".", "!", "?", "\n"]))
+def test_text_without_personal_data_is_unchanged(text: str, end: str) -> None:
+    result = redact(text + end)
+    assert result.text == text + end
+    assert result.entities == {}
