@@ -223,6 +223,25 @@ def demo(model_dir: ModelDirOption = None) -> None:
 
 
 @app.command()
+def local(
+    serve: Annotated[bool, typer.Option("--serve", help="stay up for curl instead of running the demo")] = False,
+    port: Annotated[int, typer.Option("--port", help="API port with --serve")] = 8787,
+    scorer_mode: Annotated[str, typer.Option("--scorer", help="onnx, comprehend or auto")] = "auto",
+    model_dir: ModelDirOption = None,
+) -> None:
+    """Run the pipeline on a local AWS (moto): the same handlers, real wire protocols, Slack to a printing sink.
+
+    Slack goes to $SLACK_WEBHOOK_URL when set. Without --serve, feeds the sample tickets, prints every ticket's
+    result and Slack message, and exits 0 when every accepted event was processed or dead-lettered.
+    """
+    from .local_stack import run_local
+
+    scorer = _load_scorer(model_dir)
+    raise typer.Exit(run_local(lambda text: out.print(text, end="", markup=False, highlight=False), scorer,
+                               mode=scorer_mode, serve=serve, port=port))
+
+
+@app.command()
 def finetune(
     tickets: Annotated[Path, typer.Argument(help="CSV with text,label columns (your own labelled tickets)")],
     out_dir: Annotated[Path, typer.Option("--out", help="directory for the new model")],

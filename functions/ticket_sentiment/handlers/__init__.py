@@ -1,0 +1,1 @@
+"""Lambda handlers: thin, they parse, call the domain and shape the reply."""

@@ -1,0 +1,78 @@
+"""GET /v1/tickets/{id}: the ticket's current and thread sentiment, trend, scored history, escalation state."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict
+
+from ..pipeline.ports import StoredMessage, TicketStore, TicketView
+from .observability import logger, metrics
+
+_TICKET_ID = re.compile(r"^[A-Za-z0-9._:@/#+-]{1,128}$")
+MAX_HISTORY = 200
+
+
+class TicketResponse(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    ticket: TicketView
+    history: list[StoredMessage]
+    history_truncated: bool
+
+
+def _json(status: int, body: dict[str, Any] | str) -> Response[Any]:
+    return Response(status_code=status, content_type="application/json",
+                    body=body if isinstance(body, str) else json.dumps(body))
+
+
+def build_app(store: Callable[[], TicketStore]) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver()
+
+    @app.get("/v1/tickets/<ticket_id>")
+    def get_ticket(ticket_id: str) -> Response[Any]:
+        if not _TICKET_ID.fullmatch(ticket_id):
+            return _json(400, {"error": "invalid ticket id"})
+        ticket = store().get_ticket(ticket_id)
+        metrics.add_metric(name="TicketReads" if ticket else "TicketMisses", unit=MetricUnit.Count, value=1)
+        if ticket is None:
+            return _json(404, {"error": "ticket not found"})
+        messages = sorted(store().list_messages(ticket_id), key=lambda m: (m.created_at, m.message_id))
+        body = TicketResponse(ticket=ticket, history=messages[-MAX_HISTORY:],
+                              history_truncated=len(messages) > MAX_HISTORY)
+        return _json(200, body.model_dump_json())
+
+    @app.not_found
+    def not_found(_exc: Exception) -> Response[Any]:
+        return _json(404, {"error": "not found"})
+
+    def unexpected(_exc: Exception) -> Response[Any]:
+        logger.exception("unexpected error")
+        return _json(500, {"error": "internal error"})
+
+    app.exception_handler(Exception)(unexpected)
+    return app
+
+
+@cache
+def _default_store() -> TicketStore:
+    from ..adapters.dynamodb import DynamoTicketStore
+
+    return DynamoTicketStore(os.environ["TABLE_NAME"])
+
+
+_app = build_app(_default_store)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return _app.resolve(event, context)

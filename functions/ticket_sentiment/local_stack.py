@@ -1,0 +1,483 @@
+"""A local stack: moto's ThreadedMotoServer in-process, the real AWS wire protocols, the very same handlers.
+
+moto cannot run Lambda code, so the event source mappings are played here: `LocalStack.pump_events()` polls the
+events queue into the score handler in real SQS batches (failed records become visible again and, after
+MAX_RECEIVE_COUNT receives, SQS itself moves them to the DLQ), and alerts published to the SNS topic are
+delivered through an SQS subscription, as SNS would deliver them to a subscriber.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from .adapters.dynamodb import DynamoTicketStore, create_table
+from .adapters.secrets import WebhookSecret
+from .adapters.slack import SlackWebhook
+from .adapters.sns import SnsAlertPublisher
+from .adapters.sqs import SqsDeadLetters, SqsEventQueue
+from .handlers.api import build_app as build_api_app
+from .handlers.ingest import build_app as build_ingest_app
+from .handlers.notify import notify
+from .handlers.score import process_batch
+from .pipeline.events import ProcessResult, QueuedEvent
+from .pipeline.ports import EventProcessor, SlackPoster, TextScorer
+from .pipeline.rules import DEFAULT_RULES, RuleConfig
+from .pipeline.service import ScoringService
+from .samples import SAMPLE_THREAD, SAMPLE_TICKETS
+
+REGION = "us-east-1"
+MAX_RECEIVE_COUNT = 3
+BATCH_SIZE = 10
+
+
+def start_moto() -> tuple[ThreadedMotoServer, str]:
+    """A moto server on 127.0.0.1 and a free port; returns it and its endpoint URL."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return server, f"http://{host}:{port}"
+
+
+@dataclass
+class Resources:
+    table_name: str
+    events_queue_url: str
+    events_dlq_url: str
+    alerts_topic_arn: str
+    alerts_delivery_url: str
+    notify_dlq_url: str
+    slack_secret_arn: str
+
+
+@dataclass
+class LocalStack:
+    endpoint_url: str
+    prefix: str = "ticket-sentiment"
+    resources: Resources | None = None
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service, endpoint_url=self.endpoint_url, region_name=REGION, aws_access_key_id="testing",
+                aws_secret_access_key="testing")  # moto's fixed test credentials, not a secret
+        return self._clients[service]
+
+    def resource(self, service: str) -> Any:
+        return boto3.resource(service, endpoint_url=self.endpoint_url, region_name=REGION,
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def provision(self, slack_webhook_url: str = "http://127.0.0.1:9/slack") -> Resources:
+        """Table, events queue and DLQ, alert topic with an SQS delivery subscription, notify DLQ, Slack secret."""
+        sqs, sns = self.client("sqs"), self.client("sns")
+        table = f"{self.prefix}-tickets"
+        create_table(self.client("dynamodb"), table)
+        dlq_url = sqs.create_queue(QueueName=f"{self.prefix}-events-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events_url = sqs.create_queue(QueueName=f"{self.prefix}-events", Attributes={
+            "VisibilityTimeout": "30",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}),
+        })["QueueUrl"]
+        topic_arn = sns.create_topic(Name=f"{self.prefix}-alerts")["TopicArn"]
+        delivery_url = sqs.create_queue(QueueName=f"{self.prefix}-alerts-delivery")["QueueUrl"]
+        delivery_arn = sqs.get_queue_attributes(QueueUrl=delivery_url,
+                                                AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=delivery_arn,
+                      Attributes={"RawMessageDelivery": "false"})
+        notify_dlq_url = sqs.create_queue(QueueName=f"{self.prefix}-notify-dlq")["QueueUrl"]
+        secret_arn = self.client("secretsmanager").create_secret(
+            Name=f"{self.prefix}/slack-webhook", SecretString=json.dumps({"webhook_url": slack_webhook_url}))["ARN"]
+        self.resources = Resources(table, events_url, dlq_url, topic_arn, delivery_url, notify_dlq_url, secret_arn)
+        return self.resources
+
+    @property
+    def res(self) -> Resources:
+        if self.resources is None:
+            raise RuntimeError("call provision() first")
+        return self.resources
+
+    def event_queue(self) -> SqsEventQueue:
+        return SqsEventQueue(self.res.events_queue_url, self.client("sqs"))
+
+    def store(self) -> DynamoTicketStore:
+        return DynamoTicketStore(self.res.table_name, self.resource("dynamodb"))
+
+    def scoring_service(self, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES) -> ScoringService:
+        return ScoringService(self.store(), SnsAlertPublisher(self.res.alerts_topic_arn, self.client("sns")),
+                              scorer, rules)
+
+    def pump_events(self, service: EventProcessor, *, max_batches: int = 100) -> int:
+        """Poll the events queue into the score handler until it is empty; returns the records handed over.
+
+        Like the Lambda event source mapping: successful records are deleted, failed ones become visible
+        again (at once, here) and are received again until SQS moves them to the DLQ.
+        """
+        sqs = self.client("sqs")
+        handed = 0
+        for _ in range(max_batches):
+            messages = sqs.receive_message(
+                QueueUrl=self.res.events_queue_url, MaxNumberOfMessages=BATCH_SIZE, WaitTimeSeconds=0,
+                AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+            if not messages:
+                break
+            handed += len(messages)
+            response = process_batch(service, lambda_sqs_event(messages, self.res.events_queue_url), None)
+            failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+            for message in messages:
+                if message["MessageId"] in failed:
+                    sqs.change_message_visibility(QueueUrl=self.res.events_queue_url,
+                                                  ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+                else:
+                    sqs.delete_message(QueueUrl=self.res.events_queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return handed
+
+    def pump_alerts(self, slack: SlackPoster, *, max_batches: int = 100) -> dict[str, int]:
+        """Deliver what SNS put on the alerts subscription to the notify handler, as SNS would invoke it."""
+        sqs = self.client("sqs")
+        totals = {"delivered": 0, "dead_lettered": 0}
+        dead_letters = SqsDeadLetters(self.res.notify_dlq_url, sqs)
+        for _ in range(max_batches):
+            messages = sqs.receive_message(QueueUrl=self.res.alerts_delivery_url, MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=0).get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                counts = notify(lambda_sns_event(json.loads(message["Body"])), slack, dead_letters)
+                for key, value in counts.items():
+                    totals[key] += value
+                sqs.delete_message(QueueUrl=self.res.alerts_delivery_url, ReceiptHandle=message["ReceiptHandle"])
+        return totals
+
+    def queue_depth(self, queue_url: str) -> int:
+        attrs = self.client("sqs").get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages",
+                                                "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+def lambda_sns_event(envelope: dict[str, Any]) -> dict[str, Any]:
+    """An SNS notification (as delivered to an SQS subscription) -> the event SNS gives a Lambda subscriber."""
+    return {"Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0",
+        "EventSubscriptionArn": f"{envelope.get('TopicArn', '')}:local",
+        "Sns": {"Type": envelope.get("Type", "Notification"), "MessageId": envelope.get("MessageId", ""),
+                "TopicArn": envelope.get("TopicArn", ""), "Subject": envelope.get("Subject"),
+                "Message": envelope["Message"], "Timestamp": envelope.get("Timestamp", ""),
+                "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
+                "MessageAttributes": envelope.get("MessageAttributes", {})},
+    }]}
+
+
+def lambda_sqs_event(messages: list[dict[str, Any]], queue_url: str) -> dict[str, Any]:
+    """SQS ReceiveMessage output -> the event Lambda's SQS event source mapping delivers."""
+    name = queue_url.rstrip("/").rsplit("/", 1)[-1]
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": m.get("Attributes", {}), "md5OfBody": m.get("MD5OfBody", ""),
+        "messageAttributes": {k: {"stringValue": v.get("StringValue"), "dataType": v.get("DataType")}
+                              for k, v in m.get("MessageAttributes", {}).items()},
+        "eventSource": "aws:sqs", "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{name}", "awsRegion": REGION,
+    } for m in messages]}
+
+
+# --- the runtime: HTTP API on localhost, queue pollers, a Slack sink, the demo ------------------------------------
+
+class CountingProcessor:
+    """Wraps the scoring service to count outcomes (the local stack's accounting of every accepted event)."""
+
+    def __init__(self, service: EventProcessor) -> None:
+        self.service = service
+        self.outcomes: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def process(self, queued: QueuedEvent) -> ProcessResult:
+        result = self.service.process(queued)
+        with self.lock:
+            self.outcomes[result.outcome.value] += 1
+            if result.alert:
+                self.outcomes[f"alert_{result.alert}"] += 1
+        return result
+
+
+def render_slack(message: dict[str, Any]) -> str:
+    """A Block Kit message as plain lines, for the terminal."""
+    lines: list[str] = []
+    for block in message.get("blocks", []):
+        if block.get("type") in {"header", "section"} and "text" in block:
+            lines.append(str(block["text"]["text"]))
+        lines.extend(str(f["text"]).replace("\n", ": ") for f in block.get("fields", []))
+        lines.extend(str(e["text"]) for e in block.get("elements", []))
+    return "\n".join(lines) or str(message.get("text", ""))
+
+
+class SlackPrintSink:
+    """A local incoming webhook on 127.0.0.1 that prints every message it receives."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self.messages: list[dict[str, Any]] = []
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                message = json.loads(body)
+                sink.messages.append(message)
+                write("---- Slack message ----\n" + render_slack(message) + "\n")
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}/slack"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def api_gateway_event(method: str, raw_path: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """An HTTP request -> the API Gateway REST proxy event (enough of it for the resolvers)."""
+    parts = urllib.parse.urlsplit(raw_path)
+    query = dict(urllib.parse.parse_qsl(parts.query)) or None
+    path_parameters = None
+    resource = parts.path
+    if parts.path.startswith("/v1/tickets/"):
+        path_parameters = {"ticket_id": urllib.parse.unquote(parts.path.removeprefix("/v1/tickets/"))}
+        resource = "/v1/tickets/{ticket_id}"
+    text = body.decode("utf-8", errors="replace") if body else None
+    return {"resource": resource, "path": parts.path, "httpMethod": method, "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()}, "queryStringParameters": query,
+            "multiValueQueryStringParameters": None, "pathParameters": path_parameters, "stageVariables": None,
+            "body": text, "isBase64Encoded": False,
+            "requestContext": {"requestId": uuid.uuid4().hex, "stage": "local", "httpMethod": method,
+                               "path": parts.path, "resourcePath": resource, "identity": {"sourceIp": "127.0.0.1"}}}
+
+
+class LocalComprehend:
+    """Stands in for Comprehend locally (moto has no BatchDetectSentiment): every document NEUTRAL."""
+
+    def batch_detect_sentiment(self, TextList: list[str], LanguageCode: str) -> dict[str, Any]:  # noqa: N803
+        score = {"Positive": 0.0, "Negative": 0.0, "Neutral": 1.0, "Mixed": 0.0}
+        return {"ResultList": [{"Index": i, "Sentiment": "NEUTRAL", "SentimentScore": score}
+                               for i in range(len(TextList))], "ErrorList": []}
+
+
+class LocalRuntime:
+    """The stack, served: API on localhost, SQS polled into score, SNS alerts delivered to notify."""
+
+    def __init__(self, stack: LocalStack, scorer: TextScorer, rules: RuleConfig, slack_url: str,
+                 port: int = 0) -> None:
+        self.stack = stack
+        self.processor = CountingProcessor(stack.scoring_service(scorer, rules))
+        self.slack = SlackWebhook(WebhookSecret(stack.res.slack_secret_arn, stack.client("secretsmanager")),
+                                  attempts=4, base_wait=0.2, max_wait=5.0)
+        self.accepted = 0
+        self.notified: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        ingest = build_ingest_app(stack.event_queue)
+        api = build_api_app(stack.store)
+        runtime = self
+        stack.client("secretsmanager").put_secret_value(SecretId=stack.res.slack_secret_arn,
+                                                        SecretString=json.dumps({"webhook_url": slack_url}))
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+                event = api_gateway_event(self.command, self.path, dict(self.headers.items()), body)
+                app = api if self.path.startswith("/v1/tickets/") else ingest
+                with runtime._lock:  # a resolver keeps the current event on itself: one request at a time
+                    response = app.resolve(event, None)  # type: ignore[arg-type]
+                    if response["statusCode"] == 202:
+                        runtime.accepted += 1
+                payload = str(response.get("body") or "").encode()
+                self.send_response(int(response["statusCode"]))
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = _serve  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def pump_once(self) -> int:
+        handed = self.stack.pump_events(self.processor)
+        counts = self.stack.pump_alerts(self.slack)
+        self.notified.update(counts)
+        return handed + sum(counts.values())
+
+    def drain(self, rounds: int = 50) -> None:
+        for _ in range(rounds):
+            if self.pump_once() == 0 and self.stack.queue_depth(self.stack.res.events_queue_url) == 0:
+                return
+
+    def run_workers(self, interval: float = 0.25) -> None:
+        """The event source mappings, for --serve: poll until stopped."""
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    self.pump_once()
+                except Exception:
+                    logging.getLogger(__name__).exception("local worker failed")
+                self._stop.wait(interval)
+
+        threading.Thread(target=loop, daemon=True).start()
+
+    def dlq_count(self) -> int:
+        return self.stack.queue_depth(self.stack.res.events_dlq_url)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = None) -> tuple[int, Any]:
+    data = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else None)
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def demo_events() -> list[dict[str, Any]]:
+    """The sample tickets as helpdesk events, and the sample thread posted out of order."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    tiers = {"refund": "enterprise", "outage": "enterprise", "billing": "premium", "sarcasm": "premium"}
+    priorities = {"outage": "urgent", "login": "high"}
+    areas = {"refund": "billing", "billing": "billing", "outage": "dashboard", "login": "auth", "html": "exports",
+             "how-to": "exports"}
+    events: list[dict[str, Any]] = []
+    for i, (name, text) in enumerate(SAMPLE_TICKETS):
+        body = {"html": text} if text.lstrip().startswith("<") else {"text": text}
+        events.append({"source": "zendesk", "ticket_id": f"demo-{name}", "message_id": "m-1",
+                       "author_role": "customer", **body, "created_at": (start + timedelta(minutes=i)).isoformat(),
+                       "subject": name.replace("-", " ").capitalize(), "priority": priorities.get(name, "normal"),
+                       "customer_tier": tiers.get(name, "standard"), "product_area": areas.get(name, "general"),
+                       "ticket_url": f"https://example.zendesk.com/agent/tickets/{100 + i}"})
+    thread = [{"source": "zendesk", "ticket_id": "demo-thread", "message_id": f"t-{i + 1}",
+               "author_role": str(m.author_role), "text": m.text,
+               "created_at": (m.created_at or start).isoformat(), "subject": "App logs me out",
+               "priority": "normal", "customer_tier": "enterprise", "product_area": "mobile",
+               "ticket_url": "https://example.zendesk.com/agent/tickets/200"} for i, m in enumerate(SAMPLE_THREAD)]
+    return events + thread[::-1]  # newest first: out of order on purpose
+
+
+def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES,
+             slack_url: str | None = None, serve: bool = False, port: int = 8787) -> int:
+    server, endpoint = start_moto()
+    sink = SlackPrintSink(write) if slack_url is None else None
+    runtime: LocalRuntime | None = None
+    try:
+        stack = LocalStack(endpoint)
+        stack.provision()
+        runtime = LocalRuntime(stack, scorer, rules, slack_url or (sink.url if sink else ""),
+                               port=port if serve else 0)
+        write(f"moto on {endpoint}; API on {runtime.url} (POST /v1/events, GET /v1/tickets/<id>); "
+              f"Slack: {'SLACK_WEBHOOK_URL' if slack_url else 'a local sink that prints'}\n")
+        if serve:
+            runtime.run_workers()
+            write("serving; Ctrl-C to stop\n")
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                return 0
+        return _demo(runtime, write)
+    finally:
+        if runtime is not None:
+            runtime.close()
+        if sink is not None:
+            sink.close()
+        server.stop()
+
+
+def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
+    events = demo_events()
+    for event in events:
+        status, body = http("POST", f"{runtime.url}/v1/events", event)
+        if status != 202:
+            write(f"unexpected {status} for {event['ticket_id']}: {body}\n")
+            return 1
+    status, _ = http("POST", f"{runtime.url}/v1/events", events[0])  # the helpdesk retries: a duplicate
+    bad, reason = http("POST", f"{runtime.url}/v1/events", raw=b'{"ticket_id": 1}')
+    write(f"posted {len(events)} events, a duplicate ({status}) and a bad one ({bad}: {reason['error']})\n")
+    runtime.stack.client("sqs").send_message(QueueUrl=runtime.stack.res.events_queue_url, MessageBody="{poison")
+    runtime.drain()
+    write("\nticket                 label     score  thread  trend      escalation  rule                 scorer\n")
+    for ticket_id in sorted({e["ticket_id"] for e in events}):
+        status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}")
+        if status != 200:
+            write(f"{ticket_id:<22} {status} {body}\n")
+            continue
+        t, current = body["ticket"], body["ticket"]["current"] or {}
+        thread_score = "-" if t["thread_score"] is None else f"{t['thread_score']:+.2f}"
+        write(f"{ticket_id:<22} {current.get('label', '-'):<9} {current.get('score', 0):+.2f}  {thread_score:>6}  "
+              f"{t['trend']:<10} {t['escalation_state']:<11} {t.get('last_alert_rule') or '-':<20} "
+              f"{current.get('scorer', '-')}\n")
+    outcomes = runtime.processor.outcomes
+    dlq = runtime.dlq_count()
+    done = outcomes["scored"] + outcomes["skipped"] + outcomes["duplicate"]
+    write(f"\naccepted {runtime.accepted}: scored {outcomes['scored']}, agent messages skipped "
+          f"{outcomes['skipped']}, duplicates {outcomes['duplicate']}; events DLQ {dlq} (the injected poison "
+          f"message); alerts published {outcomes['alert_published']}, in cooldown {outcomes['alert_cooldown']}; "
+          f"Slack delivered {runtime.notified['delivered']}, notify DLQ {runtime.notified['dead_lettered']}\n")
+    if done != runtime.accepted or dlq != 1:
+        write("accounting mismatch: some accepted event is neither processed nor in a DLQ\n")
+        return 1
+    return 0
+
+
+def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "auto", serve: bool = False,
+              port: int = 8787) -> int:
+    """`ticket-sentiment local`: quiet Powertools output, Comprehend replaced by LocalComprehend, then run."""
+    import os
+
+    from .adapters.comprehend import ComprehendScorer
+    from .handlers.observability import logger
+    from .pipeline.routing import RoutingScorer, ScorerMode
+
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF lines would drown the demo's output
+    logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    chosen = ScorerMode(mode)
+    scorer = RoutingScorer(chosen, None if chosen == ScorerMode.COMPREHEND else lambda: onnx,
+                           None if chosen == ScorerMode.ONNX else lambda: ComprehendScorer(LocalComprehend()))
+    if chosen != ScorerMode.ONNX:
+        write("Comprehend: LocalComprehend stands in (moto has no BatchDetectSentiment): every document NEUTRAL\n")
+    return run_demo(write, scorer=scorer, slack_url=os.environ.get("SLACK_WEBHOOK_URL") or None, serve=serve,
+                    port=port)

@@ -1,0 +1,141 @@
+"""Pydantic models at the pipeline's boundaries: the canonical ticket event, the queued envelope, the alert."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+
+from ..models import AuthorRole, EmotionScore, Label
+
+# API Gateway accepts 10 MB, SQS 256 KiB per message; the envelope adds a few hundred bytes.
+MAX_BODY_BYTES = 200_000
+MAX_TEXT_CHARS = 100_000
+
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128,
+                                              pattern=r"^[A-Za-z0-9._:@/#+-]+$")]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class Source(StrEnum):
+    ZENDESK = "zendesk"
+    FRESHDESK = "freshdesk"
+    INTERCOM = "intercom"
+    SALESFORCE = "salesforce"
+    OTHER = "other"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class CustomerTier(StrEnum):
+    FREE = "free"
+    STANDARD = "standard"
+    PREMIUM = "premium"
+    ENTERPRISE = "enterprise"
+
+
+class TicketEvent(BaseModel):
+    """One helpdesk message, as a helpdesk trigger posts it to POST /v1/events. Exactly one of text or html."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: Source
+    ticket_id: Identifier
+    message_id: Identifier
+    author_role: AuthorRole
+    text: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)] | None = None
+    html: Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)] | None = None
+    created_at: AwareDatetime
+    subject: ShortText = ""
+    priority: Priority = Priority.NORMAL
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    product_area: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    customer_tier: CustomerTier = CustomerTier.STANDARD
+    requester_locale: Annotated[str, StringConstraints(max_length=35, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
+                                ] | None = None
+    ticket_url: HttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _one_body(self) -> TicketEvent:
+        if (self.text is None) == (self.html is None):
+            raise ValueError("exactly one of text or html is required")
+        return self
+
+    @property
+    def body(self) -> str:
+        return self.text if self.text is not None else (self.html or "")
+
+    @property
+    def event_id(self) -> str:
+        """Deterministic: the same helpdesk message posted twice gets the same id, so replays are no-ops."""
+        key = f"{self.source}\x1f{self.ticket_id}\x1f{self.message_id}".encode()
+        return hashlib.sha256(key).hexdigest()[:32]
+
+
+class QueuedEvent(BaseModel):
+    """What ingest puts on the queue and score reads from it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: str = Field(min_length=1, max_length=64)
+    received_at: AwareDatetime
+    event: TicketEvent
+
+
+class EscalationState(StrEnum):
+    NONE = "none"
+    SHADOW = "shadow"
+    ALERTED = "alerted"
+
+
+class Alert(BaseModel):
+    """Published to SNS when a rule fires. Every text field is redacted before it is built."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alert_id: str
+    event_id: str
+    ticket_id: str
+    source: Source
+    subject: str
+    ticket_url: str | None
+    label: Label
+    score: float
+    intensity: float
+    thread_score: float | None
+    emotions: list[EmotionScore]
+    excerpt: str = Field(max_length=400)
+    rule: str
+    customer_tier: CustomerTier
+    priority: Priority
+    product_area: str | None
+    scorer: str
+    created_at: datetime
+
+
+class Outcome(StrEnum):
+    SCORED = "scored"
+    DUPLICATE = "duplicate"
+    SKIPPED = "skipped"  # agent and system messages are stored nowhere and never scored
+
+
+AlertState = Literal["published", "shadow", "cooldown"]
+
+
+class ProcessResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    outcome: Outcome
+    scorer: str | None = None
+    alert: AlertState | None = None
+    rule: str | None = None

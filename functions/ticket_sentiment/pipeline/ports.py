@@ -1,0 +1,121 @@
+"""Ports: what the domain needs from the outside world. Adapters implement them for AWS, fakes for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..models import EmotionScore, Label, SentimentResult, Trend
+from .events import Alert, CustomerTier, EscalationState, Priority, ProcessResult, QueuedEvent, Source
+
+
+class StoredMessage(BaseModel):
+    """A scored customer message as the ticket store keeps it: scores only, never raw text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    event_id: str
+    created_at: datetime
+    label: Label
+    score: float
+    intensity: float
+    confidence: float
+    emotions: list[EmotionScore] = Field(default_factory=list)
+    low_signal: bool
+    language: str
+    scorer: str
+    model_version: str
+
+
+class TicketView(BaseModel):
+    """The ticket item: a pure function of its scored messages plus the ticket's metadata and escalation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: str
+    source: Source
+    subject: str  # redacted
+    ticket_url: str | None = None
+    current: StoredMessage | None
+    thread_score: float | None
+    trend: Trend
+    trend_delta: float | None = None
+    message_count: int
+    product_area: str | None
+    priority: Priority
+    customer_tier: CustomerTier
+    first_seen: datetime
+    model_version: str
+    escalation_state: EscalationState = EscalationState.NONE
+    last_alert_at: datetime | None = None
+    last_alert_rule: str | None = None
+
+
+class PutStatus(StrEnum):
+    NEW = "new"          # first time this message is stored
+    PENDING = "pending"  # stored before, its processing never finished and its lease ran out: take it over
+    IN_FLIGHT = "in_flight"  # stored before and still leased: a concurrent duplicate is processing it now
+    DONE = "done"        # fully processed already: a replay, change nothing
+
+
+class EventQueue(Protocol):
+    def send(self, event: QueuedEvent) -> None: ...
+
+
+class AlertPublisher(Protocol):
+    def publish(self, alert: Alert) -> None: ...
+
+
+class TextScorer(Protocol):
+    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
+                       ) -> list[SentimentResult]: ...
+
+
+class TicketStore(Protocol):
+    def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None: ...
+
+    def put_message(self, ticket_id: str, message: StoredMessage, redacted_text: str | None,
+                    expires_at: datetime | None, *, now: datetime, lease_seconds: int) -> PutStatus:
+        """Conditional insert that leases the message to this caller for `lease_seconds`.
+
+        NEW: inserted. DONE: fully processed before. IN_FLIGHT: another caller holds an unexpired lease.
+        PENDING: a caller's lease ran out before it finished; this caller now holds the lease (conditionally).
+        """
+        ...
+
+    def list_messages(self, ticket_id: str) -> list[StoredMessage]: ...
+
+    def save_ticket(self, view: TicketView, *, refresh_meta: bool) -> bool:
+        """Write the aggregate unless a view built from more messages is already stored.
+
+        Escalation fields are never touched; metadata (priority, tier, ...) only with `refresh_meta`.
+        """
+        ...
+
+    def claim_alert(self, ticket_id: str, message_id: str, *, rule: str, state: EscalationState, now: datetime,
+                    cooldown_minutes: int) -> bool:
+        """Conditional: True when no alert was claimed within the cooldown (or this message holds the claim)."""
+        ...
+
+    def mark_done(self, ticket_id: str, message_id: str) -> None: ...
+
+    def get_ticket(self, ticket_id: str) -> TicketView | None: ...
+
+
+class SlackPoster(Protocol):
+    def post(self, message: dict[str, Any]) -> None:
+        """Deliver or raise (after the adapter's own retries)."""
+        ...
+
+
+class FailedAlertSink(Protocol):
+    def send(self, alert_json: str, reason: str) -> None: ...
+
+
+class EventProcessor(Protocol):
+    def process(self, queued: QueuedEvent) -> ProcessResult: ...

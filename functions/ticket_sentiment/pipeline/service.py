@@ -1,0 +1,123 @@
+"""The per-event flow: redact -> detect language -> score -> persist -> rules -> alert. Pure Python over ports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from ..language import detect_language
+from ..models import AuthorRole, Trend
+from ..redaction import redact
+from ..textprep import prepare_ticket_text
+from ..thread import summarise
+from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent
+from .ports import AlertPublisher, PutStatus, StoredMessage, TextScorer, TicketStore, TicketView
+from .rules import RuleConfig, evaluate
+
+EXCERPT_CHARS = 280
+# Longer than the score function's timeout, shorter than the queue's visibility timeout: a redelivery after a
+# crash finds the lease expired and finishes the work; a concurrent duplicate finds it held and retries later.
+LEASE_SECONDS = 120
+
+
+class EventInFlightError(RuntimeError):
+    """The same message is being processed by another invocation; the record is retried later."""
+
+
+def aggregate(messages: list[StoredMessage]) -> tuple[StoredMessage | None, float | None, Trend, float | None]:
+    """Current message, thread score and trend, exactly as `thread.summarise` computes them for a live thread.
+
+    Messages are ordered by created_at (then id), so the result does not depend on arrival order.
+    """
+    if not messages:
+        return None, None, Trend.UNKNOWN, None
+    ordered = sorted(messages, key=lambda m: (m.created_at, m.message_id))
+    summary = summarise([m.score for m in ordered], [m.low_signal for m in ordered])
+    return ordered[summary.current_index], summary.thread_score, summary.trend, summary.trend_delta
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def safe_url(url: str) -> str | None:
+    """The ticket link, unless it carries personal data (then no link at all rather than a broken one)."""
+    return url if redact(url).text == url else None
+
+
+class ScoringService:
+    def __init__(self, store: TicketStore, publisher: AlertPublisher, scorer: TextScorer, rules: RuleConfig,
+                 *, scorer_name: str = "onnx", keep_text_days: int | None = 30, lease_seconds: int = LEASE_SECONDS,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.store = store
+        self.publisher = publisher
+        self.scorer = scorer
+        self.rules = rules
+        self.scorer_name = scorer_name
+        self.keep_text_days = keep_text_days
+        self.lease_seconds = lease_seconds
+        self.clock = clock
+
+    def process(self, queued: QueuedEvent) -> ProcessResult:
+        event = queued.event
+        if event.author_role != AuthorRole.CUSTOMER:
+            return ProcessResult(event_id=queued.event_id, outcome=Outcome.SKIPPED)
+        if self.store.message_status(event.ticket_id, event.message_id) == PutStatus.DONE:
+            return ProcessResult(event_id=queued.event_id, outcome=Outcome.DUPLICATE)
+
+        # Nothing personal goes further than this: the model, the store, SNS and Slack only see redacted text.
+        text = redact(prepare_ticket_text(event.body)).text
+        language = detect_language(text)
+        result = self.scorer.score_prepared([text], [language])[0]
+        message = StoredMessage(
+            message_id=event.message_id, event_id=queued.event_id, created_at=event.created_at,
+            label=result.label, score=result.score, intensity=result.intensity, confidence=result.confidence,
+            emotions=result.emotions, low_signal=result.low_signal, language=result.language,
+            scorer=result.scorer if result.scorer else self.scorer_name, model_version=result.model_version)
+        now = self.clock()
+        expires = now + timedelta(days=self.keep_text_days) if self.keep_text_days else None
+        status = self.store.put_message(event.ticket_id, message, text if self.keep_text_days else None, expires,
+                                        now=now, lease_seconds=self.lease_seconds)
+        if status == PutStatus.DONE:
+            return ProcessResult(event_id=queued.event_id, outcome=Outcome.DUPLICATE)
+        if status == PutStatus.IN_FLIGHT:
+            raise EventInFlightError(f"event {queued.event_id} is being processed by another invocation")
+
+        messages = self.store.list_messages(event.ticket_id)
+        current, thread_score, trend, delta = aggregate(messages)
+        is_current = current is not None and current.message_id == message.message_id
+        previous = self.store.get_ticket(event.ticket_id)
+        view = TicketView(
+            ticket_id=event.ticket_id, source=event.source, subject=redact(event.subject).text,
+            ticket_url=safe_url(str(event.ticket_url)) if event.ticket_url else None, current=current,
+            thread_score=thread_score, trend=trend, trend_delta=delta, message_count=len(messages),
+            product_area=event.product_area, priority=event.priority, customer_tier=event.customer_tier,
+            first_seen=min((m.created_at for m in messages), default=event.created_at),
+            model_version=result.model_version)
+        self.store.save_ticket(view, refresh_meta=is_current or previous is None)
+
+        alert_state: AlertState | None = None
+        rule_name: str | None = None
+        # Only the ticket's latest message can escalate it: a late, older message never alerts.
+        match = evaluate(self.rules, event, result, thread_score) if is_current else None
+        if match is not None:
+            rule_name = match.rule
+            state = EscalationState.SHADOW if match.shadow else EscalationState.ALERTED
+            claimed = self.store.claim_alert(event.ticket_id, event.message_id, rule=match.rule, state=state,
+                                             now=now, cooldown_minutes=self.rules.cooldown_minutes)
+            if not claimed:
+                alert_state = "cooldown"
+            elif match.shadow:
+                alert_state = "shadow"
+            else:
+                self.publisher.publish(Alert(
+                    alert_id=f"{queued.event_id}:{match.rule}", event_id=queued.event_id, ticket_id=event.ticket_id,
+                    source=event.source, subject=view.subject, ticket_url=view.ticket_url, label=result.label,
+                    score=result.score, intensity=result.intensity, thread_score=thread_score,
+                    emotions=result.emotions, excerpt=excerpt(text), rule=match.rule,
+                    customer_tier=event.customer_tier, priority=event.priority, product_area=event.product_area,
+                    scorer=message.scorer, created_at=event.created_at))
+                alert_state = "published"
+        self.store.mark_done(event.ticket_id, event.message_id)
+        return ProcessResult(event_id=queued.event_id, outcome=Outcome.SCORED, scorer=message.scorer,
+                             alert=alert_state, rule=rule_name)

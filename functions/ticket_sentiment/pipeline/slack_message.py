@@ -1,0 +1,40 @@
+"""Block Kit message for an alert. The alert is already redacted; Slack's mrkdwn control characters are escaped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .events import Alert
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape(text: str) -> str:
+    return "".join(_ESCAPES.get(c, c) for c in text)
+
+
+def build_message(alert: Alert) -> dict[str, Any]:
+    subject = escape(alert.subject or "(no subject)")
+    title = f"<{escape(alert.ticket_url)}|{subject}>" if alert.ticket_url else subject
+    emotions = ", ".join(f"{e.name} {e.probability:.0%}" for e in alert.emotions) or "none"
+    thread = "n/a" if alert.thread_score is None else f"{alert.thread_score:+.2f}"
+    fields = [
+        f"*Label*\n{alert.label}", f"*Score*\n{alert.score:+.2f} (intensity {alert.intensity:.2f})",
+        f"*Thread*\n{thread}", f"*Emotions*\n{escape(emotions)}",
+        f"*Tier*\n{alert.customer_tier}", f"*Priority*\n{alert.priority}",
+        f"*Rule*\n{escape(alert.rule)}", f"*Area*\n{escape(alert.product_area or '-')}",
+    ]
+    excerpt = escape(alert.excerpt).replace("\n", " ")
+    return {
+        "text": f"Negative ticket {alert.ticket_id}: {alert.subject or '(no subject)'} ({alert.label}, "
+                f"{alert.score:+.2f}, rule {alert.rule})",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": f"Ticket {alert.ticket_id}"[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f":rotating_light: {title}"}},
+            {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f">{excerpt}" if excerpt else "_no text_"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text":
+                f"{alert.source} · scored by {alert.scorer} · {alert.created_at:%Y-%m-%d %H:%M} UTC · "
+                f"alert {alert.alert_id}"}]},
+        ],
+    }

@@ -1,0 +1,69 @@
+"""The DynamoDB adapter's conditional writes, on moto's server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ticket_sentiment.local_stack import LocalStack
+from ticket_sentiment.models import Trend
+from ticket_sentiment.pipeline.events import EscalationState
+from ticket_sentiment.pipeline.ports import PutStatus, StoredMessage, TicketView
+
+from ..unit.pipeline_fakes import T0
+
+
+def message(message_id: str = "m-1", score: float = -0.8) -> StoredMessage:
+    return StoredMessage(message_id=message_id, event_id="e", created_at=T0, label="negative", score=score,
+                         intensity=0.7, confidence=0.9, low_signal=False, language="en", scorer="onnx",
+                         model_version="v1")
+
+
+def view(count: int, *, score: float = -0.8, priority: str = "high") -> TicketView:
+    return TicketView.model_validate({
+        "ticket_id": "T-1", "source": "zendesk", "subject": "s", "current": message(score=score),
+        "thread_score": score, "trend": Trend.UNKNOWN, "message_count": count, "product_area": "billing",
+        "priority": priority, "customer_tier": "free", "first_seen": T0, "model_version": "v1"})
+
+
+def test_message_lease(stack: LocalStack) -> None:
+    store = stack.store()
+    put = store.put_message
+    assert put("T-1", message(), "text", T0 + timedelta(days=1), now=T0, lease_seconds=60) == PutStatus.NEW
+    assert put("T-1", message(), None, None, now=T0 + timedelta(seconds=30), lease_seconds=60) == PutStatus.IN_FLIGHT
+    later = T0 + timedelta(seconds=61)
+    assert put("T-1", message(), None, None, now=later, lease_seconds=60) == PutStatus.PENDING
+    assert put("T-1", message(), None, None, now=later, lease_seconds=60) == PutStatus.IN_FLIGHT  # taken over
+    store.mark_done("T-1", "m-1")
+    assert put("T-1", message(), None, None, now=later, lease_seconds=0) == PutStatus.DONE
+    assert [m.message_id for m in store.list_messages("T-1")] == ["m-1"]
+    assert store.message_text("T-1", "m-1") == "text"
+
+
+def test_ticket_aggregate_never_goes_back_and_metadata_follows_the_latest(stack: LocalStack) -> None:
+    store = stack.store()
+    assert store.save_ticket(view(2), refresh_meta=True)
+    assert not store.save_ticket(view(1, score=0.5), refresh_meta=True)  # built from fewer messages
+    assert store.save_ticket(view(3, priority="low"), refresh_meta=False)
+    ticket = store.get_ticket("T-1")
+    assert ticket is not None and ticket.message_count == 3 and ticket.priority == "high"
+    assert ticket.escalation_state == EscalationState.NONE
+    assert len(store.negative_tickets("billing", T0)) == 1
+    store.save_ticket(view(4, score=0.5).model_copy(update={"current": message(score=0.5).model_copy(
+        update={"label": "positive"})}), refresh_meta=True)
+    assert store.negative_tickets("billing", T0) == []  # no longer negative: out of the sparse index
+
+
+def test_alert_cooldown_is_a_conditional_write(stack: LocalStack) -> None:
+    store = stack.store()
+    store.save_ticket(view(1), refresh_meta=True)
+    claim = store.claim_alert
+    assert claim("T-1", "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)
+    assert claim("T-1", "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)  # own claim
+    assert not claim("T-1", "m-2", rule="r", state=EscalationState.ALERTED, now=T0 + timedelta(minutes=59),
+                     cooldown_minutes=60)
+    assert claim("T-1", "m-3", rule="r2", state=EscalationState.SHADOW, now=T0 + timedelta(minutes=61),
+                 cooldown_minutes=60)
+    ticket = store.get_ticket("T-1")
+    assert ticket is not None and ticket.escalation_state == EscalationState.SHADOW and ticket.last_alert_rule == "r2"
+    assert [e["ticket_id"] for e in store.recent_escalations(T0)] == ["T-1"]
+    assert not claim("T-404", "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)

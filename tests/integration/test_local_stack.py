@@ -1,0 +1,76 @@
+"""The local stack over HTTP: the API on localhost, SQS polled into score, SNS alerts delivered to notify."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from ticket_sentiment.adapters.comprehend import ComprehendScorer
+from ticket_sentiment.local_stack import LocalComprehend, LocalRuntime, LocalStack, http, run_demo
+from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
+from ticket_sentiment.scorer import OnnxSentimentScorer
+
+from ..unit.pipeline_fakes import event_payload
+from .slack_sink import SlackSink
+from .test_score_pipeline import ANGRY, RULES
+
+GERMAN = "Ich warte seit zwei Wochen auf meine Rückerstattung, das ist wirklich ärgerlich und inakzeptabel."
+
+
+@pytest.fixture
+def sink() -> Iterator[SlackSink]:
+    sink = SlackSink()
+    yield sink
+    sink.close()
+
+
+def test_http_stack_comprehend_throttling_and_slack_500s(stack: LocalStack, sink: SlackSink,
+                                                         scorer: OnnxSentimentScorer) -> None:
+    client = boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stubber = Stubber(client)
+    stubber.add_client_error("batch_detect_sentiment", "ThrottlingException", http_status_code=400)
+    stubber.add_response("batch_detect_sentiment", {"ResultList": [{
+        "Index": 0, "Sentiment": "NEGATIVE",
+        "SentimentScore": {"Positive": 0.01, "Negative": 0.95, "Neutral": 0.03, "Mixed": 0.01}}], "ErrorList": []},
+        {"TextList": ANY, "LanguageCode": "de"})
+    comprehend = ComprehendScorer(client, base_wait=0.001, max_wait=0.002)
+    routed = RoutingScorer(ScorerMode.AUTO, lambda: scorer, lambda: comprehend)
+    sink.statuses = [500, 500]  # the first alert needs two retries
+    runtime = LocalRuntime(stack, routed, RULES, sink.url)
+    try:
+        with stubber:
+            accepted = [http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-de", text=GERMAN)),
+                        http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-en", text=ANGRY)),
+                        http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-en", text=ANGRY))]
+            assert [status for status, _ in accepted] == [202, 202, 202]
+            assert http("POST", f"{runtime.url}/v1/events", raw=b"{")[0] == 400
+            assert http("POST", f"{runtime.url}/v1/events", raw=b"x" * 300_000)[0] == 413
+            runtime.drain()
+            stubber.assert_no_pending_responses()
+        status, german = http("GET", f"{runtime.url}/v1/tickets/T-de")
+        assert status == 200 and german["ticket"]["current"]["scorer"] == "comprehend"
+        assert german["ticket"]["current"]["language"] == "de" and german["ticket"]["current"]["label"] == "negative"
+        status, english = http("GET", f"{runtime.url}/v1/tickets/T-en")
+        assert status == 200 and english["ticket"]["current"]["scorer"] == "onnx"
+        assert http("GET", f"{runtime.url}/v1/tickets/nope")[0] == 404
+        # Every accepted event ends processed (scored or a duplicate) or in a DLQ.
+        outcomes = runtime.processor.outcomes
+        assert runtime.accepted == 3 == outcomes["scored"] + outcomes["duplicate"] + runtime.dlq_count()
+        assert outcomes["duplicate"] == 1
+        assert runtime.notified["delivered"] == 2 and len(sink.received) == 2 and sink.attempts == 4
+        assert all("7946" not in json.dumps(m) for m in sink.received)
+    finally:
+        runtime.close()
+
+
+def test_local_demo_runs_end_to_end(scorer: OnnxSentimentScorer) -> None:
+    lines: list[str] = []
+    routed = RoutingScorer(ScorerMode.AUTO, lambda: scorer, lambda: ComprehendScorer(LocalComprehend()))
+    assert run_demo(lines.append, scorer=routed) == 0
+    output = "".join(lines)
+    assert output.count("---- Slack message ----") >= 3
+    assert "demo-thread" in output and "worsening" in output
+    assert "accepted 17: scored 15, agent messages skipped 1, duplicates 1; events DLQ 1" in output

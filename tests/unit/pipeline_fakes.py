@@ -1,0 +1,178 @@
+"""In-memory fakes for the pipeline's ports, and helpers to build events (no AWS, no network)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ticket_sentiment.models import EmotionScore, SentimentResult
+from ticket_sentiment.pipeline.events import Alert, EscalationState, QueuedEvent, TicketEvent
+from ticket_sentiment.pipeline.ports import PutStatus, StoredMessage, TicketView
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def event_payload(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "source": "zendesk", "ticket_id": "T-1", "message_id": "m-1", "author_role": "customer",
+        "text": "I'm still waiting for my refund, third time I'm writing. This is unacceptable.",
+        "created_at": T0.isoformat(), "subject": "Refund", "priority": "high", "tags": ["refund"],
+        "product_area": "billing", "customer_tier": "enterprise", "requester_locale": "en-GB",
+        "ticket_url": "https://example.zendesk.com/agent/tickets/1",
+    }
+    payload.update(overrides)
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def queued(**overrides: Any) -> QueuedEvent:
+    event = TicketEvent.model_validate(event_payload(**overrides))
+    return QueuedEvent(event_id=event.event_id, received_at=T0, event=event)
+
+
+def api_event(body: str | None, *, method: str = "POST", path: str = "/v1/events",
+              path_parameters: dict[str, str] | None = None, base64: bool = False) -> dict[str, Any]:
+    return {
+        "resource": path, "path": path, "httpMethod": method, "headers": {"content-type": "application/json"},
+        "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": path_parameters, "stageVariables": None, "body": body, "isBase64Encoded": base64,
+        "requestContext": {"requestId": "req-1", "stage": "v1", "httpMethod": method, "path": path,
+                           "resourcePath": path, "identity": {"sourceIp": "127.0.0.1"}},
+    }
+
+
+def sqs_event(bodies: Sequence[str]) -> dict[str, Any]:
+    return {"Records": [{
+        "messageId": f"sqs-{i}", "receiptHandle": f"rh-{i}", "body": body, "attributes": {
+            "ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "x",
+            "ApproximateFirstReceiveTimestamp": "0"},
+        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events", "awsRegion": "us-east-1",
+    } for i, body in enumerate(bodies)]}
+
+
+def body_of(response: dict[str, Any]) -> dict[str, Any]:
+    data = json.loads(response["body"])
+    assert isinstance(data, dict)
+    return data
+
+
+@dataclass
+class FakeQueue:
+    sent: list[QueuedEvent] = field(default_factory=list)
+    fail: bool = False
+
+    def send(self, event: QueuedEvent) -> None:
+        if self.fail:
+            raise ConnectionError("queue down")
+        self.sent.append(event)
+
+
+@dataclass
+class FakePublisher:
+    alerts: list[Alert] = field(default_factory=list)
+
+    def publish(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+
+
+class KeywordScorer:
+    """Deterministic stand-in for the ONNX model: 'angry' words make a strong negative."""
+
+    NEGATIVE = ("unacceptable", "angry", "furious", "worst", "cancelling")
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
+                       ) -> list[SentimentResult]:
+        self.seen.extend(texts)
+        out = []
+        for i, text in enumerate(texts):
+            negative = any(w in text.lower() for w in self.NEGATIVE)
+            positive = "thank" in text.lower()
+            score = -0.9 if negative else 0.8 if positive else 0.0
+            out.append(SentimentResult(
+                label="negative" if negative else "positive" if positive else "neutral", score=score,
+                intensity=abs(score), confidence=0.9, probabilities={}, low_signal=len(text.split()) < 2,
+                emotions=[EmotionScore(name="anger", probability=0.8)] if negative else [],
+                language=languages[i] if languages else "en", windows=1, model_version="fake-1"))
+        return out
+
+
+@dataclass
+class _Ticket:
+    view: TicketView
+    escalation_state: EscalationState = EscalationState.NONE
+    last_alert_at: datetime | None = None
+    last_alert_rule: str | None = None
+    last_alert_message: str | None = None
+
+
+class FakeStore:
+    """Same conditional semantics as the DynamoDB adapter, in memory."""
+
+    def __init__(self) -> None:
+        self.messages: dict[tuple[str, str], tuple[StoredMessage, bool]] = {}
+        self.texts: dict[tuple[str, str], str] = {}
+        self.claimed_at: dict[tuple[str, str], datetime] = {}
+        self.tickets: dict[str, _Ticket] = {}
+
+    def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None:
+        item = self.messages.get((ticket_id, message_id))
+        return None if item is None else PutStatus.DONE if item[1] else PutStatus.PENDING
+
+    def put_message(self, ticket_id: str, message: StoredMessage, redacted_text: str | None,
+                    expires_at: datetime | None, *, now: datetime, lease_seconds: int) -> PutStatus:
+        key = (ticket_id, message.message_id)
+        existing = self.messages.get(key)
+        if existing is not None:
+            if existing[1]:
+                return PutStatus.DONE
+            if self.claimed_at[key] >= now - timedelta(seconds=lease_seconds):
+                return PutStatus.IN_FLIGHT
+            self.claimed_at[key] = now
+            return PutStatus.PENDING
+        self.messages[key] = (message, False)
+        self.claimed_at[key] = now
+        if redacted_text is not None:
+            self.texts[key] = redacted_text
+        return PutStatus.NEW
+
+    def list_messages(self, ticket_id: str) -> list[StoredMessage]:
+        return [m for (t, _), (m, _) in self.messages.items() if t == ticket_id]
+
+    def save_ticket(self, view: TicketView, *, refresh_meta: bool) -> bool:
+        old = self.tickets.get(view.ticket_id)
+        if old is not None and old.view.message_count > view.message_count:
+            return False
+        if old is not None and not refresh_meta:
+            view = view.model_copy(update={k: getattr(old.view, k) for k in (
+                "source", "subject", "ticket_url", "product_area", "priority", "customer_tier")})
+        if old is None:
+            self.tickets[view.ticket_id] = _Ticket(view)
+        else:
+            old.view = view
+        return True
+
+    def claim_alert(self, ticket_id: str, message_id: str, *, rule: str, state: EscalationState, now: datetime,
+                    cooldown_minutes: int) -> bool:
+        t = self.tickets[ticket_id]
+        cutoff = now - timedelta(minutes=cooldown_minutes)
+        if t.last_alert_at is not None and t.last_alert_at >= cutoff and t.last_alert_message != message_id:
+            return False
+        t.escalation_state, t.last_alert_at, t.last_alert_rule, t.last_alert_message = state, now, rule, message_id
+        return True
+
+    def mark_done(self, ticket_id: str, message_id: str) -> None:
+        message, _ = self.messages[(ticket_id, message_id)]
+        self.messages[(ticket_id, message_id)] = (message, True)
+
+    def get_ticket(self, ticket_id: str) -> TicketView | None:
+        t = self.tickets.get(ticket_id)
+        if t is None:
+            return None
+        return t.view.model_copy(update={"escalation_state": t.escalation_state, "last_alert_at": t.last_alert_at,
+                                         "last_alert_rule": t.last_alert_rule})

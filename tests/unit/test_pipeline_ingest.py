@@ -1,0 +1,136 @@
+"""POST /v1/events: validation, limits and enqueueing, with a fake queue."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ticket_sentiment.handlers.ingest import build_app
+from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, TicketEvent
+
+from .pipeline_fakes import FakeQueue, api_event, body_of, event_payload
+
+
+def call(queue: FakeQueue, body: str | None, **kwargs: Any) -> dict[str, Any]:
+    app = build_app(lambda: queue)
+    response: dict[str, Any] = app.resolve(api_event(body, **kwargs), None)  # type: ignore[arg-type]
+    return response
+
+
+def test_valid_event_is_enqueued_and_answered_202() -> None:
+    queue = FakeQueue()
+    response = call(queue, json.dumps(event_payload()))
+    assert response["statusCode"] == 202
+    event_id = body_of(response)["event_id"]
+    assert [q.event_id for q in queue.sent] == [event_id]
+    assert queue.sent[0].event.ticket_id == "T-1"
+
+
+def test_html_body_and_base64_encoding_are_accepted() -> None:
+    queue = FakeQueue()
+    payload = event_payload(text=None, html="<p>It <b>still</b> fails</p>")
+    raw = base64.b64encode(json.dumps(payload).encode()).decode()
+    response = call(queue, raw, base64=True)
+    assert response["statusCode"] == 202
+    assert queue.sent[0].event.body == "<p>It <b>still</b> fails</p>"
+
+
+def test_event_id_is_deterministic_for_the_same_message() -> None:
+    a = TicketEvent.model_validate(event_payload())
+    b = TicketEvent.model_validate(event_payload(text="edited text"))
+    c = TicketEvent.model_validate(event_payload(message_id="m-2"))
+    assert a.event_id == b.event_id != c.event_id
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ("{not json", "body is not valid JSON"),
+    ("[1, 2]", "body must be a JSON object"),
+    ("", "body is not valid JSON"),
+    (None, "body is not valid JSON"),
+    ("\"text\"", "body must be a JSON object"),
+])
+def test_malformed_bodies_answer_400(body: str | None, reason: str) -> None:
+    queue = FakeQueue()
+    response = call(queue, body)
+    assert response["statusCode"] == 400
+    assert body_of(response)["error"] == reason
+    assert queue.sent == []
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"ticket_id": None}, "ticket_id"),
+    ({"ticket_id": 123}, "ticket_id"),
+    ({"author_role": "robot"}, "author_role"),
+    ({"created_at": "yesterday"}, "created_at"),
+    ({"created_at": "2026-03-02T09:00:00"}, "created_at"),  # naive timestamps are ambiguous
+    ({"priority": "p1"}, "priority"),
+    ({"tags": "refund"}, "tags"),
+    ({"ticket_url": "not a url"}, "ticket_url"),
+    ({"surprise": 1}, "surprise"),
+    ({"ticket_id": "a b"}, "ticket_id"),
+])
+def test_invalid_fields_answer_400_naming_the_field(overrides: dict[str, Any], field: str) -> None:
+    payload = event_payload()
+    for key, value in overrides.items():
+        if value is None:
+            payload.pop(key)
+        else:
+            payload[key] = value
+    response = call(FakeQueue(), json.dumps(payload))
+    assert response["statusCode"] == 400
+    body = body_of(response)
+    assert body["error"] == "invalid ticket event"
+    assert field in {d["field"] for d in body["details"]}
+
+
+def test_text_and_html_are_mutually_exclusive() -> None:
+    for payload in (event_payload(html="<p>x</p>"), event_payload(text=None)):
+        response = call(FakeQueue(), json.dumps(payload))
+        assert response["statusCode"] == 400
+        assert "exactly one of text or html" in json.dumps(body_of(response))
+
+
+def test_validation_errors_never_echo_the_input() -> None:
+    secret = "anna.smith@example.com"
+    response = call(FakeQueue(), json.dumps(event_payload(priority=secret)))
+    assert response["statusCode"] == 400
+    assert secret not in response["body"]
+
+
+def test_oversized_body_answers_413() -> None:
+    payload = event_payload(text="a" * (MAX_BODY_BYTES + 10))
+    response = call(FakeQueue(), json.dumps(payload))
+    assert response["statusCode"] == 413
+    assert str(MAX_BODY_BYTES) in body_of(response)["error"]
+
+
+def test_queue_failure_answers_503_not_500() -> None:
+    response = call(FakeQueue(fail=True), json.dumps(event_payload()))
+    assert response["statusCode"] == 503
+
+
+def test_unknown_route_answers_404() -> None:
+    response = call(FakeQueue(), "{}", path="/v1/nope")
+    assert response["statusCode"] == 404
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=6),
+    max_leaves=20)
+field_values = st.sampled_from(sorted(event_payload())).flatmap(lambda key: st.tuples(st.just(key), json_values))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(field_values, max_size=4), st.binary(max_size=40))
+def test_no_body_ever_gets_a_5xx(mutations: list[tuple[str, Any]], junk: bytes) -> None:
+    payload = event_payload()
+    for key, value in mutations:
+        payload[key] = value
+    for body in (json.dumps(payload), junk.decode("latin-1")):
+        status = call(FakeQueue(), body)["statusCode"]
+        assert status in {202, 400, 413}
