@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from ..pipeline.ports import StoredMessage, TicketStore, TicketView
+from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
 
 _TICKET_ID = re.compile(r"^[A-Za-z0-9._:@/#+-]{1,128}$")
@@ -29,36 +29,23 @@ class TicketResponse(BaseModel):
     history_truncated: bool
 
 
-def _json(status: int, body: dict[str, Any] | str) -> Response[Any]:
-    return Response(status_code=status, content_type="application/json",
-                    body=body if isinstance(body, str) else json.dumps(body))
-
-
 def build_app(store: Callable[[], TicketStore]) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver()
 
     @app.get("/v1/tickets/<ticket_id>")
     def get_ticket(ticket_id: str) -> Response[Any]:
         if not _TICKET_ID.fullmatch(ticket_id):
-            return _json(400, {"error": "invalid ticket id"})
+            return error(400, "invalid ticket id")
         ticket = store().get_ticket(ticket_id)
         metrics.add_metric(name="TicketReads" if ticket else "TicketMisses", unit=MetricUnit.Count, value=1)
         if ticket is None:
-            return _json(404, {"error": "ticket not found"})
+            return error(404, "ticket not found")
         messages = sorted(store().list_messages(ticket_id), key=lambda m: (m.created_at, m.message_id))
         body = TicketResponse(ticket=ticket, history=messages[-MAX_HISTORY:],
                               history_truncated=len(messages) > MAX_HISTORY)
-        return _json(200, body.model_dump_json())
+        return json_response(200, body.model_dump_json())
 
-    @app.not_found
-    def not_found(_exc: Exception) -> Response[Any]:
-        return _json(404, {"error": "not found"})
-
-    def unexpected(_exc: Exception) -> Response[Any]:
-        logger.exception("unexpected error")
-        return _json(500, {"error": "internal error"})
-
-    app.exception_handler(Exception)(unexpected)
+    add_fallback_handlers(app)
     return app
 
 

@@ -22,14 +22,8 @@ from pydantic import ValidationError
 
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.ports import EventQueue
+from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
-
-
-def _error(status: int, reason: str, details: list[dict[str, str]] | None = None) -> Response[Any]:
-    body: dict[str, Any] = {"error": reason}
-    if details:
-        body["details"] = details
-    return Response(status_code=status, content_type="application/json", body=json.dumps(body))
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, str]]:
@@ -48,40 +42,30 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
         try:
             data = base64.b64decode(raw, validate=True) if app.current_event.is_base64_encoded else raw.encode()
         except (binascii.Error, ValueError):
-            return _error(400, "body is not valid base64")
+            return error(400, "body is not valid base64")
         if len(data) > MAX_BODY_BYTES:
-            return _error(413, f"body is larger than {MAX_BODY_BYTES} bytes")
+            return error(413, f"body is larger than {MAX_BODY_BYTES} bytes")
         try:
             payload = json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "body is not valid JSON")
+            return error(400, "body is not valid JSON")
         if not isinstance(payload, dict):
-            return _error(400, "body must be a JSON object")
+            return error(400, "body must be a JSON object")
         try:
             event = TicketEvent.model_validate(payload)
         except ValidationError as exc:
-            return _error(400, "invalid ticket event", validation_details(exc))
+            return error(400, "invalid ticket event", validation_details(exc))
         queued = QueuedEvent(event_id=event.event_id, received_at=clock(), event=event)
         try:
             queue().send(queued)
         except Exception:
             logger.exception("enqueue failed", extra={"event_id": queued.event_id})
-            return _error(503, "could not enqueue the event, retry later")
+            return error(503, "could not enqueue the event, retry later")
         metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=1)
         logger.info("event accepted", extra={"event_id": queued.event_id, "source": str(event.source)})
-        return Response(status_code=202, content_type="application/json",
-                        body=json.dumps({"event_id": queued.event_id}))
+        return json_response(202, {"event_id": queued.event_id})
 
-    @app.not_found
-    def not_found(_exc: Exception) -> Response[Any]:
-        return _error(404, "not found")
-
-    def unexpected(_exc: Exception) -> Response[Any]:  # a bug: a JSON reason, never a stack trace
-        logger.exception("unexpected error")
-        return _error(500, "internal error")
-
-    app.exception_handler(Exception)(unexpected)
-
+    add_fallback_handlers(app)
     return app
 
 
