@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -204,6 +204,9 @@ class CountingProcessor:
         self.service = service
         self.outcomes: Counter[str] = Counter()
         self.lock = threading.Lock()
+
+    def prescore(self, batch: Sequence[QueuedEvent]) -> None:
+        self.service.prescore(batch)
 
     def process(self, queued: QueuedEvent) -> ProcessResult:
         result = self.service.process(queued)

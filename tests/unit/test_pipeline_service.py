@@ -191,3 +191,37 @@ def test_ticket_url_with_personal_data_is_dropped() -> None:
     assert ticket is not None and ticket.ticket_url is None and publisher.alerts[0].ticket_url is None
     service.process(queued(ticket_id="T-2"))
     assert publisher.alerts[1].ticket_url == "https://example.zendesk.com/agent/tickets/1"
+
+
+class CountingScorer(KeywordScorer):
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__()
+        self.calls: list[int] = []
+        self.fail = fail
+
+    def score_prepared(self, texts, languages=None):  # type: ignore[no-untyped-def]
+        self.calls.append(len(texts))
+        if self.fail and len(texts) > 1:
+            raise RuntimeError("batch scoring unavailable")
+        return super().score_prepared(texts, languages)
+
+
+def test_an_sqs_batch_is_scored_in_one_call_and_agents_are_not_scored() -> None:
+    scorer = CountingScorer()
+    service = ScoringService(FakeStore(), FakePublisher(), scorer, RULES)
+    events = [queued(ticket_id=f"T-{i}", message_id=f"m-{i}", text=f"Order {i} never arrived, this is unacceptable.")
+              for i in range(5)] + [queued(ticket_id="T-9", message_id="a-1", author_role="agent", text="On it!")]
+    response = process_batch(service, sqs_event([q.model_dump_json() for q in events]), None)
+    assert response["batchItemFailures"] == []
+    assert scorer.calls == [5]  # one call for the five customer messages, none per record
+
+
+def test_when_batch_scoring_fails_each_record_is_scored_on_its_own() -> None:
+    scorer = CountingScorer(fail=True)
+    store = FakeStore()
+    service = ScoringService(store, FakePublisher(), scorer, RULES)
+    events = [queued(ticket_id=f"T-{i}", message_id=f"m-{i}") for i in range(3)]
+    response = process_batch(service, sqs_event([q.model_dump_json() for q in events]), None)
+    assert response["batchItemFailures"] == []
+    assert scorer.calls == [3, 1, 1, 1]
+    assert all(store.message_status(f"T-{i}", f"m-{i}") is not None for i in range(3))

@@ -47,6 +47,7 @@ def handle_record(service: EventProcessor, record: SQSRecord) -> ProcessResult:
 
 def process_batch(service: EventProcessor, event: dict[str, Any], context: LambdaContext | None,
                   ) -> dict[str, Any]:
+    _prescore(service, event)
     # A batch where every record fails is reported like any other (same effect as raising: all are retried).
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(
@@ -56,6 +57,20 @@ def process_batch(service: EventProcessor, event: dict[str, Any], context: Lambd
     if failures:
         metrics.add_metric(name="EventsFailed", unit=MetricUnit.Count, value=failures)
     return dict(response)
+
+
+def _prescore(service: EventProcessor, event: dict[str, Any]) -> None:
+    """Score the batch's valid events together; on failure each record is scored (and fails) on its own."""
+    batch = []
+    for record in event.get("Records", []):
+        try:
+            batch.append(QueuedEvent.model_validate_json(record.get("body", "")))
+        except ValidationError:
+            continue  # reported by its own record handler
+    try:
+        service.prescore(batch)
+    except Exception:
+        logger.warning("batch scoring failed; scoring record by record", exc_info=True)
 
 
 @cache

@@ -118,4 +118,6 @@ class FailedAlertSink(Protocol):
 
 
 class EventProcessor(Protocol):
+    def prescore(self, batch: Sequence[QueuedEvent]) -> None: ...
+
     def process(self, queued: QueuedEvent) -> ProcessResult: ...
