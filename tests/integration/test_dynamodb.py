@@ -67,3 +67,19 @@ def test_alert_cooldown_is_a_conditional_write(stack: LocalStack) -> None:
     assert ticket is not None and ticket.escalation_state == EscalationState.SHADOW and ticket.last_alert_rule == "r2"
     assert [e["ticket_id"] for e in store.recent_escalations(T0)] == ["T-1"]
     assert not claim("T-404", "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)
+
+
+def test_first_agent_reply_is_kept_even_when_it_arrives_before_any_customer_message(stack: LocalStack) -> None:
+    store = stack.store()
+    ticket = view(1).model_copy(update={"ticket_id": "T-agent"})
+    store.record_agent_reply("T-agent", T0 + timedelta(hours=2))
+    assert store.get_ticket("T-agent") is None  # no customer message scored yet
+    store.record_agent_reply("T-agent", T0 + timedelta(hours=1))  # a late delivery of an earlier reply
+    store.record_agent_reply("T-agent", T0 + timedelta(hours=3))  # a later reply changes nothing
+    assert store.save_ticket(ticket, refresh_meta=True)
+    saved = store.get_ticket("T-agent")
+    assert saved is not None and saved.message_count == 1
+    assert saved.first_agent_reply_at == T0 + timedelta(hours=1)
+    assert store.save_ticket(ticket.model_copy(update={"message_count": 2}), refresh_meta=True)
+    resaved = store.get_ticket("T-agent")
+    assert resaved is not None and resaved.first_agent_reply_at == T0 + timedelta(hours=1)

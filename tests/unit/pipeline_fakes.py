@@ -119,6 +119,7 @@ class FakeStore:
         self.texts: dict[tuple[str, str], str] = {}
         self.claimed_at: dict[tuple[str, str], datetime] = {}
         self.tickets: dict[str, _Ticket] = {}
+        self.agent_replies: dict[str, datetime] = {}
 
     def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None:
         item = self.messages.get((ticket_id, message_id))
@@ -175,4 +176,9 @@ class FakeStore:
         if t is None:
             return None
         return t.view.model_copy(update={"escalation_state": t.escalation_state, "last_alert_at": t.last_alert_at,
-                                         "last_alert_rule": t.last_alert_rule})
+                                         "last_alert_rule": t.last_alert_rule,
+                                         "first_agent_reply_at": self.agent_replies.get(ticket_id)})
+
+    def record_agent_reply(self, ticket_id: str, at: datetime) -> None:
+        if ticket_id not in self.agent_replies or at < self.agent_replies[ticket_id]:
+            self.agent_replies[ticket_id] = at

@@ -225,3 +225,17 @@ def test_when_batch_scoring_fails_each_record_is_scored_on_its_own() -> None:
     assert response["batchItemFailures"] == []
     assert scorer.calls == [3, 1, 1, 1]
     assert all(store.message_status(f"T-{i}", f"m-{i}") is not None for i in range(3))
+
+
+def test_agent_replies_are_not_scored_but_the_first_one_is_recorded() -> None:
+    service, store, _, scorer, _ = make()
+    service.process(queued(message_id="c-1", text="Still no refund, this is unacceptable."))
+    later = queued(message_id="a-2", author_role="agent", text="Refund sent.",
+                   created_at=(T0 + timedelta(hours=5)).isoformat())
+    first = queued(message_id="a-1", author_role="agent", text="Looking into it.",
+                   created_at=(T0 + timedelta(hours=1)).isoformat())
+    assert service.process(later).outcome == Outcome.SKIPPED
+    assert service.process(first).outcome == Outcome.SKIPPED
+    ticket = store.get_ticket("T-1")
+    assert ticket is not None and ticket.first_agent_reply_at == T0 + timedelta(hours=1)
+    assert len(scorer.seen) == 1

@@ -135,7 +135,8 @@ class DynamoTicketStore:
         return None if item is None else str(item["text"])
 
     def save_ticket(self, view: TicketView, *, refresh_meta: bool) -> bool:
-        data = view.model_dump(mode="json", exclude={"escalation_state", "last_alert_at", "last_alert_rule"})
+        data = view.model_dump(mode="json", exclude={"escalation_state", "last_alert_at", "last_alert_rule",
+                                                     "first_agent_reply_at"})
         meta = {"source", "subject", "ticket_url", "product_area", "priority", "customer_tier"}
         always = {k: v for k, v in data.items() if k not in meta}  # first_seen too: the earliest message's time
         current = view.current
@@ -155,7 +156,8 @@ class DynamoTicketStore:
         try:
             self.table.update_item(
                 Key={"PK": _pk(view.ticket_id), "SK": TICKET_SK}, UpdateExpression=update,
-                ConditionExpression="attribute_not_exists(PK) OR #message_count <= :n",
+                # An item holding only an agent's reply time has no message count yet.
+                ConditionExpression="attribute_not_exists(#message_count) OR #message_count <= :n",
                 ExpressionAttributeNames=names, ExpressionAttributeValues=_to_dynamo(values))
         except ClientError as exc:
             if _conditional_failed(exc):
@@ -195,8 +197,21 @@ class DynamoTicketStore:
         item = self.table.get_item(Key={"PK": _pk(ticket_id), "SK": TICKET_SK}, ConsistentRead=True).get("Item")
         if item is None:
             return None
+        if "message_count" not in item:
+            return None  # only an agent's reply so far: no customer message has been scored
         data = _from_dynamo(item)
         return TicketView.model_validate({k: v for k, v in data.items() if k in TicketView.model_fields})
+
+    def record_agent_reply(self, ticket_id: str, at: datetime) -> None:
+        at_iso = at.astimezone(UTC).isoformat()  # ISO strings compare in time order only in one zone
+        try:
+            self.table.update_item(
+                Key={"PK": _pk(ticket_id), "SK": TICKET_SK}, UpdateExpression="SET first_agent_reply_at = :t",
+                ConditionExpression="attribute_not_exists(first_agent_reply_at) OR first_agent_reply_at > :t",
+                ExpressionAttributeValues={":t": at_iso})
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
 
     def negative_tickets(self, product_area: str | None, week_of: datetime) -> list[dict[str, Any]]:
         page = self.table.query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :k",

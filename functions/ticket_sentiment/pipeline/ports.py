@@ -54,6 +54,7 @@ class TicketView(BaseModel):
     escalation_state: EscalationState = EscalationState.NONE
     last_alert_at: datetime | None = None
     last_alert_rule: str | None = None
+    first_agent_reply_at: datetime | None = None  # response time of negative tickets is measured from here
 
 
 class PutStatus(StrEnum):
@@ -105,6 +106,10 @@ class TicketStore(Protocol):
     def mark_done(self, ticket_id: str, message_id: str) -> None: ...
 
     def get_ticket(self, ticket_id: str) -> TicketView | None: ...
+
+    def record_agent_reply(self, ticket_id: str, at: datetime) -> None:
+        """Keep the earliest agent reply time on the ticket (replays and late deliveries change nothing)."""
+        ...
 
 
 class SlackPoster(Protocol):

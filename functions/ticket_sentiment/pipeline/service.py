@@ -81,6 +81,9 @@ class ScoringService:
     def process(self, queued: QueuedEvent) -> ProcessResult:
         event = queued.event
         if event.author_role != AuthorRole.CUSTOMER:
+            # Agents' words do not count towards sentiment, but their first reply times the response.
+            if event.author_role == AuthorRole.AGENT:
+                self.store.record_agent_reply(event.ticket_id, event.created_at)
             return ProcessResult(event_id=queued.event_id, outcome=Outcome.SKIPPED)
         if self.store.message_status(event.ticket_id, event.message_id) == PutStatus.DONE:
             return ProcessResult(event_id=queued.event_id, outcome=Outcome.DUPLICATE)
