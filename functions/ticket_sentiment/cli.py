@@ -237,8 +237,11 @@ def local(
     from .local_stack import run_local
 
     scorer = _load_scorer(model_dir)
-    raise typer.Exit(run_local(lambda text: out.print(text, end="", markup=False, highlight=False), scorer,
-                               mode=scorer_mode, serve=serve, port=port))
+    def write(text: str) -> None:  # plain, unwrapped text: the curl examples must paste as printed
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    raise typer.Exit(run_local(write, scorer, mode=scorer_mode, serve=serve, port=port))
 
 
 @app.command()

@@ -415,7 +415,7 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
               f"Slack: {'SLACK_WEBHOOK_URL' if slack_url else 'a local sink that prints'}\n")
         if serve:
             runtime.run_workers()
-            write("serving; Ctrl-C to stop\n")
+            write(curl_examples(runtime.url) + "serving; Ctrl-C to stop\n")
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
@@ -427,6 +427,15 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
         if sink is not None:
             sink.close()
         server.stop()
+
+
+def curl_examples(url: str) -> str:
+    """Ready-to-paste requests for `local --serve`."""
+    event = json.dumps({"source": "other", "ticket_id": "T-100", "message_id": "m-1", "author_role": "customer",
+                        "text": "Still waiting for my refund, this is the third time I write.",
+                        "created_at": "2026-03-02T09:00:00Z", "subject": "Refund", "customer_tier": "premium"})
+    return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' -d '{event}'\n"
+            f"  curl -s {url}/v1/tickets/T-100\n\n")
 
 
 def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:

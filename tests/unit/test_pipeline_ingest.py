@@ -134,3 +134,15 @@ def test_no_body_ever_gets_a_5xx(mutations: list[tuple[str, Any]], junk: bytes) 
     for body in (json.dumps(payload), junk.decode("latin-1")):
         status = call(FakeQueue(), body)["statusCode"]
         assert status in {202, 400, 413}
+
+
+def test_local_serve_curl_example_is_a_valid_event_that_pastes_in_a_shell() -> None:
+    import json
+    import shlex
+
+    from ticket_sentiment.local_stack import curl_examples
+    from ticket_sentiment.pipeline.events import TicketEvent
+
+    post = next(line for line in curl_examples("http://127.0.0.1:8787").splitlines() if "-X POST" in line)
+    args = shlex.split(post)
+    TicketEvent.model_validate(json.loads(args[args.index("-d") + 1]))
