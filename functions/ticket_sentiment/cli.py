@@ -237,6 +237,7 @@ def local(
     from .local_stack import run_local
 
     scorer = _load_scorer(model_dir)
+
     def write(text: str) -> None:  # plain, unwrapped text: the curl examples must paste as printed
         sys.stdout.write(text)
         sys.stdout.flush()
