@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 import boto3
@@ -69,6 +71,7 @@ class LocalStack:
     endpoint_url: str
     prefix: str = "ticket-sentiment"
     resources: Resources | None = None
+    stack_outputs: dict[str, str] = field(default_factory=dict)
     _clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
@@ -103,6 +106,32 @@ class LocalStack:
         secret_arn = self.client("secretsmanager").create_secret(
             Name=f"{self.prefix}/slack-webhook", SecretString=json.dumps({"webhook_url": slack_webhook_url}))["ARN"]
         self.resources = Resources(table, events_url, dlq_url, topic_arn, delivery_url, notify_dlq_url, secret_arn)
+        return self.resources
+
+    def deploy_stack(self, workdir: Path, slack_webhook_url: str = "http://127.0.0.1:9/slack", *,
+                     assembly: Path | None = None, stage: str | None = None) -> Resources:
+        """The CDK stack itself, synthesised and deployed into moto's CloudFormation, instead of `provision`.
+
+        Needs the `infra` extra (aws-cdk-lib); `assembly` reuses an already synthesised one for `stage`.
+        moto invokes no Lambda, so a local-only SQS queue is subscribed to the alert topic in place of the
+        notifier's Lambda subscription, and `pump_alerts` delivers from it.
+        """
+        from infra.local_deploy import LOCAL_STAGE, deploy, stack_name, synth_local
+
+        stage = stage or LOCAL_STAGE
+        assembly = assembly or synth_local(workdir / "cdk.out", stage=stage)
+        outputs = deploy(_Session(self), assembly, stack_name(stage))
+        sqs, sns = self.client("sqs"), self.client("sns")
+        delivery_url = sqs.create_queue(QueueName=f"{self.prefix}-local-alerts-delivery")["QueueUrl"]
+        delivery_arn = sqs.get_queue_attributes(QueueUrl=delivery_url,
+                                                AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=outputs["AlertsTopicArn"], Protocol="sqs", Endpoint=delivery_arn)
+        secret = self.client("secretsmanager").describe_secret(SecretId=outputs["SlackSecretName"])["ARN"]
+        self.client("secretsmanager").put_secret_value(
+            SecretId=secret, SecretString=json.dumps({"webhook_url": slack_webhook_url}))
+        self.resources = Resources(outputs["TableName"], outputs["EventsQueueUrl"], outputs["EventsDeadLettersUrl"],
+                                   outputs["AlertsTopicArn"], delivery_url, outputs["NotifyDeadLettersUrl"], secret)
+        self.stack_outputs = outputs
         return self.resources
 
     @property
@@ -168,6 +197,17 @@ class LocalStack:
             QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages",
                                                 "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
         return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+@dataclass
+class _Session:
+    """What `infra.local_deploy` needs of a boto3 session, answered by the stack's moto clients."""
+
+    stack: LocalStack
+    region_name: str = REGION
+
+    def client(self, service: str) -> Any:
+        return self.stack.client(service)
 
 
 def lambda_sns_event(envelope: dict[str, Any]) -> dict[str, Any]:
@@ -408,7 +448,10 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
     runtime: LocalRuntime | None = None
     try:
         stack = LocalStack(endpoint)
-        stack.provision()
+        with TemporaryDirectory(prefix="ticket-sentiment-cdk-") as workdir:
+            write("synthesising the CDK stack (cdk-nag checked) and deploying it into moto's CloudFormation...\n")
+            stack.deploy_stack(Path(workdir))
+        write(f"stack TicketSentiment-local: CREATE_COMPLETE (table {stack.res.table_name})\n")
         runtime = LocalRuntime(stack, scorer, rules, slack_url or (sink.url if sink else ""),
                                port=port if serve else 0)
         write(f"moto on {endpoint}; API on {runtime.url} (POST /v1/events, GET /v1/tickets/<id>); "

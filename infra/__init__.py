@@ -1,0 +1,1 @@
+"""The CDK app that deploys ticket-sentiment: one construct per concern under `infra.constructs`."""

@@ -1,0 +1,78 @@
+"""The deployment's settings, typed: CDK context key `ticket-sentiment` (cdk.json or `-c`), stage overrides merged in.
+
+`npx cdk deploy -c stage=prod` picks `stages.prod` from the context on top of the defaults below;
+`-c architecture=x86_64` overrides the architecture (the layer must be built for it: `make layers ARCH=x86_64`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
+
+Helpdesk = Literal["zendesk", "freshdesk", "intercom", "salesforce", "generic"]
+CONTEXT_KEY = "ticket-sentiment"
+
+
+class AlarmConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scorer_p95_ms: int = Field(20_000, gt=0, description="scorer p95 duration per SQS batch")
+    comprehend_fallback_rate: float = Field(0.25, gt=0, le=1, description="share of messages scored by Comprehend")
+    score_drift: float = Field(0.25, gt=0, description="drift statistic emitted by the drift job (PSI)")
+    escalation_precision: float = Field(0.7, gt=0, le=1, description="reviewed escalations that were right")
+    dlq_messages: int = Field(1, ge=1)
+
+
+class StackConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stage: str = Field("dev", pattern=r"^[a-z][a-z0-9-]{0,15}$")
+    # arm64: Graviton runs onnxruntime's int8 kernels with dot-product instructions and costs 20% less per GB-s.
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    python_version: Literal["3.12", "3.13"] = "3.13"
+    scorer: Literal["auto", "onnx", "comprehend"] = "auto"
+    scorer_timeout_s: int = Field(60, ge=10, le=110)  # below the pipeline's 120 s processing lease
+    scorer_memory_mb: int = Field(1769, ge=512, le=10240)  # 1769 MB buys one full vCPU
+    scorer_max_concurrency: int = Field(10, ge=2, le=1000)  # caps Comprehend and DynamoDB load in a flood
+    batch_size: int = Field(10, ge=1, le=100)
+    batching_window_s: int = Field(2, ge=0, le=300)
+    max_receive_count: int = Field(5, ge=1, le=1000)
+    api_rate_limit: float = Field(50, gt=0)
+    api_burst_limit: int = Field(100, gt=0)
+    query_quota_per_day: int = Field(10_000, gt=0)
+    log_retention_days: int = Field(30, ge=1)
+    text_retention_days: int = Field(30, ge=1, description="redacted message text kept for review, then expired")
+    slack_channel_label: str = "#support-escalations"
+    helpdesks: tuple[Helpdesk, ...] = ("generic",)
+    alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$")
+    rules: RuleConfig = DEFAULT_RULES
+    alarms: AlarmConfig = AlarmConfig()
+
+    @field_validator("helpdesks")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(value))
+
+    @property
+    def prefix(self) -> str:
+        return f"ticket-sentiment-{self.stage}"
+
+    @property
+    def visibility_timeout_s(self) -> int:
+        """Six times the scorer's timeout, as AWS recommends for an SQS event source, plus the batching window."""
+        return 6 * self.scorer_timeout_s + self.batching_window_s
+
+
+def load_config(context: Any) -> StackConfig:
+    """Defaults <- context[`ticket-sentiment`] <- its `stages[stage]`; a bad value fails synth with the field name."""
+    raw = context(CONTEXT_KEY) if callable(context) else context
+    data: dict[str, Any] = dict(json.loads(raw) if isinstance(raw, str) else raw or {})
+    stage = (context("stage") if callable(context) else None) or data.get("stage", "dev")
+    stages = data.pop("stages", {}) or {}
+    merged = {**data, **stages.get(stage, {}), "stage": stage}
+    if callable(context) and context("architecture"):  # `-c architecture=x86_64`, as `make synth ARCH=...` passes
+        merged["architecture"] = context("architecture")
+    return StackConfig.model_validate(merged)

@@ -1,0 +1,1 @@
+"""One construct per concern; the stack in `infra.stack` wires them together."""

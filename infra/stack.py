@@ -1,0 +1,116 @@
+"""The whole service in one stack: API -> ingest -> SQS -> scorer -> DynamoDB / SNS -> notifier -> Slack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from .config import StackConfig
+from .constructs.alerts import AlertTopic
+from .constructs.api import ServiceApi
+from .constructs.encryption import ServiceKey
+from .constructs.functions import ServiceFunction
+from .constructs.layers import ServiceLayers
+from .constructs.monitoring import Monitoring
+from .constructs.queues import EventQueues
+from .constructs.secrets import ServiceSecrets
+from .constructs.storage import TicketTable
+from .layers import BUILD
+
+COMPREHEND_REASON = ("Comprehend's DetectSentiment APIs act on no AWS resource and accept no resource ARN: '*' is "
+                     "the only resource IAM allows for them.")
+HANDLERS = "ticket_sentiment.handlers"
+
+
+class TicketSentimentStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig, layers_dir: Path = BUILD,
+                 **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, description="ticket-sentiment: sentiment triage for helpdesk tickets",
+                         **kwargs)
+        self.config = config
+        key = ServiceKey(self, "Encryption", prefix=config.prefix).key
+        table = TicketTable(self, "Tickets", key=key).table
+        queues = EventQueues(self, "Queues", key=key, visibility_timeout_s=config.visibility_timeout_s,
+                             max_receive_count=config.max_receive_count)
+        secrets = ServiceSecrets(self, "Secrets", prefix=config.prefix, key=key, helpdesks=config.helpdesks)
+        alerts = AlertTopic(self, "Alerts", key=key, prefix=config.prefix)
+        layers = ServiceLayers(self, "Layers", architecture=config.architecture,
+                               python_version=config.python_version, build_dir=layers_dir)
+        rules = ssm.StringParameter(self, "EscalationRules", parameter_name=f"/{config.prefix}/escalation-rules",
+                                    string_value=config.rules.model_dump_json(),
+                                    description="escalation rules (JSON); edit to change thresholds without a deploy")
+
+        ingest = ServiceFunction(
+            self, "Ingest", config=config, handler=f"{HANDLERS}.ingest.handler", layers=[layers.dependencies],
+            description="validate ticket events and enqueue them", timeout_s=10,
+            environment={"EVENTS_QUEUE_URL": queues.events.queue_url})
+        ingest.allow(["sqs:SendMessage"], [queues.events.queue_arn])
+        ingest.allow(["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn])
+
+        scorer = ServiceFunction(
+            self, "Score", config=config, handler=f"{HANDLERS}.score.handler",
+            layers=[layers.dependencies, layers.model], memory_mb=config.scorer_memory_mb,
+            timeout_s=config.scorer_timeout_s, description="redact, score, store and escalate ticket messages",
+            environment={"TABLE_NAME": table.table_name, "ALERTS_TOPIC_ARN": alerts.topic.topic_arn,
+                         "SCORER": config.scorer, "ESCALATION_RULES_PARAM": rules.parameter_name,
+                         "TEXT_RETENTION_DAYS": str(config.text_retention_days),
+                         "TICKET_SENTIMENT_MODEL_DIR": "/opt/model"})
+        scorer.function.add_event_source(event_sources.SqsEventSource(
+            queues.events, batch_size=config.batch_size, report_batch_item_failures=True,
+            max_batching_window=Duration.seconds(config.batching_window_s),
+            max_concurrency=config.scorer_max_concurrency))
+        scorer.allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
+                     [table.table_arn])
+        scorer.allow(["sns:Publish"], [alerts.topic.topic_arn])
+        scorer.allow(["ssm:GetParameter"], [rules.parameter_arn])
+        scorer.allow(["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt"], [key.key_arn])
+        if config.scorer != "onnx":
+            scorer.allow(["comprehend:BatchDetectSentiment"], ["*"], COMPREHEND_REASON)
+
+        notify = ServiceFunction(
+            self, "Notify", config=config, handler=f"{HANDLERS}.notify.handler", layers=[layers.dependencies],
+            description="post escalation alerts to Slack", timeout_s=30,
+            environment={"SLACK_SECRET_ID": secrets.slack.secret_name,
+                         "NOTIFY_DLQ_URL": alerts.dead_letters.queue_url,
+                         "SLACK_CHANNEL_LABEL": config.slack_channel_label})
+        notify.allow(["secretsmanager:GetSecretValue"], [secrets.slack.secret_arn])
+        alerts.subscribe(notify, key)
+
+        query = ServiceFunction(
+            self, "Query", config=config, handler=f"{HANDLERS}.api.handler", layers=[layers.dependencies],
+            description="read a ticket's sentiment, trend and history", timeout_s=10,
+            environment={"TABLE_NAME": table.table_name})
+        query.allow(["dynamodb:GetItem", "dynamodb:Query"], [table.table_arn])
+        query.allow(["kms:Decrypt"], [key.key_arn])
+
+        api = ServiceApi(self, "Api", config=config, ingest=ingest.function, query=query.function)
+        monitoring = Monitoring(
+            self, "Monitoring", config=config, key=key, scorer=scorer.function, events_queue=queues.events,
+            functions={"Ingest": ingest.function, "Score": scorer.function, "Notify": notify.function,
+                       "Query": query.function},
+            dead_letter_queues={"Events": queues.dead_letters, "Notify": alerts.dead_letters})
+
+        self.functions = {"ingest": ingest, "score": scorer, "notify": notify, "query": query}
+        self.table, self.queues, self.alerts, self.secrets, self.api = table, queues, alerts, secrets, api
+        CfnOutput(self, "ApiUrl", value=api.api.url, description="base URL of the API")
+        CfnOutput(self, "EventsUrl", value=api.events_url,
+                  description="POST canonical ticket events here (the generic webhook), with the ingest API key")
+        CfnOutput(self, "IngestApiKeyId", value=api.ingest_key.key_id,
+                  description="aws apigateway get-api-key --include-value --api-key <id>")
+        CfnOutput(self, "QueryApiKeyId", value=api.query_key.key_id)
+        CfnOutput(self, "DashboardUrl", value=monitoring.dashboard_url)
+        CfnOutput(self, "SlackSecretName", value=secrets.slack.secret_name,
+                  description='fill with {"webhook_url": "https://hooks.slack.com/services/..."}')
+        CfnOutput(self, "TableName", value=table.table_name)
+        CfnOutput(self, "EventsQueueUrl", value=queues.events.queue_url)
+        CfnOutput(self, "EventsDeadLettersUrl", value=queues.dead_letters.queue_url)
+        CfnOutput(self, "NotifyDeadLettersUrl", value=alerts.dead_letters.queue_url)
+        CfnOutput(self, "EscalationRulesParameter", value=rules.parameter_name)
+        CfnOutput(self, "AlertsTopicArn", value=alerts.topic.topic_arn)
+        CfnOutput(self, "OpsTopicArn", value=monitoring.ops_topic.topic_arn,
+                  description="subscribe on-call here (alarm_email in the config does it for you)")

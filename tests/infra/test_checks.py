@@ -1,0 +1,56 @@
+"""Synth-time checks: cdk-nag fails synth on an unacknowledged finding, cfn-lint finds no error, and a stack
+whose layers are not built fails with a message that says what to run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def test_cfn_lint_finds_no_errors(assembly: Path) -> None:
+    from cfnlint.api import lint_file
+
+    matches = lint_file(assembly / "TicketSentiment-test.template.json")
+    errors = [f"{m.rule.id} {m.message}" for m in matches if m.rule.severity.lower() == "error"]
+    assert errors == []
+
+
+def test_cdk_nag_fails_synth_on_an_unacknowledged_finding(tmp_path: Path) -> None:
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_sqs as sqs
+
+    from infra.app import build_app
+    from infra.local_deploy import local_layers
+
+    context = json.loads((Path(__file__).parents[2] / "cdk.json").read_text())["context"]
+    app = App(outdir=str(tmp_path / "out"), context={**context, "stage": "nag"})
+    _, stack = build_app(app, layers_dir=local_layers(tmp_path / "layers"))
+    sqs.Queue(Stack.of(stack), "UnencryptedNoDlq", encryption=sqs.QueueEncryption.UNENCRYPTED)
+    with pytest.raises(RuntimeError, match="ValidationFailed") as failure:
+        app.synth()
+    message = str(failure.value)
+    assert "AwsSolutions-SQS2" in message  # unencrypted
+    flagged = {line.split()[0] for line in message.splitlines() if line.startswith("   TicketSentiment-nag/")}
+    assert flagged == {"TicketSentiment-nag/UnencryptedNoDlq/Resource"}  # the service's own resources stay clean
+
+
+def test_synth_without_built_layers_says_how_to_build_them(tmp_path: Path) -> None:
+    from aws_cdk import App
+
+    from infra.app import build_app
+    from infra.constructs.layers import LayerNotBuiltError
+
+    with pytest.raises(LayerNotBuiltError, match="make layers ARCH=arm64"):
+        build_app(App(outdir=str(tmp_path / "out")), layers_dir=tmp_path / "nothing-here")
+
+
+def test_runtime_layer_leaves_out_the_sdk_and_install_time_extras() -> None:
+    from infra.layers import platform_args, runtime_requirements
+
+    with_deps, without = runtime_requirements()
+    names = " ".join(with_deps + without)
+    assert "boto3" not in names and "torch" not in names
+    assert any(s.startswith("onnxruntime") for s in without) and any(s.startswith("tokenizers") for s in without)
+    assert "--platform" in platform_args("arm64") and "manylinux2014_aarch64" in platform_args("arm64")

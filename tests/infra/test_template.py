@@ -1,0 +1,207 @@
+"""The synthesised template holds what the issue asks of the stack: encryption, least privilege, the queue and
+event source settings, alarms wired to operations, the dashboard, and the API's protections."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from ticket_sentiment import metric_names as m
+from ticket_sentiment.adapters.dynamodb import create_table
+
+from .conftest import props, resources
+
+Template = dict[str, Any]
+
+
+def _functions(template: Template) -> dict[str, dict[str, Any]]:
+    return {props(f)["FunctionName"]["Fn::Join"][1][-1] if isinstance(props(f)["FunctionName"], dict)
+            else props(f)["FunctionName"]: props(f) for f in resources(template, "AWS::Lambda::Function").values()}
+
+
+def _policy_actions(template: Template, role_prefix: str) -> set[str]:
+    actions: set[str] = set()
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        if not any(r["Ref"].startswith(role_prefix) for r in props(policy)["Roles"]):
+            continue
+        for statement in props(policy)["PolicyDocument"]["Statement"]:
+            found = statement["Action"]
+            actions.update([found] if isinstance(found, str) else found)
+    return actions
+
+
+def test_functions_run_python_313_on_arm64_with_tracing_and_their_own_log_groups(template: Template) -> None:
+    functions = _functions(template)
+    assert set(functions) == {f"ticket-sentiment-test-{n}" for n in ("ingest", "score", "notify", "query")}
+    for name, fn in functions.items():
+        assert fn["Runtime"] == "python3.13", name
+        assert fn["Architectures"] == ["arm64"], name
+        assert fn["TracingConfig"] == {"Mode": "Active"}, name
+        assert "LogGroup" in fn["LoggingConfig"], name
+        env = fn["Environment"]["Variables"]
+        assert env["POWERTOOLS_SERVICE_NAME"] == "ticket-sentiment-test"
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == m.NAMESPACE
+        for key, value in env.items():  # no secret value in the environment, only where to find it
+            assert not re.search(r"hooks\.slack\.com|xox[bp]-|password", json.dumps(value), re.I), key
+    assert functions["ticket-sentiment-test-score"]["Environment"]["Variables"]["TICKET_SENTIMENT_MODEL_DIR"] \
+        == "/opt/model"
+    assert len(functions["ticket-sentiment-test-score"]["Layers"]) == 2  # dependencies + model
+    for group in resources(template, "AWS::Logs::LogGroup").values():
+        assert props(group)["RetentionInDays"] >= 30
+
+
+def test_no_managed_policies_and_no_wildcard_actions(template: Template) -> None:
+    for role in resources(template, "AWS::IAM::Role").values():
+        if "ApiGateway" in json.dumps(props(role).get("AssumeRolePolicyDocument")) or \
+                "apigateway" in json.dumps(props(role).get("AssumeRolePolicyDocument")):
+            continue  # API Gateway's account logging role, acknowledged with its reason
+        assert "ManagedPolicyArns" not in props(role)
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        for statement in props(policy)["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            for action in actions:
+                assert action != "*" and not action.endswith(":*"), action
+
+
+def test_each_function_gets_only_the_calls_its_code_makes(template: Template) -> None:
+    xray = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+    logs = {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert _policy_actions(template, "Ingest") == xray | logs | {"sqs:SendMessage", "kms:GenerateDataKey",
+                                                                 "kms:Decrypt"}
+    assert _policy_actions(template, "Query") == xray | logs | {"dynamodb:GetItem", "dynamodb:Query", "kms:Decrypt"}
+    assert _policy_actions(template, "Notify") == xray | logs | {
+        "secretsmanager:GetSecretValue", "sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt"}
+    score = _policy_actions(template, "Score")
+    assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "sns:Publish",
+            "ssm:GetParameter", "comprehend:BatchDetectSentiment", "sqs:ReceiveMessage",
+            "sqs:DeleteMessage"} <= score
+    assert not {a for a in score if a.startswith("dynamodb:") and a.endswith(("Scan", "DeleteItem", "BatchWriteItem",
+                                                                             "DeleteTable"))}
+
+
+def test_queues_are_encrypted_with_a_dlq_and_a_visibility_of_six_scorer_timeouts(template: Template) -> None:
+    queues = resources(template, "AWS::SQS::Queue")
+    assert len(queues) == 3
+    for queue in queues.values():
+        assert "KmsMasterKeyId" in props(queue)
+    events = next(props(q) for q in queues.values() if "RedrivePolicy" in props(q))
+    scorer = _functions(template)["ticket-sentiment-test-score"]
+    assert events["VisibilityTimeout"] >= 6 * scorer["Timeout"]
+    assert 2 <= events["RedrivePolicy"]["maxReceiveCount"] <= 10
+    mapping = props(next(iter(resources(template, "AWS::Lambda::EventSourceMapping").values())))
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == 10 and mapping["MaximumBatchingWindowInSeconds"] >= 1
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] >= 2
+
+
+class _RecordingDynamo:
+    def __init__(self) -> None:
+        self.calls: dict[str, dict[str, Any]] = {}
+
+    def create_table(self, **kwargs: Any) -> None:
+        self.calls["create_table"] = kwargs
+
+    def update_time_to_live(self, **kwargs: Any) -> None:
+        self.calls["ttl"] = kwargs
+
+    def get_waiter(self, name: str) -> Any:
+        return type("Waiter", (), {"wait": lambda self, **kw: None})()
+
+
+def test_table_matches_the_one_the_local_stack_and_tests_use(template: Template) -> None:
+    table = props(next(iter(resources(template, "AWS::DynamoDB::Table").values())))
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEEnabled"] is True and "KMSMasterKeyId" in table["SSESpecification"]
+    assert table["DeletionProtectionEnabled"] is True
+    local = _RecordingDynamo()
+    create_table(local, "t")
+    assert table["TimeToLiveSpecification"] == local.calls["ttl"]["TimeToLiveSpecification"]
+    assert table["KeySchema"] == local.calls["create_table"]["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=str) == sorted(
+        local.calls["create_table"]["AttributeDefinitions"], key=str)
+    indexes = {i["IndexName"]: i["KeySchema"] for i in table["GlobalSecondaryIndexes"]}
+    assert indexes == {i["IndexName"]: i["KeySchema"] for i in local.calls["create_table"]["GlobalSecondaryIndexes"]}
+
+
+def test_topics_and_secrets_are_encrypted_and_secrets_hold_no_value(template: Template) -> None:
+    for topic in resources(template, "AWS::SNS::Topic").values():
+        assert "KmsMasterKeyId" in props(topic)
+    subscription = props(next(iter(resources(template, "AWS::SNS::Subscription").values())))
+    assert subscription["Protocol"] == "lambda" and "deadLetterTargetArn" in subscription["RedrivePolicy"]
+    secrets = resources(template, "AWS::SecretsManager::Secret")
+    names = {props(s)["Name"] for s in secrets.values()}
+    assert "ticket-sentiment-test/slack" in names
+    assert {"zendesk", "freshdesk", "intercom", "salesforce", "generic"} == {
+        n.rsplit("/", 1)[-1] for n in names if "/helpdesk/" in n}
+    for secret in secrets.values():
+        assert props(secret)["SecretString"] == "{}" and "KmsKeyId" in props(secret)
+    key = props(next(iter(resources(template, "AWS::KMS::Key").values())))
+    assert key["EnableKeyRotation"] is True
+
+
+def test_alarms_cover_dlqs_errors_throttles_latency_fallback_and_drift(template: Template) -> None:
+    alarms = {props(a)["AlarmName"].removeprefix("ticket-sentiment-test-"): props(a)
+              for a in resources(template, "AWS::CloudWatch::Alarm").values()}
+    expected = {"EventsDeadLetters", "NotifyDeadLetters", "ScorerP95Duration", "ComprehendFallbackRate",
+                "ScoreDrift", "ModelUnavailable", "EscalationPrecision"}
+    expected |= {f"{fn}{kind}" for fn in ("Ingest", "Score", "Notify", "Query") for kind in ("Errors", "Throttles")}
+    assert set(alarms) == expected
+    ops = next(k for k, v in resources(template, "AWS::SNS::Topic").items() if props(v)["TopicName"].endswith("-ops"))
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": ops}], name
+    assert alarms["ScoreDrift"]["MetricName"] == m.SCORE_DRIFT
+    fallback = json.dumps(alarms["ComprehendFallbackRate"]["Metrics"])
+    assert m.SCORED_BY_COMPREHEND in fallback and m.SCORED_BY_MODEL in fallback
+
+
+def test_dashboard_shows_what_support_leads_ask_for(template: Template) -> None:
+    body = json.dumps(props(next(iter(resources(template, "AWS::CloudWatch::Dashboard").values())))["DashboardBody"])
+    for title in ("Average sentiment by week", "Negative messages by product area", "First response to negative",
+                  "Precision of automated escalations", "Throughput", "Scorer latency", "Errors and throttles",
+                  "Comprehend fallback rate", "Dead-letter queues"):
+        assert title in body, title
+    for metric in (m.SENTIMENT_SCORE, m.NEGATIVE_MESSAGES, m.NEGATIVE_FIRST_RESPONSE, m.ESCALATION_PRECISION):
+        assert metric in body, metric
+
+
+def test_api_validates_throttles_logs_and_requires_keys_without_cors(template: Template) -> None:
+    methods = [props(x) for x in resources(template, "AWS::ApiGateway::Method").values()]
+    assert {x["HttpMethod"] for x in methods} == {"POST", "GET"}  # no OPTIONS: CORS is off
+    for method in methods:
+        assert method["ApiKeyRequired"] is True and "RequestValidatorId" in method
+    stage = props(next(iter(resources(template, "AWS::ApiGateway::Stage").values())))
+    settings = stage["MethodSettings"][0]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    assert settings["DataTraceEnabled"] is False  # request bodies hold customer text: never logged
+    assert "DestinationArn" in stage["AccessLogSetting"] and stage["TracingEnabled"] is True
+    model = props(next(iter(resources(template, "AWS::ApiGateway::Model").values())))
+    assert set(model["Schema"]["required"]) >= {"source", "ticket_id", "message_id", "author_role", "created_at"}
+    plans = [props(p) for p in resources(template, "AWS::ApiGateway::UsagePlan").values()]
+    assert any("Quota" in p for p in plans)
+
+
+def test_outputs_name_the_urls_an_operator_needs(template: Template) -> None:
+    assert {"ApiUrl", "EventsUrl", "DashboardUrl", "SlackSecretName", "IngestApiKeyId",
+            "QueryApiKeyId"} <= set(template["Outputs"])
+
+
+@pytest.mark.parametrize("override", [{"architecture": "x86_64"}, {"scorer": "onnx"}])
+def test_config_overrides_are_typed(override: dict[str, str]) -> None:
+    from infra.config import StackConfig, load_config
+
+    config = load_config({**override, "stages": {"prod": {"log_retention_days": 90}}})
+    assert isinstance(config, StackConfig)
+    assert config.model_dump()[next(iter(override))] == next(iter(override.values()))
+
+
+def test_bad_config_fails_with_the_field_name() -> None:
+    from pydantic import ValidationError
+
+    from infra.config import load_config
+
+    with pytest.raises(ValidationError, match="scorer_timeout_s"):
+        load_config({"scorer_timeout_s": 900})
+    with pytest.raises(ValidationError, match="helpdesks"):
+        load_config({"helpdesks": ["jira"]})
