@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 MODEL_LANGUAGES = frozenset({"en"})
@@ -22,6 +24,8 @@ _ENGLISH_WORDS = frozenset({
 
 @lru_cache(maxsize=1)
 def _identifier() -> LanguageIdentifier:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # imported only when a text needs it
+
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 

@@ -24,6 +24,7 @@ class ModelMeta(BaseModel):
     emotion_temperature: float = Field(gt=0)
     emotion_thresholds: dict[str, float]
     max_length: int = Field(default=128, ge=16, le=512)
+    onnx_external_data: str | None = Field(default=None, description="weights file beside model.onnx, if any")
 
 
 class EmotionScore(BaseModel):

@@ -59,6 +59,9 @@ class OnnxSentimentScorer:
         if missing:
             raise ModelNotFoundError(f"model directory {model_dir} lacks {', '.join(missing)}; run `make model`")
         self.meta = ModelMeta.model_validate_json(paths["model_meta.json"].read_text())
+        if self.meta.onnx_external_data and not (model_dir / self.meta.onnx_external_data).is_file():
+            raise ModelNotFoundError(f"model directory {model_dir} lacks {self.meta.onnx_external_data}, "
+                                     "the weights of model.onnx; run `make model`")
         self.tokenizer = Tokenizer.from_file(str(paths["tokenizer.json"]))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()

@@ -2,6 +2,9 @@
 
 The same `normalize_for_model` runs at training time and at run time, so what the
 encoder sees never drifts between the two.
+
+emoji, selectolax and mail-parser-reply are imported on first need (non-ASCII text, an HTML body, a
+possible reply header), so a plain-text ticket does not pay for them in a Lambda cold start.
 """
 
 from __future__ import annotations
@@ -9,10 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import emoji
-from mailparser_reply import EmailReplyParser
-from selectolax.lexbor import LexborHTMLParser
+if TYPE_CHECKING:
+    from mailparser_reply import EmailReplyParser
 
 _HTML_HINT = re.compile(r"<\s*(?:p|div|br|html|body|span|table|blockquote|a|ul|li|b|i|strong|em)\b", re.I)
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
@@ -23,6 +26,11 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _REPEAT = re.compile(r"(.)\1{3,}")
 _QUOTED_LINE = re.compile(r"^\s*>.*$", re.M)
+# Every reply-header pattern of the parser's languages (en, de, fr, es, it, nl) needs a colon ("On ... wrote:",
+# "From: ...") or a dashed separator ("-----Original Message-----"); its Outlook rule needs 32 dashes or
+# underscores. Text with none of these is returned by the parser as is, up to stripping each line.
+_MAYBE_REPLY_HEADER = re.compile(r":|[_-]{5,}")
+_UNDERSCORED_WORD = re.compile(r"(?<= )[a-z0-9_]+(?= )")
 # Emoticons are frequent in chat tickets and are [UNK]-free words once mapped.
 _EMOTICONS = {
     ":)": " smiling face ",
@@ -49,6 +57,8 @@ def looks_like_html(text: str) -> bool:
 
 def html_to_text(html: str) -> str:
     """Visible text of an HTML body, with quoted replies (<blockquote>) dropped."""
+    from selectolax.lexbor import LexborHTMLParser
+
     tree = LexborHTMLParser(html)
     for node in tree.css("blockquote, script, style, head"):
         node.decompose()
@@ -60,16 +70,22 @@ def html_to_text(html: str) -> str:
 
 @lru_cache(maxsize=1)
 def _reply_parser() -> EmailReplyParser:
+    """The reply parser; a language added here may need its header marker in _MAYBE_REPLY_HEADER."""
+    from mailparser_reply import EmailReplyParser
+
     return EmailReplyParser(languages=["en", "de", "fr", "es", "it", "nl"])
 
 
 def strip_email_history(text: str) -> str:
     """Keep only the newest message: drop quoted history, forwarded chains and signatures."""
     without_quotes = _QUOTED_LINE.sub("", text)
-    try:
-        latest = _reply_parser().parse_reply(text=without_quotes)
-    except Exception:  # the parser is heuristic; never let it lose a ticket
-        latest = without_quotes
+    if _MAYBE_REPLY_HEADER.search(without_quotes):
+        try:
+            latest = _reply_parser().parse_reply(text=without_quotes)
+        except Exception:  # the parser is heuristic; never let it lose a ticket
+            latest = without_quotes
+    else:  # no reply header possible: what the parser would return, without loading it
+        latest = "\n".join(line.strip() for line in without_quotes.replace("\r\n", "\n").split("\n"))
     latest = latest.strip()
     return latest if latest else without_quotes.strip()
 
@@ -77,8 +93,11 @@ def strip_email_history(text: str) -> str:
 def demojize(text: str) -> str:
     """Map emojis and emoticons to words the uncased WordPiece vocabulary knows."""
     text = _EMOTICON_RE.sub(lambda m: _EMOTICONS[m.group(1).lower()], text)
-    words = emoji.demojize(text, delimiters=(" ", " "))
-    return re.sub(r"(?<= )[a-z0-9_]+(?= )", lambda m: m.group(0).replace("_", " "), words)
+    if not text.isascii():  # every emoji has a non-ASCII code point
+        import emoji
+
+        text = emoji.demojize(text, delimiters=(" ", " "))
+    return _UNDERSCORED_WORD.sub(lambda m: m.group(0).replace("_", " "), text)
 
 
 def normalize_for_model(text: str) -> str:

@@ -52,12 +52,15 @@ def test_train_export_quantise_and_score(tiny_data: Path, tmp_path: Path) -> Non
     out = tmp_path / "model"
     report = train(TrainConfig(data_dir=tiny_data, out_dir=out, steps=3, batch_size=8, emotion_every=2,
                                support_synthetic=40, support_repeat=1, dev_fraction=0.2))
-    for name in ("model.onnx", "tokenizer.json", "model_meta.json", "training_report.json"):
+    for name in ("model.onnx", "model.onnx.data", "tokenizer.json", "model_meta.json", "training_report.json"):
         assert (out / name).is_file(), name
     assert not (out / "model.fp32.onnx").exists()
+    assert sorted(p.name for p in out.glob("*.onnx*")) == ["model.onnx", "model.onnx.data"]  # no temporaries
+    assert report["graph_optimization"]["max_logit_diff_vs_unoptimized"] < 1e-4
     assert report["int8_vs_fp32"]["int8_mb"] < report["int8_vs_fp32"]["fp32_mb"] / 3
     assert report["int8_vs_fp32"]["label_agreement"] >= 0.5
     meta = json.loads((out / "model_meta.json").read_text())
+    assert meta["graph_optimization"] == "ORT_ENABLE_EXTENDED" and meta["onnx_external_data"] == "model.onnx.data"
     assert meta["polarity_temperature"] > 0 and set(meta["emotion_thresholds"]) == set(meta["emotions"])
     scorer = OnnxSentimentScorer(out)
     result = scorer.score_one("I'm still waiting for my refund")

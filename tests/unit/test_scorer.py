@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from ticket_sentiment.scorer import ModelNotFoundError, OnnxSentimentScorer, is_low_signal
+from ticket_sentiment.scorer import ModelNotFoundError, OnnxSentimentScorer, default_model_dir, is_low_signal
 
 NEGATIVE = [
     "I'm still waiting for my refund, this is the third time I'm writing.",
@@ -91,3 +94,22 @@ def test_quoted_history_does_not_change_the_label(scorer: OnnxSentimentScorer) -
 def test_missing_model_dir_gives_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match=r"lacks model.onnx, tokenizer.json, model_meta.json"):
         OnnxSentimentScorer(tmp_path)
+
+
+def test_missing_external_weights_give_a_clear_error(tmp_path: Path) -> None:
+    source = default_model_dir()
+    for name in ("model.onnx", "tokenizer.json"):
+        (tmp_path / name).write_bytes((source / name).read_bytes())
+    meta = json.loads((source / "model_meta.json").read_text()) | {"onnx_external_data": "model.onnx.data"}
+    (tmp_path / "model_meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelNotFoundError, match=r"lacks model.onnx.data"):
+        OnnxSentimentScorer(tmp_path)
+
+
+def test_importing_the_scorer_leaves_optional_text_libraries_unloaded() -> None:
+    """Cold start: emoji, HTML, reply-parsing and langid libraries load only when a text needs them."""
+    code = ("import sys\nfrom ticket_sentiment.scorer import OnnxSentimentScorer\n"
+            "OnnxSentimentScorer().score_one('Hi, I returned the blender three weeks ago and still have no refund.')\n"
+            "print(sorted(m for m in ('emoji', 'selectolax', 'mailparser_reply', 'py3langid') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

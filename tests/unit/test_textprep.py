@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import re
+
+import emoji
 from hypothesis import given
 from hypothesis import strategies as st
+from mailparser_reply import EmailReplyParser
+from ticket_sentiment import textprep
 from ticket_sentiment.textprep import (
     demojize,
     html_to_text,
@@ -53,3 +58,32 @@ def test_prepare_never_raises_and_is_single_line(text: str) -> None:
     out = prepare_ticket_text(text)
     assert "\n" not in out
     assert out == out.strip()
+
+
+REPLY_BODIES = [
+    "Still broken.\n\nOn Tue, 3 Mar 2026 at 10:02, Support <help@example.com> wrote:\n> Thanks!",
+    "Thanks, that worked!\n\nBest regards,\nAnna\nSent from my iPhone",
+    "It fails again\n-- \nJohn Smith\nACME Ltd",
+    "Please call me back\n\n-----Original Message-----\nFrom: help\nSent: Monday\nTo: me\nSubject: x\nold text",
+    "Am 3. März 2026 um 10:02 schrieb Support <help@example.com>:\nalter Text",
+    "new text\n\n" + "_" * 40 + "\nFrom: a\nSent: b",
+    "  padded line  \n\t tabbed line\t\n\n\nlast\r\nwindows line\r\n",
+    "- item one\n- item two\nKind Regards\nBob",
+    "no header here at all, just words and a date 2026-03-03 and a time 10h02",
+]
+
+
+@given(st.sampled_from(REPLY_BODIES) | st.text(alphabet=st.sampled_from(list("ab -_:>\n\r\t\u00a0\x0b")), max_size=80))
+def test_history_fast_path_matches_the_reply_parser(text: str) -> None:
+    without_quotes = textprep._QUOTED_LINE.sub("", text)
+    languages = list(textprep._reply_parser().languages)  # the scorer's, not a copy of the list
+    parsed = EmailReplyParser(languages=languages).parse_reply(text=without_quotes)
+    expected = parsed.strip() or without_quotes.strip()
+    assert strip_email_history(text) == expected
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
+def test_ascii_text_skips_emoji_with_the_same_result(text: str) -> None:
+    with_emoji = emoji.demojize(textprep._EMOTICON_RE.sub(lambda m: textprep._EMOTICONS[m.group(1).lower()], text),
+                                delimiters=(" ", " "))
+    assert demojize(text) == re.sub(r"(?<= )[a-z0-9_]+(?= )", lambda m: m.group(0).replace("_", " "), with_emoji)

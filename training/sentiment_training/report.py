@@ -98,7 +98,7 @@ def build_metrics(model_dir: Path, data_dir: Path | None, baseline_dir: Path | N
     if training.exists():
         metrics["training"] = json.loads(training.read_text())
     metrics["artefact_mb"] = {p.name: round(p.stat().st_size / 1e6, 2) for p in sorted(model_dir.iterdir())
-                              if p.suffix in {".onnx", ".json"}}
+                              if p.suffix in {".onnx", ".data", ".json"}}
     return metrics
 
 

@@ -1,5 +1,6 @@
 """Fine-tune all-MiniLM-L6-v2 end to end with a polarity head and an emotion head, then
-calibrate, export one ONNX graph, quantise it (int8, per-channel) and check it against fp32.
+calibrate, export one ONNX graph, quantise it (int8, per-channel), save it graph-optimised with its weights
+in a side file for fast session loads (optimize.py) and check it against fp32.
 
     python -m sentiment_training.train --data ../shared/data --out layers/model
 """
@@ -29,6 +30,7 @@ from .data import (
     load_support_synthetic,
     split_dev,
 )
+from .optimize import model_mb, optimize_model_dir
 
 
 @dataclass
@@ -252,6 +254,8 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     export_onnx(model, tokenizer, fp32_path)
     int8_path = cfg.out_dir / "model.onnx"
     quantize(fp32_path, int8_path)
+    graph = optimize_model_dir(cfg.out_dir, update_meta=False)
+    print(f"graph optimisation {graph}", flush=True)
     verification = verify_quantized(fp32_path, int8_path, tokenizer, dev_texts[:1000] or ["ok"], cfg.max_len)
     print(f"int8 vs fp32 {verification}", flush=True)
     shutil.copy(base / "tokenizer.json", cfg.out_dir / "tokenizer.json")
@@ -271,6 +275,9 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "onnx_inputs": ["input_ids", "attention_mask"],
         "onnx_outputs": ["polarity_logits", "emotion_logits"],
         "quantization": "dynamic int8, per-channel weights (onnxruntime quantize_dynamic)",
+        "graph_optimization": graph["graph_optimization"],
+        "optimized_with": graph["optimized_with"],
+        "onnx_external_data": graph["onnx_external_data"],
     }
     (cfg.out_dir / "model_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     report = {
@@ -280,6 +287,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "train_seconds": round(train_seconds, 1), "calibration": calibration,
         "emotion_temperature": emotion_temperature, "emotion_thresholds": emotion_thresholds,
         "int8_vs_fp32": verification,
+        "graph_optimization": graph,
         "polarity_epochs_seen": pol_cycle.epochs,
     }
     (cfg.out_dir / "training_report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -341,8 +349,8 @@ def verify_quantized(fp32_path: Path, int8_path: Path, tokenizer: Any, texts: li
         "label_agreement": float((fp32.argmax(1) == int8.argmax(1)).mean()),
         "max_prob_diff": float(diff.max()),
         "mean_prob_diff": float(diff.mean()),
-        "fp32_mb": round(fp32_path.stat().st_size / 1e6, 1),
-        "int8_mb": round(int8_path.stat().st_size / 1e6, 1),
+        "fp32_mb": model_mb(fp32_path),
+        "int8_mb": model_mb(int8_path),
     }
 
 
