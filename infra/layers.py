@@ -28,7 +28,7 @@ RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer"}
 NO_DEPS = {"onnxruntime", "tokenizers"}
 # Dependencies of NO_DEPS packages that scoring does import.
 NO_DEPS_NEEDS = ["numpy>=1.26"]
-MODEL_FILES = ("model.onnx", "tokenizer.json", "model_meta.json", "MODEL_CARD.md")
+MODEL_FILES = ("model.onnx", "model.onnx.data", "tokenizer.json", "model_meta.json", "MODEL_CARD.md")
 
 
 def runtime_requirements(pyproject: Path = REPO / "pyproject.toml") -> tuple[list[str], list[str]]:

@@ -76,8 +76,7 @@ class TicketSentimentStack(Stack):
             self, "Notify", config=config, handler=f"{HANDLERS}.notify.handler", layers=[layers.dependencies],
             description="post escalation alerts to Slack", timeout_s=30,
             environment={"SLACK_SECRET_ID": secrets.slack.secret_name,
-                         "NOTIFY_DLQ_URL": alerts.dead_letters.queue_url,
-                         "SLACK_CHANNEL_LABEL": config.slack_channel_label})
+                         "NOTIFY_DLQ_URL": alerts.dead_letters.queue_url})
         notify.allow(["secretsmanager:GetSecretValue"], [secrets.slack.secret_arn])
         alerts.subscribe(notify, key)
 
@@ -105,7 +104,8 @@ class TicketSentimentStack(Stack):
         CfnOutput(self, "QueryApiKeyId", value=api.query_key.key_id)
         CfnOutput(self, "DashboardUrl", value=monitoring.dashboard_url)
         CfnOutput(self, "SlackSecretName", value=secrets.slack.secret_name,
-                  description='fill with {"webhook_url": "https://hooks.slack.com/services/..."}')
+                  description=f'fill with {{"webhook_url": "..."}}: an incoming webhook for '
+                              f'{config.slack_channel_label}')
         CfnOutput(self, "TableName", value=table.table_name)
         CfnOutput(self, "EventsQueueUrl", value=queues.events.queue_url)
         CfnOutput(self, "EventsDeadLettersUrl", value=queues.dead_letters.queue_url)

@@ -46,6 +46,7 @@ class ServiceFunction(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": "TicketSentiment",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 "TOKENIZERS_PARALLELISM": "false",
+                "PYDANTIC_DISABLE_PLUGINS": "__all__",  # skips a scan of installed packages at cold start
                 **(environment or {})})
         acknowledge(self.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
         log_group_id = Stack.of(self).get_logical_id(self.log_group.node.default_child)  # type: ignore[arg-type]

@@ -179,6 +179,8 @@ class FakeStore:
                                          "last_alert_rule": t.last_alert_rule,
                                          "first_agent_reply_at": self.agent_replies.get(ticket_id)})
 
-    def record_agent_reply(self, ticket_id: str, at: datetime) -> None:
+    def record_agent_reply(self, ticket_id: str, at: datetime) -> bool:
         if ticket_id not in self.agent_replies or at < self.agent_replies[ticket_id]:
             self.agent_replies[ticket_id] = at
+            return True
+        return False

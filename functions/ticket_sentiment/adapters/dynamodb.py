@@ -202,7 +202,7 @@ class DynamoTicketStore:
         data = _from_dynamo(item)
         return TicketView.model_validate({k: v for k, v in data.items() if k in TicketView.model_fields})
 
-    def record_agent_reply(self, ticket_id: str, at: datetime) -> None:
+    def record_agent_reply(self, ticket_id: str, at: datetime) -> bool:
         at_iso = at.astimezone(UTC).isoformat()  # ISO strings compare in time order only in one zone
         try:
             self.table.update_item(
@@ -212,6 +212,8 @@ class DynamoTicketStore:
         except ClientError as exc:
             if not _conditional_failed(exc):
                 raise
+            return False
+        return True
 
     def negative_tickets(self, product_area: str | None, week_of: datetime) -> list[dict[str, Any]]:
         page = self.table.query(IndexName="GSI1", KeyConditionExpression="GSI1PK = :k",

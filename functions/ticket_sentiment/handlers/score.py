@@ -7,20 +7,23 @@ and, after maxReceiveCount, moves it to the DLQ. The others in the batch are not
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from .. import metric_names as names
 from ..pipeline.events import Outcome, ProcessResult, QueuedEvent
 from ..pipeline.ports import EventProcessor, TextScorer
 from ..pipeline.routing import RoutingScorer, ScorerMode
 from ..pipeline.service import ScoringService
+from ..redaction import redact
 from .observability import logger, metrics
 
 
@@ -40,9 +43,37 @@ def handle_record(service: EventProcessor, record: SQSRecord) -> ProcessResult:
         metrics.add_metric(name=f"ScoredBy_{result.scorer}", unit=MetricUnit.Count, value=1)
     if result.alert is not None:
         metrics.add_metric(name=f"Alerts{result.alert.capitalize()}", unit=MetricUnit.Count, value=1)
+    emit_dashboard_metrics(result)
     logger.info("event processed", extra={"event_id": result.event_id, "outcome": result.outcome.value,
                                           "alert": result.alert, "rule": result.rule})
     return result
+
+
+_AREA = re.compile(r"^[a-z0-9][a-z0-9 _./&-]{0,39}$")
+
+
+def area_dimension(product_area: str | None) -> str:
+    """A product area safe to use as a metric dimension: short, plain, and free of anything redaction finds."""
+    if not product_area:
+        return "none"
+    area = product_area.strip().lower()
+    return area if _AREA.match(area) and redact(area).text == area else "other"
+
+
+def emit_dashboard_metrics(result: ProcessResult) -> None:
+    """The numbers behind the support leads' widgets: sentiment by week, negatives by area, response time."""
+    if result.outcome == Outcome.SCORED and result.score is not None and not result.low_signal:
+        metrics.add_metric(name=names.SENTIMENT_SCORE, unit=MetricUnit.NoUnit, value=result.score)
+        if result.label == "negative":
+            with single_metric(name=names.NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1,
+                               namespace=metrics.namespace,
+                               default_dimensions={**metrics.default_dimensions, "service": metrics.service or "",
+                                                   names.PRODUCT_AREA_DIMENSION: area_dimension(result.product_area)},
+                               ):
+                pass
+    if result.first_response_seconds is not None:
+        metrics.add_metric(name=names.NEGATIVE_FIRST_RESPONSE, unit=MetricUnit.Seconds,
+                           value=result.first_response_seconds)
 
 
 def process_batch(service: EventProcessor, event: dict[str, Any], context: LambdaContext | None,
@@ -81,7 +112,8 @@ def default_service() -> ScoringService:
     from ..pipeline.rules import load_rules
 
     return ScoringService(DynamoTicketStore(os.environ["TABLE_NAME"]),
-                          SnsAlertPublisher(os.environ["ALERTS_TOPIC_ARN"]), build_scorer(), load_rules())
+                          SnsAlertPublisher(os.environ["ALERTS_TOPIC_ARN"]), build_scorer(), load_rules(),
+                          keep_text_days=int(os.environ.get("TEXT_RETENTION_DAYS", "30")))
 
 
 def build_scorer(mode: str | None = None) -> RoutingScorer:
@@ -92,7 +124,13 @@ def build_scorer(mode: str | None = None) -> RoutingScorer:
     chosen = ScorerMode(mode or os.environ.get("SCORER", ScorerMode.AUTO))
     comprehend: Callable[[], TextScorer] = cache(ComprehendScorer)
     return RoutingScorer(chosen, None if chosen == ScorerMode.COMPREHEND else get_scorer,
-                         None if chosen == ScorerMode.ONNX else comprehend)
+                         None if chosen == ScorerMode.ONNX else comprehend, on_model_failure=model_unavailable)
+
+
+def model_unavailable(exc: Exception) -> None:
+    """Loud on purpose: the bundled model failed, Comprehend scores everything (cost, and no emotions)."""
+    logger.error("bundled model unavailable; scoring with Comprehend", extra={"error": type(exc).__name__})
+    metrics.add_metric(name=names.MODEL_UNAVAILABLE, unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -139,3 +139,9 @@ class ProcessResult(BaseModel):
     scorer: str | None = None
     alert: AlertState | None = None
     rule: str | None = None
+    # For the dashboard's metrics; never text, only numbers and the (sanitised) product area.
+    label: str | None = None
+    score: float | None = None
+    low_signal: bool = False
+    product_area: str | None = None
+    first_response_seconds: float | None = None  # set when an agent's first reply lands on a negative ticket

@@ -107,8 +107,9 @@ class TicketStore(Protocol):
 
     def get_ticket(self, ticket_id: str) -> TicketView | None: ...
 
-    def record_agent_reply(self, ticket_id: str, at: datetime) -> None:
-        """Keep the earliest agent reply time on the ticket (replays and late deliveries change nothing)."""
+    def record_agent_reply(self, ticket_id: str, at: datetime) -> bool:
+        """Keep the earliest agent reply time on the ticket (replays and later replies change nothing); True when
+        `at` became the ticket's first reply time."""
         ...
 
 

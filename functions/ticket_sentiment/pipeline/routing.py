@@ -25,7 +25,8 @@ class ScorerMode(StrEnum):
 
 class RoutingScorer:
     def __init__(self, mode: ScorerMode, onnx: Callable[[], TextScorer] | None,
-                 comprehend: Callable[[], TextScorer] | None) -> None:
+                 comprehend: Callable[[], TextScorer] | None, *,
+                 on_model_failure: Callable[[Exception], None] | None = None) -> None:
         if mode != ScorerMode.COMPREHEND and onnx is None:
             raise ValueError(f"SCORER={mode} needs the ONNX model")
         if mode != ScorerMode.ONNX and comprehend is None:
@@ -33,6 +34,7 @@ class RoutingScorer:
         self.mode = mode
         self._onnx = onnx
         self._comprehend = comprehend
+        self._on_model_failure = on_model_failure
 
     def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
                        ) -> list[SentimentResult]:
@@ -50,8 +52,10 @@ class RoutingScorer:
             try:
                 scored = self._onnx().score_prepared([texts[i] for i in model], [languages[i] for i in model])
                 results |= dict(zip(model, scored, strict=True))
-            except Exception:  # the model cannot run here: Comprehend scores these too
+            except Exception as exc:  # the model cannot run here: Comprehend scores these too
                 log.warning("onnx scorer failed, falling back to comprehend", exc_info=True)
+                if self._on_model_failure is not None:
+                    self._on_model_failure(exc)
                 other = sorted(other + model)
         if other:
             scored = self._comprehend().score_prepared([texts[i] for i in other], [languages[i] for i in other])

@@ -82,9 +82,14 @@ class ScoringService:
         event = queued.event
         if event.author_role != AuthorRole.CUSTOMER:
             # Agents' words do not count towards sentiment, but their first reply times the response.
-            if event.author_role == AuthorRole.AGENT:
-                self.store.record_agent_reply(event.ticket_id, event.created_at)
-            return ProcessResult(event_id=queued.event_id, outcome=Outcome.SKIPPED)
+            response: float | None = None
+            if event.author_role == AuthorRole.AGENT and self.store.record_agent_reply(event.ticket_id,
+                                                                                       event.created_at):
+                ticket = self.store.get_ticket(event.ticket_id)
+                if ticket is not None and ticket.current is not None and ticket.current.label == "negative":
+                    response = max(0.0, (event.created_at - ticket.first_seen).total_seconds())
+            return ProcessResult(event_id=queued.event_id, outcome=Outcome.SKIPPED, first_response_seconds=response,
+                                 product_area=event.product_area)
         if self.store.message_status(event.ticket_id, event.message_id) == PutStatus.DONE:
             return ProcessResult(event_id=queued.event_id, outcome=Outcome.DUPLICATE)
 
@@ -145,4 +150,5 @@ class ScoringService:
                 alert_state = "published"
         self.store.mark_done(event.ticket_id, event.message_id)
         return ProcessResult(event_id=queued.event_id, outcome=Outcome.SCORED, scorer=message.scorer,
-                             alert=alert_state, rule=rule_name)
+                             alert=alert_state, rule=rule_name, label=result.label, score=result.score,
+                             low_signal=result.low_signal, product_area=event.product_area)
