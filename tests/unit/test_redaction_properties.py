@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from stdnum import iban, luhn
 from ticket_sentiment.redaction import redact
 from ticket_sentiment.redaction.context import PHONE_LABELS, is_not_personal, number_label, words_before
+from ticket_sentiment.redaction.detectors import digit_runs
+from ticket_sentiment.redaction.numbers import IBAN_LENGTHS, _iban_valid, _mod97, luhn_valid, valid_for_region
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -145,3 +147,38 @@ def test_text_without_personal_data_is_unchanged(text: str, end: str) -> None:
     result = redact(text + end)
     assert result.text == text + end
     assert result.entities == {}
+
+
+# --- fast paths agree with the library checks they stand in for ----------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)), st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)),
+       st.integers(min_value=1, max_value=10**15 - 1), st.booleans())
+def test_region_validity_agrees_with_libphonenumber(region: str, origin: str, national: int, example: bool) -> None:
+    number = phonenumbers.PhoneNumber(country_code=phonenumbers.country_code_for_region(origin),
+                                      national_number=national)
+    sample = phonenumbers.example_number(region)
+    if example and sample is not None:  # near-valid numbers too: a real one with its last digits replaced
+        digits = str(sample.national_number)[:-3] + f"{national % 1000:03d}"
+        number = phonenumbers.PhoneNumber(country_code=sample.country_code, national_number=int(digits))
+    assert valid_for_region(number, region) == phonenumbers.is_valid_number_for_region(number, region)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789", min_size=1, max_size=24) | st.text(max_size=6))
+def test_luhn_agrees_with_stdnum(digits: str) -> None:
+    assert luhn_valid(digits) == luhn.is_valid(digits)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(IBAN_LENGTHS)), st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=8, max_size=32))
+def test_iban_check_agrees_with_stdnum(country: str, bban: str) -> None:
+    value = country + iban.calc_check_digits(country + "00" + bban) + bban
+    assert _mod97(value)
+    assert _iban_valid(value) == iban.is_valid(value)
+
+
+@SETTINGS
+@given(st.text(st.sampled_from("0123456789 a.-٣４\n"), max_size=40))
+def test_digit_runs_are_those_of_the_regex(text: str) -> None:
+    assert digit_runs(text) == [m.span() for m in re.finditer(r"\d+", text)]

@@ -8,17 +8,21 @@ so prose with numbers ("3 times", "version 2 road map") stays intact.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import string
+from collections.abc import Iterable, Iterator
 
-from .detectors import keyword_positions
+from .detectors import WordIndex, digit_runs, keyword_positions
 from .models import EntityType, Span
 
 _CAP = r"[A-ZÀ-ÖØ-Þ]"
-_DIGIT = re.compile(r"\d")
+# The letters right before "<dot?><space><end>"; the look-behind makes only the first letter of a word start one.
+_LETTERS_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+\.?[ ]\Z")
 _WORD = _CAP + r"[^\W\d_]{1,30}"
 _UK_POSTCODE = r"(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}"
 # Patterns open with a plain character class and check the boundary right after it: the regex engine then skips
 # ahead to candidate characters instead of trying a look-behind at every position.
+_AFTER_HOUSE = frozenset(string.ascii_letters + "-, ")
+_INWARD_LETTERS = frozenset("ABDEFGHJLNPQRSTUWXYZ")  # [ABD-HJLNP-UW-Z]
 _POSTCODE_ALONE = re.compile(r"[A-PR-UWYZ](?<![\w-][A-PR-UWYZ])(?:[A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}(?![\w-])")
 
 _EN_STREET = (r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Close|"
@@ -63,15 +67,58 @@ _ES_TRIGGERS = ("calle ", "c/", "avenida ", "avda", "av. ", "plaza ", "pza", "pa
                 "travesía ", "travesia ", "carretera ", "glorieta ", "pasaje ")
 
 
-def find_addresses(text: str, low: str) -> Iterator[Span]:
-    if _DIGIT.search(text) is None:
+def _matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """pattern.finditer(text), given every offset where a match can start: a few anchored attempts instead of
+    a scan of the whole text. Sorted, and never inside the previous match, exactly as finditer proceeds."""
+    end = 0
+    for start in sorted(set(starts)):
+        if start >= end:
+            m = pattern.match(text, start)
+            if m is not None:
+                end = m.end()
+                yield m
+
+
+def _word_number_starts(text: str, numbers: list[int]) -> Iterator[int]:
+    """Where _WORD_NUMBER can start for each "<word> <number>": the start of the letters right before the space
+    (a match starting inside them fails its look-behind)."""
+    for number in numbers:
+        m = _LETTERS_BEFORE.search(text, max(0, number - 46), number)
+        if m is not None:
+            yield m.start()
+
+
+def _is_letter(char: str) -> bool:
+    return char.isalnum() and not char.isdecimal()  # the regex class [^\W\d_]
+
+
+def find_addresses(text: str, low: str, digits: list[tuple[int, int]] | None = None,
+                   words: WordIndex | None = None) -> Iterator[Span]:
+    """`digits` and `words`: the text's digit runs and WordIndex, when the caller has them already.
+
+    Every pattern here holds a digit, so each is tried only at the digit runs whose length and neighbours
+    can fit it: a few anchored attempts instead of a scan of the whole text, with the same matches.
+    """
+    runs = digit_runs(text) if digits is None else digits
+    if not runs:
         return
-    for m in _ADDR_EN.finditer(text):
+    # A house number: a run of at most five digits not glued to a word character or a hyphen (the look-behind),
+    # then a letter, hyphen, comma or space ("12B", "12-14", "12, ", "12 ").
+    houses = [(start, end) for start, end in runs if end - start <= 5 and not (
+        start and (text[start - 1].isalnum() or text[start - 1] in "_-")) and text[end:end + 1] in _AFTER_HOUSE]
+    for m in _matches_at(_ADDR_EN, text, (start for start, _ in houses)):
         flat = _FLAT_BEFORE.search(text, max(0, m.start() - 24), m.start())
         yield Span(flat.start() if flat else m.start(), m.end(), EntityType.ADDRESS)
-    for m in _POSTCODE_ALONE.finditer(text):
+    # "SW1A 1AA": the inward code is one digit after a space and before two letters; the outward code is two to
+    # four characters before that space.
+    inward = [start for start, end in runs if end - start == 1 and text[start - 1:start] == " "
+              and len(text) >= end + 2 and text[end] in _INWARD_LETTERS and text[end + 1] in _INWARD_LETTERS]
+    for m in _matches_at(_POSTCODE_ALONE, text, (d - k for d in inward for k in (5, 4, 3) if d >= k)):
         yield Span(m.start(), m.end(), EntityType.ADDRESS)
-    for m in _WORD_NUMBER.finditer(text):
+    # "Hauptstraße 5": at most four digits after a single space, after a letter or the dot of "Str.".
+    numbers = [start for start, end in runs if end - start <= 4 and start >= 3 and text[start - 1] == " "
+               and (text[start - 2] == "." or _is_letter(text[start - 2]))]
+    for m in _matches_at(_WORD_NUMBER, text, _word_number_starts(text, numbers)):
         word = m.group(1).lower()
         if not word.endswith(_DE_NL_SUFFIXES):
             continue
@@ -82,15 +129,19 @@ def find_addresses(text: str, low: str) -> Iterator[Span]:
             start = before.start() if before else start
         tail = _DE_NL_TAIL.match(text, m.end())
         yield Span(start, tail.end() if tail else m.end(), EntityType.ADDRESS)
-    in_positions = keyword_positions(text, low, _IN_TRIGGERS) if ("no" in low or "#" in low) else []
-    for pos in in_positions:
-        india = _ADDR_IN.match(text, pos)
-        if india is not None:
-            yield Span(india.start(), india.end(), EntityType.ADDRESS)
-    if keyword_positions(text, low, _FR_TRIGGERS):
-        for m in _ADDR_FR.finditer(text):
+    # "House No. 45": the number follows "no", "no." or "#", so a text without that before a digit has none.
+    if any("#" in text[max(0, d - 3):d] or "no" in text[max(0, d - 5):d].lower() for d, _ in runs):
+        for pos in keyword_positions(text, low, _IN_TRIGGERS, words):
+            india = _ADDR_IN.match(text, pos)
+            if india is not None:
+                yield Span(india.start(), india.end(), EntityType.ADDRESS)
+    # The cheap anchored attempts first: the street-word check only when one of them matched.
+    french = list(_matches_at(_ADDR_FR, text, (start for start, end in houses
+                                               if end - start <= 4 and text[end] in " ,bt")))  # "12 ", "12bis"
+    if french and keyword_positions(text, low, _FR_TRIGGERS, words):
+        for m in french:
             yield Span(m.start(), m.end(), EntityType.ADDRESS)
-    for pos in keyword_positions(text, low, _ES_TRIGGERS):
+    for pos in keyword_positions(text, low, _ES_TRIGGERS, words):
         es = _ADDR_ES.match(text, pos)
         if es is not None:
             yield Span(es.start(), es.end(), EntityType.ADDRESS)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|#")
-_STOP_AT = re.compile(r"[\d\n\]@]")  # a number, a new line, an earlier placeholder or an e-mail ends the label
+# A number, a new line, an earlier placeholder or an e-mail ends the label. Matched from the window's start, the
+# greedy ".*" backs off from its end to the last such character: one short match instead of a split into pieces.
+_UP_TO_STOP = re.compile(r"(?s:.*)[\d\n\]@]")
 
 
 def _phrase(label: str) -> str:
@@ -69,6 +71,7 @@ ID_LABELS: dict[str, str] = {_phrase(label): kind for kind, labels in {
              "número de cuenta", "rekeningnummer", "ifsc", "ifsc code", "account"),
 }.items() for label in labels}
 _MAX_PHRASE = max(len(p.split()) for p in ID_LABELS)
+_LABEL_ENDS = frozenset(p.split()[-1] for p in ID_LABELS)  # a label can only end in one of these words
 
 
 def words_before(text: str, start: int, span: int = 60) -> list[str]:
@@ -77,12 +80,14 @@ def words_before(text: str, start: int, span: int = 60) -> list[str]:
     A first word glued to what precedes it ("0.CASE", half a word at the window's edge) is not a label: it
     belongs to something else, and would stop being read once that something is redacted.
     """
-    tail = _STOP_AT.split(text[max(0, start - span):start])[-1]
-    first = _WORD.search(tail) if tail else None
+    lo = max(0, start - span)
+    stop = _UP_TO_STOP.match(text, lo, start)
+    tail_start = stop.end() if stop is not None else lo
+    first = _WORD.search(text, tail_start, start)
     if first is None:
         return []
-    words = _WORD.findall(tail.lower())
-    at = start - len(tail) + first.start()
+    words = _WORD.findall(text[tail_start:start].lower())
+    at = first.start()
     if at > 0 and (text[at - 1].isalnum() or text[at - 1] in "@._/-"):
         words = words[1:]
     return words[-6:]
@@ -119,6 +124,8 @@ def id_label(words: list[str]) -> str | None:
         end = len(words) - trailing
         if end <= 0 or (trailing and words[end] not in FILLERS and words[end] != "#"):
             break
+        if words[end - 1] not in _LABEL_ENDS:
+            continue
         for size in range(min(_MAX_PHRASE, end), 0, -1):
             kind = ID_LABELS.get(" ".join(words[end - size:end]))
             if kind is not None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from .addresses import find_addresses
-from .detectors import find_birth_dates, find_emails, find_ipv6, find_secrets, find_urls
+from .detectors import WordIndex, digit_runs, find_birth_dates, find_emails, find_ipv6, find_secrets, find_urls
 from .models import PRIORITY, EntityType, RedactionConfig, RedactionResult, Span
 from .names import find_names
 from .numbers import find_numeric
@@ -16,6 +16,7 @@ from .numbers import find_numeric
 E = EntityType
 DEFAULT_CONFIG = RedactionConfig()
 _NUMERIC_TYPES = frozenset({E.PHONE, E.CARD, E.IBAN, E.SSN, E.NATIONAL_ID, E.BANK_ACCOUNT, E.IP})
+_DIGIT_TYPES = _NUMERIC_TYPES | {E.ADDRESS}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # An earlier pass's placeholder is never a new detection: that keeps redaction idempotent.
 _PLACEHOLDER = re.compile(r"[\s\"'`(]*\[[A-Z_]{2,20}\][\s\"'`.,;:!?)]*")
@@ -24,6 +25,8 @@ _PLACEHOLDER_TOKEN = re.compile(r"\[[A-Z_]{2,20}\]")
 
 def sanitize(text: str) -> str:
     """Join valid surrogate pairs and replace lone surrogates with U+FFFD, so the text can be encoded as UTF-8."""
+    if text.isascii():
+        return text  # a constant-time flag check; the surrogate scan below costs tens of microseconds
     if _SURROGATE.search(text):
         return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return text
@@ -63,23 +66,25 @@ def detect(text: str, config: RedactionConfig | None = None) -> list[Span]:
         return []
     want = cfg.entities
     low = text.lower()  # for cheap substring gates only: lower() may change lengths, so never for offsets
+    digits = digit_runs(text) if want & _DIGIT_TYPES else []
+    words = WordIndex(low)  # one split of the text instead of a str.find per keyword that is not there
     found: list[Span] = []
     if E.EMAIL in want:
         found += find_emails(text, low)
     if E.URL in want:
         found += find_urls(text, low)
     if E.SECRET in want:
-        found += find_secrets(text, low)
+        found += find_secrets(text, low, words)
     if want & _NUMERIC_TYPES:
-        found += find_numeric(text, want, cfg.phone_regions)
+        found += find_numeric(text, want, cfg.phone_regions, digits)
     if E.IP in want:
         found += find_ipv6(text)
     if E.DOB in want:
-        found += find_birth_dates(text, low)
+        found += find_birth_dates(text, low, words)
     if E.ADDRESS in want:
-        found += find_addresses(text, low)
+        found += find_addresses(text, low, digits, words)
     if E.NAME in want:
-        found += find_names(text, low)
+        found += find_names(text, low, words)
     allow = _allow_pattern(cfg.allow)
     placeholders = [(m.start(), m.end()) for m in _PLACEHOLDER_TOKEN.finditer(text)] if "[" in text else []
     kept = []

@@ -9,21 +9,25 @@ cards, the mod-97 check for IBANs, the python-stdnum checks for national ids.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
+from phonenumbers import REGION_CODE_FOR_NON_GEO_ENTITY, PhoneMetadata, PhoneNumberDesc
 from stdnum import iban as stdnum_iban
-from stdnum import luhn
+from stdnum import numdb
 from stdnum.de import idnr
 from stdnum.es import dni, nie
 from stdnum.fr import nir
 from stdnum.in_ import aadhaar, pan
 from stdnum.nl import bsn
 from stdnum.us import ssn
+from stdnum.util import get_cc_module
 
 from .context import PHONE_LABELS, id_label, is_not_personal, number_label, words_before
+from .detectors import digit_runs
 from .models import EntityType, Span
 
 E = EntityType
@@ -61,6 +65,39 @@ _TRUNK_ZERO_OTHER = ("DE", "AT", "IT", "IE", "BE", "GB", "CH", "NL", "IN", "AU")
 PHONE_VALIDATION_BUDGET = 48
 
 
+# Number types besides fixed line and mobile: libphonenumber tries all of these first, though a number in a ticket
+# is almost always one of those two.
+_RARER_TYPES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail")
+
+
+def _desc_matches(nsn: str, desc: PhoneNumberDesc | None) -> bool:
+    """libphonenumber's test of a number against one type: a listed length, and the whole pattern."""
+    if desc is None or not desc.national_number_pattern:
+        return False
+    if desc.possible_length and len(nsn) not in desc.possible_length:
+        return False
+    return re.fullmatch(desc.national_number_pattern, nsn) is not None
+
+
+def valid_for_region(number: phonenumbers.PhoneNumber, region: str) -> bool:
+    """phonenumbers.is_valid_number_for_region, with the same tests in a cheaper order: a number is valid when
+    it fits the region's general pattern and any one number type, so the common types go first."""
+    if number.country_code is None:
+        return False
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
+    if metadata is None or (region != REGION_CODE_FOR_NON_GEO_ENTITY and number.country_code != metadata.country_code):
+        return False
+    nsn = phonenumbers.national_significant_number(number)
+    if not _desc_matches(nsn, metadata.general_desc):
+        return False
+    if _desc_matches(nsn, metadata.fixed_line):
+        return True
+    # Like libphonenumber, the mobile pattern counts only where it differs from the fixed-line one.
+    if not metadata.same_mobile_and_fixed_line_pattern and _desc_matches(nsn, metadata.mobile):
+        return True
+    return any(_desc_matches(nsn, getattr(metadata, kind)) for kind in _RARER_TYPES)
+
+
 def _valid_for(national: str, region: str) -> bool:
     """Validity of a nationally written number, without the cost of phonenumbers.parse()."""
     if region == "IT":  # Italian numbers keep their leading zero: let the parser handle that
@@ -74,7 +111,7 @@ def _valid_for(national: str, region: str) -> bool:
         return False
     number = phonenumbers.PhoneNumber(country_code=phonenumbers.country_code_for_region(region),
                                       national_number=int(digits))
-    return bool(phonenumbers.is_valid_number_for_region(number, region))
+    return valid_for_region(number, region)
 
 
 def _valid_international(digits: str) -> bool:
@@ -89,8 +126,7 @@ def _valid_international(digits: str) -> bool:
                 return False
             number = phonenumbers.PhoneNumber(country_code=code, national_number=int(rest))
             # The code's main region first (GB for +44, US for +1): one check instead of one per sharing region.
-            return bool(phonenumbers.is_valid_number_for_region(number, region)
-                        or phonenumbers.is_valid_number(number))
+            return valid_for_region(number, region) or bool(phonenumbers.is_valid_number(number))
     return False
 
 
@@ -142,7 +178,7 @@ class _ScanState:
 
 def _phone_at(text: str, start: int, end: int, regions: tuple[str, ...], state: _ScanState) -> bool:
     candidate = text[start:end]
-    digits = sum(c.isdigit() for c in candidate)
+    digits = sum(map(str.isdigit, candidate))
     if not 7 <= digits <= 15 or _DATE_LIKE.fullmatch(candidate) or _HAS_DATE.search(candidate):
         return False
     international = candidate.startswith(("+", "00"))
@@ -244,8 +280,21 @@ def card_brand_ok(d: str) -> bool:
     return False
 
 
+# Byte tables from an ASCII digit to its value, and to the digit sum of twice its value (Luhn's doubled digits).
+_LUHN_VALUE = bytes.maketrans(b"0123456789", bytes(range(10)))
+_LUHN_DOUBLED = bytes.maketrans(b"0123456789", bytes((0, 2, 4, 6, 8, 1, 3, 5, 7, 9)))
+
+
+def luhn_valid(digits: str) -> bool:
+    """stdnum.luhn.is_valid for decimal numbers, without its generic-alphabet machinery (several times slower)."""
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return False
+    raw = digits.encode("ascii")
+    return (sum(raw[::-2].translate(_LUHN_VALUE)) + sum(raw[-2::-2].translate(_LUHN_DOUBLED))) % 10 == 0
+
+
 def is_card(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and card_brand_ok(digits) and luhn.is_valid(digits)
+    return 13 <= len(digits) <= 19 and card_brand_ok(digits) and luhn_valid(digits)
 
 
 def _cards(text: str, lo: int, hi: int, state: _ScanState) -> Iterator[Span]:
@@ -288,11 +337,34 @@ IBAN_LENGTHS = {
     "SM": 27, "SO": 23, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
     "YE": 30,
 }
+_LETTER_VALUES = str.maketrans({c: str(int(c, 36)) for c in string.ascii_uppercase})  # A -> "10" ... Z -> "35"
+
+
 def _mod97(compact: str) -> bool:
     if not compact.isalnum() or not compact.isascii():
         return False
-    rearranged = compact[4:] + compact[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+    return int((compact[4:] + compact[:4]).translate(_LETTER_VALUES)) % 97 == 1
+
+
+@cache  # static registry data per country, not verdicts on any text
+def _bban_format(country: str) -> tuple[re.Pattern[str] | None, bool]:
+    """The country's BBAN structure from python-stdnum's IBAN registry, and whether stdnum has a national check."""
+    props = numdb.get("iban").info(country)[0][1]
+    if not props:
+        return None, False
+    structure = re.sub(r"([1-9][0-9]*)!([nac])",
+                       lambda m: {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}[m.group(2)] + f"{{{m.group(1)}}}",
+                       props.get("bban", ""))
+    return re.compile(f"^{structure}$"), get_cc_module(country, "iban") is not None
+
+
+def _iban_valid(compact: str) -> bool:
+    """stdnum.iban.is_valid for a compact, upper-case value that passed _mod97, without its per-call linear
+    search of the registry (tens of microseconds): the country's BBAN structure, then any national check."""
+    pattern, national_check = _bban_format(compact[:2])
+    if pattern is None or not pattern.match(compact[4:]):
+        return False
+    return stdnum_iban.is_valid(compact) if national_check else True
 
 
 _IBAN = re.compile(r"(?<![^\W\d_])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){10,32}")
@@ -319,8 +391,8 @@ def _ibans(text: str, lo: int, hi: int) -> Iterator[Span]:
                     break
         if count != length or (end < len(text) and text[end].isalnum()):
             continue
-        compact = re.sub(r"[ \-]", "", text[m.start():end]).upper()
-        if _mod97(compact) and stdnum_iban.is_valid(compact):  # the cheap checksum first, then the country format
+        compact = text[m.start():end].replace(" ", "").replace("-", "").upper()
+        if _mod97(compact) and _iban_valid(compact):  # the cheap checksum first, then the country format
             yield Span(m.start(), end, E.IBAN)
             pos = end
 
@@ -375,9 +447,9 @@ def _labelled_entity(kind: str, compact: str) -> EntityType | None:
 def _national_ids(text: str, start: int, end: int, nd: int, words: list[str]) -> Iterator[Span]:
     """Checksummed national ids around a digit run; each pattern is tried only when the characters around the
     run can hold it (letters before a NINO or NIE, a letter after a DNI, five capitals before a PAN)."""
-    n = len(text)
-    lo, hi = max(0, start - 5), min(n, end + 3)
+    lo, hi = max(0, start - 5), min(len(text), end + 3)
     before, after = text[max(0, start - 2):start], text[end:end + 2]
+    letter_after = after[:1].isalpha() or after[1:2].isalpha()
     if nd >= 9 and not is_not_personal(words):
         for m in _SSN.finditer(text, lo, hi):
             if ssn.is_valid(m.group().replace(m.group(1), "")):
@@ -388,11 +460,11 @@ def _national_ids(text: str, start: int, end: int, nd: int, words: list[str]) ->
                 yield Span(m.start(), m.end(), E.NATIONAL_ID)
     if nd >= 6 and before.strip().isupper():
         yield from (Span(m.start(), m.end(), E.NATIONAL_ID) for m in _NINO.finditer(text, lo, hi))
-    if nd >= 8 and any(c.isalpha() for c in after):
+    if nd >= 8 and letter_after:
         for m in _DNI.finditer(text, lo, hi):
             if dni.is_valid(_compact(m.group())):
                 yield Span(m.start(), m.end(), E.NATIONAL_ID)
-    if nd >= 7 and any(c in "XYZxyz" for c in text[max(0, start - 3):start]) and any(c.isalpha() for c in after):
+    if nd >= 7 and letter_after and not _NIE_LETTERS.isdisjoint(text[max(0, start - 3):start]):
         for m in _NIE.finditer(text, lo, hi):
             if nie.is_valid(_compact(m.group())):
                 yield Span(m.start(), m.end(), E.NATIONAL_ID)
@@ -400,6 +472,9 @@ def _national_ids(text: str, start: int, end: int, nd: int, words: list[str]) ->
         for m in _PAN.finditer(text, lo, hi):
             if pan.is_valid(m.group()):
                 yield Span(m.start(), m.end(), E.NATIONAL_ID)
+
+
+_NIE_LETTERS = frozenset("XYZxyz")
 
 
 def _compact(value: str) -> str:
@@ -455,11 +530,28 @@ def _gaps(lo: int, hi: int, spans: list[Span]) -> list[tuple[int, int]]:
     return gaps
 
 
-def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...]) -> Iterator[Span]:
+def _runs(text: str, digits: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """_RUN.finditer(text), tried only where a run of digits starts.
+
+    Same matches: a match starts with a digit, and where an attempt at one digit fails, an attempt at the digit
+    right after it fails too (the longer attempt could take that one's match and prepend a digit).
+    """
+    end = 0
+    for start, _ in digits:
+        if start >= end:
+            m = _RUN.match(text, start)
+            if m is not None:
+                end = m.end()
+                yield m
+
+
+def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...],
+                 digits: list[tuple[int, int]] | None = None) -> Iterator[Span]:
+    """`digits`: the text's digit runs (see digit_runs), when the caller has them already."""
     phones = _ScanState()
     n = len(text)
     ids = bool(want & _ID_TYPES)
-    for m in _RUN.finditer(text):
+    for m in _runs(text, digit_runs(text) if digits is None else digits):
         run = m.group().rstrip(_SEPARATORS)
         start, end = m.start(), m.start() + len(run)
         nd = sum(map(str.isdigit, run))
