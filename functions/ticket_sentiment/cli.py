@@ -245,6 +245,96 @@ def local(
     raise typer.Exit(run_local(write, scorer, mode=scorer_mode, serve=serve, port=port))
 
 
+def _read_calibration_csv(path: Path, text_col: str, label_col: str, group_col: str | None,
+                          ) -> tuple[list[str], list[str], list[str | None] | None]:
+    import csv
+
+    from .evaluation import normalise_label
+
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        for col in (text_col, label_col, *([group_col] if group_col else [])):
+            if col not in columns:
+                fail(f"{path}: no column {col!r} (columns: {', '.join(columns) or 'none'})")
+        texts, labels, groups = [], [], []
+        for row in reader:
+            try:
+                labels.append(normalise_label(row[label_col] or ""))
+            except LabelledDataError as exc:
+                fail(f"{path} line {reader.line_num}: {exc}")
+            texts.append(row[text_col] or "")
+            groups.append((row[group_col] or None) if group_col else None)
+    return texts, labels, groups if group_col else None
+
+
+@app.command()
+def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
+    path: Annotated[Path, typer.Argument(help="labelled CSV: text and label (negative/neutral/positive)")],
+    target_precision: Annotated[float, typer.Option("--target-precision", min=0.01, max=0.99)] = 0.9,
+    by: Annotated[str | None, typer.Option("--by", help="also calibrate per value of this column "
+                                                         "(e.g. product_area, customer_tier)")] = None,
+    text_col: Annotated[str, typer.Option("--text-col")] = "text",
+    label_col: Annotated[str, typer.Option("--label-col")] = "label",
+    plot: Annotated[Path, typer.Option("--plot", help="precision-recall plot (PNG)")] = Path("calibration-pr.png"),
+    rules_out: Annotated[Path, typer.Option("--rules-out", help="rules config to deploy (JSON)")] = Path(
+        "escalation-rules.json"),
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    model_dir: ModelDirOption = None,
+) -> None:
+    """Find the escalation threshold that reaches --target-precision on negative tickets with the most recall.
+
+    A ticket whose score is at or below `threshold` is escalated. Writes the precision-recall plot and the rules
+    config (new rules start in shadow mode: recorded, not alerted, until the team has reviewed them).
+    """
+    from .threshold_calibration import CalibrationError, plot_pr_curve, table_rows
+    from .threshold_calibration import calibrate as run_calibration
+
+    texts, labels, groups = _read_calibration_csv(path, text_col, label_col, by)
+    scorer = _load_scorer(model_dir)
+    scores = [r.score for r in scorer.score(texts)]
+    try:
+        result = run_calibration(scores, labels, target_precision, groups)
+    except CalibrationError as exc:
+        fail(str(exc), 1)
+    plot_pr_curve(result.overall, str(plot))
+    rules = result.rules()
+    rules_out.write_text(rules.model_dump_json(indent=2) + "\n")
+    if as_json:
+        overall = result.overall
+        payload = {"threshold": overall.threshold, "precision": round(overall.precision, 4),
+                   "precision_low_95": round(overall.precision_low, 4), "recall": round(overall.recall, 4),
+                   "alerts_per_1000": round(overall.alerts_per_1000, 1), "n": overall.n,
+                   "negatives": overall.negatives, "target_precision": target_precision,
+                   "groups": {g: {"threshold": c.threshold, "precision": round(c.precision, 4),
+                                  "recall": round(c.recall, 4), "alerts_per_1000": round(c.alerts_per_1000, 1),
+                                  "n": c.n} for g, c in result.groups.items()},
+                   "skipped_groups": result.skipped_groups, "plot": str(plot), "rules_file": str(rules_out),
+                   "rules": json.loads(rules.model_dump_json())}
+        out.print_json(json.dumps(payload))
+        return
+    table = Table(title=f"Escalating at score <= threshold ({result.overall.n} tickets, "
+                        f"{result.overall.negatives} negative)")
+    for col in ("threshold", "precision", "recall", "alerts / 1,000"):
+        table.add_column(col, justify="right")
+    for row in table_rows(result.overall):
+        table.add_row(f"{row.threshold:+.1f}", f"{row.precision:.2f}", f"{row.recall:.2f}",
+                      f"{row.alerts_per_1000:.0f}")
+    out.print(table)
+    o = result.overall
+    out.print(f"chosen threshold {o.threshold:+.3f}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
+              f"recall {o.recall:.2f}, {o.alerts_per_1000:.0f} alerts per 1,000 tickets", markup=False)
+    for name, choice in result.groups.items():
+        out.print(f"  {by}={name}: threshold {choice.threshold:+.3f}, precision {choice.precision:.2f}, "
+                  f"recall {choice.recall:.2f} ({choice.n} tickets)", markup=False)
+    for name, reason in result.skipped_groups.items():
+        out.print(f"  {by}={name}: not calibrated separately ({reason})", markup=False)
+    out.print(f"plot: {plot}; rules: {rules_out} (paste into the deployment config or the SSM parameter)",
+              markup=False)
+
+
 @app.command()
 def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
     path: Annotated[Path, typer.Argument(help="export as JSON lines (.jsonl) or CSV, one message per row")],
