@@ -75,6 +75,8 @@ class TicketSentimentStack(Stack):
         notify = ServiceFunction(
             self, "Notify", config=config, handler=f"{HANDLERS}.notify.handler", layers=[layers.dependencies],
             description="post escalation alerts to Slack", timeout_s=30,
+            # SNS invokes it asynchronously: an invocation that still fails after Lambda's retries lands here too.
+            dead_letter_queue=alerts.dead_letters,
             environment={"SLACK_SECRET_ID": secrets.slack.secret_name,
                          "NOTIFY_DLQ_URL": alerts.dead_letters.queue_url})
         notify.allow(["secretsmanager:GetSecretValue"], [secrets.slack.secret_arn])

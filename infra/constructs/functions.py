@@ -7,6 +7,7 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ..config import StackConfig
@@ -23,7 +24,7 @@ XRAY_REASON = ("X-Ray PutTraceSegments/PutTelemetryRecords do not support resour
 class ServiceFunction(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig, handler: str, description: str,
                  layers: list[lambda_.ILayerVersion], environment: dict[str, str] | None = None,
-                 memory_mb: int = 512, timeout_s: int = 10) -> None:
+                 memory_mb: int = 512, timeout_s: int = 10, dead_letter_queue: sqs.IQueue | None = None) -> None:
         super().__init__(scope, construct_id)
         name = f"{config.prefix}-{construct_id.lower()}"
         self.log_group = logs.LogGroup(self, "Logs", log_group_name=f"/aws/lambda/{name}",
@@ -40,7 +41,7 @@ class ServiceFunction(Construct):
             runtime=python_runtime(config.python_version), architecture=lambda_architecture(config.architecture),
             code=lambda_.Code.from_asset(str(CODE_DIR), exclude=CODE_EXCLUDES), layers=layers,
             memory_size=memory_mb, timeout=Duration.seconds(timeout_s), role=self.role, log_group=self.log_group,
-            tracing=lambda_.Tracing.ACTIVE,
+            tracing=lambda_.Tracing.ACTIVE, dead_letter_queue=dead_letter_queue,
             environment={
                 "POWERTOOLS_SERVICE_NAME": config.prefix,
                 "POWERTOOLS_METRICS_NAMESPACE": "TicketSentiment",

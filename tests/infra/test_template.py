@@ -48,6 +48,8 @@ def test_functions_run_python_313_on_arm64_with_tracing_and_their_own_log_groups
     assert functions["ticket-sentiment-test-score"]["Environment"]["Variables"]["TICKET_SENTIMENT_MODEL_DIR"] \
         == "/opt/model"
     assert len(functions["ticket-sentiment-test-score"]["Layers"]) == 2  # dependencies + model
+    # SNS invokes the notifier asynchronously: a failed invocation must land somewhere, not vanish.
+    assert "TargetArn" in functions["ticket-sentiment-test-notify"]["DeadLetterConfig"]
     for group in resources(template, "AWS::Logs::LogGroup").values():
         assert props(group)["RetentionInDays"] >= 30
 
