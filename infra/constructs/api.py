@@ -101,4 +101,4 @@ class ServiceApi(Construct):
 
     @property
     def events_url(self) -> str:
-        return self.api.url_for_path("/v1/events")
+        return str(self.api.url_for_path("/v1/events"))

@@ -50,7 +50,7 @@ class ServiceFunction(Construct):
                 "PYDANTIC_DISABLE_PLUGINS": "__all__",  # skips a scan of installed packages at cold start
                 **(environment or {})})
         acknowledge(self.role, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
-        log_group_id = Stack.of(self).get_logical_id(self.log_group.node.default_child)  # type: ignore[arg-type]
+        log_group_id = Stack.of(self).get_logical_id(self.log_group.node.default_child)
         acknowledge(self.role, f"AwsSolutions-IAM5[Resource::<{log_group_id}.Arn>:*]",
                     "Log streams are created by Lambda with generated names inside this function's own log group; "
                     "the grant is scoped to that group.")
@@ -76,7 +76,7 @@ _RETENTION_DAYS = {1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK",
 def _retention(days: int) -> logs.RetentionDays:
     """The shortest retention CloudWatch Logs offers that keeps logs at least `days`."""
     chosen = next((name for d, name in sorted(_RETENTION_DAYS.items()) if d >= days), "TEN_YEARS")
-    return getattr(logs.RetentionDays, chosen)  # type: ignore[no-any-return]
+    return getattr(logs.RetentionDays, chosen)
 
 
 def account_arn(scope: Construct, service: str, resource: str) -> str:

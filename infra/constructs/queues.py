@@ -12,7 +12,7 @@ DLQ_RETENTION = Duration.days(14)  # the SQS maximum: two weeks to notice, fix a
 
 def encrypted_queue(scope: Construct, construct_id: str, key: kms.IKey, **kwargs: object) -> sqs.Queue:
     return sqs.Queue(scope, construct_id, encryption=sqs.QueueEncryption.KMS, encryption_master_key=key,
-                     data_key_reuse=Duration.minutes(5), enforce_ssl=True, **kwargs)  # type: ignore[arg-type]
+                     data_key_reuse=Duration.minutes(5), enforce_ssl=True, **kwargs)
 
 
 class EventQueues(Construct):
