@@ -10,9 +10,17 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from stdnum import iban, luhn
 from ticket_sentiment.redaction import redact
+from ticket_sentiment.redaction.addresses import _LETTERS_BEFORE, letters_before
 from ticket_sentiment.redaction.context import PHONE_LABELS, is_not_personal, number_label, words_before
-from ticket_sentiment.redaction.detectors import digit_runs
-from ticket_sentiment.redaction.numbers import IBAN_LENGTHS, _iban_valid, _mod97, luhn_valid, valid_for_region
+from ticket_sentiment.redaction.detectors import _TOKEN_TRIGGERS, _has_trigger, digit_runs
+from ticket_sentiment.redaction.numbers import (
+    IBAN_LENGTHS,
+    _iban_valid,
+    _ibans,
+    _mod97,
+    luhn_valid,
+    valid_for_region,
+)
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -182,3 +190,69 @@ def test_iban_check_agrees_with_stdnum(country: str, bban: str) -> None:
 @given(st.text(st.sampled_from("0123456789 a.-٣４\n"), max_size=40))
 def test_digit_runs_are_those_of_the_regex(text: str) -> None:
     assert digit_runs(text) == [m.span() for m in re.finditer(r"\d+", text)]
+
+
+# --- fast paths against the code they replaced -----------------------------------------------------------------
+
+_OLD_IBAN = re.compile(r"(?<![^\W\d_])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){10,32}")
+_OLD_IBAN_HEAD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2}\d{2}")
+
+
+def _old_ibans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """The IBAN scan before the fixed-length patterns: a character walk along a greedy match."""
+    found, pos = [], lo
+    for head in _OLD_IBAN_HEAD.finditer(text, lo, hi):
+        if head.start() < pos:
+            continue
+        length = IBAN_LENGTHS.get(head.group()[:2].upper())
+        m = _OLD_IBAN.match(text, head.start(), hi) if length else None
+        if m is None or length is None:
+            continue
+        count, end = 0, m.start()
+        for i in range(m.start(), m.end()):
+            if text[i].isalnum():
+                count += 1
+                if count == length:
+                    end = i + 1
+                    break
+        if count != length or (end < len(text) and text[end].isalnum()):
+            continue
+        compact = text[m.start():end].replace(" ", "").replace("-", "").upper()
+        if _mod97(compact) and _iban_valid(compact):
+            found.append((m.start(), end))
+            pos = end
+    return found
+
+
+@st.composite
+def iban_like(draw: st.DrawFn) -> str:
+    """Valid and near-valid IBANs, glued to and spaced from noise, Unicode digits included."""
+    value = draw(ibans())
+    noise = st.text(st.sampled_from("DEGB0123456789 -x٣é\n"), max_size=8)
+    if draw(st.booleans()):
+        cut = draw(st.integers(0, len(value)))
+        value = value[:cut] + draw(st.sampled_from(["", " ", "-", "  ", "7", "Z"])) + value[cut:]
+    return draw(noise) + value + draw(noise) + draw(st.sampled_from(["", value]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(iban_like(), st.integers(0, 20), st.integers(0, 80))
+def test_iban_scan_agrees_with_the_character_walk(text: str, lo: int, width: int) -> None:
+    lo = min(lo, len(text))
+    hi = min(len(text), lo + width)
+    assert [(s.start, s.end) for s in _ibans(text, lo, hi)] == _old_ibans(text, lo, hi)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from("ab. Z1_-éß²٣\u0307 \nİ"), max_size=70), st.integers(0, 70))
+def test_letters_before_agrees_with_the_regex(text: str, number: int) -> None:
+    number = min(number, len(text))
+    m = _LETTERS_BEFORE.search(text, max(0, number - 46), number)
+    assert letters_before(text, number) == (m.start() if m else None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([*_TOKEN_TRIGGERS, "A", "S", "x", "J", "-", "_", "ghp", "sk", "SG", "ey", " "]),
+                max_size=12).map("".join))
+def test_token_trigger_scan_agrees_with_substring_search(text: str) -> None:
+    assert _has_trigger(text) == any(t in text for t in _TOKEN_TRIGGERS)

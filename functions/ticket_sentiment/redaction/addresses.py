@@ -79,13 +79,30 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> I
                 yield m
 
 
+def letters_before(text: str, number: int) -> int | None:
+    """_LETTERS_BEFORE.search(text, max(0, number - 46), number).start(), or None: a walk back from the space,
+    where the search would try a match at every offset of the window."""
+    lo = max(0, number - 46)
+    end = number - 1
+    if end < lo or text[end] != " ":
+        return None
+    if end > lo and text[end - 1] == ".":
+        end -= 1
+    start = end
+    while start > lo and _is_letter(text[start - 1]):
+        start -= 1
+    if start == end or (start > 0 and _is_letter(text[start - 1])):
+        return None  # no letters, or the word goes on before the window: only its first letter starts a match
+    return start
+
+
 def _word_number_starts(text: str, numbers: list[int]) -> Iterator[int]:
     """Where _WORD_NUMBER can start for each "<word> <number>": the start of the letters right before the space
     (a match starting inside them fails its look-behind)."""
     for number in numbers:
-        m = _LETTERS_BEFORE.search(text, max(0, number - 46), number)
-        if m is not None:
-            yield m.start()
+        start = letters_before(text, number)
+        if start is not None:
+            yield start
 
 
 def _is_letter(char: str) -> bool:

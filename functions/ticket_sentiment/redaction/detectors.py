@@ -214,14 +214,17 @@ _TOKEN_TRIGGERS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA
                    "SG.", "eyJ")
 
 
-def _anchored(triggers: tuple[str, ...], anchors: str) -> dict[str, dict[int, tuple[str, ...]]]:
+_Anchors = tuple[tuple[str, tuple[tuple[int, tuple[str, ...]], ...]], ...]
+
+
+def _anchored(triggers: tuple[str, ...], anchors: str) -> _Anchors:
     """Each trigger under the first of `anchors` it contains, grouped by that character's offset in it."""
     table: dict[str, dict[int, tuple[str, ...]]] = {}
     for trigger in triggers:
         anchor = next(c for c in anchors if c in trigger)
         by_offset = table.setdefault(anchor, {})
         by_offset[trigger.index(anchor)] = (*by_offset.get(trigger.index(anchor), ()), trigger)
-    return table
+    return tuple((anchor, tuple(by_offset.items())) for anchor, by_offset in table.items())
 
 
 # Rare characters to look for first: one memchr each, instead of one substring search per trigger.
@@ -230,11 +233,12 @@ _TRIGGER_ANCHORS = _anchored(_TOKEN_TRIGGERS, "_-AxSJ")
 
 def _has_trigger(text: str) -> bool:
     """any(t in text for t in _TOKEN_TRIGGERS), found from the triggers' rare characters."""
-    for anchor, by_offset in _TRIGGER_ANCHORS.items():
+    for anchor, by_offset in _TRIGGER_ANCHORS:
         i = text.find(anchor)
         while i >= 0:
-            if any(i >= offset and text.startswith(group, i - offset) for offset, group in by_offset.items()):
-                return True
+            for offset, group in by_offset:  # a plain loop: a generator per hit costs more than the test
+                if i >= offset and text.startswith(group, i - offset):
+                    return True
             i = text.find(anchor, i + 1)
     return False
 # The body stops at the END line, or at the first character a PEM body cannot hold when the END line is missing.

@@ -104,15 +104,19 @@ def apply_spans(text: str, spans: Iterable[Span], config: RedactionConfig | None
     """Replace merged, sorted, non-overlapping spans with placeholders and count them by type."""
     cfg = config or DEFAULT_CONFIG
     parts: list[str] = []
-    counts: Counter[str] = Counter()
+    counts: dict[EntityType, int] = {}
+    marks: dict[EntityType, str] = {}  # one placeholder per type, not one call per span
     pos = 0
     for span in spans:
         parts.append(text[pos:span.start])
-        parts.append(cfg.placeholder(span.type))
-        counts[span.type.value] += 1
+        mark = marks.get(span.type)
+        if mark is None:
+            mark = marks[span.type] = cfg.placeholder(span.type)
+        parts.append(mark)
+        counts[span.type] = counts.get(span.type, 0) + 1
         pos = span.end
     parts.append(text[pos:])
-    return RedactionResult(text="".join(parts), entities=dict(sorted(counts.items())))
+    return RedactionResult(text="".join(parts), entities=dict(sorted((t.value, n) for t, n in counts.items())))
 
 
 def redact(text: str, config: RedactionConfig | None = None) -> RedactionResult:

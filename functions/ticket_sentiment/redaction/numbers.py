@@ -367,9 +367,12 @@ def _iban_valid(compact: str) -> bool:
     return stdnum_iban.is_valid(compact) if national_check else True
 
 
-_IBAN = re.compile(r"(?<![^\W\d_])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){10,32}")
-_IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
 _IBAN_HEAD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2}\d{2}")
+# An IBAN of exactly n alphanumerics, single spaces or hyphens allowed between them: each repeat takes one
+# alphanumeric (and the separator before it), so the match ends right after the n-th one.
+_IBAN_OF_LENGTH = {n: re.compile(rf"[A-Za-z]{{2}}\d{{2}}(?:[ \-]?[A-Za-z0-9]){{{n - 4}}}")
+                   for n in set(IBAN_LENGTHS.values())}
+_IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
 
 
 def _ibans(text: str, lo: int, hi: int) -> Iterator[Span]:
@@ -378,20 +381,13 @@ def _ibans(text: str, lo: int, hi: int) -> Iterator[Span]:
         if head.start() < pos:
             continue
         length = IBAN_LENGTHS.get(head.group()[:2].upper())
-        m = _IBAN.match(text, head.start(), hi) if length else None
-        if m is None or length is None:
+        m = _IBAN_OF_LENGTH[length].match(text, head.start(), hi) if length else None
+        if m is None:
             continue
-        # Walk the match until `length` alphanumerics are consumed; the IBAN must end at a word boundary.
-        count, end = 0, m.start()
-        for i in range(m.start(), m.end()):
-            if text[i].isalnum():
-                count += 1
-                if count == length:
-                    end = i + 1
-                    break
-        if count != length or (end < len(text) and text[end].isalnum()):
-            continue
-        compact = text[m.start():end].replace(" ", "").replace("-", "").upper()
+        end = m.end()
+        if end < len(text) and text[end].isalnum():
+            continue  # the IBAN must end at a word boundary
+        compact = m.group().replace(" ", "").replace("-", "").upper()
         if _mod97(compact) and _iban_valid(compact):  # the cheap checksum first, then the country format
             yield Span(m.start(), end, E.IBAN)
             pos = end
@@ -444,34 +440,36 @@ def _labelled_entity(kind: str, compact: str) -> EntityType | None:
     return E.NATIONAL_ID if checks[kind](compact) else None
 
 
-def _national_ids(text: str, start: int, end: int, nd: int, words: list[str]) -> Iterator[Span]:
+def _national_ids(text: str, start: int, end: int, nd: int, words: list[str]) -> list[Span]:
     """Checksummed national ids around a digit run; each pattern is tried only when the characters around the
     run can hold it (letters before a NINO or NIE, a letter after a DNI, five capitals before a PAN)."""
     lo, hi = max(0, start - 5), min(len(text), end + 3)
-    before, after = text[max(0, start - 2):start], text[end:end + 2]
+    after = text[end:end + 2]
     letter_after = after[:1].isalpha() or after[1:2].isalpha()
+    found: list[Span] = []
     if nd >= 9 and not is_not_personal(words):
         for m in _SSN.finditer(text, lo, hi):
             if ssn.is_valid(m.group().replace(m.group(1), "")):
-                yield Span(m.start(), m.end(), E.SSN)
+                found.append(Span(m.start(), m.end(), E.SSN))
     if nd >= 13 and text[start] in "12" and not is_not_personal(words):
         for m in _NIR.finditer(text, lo, hi):
             if nir.is_valid(m.group()):
-                yield Span(m.start(), m.end(), E.NATIONAL_ID)
-    if nd >= 6 and before.strip().isupper():
-        yield from (Span(m.start(), m.end(), E.NATIONAL_ID) for m in _NINO.finditer(text, lo, hi))
+                found.append(Span(m.start(), m.end(), E.NATIONAL_ID))
+    if nd >= 6 and text[max(0, start - 2):start].strip().isupper():
+        found += (Span(m.start(), m.end(), E.NATIONAL_ID) for m in _NINO.finditer(text, lo, hi))
     if nd >= 8 and letter_after:
         for m in _DNI.finditer(text, lo, hi):
             if dni.is_valid(_compact(m.group())):
-                yield Span(m.start(), m.end(), E.NATIONAL_ID)
+                found.append(Span(m.start(), m.end(), E.NATIONAL_ID))
     if nd >= 7 and letter_after and not _NIE_LETTERS.isdisjoint(text[max(0, start - 3):start]):
         for m in _NIE.finditer(text, lo, hi):
             if nie.is_valid(_compact(m.group())):
-                yield Span(m.start(), m.end(), E.NATIONAL_ID)
+                found.append(Span(m.start(), m.end(), E.NATIONAL_ID))
     if nd == 4 and text[max(0, start - 5):start].isupper() and after[:1].isupper():
         for m in _PAN.finditer(text, lo, hi):
             if pan.is_valid(m.group()):
-                yield Span(m.start(), m.end(), E.NATIONAL_ID)
+                found.append(Span(m.start(), m.end(), E.NATIONAL_ID))
+    return found
 
 
 _NIE_LETTERS = frozenset("XYZxyz")
@@ -550,26 +548,31 @@ def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...
     """`digits`: the text's digit runs (see digit_runs), when the caller has them already."""
     phones = _ScanState()
     n = len(text)
+    # Membership tested once per text, not per run: an enum member lookup costs about 0.1 µs on Python 3.11.
+    want_iban, want_card, want_phone, want_ip = E.IBAN in want, E.CARD in want, E.PHONE in want, E.IP in want
+    want_national = E.NATIONAL_ID in want or E.SSN in want
     ids = bool(want & _ID_TYPES)
     for m in _runs(text, digit_runs(text) if digits is None else digits):
         run = m.group().rstrip(_SEPARATORS)
-        start, end = m.start(), m.start() + len(run)
+        start = m.start()
+        end = start + len(run)
         nd = sum(map(str.isdigit, run))
         lo, hi = max(0, start - 3), min(n, end + 3)
         found: list[Span] = []
-        if E.IBAN in want and _IBAN_START.search(text, max(0, start - 16), start + 3):
+        if want_iban and _IBAN_START.search(text, max(0, start - 16), start + 3):
             found += _ibans(text, max(0, start - 16), min(n, start + 48))
-        if nd >= 13 and E.CARD in want:
+        if nd >= 13 and want_card:
             # Cards are looked for beside an IBAN, never across it ("DE11 ... 62 4000 0000 0000 6").
-            for a, b in _gaps(lo, hi, found):
+            for a, b in _gaps(lo, hi, found) if found else ((lo, hi),):
                 found += _cards(text, a, b, phones)
-        yield from found
-        if any(s.start <= start and s.end >= end for s in found):
-            continue  # a card or IBAN: its digits are not also a phone number or an id
-        if nd >= 7 and E.PHONE in want:
-            for a, b in _gaps(lo, hi, found):
+        if found:
+            yield from found
+            if any(s.start <= start and s.end >= end for s in found):
+                continue  # a card or IBAN: its digits are not also a phone number or an id
+        if nd >= 7 and want_phone:
+            for a, b in _gaps(lo, hi, found) if found else ((lo, hi),):
                 yield from _phones(text, a, b, regions, phones)
-        dotted = run.count(".") >= 3 and E.IP in want
+        dotted = want_ip and run.count(".") >= 3
         if not (ids or dotted):
             continue
         tok = _TOKEN_START.search(text, max(0, start - 6), start)
@@ -579,8 +582,10 @@ def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...
         if dotted:
             yield from _ipv4(text, lo, hi, words)
         if ids:
-            if E.NATIONAL_ID in want or E.SSN in want:
-                yield from (s for s in _national_ids(text, start, end, nd, words) if s.type in want)
+            if want_national and nd != 5:  # no national id pattern below holds a run of five digits
+                for national in _national_ids(text, start, end, nd, words):
+                    if national.type in want:
+                        yield national
             span = _labelled(text, token_start, words) if words else None
             if span is not None and span.type in want:
                 yield span
