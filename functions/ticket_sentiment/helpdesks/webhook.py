@@ -1,0 +1,129 @@
+"""The single entry point for helpdesk webhooks: verify the raw bytes, then parse, then say what to answer.
+
+Pure: no I/O. The Lambda route reads the secret, calls handle_webhook, enqueues `events` and only then returns
+`response` (for Salesforce the Ack makes it drop the notifications, so it must never precede the enqueue);
+a WebhookError becomes error_response(exc).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ..pipeline.events import TicketEvent
+from . import freshdesk, generic, intercom, salesforce, zendesk
+from .common import MAX_WEBHOOK_BYTES, Parsed, Skip
+from .errors import PayloadTooLarge, UnknownPlatform, WebhookError
+from .secrets import (
+    FreshdeskSecret,
+    GenericSecret,
+    IntercomSecret,
+    SalesforceSecret,
+    ZendeskSecret,
+    load_secret,
+)
+
+PLATFORMS = ("zendesk", "freshdesk", "intercom", "salesforce", "generic")
+JSON_CONTENT_TYPE = "application/json"
+
+# The secret string as Secrets Manager holds it, or a callable fetching it (called only for a known platform).
+SecretSource = str | Callable[[], str | None] | None
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    status: int
+    content_type: str
+    body: str
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    platform: str
+    events: tuple[TicketEvent, ...]
+    skipped: tuple[Skip, ...]
+    warnings: tuple[str, ...]
+    response: WebhookResponse
+    ping: bool = False
+
+    @property
+    def event_ids(self) -> list[str]:
+        return [event.event_id for event in self.events]
+
+
+def _json(status: int, payload: object) -> WebhookResponse:
+    return WebhookResponse(status, JSON_CONTENT_TYPE, json.dumps(payload, separators=(",", ":")))
+
+
+def error_response(exc: WebhookError) -> WebhookResponse:
+    """What to answer for a typed error: its status and reason (and field-level details), never payload values."""
+    payload: dict[str, object] = {"error": exc.reason}
+    if exc.details:
+        payload["details"] = exc.details
+    return _json(exc.status, payload)
+
+
+def _secret_json(secret: SecretSource) -> str | None:
+    return secret() if callable(secret) else secret
+
+
+def handle_webhook(platform: str, headers: Mapping[str, str], raw_body: bytes, secret_json: SecretSource,
+                   now: datetime, *, query: Mapping[str, str] | None = None,
+                   replay_window: timedelta = zendesk.DEFAULT_REPLAY_WINDOW) -> WebhookResult:
+    """Authenticate and parse one webhook delivery.
+
+    Raises UnknownPlatform (404), PayloadTooLarge (413), NotConfigured (503, the secret is missing or invalid),
+    AuthError (401, checked on the raw bytes before any parsing), BadPayload (400). Nothing is returned as an
+    event unless the delivery authenticated.
+    """
+    name = platform.strip().lower()
+    if name not in PLATFORMS:
+        raise UnknownPlatform("unknown helpdesk platform; expected one of " + ", ".join(PLATFORMS))
+    if len(raw_body) > MAX_WEBHOOK_BYTES:
+        raise PayloadTooLarge(f"body is larger than {MAX_WEBHOOK_BYTES} bytes")
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    secret = _secret_json(secret_json)
+    parsed = _authenticated_parse(name, headers, raw_body, secret, now=now, query=query or {},
+                                  replay_window=replay_window)
+    return WebhookResult(platform=name, events=tuple(parsed.events), skipped=tuple(parsed.skipped),
+                         warnings=tuple(parsed.warnings), response=_response(name, parsed), ping=parsed.ping)
+
+
+def _authenticated_parse(name: str, headers: Mapping[str, str], raw_body: bytes, secret: str | None, *,
+                         now: datetime, query: Mapping[str, str], replay_window: timedelta) -> Parsed:
+    if name == "zendesk":
+        zendesk_secret = load_secret(ZendeskSecret, secret, name)
+        zendesk.verify(headers, raw_body, zendesk_secret, now, replay_window)
+        return zendesk.parse(raw_body, zendesk_secret)
+    if name == "freshdesk":
+        freshdesk.verify(headers, load_secret(FreshdeskSecret, secret, name))
+        return freshdesk.parse(raw_body, now)
+    if name == "intercom":
+        intercom_secret = load_secret(IntercomSecret, secret, name)
+        intercom.verify(headers, raw_body, intercom_secret)
+        return intercom.parse(raw_body, intercom_secret)
+    if name == "salesforce":
+        salesforce_secret = load_secret(SalesforceSecret, secret, name)
+        salesforce.verify(raw_body, salesforce_secret, query)
+        return salesforce.parse(raw_body, salesforce_secret)
+    # generic: the secret is optional ("{}" or nothing means the API key alone guards the route).
+    generic_secret = GenericSecret() if secret is None or not secret.strip() else load_secret(
+        GenericSecret, secret, name)
+    generic.verify(headers, generic_secret)
+    return generic.parse(raw_body)
+
+
+def _response(name: str, parsed: Parsed) -> WebhookResponse:
+    if name == "salesforce":
+        return WebhookResponse(200, salesforce.ACK_CONTENT_TYPE, salesforce.ack_response())
+    if parsed.ping:
+        return _json(200, {"pong": True})
+    payload = {
+        "accepted": [event.event_id for event in parsed.events],
+        "skipped": [{"reason": s.reason, **({"message_id": s.message_id} if s.message_id else {})}
+                    for s in parsed.skipped],
+    }
+    return _json(202 if parsed.events else 200, payload)
