@@ -1,7 +1,12 @@
-"""POST /v1/events (API Gateway REST proxy): validate a canonical ticket event, enqueue it, answer 202 fast.
+"""POST /v1/events and POST /v1/webhooks/{platform} (API Gateway REST proxy): authenticate and validate ticket
+events, enqueue them, answer fast.
 
-Bad JSON, missing fields and wrong types answer 400, bodies over MAX_BODY_BYTES 413, always with a reason;
-only a queue that cannot be reached answers 503. Validation errors name the field, never echo its value.
+/v1/events takes the canonical event (400 for bad JSON or fields, 413 for bodies over MAX_BODY_BYTES).
+/v1/webhooks/{zendesk|freshdesk|intercom|salesforce|generic} takes each helpdesk's own payload, verified on the raw
+bytes with the platform's signature or token from Secrets Manager (401 when wrong or missing, 400 when malformed,
+404 for an unknown platform, 503 when the secret is not filled in yet); events are enqueued before the reply, so
+an acknowledged delivery (Salesforce's SOAP Ack) is never lost. Only a queue or secret that cannot be reached
+answers 503. Errors name fields and reasons, never values.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from ..helpdesks import WebhookError, error_response, handle_webhook
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.ports import EventQueue
 from .http import add_fallback_handlers, error, json_response
@@ -32,16 +38,61 @@ def validation_details(exc: ValidationError) -> list[dict[str, str]]:
             for err in exc.errors(include_input=False, include_url=False)[:20]]
 
 
+SecretLookup = Callable[[str], str | None]
+
+
+class SecretUnavailableError(RuntimeError):
+    """The webhook secret could not be read (AWS error): the helpdesk should retry."""
+
+
 def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-              ) -> APIGatewayRestResolver:
+              helpdesk_secret: SecretLookup | None = None) -> APIGatewayRestResolver:
+    """`helpdesk_secret(platform)` returns the platform's secret JSON, or None when there is none."""
     app = APIGatewayRestResolver()
+
+    def raw_body() -> bytes | None:
+        raw = app.current_event.body or ""
+        try:
+            return base64.b64decode(raw, validate=True) if app.current_event.is_base64_encoded else raw.encode()
+        except (binascii.Error, ValueError):
+            return None
+
+    @app.post("/v1/webhooks/<platform>")
+    def post_webhook(platform: str) -> Response[Any]:
+        data = raw_body()
+        if data is None:
+            return error(400, "body is not valid base64")
+        lookup = (lambda: helpdesk_secret(platform)) if helpdesk_secret is not None else None
+        try:
+            result = handle_webhook(platform, app.current_event.headers or {}, data, lookup, clock(),
+                                    query=app.current_event.query_string_parameters or {})
+        except WebhookError as exc:
+            metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
+            logger.info("webhook rejected", extra={"platform": platform[:32], "status": exc.status,
+                                                   "reason": exc.reason})
+            reply = error_response(exc)
+            return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body)
+        except SecretUnavailableError:
+            logger.exception("webhook secret unavailable", extra={"platform": platform})
+            return error(503, "could not read the webhook secret, retry later")
+        received = clock()
+        try:
+            for event in result.events:
+                queue().send(QueuedEvent(event_id=event.event_id, received_at=received, event=event))
+        except Exception:
+            logger.exception("enqueue failed", extra={"platform": platform, "events": len(result.events)})
+            return error(503, "could not enqueue the events, retry later")
+        if result.events:
+            metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=len(result.events))
+        logger.info("webhook accepted", extra={"platform": platform, "events": len(result.events),
+                                               "skipped": len(result.skipped), "warnings": list(result.warnings)})
+        reply = result.response
+        return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body)
 
     @app.post("/v1/events")
     def post_event() -> Response[Any]:
-        raw = app.current_event.body or ""
-        try:
-            data = base64.b64decode(raw, validate=True) if app.current_event.is_base64_encoded else raw.encode()
-        except (binascii.Error, ValueError):
+        data = raw_body()
+        if data is None:
             return error(400, "body is not valid base64")
         if len(data) > MAX_BODY_BYTES:
             return error(413, f"body is larger than {MAX_BODY_BYTES} bytes")
@@ -76,7 +127,27 @@ def _default_queue() -> EventQueue:
     return SqsEventQueue(os.environ["EVENTS_QUEUE_URL"])
 
 
-_app = build_app(_default_queue)
+def secrets_manager_lookup(prefix: str, provider: Any | None = None, max_age: int = 300) -> SecretLookup:
+    """`<prefix><platform>` from Secrets Manager, cached for `max_age` seconds; None when the secret does not exist."""
+    from aws_lambda_powertools.utilities.parameters import GetParameterError, SecretsProvider
+
+    held: list[Any] = [provider] if provider is not None else []
+
+    def lookup(platform: str) -> str | None:
+        if not held:  # the client is made on first use, not at import (cold start, tests without AWS)
+            held.append(SecretsProvider())
+        try:
+            return str(held[0].get(f"{prefix}{platform}", max_age=max_age))
+        except GetParameterError as exc:
+            if "ResourceNotFoundException" in str(exc):
+                return None
+            raise SecretUnavailableError(type(exc).__name__) from None
+
+    return lookup
+
+
+_app = build_app(_default_queue, helpdesk_secret=secrets_manager_lookup(os.environ.get("HELPDESK_SECRET_PREFIX",
+                                                                                       "ticket-sentiment/helpdesk/")))
 
 
 @logger.inject_lambda_context(clear_state=True)

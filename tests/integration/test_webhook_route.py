@@ -1,0 +1,112 @@
+"""POST /v1/webhooks/{platform} through the ingest handler, with the secrets in Secrets Manager and the queue in
+SQS (moto over HTTP): authenticated deliveries are enqueued before the reply, nothing else ever is."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from ticket_sentiment.handlers.ingest import build_app, secrets_manager_lookup
+from ticket_sentiment.local_stack import LocalStack
+from ticket_sentiment.pipeline.events import QueuedEvent
+
+from tests.unit.helpdesk_support import (
+    NOW,
+    SECRETS,
+    SF_TOKEN,
+    fixture,
+    intercom_headers,
+    token_headers,
+    zendesk_headers,
+)
+
+PREFIX = "ts-test/helpdesk/"
+
+
+def _request(platform: str, body: bytes, headers: dict[str, str], query: dict[str, str] | None = None,
+             ) -> dict[str, Any]:
+    path = f"/v1/webhooks/{platform}"
+    return {"resource": "/v1/webhooks/{platform}", "path": path, "httpMethod": "POST", "headers": headers,
+            "multiValueHeaders": {}, "queryStringParameters": query, "multiValueQueryStringParameters": None,
+            "pathParameters": {"platform": platform}, "stageVariables": None, "body": body.decode(),
+            "isBase64Encoded": False,
+            "requestContext": {"requestId": "r", "stage": "test", "httpMethod": "POST", "path": path,
+                               "resourcePath": "/v1/webhooks/{platform}", "identity": {"sourceIp": "127.0.0.1"}}}
+
+
+@pytest.fixture
+def post(stack: LocalStack) -> Callable[..., dict[str, Any]]:
+    secrets = stack.client("secretsmanager")
+    for platform, value in SECRETS.items():
+        if platform != "freshdesk":  # left out: an unconfigured helpdesk
+            name = f"{stack.prefix}/{PREFIX}{platform}"
+            secrets.create_secret(Name=name, SecretString=value)
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    lookup = secrets_manager_lookup(f"{stack.prefix}/{PREFIX}", SecretsProvider(boto3_client=secrets))
+    app = build_app(stack.event_queue, clock=lambda: NOW, helpdesk_secret=lookup)
+
+    def call(platform: str, body: bytes, headers: dict[str, str], query: dict[str, str] | None = None,
+             ) -> dict[str, Any]:
+        return dict(app.resolve(_request(platform, body, headers, query), None))  # type: ignore[arg-type]
+
+    return call
+
+
+def _queued(stack: LocalStack) -> list[QueuedEvent]:
+    sqs, found = stack.client("sqs"), list[QueuedEvent]()
+    while batch := sqs.receive_message(QueueUrl=stack.res.events_queue_url, MaxNumberOfMessages=10).get("Messages"):
+        for message in batch:
+            found.append(QueuedEvent.model_validate_json(message["Body"]))
+            sqs.delete_message(QueueUrl=stack.res.events_queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def test_signed_zendesk_delivery_is_enqueued_and_a_redelivery_keeps_its_id(post: Any, stack: LocalStack) -> None:
+    body = fixture("zendesk_comment_created.json")
+    first = post("zendesk", body, zendesk_headers(body))
+    again = post("zendesk", body, zendesk_headers(body, timestamp="2025-03-14T11:59:50Z"))
+    assert first["statusCode"] == 202 and again["statusCode"] == 202
+    queued = _queued(stack)
+    assert len(queued) == 2 and queued[0].event_id == queued[1].event_id  # the scorer sees a duplicate
+    assert queued[0].event.source == "zendesk" and queued[0].received_at == NOW
+
+
+@pytest.mark.parametrize("tamper", ["forged", "other-secret", "stale", "missing"])
+def test_unauthenticated_zendesk_deliveries_are_401_and_never_enqueued(post: Any, stack: LocalStack,
+                                                                       tamper: str) -> None:
+    body = fixture("zendesk_comment_created.json")
+    headers = {"forged": zendesk_headers(body + b" "), "other-secret": zendesk_headers(body, secret="x" * 32),
+               "stale": zendesk_headers(body, timestamp="2025-03-14T10:00:00Z"), "missing": {}}[tamper]
+    reply = post("zendesk", body, headers)
+    assert reply["statusCode"] == 401 and json.loads(reply["body"])["error"]
+    assert _queued(stack) == []
+
+
+def test_salesforce_gets_its_soap_ack_after_every_notification_is_enqueued(post: Any, stack: LocalStack) -> None:
+    body = fixture("salesforce_email_message.xml")
+    reply = post("salesforce", body, {"content-type": "text/xml"}, {"token": SF_TOKEN})
+    assert reply["statusCode"] == 200 and "<Ack>true</Ack>" in reply["body"]
+    assert reply["multiValueHeaders"]["Content-Type"][0].startswith("text/xml")
+    assert len(_queued(stack)) == 2
+    wrong = post("salesforce", body, {"content-type": "text/xml"}, {"token": "guess"})
+    assert wrong["statusCode"] == 401 and _queued(stack) == []
+
+
+def test_intercom_ping_and_reply(post: Any, stack: LocalStack) -> None:
+    ping = fixture("intercom_ping.json")
+    assert json.loads(post("intercom", ping, intercom_headers(ping))["body"]) == {"pong": True}
+    replied = fixture("intercom_user_replied.json")
+    assert post("intercom", replied, intercom_headers(replied))["statusCode"] == 202
+    assert [q.event.source for q in _queued(stack)] == ["intercom"]
+
+
+def test_unknown_unconfigured_and_malformed(post: Any, stack: LocalStack) -> None:
+    assert post("jira", b"{}", {})["statusCode"] == 404
+    freshdesk = post("freshdesk", fixture("freshdesk_ticket_created.json"), token_headers())
+    assert freshdesk["statusCode"] == 503 and "secret" in json.loads(freshdesk["body"])["error"].lower()
+    body = b'{"ticket": '
+    assert post("zendesk", body, zendesk_headers(body))["statusCode"] == 400
+    assert _queued(stack) == []
