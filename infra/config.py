@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 
 Helpdesk = Literal["zendesk", "freshdesk", "intercom", "salesforce", "generic"]
@@ -47,14 +47,24 @@ class StackConfig(BaseModel):
     text_retention_days: int = Field(30, ge=1, description="redacted message text kept for review, then expired")
     slack_channel_label: str = "#support-escalations"
     helpdesks: tuple[Helpdesk, ...] = ("generic",)
+    # Write-back of score, label and tags to the helpdesk's API: off unless a platform is listed here.
+    writeback: tuple[Literal["zendesk", "freshdesk", "intercom", "salesforce"], ...] = ()
+    writeback_max_concurrency: int = Field(2, ge=2, le=100)  # helpdesk APIs rate-limit per account
     alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$")
     rules: RuleConfig = DEFAULT_RULES
     alarms: AlarmConfig = AlarmConfig()
 
-    @field_validator("helpdesks")
+    @field_validator("helpdesks", "writeback")
     @classmethod
     def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _writeback_needs_the_helpdesk(self) -> StackConfig:
+        missing = sorted(set(self.writeback) - set(self.helpdesks))
+        if missing:
+            raise ValueError(f"writeback lists {', '.join(missing)}, which helpdesks does not enable")
+        return self
 
     @property
     def prefix(self) -> str:

@@ -239,14 +239,17 @@ def local_layers(out: Path) -> Path:
     return out
 
 
-def synth_local(outdir: Path, stage: str = LOCAL_STAGE) -> Path:
-    """Synthesise the stack exactly as `cdk synth` does (cdk.json context, cdk-nag), with local layers."""
+def synth_local(outdir: Path, stage: str = LOCAL_STAGE, overrides: dict[str, Any] | None = None) -> Path:
+    """Synthesise the stack exactly as `cdk synth` does (cdk.json context, cdk-nag), with local layers;
+    `overrides` are merged into the `ticket-sentiment` settings (e.g. to switch write-back on)."""
     from aws_cdk import App
 
     from .app import build_app
+    from .config import CONTEXT_KEY
 
     context = dict(json.loads((REPO / "cdk.json").read_text())["context"])
     context["stage"] = stage
+    context[CONTEXT_KEY] = {**context.get(CONTEXT_KEY, {}), **(overrides or {})}
     app = App(outdir=str(outdir), context=context)
     build_app(app, layers_dir=local_layers(outdir.parent / "local-layers"))
     app.synth()

@@ -45,12 +45,14 @@ class TicketSentimentStack(Stack):
                                     string_value=config.rules.model_dump_json(),
                                     description="escalation rules (JSON); edit to change thresholds without a deploy")
 
+        helpdesk_prefix = f"{config.prefix}/helpdesk/"
         ingest = ServiceFunction(
             self, "Ingest", config=config, handler=f"{HANDLERS}.ingest.handler", layers=[layers.dependencies],
-            description="validate ticket events and enqueue them", timeout_s=10,
-            environment={"EVENTS_QUEUE_URL": queues.events.queue_url})
+            description="verify helpdesk webhooks and ticket events, and enqueue them", timeout_s=10,
+            environment={"EVENTS_QUEUE_URL": queues.events.queue_url, "HELPDESK_SECRET_PREFIX": helpdesk_prefix})
         ingest.allow(["sqs:SendMessage"], [queues.events.queue_arn])
         ingest.allow(["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn])
+        ingest.allow(["secretsmanager:GetSecretValue"], [s.secret_arn for s in secrets.helpdesks.values()])
 
         scorer = ServiceFunction(
             self, "Score", config=config, handler=f"{HANDLERS}.score.handler",
@@ -72,6 +74,27 @@ class TicketSentimentStack(Stack):
         if config.scorer != "onnx":
             scorer.allow(["comprehend:BatchDetectSentiment"], ["*"], COMPREHEND_REASON)
 
+        writeback: ServiceFunction | None = None
+        writeback_queues: EventQueues | None = None
+        if config.writeback:
+            writeback_queues = EventQueues(self, "WritebackQueues", key=key, visibility_timeout_s=6 * 60 + 5,
+                                           max_receive_count=3)  # permanent failures reach the DLQ quickly
+            writeback = ServiceFunction(
+                self, "Writeback", config=config, handler=f"{HANDLERS}.writeback.handler",
+                layers=[layers.dependencies], timeout_s=60,
+                description="write sentiment score, label and tags back to the helpdesk",
+                environment={"HELPDESK_SECRET_PREFIX": helpdesk_prefix, "TABLE_NAME": table.table_name})
+            writeback.function.add_event_source(event_sources.SqsEventSource(
+                writeback_queues.events, batch_size=10, report_batch_item_failures=True,
+                max_batching_window=Duration.seconds(5), max_concurrency=config.writeback_max_concurrency))
+            writeback.allow(["secretsmanager:GetSecretValue"],
+                            [secrets.helpdesks[p].secret_arn for p in config.writeback])
+            writeback.allow(["dynamodb:GetItem"], [table.table_arn])
+            writeback.allow(["kms:Decrypt"], [key.key_arn])
+            scorer.function.add_environment("WRITEBACK_QUEUE_URL", writeback_queues.events.queue_url)
+            scorer.function.add_environment("WRITEBACK_PLATFORMS", ",".join(config.writeback))
+            scorer.allow(["sqs:SendMessage"], [writeback_queues.events.queue_arn])
+
         notify = ServiceFunction(
             self, "Notify", config=config, handler=f"{HANDLERS}.notify.handler", layers=[layers.dependencies],
             description="post escalation alerts to Slack", timeout_s=30,
@@ -90,17 +113,26 @@ class TicketSentimentStack(Stack):
         query.allow(["kms:Decrypt"], [key.key_arn])
 
         api = ServiceApi(self, "Api", config=config, ingest=ingest.function, query=query.function)
+        functions = {"Ingest": ingest.function, "Score": scorer.function, "Notify": notify.function,
+                     "Query": query.function}
+        dead_letter_queues = {"Events": queues.dead_letters, "Notify": alerts.dead_letters}
+        if writeback is not None and writeback_queues is not None:
+            functions["Writeback"] = writeback.function
+            dead_letter_queues["Writeback"] = writeback_queues.dead_letters
         monitoring = Monitoring(
             self, "Monitoring", config=config, key=key, scorer=scorer.function, events_queue=queues.events,
-            functions={"Ingest": ingest.function, "Score": scorer.function, "Notify": notify.function,
-                       "Query": query.function},
-            dead_letter_queues={"Events": queues.dead_letters, "Notify": alerts.dead_letters})
+            functions=functions, dead_letter_queues=dead_letter_queues)
 
         self.functions = {"ingest": ingest, "score": scorer, "notify": notify, "query": query}
+        if writeback is not None:
+            self.functions["writeback"] = writeback
         self.table, self.queues, self.alerts, self.secrets, self.api = table, queues, alerts, secrets, api
         CfnOutput(self, "ApiUrl", value=api.api.url, description="base URL of the API")
         CfnOutput(self, "EventsUrl", value=api.events_url,
                   description="POST canonical ticket events here (the generic webhook), with the ingest API key")
+        for platform, path in api.webhook_paths.items():
+            CfnOutput(self, f"WebhookUrl{platform.capitalize()}", value=api.api.url_for_path(path),
+                      description=f"{platform} webhook (docs/helpdesks.md); secret {helpdesk_prefix}{platform}")
         CfnOutput(self, "IngestApiKeyId", value=api.ingest_key.key_id,
                   description="aws apigateway get-api-key --include-value --api-key <id>")
         CfnOutput(self, "QueryApiKeyId", value=api.query_key.key_id)

@@ -38,6 +38,7 @@ class ServiceApi(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig, ingest: lambda_.IFunction,
                  query: lambda_.IFunction) -> None:
         super().__init__(scope, construct_id)
+        self.webhook_paths: dict[str, str] = {}
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=_retention(config.log_retention_days),
                                          removal_policy=RemovalPolicy.DESTROY)
         self.api = apigw.RestApi(
@@ -73,6 +74,14 @@ class ServiceApi(Construct):
         self.events = v1.add_resource("events")
         self.events.add_method("POST", apigw.LambdaIntegration(ingest), api_key_required=True,
                                request_validator=body_validator, request_models={"application/json": event_model})
+        # Helpdesk webhooks: the function verifies each platform's signature or token on the raw body. Intercom and
+        # Salesforce cannot send custom headers, so these routes take no API key; the generic one (whose token
+        # is optional) keeps it.
+        webhooks = v1.add_resource("webhooks")
+        for platform in config.helpdesks:
+            webhooks.add_resource(platform).add_method(
+                "POST", apigw.LambdaIntegration(ingest), api_key_required=platform == "generic")
+            self.webhook_paths[platform] = f"/v1/webhooks/{platform}"
         tickets = v1.add_resource("tickets").add_resource("{ticket_id}")
         tickets.add_method("GET", apigw.LambdaIntegration(query), api_key_required=True,
                            request_validator=params_validator,

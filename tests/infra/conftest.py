@@ -17,7 +17,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from infra.local_deploy import synth_local
 
-    return synth_local(tmp_path_factory.mktemp("cdk") / "cdk.out", stage="test")
+    # Write-back is off by default; switched on here so its queue, function and grants are synthesised and checked.
+    return synth_local(tmp_path_factory.mktemp("cdk") / "cdk.out", stage="test",
+                       overrides={"writeback": ["zendesk", "intercom"]})
 
 
 @pytest.fixture(scope="session")

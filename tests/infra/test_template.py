@@ -34,7 +34,8 @@ def _policy_actions(template: Template, role_prefix: str) -> set[str]:
 
 def test_functions_run_python_313_on_arm64_with_tracing_and_their_own_log_groups(template: Template) -> None:
     functions = _functions(template)
-    assert set(functions) == {f"ticket-sentiment-test-{n}" for n in ("ingest", "score", "notify", "query")}
+    assert set(functions) == {f"ticket-sentiment-test-{n}"
+                              for n in ("ingest", "score", "notify", "query", "writeback")}
     for name, fn in functions.items():
         assert fn["Runtime"] == "python3.13", name
         assert fn["Architectures"] == ["arm64"], name
@@ -71,12 +72,16 @@ def test_each_function_gets_only_the_calls_its_code_makes(template: Template) ->
     xray = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     logs = {"logs:CreateLogStream", "logs:PutLogEvents"}
     assert _policy_actions(template, "Ingest") == xray | logs | {"sqs:SendMessage", "kms:GenerateDataKey",
-                                                                 "kms:Decrypt"}
+                                                                 "kms:Decrypt", "secretsmanager:GetSecretValue"}
+    assert _policy_actions(template, "Writeback") == xray | logs | {
+        "secretsmanager:GetSecretValue", "dynamodb:GetItem", "kms:Decrypt", "sqs:ReceiveMessage",
+        "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
     assert _policy_actions(template, "Query") == xray | logs | {"dynamodb:GetItem", "dynamodb:Query", "kms:Decrypt"}
     assert _policy_actions(template, "Notify") == xray | logs | {
         "secretsmanager:GetSecretValue", "sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt"}
     score = _policy_actions(template, "Score")
     assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "sns:Publish",
+            "sqs:SendMessage",
             "ssm:GetParameter", "comprehend:BatchDetectSentiment", "sqs:ReceiveMessage",
             "sqs:DeleteMessage"} <= score
     assert not {a for a in score if a.startswith("dynamodb:") and a.endswith(("Scan", "DeleteItem", "BatchWriteItem",
@@ -85,14 +90,17 @@ def test_each_function_gets_only_the_calls_its_code_makes(template: Template) ->
 
 def test_queues_are_encrypted_with_a_dlq_and_a_visibility_of_six_scorer_timeouts(template: Template) -> None:
     queues = resources(template, "AWS::SQS::Queue")
-    assert len(queues) == 3
+    assert len(queues) == 5  # events + DLQ, write-back + DLQ, notify DLQ
     for queue in queues.values():
         assert "KmsMasterKeyId" in props(queue)
-    events = next(props(q) for q in queues.values() if "RedrivePolicy" in props(q))
+    events = next(props(q) for k, q in queues.items() if "RedrivePolicy" in props(q) and k.startswith("Queues"))
     scorer = _functions(template)["ticket-sentiment-test-score"]
     assert events["VisibilityTimeout"] >= 6 * scorer["Timeout"]
     assert 2 <= events["RedrivePolicy"]["maxReceiveCount"] <= 10
-    mapping = props(next(iter(resources(template, "AWS::Lambda::EventSourceMapping").values())))
+    writeback = next(props(q) for k, q in queues.items() if "RedrivePolicy" in props(q) and k.startswith("Writeback"))
+    assert writeback["RedrivePolicy"]["maxReceiveCount"] == 3  # permanent API errors reach the DLQ quickly
+    mapping = next(props(m) for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+                   if m["Properties"]["BatchSize"] == 10 and "Score" in json.dumps(m["Properties"]["FunctionName"]))
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BatchSize"] == 10 and mapping["MaximumBatchingWindowInSeconds"] >= 1
     assert mapping["ScalingConfig"]["MaximumConcurrency"] >= 2
@@ -146,9 +154,10 @@ def test_topics_and_secrets_are_encrypted_and_secrets_hold_no_value(template: Te
 def test_alarms_cover_dlqs_errors_throttles_latency_fallback_and_drift(template: Template) -> None:
     alarms = {props(a)["AlarmName"].removeprefix("ticket-sentiment-test-"): props(a)
               for a in resources(template, "AWS::CloudWatch::Alarm").values()}
-    expected = {"EventsDeadLetters", "NotifyDeadLetters", "ScorerP95Duration", "ComprehendFallbackRate",
-                "ScoreDrift", "ModelUnavailable", "EscalationPrecision"}
-    expected |= {f"{fn}{kind}" for fn in ("Ingest", "Score", "Notify", "Query") for kind in ("Errors", "Throttles")}
+    expected = {"EventsDeadLetters", "NotifyDeadLetters", "WritebackDeadLetters", "ScorerP95Duration",
+                "ComprehendFallbackRate", "ScoreDrift", "ModelUnavailable", "EscalationPrecision"}
+    expected |= {f"{fn}{kind}" for fn in ("Ingest", "Score", "Notify", "Query", "Writeback")
+                 for kind in ("Errors", "Throttles")}
     assert set(alarms) == expected
     ops = next(k for k, v in resources(template, "AWS::SNS::Topic").items() if props(v)["TopicName"].endswith("-ops"))
     for name, alarm in alarms.items():
@@ -169,10 +178,15 @@ def test_dashboard_shows_what_support_leads_ask_for(template: Template) -> None:
 
 
 def test_api_validates_throttles_logs_and_requires_keys_without_cors(template: Template) -> None:
-    methods = [props(x) for x in resources(template, "AWS::ApiGateway::Method").values()]
-    assert {x["HttpMethod"] for x in methods} == {"POST", "GET"}  # no OPTIONS: CORS is off
-    for method in methods:
-        assert method["ApiKeyRequired"] is True and "RequestValidatorId" in method
+    methods = {k: props(x) for k, x in resources(template, "AWS::ApiGateway::Method").items()}
+    assert {x["HttpMethod"] for x in methods.values()} == {"POST", "GET"}  # no OPTIONS: CORS is off
+    webhooks = {k: m for k, m in methods.items() if "webhooks" in k}
+    assert len(webhooks) == 5  # one route per enabled helpdesk
+    for name, method in webhooks.items():  # signatures are checked in the function; most platforms send no key
+        assert method["ApiKeyRequired"] is ("generic" in name), name
+    for name, method in methods.items():
+        if name not in webhooks:
+            assert method["ApiKeyRequired"] is True and "RequestValidatorId" in method, name
     stage = props(next(iter(resources(template, "AWS::ApiGateway::Stage").values())))
     settings = stage["MethodSettings"][0]
     assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
@@ -185,8 +199,9 @@ def test_api_validates_throttles_logs_and_requires_keys_without_cors(template: T
 
 
 def test_outputs_name_the_urls_an_operator_needs(template: Template) -> None:
-    assert {"ApiUrl", "EventsUrl", "DashboardUrl", "SlackSecretName", "IngestApiKeyId",
-            "QueryApiKeyId"} <= set(template["Outputs"])
+    assert {"ApiUrl", "EventsUrl", "DashboardUrl", "SlackSecretName", "IngestApiKeyId", "QueryApiKeyId",
+            "WebhookUrlZendesk", "WebhookUrlFreshdesk", "WebhookUrlIntercom", "WebhookUrlSalesforce",
+            "WebhookUrlGeneric"} <= set(template["Outputs"])
 
 
 @pytest.mark.parametrize("override", [{"architecture": "x86_64"}, {"scorer": "onnx"}])

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 
 from ..pipeline.events import QueuedEvent
+from ..writeback.models import WritebackRequest
 
 
 class SqsEventQueue:
@@ -28,6 +29,17 @@ class SqsEventQueue:
              "MessageAttributes": {"event_id": {"DataType": "String", "StringValue": e.event_id}}}
             for i, e in enumerate(events)])
         return [events[int(f["Id"])].event_id for f in response.get("Failed", [])]
+
+
+class SqsWritebackQueue:
+    """The WritebackSink port: write-back requests for the helpdesk APIs, consumed by the write-back function."""
+
+    def __init__(self, queue_url: str, client: Any | None = None) -> None:
+        self.queue_url = queue_url
+        self.client = client or boto3.client("sqs")
+
+    def send(self, request: WritebackRequest) -> None:
+        self.client.send_message(QueueUrl=self.queue_url, MessageBody=request.model_dump_json())
 
 
 class SqsDeadLetters:

@@ -109,11 +109,16 @@ def default_service() -> ScoringService:
     """Built once per Lambda container: the model loads at init, the clients are reused."""
     from ..adapters.dynamodb import DynamoTicketStore
     from ..adapters.sns import SnsAlertPublisher
+    from ..adapters.sqs import SqsWritebackQueue
     from ..pipeline.rules import load_rules
 
+    # Write-back is off unless the stack enabled it for some platforms ($WRITEBACK_PLATFORMS, comma-separated).
+    platforms = frozenset(p for p in os.environ.get("WRITEBACK_PLATFORMS", "").split(",") if p)
+    writeback = SqsWritebackQueue(os.environ["WRITEBACK_QUEUE_URL"]) if platforms else None
     return ScoringService(DynamoTicketStore(os.environ["TABLE_NAME"]),
                           SnsAlertPublisher(os.environ["ALERTS_TOPIC_ARN"]), build_scorer(), load_rules(),
-                          keep_text_days=int(os.environ.get("TEXT_RETENTION_DAYS", "30")))
+                          keep_text_days=int(os.environ.get("TEXT_RETENTION_DAYS", "30")), writeback=writeback,
+                          writeback_platforms=platforms)
 
 
 def build_scorer(mode: str | None = None) -> RoutingScorer:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import EmotionScore, Label, SentimentResult, Trend
 from .events import Alert, CustomerTier, EscalationState, Priority, ProcessResult, QueuedEvent, Source
+
+if TYPE_CHECKING:
+    from ..writeback.models import WritebackRequest
 
 
 class StoredMessage(BaseModel):
@@ -66,6 +69,12 @@ class PutStatus(StrEnum):
 
 class EventQueue(Protocol):
     def send(self, event: QueuedEvent) -> None: ...
+
+
+class WritebackSink(Protocol):
+    """Where write-backs to the helpdesk go (the write-back queue); sending the same request twice is harmless."""
+
+    def send(self, request: WritebackRequest) -> None: ...
 
 
 class AlertPublisher(Protocol):

@@ -10,8 +10,9 @@ from ..models import AuthorRole, SentimentResult, Trend
 from ..redaction import redact
 from ..textprep import prepare_ticket_text
 from ..thread import summarise
+from ..writeback.policy import writeback_request
 from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent
-from .ports import AlertPublisher, PutStatus, StoredMessage, TextScorer, TicketStore, TicketView
+from .ports import AlertPublisher, PutStatus, StoredMessage, TextScorer, TicketStore, TicketView, WritebackSink
 from .rules import RuleConfig, evaluate
 
 EXCERPT_CHARS = 280
@@ -48,7 +49,8 @@ def safe_url(url: str) -> str | None:
 class ScoringService:
     def __init__(self, store: TicketStore, publisher: AlertPublisher, scorer: TextScorer, rules: RuleConfig,
                  *, scorer_name: str = "onnx", keep_text_days: int | None = 30, lease_seconds: int = LEASE_SECONDS,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), writeback: WritebackSink | None = None,
+                 writeback_platforms: frozenset[str] = frozenset()) -> None:
         self.store = store
         self.publisher = publisher
         self.scorer = scorer
@@ -57,6 +59,8 @@ class ScoringService:
         self.keep_text_days = keep_text_days
         self.lease_seconds = lease_seconds
         self.clock = clock
+        self.writeback = writeback
+        self.writeback_platforms = writeback_platforms
         self._prescored: dict[str, tuple[str, SentimentResult]] = {}
 
     @staticmethod
@@ -148,6 +152,13 @@ class ScoringService:
                     customer_tier=event.customer_tier, priority=event.priority, product_area=event.product_area,
                     scorer=message.scorer, created_at=event.created_at))
                 alert_state = "published"
+        if self.writeback is not None and self.writeback_platforms:
+            # Before mark_done: a crash between the two redelivers the record and sends again, which is harmless.
+            request = writeback_request(event, queued.event_id, result,
+                                        current_message_id=current.message_id if current else None,
+                                        enabled=self.writeback_platforms)
+            if request is not None:
+                self.writeback.send(request)
         self.store.mark_done(event.ticket_id, event.message_id)
         return ProcessResult(event_id=queued.event_id, outcome=Outcome.SCORED, scorer=message.scorer,
                              alert=alert_state, rule=rule_name, label=result.label, score=result.score,
