@@ -8,8 +8,12 @@ delivered through an SQS subscription, as SNS would deliver them to a subscriber
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
+import secrets
 import threading
 import urllib.error
 import urllib.parse
@@ -34,13 +38,14 @@ from .adapters.sns import SnsAlertPublisher
 from .adapters.sqs import SqsDeadLetters, SqsEventQueue
 from .handlers.api import build_app as build_api_app
 from .handlers.ingest import build_app as build_ingest_app
+from .handlers.ingest import secrets_manager_lookup
 from .handlers.notify import notify
 from .handlers.score import process_batch
 from .pipeline.events import ProcessResult, QueuedEvent
 from .pipeline.ports import EventProcessor, SlackPoster, TextScorer
 from .pipeline.rules import DEFAULT_RULES, RuleConfig
 from .pipeline.service import ScoringService
-from .samples import SAMPLE_THREAD, SAMPLE_TICKETS
+from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
 
 REGION = "us-east-1"
 MAX_RECEIVE_COUNT = 3
@@ -72,6 +77,7 @@ class LocalStack:
     prefix: str = "ticket-sentiment"
     resources: Resources | None = None
     stack_outputs: dict[str, str] = field(default_factory=dict)
+    helpdesk_secret_prefix: str = ""  # where helpdesk webhook secrets live; set by deploy_stack
     _clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
@@ -132,6 +138,7 @@ class LocalStack:
         self.resources = Resources(outputs["TableName"], outputs["EventsQueueUrl"], outputs["EventsDeadLettersUrl"],
                                    outputs["AlertsTopicArn"], delivery_url, outputs["NotifyDeadLettersUrl"], secret)
         self.stack_outputs = outputs
+        self.helpdesk_secret_prefix = f"ticket-sentiment-{stage}/helpdesk/"
         return self.resources
 
     @property
@@ -310,6 +317,8 @@ def api_gateway_event(method: str, raw_path: str, headers: dict[str, str], body:
     if parts.path.startswith("/v1/tickets/"):
         path_parameters = {"ticket_id": urllib.parse.unquote(parts.path.removeprefix("/v1/tickets/"))}
         resource = "/v1/tickets/{ticket_id}"
+    elif parts.path.startswith("/v1/webhooks/"):
+        path_parameters = {"platform": parts.path.removeprefix("/v1/webhooks/")}
     text = body.decode("utf-8", errors="replace") if body else None
     return {"resource": resource, "path": parts.path, "httpMethod": method, "headers": headers,
             "multiValueHeaders": {k: [v] for k, v in headers.items()}, "queryStringParameters": query,
@@ -339,9 +348,14 @@ class LocalRuntime:
                                   attempts=4, base_wait=0.2, max_wait=5.0)
         self.accepted = 0
         self.notified: Counter[str] = Counter()
+        self.zendesk_secret: str | None = None  # set when the demo has configured the Zendesk webhook
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        ingest = build_ingest_app(stack.event_queue)
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+        lookup = secrets_manager_lookup(stack.helpdesk_secret_prefix,
+                                        SecretsProvider(boto3_client=stack.client("secretsmanager")))
+        ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup)
         api = build_api_app(stack.store)
         runtime = self
         stack.client("secretsmanager").put_secret_value(SecretId=stack.res.slack_secret_arn,
@@ -354,11 +368,12 @@ class LocalRuntime:
                 app = api if self.path.startswith("/v1/tickets/") else ingest
                 with runtime._lock:  # a resolver keeps the current event on itself: one request at a time
                     response = app.resolve(event, None)  # type: ignore[arg-type]
-                    if response["statusCode"] == 202:
-                        runtime.accepted += 1
+                    if response["statusCode"] == 202:  # a webhook delivery may carry several events
+                        runtime.accepted += len(json.loads(response["body"]).get("accepted", [None]))
                 payload = str(response.get("body") or "").encode()
+                content_type = (response.get("multiValueHeaders") or {}).get("Content-Type", ["application/json"])
                 self.send_response(int(response["statusCode"]))
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type[0])
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -408,9 +423,11 @@ class LocalRuntime:
         self.server.server_close()
 
 
-def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = None) -> tuple[int, Any]:
+def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = None,
+         headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else None)
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -454,6 +471,11 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
         write(f"stack TicketSentiment-local: CREATE_COMPLETE (table {stack.res.table_name})\n")
         runtime = LocalRuntime(stack, scorer, rules, slack_url or (sink.url if sink else ""),
                                port=port if serve else 0)
+        # The operator's step after deploying: fill the Zendesk webhook secret (a fresh random one here).
+        runtime.zendesk_secret = secrets.token_hex(16)
+        stack.client("secretsmanager").put_secret_value(
+            SecretId=f"{stack.helpdesk_secret_prefix}zendesk",
+            SecretString=json.dumps({"signing_secret": runtime.zendesk_secret}))
         write(f"moto on {endpoint}; API on {runtime.url} (POST /v1/events, GET /v1/tickets/<id>); "
               f"Slack: {'SLACK_WEBHOOK_URL' if slack_url else 'a local sink that prints'}\n")
         if serve:
@@ -481,6 +503,27 @@ def curl_examples(url: str) -> str:
             f"  curl -s {url}/v1/tickets/T-100\n\n")
 
 
+def zendesk_signature(secret: str, body: bytes, timestamp: str) -> dict[str, str]:
+    """The headers Zendesk sends: base64 HMAC-SHA256 over timestamp + body."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+    return {"X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
+            "X-Zendesk-Webhook-Signature-Timestamp": timestamp}
+
+
+def _post_zendesk_webhooks(runtime: LocalRuntime, write: Callable[[str], None]) -> bool:
+    """A signed Zendesk delivery (accepted) and the same body signed with the wrong secret (refused)."""
+    if runtime.zendesk_secret is None:
+        return True
+    body = json.dumps(SAMPLE_ZENDESK_WEBHOOK).encode()
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ok, _ = http("POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body,
+                 headers=zendesk_signature(runtime.zendesk_secret, body, now))
+    forged, reason = http("POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body,
+                          headers=zendesk_signature("not-the-secret", body, now))
+    write(f"Zendesk webhook: signed delivery {ok}, forged signature {forged} ({reason['error']})\n")
+    return ok == 202 and forged == 401
+
+
 def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     events = demo_events()
     for event in events:
@@ -491,10 +534,14 @@ def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     status, _ = http("POST", f"{runtime.url}/v1/events", events[0])  # the helpdesk retries: a duplicate
     bad, reason = http("POST", f"{runtime.url}/v1/events", raw=b'{"ticket_id": 1}')
     write(f"posted {len(events)} events, a duplicate ({status}) and a bad one ({bad}: {reason['error']})\n")
+    if not _post_zendesk_webhooks(runtime, write):
+        write("the Zendesk webhook was not handled as expected\n")
+        return 1
     runtime.stack.client("sqs").send_message(QueueUrl=runtime.stack.res.events_queue_url, MessageBody="{poison")
     runtime.drain()
     write("\nticket                 label     score  thread  trend      escalation  rule                 scorer\n")
-    for ticket_id in sorted({e["ticket_id"] for e in events}):
+    webhook_ticket = [str(SAMPLE_ZENDESK_WEBHOOK["ticket"]["id"])] if runtime.zendesk_secret else []  # type: ignore[index]
+    for ticket_id in sorted({e["ticket_id"] for e in events} | set(webhook_ticket)):
         status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}")
         if status != 200:
             write(f"{ticket_id:<22} {status} {body}\n")

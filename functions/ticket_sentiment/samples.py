@@ -35,3 +35,17 @@ SAMPLE_THREAD: list[ThreadMessage] = [
     ThreadMessage(text="Three days now and nobody has fixed it. I'm cancelling if this goes on.",
                   author_role=AuthorRole.CUSTOMER, created_at=_START + timedelta(days=3)),
 ]
+
+
+# A Zendesk trigger's webhook body (the template in docs/helpdesks.md, rendered), for the demo's signed delivery.
+SAMPLE_ZENDESK_WEBHOOK: dict[str, object] = {
+    "schema": "ticket-sentiment.zendesk.v1",
+    "ticket": {"id": "ZD-4521", "title": "Refund still not processed", "priority": "High", "tags": "billing refund",
+               "group": "Billing", "brand": "Example Widgets", "link": "example.zendesk.com/agent/tickets/4521",
+               "updated_at": "2026-03-06T09:26:53Z", "requester_id": "381234567890", "customer_tier": "Premium",
+               "product_area": "billing"},
+    "comment": {"id": "38291045512", "public": "true", "author_id": "381234567890", "author_role": "end-user",
+                "html": "<p>Hi,</p><p>this is the <strong>third</strong> time I'm writing. The refund for order "
+                        "EX-10293 still hasn't arrived and nobody answers.</p><p>Sam</p>"},
+    "updater": {"id": "381234567890", "role": "end-user"},
+}

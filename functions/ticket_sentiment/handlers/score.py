@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -64,7 +65,7 @@ def emit_dashboard_metrics(result: ProcessResult) -> None:
     """The numbers behind the support leads' widgets: sentiment by week, negatives by area, response time."""
     if result.outcome == Outcome.SCORED and result.score is not None and not result.low_signal:
         metrics.add_metric(name=names.SENTIMENT_SCORE, unit=MetricUnit.NoUnit, value=result.score)
-        if result.label == "negative":
+        if result.label == "negative" and not is_metrics_disabled():  # single_metric ignores the switch
             with single_metric(name=names.NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1,
                                namespace=metrics.namespace,
                                default_dimensions={**metrics.default_dimensions, "service": metrics.service or "",
