@@ -15,6 +15,7 @@ import json
 import logging
 import secrets
 import threading
+import warnings
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -576,6 +577,9 @@ def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "au
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF lines would drown the demo's output
     logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # moto names each CloudFormation type it does not model; infra.local_deploy handles the ones that matter.
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::")
     chosen = ScorerMode(mode)
     scorer = RoutingScorer(chosen, None if chosen == ScorerMode.COMPREHEND else lambda: onnx,
                            None if chosen == ScorerMode.ONNX else lambda: ComprehendScorer(LocalComprehend()))
