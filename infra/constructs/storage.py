@@ -22,8 +22,9 @@ class TicketTable(Construct):
                 point_in_time_recovery_enabled=True),
             time_to_live_attribute="expires_at",  # redacted texts and alert leases expire on their own
             deletion_protection=True, removal_policy=RemovalPolicy.RETAIN)
-        # GSI1: negative tickets by product area and ISO week; GSI2: escalations by month.
-        for name in ("GSI1", "GSI2"):
+        # GSI1: negative tickets by product area and ISO week; GSI2: escalations by month; GSI3: items by day
+        # (scored messages for drift and audits, reviews for precision), overloaded by key prefix.
+        for name in ("GSI1", "GSI2", "GSI3"):
             self.table.add_global_secondary_index(
                 index_name=name, partition_key=dynamodb.Attribute(name=f"{name}PK", type=S),
                 sort_key=dynamodb.Attribute(name=f"{name}SK", type=S),

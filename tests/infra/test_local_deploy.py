@@ -37,7 +37,7 @@ def test_stack_is_created_complete_with_its_outputs(deployed: LocalStack) -> Non
 
 def test_deployed_resources_carry_the_template_settings(deployed: LocalStack) -> None:
     table = deployed.client("dynamodb").describe_table(TableName=deployed.res.table_name)["Table"]
-    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"GSI1", "GSI2"}
+    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"GSI1", "GSI2", "GSI3"}
     ttl = deployed.client("dynamodb").describe_time_to_live(TableName=deployed.res.table_name)
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
     attrs = deployed.client("sqs").get_queue_attributes(QueueUrl=deployed.res.events_queue_url,

@@ -8,6 +8,8 @@ GSIs (sparse):
     GSI1 negative tickets by product area and week: GSI1PK=NEG#<product_area|->#<ISO week>  GSI1SK=<score>#<id>
          (set while the ticket's current label is negative, removed otherwise)
     GSI2 recent escalations: GSI2PK=ESC#<YYYY-MM>  GSI2SK=<last_alert_at ISO>#<ticket_id>  (real alerts only)
+    GSI3 items by day, overloaded by prefix: GSI3PK=<KIND>#<YYYY-MM-DD>  GSI3SK=<ISO time>#<ticket_id>#<id>
+         (scored messages for drift and audits, reviews for escalation precision)
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def negative_week_key(product_area: str | None, when: datetime) -> str:
 
 def create_table(client: Any, table_name: str) -> None:
     """The table as the CDK stack defines it (used by the local stack and the tests)."""
-    attrs = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
+    attrs = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"]
     client.create_table(
         TableName=table_name, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attrs],
@@ -65,7 +67,7 @@ def create_table(client: Any, table_name: str) -> None:
             {"IndexName": name, "Projection": {"ProjectionType": "ALL"},
              "KeySchema": [{"AttributeName": f"{name}PK", "KeyType": "HASH"},
                            {"AttributeName": f"{name}SK", "KeyType": "RANGE"}]}
-            for name in ("GSI1", "GSI2")])
+            for name in ("GSI1", "GSI2", "GSI3")])
     client.get_waiter("table_exists").wait(TableName=table_name)
     client.update_time_to_live(TableName=table_name,
                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
