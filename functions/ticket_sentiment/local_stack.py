@@ -15,11 +15,11 @@ import json
 import logging
 import secrets
 import threading
-import warnings
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
