@@ -12,6 +12,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|#")
 # A number, a new line, an earlier placeholder or an e-mail ends the label. Matched from the window's start, the
 # greedy ".*" backs off from its end to the last such character: one short match instead of a split into pieces.
 _UP_TO_STOP = re.compile(r"(?s:.*)[\d\n\]@]")
+_SPACE = re.compile(r"\s")
 
 
 def _phrase(label: str) -> str:
@@ -77,8 +78,9 @@ _LABEL_ENDS = frozenset(p.split()[-1] for p in ID_LABELS)  # a label can only en
 def words_before(text: str, start: int, span: int = 60) -> list[str]:
     """Lower-cased words on the same line before `start`, back to the previous number, placeholder or "@".
 
-    A first word glued to what precedes it ("0.CASE", half a word at the window's edge) is not a label: it
-    belongs to something else, and would stop being read once that something is redacted.
+    Words glued to what precedes them ("0.CASE", the "A.SN" of an e-mail's domain, half a word at the window's
+    edge) are not labels: they belong to something else, and would stop being read once that something is
+    redacted, so reading them would make redaction depend on an earlier pass (not idempotent).
     """
     lo = max(0, start - span)
     stop = _UP_TO_STOP.match(text, lo, start)
@@ -86,11 +88,13 @@ def words_before(text: str, start: int, span: int = 60) -> list[str]:
     first = _WORD.search(text, tail_start, start)
     if first is None:
         return []
-    words = _WORD.findall(text[tail_start:start].lower())
     at = first.start()
     if at > 0 and (text[at - 1].isalnum() or text[at - 1] in "@._/-"):
-        words = words[1:]
-    return words[-6:]
+        space = _SPACE.search(text, at, start)  # skip the whole glued run, not just its first word
+        if space is None:
+            return []
+        tail_start = space.start()
+    return _WORD.findall(text[tail_start:start].lower())[-6:]
 
 
 _POSSESSIVES = frozenset({"my", "our", "your", "the", "a", "his", "her", "their", "this", "that", "new", "old",
