@@ -54,8 +54,8 @@ class CalibrationResult(BaseModel):
         """Rules to paste into the deployment: one per calibrated group, then the overall one. New rules start in
         shadow mode (scored and recorded, no alert) as the rollout advice goes; flip `shadow` when reviewed."""
         rules = [EscalationRule(name=f"calibrated-{_slug(g)}", max_score=round(c.threshold, 3),
-                                product_areas=frozenset({g}), shadow=True) for g, c in sorted(self.groups.items())]
-        rules.append(EscalationRule(name="calibrated", max_score=round(self.overall.threshold, 3), shadow=True))
+                                product_areas=frozenset({g}), mode="shadow") for g, c in sorted(self.groups.items())]
+        rules.append(EscalationRule(name="calibrated", max_score=round(self.overall.threshold, 3), mode="shadow"))
         cooldown = base.cooldown_minutes if base is not None else 240
         return RuleConfig(cooldown_minutes=cooldown, rules=tuple(rules))
 

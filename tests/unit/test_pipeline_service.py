@@ -239,3 +239,15 @@ def test_agent_replies_are_not_scored_but_the_first_one_is_recorded() -> None:
     ticket = store.get_ticket("T-1")
     assert ticket is not None and ticket.first_agent_reply_at == T0 + timedelta(hours=1)
     assert len(scorer.seen) == 1
+
+
+def test_rule_modes_and_the_legacy_shadow_flag() -> None:
+    assert EscalationRule(name="a").mode == "alert"
+    assert EscalationRule(name="b", shadow=True).mode == "shadow"
+    assert EscalationRule.model_validate({"name": "c", "mode": "escalate"}).mode == "escalate"
+    with pytest.raises(ValidationError):
+        EscalationRule.model_validate({"name": "d", "mode": "page-everyone"})
+    service, _, publisher, _, _ = make(RuleConfig(shadow=True, rules=(
+        EscalationRule(name="angry", max_score=-0.5, mode="escalate"),)))
+    result = service.process(queued())
+    assert result.alert == "shadow" and publisher.alerts == []  # the global switch wins

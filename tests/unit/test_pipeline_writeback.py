@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ticket_sentiment.pipeline.rules import DEFAULT_RULES
+import pytest
+from ticket_sentiment.pipeline.rules import DEFAULT_RULES, EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.writeback.models import MARKER_TAG, WritebackRequest
 
@@ -45,6 +46,17 @@ def test_late_older_message_agent_replies_and_duplicates_write_nothing() -> None
     service.process(queued(text="Still broken, third time I'm writing.", message_id="m-2",
                            created_at=(T0 + timedelta(minutes=5)).isoformat()))
     assert [r.message_id for r in sink.sent] == ["m-2"]
+
+
+@pytest.mark.parametrize(("mode", "priority"), [("escalate", "urgent"), ("alert", None), ("shadow", None)])
+def test_rollout_mode_escalate_also_raises_priority(mode: str, priority: str | None) -> None:
+    rules = RuleConfig(rules=(EscalationRule(name="angry", max_score=-0.5, mode=mode),))
+    sink = FakeWriteback()
+    service = ScoringService(FakeStore(), FakePublisher(), KeywordScorer(), rules, clock=lambda: T0,
+                             writeback=sink, writeback_platforms=frozenset({"zendesk"}))
+    service.process(queued(text="This is unacceptable, I want a refund now."))
+    [request] = sink.sent
+    assert request.priority == priority
 
 
 def test_platforms_not_enabled_are_never_written_to() -> None:

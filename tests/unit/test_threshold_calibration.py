@@ -70,7 +70,7 @@ def test_groups_get_their_own_threshold_or_a_reason() -> None:
     result = calibrate(scores, labels, 0.9, groups)
     assert set(result.groups) == {"billing", "mobile"} and "at least 50" in result.skipped_groups["tiny"]
     rules = result.rules()
-    assert isinstance(rules, RuleConfig) and all(r.shadow for r in rules.rules)
+    assert isinstance(rules, RuleConfig) and all(r.mode == "shadow" for r in rules.rules)
     assert rules.rules[-1].name == "calibrated" and rules.rules[-1].product_areas is None
     assert {next(iter(r.product_areas)) for r in rules.rules[:-1] if r.product_areas} == {"billing", "mobile"}
 

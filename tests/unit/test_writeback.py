@@ -68,7 +68,8 @@ def test_latest_customer_message_is_written_rounded_with_its_tags() -> None:
     assert request is not None
     assert request.model_dump() == {
         "platform": Platform.ZENDESK, "ticket_id": "T-1", "score": -0.73, "label": "negative",
-        "tags": ("sentiment-negative", "sentiment-scored"), "event_id": ev.event_id, "message_id": "m-1"}
+        "tags": ("sentiment-negative", "sentiment-scored"), "event_id": ev.event_id, "message_id": "m-1",
+        "priority": None}
 
 
 @pytest.mark.parametrize(("overrides", "current", "scored"), [
@@ -199,6 +200,16 @@ def test_bodies() -> None:
     sf = SalesforceWriter(SalesforceCredentials(instance_url="https://x.my.salesforce.com", client_id="c",
                                                 client_secret="s", label_field="Mood__c"))
     assert sf.body(req()) == {"Sentiment_Score__c": -0.73, "Mood__c": "negative"}
+
+
+def test_escalate_raises_priority_where_the_platform_has_one() -> None:
+    urgent = req().model_copy(update={"priority": "urgent"})
+    zd = ZendeskWriter(ZendeskCredentials.model_validate(ZENDESK_SECRET))
+    assert zd.body(urgent)["ticket"]["priority"] == "urgent" and "priority" not in zd.body(req())["ticket"]
+    assert FreshdeskWriter(FreshdeskCredentials(domain="a", api_key="k")).body(urgent, None)["priority"] == 4
+    sf = SalesforceWriter(SalesforceCredentials(instance_url="https://x.my.salesforce.com", client_id="c",
+                                                client_secret="s"))
+    assert sf.body(urgent)["Priority"] == "High" and "Priority" not in sf.body(req())
 
 
 def test_error_codes() -> None:

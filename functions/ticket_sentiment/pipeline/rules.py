@@ -9,15 +9,16 @@ Config (JSON, from $ESCALATION_RULES, or the SSM parameter named by $ESCALATION_
                 "priorities": ["high", "urgent"], "product_areas": ["billing"]}]}
 
 A rule matches when every condition it sets holds (unset lists match anything); the first matching rule fires.
-Low-signal messages ("ok", "?") never fire. `shadow` (global or per rule) records the would-be alert and sends
-nothing.
+Low-signal messages ("ok", "?") never fire. Each rule has a rollout `mode`: "shadow" records the would-be alert
+and sends nothing, "alert" (the default) posts to Slack, "escalate" also raises the ticket's priority in the
+helpdesk (through write-back). A global `"shadow": true` turns every rule to shadow.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ..models import SentimentResult
 from .events import CustomerTier, Priority, TicketEvent
@@ -33,7 +34,17 @@ class EscalationRule(BaseModel):
     priorities: frozenset[Priority] | None = None
     tiers: frozenset[CustomerTier] | None = None
     product_areas: frozenset[str] | None = None
+    # The rollout the field recommends, per rule: shadow (score and record only) -> alert (Slack) -> escalate
+    # (also raise the ticket's priority in the helpdesk, where write-back is on). `shadow: true` is kept as
+    # the older spelling of mode "shadow".
+    mode: Literal["shadow", "alert", "escalate"] = "alert"
     shadow: bool = False
+
+    @model_validator(mode="after")
+    def _legacy_shadow(self) -> EscalationRule:
+        if self.shadow and self.mode != "shadow":
+            object.__setattr__(self, "mode", "shadow")
+        return self
 
     def matches(self, event: TicketEvent, result: SentimentResult, thread_score: float | None) -> bool:
         if result.low_signal or result.score > self.max_score or result.intensity < self.min_intensity:
@@ -59,7 +70,11 @@ class RuleMatch(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     rule: str
-    shadow: bool
+    mode: Literal["shadow", "alert", "escalate"]
+
+    @property
+    def shadow(self) -> bool:
+        return self.mode == "shadow"
 
 
 DEFAULT_RULES = RuleConfig(rules=(
@@ -75,7 +90,7 @@ def evaluate(config: RuleConfig, event: TicketEvent, result: SentimentResult, th
              ) -> RuleMatch | None:
     for rule in config.rules:
         if rule.matches(event, result, thread_score):
-            return RuleMatch(rule=rule.name, shadow=config.shadow or rule.shadow)
+            return RuleMatch(rule=rule.name, mode="shadow" if config.shadow else rule.mode)
     return None
 
 

@@ -157,6 +157,8 @@ class ScoringService:
             request = writeback_request(event, queued.event_id, result,
                                         current_message_id=current.message_id if current else None,
                                         enabled=self.writeback_platforms)
+            if request is not None and match is not None and match.mode == "escalate" and alert_state == "published":
+                request = request.model_copy(update={"priority": "urgent"})
             if request is not None:
                 self.writeback.send(request)
         self.store.mark_done(event.ticket_id, event.message_id)

@@ -67,6 +67,8 @@ class ZendeskWriter:
         if request.tags:
             ticket["additional_tags"] = list(request.tags)
             ticket["remove_tags"] = list(request.stale_tags)
+        if request.priority == "urgent":
+            ticket["priority"] = "urgent"
         return {"ticket": ticket}
 
     def write(self, request: WritebackRequest) -> None:
@@ -105,6 +107,8 @@ class FreshdeskWriter:
     def body(self, request: WritebackRequest, current_tags: list[str] | None) -> dict[str, Any]:
         c = self.credentials
         body: dict[str, Any] = {"custom_fields": {c.score_field: request.score, c.label_field: request.label}}
+        if request.priority == "urgent":
+            body["priority"] = 4  # Freshdesk: 1 low, 2 medium, 3 high, 4 urgent
         if current_tags is not None and request.tags:
             stale = set(request.stale_tags)
             kept = [t for t in current_tags if t not in stale and t not in request.tags]
@@ -219,7 +223,10 @@ class SalesforceWriter:
 
     def body(self, request: WritebackRequest) -> dict[str, Any]:
         c = self.credentials
-        return {c.score_field: request.score, c.label_field: request.label}
+        body: dict[str, Any] = {c.score_field: request.score, c.label_field: request.label}
+        if request.priority == "urgent":
+            body["Priority"] = "High"  # the highest of Case's standard picklist values
+        return body
 
     def _fetch_token(self) -> str:
         c = self.credentials

@@ -44,6 +44,8 @@ class WritebackRequest(BaseModel):
     event_id: str = Field(min_length=1, max_length=64)
     # Optional: lets the consumer skip a write that a newer message of the same ticket has superseded.
     message_id: Identifier | None = None
+    # Set by an "escalate" rule: raise the ticket's priority too (only ever raised, never lowered).
+    priority: Literal["urgent"] | None = None
 
     @field_validator("score")
     @classmethod
