@@ -272,6 +272,9 @@ def render_slack(message: dict[str, Any]) -> str:
         if block.get("type") in {"header", "section"} and "text" in block:
             lines.append(str(block["text"]["text"]))
         lines.extend(str(f["text"]).replace("\n", ": ") for f in block.get("fields", []))
+        if block.get("type") == "actions":  # buttons: their labels, as Slack shows them
+            lines.append(" ".join(f"[{e['text']['text']}]" for e in block.get("elements", [])))
+            continue
         lines.extend(str(e["text"]) for e in block.get("elements", []))
     return "\n".join(lines) or str(message.get("text", ""))
 

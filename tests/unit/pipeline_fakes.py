@@ -184,3 +184,45 @@ class FakeStore:
             self.agent_replies[ticket_id] = at
             return True
         return False
+
+
+# --- Human review of escalations ---
+from ticket_sentiment.review.models import Review  # noqa: E402 - appended section, kept apart from the above
+
+
+class FakeReviewStore:
+    """Same semantics as DynamoReviewStore: one verdict per alert (the latest review time wins), the first review
+    time kept, the ticket stamped with its latest verdict."""
+
+    def __init__(self) -> None:
+        self.reviews: dict[tuple[str, str], Review] = {}
+        self.ticket_verdicts: dict[str, Review] = {}
+        self.fail = False
+
+    def record(self, review: Review) -> Review:
+        if self.fail:
+            raise ConnectionError("table down")
+        held = self.reviews.get(review.key)
+        if held is not None and held.reviewed_at > review.reviewed_at:
+            return held
+        first = held.first_reviewed_at if held is not None and held.first_reviewed_at else review.reviewed_at
+        stored = review.model_copy(update={"first_reviewed_at": first})
+        self.reviews[review.key] = stored
+        latest = self.ticket_verdicts.get(review.ticket_id)
+        if latest is None or latest.reviewed_at <= review.reviewed_at:
+            self.ticket_verdicts[review.ticket_id] = stored
+        return stored
+
+    def reviews_since(self, since: datetime) -> list[Review]:
+        return sorted((r for r in self.reviews.values() if r.reviewed_at >= since), key=lambda r: r.reviewed_at)
+
+
+@dataclass
+class FakeSlackResponder:
+    fail: bool = False
+    posted: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def post(self, url: str, message: dict[str, Any]) -> None:
+        if self.fail:
+            raise ConnectionError("slack unreachable")
+        self.posted.append((url, message))

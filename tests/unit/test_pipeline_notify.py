@@ -64,6 +64,10 @@ def test_block_kit_message_has_everything_the_issue_asks_for() -> None:
         assert part in text, part
     assert message["blocks"][0]["type"] == "header"
     assert message["text"]  # the notification fallback
+    # The review buttons close the message (test_review_payload.py covers them in detail).
+    assert message["blocks"][-1]["type"] == "actions"
+    assert {b["action_id"] for b in message["blocks"][-1]["elements"]} == {
+        "review_right_call", "review_false_alarm", "review_wrong_emotion"}
 
 
 def test_message_without_url_or_text() -> None:

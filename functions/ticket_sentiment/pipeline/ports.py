@@ -136,3 +136,25 @@ class EventProcessor(Protocol):
     def prescore(self, batch: Sequence[QueuedEvent]) -> None: ...
 
     def process(self, queued: QueuedEvent) -> ProcessResult: ...
+
+
+# --- Human review of escalations (review/, adapters/reviews.py, handlers/review.py) ---
+if TYPE_CHECKING:
+    from ..review.models import Review
+
+
+class ReviewStore(Protocol):
+    def record(self, review: Review) -> Review:
+        """Upsert the alert's one verdict (latest review wins, the first review time is kept) and stamp the ticket;
+        returns the review as stored."""
+        ...
+
+    def reviews_since(self, since: datetime) -> list[Review]:
+        """Every alert's latest verdict reviewed at or after `since`."""
+        ...
+
+
+class SlackResponder(Protocol):
+    def post(self, url: str, message: dict[str, Any]) -> None:
+        """Update the message behind an interaction's response_url, or raise."""
+        ...

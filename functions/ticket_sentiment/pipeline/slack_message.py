@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..review.models import REVIEW_BLOCK_ID, VERDICT_LABELS, action_id, button_value
 from .events import Alert
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -11,6 +12,23 @@ _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 def escape(text: str) -> str:
     return "".join(_ESCAPES.get(c, c) for c in text)
+
+
+# Slack's button styles: green for the verdict that confirms the alert, red for the one that refutes it.
+_STYLES = {"right_call": "primary", "false_alarm": "danger"}
+
+
+def review_actions(alert: Alert) -> dict[str, Any]:
+    """The review buttons (handlers/review.py receives the clicks); each carries ids only, never ticket text."""
+    value = button_value(alert.ticket_id, alert.alert_id)
+    buttons: list[dict[str, Any]] = []
+    for verdict, label in VERDICT_LABELS.items():
+        button: dict[str, Any] = {"type": "button", "action_id": action_id(verdict), "value": value,
+                                  "text": {"type": "plain_text", "text": label}}
+        if verdict in _STYLES:
+            button["style"] = _STYLES[verdict]
+        buttons.append(button)
+    return {"type": "actions", "block_id": REVIEW_BLOCK_ID, "elements": buttons}
 
 
 def build_message(alert: Alert) -> dict[str, Any]:
@@ -36,5 +54,6 @@ def build_message(alert: Alert) -> dict[str, Any]:
             {"type": "context", "elements": [{"type": "mrkdwn", "text":
                 f"{alert.source} · scored by {alert.scorer} · {alert.created_at:%Y-%m-%d %H:%M} UTC · "
                 f"alert {alert.alert_id}"}]},
+            review_actions(alert),
         ],
     }

@@ -1,0 +1,191 @@
+"""Human review of escalations (API Gateway REST proxy).
+
+POST /v1/slack/actions: Slack's interactivity request URL. The signature is checked on the raw bytes with the
+Slack app's signing secret (401 when wrong, stale or missing; 503 while the secret has none), the click becomes a
+review (400 when malformed), the review is stored, the alert message is replaced through `response_url` (best
+effort: a failure is logged, the review stands) and Slack gets its empty 200, well within its 3 seconds.
+
+POST /v1/tickets/{ticket_id}/review: the same review as JSON {"alert_id", "verdict", "reviewer"}, for teams
+without Slack (behind the API key); 404 when the ticket or the alert does not exist, 400 with reasons otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from .. import metric_names as names
+from ..pipeline.ports import ReviewStore, SlackResponder, TicketStore
+from ..review import signature
+from ..review.errors import BadReview, NotConfigured, ReviewError, ReviewTargetNotFound
+from ..review.message import reviewed_message
+from ..review.models import Review, ReviewRequest
+from ..review.slack_payload import SlackInteraction, parse_interaction
+from ..review.targets import alert_exists
+from .http import add_fallback_handlers, error, json_response
+from .observability import logger, metrics
+
+_TICKET_ID = re.compile(r"^[A-Za-z0-9._:@/#+-]{1,128}$")
+MAX_REVIEW_BODY_BYTES = 10_000
+
+
+def validation_details(exc: ValidationError) -> list[dict[str, str]]:
+    """Field and message for each error, never the input (a reviewer field may hold an email)."""
+    return [{"field": ".".join(str(p) for p in err["loc"]) or "body", "reason": err["msg"]}
+            for err in exc.errors(include_input=False, include_url=False, include_context=False)[:20]]
+
+
+def _count(review: Review) -> None:
+    metrics.add_metric(name=names.REVIEWS_RECORDED, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=f"{names.REVIEW_VERDICT_PREFIX}{review.verdict}", unit=MetricUnit.Count, value=1)
+
+
+def _rejected(exc: ReviewError, route: str) -> Response[Any]:
+    metrics.add_metric(name=names.REVIEWS_REJECTED, unit=MetricUnit.Count, value=1)
+    logger.info("review rejected", extra={"route": route, "status": exc.status, "reason": exc.reason})
+    return error(exc.status, exc.reason)
+
+
+def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketStore],
+              signing_secret: Callable[[], str | None], responder: Callable[[], SlackResponder], *,
+              clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+              replay_window: timedelta = signature.DEFAULT_REPLAY_WINDOW) -> APIGatewayRestResolver:
+    """`signing_secret()` returns the Slack app's signing secret, or None while it is not configured."""
+    app = APIGatewayRestResolver()
+
+    def raw_body() -> bytes | None:
+        raw = app.current_event.body or ""
+        try:
+            return base64.b64decode(raw, validate=True) if app.current_event.is_base64_encoded else raw.encode()
+        except (binascii.Error, ValueError):
+            return None
+
+    def update_message(click: SlackInteraction, stored: Review) -> None:
+        if not click.response_url:
+            return
+        # The stored verdict: an older click arriving late shows what actually stands.
+        message = reviewed_message(click.message_blocks, click.message_text, stored.reviewer, stored.verdict)
+        try:
+            responder().post(click.response_url, message)
+        except Exception as exc:  # the review is stored; a stale message is cosmetic
+            logger.warning("could not update the Slack message", extra={
+                "ticket_id": stored.ticket_id, "alert_id": stored.alert_id, "error": type(exc).__name__,
+                "detail": str(exc)[:200]})
+            metrics.add_metric(name="ReviewMessageUpdateFailed", unit=MetricUnit.Count, value=1)
+
+    @app.post("/v1/slack/actions")
+    def slack_actions() -> Response[Any]:
+        data = raw_body()
+        if data is None:
+            return _rejected(BadReview("body is not valid base64"), "slack")
+        try:
+            secret = signing_secret()
+        except Exception:
+            logger.exception("Slack signing secret unavailable")
+            return error(503, "could not read the Slack signing secret, retry later")
+        try:
+            if not secret:
+                raise NotConfigured("the Slack secret has no signing_secret yet")
+            signature.verify(app.current_event.headers or {}, data, secret, clock(), replay_window)
+            click = parse_interaction(data, clock())
+        except ReviewError as exc:
+            return _rejected(exc, "slack")
+        stored = reviews().record(click.review)
+        _count(stored)
+        logger.info("review recorded", extra={"ticket_id": stored.ticket_id, "alert_id": stored.alert_id,
+                                              "verdict": stored.verdict, "source": stored.source})
+        update_message(click, stored)
+        # Slack only needs the 200; anything in the body would be posted to the channel as a reply.
+        return Response(status_code=200, content_type="text/plain", body="")
+
+    @app.post("/v1/tickets/<ticket_id>/review")
+    def api_review(ticket_id: str) -> Response[Any]:
+        if not _TICKET_ID.fullmatch(ticket_id):
+            return _rejected(BadReview("invalid ticket id"), "api")
+        data = raw_body()
+        if data is None:
+            return _rejected(BadReview("body is not valid base64"), "api")
+        if len(data) > MAX_REVIEW_BODY_BYTES:
+            return _rejected(BadReview(f"body is larger than {MAX_REVIEW_BODY_BYTES} bytes"), "api")
+        try:
+            payload = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _rejected(BadReview("body is not valid JSON"), "api")
+        if not isinstance(payload, dict):
+            return _rejected(BadReview("body must be a JSON object"), "api")
+        try:
+            request = ReviewRequest.model_validate(payload)
+        except ValidationError as exc:
+            metrics.add_metric(name=names.REVIEWS_REJECTED, unit=MetricUnit.Count, value=1)
+            return error(400, "invalid review", validation_details(exc))
+        try:
+            ticket = tickets().get_ticket(ticket_id)
+            if ticket is None:
+                raise ReviewTargetNotFound("ticket not found")
+            if not alert_exists(ticket, tickets().list_messages(ticket_id), request.alert_id):
+                raise ReviewTargetNotFound("alert not found on this ticket")
+        except ReviewError as exc:
+            return _rejected(exc, "api")
+        review = Review(ticket_id=ticket_id, alert_id=request.alert_id, verdict=request.verdict,
+                        reviewer=request.reviewer, reviewed_at=clock(), source="api")
+        stored = reviews().record(review)
+        _count(stored)
+        logger.info("review recorded", extra={"ticket_id": stored.ticket_id, "alert_id": stored.alert_id,
+                                              "verdict": stored.verdict, "source": stored.source})
+        return json_response(200, {"review": stored.model_dump(mode="json")})
+
+    add_fallback_handlers(app)
+    return app
+
+
+@cache
+def _default_reviews() -> ReviewStore:
+    from ..adapters.reviews import DynamoReviewStore
+
+    return DynamoReviewStore(os.environ["TABLE_NAME"])
+
+
+@cache
+def _default_tickets() -> TicketStore:
+    from ..adapters.dynamodb import DynamoTicketStore
+
+    return DynamoTicketStore(os.environ["TABLE_NAME"])
+
+
+@cache
+def _default_secret() -> Callable[[], str | None]:
+    from ..adapters.slack_interactivity import SlackSigningSecret
+
+    return SlackSigningSecret(os.environ["SLACK_SECRET_ID"])  # cached by Powertools for 5 minutes
+
+
+@cache
+def _default_responder() -> SlackResponder:
+    from ..adapters.slack_interactivity import SlackResponder as HttpSlackResponder
+
+    return HttpSlackResponder()  # hooks.slack.com over https only
+
+
+def _signing_secret() -> str | None:
+    return _default_secret()()  # the provider (a boto3 client) is made on first use, not at import
+
+
+_app = build_app(_default_reviews, _default_tickets, _signing_secret, _default_responder)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return _app.resolve(event, context)

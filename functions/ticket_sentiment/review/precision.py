@@ -1,0 +1,76 @@
+"""Precision of automated escalations, from human reviews.
+
+An escalation is correct when the reviewer says "right call" or "wrong emotion" (the polarity was right: the
+customer was unhappy, only the named emotion was off) and wrong when they say "false alarm". Wrong-emotion
+verdicts are counted separately too, since they say something about the emotion head, not the escalation.
+Windows are rolling, by review time; with no reviews in a window its precision is None (not 0 or 1), so the
+alarm sees missing data rather than a made-up value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from .models import Review
+
+WINDOWS_DAYS = (7, 30)
+
+
+class PrecisionWindow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    days: int
+    reviews: int
+    right_call: int
+    false_alarm: int
+    wrong_emotion: int
+
+    @property
+    def correct(self) -> int:
+        return self.right_call + self.wrong_emotion
+
+    @property
+    def precision(self) -> float | None:
+        return None if self.reviews == 0 else self.correct / self.reviews
+
+    @property
+    def wrong_emotion_rate(self) -> float | None:
+        return None if self.reviews == 0 else self.wrong_emotion / self.reviews
+
+
+class PrecisionReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    computed_at: datetime
+    windows: tuple[PrecisionWindow, ...]
+
+    def window(self, days: int) -> PrecisionWindow:
+        return next(w for w in self.windows if w.days == days)
+
+
+def latest_per_alert(reviews: Iterable[Review]) -> list[Review]:
+    """One verdict per alert, the latest: a changed mind counts once (the store already keeps one per alert)."""
+    latest: dict[tuple[str, str], Review] = {}
+    for review in reviews:
+        held = latest.get(review.key)
+        if held is None or review.reviewed_at >= held.reviewed_at:
+            latest[review.key] = review
+    return list(latest.values())
+
+
+def precision_window(reviews: Iterable[Review], now: datetime, days: int) -> PrecisionWindow:
+    cutoff = now - timedelta(days=days)
+    counts = {"right_call": 0, "false_alarm": 0, "wrong_emotion": 0}
+    for review in latest_per_alert(reviews):
+        if review.reviewed_at >= cutoff:
+            counts[review.verdict] += 1
+    return PrecisionWindow(days=days, reviews=sum(counts.values()), **counts)
+
+
+def precision_report(reviews: Iterable[Review], now: datetime, windows: Sequence[int] = WINDOWS_DAYS,
+                     ) -> PrecisionReport:
+    held = list(reviews)
+    return PrecisionReport(computed_at=now, windows=tuple(precision_window(held, now, d) for d in windows))
