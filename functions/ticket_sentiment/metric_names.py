@@ -22,3 +22,20 @@ SLACK_FAILED = "SlackFailed"
 MODEL_UNAVAILABLE = "ModelUnavailable"  # the bundled model failed to load: everything falls back to Comprehend
 SCORE_DRIFT = "ScoreDrift"  # emitted by the drift job (population stability index of the score distribution)
 ESCALATION_PRECISION = "EscalationPrecision7d"  # from human reviews of escalations
+# Drift job, daily, over the last 7 days (fractions in [0, 1]); they explain a ScoreDrift when it moves.
+SHARE_NEGATIVE_7D = "ShareNegative7d"
+MEAN_CONFIDENCE_7D = "MeanConfidence7d"
+FALLBACK_RATE_7D = "FallbackRate7d"  # share scored by Amazon Comprehend instead of the bundled model
+LOW_SIGNAL_RATE_7D = "LowSignalRate7d"
+# Human review of escalations (handlers/review.py, handlers/precision.py)
+ESCALATION_PRECISION_30D = "EscalationPrecision30d"
+REVIEWS_RECORDED = "ReviewsRecorded"
+REVIEWS_REJECTED = "ReviewsRejected"  # bad signature or payload on the review routes
+REVIEW_VERDICT_PREFIX = "Review_"  # + right_call | false_alarm | wrong_emotion
+REVIEWS_7D = "Reviews7d"
+REVIEWS_30D = "Reviews30d"
+FALSE_ALARMS_7D = "FalseAlarms7d"
+FALSE_ALARMS_30D = "FalseAlarms30d"
+WRONG_EMOTION_7D = "WrongEmotionReviews7d"  # correct escalations with the wrong emotion named, reported apart
+WRONG_EMOTION_30D = "WrongEmotionReviews30d"
+AUDIT_ROWS_QUEUED = "AuditRowsQueued"  # monthly audit job: rows put on the review queue

@@ -9,7 +9,8 @@ GSIs (sparse):
          (set while the ticket's current label is negative, removed otherwise)
     GSI2 recent escalations: GSI2PK=ESC#<YYYY-MM>  GSI2SK=<last_alert_at ISO>#<ticket_id>  (real alerts only)
     GSI3 items by day, overloaded by prefix: GSI3PK=<KIND>#<YYYY-MM-DD>  GSI3SK=<ISO time>#<ticket_id>#<id>
-         (scored messages for drift and audits, reviews for escalation precision)
+         (scored messages for drift and audits: SCORED#<day of created_at, UTC>, set on the message item;
+          reviews for escalation precision: REVIEWED#<day>)
 """
 
 from __future__ import annotations
@@ -88,7 +89,10 @@ class DynamoTicketStore:
                     expires_at: datetime | None, *, now: datetime, lease_seconds: int) -> PutStatus:
         key = {"PK": _pk(ticket_id), "SK": f"MSG#{message.message_id}"}
         now = now.astimezone(UTC)
+        created = message.created_at.astimezone(UTC)  # one zone, so GSI3SK strings sort in time order
         item = {**key, "type": "message", "done": False, "claimed_at": now.isoformat(),
+                "GSI3PK": f"SCORED#{created:%Y-%m-%d}",
+                "GSI3SK": f"{created.isoformat()}#{ticket_id}#{message.message_id}",
                 **_to_dynamo(message.model_dump(mode="json"))}
         try:
             self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")

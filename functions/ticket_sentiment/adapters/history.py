@@ -1,0 +1,137 @@
+"""DynamoDB reads for the trust loop (drift, audit, report): the scored history by day, ticket metadata,
+redacted texts and review verdicts. Read-only; the write path stays in `dynamodb.py`.
+
+GSI3 is overloaded by key prefix: `SCORED#<YYYY-MM-DD>` for message items, `REVIEWED#<YYYY-MM-DD>` for review
+items (the review flow writes those). One Query per UTC day, paginated, keeps every read on a single partition.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from pydantic import ValidationError
+
+from ..pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
+from .dynamodb import TICKET_SK, _from_dynamo
+
+log = logging.getLogger(__name__)
+BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum
+_TICKET_FIELDS = ("product_area", "customer_tier", "first_seen", "first_agent_reply_at")
+
+
+def days_between(start: datetime, end: datetime) -> list[str]:
+    """The UTC days (YYYY-MM-DD) that [start, end) touches."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    days: list[str] = []
+    day = start.date()
+    while datetime(day.year, day.month, day.day, tzinfo=UTC) < end:
+        days.append(day.isoformat())
+        day += timedelta(days=1)
+    return days
+
+
+def _strip(value: Any, prefix: str) -> str:
+    text = str(value)
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+class DynamoHistory:
+    def __init__(self, table_name: str, resource: Any | None = None) -> None:
+        self.resource = resource or boto3.resource("dynamodb")
+        self.table_name = table_name
+        self.table = self.resource.Table(table_name)
+        self._meta: dict[str, TicketMeta] = {}
+
+    def _query_day(self, key: str) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {"IndexName": "GSI3", "KeyConditionExpression": "GSI3PK = :k",
+                                  "ExpressionAttributeValues": {":k": key}}
+        while True:
+            page = self.table.query(**kwargs)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def scored_between(self, start: datetime, end: datetime, *, with_ticket_meta: bool = False,
+                       ) -> Iterator[ScoredRecord]:
+        for day in days_between(start, end):
+            records = [r for r in (self._record(i) for i in self._query_day(f"SCORED#{day}"))
+                       if r is not None and start <= r.created_at < end]
+            if with_ticket_meta and records:
+                meta = self.tickets(r.ticket_id for r in records)
+                records = [r.model_copy(update={
+                    "product_area": r.product_area or (meta[r.ticket_id].product_area if r.ticket_id in meta
+                                                       else None),
+                    "customer_tier": r.customer_tier or (meta[r.ticket_id].customer_tier if r.ticket_id in meta
+                                                         else None)}) for r in records]
+            yield from records
+
+    @staticmethod
+    def _record(item: dict[str, Any]) -> ScoredRecord | None:
+        data = _from_dynamo(item)
+        try:
+            return ScoredRecord.model_validate({
+                **{k: v for k, v in data.items() if k in ScoredRecord.model_fields},
+                "ticket_id": _strip(data.get("PK", ""), "TICKET#"),
+                "message_id": _strip(data.get("SK", ""), "MSG#")})
+        except ValidationError:
+            # One malformed item must not stop a monthly job; it is counted in the logs, never its content.
+            log.warning("skipping a GSI3 item that is not a scored message")
+            return None
+
+    def tickets(self, ticket_ids: Iterable[str]) -> dict[str, TicketMeta]:
+        """Ticket metadata by id (BatchGetItem, 100 keys a call, unprocessed keys retried); cached per instance."""
+        wanted = list(ticket_ids)  # may be a generator: it is read twice
+        todo = sorted({t for t in wanted if t not in self._meta})
+        names = {f"#{f}": f for f in ("PK", *_TICKET_FIELDS)}
+        for i in range(0, len(todo), BATCH_GET_LIMIT):
+            request: dict[str, Any] = {self.table_name: {
+                "Keys": [{"PK": f"TICKET#{t}", "SK": TICKET_SK} for t in todo[i:i + BATCH_GET_LIMIT]],
+                "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}}
+            for _ in range(10):
+                response = self.resource.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table_name, []):
+                    data = _from_dynamo(item)
+                    ticket_id = _strip(data.pop("PK"), "TICKET#")
+                    try:
+                        self._meta[ticket_id] = TicketMeta.model_validate({**data, "ticket_id": ticket_id})
+                    except ValidationError:
+                        log.warning("skipping a ticket item with unreadable metadata")
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+        return {t: self._meta[t] for t in wanted if t in self._meta}
+
+    def redacted_text(self, ticket_id: str, message_id: str, *, now: datetime | None = None) -> str | None:
+        item = self.table.get_item(Key={"PK": f"TICKET#{ticket_id}", "SK": f"TEXT#{message_id}"}).get("Item")
+        if item is None or not isinstance(item.get("text"), str):
+            return None
+        expires = item.get("expires_at")
+        # DynamoDB deletes expired items lazily (within days): an expired text counts as gone already.
+        if expires is not None and int(expires) <= (now or datetime.now(UTC)).timestamp():
+            return None
+        return str(item["text"])
+
+    def reviewed_between(self, start: datetime, end: datetime) -> Iterator[ReviewRecord]:
+        """Review verdicts in [start, end), read defensively: the review flow owns that item shape."""
+        for day in days_between(start, end):
+            for item in self._query_day(f"REVIEWED#{day}"):
+                data = _from_dynamo(item)
+                verdict = data.get("verdict")
+                if not isinstance(verdict, str):
+                    continue
+                ticket_id = str(data.get("ticket_id") or _strip(data.get("PK", ""), "TICKET#"))
+                at = data.get("reviewed_at") or str(data.get("GSI3SK", "")).split("#", 1)[0] or None
+                try:
+                    record = ReviewRecord(ticket_id=ticket_id, verdict=verdict, reviewed_at=at)
+                except ValidationError:
+                    record = ReviewRecord(ticket_id=ticket_id, verdict=verdict)
+                at_utc = record.reviewed_at
+                if at_utc is not None and at_utc.tzinfo is None:
+                    at_utc = at_utc.replace(tzinfo=UTC)  # a zone-less time from another writer: read it as UTC
+                if at_utc is None or start <= at_utc < end:
+                    yield record.model_copy(update={"reviewed_at": at_utc})

@@ -1,0 +1,60 @@
+"""Monthly audit job (EventBridge schedule, early on the 1st): a stratified sample of last month's scored
+messages, one JSON row per message on the review queue, for `ticket-sentiment audit export`.
+
+Environment: TABLE_NAME, AUDIT_QUEUE_URL, optional AUDIT_SAMPLE_SIZE (default 200).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from .. import metric_names as names
+from ..audit.models import AuditRow, AuditSample
+from ..audit.sampler import DEFAULT_SAMPLE_SIZE, draw_sample, previous_month
+from ..pipeline.history import ScoredHistory
+from .drift import scheduled_time
+from .observability import logger, metrics
+
+
+class AuditSink(Protocol):
+    def send_rows(self, rows: Sequence[AuditRow]) -> int: ...
+
+
+def sample_month(history: ScoredHistory, now: datetime, *, size: int = DEFAULT_SAMPLE_SIZE,
+                 rng: random.Random | None = None) -> AuditSample:
+    start, end, month = previous_month(now)
+    records = list(history.scored_between(start, end, with_ticket_meta=True))
+    return draw_sample(records, lambda t, m: history.redacted_text(t, m, now=now), audit_month=month, size=size,
+                       rng=rng)
+
+
+def audit_job(history: ScoredHistory, sink: AuditSink, now: datetime, *, size: int = DEFAULT_SAMPLE_SIZE,
+              rng: random.Random | None = None) -> dict[str, Any]:
+    sample = sample_month(history, now, size=size, rng=rng)
+    sent = sink.send_rows(sample.rows)
+    metrics.add_metric(name=names.AUDIT_ROWS_QUEUED, unit=MetricUnit.Count, value=sent)
+    expired = sum(s.expired for s in sample.strata)
+    # Counts only: the rows themselves hold redacted text and stay out of the logs.
+    logger.info("audit sample queued", extra={"audit_month": sample.audit_month, "population": sample.population,
+                                              "rows": sent, "strata": len(sample.strata),
+                                              "expired_skipped": expired, "shortfall": sample.shortfall})
+    return {"audit_month": sample.audit_month, "population": sample.population, "rows": sent,
+            "strata": len(sample.strata), "expired_skipped": expired, "shortfall": sample.shortfall}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    from ..adapters.audit_queue import SqsAuditQueue
+    from ..adapters.history import DynamoHistory
+
+    size = int(os.environ.get("AUDIT_SAMPLE_SIZE", str(DEFAULT_SAMPLE_SIZE)))
+    return audit_job(DynamoHistory(os.environ["TABLE_NAME"]), SqsAuditQueue(os.environ["AUDIT_QUEUE_URL"]),
+                     scheduled_time(event), size=size)
