@@ -44,7 +44,9 @@ class StackConfig(BaseModel):
     api_burst_limit: int = Field(100, gt=0)
     query_quota_per_day: int = Field(10_000, gt=0)
     log_retention_days: int = Field(30, ge=1)
-    text_retention_days: int = Field(30, ge=1, description="redacted message text kept for review, then expired")
+    # Redacted message text, kept for reviewers and the monthly audit (which samples the whole previous month on the
+    # 1st, so a month and a few days), then expired by TTL.
+    text_retention_days: int = Field(35, ge=1, description="redacted message text kept for review, then expired")
     slack_channel_label: str = "#support-escalations"
     helpdesks: tuple[Helpdesk, ...] = ("generic",)
     # Write-back of score, label and tags to the helpdesk's API: off unless a platform is listed here.

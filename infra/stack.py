@@ -20,6 +20,7 @@ from .constructs.monitoring import Monitoring
 from .constructs.queues import EventQueues
 from .constructs.secrets import ServiceSecrets
 from .constructs.storage import TicketTable
+from .constructs.trust_loop import TrustLoop
 from .layers import BUILD
 
 COMPREHEND_REASON = ("Comprehend's DetectSentiment APIs act on no AWS resource and accept no resource ARN: '*' is "
@@ -112,9 +113,12 @@ class TicketSentimentStack(Stack):
         query.allow(["dynamodb:GetItem", "dynamodb:Query"], [table.table_arn])
         query.allow(["kms:Decrypt"], [key.key_arn])
 
-        api = ServiceApi(self, "Api", config=config, ingest=ingest.function, query=query.function)
+        trust = TrustLoop(self, "TrustLoop", config=config, key=key, table=table, slack_secret=secrets.slack,
+                          layers=[layers.dependencies])
+        api = ServiceApi(self, "Api", config=config, ingest=ingest.function, query=query.function,
+                         review=trust.review.function)
         functions = {"Ingest": ingest.function, "Score": scorer.function, "Notify": notify.function,
-                     "Query": query.function}
+                     "Query": query.function, **trust.functions}
         dead_letter_queues = {"Events": queues.dead_letters, "Notify": alerts.dead_letters}
         if writeback is not None and writeback_queues is not None:
             functions["Writeback"] = writeback.function
@@ -123,7 +127,9 @@ class TicketSentimentStack(Stack):
             self, "Monitoring", config=config, key=key, scorer=scorer.function, events_queue=queues.events,
             functions=functions, dead_letter_queues=dead_letter_queues)
 
-        self.functions = {"ingest": ingest, "score": scorer, "notify": notify, "query": query}
+        self.functions = {"ingest": ingest, "score": scorer, "notify": notify, "query": query,
+                          "review": trust.review, "precision": trust.precision, "drift": trust.drift,
+                          "audit": trust.audit}
         if writeback is not None:
             self.functions["writeback"] = writeback
         self.table, self.queues, self.alerts, self.secrets, self.api = table, queues, alerts, secrets, api
@@ -146,5 +152,9 @@ class TicketSentimentStack(Stack):
         CfnOutput(self, "NotifyDeadLettersUrl", value=alerts.dead_letters.queue_url)
         CfnOutput(self, "EscalationRulesParameter", value=rules.parameter_name)
         CfnOutput(self, "AlertsTopicArn", value=alerts.topic.topic_arn)
+        CfnOutput(self, "AuditQueueUrl", value=trust.audit_queue.queue_url,
+                  description="ticket-sentiment audit export --queue-url <this> --out audit.csv")
+        CfnOutput(self, "SlackActionsUrl", value=api.api.url_for_path("/v1/slack/actions"),
+                  description="the Slack app's Interactivity request URL (docs/review.md)")
         CfnOutput(self, "OpsTopicArn", value=monitoring.ops_topic.topic_arn,
                   description="subscribe on-call here (alarm_email in the config does it for you)")

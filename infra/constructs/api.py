@@ -36,7 +36,7 @@ def ticket_event_schema() -> apigw.JsonSchema:
 
 class ServiceApi(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StackConfig, ingest: lambda_.IFunction,
-                 query: lambda_.IFunction) -> None:
+                 query: lambda_.IFunction, review: lambda_.IFunction) -> None:
         super().__init__(scope, construct_id)
         self.webhook_paths: dict[str, str] = {}
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=_retention(config.log_retention_days),
@@ -86,6 +86,11 @@ class ServiceApi(Construct):
         tickets.add_method("GET", apigw.LambdaIntegration(query), api_key_required=True,
                            request_validator=params_validator,
                            request_parameters={"method.request.path.ticket_id": True})
+        # Human review: from Slack's buttons (signed by Slack, which sends no API key) and from the API.
+        v1.add_resource("slack").add_resource("actions").add_method("POST", apigw.LambdaIntegration(review))
+        tickets.add_resource("review").add_method(
+            "POST", apigw.LambdaIntegration(review), api_key_required=True, request_validator=params_validator,
+            request_parameters={"method.request.path.ticket_id": True})
 
         stage = self.api.deployment_stage
         self.ingest_key = self.api.add_api_key("IngestKey", description="helpdesk webhooks and event producers")

@@ -46,8 +46,9 @@ class Monitoring(Construct):
                     "share of messages scored by Comprehend instead of the bundled model", periods=3)
         self._alarm("ModelUnavailable", self.metric(m.MODEL_UNAVAILABLE, "Sum", FIVE_MINUTES), 1,
                     "the bundled model failed to load; scoring fell back to Comprehend")
+        # Two daily evaluations in a row: a release-day shift shows on the dashboard at once, one odd day pages no one.
         self._alarm("ScoreDrift", self.metric(m.SCORE_DRIFT, "Maximum", Duration.days(1)), thresholds.score_drift,
-                    "score distribution drifted from the calibration baseline (PSI)")
+                    "score distribution drifted from the 28-day baseline (PSI over the last 7 days)", periods=2)
         self._alarm("EscalationPrecision", self.metric(m.ESCALATION_PRECISION, "Minimum", Duration.days(1)),
                     thresholds.escalation_precision, "reviewed escalations that were right fell under tolerance",
                     comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD)
@@ -84,6 +85,18 @@ class Monitoring(Construct):
             ] + [self.metric(m.EVENTS_FAILED, "Sum", FIVE_MINUTES), self.metric(m.SLACK_FAILED, "Sum", FIVE_MINUTES)]),
             cw.GraphWidget(title="Comprehend fallback rate", width=6, left=[self.fallback_rate()],
                            left_y_axis=cw.YAxisProps(min=0, max=1)))
+        self.dashboard.add_widgets(
+            cw.GraphWidget(title="Score drift (PSI, 7 d vs 28 d baseline)", width=8,
+                           left=[self.metric(m.SCORE_DRIFT, "Maximum", Duration.days(1))],
+                           left_annotations=[cw.HorizontalAnnotation(value=thresholds.score_drift, label="alarm")]),
+            cw.GraphWidget(title="Last 7 days: negative, low-signal, fallback rates and confidence", width=8, left=[
+                self.metric(name, "Average", Duration.days(1)) for name in (
+                    m.SHARE_NEGATIVE_7D, m.LOW_SIGNAL_RATE_7D, m.FALLBACK_RATE_7D, m.MEAN_CONFIDENCE_7D)],
+                left_y_axis=cw.YAxisProps(min=0, max=1)),
+            cw.GraphWidget(title="Reviews and escalation precision (30 d)", width=8,
+                           left=[self.metric(m.REVIEWS_30D, "Maximum", Duration.days(1)),
+                                 self.metric(m.FALSE_ALARMS_30D, "Maximum", Duration.days(1))],
+                           right=[self.metric(m.ESCALATION_PRECISION_30D, "Average", Duration.days(1))]))
         self.dashboard.add_widgets(
             cw.GraphWidget(title="Dead-letter queues and backlog", width=12, left=[
                 q.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum",

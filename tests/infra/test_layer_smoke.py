@@ -18,7 +18,8 @@ RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urlli
 SCRIPT = """
 import importlib.util, json, sys
 from pathlib import Path
-from ticket_sentiment.handlers import api, ingest, notify, score, writeback  # noqa: F401  (import = Lambda init)
+from ticket_sentiment.handlers import (  # noqa: F401  (import = Lambda init)
+    api, audit, drift, ingest, notify, precision, review, score, writeback)
 from ticket_sentiment.scorer import OnnxSentimentScorer
 result = OnnxSentimentScorer(Path(sys.argv[1])).score(["Still no refund after three weeks. Third time I'm writing."])[0]
 print(json.dumps({"label": result.label, "sympy": importlib.util.find_spec("sympy") is not None,

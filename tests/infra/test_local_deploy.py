@@ -44,7 +44,7 @@ def test_deployed_resources_carry_the_template_settings(deployed: LocalStack) ->
                                                        AttributeNames=["All"])["Attributes"]
     assert "KmsMasterKeyId" in attrs and json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 5
     alarms = deployed.client("cloudwatch").describe_alarms(AlarmNamePrefix="ticket-sentiment-test-")["MetricAlarms"]
-    assert len(alarms) == 18  # with write-back on: its DLQ, errors and throttles too
+    assert len(alarms) == 26  # with write-back on, and the trust loop's four functions
     rules = deployed.client("ssm").get_parameter(Name="/ticket-sentiment-test/escalation-rules")["Parameter"]
     assert json.loads(rules["Value"])["rules"]
 

@@ -34,8 +34,8 @@ def _policy_actions(template: Template, role_prefix: str) -> set[str]:
 
 def test_functions_run_python_313_on_arm64_with_tracing_and_their_own_log_groups(template: Template) -> None:
     functions = _functions(template)
-    assert set(functions) == {f"ticket-sentiment-test-{n}"
-                              for n in ("ingest", "score", "notify", "query", "writeback")}
+    assert set(functions) == {f"ticket-sentiment-test-{n}" for n in (
+        "ingest", "score", "notify", "query", "writeback", "review", "precision", "drift", "audit")}
     for name, fn in functions.items():
         assert fn["Runtime"] == "python3.13", name
         assert fn["Architectures"] == ["arm64"], name
@@ -77,6 +77,8 @@ def test_each_function_gets_only_the_calls_its_code_makes(template: Template) ->
         "secretsmanager:GetSecretValue", "dynamodb:GetItem", "kms:Decrypt", "sqs:ReceiveMessage",
         "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
     assert _policy_actions(template, "Query") == xray | logs | {"dynamodb:GetItem", "dynamodb:Query", "kms:Decrypt"}
+    assert _policy_actions(template, "TrustLoopPrecision") == xray | logs | {"dynamodb:Query", "kms:Decrypt"}
+    assert _policy_actions(template, "TrustLoopDrift") == xray | logs | {"dynamodb:Query", "kms:Decrypt"}
     assert _policy_actions(template, "Notify") == xray | logs | {
         "secretsmanager:GetSecretValue", "sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt"}
     score = _policy_actions(template, "Score")
@@ -90,7 +92,7 @@ def test_each_function_gets_only_the_calls_its_code_makes(template: Template) ->
 
 def test_queues_are_encrypted_with_a_dlq_and_a_visibility_of_six_scorer_timeouts(template: Template) -> None:
     queues = resources(template, "AWS::SQS::Queue")
-    assert len(queues) == 5  # events + DLQ, write-back + DLQ, notify DLQ
+    assert len(queues) == 6  # events + DLQ, write-back + DLQ, notify DLQ, audit review queue
     for queue in queues.values():
         assert "KmsMasterKeyId" in props(queue)
     events = next(props(q) for k, q in queues.items() if "RedrivePolicy" in props(q) and k.startswith("Queues"))
@@ -156,13 +158,15 @@ def test_alarms_cover_dlqs_errors_throttles_latency_fallback_and_drift(template:
               for a in resources(template, "AWS::CloudWatch::Alarm").values()}
     expected = {"EventsDeadLetters", "NotifyDeadLetters", "WritebackDeadLetters", "ScorerP95Duration",
                 "ComprehendFallbackRate", "ScoreDrift", "ModelUnavailable", "EscalationPrecision"}
-    expected |= {f"{fn}{kind}" for fn in ("Ingest", "Score", "Notify", "Query", "Writeback")
+    expected |= {f"{fn}{kind}" for fn in ("Ingest", "Score", "Notify", "Query", "Writeback", "Review",
+                                          "Precision", "Drift", "Audit")
                  for kind in ("Errors", "Throttles")}
     assert set(alarms) == expected
     ops = next(k for k, v in resources(template, "AWS::SNS::Topic").items() if props(v)["TopicName"].endswith("-ops"))
     for name, alarm in alarms.items():
         assert alarm["AlarmActions"] == [{"Ref": ops}], name
     assert alarms["ScoreDrift"]["MetricName"] == m.SCORE_DRIFT
+    assert alarms["ScoreDrift"]["EvaluationPeriods"] == 2  # one odd day pages no one
     fallback = json.dumps(alarms["ComprehendFallbackRate"]["Metrics"])
     assert m.SCORED_BY_COMPREHEND in fallback and m.SCORED_BY_MODEL in fallback
 
@@ -171,9 +175,10 @@ def test_dashboard_shows_what_support_leads_ask_for(template: Template) -> None:
     body = json.dumps(props(next(iter(resources(template, "AWS::CloudWatch::Dashboard").values())))["DashboardBody"])
     for title in ("Average sentiment by week", "Negative messages by product area", "First response to negative",
                   "Precision of automated escalations", "Throughput", "Scorer latency", "Errors and throttles",
-                  "Comprehend fallback rate", "Dead-letter queues"):
+                  "Comprehend fallback rate", "Dead-letter queues", "Score drift", "escalation precision (30 d)"):
         assert title in body, title
-    for metric in (m.SENTIMENT_SCORE, m.NEGATIVE_MESSAGES, m.NEGATIVE_FIRST_RESPONSE, m.ESCALATION_PRECISION):
+    for metric in (m.SENTIMENT_SCORE, m.NEGATIVE_MESSAGES, m.NEGATIVE_FIRST_RESPONSE, m.ESCALATION_PRECISION,
+                   m.SHARE_NEGATIVE_7D, m.ESCALATION_PRECISION_30D):
         assert metric in body, metric
 
 
@@ -184,8 +189,10 @@ def test_api_validates_throttles_logs_and_requires_keys_without_cors(template: T
     assert len(webhooks) == 5  # one route per enabled helpdesk
     for name, method in webhooks.items():  # signatures are checked in the function; most platforms send no key
         assert method["ApiKeyRequired"] is ("generic" in name), name
+    [slack] = [m for k, m in methods.items() if "slackactions" in k]
+    assert not slack.get("ApiKeyRequired", False)  # Slack signs its requests and cannot send an API key
     for name, method in methods.items():
-        if name not in webhooks:
+        if name not in webhooks and "slackactions" not in name:
             assert method["ApiKeyRequired"] is True and "RequestValidatorId" in method, name
     stage = props(next(iter(resources(template, "AWS::ApiGateway::Stage").values())))
     settings = stage["MethodSettings"][0]

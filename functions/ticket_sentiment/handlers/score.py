@@ -118,7 +118,7 @@ def default_service() -> ScoringService:
     writeback = SqsWritebackQueue(os.environ["WRITEBACK_QUEUE_URL"]) if platforms else None
     return ScoringService(DynamoTicketStore(os.environ["TABLE_NAME"]),
                           SnsAlertPublisher(os.environ["ALERTS_TOPIC_ARN"]), build_scorer(), load_rules(),
-                          keep_text_days=int(os.environ.get("TEXT_RETENTION_DAYS", "30")), writeback=writeback,
+                          keep_text_days=int(os.environ.get("TEXT_RETENTION_DAYS", "35")), writeback=writeback,
                           writeback_platforms=platforms)
 
 
