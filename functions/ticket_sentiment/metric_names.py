@@ -39,3 +39,4 @@ FALSE_ALARMS_30D = "FalseAlarms30d"
 WRONG_EMOTION_7D = "WrongEmotionReviews7d"  # correct escalations with the wrong emotion named, reported apart
 WRONG_EMOTION_30D = "WrongEmotionReviews30d"
 AUDIT_ROWS_QUEUED = "AuditRowsQueued"  # monthly audit job: rows put on the review queue
+PII_REDACTED = "PiiRedacted"  # entities redacted from scored messages; per type as PiiRedacted_<TYPE>

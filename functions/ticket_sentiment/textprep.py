@@ -24,8 +24,11 @@ _WS = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # Zero-width, bidi controls and other format characters carry no meaning but break tokenisation.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_REPEAT = re.compile(r"(.)\1{3,}")
-_QUOTED_LINE = re.compile(r"^\s*>.*$", re.M)
+# Elongations ("soooo", "!!!!!") squash to three; digits never do: "4111 1111 1111 1111" must reach redaction
+# intact, or a card or phone number loses its shape (and its checksum) and slips through.
+_REPEAT = re.compile(r"(\D)\1{3,}")
+# [^\S\n]: leading blanks within the line only (`\s*` crossed newlines and went quadratic on whitespace runs).
+_QUOTED_LINE = re.compile(r"^[^\S\n]*>.*$", re.M)
 # Every reply-header pattern of the parser's languages (en, de, fr, es, it, nl) needs a colon ("On ... wrote:",
 # "From: ...") or a dashed separator ("-----Original Message-----"); its Outlook rule needs 32 dashes or
 # underscores. Text with none of these is returned by the parser as is, up to stripping each line.

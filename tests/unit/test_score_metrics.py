@@ -86,3 +86,17 @@ def test_model_failure_falls_back_and_is_counted(capsys: pytest.CaptureFixture[s
     assert comprehend.seen == ["This is unacceptable"] and result is not None
     lines = _flushed(capsys)
     assert any(names.MODEL_UNAVAILABLE in _metric_names(b) for b in lines)
+
+
+def test_pii_hits_are_counted_by_type_never_by_value(capsys: pytest.CaptureFixture[str]) -> None:
+    store = FakeStore()
+    service = ScoringService(store, FakePublisher(), KeywordScorer(), DEFAULT_RULES, clock=lambda: T0)
+    result = service.process(queued(text="Hi, I'm Anna Smith, card 4111 1111 1111 1111, mail anna@example.com. "
+                                         "This is unacceptable."))
+    assert result.pii_entities == {"CARD": 1, "EMAIL": 1, "NAME": 1}
+    emit_dashboard_metrics(result)
+    lines = _flushed(capsys)
+    emitted = {name for blob in lines for name in _metric_names(blob)}
+    assert {f"{names.PII_REDACTED}_CARD", f"{names.PII_REDACTED}_EMAIL", names.PII_REDACTED} <= emitted
+    dumped = json.dumps(lines)
+    assert "4111" not in dumped and "anna@example.com" not in dumped and "Anna Smith" not in dumped

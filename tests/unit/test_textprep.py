@@ -87,3 +87,8 @@ def test_ascii_text_skips_emoji_with_the_same_result(text: str) -> None:
     with_emoji = emoji.demojize(textprep._EMOTICON_RE.sub(lambda m: textprep._EMOTICONS[m.group(1).lower()], text),
                                 delimiters=(" ", " "))
     assert demojize(text) == re.sub(r"(?<= )[a-z0-9_]+(?= )", lambda m: m.group(0).replace("_", " "), with_emoji)
+
+
+def test_digit_runs_are_never_squashed_so_redaction_sees_them_whole() -> None:
+    # Squashing "1111" to "111" broke card 4111 1111 1111 1111's checksum before redaction ran: it slipped through.
+    assert prepare_ticket_text("card 4111 1111 1111 1111, sooooo slow!!!!!") == "card 4111 1111 1111 1111, sooo slow!!!"

@@ -145,3 +145,4 @@ class ProcessResult(BaseModel):
     low_signal: bool = False
     product_area: str | None = None
     first_response_seconds: float | None = None  # set when an agent's first reply lands on a negative ticket
+    pii_entities: dict[str, int] = Field(default_factory=dict)  # redacted entities by type: counts, never values

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..language import detect_language
 from ..models import AuthorRole, SentimentResult, Trend
-from ..redaction import redact
+from ..redaction import RedactionResult, redact
 from ..textprep import prepare_ticket_text
 from ..thread import summarise
 from ..writeback.policy import writeback_request
@@ -61,12 +61,13 @@ class ScoringService:
         self.clock = clock
         self.writeback = writeback
         self.writeback_platforms = writeback_platforms
-        self._prescored: dict[str, tuple[str, SentimentResult]] = {}
+        self._prescored: dict[str, tuple[RedactionResult, SentimentResult]] = {}
 
     @staticmethod
-    def clean_text(queued: QueuedEvent) -> str:
-        """Nothing personal goes further than this: the model, the store, SNS and Slack only see redacted text."""
-        return redact(prepare_ticket_text(queued.event.body)).text
+    def clean(queued: QueuedEvent) -> RedactionResult:
+        """Nothing personal goes further than this: the model, the store, SNS and Slack only see redacted text.
+        The entity counts (never the values) become the PII-hit metrics."""
+        return redact(prepare_ticket_text(queued.event.body))
 
     def prescore(self, batch: Sequence[QueuedEvent]) -> None:
         """Score the customer messages of a whole SQS batch in one call, so the model runs one batch and Comprehend
@@ -78,9 +79,10 @@ class ScoringService:
         self._prescored = {}
         if not todo:
             return
-        texts = [self.clean_text(q) for q in todo]
+        cleaned = [self.clean(q) for q in todo]
+        texts = [c.text for c in cleaned]
         results = self.scorer.score_prepared(texts, [detect_language(t) for t in texts])
-        self._prescored = {q.event_id: (t, r) for q, t, r in zip(todo, texts, results, strict=True)}
+        self._prescored = {q.event_id: (c, r) for q, c, r in zip(todo, cleaned, results, strict=True)}
 
     def process(self, queued: QueuedEvent) -> ProcessResult:
         event = queued.event
@@ -99,10 +101,11 @@ class ScoringService:
 
         prescored = self._prescored.pop(queued.event_id, None)
         if prescored is not None:
-            text, result = prescored
+            cleaned, result = prescored
         else:
-            text = self.clean_text(queued)
-            result = self.scorer.score_prepared([text], [detect_language(text)])[0]
+            cleaned = self.clean(queued)
+            result = self.scorer.score_prepared([cleaned.text], [detect_language(cleaned.text)])[0]
+        text = cleaned.text
         message = StoredMessage(
             message_id=event.message_id, event_id=queued.event_id, created_at=event.created_at,
             label=result.label, score=result.score, intensity=result.intensity, confidence=result.confidence,
@@ -164,4 +167,5 @@ class ScoringService:
         self.store.mark_done(event.ticket_id, event.message_id)
         return ProcessResult(event_id=queued.event_id, outcome=Outcome.SCORED, scorer=message.scorer,
                              alert=alert_state, rule=rule_name, label=result.label, score=result.score,
-                             low_signal=result.low_signal, product_area=event.product_area)
+                             low_signal=result.low_signal, product_area=event.product_area,
+                             pii_entities=cleaned.entities)
