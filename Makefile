@@ -6,7 +6,7 @@ DATA ?= ../shared/data
 MODEL_DIR := layers/model
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test lint bench model baseline eval-model layers synth deploy clean
+.PHONY: demo test lint bench model baseline eval-model layers synth deploy reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ eval-model: $(VENV)/.train
 	$(BIN)/python -m ticket_sentiment.bench --out $(MODEL_DIR)/bench.json
 	$(BIN)/python -m sentiment_training.report --data $(DATA) --model $(MODEL_DIR) \
 		$(if $(wildcard $(BASELINE_DIR)/model.onnx),--baseline $(BASELINE_DIR))
+
+# The reliability suite at full size (docs/reliability.md): load with every fault injected, then the long
+# hostile-input and data-protection runs. `make test` runs a short version of each scenario.
+# 10,000 events need about 40 minutes on 2 cores (moto is the bottleneck): RELIABILITY_EVENTS=10000 RELIABILITY_TIME_LIMIT=3600.
+RELIABILITY_EVENTS ?= 2000
+RELIABILITY_TIME_LIMIT ?= 1200
+reliability: $(VENV)/.dev
+	$(BIN)/python -m tests.reliability --events $(RELIABILITY_EVENTS) --faults --time-limit $(RELIABILITY_TIME_LIMIT) \
+		--out build/reliability/faults-$(RELIABILITY_EVENTS).json
+	$(BIN)/pytest -q -m reliability_long
 
 # Lambda layers without Docker: pip --platform wheels for the functions' architecture, and the model.
 ARCH ?= arm64
