@@ -103,8 +103,12 @@ def demojize(text: str) -> str:
     return _UNDERSCORED_WORD.sub(lambda m: m.group(0).replace("_", " "), text)
 
 
-def normalize_for_model(text: str) -> str:
-    """Normalisation shared by training and scoring: emojis, URLs, mentions, whitespace."""
+def normalize_for_model(text: str, *, keep_lines: bool = False) -> str:
+    """Normalisation shared by training and scoring: emojis, URLs, mentions, whitespace.
+
+    `keep_lines` keeps one non-empty line per line (joined with "\n" instead of " "): redaction needs the line
+    structure to find a name on its own line under a sign-off; `" ".join(text.split("\n"))` then gives the
+    model's single-line form."""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
     text = demojize(text)
@@ -113,14 +117,14 @@ def normalize_for_model(text: str) -> str:
     text = _REPEAT.sub(r"\1\1\1", text)
     text = _WS.sub(" ", text)
     text = _BLANK_LINES.sub("\n\n", text)
-    return " ".join(line.strip() for line in text.split("\n") if line.strip())
+    return ("\n" if keep_lines else " ").join(line.strip() for line in text.split("\n") if line.strip())
 
 
-def prepare_ticket_text(raw: str, *, strip_history: bool = True) -> str:
-    """Full clean-up of a helpdesk message body (HTML or plain text) for scoring."""
+def prepare_ticket_text(raw: str, *, strip_history: bool = True, keep_lines: bool = False) -> str:
+    """Full clean-up of a helpdesk message body (HTML or plain text) for scoring (see normalize_for_model)."""
     text = raw.replace("\r\n", "\n")
     if looks_like_html(text):
         text = html_to_text(text)
     if strip_history:
         text = strip_email_history(text)
-    return normalize_for_model(text)
+    return normalize_for_model(text, keep_lines=keep_lines)

@@ -98,7 +98,7 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
             return error(413, f"body is larger than {MAX_BODY_BYTES} bytes")
         try:
             payload = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             return error(400, "body is not valid JSON")
         if not isinstance(payload, dict):
             return error(400, "body must be a JSON object")

@@ -121,7 +121,7 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
             return _rejected(BadReview(f"body is larger than {MAX_REVIEW_BODY_BYTES} bytes"), "api")
         try:
             payload = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             return _rejected(BadReview("body is not valid JSON"), "api")
         if not isinstance(payload, dict):
             return _rejected(BadReview("body must be a JSON object"), "api")

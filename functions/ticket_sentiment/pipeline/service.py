@@ -67,7 +67,10 @@ class ScoringService:
     def clean(queued: QueuedEvent) -> RedactionResult:
         """Nothing personal goes further than this: the model, the store, SNS and Slack only see redacted text.
         The entity counts (never the values) become the PII-hit metrics."""
-        return redact(prepare_ticket_text(queued.event.body))
+        # Redacted with its lines kept ("Best regards,\nAnna Kowalski": a sign-off name is found on its own line,
+        # not once the lines are joined), then joined into the single line the model and the store get.
+        result = redact(prepare_ticket_text(queued.event.body, keep_lines=True))
+        return result.model_copy(update={"text": " ".join(result.text.split("\n"))})
 
     def prescore(self, batch: Sequence[QueuedEvent]) -> None:
         """Score the customer messages of a whole SQS batch in one call, so the model runs one batch and Comprehend

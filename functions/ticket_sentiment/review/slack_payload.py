@@ -92,7 +92,7 @@ def _payload_json(raw_body: bytes) -> dict[str, Any]:
         raise BadReview("body must have exactly one payload field")
     try:
         data = json.loads(values[0])
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested too deep
         raise BadReview("payload is not valid JSON") from None
     if not isinstance(data, dict):
         raise BadReview("payload must be a JSON object")

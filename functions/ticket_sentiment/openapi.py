@@ -1,0 +1,175 @@
+"""The HTTP API's OpenAPI 3.1 document, built from the pydantic models the handlers validate and answer with.
+
+`python -m ticket_sentiment.openapi` rewrites docs/openapi.json; `--check` fails (exit 1, with a diff) when the
+committed document no longer matches the code. The document describes the routes of the ingest, query and
+review functions (API Gateway REST proxy); Schemathesis tests run against it (tests/hostile/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import models_json_schema
+
+from .handlers.api import TicketResponse
+from .helpdesks import PLATFORMS
+from .helpdesks.salesforce import ACK_CONTENT_TYPE
+from .pipeline.events import MAX_BODY_BYTES, TicketEvent
+from .review.models import Review, ReviewRequest
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+REF = "#/components/schemas/{model}"
+TICKET_ID_PATTERN = r"^[A-Za-z0-9._:@/#+-]{1,128}$"
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str
+    reason: str
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx and 5xx: a reason, and for validation errors the fields and rules (never the values)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str
+    details: list[ErrorDetail] | None = None
+
+
+class EventAccepted(BaseModel):
+    event_id: str
+
+
+class WebhookAccepted(BaseModel):
+    accepted: list[str]
+    skipped: list[dict[str, str]]
+
+
+class WebhookPong(BaseModel):
+    pong: bool
+
+
+class ReviewRecorded(BaseModel):
+    review: Review
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(model: type[BaseModel] | dict[str, Any], description: str) -> dict[str, Any]:
+    schema = model if isinstance(model, dict) else _ref(model)
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: tuple[int, str]) -> dict[str, Any]:
+    return {str(status): _json(ErrorResponse, description) for status, description in statuses}
+
+
+_COMMON = ((404, "unknown route"), (500, "a bug: a JSON reason, never a stack trace"))
+
+
+def build_document() -> dict[str, Any]:
+    models: list[type[BaseModel]] = [TicketEvent, TicketResponse, ReviewRequest, ReviewRecorded, ErrorResponse,
+                                     EventAccepted, WebhookAccepted, WebhookPong]
+    _, defs = models_json_schema([(m, "validation" if m in {TicketEvent, ReviewRequest} else "serialization")
+                                  for m in models], ref_template=REF)
+    schemas: dict[str, Any] = dict(sorted(defs.get("$defs", {}).items()))
+    ticket_id = {"name": "ticket_id", "in": "path", "required": True,
+                 "schema": {"type": "string", "pattern": TICKET_ID_PATTERN}}
+    paths: dict[str, Any] = {
+        "/v1/events": {"post": {
+            "operationId": "postEvent", "summary": "Enqueue one canonical ticket event",
+            "description": f"Bodies over {MAX_BODY_BYTES} bytes answer 413.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(TicketEvent)}}},
+            "responses": {"202": _json(EventAccepted, "accepted and enqueued"),
+                          **_errors((400, "not JSON, not an object or invalid fields"), (413, "body too large"),
+                                    (503, "the queue could not be reached, retry"), *_COMMON)}}},
+        "/v1/webhooks/{platform}": {"post": {
+            "operationId": "postWebhook", "summary": "A helpdesk's own webhook payload, verified on the raw bytes",
+            "parameters": [{"name": "platform", "in": "path", "required": True,
+                            "schema": {"type": "string", "enum": list(PLATFORMS)}}],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/xml": {"schema": {"type": "string"}}}},
+            "responses": {
+                "200": {"description": "authenticated: nothing to enqueue, a ping, or Salesforce's SOAP Ack",
+                        "content": {"application/json": {"schema": {
+                            "anyOf": [_ref(WebhookAccepted), _ref(WebhookPong)]}},
+                            ACK_CONTENT_TYPE: {"schema": {"type": "string"}}}},
+                "202": _json(WebhookAccepted, "authenticated and enqueued"),
+                **_errors((400, "authenticated but malformed"), (401, "missing, wrong or stale credentials"),
+                          (413, "body too large"), (503, "secret not configured or unreachable, retry"),
+                          *_COMMON)}}},
+        "/v1/tickets/{ticket_id}": {"get": {
+            "operationId": "getTicket", "summary": "Current and thread sentiment, trend, history, escalation",
+            "parameters": [ticket_id],
+            "responses": {"200": _json(TicketResponse, "the ticket"),
+                          **_errors((400, "invalid ticket id"), (404, "ticket not found"),
+                                    (500, "a bug: a JSON reason, never a stack trace"))}}},
+        "/v1/tickets/{ticket_id}/review": {"post": {
+            "operationId": "postReview", "summary": "A human verdict on an escalation (teams without Slack)",
+            "parameters": [ticket_id],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(ReviewRequest)}}},
+            "responses": {"200": _json(ReviewRecorded, "stored"),
+                          **_errors((400, "invalid body or ticket id"), (404, "ticket or alert not found"),
+                                    (500, "a bug: a JSON reason, never a stack trace"))}}},
+        "/v1/slack/actions": {"post": {
+            "operationId": "postSlackAction", "summary": "Slack interactivity (review buttons), signed by Slack",
+            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+                "type": "object", "properties": {"payload": {"type": "string"}}, "required": ["payload"]}}}},
+            "responses": {"200": {"description": "stored; Slack wants an empty body",
+                                  "content": {"text/plain": {"schema": {"type": "string", "maxLength": 0}}}},
+                          **_errors((400, "signed but malformed"), (401, "missing, wrong or stale signature"),
+                                    (503, "signing secret not configured or unreachable"), *_COMMON)}}},
+    }
+    return {"openapi": "3.1.0",
+            "info": {"title": "ticket-sentiment", "version": "1",
+                     "description": "Generated from the code by `python -m ticket_sentiment.openapi`; do not edit."},
+            "paths": paths, "components": {"schemas": schemas}}
+
+
+def render() -> str:
+    return json.dumps(build_document(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def check(path: Path = DEFAULT_PATH) -> str | None:
+    """None when `path` matches the code, else a unified diff (committed -> generated)."""
+    wanted = render()
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    if current == wanted:
+        return None
+    diff = difflib.unified_diff(current.splitlines(keepends=True), wanted.splitlines(keepends=True),
+                                fromfile=f"{path} (committed)", tofile="generated from the code")
+    return "".join(diff) or f"{path} is missing\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ticket_sentiment.openapi", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail with a diff when the committed file drifts")
+    parser.add_argument("--path", type=Path, default=DEFAULT_PATH)
+    args = parser.parse_args(argv)
+    if args.check:
+        diff = check(args.path)
+        if diff is None:
+            print(f"{args.path} is up to date")
+            return 0
+        sys.stderr.write(f"{args.path} has drifted from the code; run `python -m ticket_sentiment.openapi`.\n")
+        sys.stderr.write(diff)
+        return 1
+    args.path.parent.mkdir(parents=True, exist_ok=True)
+    args.path.write_text(render(), encoding="utf-8")
+    print(f"wrote {args.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

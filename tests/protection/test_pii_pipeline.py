@@ -1,0 +1,205 @@
+"""A corpus of tickets full of personal data through the whole local pipeline, and every output searched.
+
+HTTP ingest -> SQS -> score (redact, language, ONNX or Comprehend) -> DynamoDB -> SNS -> notify -> Slack, on moto,
+with every alert firing (one rule that matches any score). Captured: all log output (the Powertools handler's
+stream and a root stdlib handler), every DynamoDB item (a scan), every AWS call's parameters and responses
+(SQS, SNS, DynamoDB, Secrets Manager), SNS deliveries, every Slack payload, every Comprehend request, and the
+query API's answers. None of the raw values may appear in any of them (case-insensitive; cards and phones also
+as digits only).
+
+The one place raw text is allowed is the events queue between ingest and score: ingest validates and enqueues
+the helpdesk's message as sent (redaction is the scorer's first step), on a KMS-encrypted queue. Its hits are
+counted and reported, not asserted away silently.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from ticket_sentiment.adapters.comprehend import ComprehendScorer
+from ticket_sentiment.handlers.observability import logger
+from ticket_sentiment.local_stack import LocalRuntime, LocalStack, http
+from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
+from ticket_sentiment.pipeline.rules import RuleConfig
+from ticket_sentiment.scorer import OnnxSentimentScorer
+
+from tests.integration.slack_sink import SlackSink
+
+from .corpus import Ticket, build_corpus
+from .recorder import Call, recording
+
+EVERY_ALERT = RuleConfig.model_validate({"cooldown_minutes": 0, "rules": [{"name": "any", "max_score": 1.0}]})
+
+
+class RecordingComprehend:
+    """Stands in for the Comprehend client and keeps every request it is sent."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+
+    def batch_detect_sentiment(self, TextList: list[str], LanguageCode: str) -> dict[str, Any]:  # noqa: N803
+        self.requests.append({"operation": "BatchDetectSentiment", "TextList": list(TextList),
+                              "LanguageCode": LanguageCode})
+        score = {"Positive": 0.05, "Negative": 0.9, "Neutral": 0.05, "Mixed": 0.0}
+        return {"ResultList": [{"Index": i, "Sentiment": "NEGATIVE", "SentimentScore": score}
+                               for i in range(len(TextList))], "ErrorList": []}
+
+    def detect_pii_entities(self, Text: str, LanguageCode: str) -> dict[str, Any]:  # noqa: N803
+        self.requests.append({"operation": "DetectPiiEntities", "Text": Text, "LanguageCode": LanguageCode})
+        return {"Entities": []}
+
+
+@dataclass
+class Captured:
+    haystacks: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    powertools, stdlib = io.StringIO(), io.StringIO()
+    handler = logger.registered_handler
+    previous_stream = handler.stream if isinstance(handler, logging.StreamHandler) else None
+    previous_level = logger.log_level
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(powertools)
+    logger.setLevel("DEBUG")  # the most a misconfigured function could write
+    root_handler = logging.StreamHandler(stdlib)
+    root_handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(root_handler)
+    old_root_level = root.level
+    root.setLevel(logging.INFO)
+    try:
+        yield powertools, stdlib
+    finally:
+        root.removeHandler(root_handler)
+        root.setLevel(old_root_level)
+        logger.setLevel(previous_level)
+        if isinstance(handler, logging.StreamHandler) and previous_stream is not None:
+            handler.setStream(previous_stream)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def run_corpus(endpoint: str, scorer: OnnxSentimentScorer, tickets: list[Ticket],
+               logs: tuple[io.StringIO, io.StringIO], prefix: str) -> Captured:
+    stack = LocalStack(endpoint, prefix=prefix)
+    stack.provision()
+    comprehend = RecordingComprehend()
+    routing = RoutingScorer(ScorerMode.AUTO, lambda: scorer, lambda: ComprehendScorer(comprehend))
+    sink = SlackSink()
+    runtime = LocalRuntime(stack, routing, EVERY_ALERT, sink.url)
+    answers: list[Any] = []
+    try:
+        with recording() as recorder:
+            for ticket in tickets:
+                status, body = http("POST", f"{runtime.url}/v1/events", ticket.event)
+                assert status == 202, body
+                answers.append(body)
+            runtime.drain(rounds=10 + len(tickets) // 5)
+            for ticket in tickets:
+                status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket.ticket_id)}")
+                assert status == 200, body
+                answers.append(body)
+            items = stack.client("dynamodb").get_paginator("scan").paginate(TableName=stack.res.table_name)
+            table = [item for page in items for item in page["Items"]]
+    finally:
+        runtime.close()
+        sink.close()
+    outcomes = runtime.processor.outcomes
+    assert outcomes["scored"] == len(tickets) and runtime.dlq_count() == 0
+    assert len(sink.received) == outcomes["alert_published"] > 0
+    events_queue = stack.res.events_queue_url
+    transport, events = _split_events_queue(recorder.calls, events_queue)
+    powertools, stdlib = logs
+    haystacks = {
+        "logs (Powertools)": powertools.getvalue(),
+        "logs (stdlib)": stdlib.getvalue(),
+        "DynamoDB items": _dump(table),
+        "AWS calls (SQS/SNS/DynamoDB/Secrets Manager, events queue aside)": _dump(transport),
+        "SNS publishes": _dump([c.params for c in recorder.calls if c.action == "sns:Publish"]),
+        "Slack payloads": _dump(sink.received),
+        "Comprehend requests": _dump(comprehend.requests),
+        "API answers": _dump(answers),
+    }
+    counts = {
+        "tickets": len(tickets), "DynamoDB items": len(table), "AWS calls": len(recorder.calls),
+        "SQS messages sent": sum(1 for c in recorder.calls if c.action == "sqs:SendMessage"),
+        "SNS publishes": sum(1 for c in recorder.calls if c.action == "sns:Publish"),
+        "Slack payloads": len(sink.received), "Comprehend requests": len(comprehend.requests),
+        "Comprehend texts": sum(len(r.get("TextList", [])) for r in comprehend.requests),
+        "log bytes": len(powertools.getvalue()) + len(stdlib.getvalue()),
+    }
+    assert counts["Comprehend requests"] > 0  # the Spanish tickets went the Comprehend way
+    assert counts["log bytes"] > 0
+    return Captured({**haystacks, "events queue (pre-redaction, by design)": _dump(events)}, counts)
+
+
+def _split_events_queue(calls: list[Call], events_queue: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    transport: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for call in calls:
+        record = {"action": call.action, "params": call.params, "response": call.response}
+        (events if call.params.get("QueueUrl") == events_queue else transport).append(record)
+    return transport, events
+
+
+_NON_DIGIT = re.compile(r"\D+")
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def search(tickets: list[Ticket], haystacks: dict[str, str]) -> dict[str, list[str]]:
+    """Haystack -> raw values found in it (case-insensitive substring; cards and phones also as a digits-only run).
+
+    Linear in the haystack: a value can only occur where all its word tokens occur, so the (slow) substring test
+    runs only for values whose tokens are all in the haystack's token set."""
+    hits: dict[str, list[str]] = {}
+    for name, text in haystacks.items():
+        lower = text.lower()
+        tokens = set(_TOKEN.findall(lower))
+        digit_runs = set(_NON_DIGIT.split(lower))
+        found = [v for t in tickets for v in t.values
+                 if all(tok in tokens for tok in _TOKEN.findall(v.lower())) and v.lower() in lower]
+        found += [d for t in tickets for d in t.digit_forms if d in digit_runs]
+        hits[name] = found
+    return hits
+
+
+def check(tickets: list[Ticket], captured: Captured) -> dict[str, Any]:
+    hits = search(tickets, captured.haystacks)
+    pre_redaction = hits.pop("events queue (pre-redaction, by design)")
+    figures = {**captured.counts, "values searched": sum(len(t.values) + len(t.digit_forms) for t in tickets),
+               "hits": {k: len(v) for k, v in hits.items()}, "events queue hits (by design)": len(pre_redaction)}
+    out = os.environ.get("PROTECTION_FIGURES")
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            json.dump(figures, handle, indent=2)
+    leaked = {k: sorted(set(v))[:5] for k, v in hits.items() if v}
+    assert not leaked, f"raw personal data found: {leaked}"
+    assert pre_redaction  # the search works: the raw values are there where they are expected
+    return figures
+
+
+def test_25_pii_tickets_leave_no_raw_value_anywhere(protection_moto: str, scorer: OnnxSentimentScorer,
+                                                     captured_logs: tuple[io.StringIO, io.StringIO]) -> None:
+    tickets = build_corpus(25)
+    check(tickets, run_corpus(protection_moto, scorer, tickets, captured_logs, "pii25"))
+
+
+@pytest.mark.reliability_long
+def test_1000_pii_tickets_leave_no_raw_value_anywhere(protection_moto: str, scorer: OnnxSentimentScorer,
+                                                      captured_logs: tuple[io.StringIO, io.StringIO]) -> None:
+    tickets = build_corpus(1000, seed=1000)
+    check(tickets, run_corpus(protection_moto, scorer, tickets, captured_logs, "pii1000"))
