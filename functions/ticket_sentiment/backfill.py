@@ -4,6 +4,7 @@ batches, so a team sees last quarter's trends on day one.
 Resumable: a checkpoint file records how many input rows are done (it is bound to the file's size and start, so a
 different export never resumes from a stale position). Re-sending is harmless anyway: event ids are deterministic,
 so the scorer treats a replayed message as a duplicate. Bad rows are reported by line number and skipped.
+Rows are prepared and redacted before they are sent, as ingest does (pipeline.protection): no raw text is queued.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ValidationError
 
 from .pipeline.events import QueuedEvent, Source, TicketEvent
+from .pipeline.protection import protect_event
 
 SQS_BATCH = 10  # SendMessageBatch's maximum
 
@@ -80,8 +82,7 @@ def to_event(row: dict[str, Any], source: Source, received_at: datetime) -> Queu
     data = {"source": source.value, **row}
     if isinstance(data.get("tags"), str):
         data["tags"] = [t for t in data["tags"].replace(",", " ").split() if t]
-    event = TicketEvent.model_validate(data)
-    return QueuedEvent(event_id=event.event_id, received_at=received_at, event=event)
+    return protect_event(TicketEvent.model_validate(data), received_at)
 
 
 def _reason(exc: ValidationError) -> str:

@@ -40,3 +40,4 @@ WRONG_EMOTION_7D = "WrongEmotionReviews7d"  # correct escalations with the wrong
 WRONG_EMOTION_30D = "WrongEmotionReviews30d"
 AUDIT_ROWS_QUEUED = "AuditRowsQueued"  # monthly audit job: rows put on the review queue
 PII_REDACTED = "PiiRedacted"  # entities redacted from scored messages; per type as PiiRedacted_<TYPE>
+TEXTS_TRUNCATED = "TextsTruncated"  # scored messages over textprep.MODEL_TEXT_CHARS whose middle was cut

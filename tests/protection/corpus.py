@@ -2,7 +2,8 @@
 
 Deterministic (seeded). Each ticket carries a greeting and sign-off name, an email, a phone in one of several
 formats, a Luhn-valid card, a checksummed IBAN, a US SSN, a street address and a password or API token, in the
-kinds of sentences customers write. `values` are the raw strings; `digit_forms` the digits-only forms of cards and
+kinds of sentences customers write; one in four also has the e-mail in its subject, another one in four in its
+ticket link. `values` are the raw strings; `digit_forms` the digits-only forms of cards and
 phones (a leak may drop the separators).
 """
 
@@ -105,10 +106,15 @@ def make_ticket(i: int, rng: random.Random) -> Ticket:
                 f"For the tax form my SSN is {ssn}. Ship the replacement to {address}.\n"
                 f"In case you need to log in, {secret_line}\n\n{sign_off},\n{name}")
     created = datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=i)
+    # Some put personal data in the subject or the ticket link too (drawn without the generator: the rest of the
+    # corpus stays as it was).
+    subject = f"Problem with my order ({email})" if i % 4 == 1 else "Problem with my order"
     event = {"source": "other", "ticket_id": f"PII-{i:05d}", "message_id": "m-1", "author_role": "customer",
-             "text": text, "created_at": created.isoformat(), "subject": "Problem with my order",
+             "text": text, "created_at": created.isoformat(), "subject": subject,
              "priority": rng.choice(["normal", "high", "urgent"]),
              "customer_tier": rng.choice(["standard", "premium", "enterprise"]), "product_area": "billing"}
+    if i % 4 == 2:
+        event["ticket_url"] = f"https://helpdesk.example.com/tickets/PII-{i:05d}?requester={email}"
     values = [name, first + " " + last, email, phone, card, card_digits, iban, iban_text, ssn, address,
               f"{number} {street}", secret]
     digit_forms = [card_digits, "".join(c for c in phone if c.isdigit())[-10:]]

@@ -1,18 +1,28 @@
-"""POST /v1/events: validation, limits and enqueueing, with a fake queue."""
+"""POST /v1/events: validation, limits and enqueueing, with a fake queue; and what reaches SQS (moto, in
+process) from /v1/events and a signed Zendesk webhook: redacted text and counts, never a raw value."""
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from moto import mock_aws
+from ticket_sentiment.adapters.sqs import SqsEventQueue
 from ticket_sentiment.handlers.ingest import build_app
-from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, TicketEvent
+from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
+from ticket_sentiment.pipeline.rules import DEFAULT_RULES
+from ticket_sentiment.pipeline.service import ScoringService
+from ticket_sentiment.textprep import CUT_MARK, MODEL_TEXT_CHARS
 
-from .pipeline_fakes import FakeQueue, api_event, body_of, event_payload
+from .helpdesk_support import NOW, SECRETS, fixture, zendesk_headers
+from .pipeline_fakes import T0, FakePublisher, FakeQueue, FakeStore, KeywordScorer, api_event, body_of, event_payload
+from .test_pipeline_protection import BODY_COUNTS, EMAIL, PII_TEXT, assert_no_raw_value
 
 
 def call(queue: FakeQueue, body: str | None, **kwargs: Any) -> dict[str, Any]:
@@ -36,7 +46,8 @@ def test_html_body_and_base64_encoding_are_accepted() -> None:
     raw = base64.b64encode(json.dumps(payload).encode()).decode()
     response = call(queue, raw, base64=True)
     assert response["statusCode"] == 202
-    assert queue.sent[0].event.body == "<p>It <b>still</b> fails</p>"
+    queued = queue.sent[0].event  # prepared at ingest: the visible text, one line per block (see protection)
+    assert queued.html is None and queued.text is not None and queued.text.split() == ["It", "still", "fails"]
 
 
 def test_event_id_is_deterministic_for_the_same_message() -> None:
@@ -146,3 +157,76 @@ def test_local_serve_curl_example_is_a_valid_event_that_pastes_in_a_shell() -> N
     post = next(line for line in curl_examples("http://127.0.0.1:8787").splitlines() if "-X POST" in line)
     args = shlex.split(post)
     TicketEvent.model_validate(json.loads(args[args.index("-d") + 1]))
+
+
+# --- what reaches SQS: the real message body, read back from moto ---------------------------------------------
+
+@pytest.fixture
+def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")  # moto's fixed test credentials, not a secret
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        client = boto3.client("sqs", region_name="us-east-1")
+        yield client, client.create_queue(QueueName="events")["QueueUrl"]
+
+
+def received(sqs: tuple[Any, str]) -> list[dict[str, Any]]:
+    client, url = sqs
+    messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+    return list(messages.get("Messages", []))
+
+
+def sqs_app(sqs: tuple[Any, str]) -> Any:
+    client, url = sqs
+    return build_app(lambda: SqsEventQueue(url, client), clock=lambda: NOW, helpdesk_secret=SECRETS.get)
+
+
+def test_a_posted_event_full_of_personal_data_reaches_sqs_without_a_raw_value(sqs: tuple[Any, str]) -> None:
+    payload = event_payload(text=PII_TEXT, subject=f"Charged twice - {EMAIL}", tags=["refund", EMAIL])
+    response = sqs_app(sqs).resolve(api_event(json.dumps(payload)), None)
+    assert response["statusCode"] == 202
+    [message] = received(sqs)
+    assert_no_raw_value(json.dumps(message))  # body and attributes, as SQS holds them
+    queued = QueuedEvent.model_validate_json(message["Body"])
+    assert queued.event_id == body_of(response)["event_id"]
+    assert queued.redaction is not None and queued.redaction.pii_entities == {**BODY_COUNTS, "EMAIL": 2}
+    assert queued.event.subject == "Charged twice - [EMAIL]" and queued.event.tags == ["refund"]
+    # The scorer's second pass finds nothing new: the metrics count each entity once.
+    scorer = KeywordScorer()
+    result = ScoringService(FakeStore(), FakePublisher(), scorer, DEFAULT_RULES, clock=lambda: T0).process(queued)
+    assert result.pii_entities == queued.redaction.pii_entities
+    assert_no_raw_value(scorer.seen[0])
+
+
+def test_a_signed_zendesk_delivery_full_of_personal_data_reaches_sqs_without_a_raw_value(
+        sqs: tuple[Any, str]) -> None:
+    delivery = json.loads(fixture("zendesk_comment_created.json"))
+    delivery["ticket"]["title"] = f"Refund for {EMAIL}"
+    html = "".join(f"<p>{line}</p>" for line in PII_TEXT.split("\n") if line)
+    delivery["comment"]["html"] = f"<div>{html}<blockquote>On Monday Anna Kowalski wrote: hello</blockquote></div>"
+    raw = json.dumps(delivery).encode()
+    request = api_event(raw.decode(), path="/v1/webhooks/zendesk", path_parameters={"platform": "zendesk"})
+    request["resource"] = "/v1/webhooks/{platform}"
+    request["headers"] = zendesk_headers(raw)
+    response = sqs_app(sqs).resolve(request, None)
+    assert response["statusCode"] == 202, response["body"]
+    [message] = received(sqs)
+    assert_no_raw_value(json.dumps(message))
+    queued = QueuedEvent.model_validate_json(message["Body"])
+    assert queued.event.source == "zendesk" and queued.event.html is None
+    assert queued.redaction is not None and queued.redaction.pii_entities == {**BODY_COUNTS, "EMAIL": 2}
+    assert "hello" not in (queued.event.text or "")  # the quoted reply went at ingest
+    assert queued.event.subject == "Refund for [EMAIL]"
+
+
+def test_a_long_posted_body_is_queued_capped_and_flagged(sqs: tuple[Any, str]) -> None:
+    body = "The export fails again and again. " * 2_500 + "Please refund me, call +44 20 7946 0958."
+    response = sqs_app(sqs).resolve(api_event(json.dumps(event_payload(text=body))), None)
+    assert response["statusCode"] == 202
+    [message] = received(sqs)
+    queued = QueuedEvent.model_validate_json(message["Body"])
+    text = queued.event.text or ""
+    assert queued.redaction is not None and queued.redaction.truncated
+    assert len(text) <= MODEL_TEXT_CHARS and CUT_MARK in text and text.endswith("call [PHONE].")
+    assert len(message["Body"]) < MODEL_TEXT_CHARS + 2_000  # the queue no longer carries the whole body

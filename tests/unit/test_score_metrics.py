@@ -100,3 +100,23 @@ def test_pii_hits_are_counted_by_type_never_by_value(capsys: pytest.CaptureFixtu
     assert {f"{names.PII_REDACTED}_CARD", f"{names.PII_REDACTED}_EMAIL", names.PII_REDACTED} <= emitted
     dumped = json.dumps(lines)
     assert "4111" not in dumped and "anna@example.com" not in dumped and "Anna Smith" not in dumped
+
+
+def test_pii_counted_at_ingest_is_emitted_once_and_a_cut_is_counted(capsys: pytest.CaptureFixture[str]) -> None:
+    from ticket_sentiment.pipeline.events import TicketEvent
+    from ticket_sentiment.pipeline.protection import protect_event
+
+    from .pipeline_fakes import event_payload
+
+    text = "Hi, I'm Anna Smith, card 4111 1111 1111 1111, mail anna@example.com. This is unacceptable. " * 400
+    protected = protect_event(TicketEvent.model_validate(event_payload(text=text)), T0)
+    assert protected.redaction is not None and protected.redaction.pii_entities["EMAIL"] == 400
+    service = ScoringService(FakeStore(), FakePublisher(), KeywordScorer(), DEFAULT_RULES, clock=lambda: T0)
+    result = service.process(protected)
+    assert result.pii_entities == protected.redaction.pii_entities and result.truncated
+    emit_dashboard_metrics(result)
+    lines = _flushed(capsys)
+    values = {name: blob[name] for blob in lines for name in _metric_names(blob)}
+    # One value each: ingest's counts, carried in the event, are emitted once, by the score function only.
+    assert values[names.PII_REDACTED] == [sum(protected.redaction.pii_entities.values())]
+    assert values[f"{names.PII_REDACTED}_EMAIL"] == [400] and values[names.TEXTS_TRUNCATED] == [1]

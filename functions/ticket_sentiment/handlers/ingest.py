@@ -7,6 +7,9 @@ bytes with the platform's signature or token from Secrets Manager (401 when wron
 404 for an unknown platform, 503 when the secret is not filled in yet); events are enqueued before the reply, so
 an acknowledged delivery (Salesforce's SOAP Ack) is never lost. Only a queue or secret that cannot be reached
 answers 503. Errors name fields and reasons, never values.
+
+Nothing personal is queued: each event is prepared and redacted (pipeline.protection.protect_event) before it
+is sent, and carries its entity counts, so the events queue holds no raw ticket text.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pydantic import ValidationError
 from ..helpdesks import WebhookError, error_response, handle_webhook
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.ports import EventQueue
+from ..pipeline.protection import protect_event
 from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
 
@@ -76,16 +80,18 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
             logger.exception("webhook secret unavailable", extra={"platform": platform})
             return error(503, "could not read the webhook secret, retry later")
         received = clock()
+        protected = [protect_event(event, received) for event in result.events]
         try:
-            for event in result.events:
-                queue().send(QueuedEvent(event_id=event.event_id, received_at=received, event=event))
+            for queued in protected:
+                queue().send(queued)
         except Exception:
             logger.exception("enqueue failed", extra={"platform": platform, "events": len(result.events)})
             return error(503, "could not enqueue the events, retry later")
         if result.events:
             metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=len(result.events))
         logger.info("webhook accepted", extra={"platform": platform, "events": len(result.events),
-                                               "skipped": len(result.skipped), "warnings": list(result.warnings)})
+                                               "skipped": len(result.skipped), "warnings": list(result.warnings),
+                                               "truncated": sum(1 for q in protected if _truncated(q))})
         reply = result.response
         return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body)
 
@@ -106,18 +112,23 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
             event = TicketEvent.model_validate(payload)
         except ValidationError as exc:
             return error(400, "invalid ticket event", validation_details(exc))
-        queued = QueuedEvent(event_id=event.event_id, received_at=clock(), event=event)
+        queued = protect_event(event, clock())
         try:
             queue().send(queued)
         except Exception:
             logger.exception("enqueue failed", extra={"event_id": queued.event_id})
             return error(503, "could not enqueue the event, retry later")
         metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=1)
-        logger.info("event accepted", extra={"event_id": queued.event_id, "source": str(event.source)})
+        logger.info("event accepted", extra={"event_id": queued.event_id, "source": str(event.source),
+                                             "truncated": _truncated(queued)})
         return json_response(202, {"event_id": queued.event_id})
 
     add_fallback_handlers(app)
     return app
+
+
+def _truncated(queued: QueuedEvent) -> bool:
+    return queued.redaction is not None and queued.redaction.truncated
 
 
 @cache

@@ -72,10 +72,13 @@ def emit_dashboard_metrics(result: ProcessResult) -> None:
                                                    names.PRODUCT_AREA_DIMENSION: area_dimension(result.product_area)},
                                ):
                 pass
+    # Ingest's counts travel in the queued event and the scorer adds only its second pass's: each entity once.
     for entity, count in result.pii_entities.items():  # a dozen fixed types: low cardinality by construction
         metrics.add_metric(name=f"{names.PII_REDACTED}_{entity}", unit=MetricUnit.Count, value=count)
     if result.pii_entities:
         metrics.add_metric(name=names.PII_REDACTED, unit=MetricUnit.Count, value=sum(result.pii_entities.values()))
+    if result.truncated:
+        metrics.add_metric(name=names.TEXTS_TRUNCATED, unit=MetricUnit.Count, value=1)
     if result.first_response_seconds is not None:
         metrics.add_metric(name=names.NEGATIVE_FIRST_RESPONSE, unit=MetricUnit.Seconds,
                            value=result.first_response_seconds)

@@ -81,14 +81,34 @@ class TicketEvent(BaseModel):
         return hashlib.sha256(key).hexdigest()[:32]
 
 
+EntityCounts = dict[Annotated[str, StringConstraints(pattern=r"^[A-Z_]{2,20}$")], Annotated[int, Field(ge=0)]]
+
+
+class IngestRedaction(BaseModel):
+    """What ingest did to the event before queueing it: counts and a flag, never values or text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Entities redacted from the body and subject by type: the scorer adds only what its second pass finds, so
+    # each one is counted once in the PII metrics.
+    pii_entities: EntityCounts = Field(default_factory=dict)
+    truncated: bool = False  # the prepared body was over MODEL_TEXT_CHARS and its middle was cut
+
+
 class QueuedEvent(BaseModel):
-    """What ingest puts on the queue and score reads from it."""
+    """What ingest puts on the queue and score reads from it.
+
+    With `redaction` set, `event` carries no personal data: its text is the prepared, redacted and capped body
+    (lines kept), its subject redacted, and metadata values in which redaction finds anything dropped (see
+    pipeline.protection). Without it, the event was queued raw by an older ingest, and the scorer does it all.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     event_id: str = Field(min_length=1, max_length=64)
     received_at: AwareDatetime
     event: TicketEvent
+    redaction: IngestRedaction | None = None
 
 
 class EscalationState(StrEnum):
@@ -146,3 +166,4 @@ class ProcessResult(BaseModel):
     product_area: str | None = None
     first_response_seconds: float | None = None  # set when an agent's first reply lands on a negative ticket
     pii_entities: dict[str, int] = Field(default_factory=dict)  # redacted entities by type: counts, never values
+    truncated: bool = False  # the model saw the text's head and tail only (see textprep.MODEL_TEXT_CHARS)

@@ -1,4 +1,7 @@
-"""The per-event flow: redact -> detect language -> score -> persist -> rules -> alert. Pure Python over ports."""
+"""The per-event flow: redact -> detect language -> score -> persist -> rules -> alert. Pure Python over ports.
+
+Ingest has already prepared and redacted the event (pipeline.protection); the redaction here is the idempotent
+second pass, and the whole preparation only for an event an older ingest queued raw."""
 
 from __future__ import annotations
 
@@ -7,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from ..language import detect_language
 from ..models import AuthorRole, SentimentResult, Trend
-from ..redaction import RedactionResult, redact
-from ..textprep import prepare_ticket_text
 from ..thread import summarise
 from ..writeback.policy import writeback_request
 from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent
 from .ports import AlertPublisher, PutStatus, StoredMessage, TextScorer, TicketStore, TicketView, WritebackSink
+from .protection import CleanMessage, clean_for_scoring, safe_url
 from .rules import RuleConfig, evaluate
 
 EXCERPT_CHARS = 280
@@ -41,11 +43,6 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def safe_url(url: str) -> str | None:
-    """The ticket link, unless it carries personal data (then no link at all rather than a broken one)."""
-    return url if redact(url).text == url else None
-
-
 class ScoringService:
     def __init__(self, store: TicketStore, publisher: AlertPublisher, scorer: TextScorer, rules: RuleConfig,
                  *, scorer_name: str = "onnx", keep_text_days: int | None = 30, lease_seconds: int = LEASE_SECONDS,
@@ -61,16 +58,13 @@ class ScoringService:
         self.clock = clock
         self.writeback = writeback
         self.writeback_platforms = writeback_platforms
-        self._prescored: dict[str, tuple[RedactionResult, SentimentResult]] = {}
+        self._prescored: dict[str, tuple[CleanMessage, SentimentResult]] = {}
 
     @staticmethod
-    def clean(queued: QueuedEvent) -> RedactionResult:
+    def clean(queued: QueuedEvent) -> CleanMessage:
         """Nothing personal goes further than this: the model, the store, SNS and Slack only see redacted text.
-        The entity counts (never the values) become the PII-hit metrics."""
-        # Redacted with its lines kept ("Best regards,\nAnna Kowalski": a sign-off name is found on its own line,
-        # not once the lines are joined), then joined into the single line the model and the store get.
-        result = redact(prepare_ticket_text(queued.event.body, keep_lines=True))
-        return result.model_copy(update={"text": " ".join(result.text.split("\n"))})
+        The entity counts (never the values; ingest's and this pass's, each once) become the PII-hit metrics."""
+        return clean_for_scoring(queued)
 
     def prescore(self, batch: Sequence[QueuedEvent]) -> None:
         """Score the customer messages of a whole SQS batch in one call, so the model runs one batch and Comprehend
@@ -128,7 +122,7 @@ class ScoringService:
         is_current = current is not None and current.message_id == message.message_id
         previous = self.store.get_ticket(event.ticket_id)
         view = TicketView(
-            ticket_id=event.ticket_id, source=event.source, subject=redact(event.subject).text,
+            ticket_id=event.ticket_id, source=event.source, subject=cleaned.subject,
             ticket_url=safe_url(str(event.ticket_url)) if event.ticket_url else None, current=current,
             thread_score=thread_score, trend=trend, trend_delta=delta, message_count=len(messages),
             product_area=event.product_area, priority=event.priority, customer_tier=event.customer_tier,
@@ -171,4 +165,4 @@ class ScoringService:
         return ProcessResult(event_id=queued.event_id, outcome=Outcome.SCORED, scorer=message.scorer,
                              alert=alert_state, rule=rule_name, label=result.label, score=result.score,
                              low_signal=result.low_signal, product_area=event.product_area,
-                             pii_entities=cleaned.entities)
+                             pii_entities=cleaned.entities, truncated=cleaned.truncated)

@@ -1,0 +1,107 @@
+"""Nothing personal is queued: ingest prepares and redacts an event before it goes on the events queue.
+
+`protect_event` (ingest and backfill) turns a validated TicketEvent into the QueuedEvent that is sent: the body
+prepared for the model (HTML to text, quoted history and signatures dropped, normalised, lines kept), redacted,
+then capped at textprep.MODEL_TEXT_CHARS; the subject redacted; ticket URL, tags and product area dropped when
+redaction finds anything in them. The entity counts (never values) and the cap flag travel in the event.
+
+`clean_for_scoring` is the scorer's step. Redaction is idempotent (a placeholder is never re-redacted), so on a
+protected event it is a cheap second pass that counts only what it newly finds; an event queued raw by an older
+ingest gets the full preparation here instead. Either way the result is what the model, the store, SNS and
+Slack see. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..redaction import merge_counts, redact
+from ..textprep import cap_text, prepare_ticket_text
+from .events import IngestRedaction, QueuedEvent, TicketEvent
+
+MAX_SUBJECT_CHARS = 500  # TicketEvent's subject limit: a placeholder may be longer than the value it replaced
+_PARTIAL_PLACEHOLDER = re.compile(r"\[[A-Z_]{0,20}$")
+
+
+class PreparedText(BaseModel):
+    """Prepared, redacted and capped text; its entity counts by type (never values); whether it was cut."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    entities: dict[str, int] = Field(default_factory=dict)
+    truncated: bool = False
+
+
+class CleanMessage(BaseModel):
+    """What the scorer works with: the model's single-line text and the subject, both redacted; every entity
+    redacted from them so far, ingest's and the scorer's own, each counted once."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    subject: str
+    entities: dict[str, int] = Field(default_factory=dict)
+    truncated: bool = False
+
+
+def prepare_body(raw: str) -> PreparedText:
+    """The full preparation of a message body, with its lines kept.
+
+    Redacted with its lines ("Best regards,\\nAnna Kowalski": a sign-off name is found on its own line, not once
+    the lines are joined), and over the whole text before the cap, so a cut never leaves a fragment of a value."""
+    redacted = redact(prepare_ticket_text(raw, keep_lines=True))
+    text, truncated = cap_text(redacted.text)
+    return PreparedText(text=text, entities=redacted.entities, truncated=truncated)
+
+
+def is_clean(value: str) -> bool:
+    """True when redaction finds nothing in `value`."""
+    return redact(value).text == value
+
+
+def safe_url(url: str) -> str | None:
+    """The ticket link, unless it carries personal data (then no link at all rather than a broken one)."""
+    return url if is_clean(url) else None
+
+
+def fit(text: str, limit: int) -> str:
+    """At most `limit` characters, never ending in a cut placeholder ("[EMA")."""
+    if len(text) <= limit:
+        return text
+    return _PARTIAL_PLACEHOLDER.sub("", text[:limit]).rstrip()
+
+
+def protect_event(event: TicketEvent, received_at: datetime) -> QueuedEvent:
+    """The event as it may be queued: nothing personal in it, and what was redacted or cut recorded as counts."""
+    body = prepare_body(event.body)
+    subject = redact(event.subject)
+    keep_url = event.ticket_url is not None and safe_url(str(event.ticket_url)) is not None
+    # Validated again, so what is queued is what the scorer will accept (limits and patterns included).
+    protected = TicketEvent.model_validate({
+        **event.model_dump(), "text": body.text, "html": None, "subject": fit(subject.text, MAX_SUBJECT_CHARS),
+        "ticket_url": event.ticket_url if keep_url else None, "tags": [tag for tag in event.tags if is_clean(tag)],
+        "product_area": event.product_area if event.product_area and is_clean(event.product_area) else None,
+    })
+    return QueuedEvent(event_id=event.event_id, received_at=received_at, event=protected,
+                       redaction=IngestRedaction(pii_entities=merge_counts(body.entities, subject.entities),
+                                                 truncated=body.truncated))
+
+
+def clean_for_scoring(queued: QueuedEvent) -> CleanMessage:
+    """The scorer's redaction: a second pass over a protected event, the whole preparation for a raw one."""
+    event = queued.event
+    if queued.redaction is None:  # queued raw by an older ingest
+        body = prepare_body(event.body)
+        earlier: dict[str, int] = {}
+    else:  # already prepared and capped: only redacted again, so nothing is re-stripped or re-cut
+        again = redact(event.body)
+        body = PreparedText(text=again.text, entities=again.entities, truncated=queued.redaction.truncated)
+        earlier = queued.redaction.pii_entities
+    subject = redact(event.subject)
+    # The lines are joined into the single line the model and the store get.
+    return CleanMessage(text=" ".join(body.text.split("\n")), subject=subject.text,
+                        entities=merge_counts(earlier, body.entities, subject.entities), truncated=body.truncated)
