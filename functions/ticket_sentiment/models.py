@@ -25,6 +25,7 @@ class ModelMeta(BaseModel):
     emotion_thresholds: dict[str, float]
     max_length: int = Field(default=128, ge=16, le=512)
     onnx_external_data: str | None = Field(default=None, description="weights file beside model.onnx, if any")
+    encoder_layers: int = Field(default=6, ge=1, le=6, description="MiniLM layers kept (the student keeps 3)")
 
 
 class EmotionScore(BaseModel):

@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("torch", reason="the training pipeline needs the train extra (torch)")
 
 from sentiment_training.calibration import expected_calibration_error, fit_temperature
-from sentiment_training.train import TrainConfig, train
-from ticket_sentiment.scorer import OnnxSentimentScorer
+from sentiment_training.train import TrainConfig, keep_layers, train
+from ticket_sentiment.scorer import OnnxSentimentScorer, default_model_dir
 
 ROWS = [
     ("I'm still waiting for my refund", "negative"), ("the app keeps crashing", "negative"),
@@ -66,6 +66,56 @@ def test_train_export_quantise_and_score(tiny_data: Path, tmp_path: Path) -> Non
     result = scorer.score_one("I'm still waiting for my refund")
     assert result.label in {"negative", "neutral", "positive"}
     assert sum(result.probabilities.values()) == pytest.approx(1, abs=1e-3)
+
+
+def test_distilled_student_keeps_only_its_layers(tiny_data: Path, tmp_path: Path) -> None:
+    """The second stage of `make model`: fewer layers, trained against an exported teacher's logits."""
+    import onnx
+
+    teacher = default_model_dir()  # the bundled model stands in for a freshly trained teacher
+    out = tmp_path / "student"
+    report = train(TrainConfig(data_dir=tiny_data, out_dir=out, steps=3, batch_size=8, emotion_every=2,
+                               support_synthetic=40, support_repeat=1, dev_fraction=0.2, layers=(0,),
+                               teacher_dir=teacher, version="student-test"))
+    meta = json.loads((out / "model_meta.json").read_text())
+    assert meta["encoder_layers"] == 1
+    assert meta["distilled_from"] == json.loads((teacher / "model_meta.json").read_text())["version"]
+    assert report["config"]["teacher_dir"] == str(teacher)
+
+    def int8_matmuls(path: Path) -> int:
+        graph = onnx.load(str(path), load_external_data=False).graph
+        return sum(node.op_type in {"MatMulInteger", "DynamicQuantizeMatMul", "MatMulIntegerToFloat"}
+                   for node in graph.node)
+
+    # Six int8 matrix products per layer (Q, K, V, output, two FFN): the student has one layer.
+    teacher_layers = json.loads((teacher / "model_meta.json").read_text()).get("encoder_layers", 6)
+    assert int8_matmuls(teacher / "model.onnx") - int8_matmuls(out / "model.onnx") == 6 * (teacher_layers - 1)
+    result = OnnxSentimentScorer(out).score_one("I'm still waiting for my refund")
+    assert sum(result.probabilities.values()) == pytest.approx(1, abs=1e-3)
+
+
+def test_keep_layers_rejects_indices_outside_the_encoder() -> None:
+    from torch import nn
+
+    class _Config:
+        num_hidden_layers = 2
+
+    class _Encoder(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2)])
+
+    class _Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = _Encoder()
+            self.config = _Config()
+
+    model = _Model()
+    with pytest.raises(ValueError, match="indices into the encoder's 2 layers"):
+        keep_layers(model, (0, 2))
+    keep_layers(model, (1,))
+    assert len(model.encoder.layer) == 1 and model.config.num_hidden_layers == 1
 
 
 def test_temperature_scaling_recovers_a_known_temperature() -> None:
