@@ -174,6 +174,17 @@ def _timed(text: str) -> float:
     return time.perf_counter() - start
 
 
+def _cpu_seconds(text: str, repeats: int = 3) -> float:
+    """This process's CPU time for the fastest of a few runs: other jobs on a shared runner do not inflate it,
+    so the ratio below measures the algorithm's growth rather than the machine's load."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        redact(text)
+        best = min(best, time.process_time() - start)
+    return best
+
+
 def test_one_megabyte_ticket_finishes() -> None:
     chunk = ("Hi Anna, call me on 020 7946 0958 or mail anna@example.com. Order #48213, card 4111 1111 1111 1111, "
              "version 2.3.1, price $1,249.00. Thanks, John\n")
@@ -214,6 +225,6 @@ def test_one_megabyte_ticket_finishes() -> None:
 ])
 def test_adversarial_inputs_stay_linear(build: object) -> None:
     assert callable(build)
-    small, large = _timed(build(20_000)), _timed(build(200_000))
+    small, large = _cpu_seconds(build(20_000)), _cpu_seconds(build(200_000))
     # Ten times the input may take at most ~40 times as long (noise allowance); quadratic would be ~100x.
     assert large < max(40 * small, 0.5), (small, large)
