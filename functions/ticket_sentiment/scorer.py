@@ -76,7 +76,7 @@ class OnnxSentimentScorer:
         self.batch_size = batch_size
         self.body_tokens = self.meta.max_length - 2
         self.window_stride = min(window_stride, self.body_tokens)
-        self._thresholds = np.array([self.meta.emotion_thresholds.get(e, 0.5) for e in self.meta.emotions])
+        self._thresholds = [self.meta.emotion_thresholds.get(e, 0.5) for e in self.meta.emotions]
 
     def _token_id(self, token: str) -> int:
         token_id = self.tokenizer.token_to_id(token)
@@ -128,20 +128,26 @@ class OnnxSentimentScorer:
         pol_logits, emo_logits = self._run(windows) if windows else (np.zeros((0, 3)), np.zeros((0, 0)))
         pol_probs = _softmax(pol_logits / self.meta.polarity_temperature)
         emo_probs = 1.0 / (1.0 + np.exp(-emo_logits / self.meta.emotion_temperature))
-        rows_of: dict[int, list[int]] = {}
-        for k, window in enumerate(windows):
-            rows_of.setdefault(window.text_index, []).append(k)
-        results: list[SentimentResult | None] = [None] * len(texts)
-        for local, text_index in enumerate(non_empty):
-            rows = rows_of[local]
+        if len(windows) != len(non_empty):  # some text spans several windows
+            rows_of: dict[int, list[int]] = {}
+            for k, window in enumerate(windows):
+                rows_of.setdefault(window.text_index, []).append(k)
+            rows = [rows_of[local] for local in range(len(non_empty))]
             # Mean polarity over windows; an emotion counts if any window shows it.
-            probs = pol_probs[rows].mean(axis=0)
-            emotions = emo_probs[rows].max(axis=0) if self.meta.emotions_trained else np.zeros(0)
-            results[text_index] = self._result(texts[text_index], probs, emotions, languages[text_index], len(rows))
-        for i, _text in enumerate(texts):
-            if results[i] is None:
-                results[i] = self._empty(languages[i])
-        return [r for r in results if r is not None]
+            pol_probs = np.stack([pol_probs[r].mean(axis=0) for r in rows]) if rows else pol_probs
+            emo_probs = np.stack([emo_probs[r].max(axis=0) for r in rows]) if rows else emo_probs
+            window_counts = [len(r) for r in rows]
+        else:
+            window_counts = [1] * len(non_empty)
+        if not self.meta.emotions_trained:
+            emo_probs = np.zeros((len(non_empty), 0))
+        # Python floats from here: per-element numpy calls cost more than the arithmetic on a few numbers.
+        results: list[SentimentResult | None] = [None] * len(texts)
+        for local, (probs, emotions, count) in enumerate(zip(pol_probs.tolist(), emo_probs.tolist(), window_counts,
+                                                             strict=True)):
+            text_index = non_empty[local]
+            results[text_index] = self._result(texts[text_index], probs, emotions, languages[text_index], count)
+        return [result if result is not None else self._empty(languages[i]) for i, result in enumerate(results)]
 
     def score(self, texts: Sequence[str], *, ticket_body: bool = True) -> list[SentimentResult]:
         """Score raw texts. With `ticket_body`, HTML, quoted history and signatures are removed first."""
@@ -151,23 +157,23 @@ class OnnxSentimentScorer:
     def score_one(self, text: str) -> SentimentResult:
         return self.score([text])[0]
 
-    def _result(self, text: str, probs: np.ndarray, emotions: np.ndarray, language: str, windows: int,
+    def _result(self, text: str, probs: list[float], emotions: list[float], language: str, windows: int,
                 ) -> SentimentResult:
         labels = self.meta.polarity_labels
-        neg, pos = float(probs[0]), float(probs[2])
-        score = float(np.clip(pos - neg, -1.0, 1.0))
-        top_emotion = float(emotions.max()) if emotions.size else 0.0
-        fired = [EmotionScore(name=name, probability=round(float(p), 4))
-                 for name, p, t in zip(self.meta.emotions, emotions, self._thresholds, strict=False) if p >= t]
-        fired.sort(key=lambda e: e.probability, reverse=True)
+        neg, pos = probs[0], probs[-1]
+        score = min(max(pos - neg, -1.0), 1.0)
+        top_emotion = max(emotions, default=0.0)
+        fired = sorted(((p, name) for name, p, t in zip(self.meta.emotions, emotions, self._thresholds, strict=False)
+                        if p >= t), reverse=True)
+        confidence = max(probs)
         return SentimentResult(
-            label=labels[int(np.argmax(probs))],
+            label=labels[probs.index(confidence)],
             score=round(score, 4),
             # How strongly felt: polarity strength blended with the strongest emotion.
-            intensity=round(float(np.clip(0.6 * abs(score) + 0.4 * top_emotion, 0.0, 1.0)), 4),
-            confidence=round(float(probs.max()), 4),
-            probabilities={label: round(float(p), 4) for label, p in zip(labels, probs, strict=True)},
-            emotions=fired[:3],
+            intensity=round(min(max(0.6 * abs(score) + 0.4 * top_emotion, 0.0), 1.0), 4),
+            confidence=round(confidence, 4),
+            probabilities={label: round(p, 4) for label, p in zip(labels, probs, strict=True)},
+            emotions=[EmotionScore(name=name, probability=round(p, 4)) for p, name in fired[:3]],
             low_signal=is_low_signal(text),
             language=language,
             windows=windows,

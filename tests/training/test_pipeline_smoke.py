@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -82,14 +83,11 @@ def test_distilled_student_keeps_only_its_layers(tiny_data: Path, tmp_path: Path
     assert meta["distilled_from"] == json.loads((teacher / "model_meta.json").read_text())["version"]
     assert report["config"]["teacher_dir"] == str(teacher)
 
-    def int8_matmuls(path: Path) -> int:
-        graph = onnx.load(str(path), load_external_data=False).graph
-        return sum(node.op_type in {"MatMulInteger", "DynamicQuantizeMatMul", "MatMulIntegerToFloat"}
-                   for node in graph.node)
-
-    # Six int8 matrix products per layer (Q, K, V, output, two FFN): the student has one layer.
-    teacher_layers = json.loads((teacher / "model_meta.json").read_text()).get("encoder_layers", 6)
-    assert int8_matmuls(teacher / "model.onnx") - int8_matmuls(out / "model.onnx") == 6 * (teacher_layers - 1)
+    ops = Counter(node.op_type for node in onnx.load(str(out / "model.onnx"), load_external_data=False).graph.node)
+    # One layer: its attention fused into one int8 QAttention (query, key and value in one product), three more
+    # int8 products (attention output, two feed-forward), and the two heads.
+    assert ops["QAttention"] == 1 and meta["fused_operators"]["Attention"] == 1
+    assert ops["DynamicQuantizeMatMul"] + ops["MatMulIntegerToFloat"] + ops["MatMulInteger"] == 3 + 2
     result = OnnxSentimentScorer(out).score_one("I'm still waiting for my refund")
     assert sum(result.probabilities.values()) == pytest.approx(1, abs=1e-3)
 
@@ -145,3 +143,44 @@ def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path) -> None:
     for model in ("bundled", "finetuned"):
         assert 0 <= comparison[model]["macro_recall"] <= 1
     assert OnnxSentimentScorer(out).version == "ticket-sentiment-minilm-finetuned"
+
+
+def test_regraph_rebuilds_an_unfused_int8_graph_without_changing_its_labels(tmp_path: Path) -> None:
+    """The shipped student was exported before attention fusion: regraph rebuilds such a graph from its int8
+    weights alone. Here an unfused one-layer graph is made the old way (the encoder exported as it is)."""
+    import onnx
+    import torch
+    from sentiment_training.export_graph import quantize
+    from sentiment_training.regraph import regraph, weights_from_graph
+    from sentiment_training.train import MultiTaskSentiment, base_model_dir
+    from transformers import AutoModel, AutoTokenizer
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(base_model_dir())
+    encoder = AutoModel.from_pretrained(base_model_dir())
+    keep_layers(encoder, (0,))
+    wrapper = torch.nn.Module()  # the old export's wrapper: parameter names start with "model."
+    wrapper.model = MultiTaskSentiment(encoder, 384, 8)
+    wrapper.forward = wrapper.model.forward
+    enc = tokenizer(["export sample", "a second, longer export sample text"], padding=True, return_tensors="pt")
+    fp32 = tmp_path / "fp32.onnx"
+    torch.onnx.export(wrapper.eval(), (enc["input_ids"], enc["attention_mask"]), str(fp32),
+                      input_names=["input_ids", "attention_mask"], output_names=["polarity_logits", "emotion_logits"],
+                      dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}},
+                      opset_version=17, dynamo=False)
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    quantize(fp32, model_dir / "model.onnx")
+    (model_dir / "model_meta.json").write_text(json.dumps({"version": "old-graph", "encoder_layers": 1}))
+    assert "encoder.encoder.layer.0.attention.self.query.weight" in weights_from_graph(model_dir / "model.onnx")
+
+    texts = ["I'm still waiting for my refund", "thanks, that fixed it", "the app crashes at login", "ok",
+             "third time I'm writing about this invoice", "where is my order?"]
+    report = regraph(model_dir, texts)
+    assert report["vs_previous_graph"]["label_agreement"] == 1.0
+    assert report["vs_previous_graph"]["mean_prob_diff"] < 0.01
+    graph = onnx.load(str(model_dir / "model.onnx"), load_external_data=False).graph
+    assert Counter(node.op_type for node in graph.node)["QAttention"] == 1
+    assert json.loads((model_dir / "model_meta.json").read_text())["fused_operators"]["Attention"] == 1
+    with pytest.raises(ValueError, match="already has fused attention"):
+        weights_from_graph(model_dir / "model.onnx")

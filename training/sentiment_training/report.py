@@ -123,6 +123,24 @@ def _row(name: str, m: dict[str, Any]) -> str:
             f"{neg['precision']:.3f} | {neg['recall']:.3f} | {m['ece']:.3f} |")
 
 
+def _graph_lines(t: dict[str, Any]) -> str:
+    """How the shipped graph is built: attention fused (export_graph.py), and any rebuild of an older graph."""
+    regraph = t.get("regraph")
+    fused = (regraph or t).get("export", {}).get("fused_operators")
+    lines = []
+    if fused:
+        ops = ", ".join(f"{count} {name}" for name, count in fused.items())
+        lines.append(f"Graph: onnxruntime BERT fusions ({ops}); int8 attention runs as one QAttention per layer.")
+    if regraph:
+        cmp = regraph["vs_previous_graph"]
+        lines.append(
+            "This graph was rebuilt from the trained int8 weights with attention fused "
+            "(`python -m sentiment_training.regraph`; the training run predates the fused export). Against the "
+            f"trained graph on {cmp['texts']} texts: label agreement {cmp['label_agreement']:.4f}, "
+            f"max probability difference {cmp['max_prob_diff']:.4f} (mean {cmp['mean_prob_diff']:.4f}).")
+    return "\n".join(lines)
+
+
 def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
     t = metrics.get("training", {})
     cal = t.get("calibration", {})
@@ -220,6 +238,7 @@ Dynamic int8, per-channel weights (`onnxruntime.quantization.quantize_dynamic(pe
 Checked against the fp32 graph on {q.get('texts', '?')} dev texts: label agreement {q.get('label_agreement', 0):.4f},
 max probability difference {q.get('max_prob_diff', 0):.4f} (mean {q.get('mean_prob_diff', 0):.4f}).
 Size {q.get('fp32_mb', '?')} MB (fp32) → {q.get('int8_mb', '?')} MB (int8).
+{_graph_lines(t)}
 
 ## Results (int8 model, as shipped)
 | set | n | macro-recall | macro-F1 | accuracy | neg. precision | neg. recall | ECE |

@@ -6,8 +6,9 @@ The shipped model is made in two stages (`make model`):
 1. teacher: all six encoder layers, trained on the labelled sets and the synthetic support set;
 2. student: the encoder's first three layers, trained on the same data to match the teacher's polarity and
    emotion logits (knowledge distillation) as well as the labels, plus the GoEmotions texts as an unlabelled
-   transfer set. Half the layers is half the int8 matrix work per token: a ~40-token ticket scores in about
-   4 ms on one CPU thread without int8 dot-product instructions, where six layers need 9-10 ms.
+   transfer set. Half the layers is half the int8 matrix work per token: the graph of a ~40-token ticket runs
+   in 4.3-4.9 ms on one CPU thread without int8 dot-product instructions, where six layers need 9-10 ms.
+The export (export_graph.py) writes attention in the pattern onnxruntime fuses: one QAttention per layer.
 
     python -m sentiment_training.train --data ../shared/data --out build/teacher
     python -m sentiment_training.train --data ../shared/data --out layers/model --teacher build/teacher --layers 0,1,2
@@ -38,6 +39,7 @@ from .data import (
     load_support_synthetic,
     split_dev,
 )
+from .export_graph import export_onnx, quantize
 from .optimize import model_mb, optimize_model_dir
 
 
@@ -337,7 +339,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
 
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     fp32_path = cfg.out_dir / "model.fp32.onnx"
-    export_onnx(model.cpu(), tokenizer, fp32_path)
+    exported = export_onnx(model.cpu(), tokenizer, fp32_path)
     int8_path = cfg.out_dir / "model.onnx"
     quantize(fp32_path, int8_path)
     graph = optimize_model_dir(cfg.out_dir, update_meta=False)
@@ -366,6 +368,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "graph_optimization": graph["graph_optimization"],
         "optimized_with": graph["optimized_with"],
         "onnx_external_data": graph["onnx_external_data"],
+        "fused_operators": exported["fused_operators"],
     }
     (cfg.out_dir / "model_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     report = {
@@ -376,6 +379,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "emotion_temperature": emotion_temperature, "emotion_thresholds": emotion_thresholds,
         "int8_vs_fp32": verification,
         "graph_optimization": graph,
+        "export": exported,
         "polarity_epochs_seen": pol_cycle.epochs,
     }
     (cfg.out_dir / "training_report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -397,33 +401,6 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)))
-
-
-class _Exportable(nn.Module):
-    def __init__(self, model: MultiTaskSentiment) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model(input_ids, attention_mask)  # type: ignore[no-any-return]
-
-
-def export_onnx(model: MultiTaskSentiment, tokenizer: Any, path: Path) -> None:
-    model.eval()
-    enc = tokenizer(["export sample", "a second, longer export sample text"], padding=True, return_tensors="pt")
-    torch.onnx.export(
-        _Exportable(model), (enc["input_ids"], enc["attention_mask"]), str(path),
-        input_names=["input_ids", "attention_mask"], output_names=["polarity_logits", "emotion_logits"],
-        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                      "polarity_logits": {0: "batch"}, "emotion_logits": {0: "batch"}},
-        opset_version=17, dynamo=False,
-    )
-
-
-def quantize(fp32_path: Path, int8_path: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(str(fp32_path), str(int8_path), per_channel=True, weight_type=QuantType.QInt8)
 
 
 def verify_quantized(fp32_path: Path, int8_path: Path, tokenizer: Any, texts: list[str], max_len: int,

@@ -1,0 +1,175 @@
+"""Rebuild a shipped int8 model's graph with the current export, without its fp32 checkpoint.
+
+Training writes the fp32 graph only long enough to quantise it, so a model trained elsewhere (the shipped
+student was trained on a lent GPU) leaves behind int8 weights only. Those are enough to change the graph's
+structure: every weight is dequantised (scale x (q - zero point)) into a MultiTaskSentiment, which is
+exported, fused and quantised again (export_graph.py). Re-quantising per channel lands the matrices back on
+the same int8 grid, except the fused query/key/value weights, which QAttention keeps at 7 bits; the check
+against the original graph on the dev texts says what that costs.
+
+    python -m sentiment_training.regraph layers/model
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from ticket_sentiment.labels import EMOTIONS
+
+from .export_graph import export_onnx, quantize
+from .optimize import model_mb, optimize_model_dir
+
+_QUANT_SUFFIX = "_quantized"
+
+
+def _dequantize(initializers: dict[str, np.ndarray], name: str) -> np.ndarray:
+    base = name[: -len(_QUANT_SUFFIX)]
+    q = initializers[name].astype(np.float32)
+    scale, zero = initializers[base + "_scale"].astype(np.float32), initializers[base + "_zero_point"]
+    return np.asarray((q - zero.astype(np.float32)) * scale, dtype=np.float32)
+
+
+def weights_from_graph(model_path: Path) -> dict[str, np.ndarray]:
+    """Every parameter of a MultiTaskSentiment, by its PyTorch name, read from an exported int8 graph.
+
+    Float initializers keep their parameter names; a quantised matrix is named by the node that consumes it
+    ("/model/encoder/encoder/layer.0/attention/self/query/MatMul_quant" -> ...query.weight, transposed back
+    to PyTorch's [out, in]).
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(model_path)).graph
+    if any(node.op_type in {"Attention", "QAttention"} for node in graph.node):
+        raise ValueError(f"{model_path} already has fused attention: nothing to rebuild")
+    initializers = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    weights: dict[str, np.ndarray] = {}
+    for name, value in initializers.items():
+        if name.startswith("model.") and not name.endswith((_QUANT_SUFFIX, "_scale", "_zero_point")):
+            weights[name.removeprefix("model.")] = value.astype(np.float32)
+        elif name.startswith("model.") and name.endswith(_QUANT_SUFFIX):  # embeddings (Gather) and heads
+            param = name.removeprefix("model.")[: -len(_QUANT_SUFFIX)]
+            matrix = _dequantize(initializers, name)
+            weights[param] = matrix if "embeddings" in param else matrix.T
+    for node in graph.node:
+        for name in node.input:
+            if name in initializers and name.endswith(_QUANT_SUFFIX) and not name.startswith("model."):
+                module = node.name.lstrip("/").removeprefix("model/").rsplit("/", 1)[0].replace("/", ".")
+                weights[f"{module}.weight"] = _dequantize(initializers, name).T
+    return {name: np.ascontiguousarray(value) for name, value in weights.items()}
+
+
+def rebuild(model_dir: Path) -> Any:
+    """A MultiTaskSentiment holding `model_dir`'s (dequantised) weights."""
+    from transformers import AutoModel
+
+    from .train import MultiTaskSentiment, base_model_dir, keep_layers
+
+    meta = json.loads((model_dir / "model_meta.json").read_text())
+    encoder = AutoModel.from_pretrained(base_model_dir())
+    layers = int(meta.get("encoder_layers") or encoder.config.num_hidden_layers)
+    keep_layers(encoder, tuple(range(layers)))
+    model = MultiTaskSentiment(encoder, encoder.config.hidden_size, len(EMOTIONS))
+    weights = weights_from_graph(model_dir / "model.onnx")
+    state = model.state_dict()
+    # Buffers, and the pooler the heads never read (mean pooling), are not in the graph.
+    unused = ("position_ids", "token_type_ids")
+    missing = sorted(name for name in set(state) - set(weights)
+                     if not name.startswith("encoder.pooler.") and not name.endswith(unused))
+    if missing:
+        raise RuntimeError(f"{model_dir / 'model.onnx'} lacks {missing[:5]}")
+    for name, value in weights.items():
+        if name not in state:
+            raise RuntimeError(f"{name} is not a parameter of the model")
+        if tuple(state[name].shape) != value.shape:
+            raise RuntimeError(f"{name}: graph {value.shape}, model {tuple(state[name].shape)}")
+    model.load_state_dict({name: torch.from_numpy(value) for name, value in weights.items()}, strict=False)
+    return model.eval()
+
+
+def compare(old: Path, new: Path, texts: list[str], tokenizer: Any, max_len: int = 128) -> dict[str, float]:
+    """Label agreement and probability differences of two graphs' polarity outputs on `texts`."""
+    import onnxruntime as ort
+
+    sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (old, new)]
+    probs: list[list[np.ndarray]] = [[], []]
+    for i in range(0, len(texts), 64):
+        enc = tokenizer(texts[i:i + 64], padding=True, truncation=True, max_length=max_len, return_tensors="np")
+        feed = {name: enc[name].astype(np.int64) for name in ("input_ids", "attention_mask")}
+        for k, session in enumerate(sessions):
+            logits = session.run(["polarity_logits"], feed)[0]
+            z = np.exp(logits - logits.max(1, keepdims=True))
+            probs[k].append(z / z.sum(1, keepdims=True))
+    a, b = np.concatenate(probs[0]), np.concatenate(probs[1])
+    diff = np.abs(a - b)
+    return {"texts": len(texts), "label_agreement": float((a.argmax(1) == b.argmax(1)).mean()),
+            "max_prob_diff": float(diff.max()), "mean_prob_diff": float(diff.mean())}
+
+
+def regraph(model_dir: Path, texts: list[str]) -> dict[str, Any]:
+    """Replace `model_dir/model.onnx` (and its weights file) with the rebuilt graph; returns the comparison."""
+    from transformers import AutoTokenizer
+
+    from .train import base_model_dir
+
+    tokenizer = AutoTokenizer.from_pretrained(base_model_dir())
+    model = rebuild(model_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        fp32, int8 = work / "model.fp32.onnx", work / "model.onnx"
+        exported = export_onnx(model, tokenizer, fp32)
+        quantize(fp32, int8)
+        graph = optimize_model_dir(work, update_meta=False)
+        old = work / "previous.onnx"
+        import onnx
+
+        onnx.save_model(onnx.load(str(model_dir / "model.onnx")), str(old))  # inline: the data file moves next
+        comparison = compare(old, int8, texts, tokenizer)
+        for name in ("model.onnx", graph["onnx_external_data"]):
+            shutil.copy(work / name, model_dir / name)
+            (model_dir / name).chmod(0o644)
+    meta_path = model_dir / "model_meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta.update({k: graph[k] for k in ("graph_optimization", "optimized_with", "onnx_external_data")})
+    meta["fused_operators"] = exported["fused_operators"]
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    result = {"export": exported, "graph": graph, "vs_previous_graph": comparison,
+              "int8_mb": model_mb(model_dir / "model.onnx")}
+    report_path = model_dir / "training_report.json"
+    if report_path.is_file():  # the model card reads how the shipped graph was made from here
+        report = json.loads(report_path.read_text())
+        report["regraph"] = result
+        report_path.write_text(json.dumps(report, indent=2) + "\n")
+    return result
+
+
+def _dev_texts(data_dir: Path, limit: int) -> list[str]:
+    import csv
+
+    # Training texts, not the SemEval test set: the comparison reads no labels, but the benchmark stays unseen.
+    path = data_dir / "semeval2017_4a" / "train.csv"
+    texts: list[str] = []
+    if path.is_file():
+        with path.open(newline="", encoding="utf-8") as f:
+            texts = [row["text"] for row in csv.DictReader(f)][-limit:]
+    return texts or ["ok", "my refund is late again", "thanks, that fixed it"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model_dir", type=Path, nargs="?", default=Path("layers/model"))
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--texts", type=int, default=2000, help="texts to compare the old and new graph on")
+    args = parser.parse_args(argv)
+    print(json.dumps(regraph(args.model_dir, _dev_texts(args.data, args.texts)), indent=2), flush=True)
+
+
+if __name__ == "__main__":
+    main()
