@@ -76,8 +76,11 @@ def _encoder_layers() -> int:
     return meta.encoder_layers
 
 
-def _latency(fn: Callable[[], object], runs: int = WARM_RUNS) -> dict[str, float]:
-    for _ in range(10):
+def _latency(fn: Callable[[], object], runs: int = WARM_RUNS, warmup_s: float = 1.0) -> dict[str, float]:
+    # Warm means steady state: a second of calls first (the first hundred or so after a session is created, or
+    # after the process was idle, run measurably slower on this VM), then the timed runs.
+    warm_until = time.perf_counter() + warmup_s
+    while time.perf_counter() < warm_until:
         fn()
     times = []
     for _ in range(runs):
