@@ -71,8 +71,12 @@ ID_LABELS: dict[str, str] = {_phrase(label): kind for kind, labels in {
              "sort code", "routing number", "aba", "aba routing", "kontonummer", "blz", "numéro de compte",
              "número de cuenta", "rekeningnummer", "ifsc", "ifsc code", "account"),
 }.items() for label in labels}
-_MAX_PHRASE = max(len(p.split()) for p in ID_LABELS)
-_LABEL_ENDS = frozenset(p.split()[-1] for p in ID_LABELS)  # a label can only end in one of these words
+# The word counts of the labels ending in each word, longest first: a label can only end in one of these words,
+# and only phrases of these lengths need to be looked up.
+_LABEL_SIZES: dict[str, tuple[int, ...]] = {}
+for _label in ID_LABELS:
+    _LABEL_SIZES[_label.split()[-1]] = tuple(sorted({*_LABEL_SIZES.get(_label.split()[-1], ()),
+                                                     len(_label.split())}, reverse=True))
 
 
 def words_before(text: str, start: int, span: int = 60) -> list[str]:
@@ -95,6 +99,57 @@ def words_before(text: str, start: int, span: int = 60) -> list[str]:
             return []
         tail_start = space.start()
     return _WORD.findall(text[tail_start:start].lower())[-6:]
+
+
+def _label_mask() -> bytes:
+    table = bytearray(b" " * 256)
+    for c in range(ord("a"), ord("z") + 1):
+        table[c] = table[c - 32] = c
+    for c in b"0123456789\n]@":
+        table[c] = ord("|")
+    for c in b"#'":
+        table[c] = c
+    return bytes(table)
+
+
+# An ASCII text's label characters: letters lower-cased, "|" where a label ends (a digit, a new line, "]", "@"),
+# "#" and "'" kept (a window holding one takes the regex path), a space for everything else.
+_LABEL_MASK = _label_mask()
+
+
+class LabelReader:
+    """words_before() for many offsets of one text.
+
+    Each words_before() call runs three Unicode-aware regex scans over its window, at every offset of it. For
+    ASCII text, one translated copy of the whole text (a byte table, a few microseconds) answers the same
+    question with str.rfind and str.split; other text takes words_before() itself.
+    """
+
+    __slots__ = ("_mask", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._mask = text.encode("ascii").translate(_LABEL_MASK).decode("ascii") if text.isascii() else None
+
+    def words_before(self, start: int, span: int = 60) -> list[str]:
+        mask, text = self._mask, self._text
+        if mask is None:
+            return words_before(text, start, span)
+        lo = max(0, start - span)
+        tail_start = mask.rfind("|", lo, start) + 1 or lo  # right after the last digit, new line, "]" or "@"
+        tail = mask[tail_start:start]
+        if "#" in tail or "'" in tail:
+            return words_before(text, start, span)  # "#" is a word of its own, "'" may join two
+        words = tail.split()
+        if not words:
+            return []
+        at = start - len(tail.lstrip())  # the first letter
+        if at > 0 and (text[at - 1].isalnum() or text[at - 1] in "@._/-"):
+            space = _SPACE.search(text, at, start)  # glued to what precedes it: see words_before
+            if space is None:
+                return []
+            words = mask[space.start():start].split()
+        return words[-6:]
 
 
 _POSSESSIVES = frozenset({"my", "our", "your", "the", "a", "his", "her", "their", "this", "that", "new", "old",
@@ -128,12 +183,11 @@ def id_label(words: list[str]) -> str | None:
         end = len(words) - trailing
         if end <= 0 or (trailing and words[end] not in FILLERS and words[end] != "#"):
             break
-        if words[end - 1] not in _LABEL_ENDS:
-            continue
-        for size in range(min(_MAX_PHRASE, end), 0, -1):
-            kind = ID_LABELS.get(" ".join(words[end - size:end]))
-            if kind is not None:
-                return kind
+        for size in _LABEL_SIZES.get(words[end - 1], ()):
+            if size <= end:
+                kind = ID_LABELS.get(" ".join(words[end - size:end]))
+                if kind is not None:
+                    return kind
     return None
 
 

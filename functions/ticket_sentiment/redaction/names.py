@@ -9,6 +9,7 @@ Comprehend in AWS mode.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 
 from .detectors import WordIndex, keyword_positions
@@ -112,6 +113,10 @@ _DELIMITER_LINE = re.compile(r"[ \t]*(?:--|—|–)[ \t]*\n")
 # line decides, so redacting something earlier on the line never changes the verdict.
 _CLOSING_TAIL = re.compile(r"(?i)\b(?:regards|wishes|grüßen?|grüssen?|gruß|groet(?:en)?|saludos|salutations|"
                            r"cordialement|saluti|thanks|thank you|thx|cheers)[ \t]*[,.!]?[ \t]*$")
+# For ASCII text, a line can end in a sign-off only if its end, stripped as the pattern allows, ends in one of its
+# ASCII words: that test skips the pattern's search of every offset of the window on almost every line.
+_CLOSING_ASCII = ("regards", "wishes", "groet", "groeten", "saludos", "salutations", "cordialement", "saluti",
+                  "thanks", "thank you", "thx", "cheers")
 _LEAD = re.compile(r"[ \t>*\"'“]*([^\W\d_]+(?:['’][^\W\d_]+)?)")
 
 
@@ -129,6 +134,17 @@ _GREETING_AT = _by_first_word(_GREETINGS)
 _SIGNOFF_AT = _by_first_word(_SIGNOFFS)
 _FIELD_FIRST_WORDS = frozenset(w.split()[0] for w in _FIELD_LABELS)
 _FIRST_WORDS = frozenset(w.split()[0] for w in (*_GREETINGS, *_SIGNOFFS))
+# _SENTENCE_START, scanned over the whole text in one call instead of one call per punctuation mark, and refusing
+# in the pattern the commonest sentence openings no greeting or sign-off starts with: a letter none starts with
+# ("I ...", "Please ..."), or a frequent word that is none of them ("The ...", "You ..."). The first letter of
+# every ASCII first word stays possible, and text that is not ASCII is still checked word by word.
+_NO_FIRST_LETTERS = "".join(c + c.upper() for c in string.ascii_lowercase
+                            if not any(w.startswith(c) for w in _FIRST_WORDS))
+_NOT_FIRST = ("the", "this", "that", "they", "there", "these", "you", "your", "we", "my", "so", "and", "but", "can",
+              "could", "would", "what", "when", "how", "now", "no", "not", "still", "also", "just", "our", "as")
+assert _FIRST_WORDS.isdisjoint(_NOT_FIRST)
+_SENTENCE_SCAN = re.compile(r"[.!?;:][ \t]+[>*\"'“]*(?![" + _NO_FIRST_LETTERS + r"]|(?i:" + "|".join(_NOT_FIRST)
+                            + r")(?![^\W\d_]))([^\W\d_]+)")
 _INTRO_AT = _by_first_word(_INTROS)
 _WEAK_INTRO_AT = _by_first_word(_WEAK_INTROS)
 _INTRO_PHRASES = tuple(sorted({*_INTROS, *_WEAK_INTROS}))
@@ -238,13 +254,12 @@ def _next_line_names(text: str, pos: int) -> list[tuple[int, int]]:
     return spans if spans and _rest_is_tail(text, spans[-1][1]) else []
 
 
-def _signoff_names(text: str, pos: int) -> list[tuple[int, int]]:
-    m = _SIGNOFF_PUNCT.match(text, pos)
-    spans, _ = parse_names(text, m.end() if m else pos, allow_lower=True)
-    if spans:
-        return spans
-    # "Thanks for your help,\nAnna": a short sign-off line, then the name on the next line.
-    return _next_line_names(text, pos)
+def _closing_tail(text: str, lo: int, hi: int) -> bool:
+    """_CLOSING_TAIL.search(text, lo, hi) is not None."""
+    tail = text[lo:hi]
+    if tail.isascii() and not tail.rstrip(" \t").rstrip(",.!").rstrip(" \t").lower().endswith(_CLOSING_ASCII):
+        return False
+    return _CLOSING_TAIL.search(text, lo, hi) is not None
 
 
 def _weak_ok(text: str, pos: int) -> bool:
@@ -255,27 +270,21 @@ def _weak_ok(text: str, pos: int) -> bool:
     return follower in _WEAK_FOLLOWERS
 
 
-def _positions(text: str, chars: str) -> list[int]:
-    """Sorted offsets of the given characters: str.find per character is a memchr, far cheaper than a regex scan."""
-    hits: list[int] = []
-    for char in chars:
-        i = text.find(char)
-        while i >= 0:
-            hits.append(i)
-            i = text.find(char, i + 1)
-    return sorted(hits)
-
-
 def _starts(text: str) -> Iterator[tuple[int, bool]]:
-    """Positions that open a line (True), or a sentence whose first word can open a greeting or sign-off."""
+    """Positions that open a line (True), or a sentence whose first word can open a greeting or sign-off.
+
+    Not in offset order: lines first, then sentences (the spans are merged and sorted afterwards).
+    """
     yield 0, True
-    for i in _positions(text, "\n.!?;:"):
-        if text[i] == "\n":
-            yield i + 1, True
-        elif text[i + 1:i + 2] in (" ", "\t"):  # the cheap half of _SENTENCE_START first: "v2.3" is no sentence
-            m = _SENTENCE_START.match(text, i)
-            if m is not None and m.group(1).lower() in _FIRST_WORDS:
-                yield m.start(1), False
+    i = text.find("\n")
+    while i >= 0:
+        yield i + 1, True
+        i = text.find("\n", i + 1)
+    # No sentence match holds a second mark or a new line, so one scan tries every mark, like _SENTENCE_START
+    # tried at each of them.
+    for m in _SENTENCE_SCAN.finditer(text):
+        if m.group(1).lower() in _FIRST_WORDS:
+            yield m.start(1), False
 
 
 def _trigger_names(text: str, pos: int, line_start: bool) -> list[tuple[int, int]]:
@@ -293,16 +302,21 @@ def _trigger_names(text: str, pos: int, line_start: bool) -> list[tuple[int, int
         spans, _ = parse_names(text, gap.end() if gap else m.end(), allow_lower=True)
     signoff = _SIGNOFF_AT.get(first)
     m = signoff.match(text, at) if signoff and not spans else None
+    next_line_read = False
     if m is not None:
-        spans = _signoff_names(text, m.end())
+        punct = _SIGNOFF_PUNCT.match(text, m.end())
+        spans, _ = parse_names(text, punct.end() if punct else m.end(), allow_lower=True)
+        if not spans:
+            # "Thanks for your help,\nAnna": a short sign-off line, then the name on the next line.
+            spans, next_line_read = _next_line_names(text, m.end()), True
     if not spans and line_start and first in _FIELD_FIRST_WORDS:
         field = _FIELD.match(text, pos)
         if field is not None:
             spans, _ = parse_names(text, field.end())
-    if line_start:
+    if line_start and not next_line_read:  # the sign-off above read the same next line already
         # Whatever opened the line, a line ending in a sign-off word puts a name on the next line.
         line_end = _line_end(text, pos)
-        if line_end < len(text) and _CLOSING_TAIL.search(text, max(pos, line_end - 24), line_end):
+        if line_end < len(text) and _closing_tail(text, max(pos, line_end - 24), line_end):
             spans += _next_line_names(text, line_end)
     return spans
 

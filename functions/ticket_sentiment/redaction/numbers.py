@@ -26,12 +26,16 @@ from stdnum.nl import bsn
 from stdnum.us import ssn
 from stdnum.util import get_cc_module
 
-from .context import PHONE_LABELS, id_label, is_not_personal, number_label, words_before
+from .context import PHONE_LABELS, LabelReader, id_label, is_not_personal, number_label
 from .detectors import digit_runs
 from .models import EntityType, Span
 
 E = EntityType
+# Module constants: an enum member lookup (E.PHONE) costs about as much as a short string test on Python 3.11.
+_E_PHONE, _E_CARD, _E_IBAN, _E_SSN, _E_NATIONAL_ID, _E_IP = E.PHONE, E.CARD, E.IBAN, E.SSN, E.NATIONAL_ID, E.IP
 _SEPARATORS = " \u00a0().-/"
+_ASCII_LETTERS = frozenset(string.ascii_letters)
+_ASCII_ALNUM = string.ascii_letters + string.digits
 _RUN = re.compile(r"\d[ \u00a0().\-/]{0,3}\d[ \u00a0().\-/]{0,3}\d[ \u00a0().\-/]{0,3}\d[\d \u00a0().\-/]*")
 
 # --- phone numbers ------------------------------------------------------------------------------------------------
@@ -70,13 +74,18 @@ PHONE_VALIDATION_BUDGET = 48
 _RARER_TYPES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail")
 
 
+@cache  # static libphonenumber metadata, not verdicts on any text
+def _metadata_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _desc_matches(nsn: str, desc: PhoneNumberDesc | None) -> bool:
     """libphonenumber's test of a number against one type: a listed length, and the whole pattern."""
     if desc is None or not desc.national_number_pattern:
         return False
     if desc.possible_length and len(nsn) not in desc.possible_length:
         return False
-    return re.fullmatch(desc.national_number_pattern, nsn) is not None
+    return _metadata_pattern(desc.national_number_pattern).fullmatch(nsn) is not None
 
 
 def valid_for_region(number: phonenumbers.PhoneNumber, region: str) -> bool:
@@ -84,10 +93,14 @@ def valid_for_region(number: phonenumbers.PhoneNumber, region: str) -> bool:
     it fits the region's general pattern and any one number type, so the common types go first."""
     if number.country_code is None:
         return False
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
-    if metadata is None or (region != REGION_CODE_FOR_NON_GEO_ENTITY and number.country_code != metadata.country_code):
+    return _valid_nsn(number.country_code, phonenumbers.national_significant_number(number), region)
+
+
+def _valid_nsn(country_code: int, nsn: str, region: str) -> bool:
+    """valid_for_region for a national significant number, with no PhoneNumber object to build."""
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None or (region != REGION_CODE_FOR_NON_GEO_ENTITY and country_code != metadata.country_code):
         return False
-    nsn = phonenumbers.national_significant_number(number)
     if not _desc_matches(nsn, metadata.general_desc):
         return False
     if _desc_matches(nsn, metadata.fixed_line):
@@ -109,9 +122,8 @@ def _valid_for(national: str, region: str) -> bool:
         digits = digits[1:]  # the trunk prefix (0, or 1 in North America) is not part of the national number
     if not digits or digits.startswith("0") or len(digits) > 15:
         return False
-    number = phonenumbers.PhoneNumber(country_code=phonenumbers.country_code_for_region(region),
-                                      national_number=int(digits))
-    return valid_for_region(number, region)
+    # str(int()): what national_significant_number() gives back (digits of other scripts become ASCII ones).
+    return _valid_nsn(phonenumbers.country_code_for_region(region), str(int(digits)), region)
 
 
 def _valid_international(digits: str) -> bool:
@@ -124,9 +136,10 @@ def _valid_international(digits: str) -> bool:
                 return _parse_valid("+" + digits, None)
             if not rest:
                 return False
-            number = phonenumbers.PhoneNumber(country_code=code, national_number=int(rest))
             # The code's main region first (GB for +44, US for +1): one check instead of one per sharing region.
-            return valid_for_region(number, region) or bool(phonenumbers.is_valid_number(number))
+            national = int(rest)
+            return _valid_nsn(code, str(national), region) or bool(phonenumbers.is_valid_number(
+                phonenumbers.PhoneNumber(country_code=code, national_number=national)))
     return False
 
 
@@ -137,13 +150,16 @@ def _parse_valid(number: str, region: str | None) -> bool:
         return False
 
 
+_NON_DIGITS = re.compile(r"\D")
+
+
 @lru_cache(maxsize=2048)
 def valid_phone(candidate: str, regions: tuple[str, ...], labelled: bool) -> bool:
     """libphonenumber's verdict, trying only the regions whose national format fits the candidate's shape."""
     cleaned = candidate.replace("(0)", " ").replace("\u00a0", " ")
     if cleaned.startswith("(+"):
         cleaned = cleaned[1:]  # "(+44) 20 ..."
-    digits = re.sub(r"\D", "", cleaned)
+    digits = _NON_DIGITS.sub("", cleaned)
     if cleaned.startswith("+") or digits.startswith("00"):
         return len(digits) >= 8 and _valid_international(digits[2:] if digits.startswith("00") else digits)
     if digits.startswith("0"):
@@ -168,11 +184,14 @@ class _ScanState:
     last_end: int = -1
     seen: set[int] = field(default_factory=set)
     words: dict[int, list[str]] = field(default_factory=dict)  # words_before, memoised for this text
+    reader: LabelReader | None = None  # made on the first label read: many texts have no number to label
 
     def words_before(self, text: str, start: int) -> list[str]:
         words = self.words.get(start)
         if words is None:
-            words = self.words[start] = words_before(text, start)
+            if self.reader is None:
+                self.reader = LabelReader(text)
+            words = self.words[start] = self.reader.words_before(start)
         return words
 
 
@@ -213,7 +232,7 @@ def _phones(text: str, lo: int, hi: int, regions: tuple[str, ...], state: _ScanS
             candidate = candidate.lstrip("(")
         start = m.end() - len(candidate)
         if _phone_at(text, start, m.end(), regions, state):
-            yield Span(start, m.end(), E.PHONE)
+            yield Span(start, m.end(), _E_PHONE)
         elif not text[start - 1:start].isalpha():  # a run glued to letters ("DE89 3704 ...") is something else
             yield from _phones_inside(text, start, m.end(), regions, state)
 
@@ -238,7 +257,7 @@ def _phones_inside(text: str, start: int, end: int, regions: tuple[str, ...], st
             if tries >= _MAX_RETRIES:
                 break
         if found >= 0:
-            yield Span(groups[i][0], groups[found][1], E.PHONE)
+            yield Span(groups[i][0], groups[found][1], _E_PHONE)
             i = found + 1
         else:
             i += 1
@@ -302,7 +321,7 @@ def _cards(text: str, lo: int, hi: int, state: _ScanState) -> Iterator[Span]:
         # "ref 2231 4111 1111 1111 1111": the label names the first group only.
         labelled_id = is_not_personal(state.words_before(text, m.start()))
         if not labelled_id and is_card(m.group().replace(" ", "").replace("-", "")) and not _HAS_DATE.search(m.group()):
-            yield Span(m.start(), m.end(), E.CARD)
+            yield Span(m.start(), m.end(), _E_CARD)
             continue
         # Left to right, the longest run of whole digit groups that is a card ("ref 2231 4111 1111 1111 1111").
         # Only groups opening with a digit a card scheme can start with, and a bounded number of checks.
@@ -319,7 +338,7 @@ def _cards(text: str, lo: int, hi: int, state: _ScanState) -> Iterator[Span]:
             if last is None:
                 i += 1
                 continue
-            yield Span(groups[i][0], groups[last][1], E.CARD)
+            yield Span(groups[i][0], groups[last][1], _E_CARD)
             i = last + 1
 
 
@@ -389,7 +408,7 @@ def _ibans(text: str, lo: int, hi: int) -> Iterator[Span]:
             continue  # the IBAN must end at a word boundary
         compact = m.group().replace(" ", "").replace("-", "").upper()
         if _mod97(compact) and _iban_valid(compact):  # the cheap checksum first, then the country format
-            yield Span(m.start(), end, E.IBAN)
+            yield Span(m.start(), end, _E_IBAN)
             pos = end
 
 
@@ -442,33 +461,35 @@ def _labelled_entity(kind: str, compact: str) -> EntityType | None:
 
 def _national_ids(text: str, start: int, end: int, nd: int, words: list[str]) -> list[Span]:
     """Checksummed national ids around a digit run; each pattern is tried only when the characters around the
-    run can hold it (letters before a NINO or NIE, a letter after a DNI, five capitals before a PAN)."""
+    run can hold it (letters before a NINO or NIE, a letter after a DNI, five capitals before a PAN). The label
+    test runs only once a pattern matched: most runs match none."""
     lo, hi = max(0, start - 5), min(len(text), end + 3)
-    after = text[end:end + 2]
-    letter_after = after[:1].isalpha() or after[1:2].isalpha()
     found: list[Span] = []
-    if nd >= 9 and not is_not_personal(words):
+    if nd >= 9:
         for m in _SSN.finditer(text, lo, hi):
-            if ssn.is_valid(m.group().replace(m.group(1), "")):
-                found.append(Span(m.start(), m.end(), E.SSN))
-    if nd >= 13 and text[start] in "12" and not is_not_personal(words):
-        for m in _NIR.finditer(text, lo, hi):
-            if nir.is_valid(m.group()):
-                found.append(Span(m.start(), m.end(), E.NATIONAL_ID))
+            if not is_not_personal(words) and ssn.is_valid(m.group().replace(m.group(1), "")):
+                found.append(Span(m.start(), m.end(), _E_SSN))
+        if nd >= 13 and text[start] in "12":
+            for m in _NIR.finditer(text, lo, hi):
+                if not is_not_personal(words) and nir.is_valid(m.group()):
+                    found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
     if nd >= 6 and text[max(0, start - 2):start].strip().isupper():
-        found += (Span(m.start(), m.end(), E.NATIONAL_ID) for m in _NINO.finditer(text, lo, hi))
-    if nd >= 8 and letter_after:
-        for m in _DNI.finditer(text, lo, hi):
-            if dni.is_valid(_compact(m.group())):
-                found.append(Span(m.start(), m.end(), E.NATIONAL_ID))
-    if nd >= 7 and letter_after and not _NIE_LETTERS.isdisjoint(text[max(0, start - 3):start]):
-        for m in _NIE.finditer(text, lo, hi):
-            if nie.is_valid(_compact(m.group())):
-                found.append(Span(m.start(), m.end(), E.NATIONAL_ID))
-    if nd == 4 and text[max(0, start - 5):start].isupper() and after[:1].isupper():
+        found += (Span(m.start(), m.end(), _E_NATIONAL_ID) for m in _NINO.finditer(text, lo, hi))
+    if nd >= 7:
+        after = text[end:end + 2]
+        if after[:1].isalpha() or after[1:2].isalpha():
+            if nd >= 8:
+                for m in _DNI.finditer(text, lo, hi):
+                    if dni.is_valid(_compact(m.group())):
+                        found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
+            if not _NIE_LETTERS.isdisjoint(text[max(0, start - 3):start]):
+                for m in _NIE.finditer(text, lo, hi):
+                    if nie.is_valid(_compact(m.group())):
+                        found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
+    elif nd == 4 and text[end:end + 1].isupper() and text[max(0, start - 5):start].isupper():
         for m in _PAN.finditer(text, lo, hi):
             if pan.is_valid(m.group()):
-                found.append(Span(m.start(), m.end(), E.NATIONAL_ID))
+                found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
     return found
 
 
@@ -508,7 +529,7 @@ def _ipv4(text: str, lo: int, hi: int, words: list[str]) -> Iterator[Span]:
         return
     for m in _IPV4.finditer(text, lo, hi):
         if m.group().split("/")[0] not in _NOT_PERSONAL_IPS:
-            yield Span(m.start(), m.end(), E.IP)
+            yield Span(m.start(), m.end(), _E_IP)
 
 
 # --- the scan -----------------------------------------------------------------------------------------------------
@@ -528,38 +549,58 @@ def _gaps(lo: int, hi: int, spans: list[Span]) -> list[tuple[int, int]]:
     return gaps
 
 
-def _runs(text: str, digits: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
-    """_RUN.finditer(text), tried only where a run of digits starts.
+def _runs(text: str, digits: list[tuple[int, int]]) -> Iterator[tuple[re.Match[str], int]]:
+    """_RUN.finditer(text), tried only where a run of digits starts; each match with the index of its first run.
 
     Same matches: a match starts with a digit, and where an attempt at one digit fails, an attempt at the digit
     right after it fails too (the longer attempt could take that one's match and prepend a digit).
     """
     end = 0
-    for start, _ in digits:
+    for k, (start, _) in enumerate(digits):
         if start >= end:
             m = _RUN.match(text, start)
             if m is not None:
                 end = m.end()
-                yield m
+                yield m, k
+
+
+def _iban_head_near(text: str, digits: list[tuple[int, int]], k: int, start: int) -> bool:
+    """_IBAN_START.search(text, max(0, start - 16), start + 3) is not None, for the run `digits[k]` at `start`.
+
+    The "00" of an "XX00" in that window opens a run of two digits or more right after two ASCII letters, at
+    most 14 characters before this run: a walk back over a few runs instead of a search of every offset.
+    """
+    while k >= 0:
+        run_start, run_end = digits[k]
+        if run_start < start - 14:
+            return False
+        if (run_end - run_start >= 2 and run_start >= 2 and text[run_start - 1] in _ASCII_LETTERS
+                and text[run_start - 2] in _ASCII_LETTERS):
+            return True
+        k -= 1
+    return False
 
 
 def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...],
                  digits: list[tuple[int, int]] | None = None) -> Iterator[Span]:
     """`digits`: the text's digit runs (see digit_runs), when the caller has them already."""
+    runs = digit_runs(text) if digits is None else digits
+    if not runs:
+        return
     phones = _ScanState()
     n = len(text)
     # Membership tested once per text, not per run: an enum member lookup costs about 0.1 µs on Python 3.11.
-    want_iban, want_card, want_phone, want_ip = E.IBAN in want, E.CARD in want, E.PHONE in want, E.IP in want
-    want_national = E.NATIONAL_ID in want or E.SSN in want
-    ids = bool(want & _ID_TYPES)
-    for m in _runs(text, digit_runs(text) if digits is None else digits):
+    want_iban, want_card, want_phone, want_ip = _E_IBAN in want, _E_CARD in want, _E_PHONE in want, _E_IP in want
+    want_national = _E_NATIONAL_ID in want or _E_SSN in want
+    ids = not want.isdisjoint(_ID_TYPES)
+    for m, k in _runs(text, runs):
         run = m.group().rstrip(_SEPARATORS)
         start = m.start()
         end = start + len(run)
         nd = sum(map(str.isdigit, run))
         lo, hi = max(0, start - 3), min(n, end + 3)
         found: list[Span] = []
-        if want_iban and _IBAN_START.search(text, max(0, start - 16), start + 3):
+        if want_iban and _iban_head_near(text, runs, k, start):
             found += _ibans(text, max(0, start - 16), min(n, start + 48))
         if nd >= 13 and want_card:
             # Cards are looked for beside an IBAN, never across it ("DE11 ... 62 4000 0000 0000 6").
@@ -575,8 +616,9 @@ def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...
         dotted = want_ip and run.count(".") >= 3
         if not (ids or dotted):
             continue
-        tok = _TOKEN_START.search(text, max(0, start - 6), start)
-        token_start = tok.start() if tok else start
+        # _TOKEN_START.search(text, max(0, start - 6), start): the ASCII letters and digits right before the run.
+        before = text[max(0, start - 6):start]
+        token_start = start - len(before) + len(before.rstrip(_ASCII_ALNUM))
         # Labels matter for IPs and for ids of five digits or more; a four-digit run can only be a PAN's middle.
         words = phones.words_before(text, token_start) if dotted or nd >= 5 else []
         if dotted:
