@@ -20,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", action="store_true", help="all the issue's faults at once (= --scenario faults)")
     parser.add_argument("--scenario", choices=get_args(Scenario), default=None)
     parser.add_argument("--concurrency", type=int, default=16, help="HTTP clients posting at once")
-    parser.add_argument("--workers", type=int, default=2, help="concurrent score function containers")
+    parser.add_argument("--workers", type=int, default=RunConfig.model_fields["workers"].default,
+                        help="concurrent score function containers")
     parser.add_argument("--seed", type=int, default=20260302)
     parser.add_argument("--time-limit", type=float, default=1200.0, help="seconds for posting and draining")
     parser.add_argument("--out", type=Path, default=None, help="also write the report here (JSON)")
