@@ -90,7 +90,8 @@ class OnnxSentimentScorer:
 
     def _windows(self, texts: Sequence[str]) -> list[_Window]:
         windows = []
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        # The _fast variant skips character offsets, which the scorer never reads: the same ids, ~20% sooner.
+        encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
         for i, enc in enumerate(encodings):
             ids = enc.ids
             starts = range(0, max(len(ids) - self.body_tokens, 0) + 1, self.window_stride)
