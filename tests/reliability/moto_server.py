@@ -9,6 +9,10 @@ rest in SQS bookkeeping that is linear in a queue's depth for every message it t
    computes every attribute, including counts over all the queue's messages: O(depth) per message, quadratic
    in a backlog. The retention period is read from the queue directly instead.
 3. the visible-messages list: two clock reads per message per receive; one per list now.
+4. DynamoDB: a query on the table's own key sorts every item of the table (`Table.all_items`) and then keeps
+   those of the one partition asked for: O(table log table) per query, and the score function queries a
+   ticket's messages for every event. The query now reads only that partition (the same sort, the same
+   filtering after it). Index queries, which do need every item, are unchanged.
 Plus werkzeug's per-request access log, which nobody reads here.
 
 Behaviour is moto's own: the same checks with the same values, only not recomputed. The AWS calls still go
@@ -19,11 +23,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from functools import cache
 from typing import Any
 
 from moto import backends
 from moto.core.utils import unix_time, unix_time_millis
+from moto.dynamodb.models.table import Table
 from moto.server import main
 from moto.sqs import models as sqs_models
 
@@ -42,7 +48,40 @@ def _patch() -> None:
 
     sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retention_ok  # type: ignore[method-assign]
     sqs_models.Queue.messages = property(visible_messages)  # type: ignore[assignment,method-assign]
+    _patch_partition_queries()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+_query_partition = threading.local()  # moto's server handles requests on threads
+
+
+def _patch_partition_queries() -> None:
+    all_items, query = Table.all_items, Table.query
+
+    def partition_items(self: Any) -> list[Any]:
+        hint = getattr(_query_partition, "hint", None)
+        if hint is None or hint[0] is not self:
+            return all_items(self)
+        partition = self.items.get(hint[1])  # .get: self.items is a defaultdict, a lookup must not add a key
+        if partition is None:
+            return []
+        items = list(partition.values()) if self.range_key_attr else [partition]
+        return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+
+    def partition_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        # Positional after hash_key, as moto's backend calls it: range_comparison, range_objs, limit,
+        # exclusive_start_key, scan_index_forward, projection_expressions, index_name, ...
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None:
+            return query(self, hash_key, *args, **kwargs)
+        _query_partition.hint = (self, hash_key)
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            _query_partition.hint = None
+
+    Table.all_items = partition_items  # type: ignore[method-assign]
+    Table.query = partition_query  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

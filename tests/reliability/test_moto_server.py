@@ -43,3 +43,41 @@ def test_patched_moto_server_keeps_sqs_semantics() -> None:
         short = sqs.create_queue(QueueName="short", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
         sqs.send_message(QueueUrl=short, MessageBody="fresh")
         assert sqs.receive_message(QueueUrl=short)["Messages"][0]["Body"] == "fresh"
+
+
+def test_patched_moto_server_keeps_dynamodb_queries() -> None:
+    """Base-table queries read one partition (the launcher's change); index queries and scans see every item."""
+    with moto_endpoint("process") as endpoint:
+        ddb = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="eu-west-1",
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+        table = ddb.create_table(
+            TableName="t", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK", "G")],
+            GlobalSecondaryIndexes=[{"IndexName": "GSI", "KeySchema": [{"AttributeName": "G", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}])
+        for ticket in range(3):
+            for n in range(5):
+                table.put_item(Item={"PK": f"T#{ticket}", "SK": f"MSG#{n}", "G": f"day{n % 2}"})
+            table.put_item(Item={"PK": f"T#{ticket}", "SK": "TICKET"})
+
+        def query_all(**kwargs: object) -> list[dict[str, object]]:
+            items: list[dict[str, object]] = []
+            while True:
+                page = table.query(**kwargs)
+                items += page["Items"]
+                if "LastEvaluatedKey" not in page:
+                    return items
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+        from boto3.dynamodb.conditions import Key
+
+        messages = query_all(KeyConditionExpression=Key("PK").eq("T#1") & Key("SK").begins_with("MSG#"), Limit=2)
+        assert [i["SK"] for i in messages] == [f"MSG#{n}" for n in range(5)]
+        assert {i["PK"] for i in messages} == {"T#1"}
+        backwards = table.query(KeyConditionExpression=Key("PK").eq("T#2"), ScanIndexForward=False)["Items"]
+        assert [i["SK"] for i in backwards] == ["TICKET", "MSG#4", "MSG#3", "MSG#2", "MSG#1", "MSG#0"]
+        assert table.query(KeyConditionExpression=Key("PK").eq("T#9"))["Items"] == []
+        by_day = query_all(IndexName="GSI", KeyConditionExpression=Key("G").eq("day0"))
+        assert len(by_day) == 9 and {i["PK"] for i in by_day} == {"T#0", "T#1", "T#2"}
+        assert table.scan()["Count"] == 18
