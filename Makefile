@@ -63,9 +63,9 @@ eval-model: $(VENV)/.train
 
 # The reliability suite at full size (docs/reliability.md): load with every fault injected, then the long
 # hostile-input and data-protection runs. `make test` runs a short version of each scenario.
-# 10,000 events need about 40 minutes on 2 cores (moto is the bottleneck): RELIABILITY_EVENTS=10000 RELIABILITY_TIME_LIMIT=3600.
-RELIABILITY_EVENTS ?= 2000
-RELIABILITY_TIME_LIMIT ?= 1200
+# 10,000 events with every fault take about 15 minutes on 2 cores (moto is the bottleneck).
+RELIABILITY_EVENTS ?= 10000
+RELIABILITY_TIME_LIMIT ?= 3000
 reliability: $(VENV)/.dev
 	$(BIN)/python -m tests.reliability --events $(RELIABILITY_EVENTS) --faults --time-limit $(RELIABILITY_TIME_LIMIT) \
 		--out build/reliability/faults-$(RELIABILITY_EVENTS).json
