@@ -1,4 +1,4 @@
-"""`python -m tests.reliability.moto_server -H 127.0.0.1 -p PORT`: moto's server, with three of its costs that
+"""`python -m tests.reliability.moto_server -H 127.0.0.1 -p PORT`: moto's server, with four of its costs that
 grow with load taken out, so a 10,000-event run measures the service rather than the emulator.
 
 Sampling moto's threads during a 600-event run with faults put 43% of request time in routing and most of the
