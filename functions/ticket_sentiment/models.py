@@ -26,6 +26,7 @@ class ModelMeta(BaseModel):
     max_length: int = Field(default=128, ge=16, le=512)
     onnx_external_data: str | None = Field(default=None, description="weights file beside model.onnx, if any")
     encoder_layers: int = Field(default=6, ge=1, le=6, description="MiniLM layers kept (the student keeps 3)")
+    ffn_width: int = Field(default=1536, ge=1, le=1536, description="neurons per feed-forward block after pruning")
 
 
 class EmotionScore(BaseModel):

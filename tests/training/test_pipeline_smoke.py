@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from pathlib import Path
@@ -16,37 +15,7 @@ from sentiment_training.calibration import expected_calibration_error, fit_tempe
 from sentiment_training.train import TrainConfig, keep_layers, train
 from ticket_sentiment.scorer import OnnxSentimentScorer, default_model_dir
 
-ROWS = [
-    ("I'm still waiting for my refund", "negative"), ("the app keeps crashing", "negative"),
-    ("this is the third time I write", "negative"), ("how do I change my address?", "neutral"),
-    ("please send the invoice", "neutral"), ("what are your opening hours?", "neutral"),
-    ("thanks, that fixed it!", "positive"), ("great support, thank you", "positive"),
-]
-
-
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
-@pytest.fixture
-def tiny_data(tmp_path: Path) -> Path:
-    """A miniature copy of the shared data layout, written by the test (no shared data needed)."""
-    data = tmp_path / "data"
-    _write(data / "semeval2017_4a" / "train.csv", ["id", "text", "label"],
-           [[str(i), t, label] for i, (t, label) in enumerate(ROWS * 3)])
-    _write(data / "reviews" / "uci_sentences.csv", ["id", "source", "text", "label"],
-           [["u1", "yelp", "awful food", "negative"], ["u2", "yelp", "lovely place", "positive"]])
-    _write(data / "reviews" / "amazon_mdsd.csv", ["id", "domain", "rating", "title", "text", "label"],
-           [["m1", "books", "1.0", "Bad", "boring book", "negative"], ["m2", "dvd", "5.0", "Good", "fun", "positive"]])
-    emotions = [["g1", "thank you so much", "gratitude"], ["g2", "this makes me furious", "anger"],
-                ["g3", "I don't get it", "confusion"], ["g4", "the sky is blue", "neutral"]]
-    for split in ("train", "dev"):
-        _write(data / "goemotions" / f"{split}.csv", ["id", "text", "emotions"], emotions)
-    return data
+from .conftest import ROWS, write_csv
 
 
 def test_train_export_quantise_and_score(tiny_data: Path, tmp_path: Path) -> None:
@@ -134,7 +103,7 @@ def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     tickets = tmp_path / "tickets.csv"
-    _write(tickets, ["text", "label"], [[f"{t} (ref {i})", label] for i in range(5) for t, label in ROWS])
+    write_csv(tickets, ["text", "label"], [[f"{t} (ref {i})", label] for i in range(5) for t, label in ROWS])
     out = tmp_path / "domain-model"
     result = CliRunner().invoke(app, ["finetune", str(tickets), "--out", str(out), "--steps", "2"])
     assert result.exit_code == 0, result.output
@@ -172,7 +141,8 @@ def test_regraph_rebuilds_an_unfused_int8_graph_without_changing_its_labels(tmp_
     model_dir.mkdir()
     quantize(fp32, model_dir / "model.onnx")
     (model_dir / "model_meta.json").write_text(json.dumps({"version": "old-graph", "encoder_layers": 1}))
-    assert "encoder.encoder.layer.0.attention.self.query.weight" in weights_from_graph(model_dir / "model.onnx")
+    unfused = weights_from_graph(model_dir / "model.onnx")
+    assert "encoder.encoder.layer.0.attention.self.query.weight" in unfused
 
     texts = ["I'm still waiting for my refund", "thanks, that fixed it", "the app crashes at login", "ok",
              "third time I'm writing about this invoice", "where is my order?"]
@@ -183,4 +153,9 @@ def test_regraph_rebuilds_an_unfused_int8_graph_without_changing_its_labels(tmp_
     assert Counter(node.op_type for node in graph.node)["QAttention"] == 1
     assert json.loads((model_dir / "model_meta.json").read_text())["fused_operators"]["Attention"] == 1
     with pytest.raises(ValueError, match="already has fused attention"):
-        weights_from_graph(model_dir / "model.onnx")
+        regraph(model_dir, texts)
+    # The fused graph still reads back: the same parameters, on the int8 grid they were re-quantised to.
+    fused = weights_from_graph(model_dir / "model.onnx")
+    assert set(fused) == set(unfused)
+    for name, value in unfused.items():
+        np.testing.assert_allclose(fused[name], value, atol=0.02 * float(np.abs(value).max()) + 1e-6, err_msg=name)

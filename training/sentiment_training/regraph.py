@@ -25,6 +25,7 @@ from ticket_sentiment.labels import EMOTIONS
 
 from .export_graph import export_onnx, quantize
 from .optimize import model_mb, optimize_model_dir
+from .prune import resize_ffn
 
 _QUANT_SUFFIX = "_quantized"
 
@@ -39,31 +40,69 @@ def _dequantize(initializers: dict[str, np.ndarray], name: str) -> np.ndarray:
 def weights_from_graph(model_path: Path) -> dict[str, np.ndarray]:
     """Every parameter of a MultiTaskSentiment, by its PyTorch name, read from an exported int8 graph.
 
-    Float initializers keep their parameter names; a quantised matrix is named by the node that consumes it
-    ("/model/encoder/encoder/layer.0/attention/self/query/MatMul_quant" -> ...query.weight, transposed back
-    to PyTorch's [out, in]).
+    Reads both exports. The old one (unfused attention) keeps float parameters' names under "model."; a
+    quantised matrix is named by the node that consumes it ("/model/encoder/encoder/layer.0/attention/self/
+    query/MatMul_quant" -> ...query.weight, transposed back to PyTorch's [out, in]). The fused one names
+    float parameters under "encoder." (the FusableEncoder wrapper); layer i's query/key/value matrix is the
+    i-th QAttention's, and every other matrix is named by the bias its product is added to (the fused skip
+    layer norm's or bias GELU's bias input).
     """
     import onnx
     from onnx import numpy_helper
 
     graph = onnx.load(str(model_path)).graph
-    if any(node.op_type in {"Attention", "QAttention"} for node in graph.node):
-        raise ValueError(f"{model_path} already has fused attention: nothing to rebuild")
     initializers = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    fused = any(node.op_type in {"Attention", "QAttention"} for node in graph.node)
+    prefix = "encoder." if fused else "model."
     weights: dict[str, np.ndarray] = {}
     for name, value in initializers.items():
-        if name.startswith("model.") and not name.endswith((_QUANT_SUFFIX, "_scale", "_zero_point")):
-            weights[name.removeprefix("model.")] = value.astype(np.float32)
-        elif name.startswith("model.") and name.endswith(_QUANT_SUFFIX):  # embeddings (Gather) and heads
-            param = name.removeprefix("model.")[: -len(_QUANT_SUFFIX)]
+        if name.endswith(("_scale", "_zero_point")):
+            continue
+        quantised = name.endswith(_QUANT_SUFFIX)
+        param = name[: -len(_QUANT_SUFFIX)] if quantised else name
+        if param.startswith(prefix):
+            param = param.removeprefix(prefix)
+        elif not (fused and param.startswith(("polarity.", "emotions."))):
+            continue
+        if quantised:  # embeddings (Gather) and heads
             matrix = _dequantize(initializers, name)
             weights[param] = matrix if "embeddings" in param else matrix.T
+        else:
+            weights[param] = value.astype(np.float32)
+    if fused:
+        weights |= _fused_matrices(graph.node, initializers)
+        return {name: np.ascontiguousarray(value) for name, value in weights.items()}
     for node in graph.node:
         for name in node.input:
             if name in initializers and name.endswith(_QUANT_SUFFIX) and not name.startswith("model."):
                 module = node.name.lstrip("/").removeprefix("model/").rsplit("/", 1)[0].replace("/", ".")
                 weights[f"{module}.weight"] = _dequantize(initializers, name).T
     return {name: np.ascontiguousarray(value) for name, value in weights.items()}
+
+
+def _fused_matrices(nodes: Any, initializers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The encoder matrices of a fused graph (see weights_from_graph), by PyTorch name."""
+    producer = {output: node for node in nodes for output in node.output}
+    weights: dict[str, np.ndarray] = {}
+    attention = [node for node in nodes if node.op_type in {"Attention", "QAttention"}]
+    for index, node in enumerate(attention):
+        qkv = _dequantize(initializers, node.input[1]).T  # [3 * hidden, hidden]: query, key, value rows
+        bias = initializers[node.input[2]].astype(np.float32)
+        hidden = qkv.shape[1]
+        for part, name in enumerate(("query", "key", "value")):
+            module = f"encoder.encoder.layer.{index}.attention.self.{name}"
+            weights[f"{module}.weight"] = qkv[part * hidden:(part + 1) * hidden]
+            weights[f"{module}.bias"] = bias[part * hidden:(part + 1) * hidden]
+    for node in nodes:
+        bias_input = {"SkipLayerNormalization": 4, "BiasGelu": 1}.get(node.op_type)
+        if bias_input is None or len(node.input) <= bias_input:
+            continue
+        bias = node.input[bias_input].removeprefix("encoder.")
+        matmul = producer.get(node.input[0])
+        if not bias.endswith(".dense.bias") or matmul is None:
+            continue
+        weights[bias.removesuffix("bias") + "weight"] = _dequantize(initializers, matmul.input[1]).T
+    return weights
 
 
 def rebuild(model_dir: Path) -> Any:
@@ -78,6 +117,8 @@ def rebuild(model_dir: Path) -> Any:
     keep_layers(encoder, tuple(range(layers)))
     model = MultiTaskSentiment(encoder, encoder.config.hidden_size, len(EMOTIONS))
     weights = weights_from_graph(model_dir / "model.onnx")
+    resize_ffn(model, [int(weights[f"encoder.encoder.layer.{i}.intermediate.dense.weight"].shape[0])
+                       for i in range(layers)])
     state = model.state_dict()
     # Buffers, and the pooler the heads never read (mean pooling), are not in the graph.
     unused = ("position_ids", "token_type_ids")
@@ -115,10 +156,14 @@ def compare(old: Path, new: Path, texts: list[str], tokenizer: Any, max_len: int
 
 def regraph(model_dir: Path, texts: list[str]) -> dict[str, Any]:
     """Replace `model_dir/model.onnx` (and its weights file) with the rebuilt graph; returns the comparison."""
+    import onnx
     from transformers import AutoTokenizer
 
     from .train import base_model_dir
 
+    graph_nodes = onnx.load(str(model_dir / "model.onnx"), load_external_data=False).graph.node
+    if any(node.op_type in {"Attention", "QAttention"} for node in graph_nodes):
+        raise ValueError(f"{model_dir / 'model.onnx'} already has fused attention: nothing to rebuild")
     tokenizer = AutoTokenizer.from_pretrained(base_model_dir())
     model = rebuild(model_dir)
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,8 +173,6 @@ def regraph(model_dir: Path, texts: list[str]) -> dict[str, Any]:
         quantize(fp32, int8)
         graph = optimize_model_dir(work, update_meta=False)
         old = work / "previous.onnx"
-        import onnx
-
         onnx.save_model(onnx.load(str(model_dir / "model.onnx")), str(old))  # inline: the data file moves next
         comparison = compare(old, int8, texts, tokenizer)
         for name in ("model.onnx", graph["onnx_external_data"]):

