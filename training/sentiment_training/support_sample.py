@@ -1,0 +1,103 @@
+"""Draw the team's labelling sample from the unlabelled support requests, split by author.
+
+Stratified with the current model (its polarity score in five bins) plus a stratum of messages with escalation cues
+(cancel, manager, legal, repeated contact...), which the model alone under-samples; annotators never see the strata
+or any model output. Authors are hashed into train/dev/test, so no customer sits in two splits.
+
+    python -m sentiment_training.support_sample --data ../shared/data --out training/data/support_tweets
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+SUPPORT_CSV = Path("support_tweets/spotifycares_inbound.csv")
+ESCALATION_CUES = re.compile(
+    r"\b(cancel\w*|unsubscrib\w*|switch\w* to|apple music|manager|supervisor|escalat\w*|lawyer|legal|sue|"
+    r"chargeback|refund|scam\w*|fraud|ridiculous|unacceptable|worst|disgust\w*|pathetic|joke|"
+    r"(second|third|fourth|fifth|\d+(st|nd|rd|th)) time|again|still|days?|weeks?|f+u+c+k\w*|wtf|shit\w*)\b",
+    re.IGNORECASE)
+SCORE_BINS = (-1.01, -0.9, -0.5, 0.0, 0.5, 1.01)
+SPLIT_SHARES = (("test", 0.30), ("dev", 0.12), ("train", 0.58))
+
+
+def author_split(author_id: str) -> str:
+    """Deterministic split of an author (a stable hash, not Python's salted one)."""
+    h = int(hashlib.sha256(author_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    edge = 0.0
+    for name, share in SPLIT_SHARES:
+        edge += share
+        if h < edge:
+            return name
+    return SPLIT_SHARES[-1][0]
+
+
+def score_bin(score: float) -> int:
+    return next(i for i in range(len(SCORE_BINS) - 1) if SCORE_BINS[i] <= score < SCORE_BINS[i + 1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=Path("training/data/support_tweets"))
+    parser.add_argument("--size", type=int, default=2200)
+    parser.add_argument("--double", type=int, default=300)
+    parser.add_argument("--batches", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=20261207)
+    args = parser.parse_args()
+
+    from ticket_sentiment.scorer import get_scorer
+
+    rows = [r for r in csv.DictReader((args.data / SUPPORT_CSV).open(encoding="utf-8"))
+            if re.search(r"[^\W\d_]{2,}", re.sub(r"@\w+|https?://\S+", "", r["text"]))]
+    scorer = get_scorer()
+    scores = [r.score for r in scorer.score([r["text"] for r in rows], ticket_body=False)]
+    strata: dict[str, list[int]] = {}
+    for i, (row, score) in enumerate(zip(rows, scores, strict=True)):
+        key = "cue" if ESCALATION_CUES.search(row["text"]) and score < 0 else f"bin{score_bin(score)}"
+        strata.setdefault(key, []).append(i)
+    rng = random.Random(args.seed)
+    # Equal shares per stratum (capped by its size): every level gets enough examples.
+    per = args.size // len(strata)
+    chosen: list[int] = []
+    for key in sorted(strata):
+        pool = strata[key][:]
+        rng.shuffle(pool)
+        chosen += pool[:per]
+    rest = [i for key in sorted(strata) for i in strata[key] if i not in set(chosen)]
+    rng.shuffle(rest)
+    chosen += rest[: args.size - len(chosen)]
+    rng.shuffle(chosen)
+    stratum_of = {i: key for key, members in strata.items() for i in members}
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    with (args.out / "sample.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "author_id", "split", "stratum", "text"])
+        for i in chosen:
+            r = rows[i]
+            writer.writerow([r["id"], r["author_id"], author_split(r["author_id"]), stratum_of[i], r["text"]])
+    # Annotator batches: id and text only, blind to the model and the strata.
+    for b in range(args.batches):
+        with (args.out / f"batch_{b + 1}.csv").open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["id", "text"])
+            for i in chosen[b :: args.batches]:
+                writer.writerow([rows[i]["id"], rows[i]["text"]])
+    double = chosen[:: max(1, len(chosen) // args.double)][: args.double]
+    with (args.out / "batch_second_pass.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "text"])
+        for i in sorted(double, key=lambda _: rng.random()):
+            writer.writerow([rows[i]["id"], rows[i]["text"]])
+    print(Counter(stratum_of[i] for i in chosen), Counter(author_split(rows[i]["author_id"]) for i in chosen))
+
+
+if __name__ == "__main__":
+    main()
