@@ -38,8 +38,8 @@ def _model(layers: tuple[int, ...] = (0, 1)) -> Any:  # Any: transformers module
 def _logits(model: MultiTaskSentiment, tokenizer: object) -> np.ndarray:
     enc = tokenizer(TEXTS, padding=True, return_tensors="pt")  # type: ignore[operator]
     with torch.no_grad():
-        polarity, emotions = model(enc["input_ids"], enc["attention_mask"])
-    return np.concatenate([polarity.numpy(), emotions.numpy()], axis=1)
+        polarity, emotions, severity = model(enc["input_ids"], enc["attention_mask"])
+    return np.concatenate([polarity.numpy(), emotions.numpy(), severity.numpy()], axis=1)
 
 
 def test_a_neuron_that_writes_nothing_is_pruned_first_and_changes_nothing(tokenizer: object) -> None:

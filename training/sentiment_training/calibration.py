@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -57,3 +58,40 @@ def fit_emotion_thresholds(probs: np.ndarray, targets: np.ndarray) -> dict[str, 
                 best_t, best_f1 = float(round(t, 3)), f1
         out[name] = best_t
     return out
+
+
+def macro_mae(true_levels: np.ndarray, pred_levels: np.ndarray) -> float:
+    """MAE^M (SemEval-2017 Task 4C): mean absolute error per true level, averaged over the levels present."""
+    errors = [float(np.abs(pred_levels[true_levels == k] - k).mean()) for k in np.unique(true_levels)]
+    return float(np.mean(errors)) if errors else 0.0
+
+
+def fit_severity_thresholds(polarity_probs: np.ndarray, severity_probs: np.ndarray, levels: np.ndarray,
+                            sources: list[str]) -> dict[str, Any]:
+    """The extreme-share thresholds (severity.decide_level) minimising the mean over dev sources of MAE^M.
+
+    Each source (SemEval tweets, the team's support requests) counts once whatever its size, so the threshold
+    is not tuned to one register; the shares are searched on a 0.05 grid.
+    """
+    from ticket_sentiment.labels import SEVERITY_LEVELS
+    from ticket_sentiment.severity import decide_level
+
+    if not len(levels):
+        return {"thresholds": {"very_negative": 0.5, "very_positive": 0.5}, "dev_mean_macro_mae": None,
+                "dev_sources": {}}
+    index = {level: i for i, level in enumerate(SEVERITY_LEVELS)}
+    labels = polarity_probs.argmax(1)
+    groups = {source: np.array([s == source for s in sources]) for source in sorted(set(sources))}
+    best: tuple[float, float, float] | None = None
+    grid = [round(float(t), 2) for t in np.arange(0.1, 0.96, 0.05)]
+    for very_neg in grid:
+        for very_pos in grid:
+            thresholds = {"very_negative": very_neg, "very_positive": very_pos}
+            pred = np.array([index[decide_level(int(lab), sev.tolist(), thresholds)]
+                             for lab, sev in zip(labels, severity_probs, strict=True)])
+            score = float(np.mean([macro_mae(levels[mask], pred[mask]) for mask in groups.values() if mask.any()]))
+            if best is None or score < best[0]:
+                best = (score, very_neg, very_pos)
+    assert best is not None
+    return {"thresholds": {"very_negative": best[1], "very_positive": best[2]}, "dev_mean_macro_mae": best[0],
+            "dev_sources": {source: int(mask.sum()) for source, mask in groups.items()}}

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from ticket_sentiment.labels import EMOTION_SOURCES, EMOTIONS, POLARITY_LABELS
+from ticket_sentiment.labels import EMOTION_SOURCES, EMOTIONS, POLARITY_LABELS, SEVERITY_LEVELS
 from ticket_sentiment.textprep import normalize_for_model
 
 from .support_corpus import generate as generate_support
@@ -22,6 +22,12 @@ class PolarityExample:
     text: str
     label: int
     source: str
+    level: int | None = None  # index into SEVERITY_LEVELS where the example has a five-level label
+
+
+def polarity_of_level(level: int) -> int:
+    """Five-level index -> three-class index (very_negative and negative are negative, ...)."""
+    return 0 if level < 2 else 1 if level == 2 else 2
 
 
 @dataclass(frozen=True)
@@ -53,14 +59,40 @@ def load_labelled_csv(path: Path, text_col: str = "text", label_col: str = "labe
     return out
 
 
+def load_semeval_levels(data_dir: Path) -> dict[str, int]:
+    """SemEval-2016 Task 4C's five-point labels by (normalised) text; nearly all are also 4A training tweets."""
+    path = data_dir / "semeval2016_4c" / "train.csv"
+    if not path.is_file():
+        return {}
+    return {normalize_for_model(row["text"]): SEVERITY_LEVELS.index(row["label"]) for row in _rows(path)}
+
+
 def load_general_polarity(data_dir: Path) -> list[PolarityExample]:
-    """SemEval-2017 train plus the two review sets (title and body joined for MDSD)."""
-    out = load_labelled_csv(data_dir / "semeval2017_4a" / "train.csv", source="semeval")
+    """SemEval-2017 train (with the 4C five-point label where the tweet has one; 4C tweets missing from 4A
+    are added) plus the two review sets (title and body joined for MDSD)."""
+    levels = load_semeval_levels(data_dir)
+    semeval = load_labelled_csv(data_dir / "semeval2017_4a" / "train.csv", source="semeval")
+    out = [PolarityExample(ex.text, ex.label, ex.source, levels.get(ex.text)) for ex in semeval]
+    seen = {ex.text for ex in semeval}
+    out += [PolarityExample(text, polarity_of_level(level), "semeval", level) for text, level in levels.items()
+            if text not in seen]
     out += load_labelled_csv(data_dir / "reviews" / "uci_sentences.csv", source="uci")
     for row in _rows(data_dir / "reviews" / "amazon_mdsd.csv"):
         # Reviews are long; the title and first sentences carry the verdict within 64 tokens.
         text = f"{row['title'].strip()}. {row['text'].strip()}"[:600]
         out.append(PolarityExample(normalize_for_model(text), parse_label(row["label"]), "mdsd"))
+    return out
+
+
+def load_team_levels(labels_csv: Path, split: str) -> list[PolarityExample]:
+    """The team's five-level labels on real support requests (training/data/support_tweets/labels.csv), one
+    author split ("train", "dev" or "test")."""
+    out = []
+    for row in _rows(labels_csv):
+        if row["split"] != split or row["level"] not in SEVERITY_LEVELS:
+            continue
+        level = SEVERITY_LEVELS.index(row["level"])
+        out.append(PolarityExample(normalize_for_model(row["text"]), polarity_of_level(level), "team", level))
     return out
 
 

@@ -67,18 +67,19 @@ class FusableEncoder(nn.Module):
 
 
 class _Exportable(nn.Module):
-    """MultiTaskSentiment's forward (mean pooling, two heads) over the fusable encoder."""
+    """MultiTaskSentiment's forward (mean pooling, three heads) over the fusable encoder."""
 
     def __init__(self, model: Any) -> None:
         super().__init__()
         self.encoder = FusableEncoder(model.encoder)
-        self.polarity, self.emotions = model.polarity, model.emotions
+        self.polarity, self.emotions, self.severity = model.polarity, model.emotions, model.severity
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         hidden = self.encoder(input_ids, attention_mask)
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
-        return self.polarity(pooled), self.emotions(pooled)
+        return self.polarity(pooled), self.emotions(pooled), self.severity(pooled)
 
 
 def export_onnx(model: Any, tokenizer: Any, path: Path) -> dict[str, Any]:
@@ -99,9 +100,10 @@ def export_onnx(model: Any, tokenizer: Any, path: Path) -> dict[str, Any]:
     try:
         torch.onnx.export(
             exportable, (enc["input_ids"], enc["attention_mask"]), str(unfused),
-            input_names=["input_ids", "attention_mask"], output_names=["polarity_logits", "emotion_logits"],
+            input_names=["input_ids", "attention_mask"], output_names=["polarity_logits", "emotion_logits", "severity_logits"],
             dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                          "polarity_logits": {0: "batch"}, "emotion_logits": {0: "batch"}},
+                          "polarity_logits": {0: "batch"}, "emotion_logits": {0: "batch"},
+                          "severity_logits": {0: "batch"}},
             opset_version=17, dynamo=False,
         )
         fused = fuse_attention(unfused, path, model.encoder.config)

@@ -62,7 +62,7 @@ def weights_from_graph(model_path: Path) -> dict[str, np.ndarray]:
         param = name[: -len(_QUANT_SUFFIX)] if quantised else name
         if param.startswith(prefix):
             param = param.removeprefix(prefix)
-        elif not (fused and param.startswith(("polarity.", "emotions."))):
+        elif not (fused and param.startswith(("polarity.", "emotions.", "severity."))):
             continue
         if quantised:  # embeddings (Gather) and heads
             matrix = _dequantize(initializers, name)
@@ -122,8 +122,9 @@ def rebuild(model_dir: Path) -> Any:
     state = model.state_dict()
     # Buffers, and the pooler the heads never read (mean pooling), are not in the graph.
     unused = ("position_ids", "token_type_ids")
+    # A model exported before the severity head keeps its fresh initialisation: training teaches it.
     missing = sorted(name for name in set(state) - set(weights)
-                     if not name.startswith("encoder.pooler.") and not name.endswith(unused))
+                     if not name.startswith(("encoder.pooler.", "severity.")) and not name.endswith(unused))
     if missing:
         raise RuntimeError(f"{model_dir / 'model.onnx'} lacks {missing[:5]}")
     for name, value in weights.items():

@@ -32,16 +32,22 @@ from typing import Any
 
 import numpy as np
 import torch
-from ticket_sentiment.labels import EMOTIONS, POLARITY_LABELS
+from ticket_sentiment.labels import EMOTIONS, POLARITY_LABELS, SEVERITY_LEVELS
 from torch import nn
 
-from .calibration import expected_calibration_error, fit_emotion_thresholds, fit_temperature
+from .calibration import (
+    expected_calibration_error,
+    fit_emotion_thresholds,
+    fit_severity_thresholds,
+    fit_temperature,
+)
 from .data import (
     EmotionExample,
     PolarityExample,
     load_emotions,
     load_general_polarity,
     load_support_synthetic,
+    load_team_levels,
     split_dev,
 )
 from .export_graph import export_onnx, quantize
@@ -82,6 +88,11 @@ class TrainConfig:
     distil_alpha: float = 0.7  # weight of the teacher's soft targets against the labels
     distil_temperature: float = 2.0
     version: str = "ticket-sentiment-minilm-1.0.0"
+    # The team's five-level labels on real support requests (training/data/support_tweets/labels.csv): the
+    # train split trains, the dev split calibrates; the test split is never read here.
+    team_labels: Path | None = None
+    team_repeat: int = 4  # the target domain, outnumbered ~40:1 by the general sets
+    severity_weight: float = 1.0  # weight of the five-level loss beside the polarity loss
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -92,7 +103,7 @@ def base_model_dir() -> Path:
 
 
 class MultiTaskSentiment(nn.Module):
-    """One MiniLM encoder, mean pooling, two linear heads (polarity logits, emotion logits)."""
+    """One MiniLM encoder, mean pooling, three linear heads (polarity, emotion and five-level severity logits)."""
 
     def __init__(self, encoder: nn.Module, hidden: int, n_emotions: int) -> None:
         super().__init__()
@@ -100,13 +111,15 @@ class MultiTaskSentiment(nn.Module):
         self.dropout = nn.Dropout(0.1)
         self.polarity = nn.Linear(hidden, len(POLARITY_LABELS))
         self.emotions = nn.Linear(hidden, n_emotions)
+        self.severity = nn.Linear(hidden, len(SEVERITY_LEVELS))
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
         pooled = self.dropout(pooled)
-        return self.polarity(pooled), self.emotions(pooled)
+        return self.polarity(pooled), self.emotions(pooled), self.severity(pooled)
 
 
 def _batches(items: list[Any], batch_size: int, rng: random.Random, key: Any) -> list[list[Any]]:
@@ -136,9 +149,9 @@ class _Cycle:
 
 
 def _logits(model: MultiTaskSentiment, tokenizer: Any, texts: list[str], max_len: int,
-            batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
+            batch_size: int = 128) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     model.eval()
-    pol, emo = [], []
+    pol, emo, sev = [], [], []
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     with torch.inference_mode():
         for i in range(0, len(order), batch_size):
@@ -146,11 +159,12 @@ def _logits(model: MultiTaskSentiment, tokenizer: Any, texts: list[str], max_len
             enc = tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=max_len,
                             return_tensors="pt")
             device = next(model.parameters()).device
-            p, e = model(enc["input_ids"].to(device), enc["attention_mask"].to(device))
+            p, e, s = model(enc["input_ids"].to(device), enc["attention_mask"].to(device))
             pol.append(p.float().cpu().numpy())
             emo.append(e.float().cpu().numpy())
+            sev.append(s.float().cpu().numpy())
     inverse = np.argsort(order)
-    return np.concatenate(pol)[inverse], np.concatenate(emo)[inverse]
+    return np.concatenate(pol)[inverse], np.concatenate(emo)[inverse], np.concatenate(sev)[inverse]
 
 
 def macro_recall(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 3) -> float:
@@ -173,6 +187,9 @@ def load_training_data(cfg: TrainConfig) -> tuple[list[PolarityExample], list[Po
     n_support = 0 if cfg.plain_baseline else cfg.support_synthetic if not cfg.limit else min(cfg.limit, 200)
     support = load_support_synthetic(n_support, cfg.seed)
     train_pol += support * cfg.support_repeat
+    if cfg.team_labels is not None:
+        train_pol += load_team_levels(cfg.team_labels, "train") * cfg.team_repeat
+        dev_pol += load_team_levels(cfg.team_labels, "dev")
     if cfg.user_csv is not None:
         from .data import load_labelled_csv
 
@@ -244,8 +261,15 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     counts = np.bincount([ex.label for ex in train_pol if ex.label != UNLABELLED], minlength=3).astype(float)
     # Inverse-frequency class weights: the general sets are 16% negative, support is not.
     class_weights = torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
+    level_counts = np.bincount([ex.level for ex in train_pol if ex.level is not None],
+                               minlength=len(SEVERITY_LEVELS)).astype(float)
+    # Square-root inverse frequency: very_negative is 1% of SemEval's five-point set; full inverse weights
+    # would make every complaint an escalation.
+    level_weights = torch.tensor(np.sqrt(level_counts.sum() / (len(SEVERITY_LEVELS) * np.maximum(level_counts, 1))),
+                                 dtype=torch.float32)
     print(f"polarity train={len(train_pol)} dev={len(dev_pol)} counts={counts.tolist()} "
-          f"weights={class_weights.numpy().round(3).tolist()} emotion train={len(emo_train)}", flush=True)
+          f"weights={class_weights.numpy().round(3).tolist()} levels={level_counts.tolist()} "
+          f"level weights={level_weights.numpy().round(3).tolist()} emotion train={len(emo_train)}", flush=True)
 
     base = base_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -284,9 +308,10 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
                                   dtype=torch.float32)
     model.to(cfg.device)
     ce = nn.CrossEntropyLoss(weight=class_weights.to(cfg.device))
+    level_ce = nn.CrossEntropyLoss(weight=level_weights.to(cfg.device))
     bce = nn.BCEWithLogitsLoss(pos_weight=None if pos_weight is None else pos_weight.to(cfg.device))
 
-    heads = list(model.polarity.parameters()) + list(model.emotions.parameters())
+    heads = [*model.polarity.parameters(), *model.emotions.parameters(), *model.severity.parameters()]
     optimizer = torch.optim.AdamW([
         {"params": model.encoder.parameters(), "lr": cfg.lr_encoder},
         {"params": heads, "lr": cfg.lr_heads},
@@ -298,13 +323,14 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     emo_cycle = _Cycle(emo_train, cfg.batch_size, rng, key=lambda ex: len(ex.text)) if emo_train else None
 
     model.train()
-    running: dict[str, list[float]] = {"polarity": [], "emotion": []}
+    running: dict[str, list[float]] = {"polarity": [], "emotion": [], "severity": []}
     for step in range(1, cfg.steps + 1):
         emotion_step = emo_cycle is not None and step % cfg.emotion_every == 0
         batch = emo_cycle.next() if emotion_step and emo_cycle else pol_cycle.next()
         enc = tokenizer([ex.text for ex in batch], padding=True, truncation=True, max_length=cfg.max_len,
                         return_tensors="pt")
-        pol_logits, emo_logits = model(enc["input_ids"].to(cfg.device), enc["attention_mask"].to(cfg.device))
+        pol_logits, emo_logits, sev_logits = model(enc["input_ids"].to(cfg.device),
+                                                   enc["attention_mask"].to(cfg.device))
         if emotion_step:
             emo_targets = torch.tensor([ex.targets for ex in batch], dtype=torch.float32, device=cfg.device)
             if teacher_emo:
@@ -319,16 +345,24 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
             labelled = pol_labels != UNLABELLED
             hard = (ce(pol_logits[labelled], pol_labels[labelled]) if bool(labelled.any())
                     else pol_logits.sum() * 0)
-            if teacher_pol:
+            # The teacher never saw the team's labels: on those the labels alone teach.
+            distilled = torch.tensor([ex.source != "team" for ex in batch], device=cfg.device)
+            if teacher_pol and bool(distilled.any()):
                 t = cfg.distil_temperature
                 soft = torch.softmax(torch.tensor(np.stack([teacher_pol[ex.text] for ex in batch]),
                                                   device=cfg.device) / t, dim=-1)
-                kd = nn.functional.kl_div(torch.log_softmax(pol_logits / t, dim=-1), soft,
+                kd = nn.functional.kl_div(torch.log_softmax(pol_logits[distilled] / t, dim=-1), soft[distilled],
                                           reduction="batchmean") * t * t
                 loss = cfg.distil_alpha * kd + (1 - cfg.distil_alpha) * hard
             else:
                 loss = hard
             running["polarity"].append(loss.item())
+            levels = torch.tensor([-1 if ex.level is None else ex.level for ex in batch], device=cfg.device)
+            graded = levels >= 0
+            if bool(graded.any()):
+                severity_loss = level_ce(sev_logits[graded], levels[graded])
+                loss = loss + cfg.severity_weight * severity_loss
+                running["severity"].append(severity_loss.item())
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -342,7 +376,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     # Calibration on held-out dev splits: polarity temperature, emotion temperature + thresholds.
     dev_texts = [ex.text for ex in dev_pol]
     dev_labels = np.array([ex.label for ex in dev_pol])
-    dev_pol_logits, _ = _logits(model, tokenizer, dev_texts, cfg.max_len)
+    dev_pol_logits, _, dev_sev_logits = _logits(model, tokenizer, dev_texts, cfg.max_len)
     temperature = fit_temperature(dev_pol_logits, dev_labels)
     probs = _softmax(dev_pol_logits / temperature)
     calibration = {
@@ -352,10 +386,15 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "dev_macro_recall": macro_recall(dev_labels, probs.argmax(1)),
         "dev_size": len(dev_pol),
     }
+    graded = [i for i, ex in enumerate(dev_pol) if ex.level is not None]
+    severity_thresholds = fit_severity_thresholds(
+        probs[graded], _softmax(dev_sev_logits[graded]), np.array([dev_pol[i].level for i in graded]),
+        [dev_pol[i].source for i in graded])
+    calibration["severity"] = severity_thresholds
     emotion_thresholds = {name: 0.5 for name in EMOTIONS}
     emotion_temperature = 1.0
     if emo_dev:
-        _, dev_emo_logits = _logits(model, tokenizer, [ex.text for ex in emo_dev], cfg.max_len)
+        _, dev_emo_logits, _ = _logits(model, tokenizer, [ex.text for ex in emo_dev], cfg.max_len)
         targets = np.array([ex.targets for ex in emo_dev])
         emotion_temperature = fit_temperature(dev_emo_logits, targets, multilabel=True)
         emotion_thresholds = fit_emotion_thresholds(_sigmoid(dev_emo_logits / emotion_temperature), targets)
@@ -381,6 +420,8 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "polarity_temperature": temperature,
         "emotion_temperature": emotion_temperature,
         "emotion_thresholds": emotion_thresholds,
+        "severity_levels": list(SEVERITY_LEVELS),
+        "severity_thresholds": severity_thresholds["thresholds"],
         "encoder_layers": int(encoder.config.num_hidden_layers),
         "ffn_width": max(ffn_widths(model)),
         "distilled_from": _model_version(cfg.teacher_dir),
@@ -389,7 +430,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "trained_max_length": cfg.max_len,
         "lowercase": True,
         "onnx_inputs": ["input_ids", "attention_mask"],
-        "onnx_outputs": ["polarity_logits", "emotion_logits"],
+        "onnx_outputs": ["polarity_logits", "emotion_logits", "severity_logits"],
         "quantization": "dynamic int8, per-channel weights (onnxruntime quantize_dynamic)",
         "graph_optimization": graph["graph_optimization"],
         "optimized_with": graph["optimized_with"],
@@ -486,13 +527,17 @@ def main(argv: list[str] | None = None) -> None:
                         help="prune each feed-forward block to this many neurons before training (default: no pruning)")
     parser.add_argument("--lr-encoder", type=float, default=TrainConfig.lr_encoder)
     parser.add_argument("--lr-heads", type=float, default=TrainConfig.lr_heads)
+    parser.add_argument("--team-labels", type=Path, default=None,
+                        help="the team's five-level labels (training/data/support_tweets/labels.csv)")
+    parser.add_argument("--team-repeat", type=int, default=TrainConfig.team_repeat)
     args = parser.parse_args(argv)
     version = args.version or ("plain-baseline" if args.plain_baseline else TrainConfig.version)
     report = train(TrainConfig(data_dir=args.data, out_dir=args.out, steps=args.steps, limit=args.limit,
                                seed=args.seed, plain_baseline=args.plain_baseline, layers=args.layers,
                                teacher_dir=args.teacher, version=version, device=args.device,
                                init_from=args.init_from, ffn_width=args.ffn_width, lr_encoder=args.lr_encoder,
-                               lr_heads=args.lr_heads))
+                               lr_heads=args.lr_heads, team_labels=args.team_labels,
+                               team_repeat=args.team_repeat))
     print(json.dumps(report["int8_vs_fp32"]), flush=True)
 
 
