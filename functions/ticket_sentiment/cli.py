@@ -249,7 +249,7 @@ def _read_calibration_csv(path: Path, text_col: str, label_col: str, group_col: 
                           ) -> tuple[list[str], list[str], list[str | None] | None]:
     import csv
 
-    from .evaluation import normalise_label
+    from .evaluation import normalise_level
 
     if not path.is_file():
         fail(f"{path}: no such file")
@@ -262,7 +262,7 @@ def _read_calibration_csv(path: Path, text_col: str, label_col: str, group_col: 
         texts, labels, groups = [], [], []
         for row in reader:
             try:
-                labels.append(normalise_label(row[label_col] or ""))
+                labels.append(normalise_level(row[label_col] or ""))
             except LabelledDataError as exc:
                 fail(f"{path} line {reader.line_num}: {exc}")
             texts.append(row[text_col] or "")
@@ -272,7 +272,8 @@ def _read_calibration_csv(path: Path, text_col: str, label_col: str, group_col: 
 
 @app.command()
 def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
-    path: Annotated[Path, typer.Argument(help="labelled CSV: text and label (negative/neutral/positive)")],
+    path: Annotated[Path, typer.Argument(help="labelled CSV: text and label (negative/neutral/positive, or the "
+                                              "five levels very_negative ... very_positive)")],
     target_precision: Annotated[float, typer.Option("--target-precision", min=0.01, max=0.99)] = 0.9,
     by: Annotated[str | None, typer.Option("--by", help="also calibrate per value of this column "
                                                          "(e.g. product_area, customer_tier)")] = None,
@@ -284,19 +285,25 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     model_dir: ModelDirOption = None,
 ) -> None:
-    """Find the escalation threshold that reaches --target-precision on negative tickets with the most recall.
+    """Find the escalation threshold that reaches --target-precision with the most recall.
 
-    A ticket whose score is at or below `threshold` is escalated. Writes the precision-recall plot and the rules
-    config (new rules start in shadow mode: recorded, not alerted, until the team has reviewed them).
+    Three-class labels: a ticket whose score is at or below `threshold` is escalated (precision on negative
+    tickets). Five-level labels: a ticket the model calls negative is escalated at intensity >= `threshold`
+    (precision on very_negative tickets). Writes the precision-recall plot and the rules config (new rules start
+    in shadow mode: recorded, not alerted, until the team has reviewed them).
     """
-    from .threshold_calibration import CalibrationError, plot_pr_curve, table_rows
+    from .threshold_calibration import CalibrationError, intensity_keys, is_five_level, plot_pr_curve, table_rows
     from .threshold_calibration import calibrate as run_calibration
 
     texts, labels, groups = _read_calibration_csv(path, text_col, label_col, by)
     scorer = _load_scorer(model_dir)
-    scores = [r.score for r in scorer.score(texts)]
+    results = scorer.score(texts)
+    five_level = is_five_level(labels)
+    keys = (intensity_keys([r.label for r in results], [r.intensity for r in results]) if five_level
+            else [r.score for r in results])
     try:
-        result = run_calibration(scores, labels, target_precision, groups)
+        result = run_calibration(keys, labels, target_precision, groups,
+                                 kind="intensity" if five_level else "score")
     except CalibrationError as exc:
         fail(str(exc), 1)
     plot_pr_curve(result.overall, str(plot))
@@ -304,7 +311,8 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
     rules_out.write_text(rules.model_dump_json(indent=2) + "\n")
     if as_json:
         overall = result.overall
-        payload = {"threshold": overall.threshold, "precision": round(overall.precision, 4),
+        payload = {"kind": overall.kind, "target_label": overall.target_label,
+                   "threshold": overall.threshold, "precision": round(overall.precision, 4),
                    "precision_low_95": round(overall.precision_low, 4), "recall": round(overall.recall, 4),
                    "alerts_per_1000": round(overall.alerts_per_1000, 1), "n": overall.n,
                    "negatives": overall.negatives, "target_precision": target_precision,
@@ -315,16 +323,17 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
                    "rules": json.loads(rules.model_dump_json())}
         out.print_json(json.dumps(payload))
         return
-    table = Table(title=f"Escalating at score <= threshold ({result.overall.n} tickets, "
-                        f"{result.overall.negatives} negative)")
+    o = result.overall
+    rule = "negative and intensity >= threshold" if five_level else "score <= threshold"
+    table = Table(title=f"Escalating at {rule} ({o.n} tickets, {o.negatives} {o.target_label})")
     for col in ("threshold", "precision", "recall", "alerts / 1,000"):
         table.add_column(col, justify="right")
-    for row in table_rows(result.overall):
-        table.add_row(f"{row.threshold:+.1f}", f"{row.precision:.2f}", f"{row.recall:.2f}",
-                      f"{row.alerts_per_1000:.0f}")
+    for row in table_rows(o):
+        table.add_row(f"{row.threshold:.2f}" if five_level else f"{row.threshold:+.1f}", f"{row.precision:.2f}",
+                      f"{row.recall:.2f}", f"{row.alerts_per_1000:.0f}")
     out.print(table)
-    o = result.overall
-    out.print(f"chosen threshold {o.threshold:+.3f}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
+    shown = f"{o.threshold:.3f}" if five_level else f"{o.threshold:+.3f}"
+    out.print(f"chosen threshold {shown}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
               f"recall {o.recall:.2f}, {o.alerts_per_1000:.0f} alerts per 1,000 tickets", markup=False)
     for name, choice in result.groups.items():
         out.print(f"  {by}={name}: threshold {choice.threshold:+.3f}, precision {choice.precision:.2f}, "

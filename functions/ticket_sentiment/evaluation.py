@@ -9,10 +9,13 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
-from .labels import POLARITY_LABELS
+from .labels import POLARITY_LABELS, SEVERITY_LEVELS
 
 _ALIASES = {"neg": "negative", "pos": "positive", "neu": "neutral", "-1": "negative", "0": "neutral",
             "1": "positive"}
+_LEVEL_ALIASES = {**_ALIASES, "very negative": "very_negative", "very-negative": "very_negative",
+                  "very positive": "very_positive", "very-positive": "very_positive", "-2": "very_negative",
+                  "2": "very_positive", "+1": "positive", "+2": "very_positive"}
 
 
 class LabelledDataError(ValueError):
@@ -37,12 +40,20 @@ class EvalReport(BaseModel):
     model_version: str | None = None
 
 
-def normalise_label(raw: str) -> str:
+def normalise_level(raw: str) -> str:
+    """A five-level label (very_negative ... very_positive, or -2..2); three-class labels are the plain levels."""
     key = raw.strip().lower()
-    key = _ALIASES.get(key, key)
-    if key not in POLARITY_LABELS:
-        raise LabelledDataError(f"unknown label {raw!r}; expected one of {', '.join(POLARITY_LABELS)}")
+    key = _LEVEL_ALIASES.get(key, key)
+    if key not in SEVERITY_LEVELS:
+        raise LabelledDataError(f"unknown label {raw!r}; expected one of {', '.join(SEVERITY_LEVELS)} "
+                                "(or negative/neutral/positive)")
     return key
+
+
+def normalise_label(raw: str) -> str:
+    """A three-class label; five-level labels count on their side (very_negative is negative)."""
+    level = normalise_level(raw)
+    return level.removeprefix("very_")
 
 
 def read_labelled_csv(path: Path, text_col: str = "text", label_col: str = "label") -> tuple[list[str], list[str]]:

@@ -22,3 +22,10 @@ EMOTION_SOURCES: dict[str, tuple[str, ...]] = {
     "satisfaction": ("joy", "admiration", "love", "relief", "excitement"),
 }
 EMOTIONS: tuple[str, ...] = tuple(EMOTION_SOURCES)
+# Emotions that would contradict the polarity shown to agents: "gratitude" is not what a complaint that ends in
+# "thanks" feels, and "anger" is not what a thank-you feels.
+EMOTIONS_CONTRADICTING: dict[str, frozenset[str]] = {
+    "negative": frozenset({"gratitude", "satisfaction"}),
+    "positive": frozenset({"anger", "annoyance", "disappointment", "sadness"}),
+    "neutral": frozenset(),
+}

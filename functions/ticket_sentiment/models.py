@@ -8,7 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .severity import DEFAULT_THRESHOLDS
+
 Label = Literal["negative", "neutral", "positive"]
+Level = Literal["very_negative", "negative", "neutral", "positive", "very_positive"]
 
 
 class ModelMeta(BaseModel):
@@ -27,6 +30,8 @@ class ModelMeta(BaseModel):
     onnx_external_data: str | None = Field(default=None, description="weights file beside model.onnx, if any")
     encoder_layers: int = Field(default=6, ge=1, le=6, description="MiniLM layers kept (the student keeps 3)")
     ffn_width: int = Field(default=1536, ge=1, le=1536, description="neurons per feed-forward block after pruning")
+    severity_levels: tuple[str, ...] = Field(default=(), description="five-level head's levels; empty: no head")
+    severity_thresholds: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
 
 
 class EmotionScore(BaseModel):
@@ -42,8 +47,9 @@ class SentimentResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     label: Label
-    score: float = Field(ge=-1, le=1, description="polarity: P(positive) - P(negative)")
-    intensity: float = Field(ge=0, le=1, description="how strongly felt: polarity strength and emotion")
+    level: Level = Field(description="five-level severity: very_negative, negative, neutral, positive, very_positive")
+    score: float = Field(ge=-1, le=1, description="polarity: the expected five-level value / 2 (-1 very negative)")
+    intensity: float = Field(ge=0, le=1, description="how strongly felt, either way: expected |level| / 2")
     confidence: float = Field(ge=0, le=1, description="calibrated probability of the label")
     probabilities: dict[str, float]
     emotions: list[EmotionScore] = Field(description="emotions above their calibrated thresholds, strongest first")

@@ -13,8 +13,10 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from .labels import EMOTIONS_CONTRADICTING
 from .language import MODEL_LANGUAGES, detect_language
 from .models import EmotionScore, ModelMeta, SentimentResult
+from .severity import decide_level, five_level_distribution, polarity_and_intensity
 from .textprep import normalize_for_model, prepare_ticket_text
 
 _CONTENT_WORD = re.compile(r"[^\W\d_]{2,}")
@@ -77,6 +79,10 @@ class OnnxSentimentScorer:
         self.body_tokens = self.meta.max_length - 2
         self.window_stride = min(window_stride, self.body_tokens)
         self._thresholds = [self.meta.emotion_thresholds.get(e, 0.5) for e in self.meta.emotions]
+        outputs = {output.name for output in self.session.get_outputs()}
+        # A model exported before the severity head still scores: levels then stop at negative/positive.
+        self._severity = bool(self.meta.severity_levels) and "severity_logits" in outputs
+        self._outputs = ["polarity_logits", "emotion_logits"] + (["severity_logits"] if self._severity else [])
 
     def _token_id(self, token: str) -> int:
         token_id = self.tokenizer.token_to_id(token)
@@ -102,11 +108,13 @@ class OnnxSentimentScorer:
                 windows.append(_Window(i, [self._cls, *ids[start:start + self.body_tokens], self._sep]))
         return windows
 
-    def _run(self, windows: list[_Window]) -> tuple[np.ndarray, np.ndarray]:
-        """Logits for every window, batched by similar length so padding stays small."""
+    def _run(self, windows: list[_Window]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Logits for every window (polarity, emotions, severity), batched by similar length so padding stays
+        small."""
         order = sorted(range(len(windows)), key=lambda k: len(windows[k].ids))
         pol = np.zeros((len(windows), len(self.meta.polarity_labels)), dtype=np.float32)
         emo = np.zeros((len(windows), len(self.meta.emotions)), dtype=np.float32)
+        sev = np.zeros((len(windows), len(self.meta.severity_levels)), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
             width = max(len(windows[k].ids) for k in idx)
@@ -116,18 +124,21 @@ class OnnxSentimentScorer:
                 ids = windows[k].ids
                 input_ids[row, :len(ids)] = ids
                 mask[row, :len(ids)] = 1
-            p, e = self.session.run(["polarity_logits", "emotion_logits"],
-                                    {"input_ids": input_ids, "attention_mask": mask})
-            pol[idx], emo[idx] = p, e
-        return pol, emo
+            outputs = self.session.run(self._outputs, {"input_ids": input_ids, "attention_mask": mask})
+            pol[idx], emo[idx] = outputs[0], outputs[1]
+            if self._severity:
+                sev[idx] = outputs[2]
+        return pol, emo, sev
 
     def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> list[SentimentResult]:
         """Score texts that are already cleaned with `prepare_ticket_text` or `normalize_for_model`."""
         languages = languages or [detect_language(t) for t in texts]
         non_empty = [i for i, t in enumerate(texts) if _CONTENT_WORD.search(t)]
         windows = self._windows([texts[i] for i in non_empty])
-        pol_logits, emo_logits = self._run(windows) if windows else (np.zeros((0, 3)), np.zeros((0, 0)))
+        pol_logits, emo_logits, sev_logits = (self._run(windows) if windows else
+                                              (np.zeros((0, 3)), np.zeros((0, 0)), np.zeros((0, 5))))
         pol_probs = _softmax(pol_logits / self.meta.polarity_temperature)
+        sev_probs = _softmax(sev_logits) if self._severity else np.zeros((len(pol_probs), 0))
         emo_probs = 1.0 / (1.0 + np.exp(-emo_logits / self.meta.emotion_temperature))
         if len(windows) != len(non_empty):  # some text spans several windows
             rows_of: dict[int, list[int]] = {}
@@ -137,6 +148,9 @@ class OnnxSentimentScorer:
             # Mean polarity over windows; an emotion counts if any window shows it.
             pol_probs = np.stack([pol_probs[r].mean(axis=0) for r in rows]) if rows else pol_probs
             emo_probs = np.stack([emo_probs[r].max(axis=0) for r in rows]) if rows else emo_probs
+            # Severity: the most severe window's distribution (an escalation is often one line of a long e-mail).
+            sev_probs = (np.stack([sev_probs[r][np.argmax(sev_probs[r][:, 0] + sev_probs[r][:, 4])] for r in rows])
+                         if rows and self._severity else sev_probs[: len(rows)])
             window_counts = [len(r) for r in rows]
         else:
             window_counts = [1] * len(non_empty)
@@ -144,10 +158,13 @@ class OnnxSentimentScorer:
             emo_probs = np.zeros((len(non_empty), 0))
         # Python floats from here: per-element numpy calls cost more than the arithmetic on a few numbers.
         results: list[SentimentResult | None] = [None] * len(texts)
-        for local, (probs, emotions, count) in enumerate(zip(pol_probs.tolist(), emo_probs.tolist(), window_counts,
-                                                             strict=True)):
+        severities: list[list[float] | None] = (list(sev_probs.tolist()) if self._severity
+                                                else [None] * len(non_empty))
+        for local, (probs, emotions, severity, count) in enumerate(zip(
+                pol_probs.tolist(), emo_probs.tolist(), severities, window_counts, strict=True)):
             text_index = non_empty[local]
-            results[text_index] = self._result(texts[text_index], probs, emotions, languages[text_index], count)
+            results[text_index] = self._result(texts[text_index], probs, emotions, severity,
+                                               language=languages[text_index], windows=count)
         return [result if result is not None else self._empty(languages[i]) for i, result in enumerate(results)]
 
     def score(self, texts: Sequence[str], *, ticket_body: bool = True) -> list[SentimentResult]:
@@ -158,20 +175,21 @@ class OnnxSentimentScorer:
     def score_one(self, text: str) -> SentimentResult:
         return self.score([text])[0]
 
-    def _result(self, text: str, probs: list[float], emotions: list[float], language: str, windows: int,
-                ) -> SentimentResult:
+    def _result(self, text: str, probs: list[float], emotions: list[float], severity: list[float] | None, *,
+                language: str, windows: int) -> SentimentResult:
         labels = self.meta.polarity_labels
-        neg, pos = probs[0], probs[-1]
-        score = min(max(pos - neg, -1.0), 1.0)
-        top_emotion = max(emotions, default=0.0)
-        fired = sorted(((p, name) for name, p, t in zip(self.meta.emotions, emotions, self._thresholds, strict=False)
-                        if p >= t), reverse=True)
         confidence = max(probs)
+        label_index = probs.index(confidence)
+        label = labels[label_index]
+        contradicting = EMOTIONS_CONTRADICTING.get(label, frozenset())
+        fired = sorted(((p, name) for name, p, t in zip(self.meta.emotions, emotions, self._thresholds, strict=False)
+                        if p >= t and name not in contradicting), reverse=True)
+        score, intensity = polarity_and_intensity(five_level_distribution(probs, severity))
         return SentimentResult(
-            label=labels[probs.index(confidence)],
+            label=label,
+            level=decide_level(label_index, severity, self.meta.severity_thresholds),
             score=round(score, 4),
-            # How strongly felt: polarity strength blended with the strongest emotion.
-            intensity=round(min(max(0.6 * abs(score) + 0.4 * top_emotion, 0.0), 1.0), 4),
+            intensity=round(intensity, 4),
             confidence=round(confidence, 4),
             probabilities={label: round(p, 4) for label, p in zip(labels, probs, strict=True)},
             emotions=[EmotionScore(name=name, probability=round(p, 4)) for p, name in fired[:3]],
@@ -183,7 +201,7 @@ class OnnxSentimentScorer:
 
     def _empty(self, language: str) -> SentimentResult:
         return SentimentResult(
-            label="neutral", score=0.0, intensity=0.0, confidence=0.0,
+            label="neutral", level="neutral", score=0.0, intensity=0.0, confidence=0.0,
             probabilities={label: 0.0 for label in self.meta.polarity_labels}, emotions=[], low_signal=True,
             language=language, windows=0, model_version=self.meta.version,
         )

@@ -1,5 +1,9 @@
-"""Escalation thresholds from a team's own labels: the score at or below which a ticket is escalated, chosen as
-the one that reaches a target precision on negative tickets with the highest recall. Pure Python + numpy.
+"""Escalation thresholds from a team's own labels, chosen as the one that reaches a target precision with the
+highest recall. Pure Python + numpy.
+
+Three-class labels: the score at or below which a ticket is escalated, precision on negative tickets.
+Five-level labels (very_negative ... very_positive): the intensity at or above which a ticket the model calls
+negative is escalated, precision on very_negative tickets: the escalations, not every unhappy customer.
 
 Precision is what keeps people trusting the alerts; recall is what the threshold buys with that trust. The
 expected precision comes with a Wilson 95% interval because a few hundred labels leave real uncertainty.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
@@ -32,7 +37,15 @@ class CurvePoint(BaseModel):
     alerts: int
 
 
+ThresholdKind = Literal["score", "intensity"]
+
+
 class ThresholdChoice(BaseModel):
+    """`kind` "score": escalate at score <= threshold. "intensity": escalate a negative-labelled ticket at
+    intensity >= threshold (the curve's points then hold -intensity, so "at or below" holds for both)."""
+
+    kind: ThresholdKind = "score"
+    target_label: str = "negative"
     group: str | None = None
     n: int
     negatives: int
@@ -53,11 +66,17 @@ class CalibrationResult(BaseModel):
     def rules(self, base: RuleConfig | None = None) -> RuleConfig:
         """Rules to paste into the deployment: one per calibrated group, then the overall one. New rules start in
         shadow mode (scored and recorded, no alert) as the rollout advice goes; flip `shadow` when reviewed."""
-        rules = [EscalationRule(name=f"calibrated-{_slug(g)}", max_score=round(c.threshold, 3),
-                                product_areas=frozenset({g}), mode="shadow") for g, c in sorted(self.groups.items())]
-        rules.append(EscalationRule(name="calibrated", max_score=round(self.overall.threshold, 3), mode="shadow"))
+        rules = [_rule(f"calibrated-{_slug(g)}", c, frozenset({g})) for g, c in sorted(self.groups.items())]
+        rules.append(_rule("calibrated", self.overall, None))
         cooldown = base.cooldown_minutes if base is not None else 240
         return RuleConfig(cooldown_minutes=cooldown, rules=tuple(rules))
+
+
+def _rule(name: str, choice: ThresholdChoice, areas: frozenset[str] | None) -> EscalationRule:
+    if choice.kind == "intensity":
+        return EscalationRule(name=name, labels=frozenset({"negative"}), min_intensity=round(choice.threshold, 3),
+                              product_areas=areas, mode="shadow")
+    return EscalationRule(name=name, max_score=round(choice.threshold, 3), product_areas=areas, mode="shadow")
 
 
 def _slug(text: str) -> str:
@@ -90,37 +109,56 @@ def precision_recall_curve(scores: Sequence[float], is_negative: Sequence[bool])
 
 
 def choose_threshold(scores: Sequence[float], labels: Sequence[str], target_precision: float,
-                     group: str | None = None) -> ThresholdChoice:
+                     group: str | None = None, *, kind: ThresholdKind = "score") -> ThresholdChoice:
+    """`scores`: polarity scores (kind "score"), or for kind "intensity" -intensity of tickets the model calls
+    negative and +inf for the others (see `intensity_keys`); `labels`: three-class or five-level labels."""
     if not 0 < target_precision < 1:
         raise CalibrationError("the target precision must be between 0 and 1 (e.g. 0.9)")
     where = f" for {group!r}" if group else ""
-    is_negative = [label == "negative" for label in labels]
+    target = "very_negative" if kind == "intensity" else "negative"
+    is_negative = [label == target for label in labels]
     negatives = sum(is_negative)
     if len(labels) < MIN_LABELS:
         raise CalibrationError(f"only {len(labels)} labelled tickets{where}; at least {MIN_LABELS} are needed "
                                "(500 is a good start)")
     if negatives < MIN_PER_CLASS or len(labels) - negatives < MIN_PER_CLASS:
-        raise CalibrationError(f"{negatives} negative and {len(labels) - negatives} other tickets{where}; at least "
+        raise CalibrationError(f"{negatives} {target} and {len(labels) - negatives} other tickets{where}; at least "
                                f"{MIN_PER_CLASS} of each are needed to measure precision and recall")
-    curve = precision_recall_curve(scores, is_negative)
+    curve = [p for p in precision_recall_curve(scores, is_negative) if math.isfinite(p.threshold)]
     reachable = [p for p in curve if p.precision >= target_precision and p.alerts >= MIN_ALERTS]
     if not reachable:
         best = max((p for p in curve if p.alerts >= MIN_ALERTS), key=lambda p: (p.precision, p.recall))
         raise CalibrationError(
             f"no threshold reaches precision {target_precision:.2f}{where}: the best is {best.precision:.2f} at "
-            f"score <= {best.threshold:+.3f} (recall {best.recall:.2f}); lower the target or add labels")
+            f"{describe(kind, best.threshold)} (recall {best.recall:.2f}); lower the target or add labels")
     chosen = max(reachable, key=lambda p: (p.recall, p.precision))
     tp = round(chosen.precision * chosen.alerts)
-    return ThresholdChoice(group=group, n=len(labels), negatives=negatives, target_precision=target_precision,
-                           threshold=chosen.threshold, precision=chosen.precision,
+    if kind == "intensity":  # back to the intensity scale the rule reads
+        curve = [p.model_copy(update={"threshold": -p.threshold}) for p in curve]
+        chosen = chosen.model_copy(update={"threshold": -chosen.threshold})
+    return ThresholdChoice(kind=kind, target_label=target, group=group, n=len(labels), negatives=negatives,
+                           target_precision=target_precision, threshold=chosen.threshold, precision=chosen.precision,
                            precision_low=wilson_low(tp, chosen.alerts), recall=chosen.recall,
                            alerts_per_1000=chosen.alerts_per_1000, curve=curve)
 
 
+def describe(kind: ThresholdKind, curve_threshold: float) -> str:
+    return f"intensity >= {-curve_threshold:.3f}" if kind == "intensity" else f"score <= {curve_threshold:+.3f}"
+
+
+def intensity_keys(labels: Sequence[str], intensities: Sequence[float]) -> list[float]:
+    """Sort keys for kind "intensity": -intensity where the model says negative, +inf (never escalated) else."""
+    return [-i if label == "negative" else math.inf for label, i in zip(labels, intensities, strict=True)]
+
+
+def is_five_level(labels: Sequence[str]) -> bool:
+    return any(label.startswith("very_") for label in labels)
+
+
 def calibrate(scores: Sequence[float], labels: Sequence[str], target_precision: float,
-              groups: Sequence[str | None] | None = None) -> CalibrationResult:
+              groups: Sequence[str | None] | None = None, *, kind: ThresholdKind = "score") -> CalibrationResult:
     """The overall threshold, and one per group (product area, tier) that has enough labels of its own."""
-    overall = choose_threshold(scores, labels, target_precision)
+    overall = choose_threshold(scores, labels, target_precision, kind=kind)
     per_group: dict[str, ThresholdChoice] = {}
     skipped: dict[str, str] = {}
     if groups is not None:
@@ -128,19 +166,26 @@ def calibrate(scores: Sequence[float], labels: Sequence[str], target_precision: 
             idx = [i for i, g in enumerate(groups) if g == name]
             try:
                 per_group[name] = choose_threshold([scores[i] for i in idx], [labels[i] for i in idx],
-                                                   target_precision, group=name)
+                                                   target_precision, group=name, kind=kind)
             except CalibrationError as exc:
                 skipped[name] = str(exc)
     return CalibrationResult(overall=overall, groups=per_group, skipped_groups=skipped)
 
 
 GRID = tuple(step / 10 for step in range(-10, 1))
+INTENSITY_GRID = tuple(step / 20 for step in range(20, 9, -1))  # 1.00, 0.95, ... 0.50
 
 
-def table_rows(choice: ThresholdChoice, grid: Sequence[float] = GRID) -> list[CurvePoint]:
+def table_rows(choice: ThresholdChoice, grid: Sequence[float] | None = None) -> list[CurvePoint]:
     """The curve at round thresholds (what each would have meant), for the printed table."""
     rows = []
-    for t in grid:
+    if choice.kind == "intensity":
+        for t in grid or INTENSITY_GRID:
+            above = [p for p in choice.curve if p.threshold >= t - 1e-9]
+            if above:
+                rows.append(above[-1].model_copy(update={"threshold": t}))
+        return rows
+    for t in grid or GRID:
         below = [p for p in choice.curve if p.threshold <= t + 1e-9]
         if below:
             rows.append(below[-1].model_copy(update={"threshold": t}))
@@ -156,10 +201,11 @@ def plot_pr_curve(choice: ThresholdChoice, path: str) -> None:
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=120)
     ax.plot([p.recall for p in choice.curve], [p.precision for p in choice.curve], lw=1.5, label="threshold sweep")
     ax.axhline(choice.target_precision, color="grey", ls="--", lw=1, label=f"target {choice.target_precision:.2f}")
-    ax.scatter([choice.recall], [choice.precision], color="crimson", zorder=3,
-               label=f"chosen: score <= {choice.threshold:+.3f}")
-    ax.set_xlabel("recall (negative tickets escalated)")
-    ax.set_ylabel("precision (escalations that were negative)")
+    chosen = (f"intensity >= {choice.threshold:.3f}" if choice.kind == "intensity"
+              else f"score <= {choice.threshold:+.3f}")
+    ax.scatter([choice.recall], [choice.precision], color="crimson", zorder=3, label=f"chosen: {chosen}")
+    ax.set_xlabel(f"recall ({choice.target_label} tickets escalated)")
+    ax.set_ylabel(f"precision (escalations that were {choice.target_label})")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.set_title(f"Escalation threshold on {choice.n} labelled tickets")

@@ -17,7 +17,7 @@ class FakeScorer:
         for text in texts:
             value = float(text.split()[-1]) if text.split()[-1].lstrip("-").replace(".", "").isdigit() else 0.0
             label = "negative" if value < -0.2 else "positive" if value > 0.2 else "neutral"
-            out.append(SentimentResult(label=label, score=value, intensity=abs(value), confidence=0.9,
+            out.append(SentimentResult(label=label, level=label, score=value, intensity=abs(value), confidence=0.9,
                                        probabilities={}, emotions=[], low_signal=is_low_signal(text),
                                        language="en", windows=1, model_version="fake"))
         return out

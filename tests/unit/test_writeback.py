@@ -43,7 +43,7 @@ NOW = 1_700_000_000.0
 
 
 def result(label: str = "negative", score: float = -0.7349, low_signal: bool = False) -> SentimentResult:
-    return SentimentResult(label=label, score=score, intensity=0.8, confidence=0.9,
+    return SentimentResult(label=label, level=label, score=score, intensity=0.8, confidence=0.9,
                            probabilities={}, emotions=[], low_signal=low_signal, language="en", windows=1,
                            model_version="t")
 

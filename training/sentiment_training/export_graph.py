@@ -100,7 +100,8 @@ def export_onnx(model: Any, tokenizer: Any, path: Path) -> dict[str, Any]:
     try:
         torch.onnx.export(
             exportable, (enc["input_ids"], enc["attention_mask"]), str(unfused),
-            input_names=["input_ids", "attention_mask"], output_names=["polarity_logits", "emotion_logits", "severity_logits"],
+            input_names=["input_ids", "attention_mask"],
+            output_names=["polarity_logits", "emotion_logits", "severity_logits"],
             dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
                           "polarity_logits": {0: "batch"}, "emotion_logits": {0: "batch"},
                           "severity_logits": {0: "batch"}},

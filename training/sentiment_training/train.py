@@ -379,17 +379,17 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     dev_pol_logits, _, dev_sev_logits = _logits(model, tokenizer, dev_texts, cfg.max_len)
     temperature = fit_temperature(dev_pol_logits, dev_labels)
     probs = _softmax(dev_pol_logits / temperature)
-    calibration = {
+    calibration: dict[str, Any] = {
         "polarity_temperature": temperature,
         "dev_ece_before": expected_calibration_error(_softmax(dev_pol_logits), dev_labels),
         "dev_ece_after": expected_calibration_error(probs, dev_labels),
         "dev_macro_recall": macro_recall(dev_labels, probs.argmax(1)),
         "dev_size": len(dev_pol),
     }
-    graded = [i for i, ex in enumerate(dev_pol) if ex.level is not None]
+    dev_graded = [i for i, ex in enumerate(dev_pol) if ex.level is not None]
     severity_thresholds = fit_severity_thresholds(
-        probs[graded], _softmax(dev_sev_logits[graded]), np.array([dev_pol[i].level for i in graded]),
-        [dev_pol[i].source for i in graded])
+        probs[dev_graded], _softmax(dev_sev_logits[dev_graded]), np.array([dev_pol[i].level for i in dev_graded]),
+        [dev_pol[i].source for i in dev_graded])
     calibration["severity"] = severity_thresholds
     emotion_thresholds = {name: 0.5 for name in EMOTIONS}
     emotion_temperature = 1.0

@@ -19,6 +19,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from ..models import Label, SentimentResult
 from ..scorer import is_low_signal
+from ..severity import polarity_and_intensity
 
 BATCH = 25
 MAX_CHARS = 500
@@ -103,19 +104,21 @@ class ComprehendScorer:
 def _result(item: dict[str, Any], language: str, text: str) -> SentimentResult:
     s = item["SentimentScore"]
     pos, neg, neu, mixed = (float(s.get(k, 0.0)) for k in ("Positive", "Negative", "Neutral", "Mixed"))
-    score = max(-1.0, min(1.0, pos - neg))
     probabilities = {"negative": round(neg, 4), "neutral": round(neu + mixed, 4), "positive": round(pos, 4)}
     label = _LABELS.get(item["Sentiment"], "neutral")
+    # Comprehend's scores are confidences, not severity: it never says very_negative or very_positive, and its
+    # score and intensity sit on the model's scale for a plain (not extreme) level, so they never saturate.
+    score, intensity = polarity_and_intensity([0.0, neg, neu + mixed, pos, 0.0])
     return SentimentResult(
-        label=label,
-        score=round(score, 4), intensity=round(min(1.0, 0.6 * abs(score) + 0.4 * max(pos, neg)), 4),
+        label=label, level=label,
+        score=round(score, 4), intensity=round(intensity, 4),
         confidence=round(probabilities[label], 4), probabilities=probabilities, emotions=[],
         low_signal=is_low_signal(text), language=language, windows=1, scorer=SCORER_NAME,
         model_version=SCORER_NAME)
 
 
 def _empty(language: str, *, low_signal: bool) -> SentimentResult:
-    return SentimentResult(label="neutral", score=0.0, intensity=0.0, confidence=0.0,
+    return SentimentResult(label="neutral", level="neutral", score=0.0, intensity=0.0, confidence=0.0,
                            probabilities={"negative": 0.0, "neutral": 0.0, "positive": 0.0}, emotions=[],
                            low_signal=low_signal, language=language, windows=0, scorer=SCORER_NAME,
                            model_version=SCORER_NAME)

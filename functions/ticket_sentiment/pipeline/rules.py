@@ -3,12 +3,17 @@
 Config (JSON, from $ESCALATION_RULES, or the SSM parameter named by $ESCALATION_RULES_PARAM):
 
     {"shadow": false, "cooldown_minutes": 240,
-     "rules": [{"name": "angry-enterprise", "max_score": -0.4, "min_intensity": 0.4,
+     "rules": [{"name": "escalation", "levels": ["very_negative"]},
+               {"name": "strong-negative-enterprise", "labels": ["negative"], "min_intensity": 0.7,
                 "tiers": ["enterprise", "premium"]},
-               {"name": "very-negative", "max_score": -0.7, "min_intensity": 0.6,
-                "priorities": ["high", "urgent"], "product_areas": ["billing"]}]}
+               {"name": "billing", "max_score": -0.7, "priorities": ["high", "urgent"],
+                "product_areas": ["billing"]}]}
 
-A rule matches when every condition it sets holds (unset lists match anything); the first matching rule fires.
+Sentiment conditions: `levels` (the five-level severity is one of these), `labels` (the three-class polarity is one
+of these), `max_score` (polarity at or below) and `min_intensity` (how strongly felt, at or above); a rule sets at
+least one of levels, labels or max_score. A rule matches when every condition it sets holds (unset lists match
+anything): "level == very_negative" is one rule, "intensity >= 0.8 and label == negative" another; the first
+matching rule fires.
 Low-signal messages ("ok", "?") never fire. Each rule has a rollout `mode`: "shadow" records the would-be alert
 and sends nothing, "alert" (the default) posts to Slack, "escalate" also raises the ticket's priority in the
 helpdesk (through write-back). A global `"shadow": true` turns every rule to shadow.
@@ -20,7 +25,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from ..models import SentimentResult
+from ..models import Label, Level, SentimentResult
 from .events import CustomerTier, Priority, TicketEvent
 
 
@@ -28,8 +33,11 @@ class EscalationRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-    max_score: float = Field(default=-0.5, ge=-1, le=1, description="fires at or below this polarity")
-    min_intensity: float = Field(default=0.0, ge=0, le=1)
+    levels: frozenset[Level] | None = Field(default=None, description="fires when the five-level severity is one "
+                                                                      "of these")
+    labels: frozenset[Label] | None = Field(default=None, description="fires when the polarity label is one of these")
+    max_score: float | None = Field(default=None, ge=-1, le=1, description="fires at or below this polarity")
+    min_intensity: float = Field(default=0.0, ge=0, le=1, description="fires at or above this intensity")
     max_thread_score: float | None = Field(default=None, ge=-1, le=1)
     priorities: frozenset[Priority] | None = None
     tiers: frozenset[CustomerTier] | None = None
@@ -46,8 +54,22 @@ class EscalationRule(BaseModel):
             object.__setattr__(self, "mode", "shadow")
         return self
 
+    @model_validator(mode="after")
+    def _has_sentiment_condition(self) -> EscalationRule:
+        # Without one, a rule would alert on every message (and before levels existed, max_score defaulted to
+        # -0.5: a config that relied on that default now says so instead of changing meaning silently).
+        if self.levels is None and self.labels is None and self.max_score is None:
+            raise ValueError(f"rule {self.name!r} needs a sentiment condition: levels, labels or max_score")
+        return self
+
     def matches(self, event: TicketEvent, result: SentimentResult, thread_score: float | None) -> bool:
-        if result.low_signal or result.score > self.max_score or result.intensity < self.min_intensity:
+        if result.low_signal or result.intensity < self.min_intensity:
+            return False
+        if self.max_score is not None and result.score > self.max_score:
+            return False
+        if self.levels is not None and result.level not in self.levels:
+            return False
+        if self.labels is not None and result.label not in self.labels:
             return False
         if self.max_thread_score is not None and (thread_score is None or thread_score > self.max_thread_score):
             return False
@@ -77,12 +99,14 @@ class RuleMatch(BaseModel):
         return self.mode == "shadow"
 
 
+# Escalations alert; an ordinary complaint does not, unless the customer or the ticket is one a lead watches and
+# the complaint is strongly felt.
 DEFAULT_RULES = RuleConfig(rules=(
-    EscalationRule(name="negative-high-value", max_score=-0.4, min_intensity=0.4,
+    EscalationRule(name="very-negative", levels=frozenset({"very_negative"})),
+    EscalationRule(name="negative-high-value", labels=frozenset({"negative"}), min_intensity=0.7,
                    tiers=frozenset({CustomerTier.PREMIUM, CustomerTier.ENTERPRISE})),
-    EscalationRule(name="negative-urgent", max_score=-0.4, min_intensity=0.4,
+    EscalationRule(name="negative-urgent", labels=frozenset({"negative"}), min_intensity=0.7,
                    priorities=frozenset({Priority.HIGH, Priority.URGENT})),
-    EscalationRule(name="very-negative", max_score=-0.7, min_intensity=0.6),
 ))
 
 
