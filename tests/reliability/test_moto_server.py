@@ -1,11 +1,17 @@
-"""The reliability runner's moto launcher keeps moto's SQS behaviour: visibility, delays, retention, redrive."""
+"""The reliability runner's moto launcher keeps moto's SQS behaviour (visibility, delays, retention, redrive) and
+its DynamoDB results (queries, transactions)."""
 
 from __future__ import annotations
 
 import json
 import time
+from typing import Any, Literal
 
 import boto3
+import pytest
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+from ticket_sentiment.adapters.dynamodb import create_table
 
 from tests.reliability.runner import moto_endpoint
 
@@ -81,3 +87,48 @@ def test_patched_moto_server_keeps_dynamodb_queries() -> None:
         by_day = query_all(IndexName="GSI", KeyConditionExpression=Key("G").eq("day0"))
         assert len(by_day) == 9 and {i["PK"] for i in by_day} == {"T#0", "T#1", "T#2"}
         assert table.scan()["Count"] == 18
+
+
+@pytest.mark.parametrize("mode", ["process", "thread"])  # the launcher, and moto's own server as the reference
+def test_patched_moto_server_keeps_dynamodb_transactions(mode: Literal["process", "thread"]) -> None:
+    """A transaction applies every write or none: the launcher undoes a cancelled one item by item instead of
+    putting back a copy of the whole table, with the same results and errors as moto's own server."""
+    with moto_endpoint(mode) as endpoint:
+        ddb = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="eu-west-1",
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+        create_table(ddb.meta.client, "tx")
+        table, client = ddb.Table("tx"), ddb.meta.client
+        for n in (1, 2):
+            table.put_item(Item={"PK": "T#1", "SK": f"MSG#{n}", "done": False, "GSI3PK": "DAY#1", "GSI3SK": f"{n}"})
+
+        def transact(*items: dict[str, Any]) -> None:
+            client.transact_write_items(TransactItems=[
+                {op: {"TableName": "tx", **params} for op, params in item.items()} for item in items])
+
+        def done(n: int) -> dict[str, Any]:  # marks the message done and moves it to another index partition
+            return {"Update": {"Key": {"PK": "T#1", "SK": f"MSG#{n}"}, "UpdateExpression": "SET done = :t, GSI3PK = :d",
+                               "ExpressionAttributeValues": {":t": True, ":d": "DAY#2"}}}
+
+        claim = {"Put": {"Item": {"PK": "D#1", "SK": "OUTCOME", "token": "a"},
+                         "ConditionExpression": "attribute_not_exists(PK)",
+                         "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+        transact(done(1), claim)
+        assert table.get_item(Key={"PK": "T#1", "SK": "MSG#1"})["Item"]["done"] is True
+        with pytest.raises(ClientError) as cancelled:
+            transact(done(2), claim)
+        error = cancelled.value.response
+        assert error["Error"]["Code"] == "TransactionCanceledException"
+        assert [r["Code"] for r in error["CancellationReasons"]] == ["None", "ConditionalCheckFailed"]
+        assert error["CancellationReasons"][1]["Item"]["token"] == {"S": "a"}
+        # undone: MSG#2 as it was, in the table and in its index; an item the transaction created is gone again
+        assert table.get_item(Key={"PK": "T#1", "SK": "MSG#2"})["Item"]["done"] is False
+        by_day = table.query(IndexName="GSI3", KeyConditionExpression=Key("GSI3PK").eq("DAY#1"))["Items"]
+        assert [i["SK"] for i in by_day] == ["MSG#2"]
+        with pytest.raises(ClientError):
+            transact({"Put": {"Item": {"PK": "NEW", "SK": "x"}}}, claim)
+        assert "Item" not in table.get_item(Key={"PK": "NEW", "SK": "x"})
+        with pytest.raises(ClientError) as twice:  # two writes to one item: rejected, nothing written
+            transact({"Put": {"Item": {"PK": "NEW", "SK": "x"}}}, {"Put": {"Item": {"PK": "NEW", "SK": "x"}}})
+        assert twice.value.response["Error"]["Code"] == "ValidationException"
+        assert "Item" not in table.get_item(Key={"PK": "NEW", "SK": "x"})
+        assert table.scan(Select="COUNT")["Count"] == 3
