@@ -256,8 +256,8 @@ class CountingProcessor:
     def prescore(self, batch: Sequence[QueuedEvent]) -> None:
         self.service.prescore(batch)
 
-    def process(self, queued: QueuedEvent) -> ProcessResult:
-        result = self.service.process(queued)
+    def process(self, queued: QueuedEvent, *, delivery_id: str | None = None) -> ProcessResult:
+        result = self.service.process(queued, delivery_id=delivery_id)
         with self.lock:
             self.outcomes[result.outcome.value] += 1
             if result.alert:

@@ -10,6 +10,11 @@ PRODUCT_AREA_DIMENSION = "ProductArea"
 
 EVENTS_ACCEPTED = "EventsAccepted"
 EVENTS_SCORED = "EventsScored"
+# The terminal outcomes, counted once per SQS message however often SQS delivers it (pipeline.ports.OutcomeClaim):
+# EventsScored + EventsSkipped + EventsDuplicate = the events that left the queue without failing.
+EVENTS_SKIPPED = "EventsSkipped"  # agent and system messages
+EVENTS_DUPLICATE = "EventsDuplicate"  # another post of an event already processed
+EVENTS_REDELIVERED = "EventsRedelivered"  # receives of an SQS message whose outcome was already claimed: no outcome
 EVENTS_FAILED = "EventsFailed"
 SCORED_BY_MODEL = "ScoredBy_onnx"
 SCORED_BY_COMPREHEND = "ScoredBy_comprehend"

@@ -34,6 +34,9 @@ ESM = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs
 # Operations IAM authorises under another action's name.
 IAM_ACTION = {"sqs:SendMessageBatch": "sqs:SendMessage", "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
               "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility"}
+# TransactWriteItems has no IAM action of its own: each write in it is authorised as that write alone.
+TRANSACT_ACTION = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
+                   "ConditionCheck": "dynamodb:ConditionCheckItem"}
 ROLES = {"ingest": "Ingest", "score": "Score", "notify": "Notify", "query": "Query", "writeback": "Writeback",
          "review": "TrustLoopReview", "precision": "TrustLoopPrecision", "drift": "TrustLoopDrift",
          "audit": "TrustLoopAudit"}
@@ -107,7 +110,7 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
     def run(name: str, step: Callable[[], object], recorder: Recorder) -> None:
         recorder.clear()
         step()
-        actions = {IAM_ACTION.get(a, a) for a in recorder.actions()}
+        actions = _iam_actions(recorder)
         found[name] = found.get(name, set()) | actions
         recorder.clear()
 
@@ -181,6 +184,16 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
             writeback.handler(lambda_sqs_event(writebacks, writeback_url), ctx)
         run("writeback", do_writeback, rec)
     return found
+
+
+def _iam_actions(recorder: Recorder) -> set[str]:
+    actions: set[str] = set()
+    for call in recorder.calls:
+        if call.action == "dynamodb:TransactWriteItems":
+            actions |= {TRANSACT_ACTION[op] for item in call.params["TransactItems"] for op in item}
+        else:
+            actions.add(IAM_ACTION.get(call.action, call.action))
+    return actions
 
 
 def _role_actions(template: dict[str, Any], prefix: str) -> set[str]:

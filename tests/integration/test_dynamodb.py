@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from ticket_sentiment.local_stack import LocalStack
 from ticket_sentiment.models import Trend
-from ticket_sentiment.pipeline.events import EscalationState
-from ticket_sentiment.pipeline.ports import PutStatus, StoredMessage, TicketView
+from ticket_sentiment.pipeline.events import EscalationState, Outcome
+from ticket_sentiment.pipeline.ports import OutcomeClaim, PutStatus, StoredMessage, TicketView
 
 from ..unit.pipeline_fakes import T0
 
@@ -83,3 +83,38 @@ def test_first_agent_reply_is_kept_even_when_it_arrives_before_any_customer_mess
     assert store.save_ticket(ticket.model_copy(update={"message_count": 2}), refresh_meta=True)
     resaved = store.get_ticket("T-agent")
     assert resaved is not None and resaved.first_agent_reply_at == T0 + timedelta(hours=1)
+
+
+def outcome(delivery_id: str, kind: Outcome = Outcome.SKIPPED) -> OutcomeClaim:
+    return OutcomeClaim(delivery_id=delivery_id, event_id="e", outcome=kind, expires_at=T0 + timedelta(days=14))
+
+
+def test_a_delivery_outcome_is_claimed_once(stack: LocalStack) -> None:
+    store = stack.store()
+    first = outcome("sqs-1")
+    assert store.delivery_outcome("sqs-1") is None
+    assert store.claim_outcome(first)
+    assert store.claim_outcome(first)  # the SDK retrying our own write after a lost response: still ours
+    assert not store.claim_outcome(outcome("sqs-1", Outcome.DUPLICATE))  # another receive of the same message
+    assert store.delivery_outcome("sqs-1") == Outcome.SKIPPED
+    item = stack.resource("dynamodb").Table(stack.res.table_name).get_item(
+        Key={"PK": "DELIVERY#sqs-1", "SK": "OUTCOME"})["Item"]
+    assert item["event_id"] == "e" and item["expires_at"] == int((T0 + timedelta(days=14)).timestamp())
+
+
+def test_mark_done_and_the_scored_claim_are_one_transaction(stack: LocalStack) -> None:
+    store = stack.store()
+    for message_id in ("m-1", "m-2"):
+        assert store.put_message("T-1", message(message_id), None, None, now=T0, lease_seconds=60) == PutStatus.NEW
+    scored = outcome("sqs-1", Outcome.SCORED)
+    assert store.mark_done("T-1", "m-1", scored)
+    assert store.message_status("T-1", "m-1") == PutStatus.DONE
+    assert store.delivery_outcome("sqs-1") == Outcome.SCORED
+    assert store.mark_done("T-1", "m-1", scored)  # our own transaction, retried: held by its token
+    # Another receive of the delivery claimed it first: the transaction is cancelled, the message stays leased.
+    assert store.claim_outcome(outcome("sqs-2", Outcome.DUPLICATE))
+    assert not store.mark_done("T-1", "m-2", outcome("sqs-2", Outcome.SCORED))
+    assert store.message_status("T-1", "m-2") == PutStatus.PENDING
+    assert store.delivery_outcome("sqs-2") == Outcome.DUPLICATE
+    assert store.mark_done("T-1", "m-2")  # without a claim: a plain update, as before
+    assert store.message_status("T-1", "m-2") == PutStatus.DONE

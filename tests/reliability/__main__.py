@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 from typing import get_args
 
-from .faults import FaultPlan
-from .runner import RunConfig, Scenario, run, scenario_faults
+from .runner import RunConfig, Scenario, run, scenario_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,8 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faults", action="store_true", help="all the issue's faults at once (= --scenario faults)")
     parser.add_argument("--scenario", choices=get_args(Scenario), default=None)
     parser.add_argument("--concurrency", type=int, default=16, help="HTTP clients posting at once")
-    parser.add_argument("--workers", type=int, default=RunConfig.model_fields["workers"].default,
-                        help="concurrent score function containers")
+    workers = RunConfig.model_fields["workers"].default
+    parser.add_argument("--workers", type=int, default=None,
+                        help=f"concurrent score function containers (default {workers}, 2 for redelivery)")
     parser.add_argument("--seed", type=int, default=20260302)
     parser.add_argument("--time-limit", type=float, default=1200.0, help="seconds for posting and draining")
     parser.add_argument("--out", type=Path, default=None, help="also write the report here (JSON)")
@@ -29,9 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     # `timeout` and Ctrl-C end the run through the finally blocks, so moto's child process is stopped too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     scenario: Scenario = args.scenario or ("faults" if args.faults else "load")
-    faults: FaultPlan = scenario_faults(scenario)
-    config = RunConfig(events=args.events, seed=args.seed, concurrency=args.concurrency, workers=args.workers,
-                       faults=faults, time_limit_s=args.time_limit)
+    settings = scenario_config(scenario)
+    if args.workers is not None:
+        settings["workers"] = args.workers
+    config = RunConfig(events=args.events, seed=args.seed, concurrency=args.concurrency,
+                       time_limit_s=args.time_limit, **settings)
     report = run(config)
     text = json.dumps({"scenario": scenario, **report.summary()}, indent=2)
     if args.out is not None:

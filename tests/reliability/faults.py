@@ -11,6 +11,8 @@
 - `broken_model_dir`: a model directory that is missing, or present with corrupt files.
 - `CrashingProcessor`: the scorer crashing on a record in the middle of a batch, either with an exception (the
   function survives) or by taking the whole invocation down (`InvocationCrash`, a BaseException).
+- `SlowBatches`: a batch that outlives the events queue's visibility timeout, so SQS delivers its messages to
+  another worker while the first still holds them (concurrent redelivery of one SQS message).
 """
 
 from __future__ import annotations
@@ -264,7 +266,7 @@ class CrashingProcessor:
     def prescore(self, batch: Sequence[QueuedEvent]) -> None:
         self.inner.prescore(batch)
 
-    def process(self, queued: QueuedEvent) -> ProcessResult:
+    def process(self, queued: QueuedEvent, *, delivery_id: str | None = None) -> ProcessResult:
         with self._lock:
             self.seen += 1
             # A record crashes at most once, so a redelivery succeeds (a crash is not a poison message).
@@ -275,4 +277,34 @@ class CrashingProcessor:
             raise InvocationCrash(f"scorer crashed on {queued.event_id}")
         if crash:
             raise RuntimeError(f"scorer crashed on {queued.event_id}")
-        return self.inner.process(queued)
+        return self.inner.process(queued, delivery_id=delivery_id)
+
+
+class SlowBatches:
+    """Sleeps `seconds` in `prescore` when the batch holds a message no worker has received before (an SQS message
+    is its event id and ingest time: a re-post is another message). With `seconds` longer than the visibility
+    timeout, SQS hands those messages to another worker while this one is still inside its invocation; that
+    worker's batch (messages received before) runs at once and settles them first, and this one then processes
+    them again. Only first receives sleep, so a message is received two or three times, never the four times
+    that would move it to the DLQ."""
+
+    def __init__(self, inner: EventProcessor, seconds: float, received: set[tuple[str, float]],
+                 lock: threading.Lock) -> None:
+        self.inner = inner
+        self.seconds = seconds
+        self.received = received  # shared by the run's workers
+        self.lock = lock
+        self.slowed = 0  # batches slept
+
+    def prescore(self, batch: Sequence[QueuedEvent]) -> None:
+        keys = {(q.event_id, q.received_at.timestamp()) for q in batch}
+        with self.lock:
+            first = bool(keys - self.received)
+            self.received |= keys
+            self.slowed += first
+        if first:
+            time.sleep(self.seconds)
+        self.inner.prescore(batch)
+
+    def process(self, queued: QueuedEvent, *, delivery_id: str | None = None) -> ProcessResult:
+        return self.inner.process(queued, delivery_id=delivery_id)

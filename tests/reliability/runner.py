@@ -71,6 +71,7 @@ from .faults import (
     FaultyHelpdesk,
     FaultySlack,
     InvocationCrash,
+    SlowBatches,
     broken_model_dir,
 )
 from .loadgen import Post, describe, generate
@@ -90,6 +91,11 @@ class RunConfig(BaseModel):
     workers: int = Field(6, ge=1, le=32)
     faults: FaultPlan = FaultPlan()
     retry_visibility_s: float = Field(1.0, ge=0)  # how soon a failed record is received again
+    # Concurrent redelivery: the events queue's visibility timeout (set after provisioning; None keeps the
+    # stack's 30 s) and a batch slow-down longer than it (`faults.SlowBatches`), so SQS hands a message to a second
+    # worker while the first is still inside its invocation.
+    events_visibility_s: int | None = Field(None, ge=1)
+    slow_batch_s: float = Field(0.0, ge=0)
     time_limit_s: float = Field(1200.0, gt=0)  # the whole run, posting and draining
     cooldown_minutes: int = 240
     # "process": moto's server in a child process on 127.0.0.1 (its own core and GIL, so the figures measure the
@@ -110,7 +116,9 @@ class RunReport(BaseModel):
     http: dict[str, int]  # status -> posts
     accepted: int
     rejected: int
-    outcomes: dict[str, int]  # scored / duplicate / skipped, each accepted record processed once
+    outcomes: dict[str, int]  # scored / duplicate / skipped: each accepted SQS message's one terminal outcome
+    redelivered: int  # receives of an SQS message whose outcome was already claimed (no outcome, nothing recorded)
+    outcome_items: dict[str, int]  # the table's DELIVERY#<message id> OUTCOME items, by outcome
     events_dlq: int
     dlq_reasons: dict[str, int]
     unique_customer_events: int
@@ -186,6 +194,27 @@ def flush_metrics() -> None:
 
 
 @contextmanager
+def serialised_metrics() -> Iterator[None]:
+    """Powertools keeps one metric set per process and neither its add_metric nor its flush is thread-safe: two
+    workers adding the same new metric at once keep one value, and a value added between a flush's serialisation
+    and its clear is dropped. A Lambda container runs one invocation at a time; these workers share a process,
+    so adding a metric takes the flush's lock (held for microseconds), and the EMF counts are exact. The set starts
+    empty, as in a fresh container: nothing another caller in this process added and never flushed is counted."""
+    metrics.clear_metrics()
+    add_metric = metrics.add_metric
+
+    def locked(*args: Any, **kwargs: Any) -> None:
+        with _metrics_lock:
+            add_metric(*args, **kwargs)
+
+    metrics.add_metric = locked  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del metrics.add_metric  # the class's method again
+
+
+@contextmanager
 def captured_output() -> Iterator[OutputCapture]:
     capture = OutputCapture()
     handler = powertools_logger.logger_handler
@@ -206,6 +235,7 @@ class Tracker:
 
     def __init__(self) -> None:
         self.outcomes: Counter[str] = Counter()
+        self.redelivered = 0
         self.by_event: dict[str, Counter[str]] = defaultdict(Counter)
         self.received_at: dict[str, float] = {}
         self.stored_latency: list[float] = []
@@ -214,9 +244,14 @@ class Tracker:
         self.last_done: float | None = None
         self.lock = threading.Lock()
 
-    def done(self, queued: QueuedEvent, result: ProcessResult, at: float) -> None:
-        """A record whose batch reported it done (SQS deleted it): its outcome counts now, and only now."""
+    def processed(self, queued: QueuedEvent, result: ProcessResult, at: float) -> None:
+        """A record `process` returned. A terminal outcome counts now: it was claimed in the table for this SQS
+        message, durably, so whatever happens to the batch (an invocation crash brings it back whole), every
+        other receive of the message returns REDELIVERED, which is counted apart and never as an outcome."""
         with self.lock:
+            if not result.outcome.terminal:
+                self.redelivered += 1
+                return
             self.outcomes[result.outcome.value] += 1
             self.by_event[queued.event_id][result.outcome.value] += 1
             self.received_at.setdefault(queued.event_id, queued.received_at.timestamp())
@@ -231,38 +266,27 @@ class Tracker:
 
 
 class TrackedProcessor:
-    """One worker's processor: results are held until the batch is settled, so a record processed in an invocation
-    that then crashed (and comes back whole) is not counted twice."""
+    """One worker's processor: every result and failure goes to the shared tracker as it happens."""
 
     def __init__(self, inner: EventProcessor, tracker: Tracker) -> None:
         self.inner = inner
         self.tracker = tracker
-        self.pending: list[tuple[QueuedEvent, ProcessResult, float]] = []
 
-    def settle(self, deleted: Sequence[str], failed: Sequence[str], reason: str | None = None) -> None:
-        """`deleted`/`failed`: event ids of the batch's records (one entry per record). `reason` names a failure
-        that hit the whole batch (the invocation crashed)."""
-        held: dict[str, list[tuple[QueuedEvent, ProcessResult, float]]] = defaultdict(list)
-        for entry in self.pending:
-            held[entry[0].event_id].append(entry)
-        for event_id in deleted:
-            if held[event_id]:
-                self.tracker.done(*held[event_id].pop(0))
-        if reason is not None:
-            for event_id in failed:
-                self.tracker.failed(event_id, reason)
-        self.pending = []
+    def crashed(self, event_ids: Sequence[str], reason: str) -> None:
+        """The invocation died holding these records (one entry per record): SQS brings them all back."""
+        for event_id in event_ids:
+            self.tracker.failed(event_id, reason)
 
     def prescore(self, batch: Sequence[QueuedEvent]) -> None:
         self.inner.prescore(batch)
 
-    def process(self, queued: QueuedEvent) -> ProcessResult:
+    def process(self, queued: QueuedEvent, *, delivery_id: str | None = None) -> ProcessResult:
         try:
-            result = self.inner.process(queued)
+            result = self.inner.process(queued, delivery_id=delivery_id)
         except BaseException as exc:
             self.tracker.failed(queued.event_id, type(exc).__name__)
             raise
-        self.pending.append((queued, result, time.time()))
+        self.tracker.processed(queued, result, time.time())
         return result
 
 
@@ -385,9 +409,18 @@ def _drain_queue(sqs: Any, url: str) -> list[dict[str, Any]]:
 
 
 def _scan_messages(stack: LocalStack) -> list[dict[str, Any]]:
+    return _scan(stack, "begins_with(SK, :p)", "MSG#", "PK, SK, event_id, done")
+
+
+def _scan_deliveries(stack: LocalStack) -> list[dict[str, Any]]:
+    """The OUTCOME items: one per SQS message whose outcome was claimed (pipeline.ports.OutcomeClaim)."""
+    return _scan(stack, "begins_with(PK, :p)", "DELIVERY#", "PK, SK, event_id, outcome")
+
+
+def _scan(stack: LocalStack, condition: str, prefix: str, projection: str) -> list[dict[str, Any]]:
     table = stack.resource("dynamodb").Table(stack.res.table_name)
-    kwargs: dict[str, Any] = {"FilterExpression": "begins_with(SK, :m)", "ExpressionAttributeValues": {":m": "MSG#"},
-                              "ProjectionExpression": "PK, SK, event_id, done"}
+    kwargs: dict[str, Any] = {"FilterExpression": condition, "ExpressionAttributeValues": {":p": prefix},
+                              "ProjectionExpression": projection}
     items: list[dict[str, Any]] = []
     while True:
         page = table.scan(**kwargs)
@@ -415,6 +448,8 @@ class Run:
         self.notified: Counter[str] = Counter()
         self.crashes: Counter[str] = Counter()
         self.crashers: list[CrashingProcessor] = []
+        self.slow: list[SlowBatches] = []
+        self.received: set[tuple[str, float]] = set()  # SQS messages some worker has received (SlowBatches)
         self.stop = threading.Event()
         self.busy = 0
 
@@ -443,8 +478,12 @@ class Run:
             writeback=RecordingWriteback(SqsWritebackQueue(writeback_url, stack.client("sqs")), self.writeback_sent,
                                          self.lock), writeback_platforms=frozenset({"zendesk"}))
         inner: EventProcessor = service
+        if self.config.slow_batch_s:
+            slow = SlowBatches(service, self.config.slow_batch_s, self.received, self.lock)
+            self.slow.append(slow)
+            inner = slow
         if self.config.faults.crash_every:
-            crasher = CrashingProcessor(service, self.config.faults.crash_every, self.config.faults.crash_mode)
+            crasher = CrashingProcessor(inner, self.config.faults.crash_every, self.config.faults.crash_mode)
             self.crashers.append(crasher)
             inner = crasher
         return TrackedProcessor(inner, self.tracker)
@@ -469,9 +508,8 @@ class Run:
                     failed, reason = {m["MessageId"] for m in messages}, "InvocationCrash"
                 flush_metrics()
                 self._settle(sqs, url, messages, failed)
-                ids = {m["MessageId"]: _event_id(m["Body"]) for m in messages}
-                processor.settle([ids[m] for m in ids if m not in failed], [ids[m] for m in ids if m in failed],
-                                 reason)
+                if reason is not None:
+                    processor.crashed([_event_id(m["Body"]) for m in messages], reason)
             finally:
                 with self.lock:
                     self.busy -= 1
@@ -552,10 +590,14 @@ class Run:
         runtime: LocalRuntime | None = None
         threads: list[threading.Thread] = []
         try:
-            with TemporaryDirectory(prefix="ticket-sentiment-reliability-") as tmp, captured_output() as output:
+            with (TemporaryDirectory(prefix="ticket-sentiment-reliability-") as tmp, captured_output() as output,
+                  serialised_metrics()):
                 stack = LocalStack(endpoint, prefix=f"rel{next(_prefixes)}")
                 stack.provision(slack.url)
                 sqs = stack.client("sqs")
+                if self.config.events_visibility_s is not None:
+                    sqs.set_queue_attributes(QueueUrl=stack.res.events_queue_url, Attributes={
+                        "VisibilityTimeout": str(self.config.events_visibility_s)})
                 wb_dlq = sqs.create_queue(QueueName=f"{stack.prefix}-writeback-dlq")["QueueUrl"]
                 wb_dlq_arn = sqs.get_queue_attributes(QueueUrl=wb_dlq,
                                                       AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -642,6 +684,31 @@ class Run:
                 violations.append(f"event {event_id}: {n} accepted copies, {got} processed or dead-lettered")
             if tracker.by_event.get(event_id, Counter())["scored"] > 1:
                 violations.append(f"event {event_id} scored {tracker.by_event[event_id]['scored']} times")
+        # the table's OUTCOME items: each accepted SQS message has exactly one, or is in the DLQ (never both),
+        # and they agree with the outcomes `process` returned and with the EMF counts the functions emitted
+        deliveries = _scan_deliveries(stack)
+        outcome_items = Counter(str(d.get("outcome")) for d in deliveries)
+        if outcome_items != tracker.outcomes:
+            violations.append(f"OUTCOME items {dict(outcome_items)} != outcomes returned {dict(tracker.outcomes)}")
+        dlq_messages = {m["MessageId"] for m in dlq}
+        both = sum(str(d["PK"]).removeprefix("DELIVERY#") in dlq_messages for d in deliveries)
+        if both:
+            violations.append(f"{both} dead-lettered SQS messages also have an OUTCOME item")
+        items_by_event = Counter(str(d.get("event_id")) for d in deliveries)
+        for event_id, n in copies.items():
+            got = items_by_event.get(event_id, 0) + dlq_ids.get(event_id, 0)
+            if got != n:
+                violations.append(f"event {event_id}: {n} accepted copies, {got} OUTCOME items or dead-lettered")
+        if set(items_by_event) - set(copies):
+            violations.append(f"{len(set(items_by_event) - set(copies))} OUTCOME items for events never accepted")
+        for outcome, metric in ((Outcome.SCORED, names.EVENTS_SCORED), (Outcome.SKIPPED, names.EVENTS_SKIPPED),
+                                (Outcome.DUPLICATE, names.EVENTS_DUPLICATE)):
+            emitted = round(output.metrics.get(metric, 0))
+            if emitted != tracker.outcomes[outcome.value]:
+                violations.append(f"EMF {metric} {emitted} != {tracker.outcomes[outcome.value]} {outcome.value}")
+        emitted = round(output.metrics.get(names.EVENTS_REDELIVERED, 0))
+        if emitted != tracker.redelivered:
+            violations.append(f"EMF {names.EVENTS_REDELIVERED} {emitted} != {tracker.redelivered} redelivered")
         reasons = Counter(tracker.failures.get(e, "no reason recorded") for e in dlq_ids.elements())
         if reasons.get("no reason recorded"):
             violations.append(f"{reasons['no reason recorded']} dead-lettered events without a recorded reason")
@@ -704,13 +771,16 @@ class Run:
         injected |= {f"helpdesk_{k}": v for k, v in helpdesk.statuses.items() if k != 200}
         if self.crashers:
             injected["scorer_crashes"] = sum(len(c.crashed) for c in self.crashers)
+        if self.slow:
+            injected["slow_batches"] = sum(s.slowed for s in self.slow)
         injected |= {f"crash_{k}": v for k, v in self.crashes.items()}
         injected["failed_attempts"] = len(tracker.failures)
         scored = tracker.outcomes["scored"]
         span = (tracker.last_done - tracker.first_done) if tracker.first_done and tracker.last_done else 0.0
         return RunReport(
             config=self.config, mix=describe(self.posts), http=dict(http), accepted=accepted, rejected=rejected,
-            outcomes=dict(tracker.outcomes), events_dlq=len(dlq), dlq_reasons=dict(reasons),
+            outcomes=dict(tracker.outcomes), redelivered=tracker.redelivered, outcome_items=dict(outcome_items),
+            events_dlq=len(dlq), dlq_reasons=dict(reasons),
             unique_customer_events=len(customer_ids), msg_items=len(items),
             alerts={"published": published, "slack_delivered": len(slack.delivered),
                     "notify_dlq": len(notify_dlq), "tickets_alerted": len(delivered_tickets)},
@@ -731,7 +801,7 @@ def run(config: RunConfig, *, posts: list[Post] | None = None, endpoint: str | N
 
 
 Scenario = Literal["load", "faults", "comprehend", "dynamodb", "slack", "helpdesk", "model-missing", "model-corrupt",
-                   "crash", "crash-invocation"]
+                   "crash", "crash-invocation", "redelivery"]
 
 
 def scenario_faults(name: Scenario) -> FaultPlan:
@@ -747,4 +817,20 @@ def scenario_faults(name: Scenario) -> FaultPlan:
         "model-corrupt": FaultPlan(model="corrupt"),
         "crash": FaultPlan(crash_every=7),
         "crash-invocation": FaultPlan(crash_every=7, crash_mode="invocation"),
+        "redelivery": FaultPlan(),
     }[name]
+
+
+# Concurrent redelivery: a 3 s visibility timeout and batches slowed 4.5 s, two workers on the one queue. A
+# message's first receiver sleeps past the timeout, so the other worker receives it and settles it first; the
+# first then finds its outcome claimed. The first receiver deletes the message at about 4.5 s plus its batch's
+# work, well before a fourth receive (9 s) would send it to the DLQ.
+REDELIVERY_VISIBILITY_S = 3
+REDELIVERY_SLOW_BATCH_S = 4.5
+REDELIVERY: dict[str, Any] = {"events_visibility_s": REDELIVERY_VISIBILITY_S,
+                              "slow_batch_s": REDELIVERY_SLOW_BATCH_S, "workers": 2}
+
+
+def scenario_config(name: Scenario) -> dict[str, Any]:
+    """RunConfig settings of a named scenario beyond its fault plan."""
+    return {"faults": scenario_faults(name), **(REDELIVERY if name == "redelivery" else {})}

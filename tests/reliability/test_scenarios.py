@@ -22,20 +22,26 @@ from ticket_sentiment.scorer import OnnxSentimentScorer
 
 from .faults import CrashingProcessor, DynamoThrottling, FaultPlan
 from .loadgen import describe, generate
-from .runner import RunConfig, RunReport, run
+from .runner import REDELIVERY_SLOW_BATCH_S, REDELIVERY_VISIBILITY_S, RunConfig, RunReport, run
 
 
-def _run(endpoint: str, events: int, faults: FaultPlan, *, seed: int = 11, workers: int = 2) -> RunReport:
+def _run(endpoint: str, events: int, faults: FaultPlan, *, seed: int = 11, workers: int = 2,
+         **settings: Any) -> RunReport:
     report = run(RunConfig(events=events, seed=seed, concurrency=8, workers=workers, faults=faults,
-                           time_limit_s=240, moto="thread"), endpoint=endpoint)
+                           time_limit_s=240, moto="thread", **settings), endpoint=endpoint)
     assert report.violations == [], report.violations
     assert report.drained
     return report
 
 
 def _balanced(report: RunReport) -> None:
-    """Every accepted event is processed once (scored, duplicate, skipped) or dead-lettered, with a reason."""
+    """Every accepted event is processed once (scored, duplicate, skipped) or dead-lettered, with a reason; the
+    table holds one OUTCOME item per outcome and the EMF counts say the same."""
     assert sum(report.outcomes.values()) + report.events_dlq == report.accepted
+    assert report.outcome_items == report.outcomes
+    for outcome, metric in (("scored", names.EVENTS_SCORED), ("skipped", names.EVENTS_SKIPPED),
+                            ("duplicate", names.EVENTS_DUPLICATE)):
+        assert report.emf.get(metric, 0) == report.outcomes.get(outcome, 0), metric
     assert sum(report.dlq_reasons.values()) == report.events_dlq
     assert report.msg_items + sum(n for r, n in report.dlq_reasons.items() if r) >= report.unique_customer_events
 
@@ -100,8 +106,21 @@ def test_an_invocation_crash_mid_batch_replays_without_doubling(moto_endpoint: s
     report = _run(moto_endpoint, 60, FaultPlan(crash_every=20, crash_mode="invocation"), seed=14, workers=1)
     _balanced(report)
     assert report.injected["crash_invocation"] > 0
-    # the batch came back whole: records finished before the crash replay as duplicates, each stored once
-    assert report.outcomes["duplicate"] > report.mix["duplicate"]
+    # the batch came back whole: records finished before the crash replay as redelivered (their outcome is
+    # claimed), counted once, each stored once
+    assert report.redelivered > 0 and report.emf[names.EVENTS_REDELIVERED] == report.redelivered
+    assert report.msg_items == report.unique_customer_events
+
+
+def test_concurrent_redelivery_of_one_sqs_message_counts_one_outcome(moto_endpoint: str) -> None:
+    """A batch outlives the visibility timeout (3 s) by sleeping 4.5 s, two workers on the queue: SQS hands its
+    messages to the other worker while the first still holds them. Each SQS message still has exactly one
+    terminal outcome (or is dead-lettered): in the tracker, in the table's OUTCOME items and in the EMF counts."""
+    report = _run(moto_endpoint, 50, FaultPlan(), seed=16, workers=2, events_visibility_s=REDELIVERY_VISIBILITY_S,
+                  slow_batch_s=REDELIVERY_SLOW_BATCH_S)
+    _balanced(report)
+    assert report.injected["slow_batches"] > 0 and report.redelivered > 0
+    assert report.emf[names.EVENTS_REDELIVERED] == report.redelivered
     assert report.msg_items == report.unique_customer_events
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ticket_sentiment.models import EmotionScore, SentimentResult
-from ticket_sentiment.pipeline.events import Alert, EscalationState, QueuedEvent, TicketEvent
-from ticket_sentiment.pipeline.ports import PutStatus, StoredMessage, TicketView
+from ticket_sentiment.pipeline.events import Alert, EscalationState, Outcome, QueuedEvent, TicketEvent
+from ticket_sentiment.pipeline.ports import OutcomeClaim, PutStatus, StoredMessage, TicketView
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -120,6 +120,7 @@ class FakeStore:
         self.claimed_at: dict[tuple[str, str], datetime] = {}
         self.tickets: dict[str, _Ticket] = {}
         self.agent_replies: dict[str, datetime] = {}
+        self.outcomes: dict[str, OutcomeClaim] = {}  # delivery id -> its claimed outcome
 
     def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None:
         item = self.messages.get((ticket_id, message_id))
@@ -167,9 +168,19 @@ class FakeStore:
         t.escalation_state, t.last_alert_at, t.last_alert_rule, t.last_alert_message = state, now, rule, message_id
         return True
 
-    def mark_done(self, ticket_id: str, message_id: str) -> None:
+    def mark_done(self, ticket_id: str, message_id: str, claim: OutcomeClaim | None = None) -> bool:
         message, _ = self.messages[(ticket_id, message_id)]
+        if claim is not None and not self.claim_outcome(claim):
+            return False  # the transaction is cancelled: the message is not marked done by this call
         self.messages[(ticket_id, message_id)] = (message, True)
+        return True
+
+    def delivery_outcome(self, delivery_id: str) -> Outcome | None:
+        held = self.outcomes.get(delivery_id)
+        return None if held is None else held.outcome
+
+    def claim_outcome(self, claim: OutcomeClaim) -> bool:
+        return self.outcomes.setdefault(claim.delivery_id, claim).token == claim.token
 
     def get_ticket(self, ticket_id: str) -> TicketView | None:
         t = self.tickets.get(ticket_id)

@@ -4,6 +4,8 @@ Keys (all strings):
     ticket        PK=TICKET#<ticket_id>  SK=TICKET
     message       PK=TICKET#<ticket_id>  SK=MSG#<message_id>      scores only; `done` once fully processed
     message text  PK=TICKET#<ticket_id>  SK=TEXT#<message_id>     redacted text, deleted by TTL (`expires_at`)
+    delivery      PK=DELIVERY#<SQS message id>  SK=OUTCOME       the delivery's one terminal outcome and event id,
+                                                                  deleted by TTL (`expires_at`, 14 days)
 GSIs (sparse):
     GSI1 negative tickets by product area and week: GSI1PK=NEG#<product_area|->#<ISO week>  GSI1SK=<score>#<id>
          (set while the ticket's current label is negative, removed otherwise)
@@ -23,10 +25,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from ..pipeline.events import EscalationState
-from ..pipeline.ports import PutStatus, StoredMessage, TicketView
+from ..pipeline.events import EscalationState, Outcome
+from ..pipeline.ports import OutcomeClaim, PutStatus, StoredMessage, TicketView
 
 TICKET_SK = "TICKET"
+OUTCOME_SK = "OUTCOME"
 
 
 def _pk(ticket_id: str) -> str:
@@ -50,6 +53,21 @@ def _from_dynamo(value: Any) -> Any:
 
 def _conditional_failed(exc: ClientError) -> bool:
     return bool(exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+
+
+def _delivery_key(delivery_id: str) -> dict[str, str]:
+    return {"PK": f"DELIVERY#{delivery_id}", "SK": OUTCOME_SK}
+
+
+def _claim_item(claim: OutcomeClaim) -> dict[str, Any]:
+    return {**_delivery_key(claim.delivery_id), "type": "delivery", "outcome": claim.outcome.value,
+            "event_id": claim.event_id, "token": claim.token, "expires_at": int(claim.expires_at.timestamp())}
+
+
+def _held_by(old_item: dict[str, Any] | None, claim: OutcomeClaim) -> bool:
+    """A failed claim's stored item (ReturnValuesOnConditionCheckFailure, in the wire format: errors are not
+    deserialised) carries this claim's token when the write that failed was the SDK retrying our own."""
+    return bool(old_item and old_item.get("token", {}).get("S") == claim.token)
 
 
 def negative_week_key(product_area: str | None, when: datetime) -> str:
@@ -195,9 +213,44 @@ class DynamoTicketStore:
             raise
         return True
 
-    def mark_done(self, ticket_id: str, message_id: str) -> None:
-        self.table.update_item(Key={"PK": _pk(ticket_id), "SK": f"MSG#{message_id}"},
-                               UpdateExpression="SET done = :t", ExpressionAttributeValues={":t": True})
+    def mark_done(self, ticket_id: str, message_id: str, claim: OutcomeClaim | None = None) -> bool:
+        done: dict[str, Any] = {"Key": {"PK": _pk(ticket_id), "SK": f"MSG#{message_id}"},
+                                "UpdateExpression": "SET done = :t", "ExpressionAttributeValues": {":t": True}}
+        if claim is None:
+            self.table.update_item(**done)
+            return True
+        # The resource's client takes and returns plain Python values, like the Table. botocore gives the call a
+        # ClientRequestToken, so its own retries of it are idempotent.
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=[
+                {"Update": {"TableName": self.table.name, **done}},
+                {"Put": {"TableName": self.table.name, "Item": _claim_item(claim),
+                         "ConditionExpression": "attribute_not_exists(PK)",
+                         "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            outcome = reasons[1] if len(reasons) == 2 else {}
+            if outcome.get("Code") != "ConditionalCheckFailed":
+                raise  # a conflict with another transaction, throttling: the record fails and SQS retries it
+            return _held_by(outcome.get("Item"), claim)
+        return True
+
+    def delivery_outcome(self, delivery_id: str) -> Outcome | None:
+        item = self.table.get_item(Key=_delivery_key(delivery_id), ConsistentRead=True,
+                                   ProjectionExpression="outcome").get("Item")
+        return None if item is None else Outcome(str(item["outcome"]))
+
+    def claim_outcome(self, claim: OutcomeClaim) -> bool:
+        try:
+            self.table.put_item(Item=_claim_item(claim), ConditionExpression="attribute_not_exists(PK)",
+                                ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+            return _held_by(exc.response.get("Item"), claim)
+        return True
 
     def get_ticket(self, ticket_id: str) -> TicketView | None:
         item = self.table.get_item(Key={"PK": _pk(ticket_id), "SK": TICKET_SK}, ConsistentRead=True).get("Item")

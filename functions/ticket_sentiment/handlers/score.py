@@ -27,6 +27,10 @@ from ..pipeline.service import ScoringService
 from ..redaction import redact
 from .observability import logger, metrics
 
+# REDELIVERED is no outcome of the event: counted apart, so the three terminal counts add up to the events done.
+OUTCOME_METRICS = {Outcome.SCORED: names.EVENTS_SCORED, Outcome.SKIPPED: names.EVENTS_SKIPPED,
+                   Outcome.DUPLICATE: names.EVENTS_DUPLICATE, Outcome.REDELIVERED: names.EVENTS_REDELIVERED}
+
 
 class InvalidRecordError(ValueError):
     """A record whose body is not a queued event; it fails until SQS moves it to the DLQ."""
@@ -38,15 +42,17 @@ def handle_record(service: EventProcessor, record: SQSRecord) -> ProcessResult:
     except ValidationError as exc:  # pydantic's message quotes the input: keep the body out of the logs
         fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors(include_input=False)})
         raise InvalidRecordError(f"record {record.message_id} is not a queued event: {', '.join(fields)}") from None
-    result = service.process(queued)
-    metrics.add_metric(name=f"Events{result.outcome.value.capitalize()}", unit=MetricUnit.Count, value=1)
+    # The SQS message id is the same on every receive of this message: its outcome is claimed once.
+    result = service.process(queued, delivery_id=record.message_id)
+    metrics.add_metric(name=OUTCOME_METRICS[result.outcome], unit=MetricUnit.Count, value=1)
     if result.outcome == Outcome.SCORED:
         metrics.add_metric(name=f"ScoredBy_{result.scorer}", unit=MetricUnit.Count, value=1)
     if result.alert is not None:
         metrics.add_metric(name=f"Alerts{result.alert.capitalize()}", unit=MetricUnit.Count, value=1)
     emit_dashboard_metrics(result)
     logger.info("event processed", extra={"event_id": result.event_id, "outcome": result.outcome.value,
-                                          "alert": result.alert, "rule": result.rule})
+                                          "alert": result.alert, "rule": result.rule,
+                                          "sqs_message_id": record.message_id})
     return result
 
 

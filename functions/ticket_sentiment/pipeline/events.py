@@ -143,9 +143,20 @@ class Alert(BaseModel):
 
 
 class Outcome(StrEnum):
+    """What processing one SQS delivery of an event came to. SCORED, DUPLICATE and SKIPPED are terminal: each
+    delivery (an SQS message, the same id across its redeliveries) claims exactly one of them, once."""
+
     SCORED = "scored"
     DUPLICATE = "duplicate"
     SKIPPED = "skipped"  # agent and system messages are stored nowhere and never scored
+    # Not an outcome of the event: this SQS message's outcome was already claimed by an earlier or concurrent
+    # receive of it (a batch outlived the visibility timeout, an invocation crashed after the record). Nothing
+    # is recorded and no Events* outcome metric is counted.
+    REDELIVERED = "redelivered"
+
+    @property
+    def terminal(self) -> bool:
+        return self != Outcome.REDELIVERED
 
 
 AlertState = Literal["published", "shadow", "cooldown"]

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..models import EmotionScore, Label, SentimentResult, Trend
-from .events import Alert, CustomerTier, EscalationState, Priority, ProcessResult, QueuedEvent, Source
+from .events import (
+    Alert,
+    CustomerTier,
+    EscalationState,
+    Outcome,
+    Priority,
+    ProcessResult,
+    QueuedEvent,
+    Source,
+)
 
 if TYPE_CHECKING:
     from ..writeback.models import WritebackRequest
@@ -67,6 +77,31 @@ class PutStatus(StrEnum):
     DONE = "done"        # fully processed already: a replay, change nothing
 
 
+class OutcomeClaim(BaseModel):
+    """The terminal outcome of one delivery: an SQS message, whose id stays the same across its redeliveries.
+
+    Claimed with a conditional write, so whichever receive of the message claims first decides its outcome and
+    every other receive of it (a batch that outlived the visibility timeout, a replay after a crash) records
+    nothing. Two posts of the same event are two SQS messages, two deliveries, two outcomes (scored, duplicate).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery_id: str
+    event_id: str
+    outcome: Outcome
+    expires_at: datetime  # kept at least as long as SQS can redeliver the message
+    # Tells this caller's own write, retried by the SDK after a lost response, from another caller's claim.
+    token: str = Field(default_factory=lambda: uuid.uuid4().hex)
+
+    @field_validator("outcome")
+    @classmethod
+    def _terminal(cls, outcome: Outcome) -> Outcome:
+        if not outcome.terminal:
+            raise ValueError(f"{outcome.value} is not a terminal outcome")
+        return outcome
+
+
 class EventQueue(Protocol):
     def send(self, event: QueuedEvent) -> None: ...
 
@@ -112,7 +147,20 @@ class TicketStore(Protocol):
         """Conditional: True when no alert was claimed within the cooldown (or this message holds the claim)."""
         ...
 
-    def mark_done(self, ticket_id: str, message_id: str) -> None: ...
+    def mark_done(self, ticket_id: str, message_id: str, claim: OutcomeClaim | None = None) -> bool:
+        """Mark the message fully processed. With `claim`, atomically with claiming the delivery's outcome (one
+        transaction): False, and nothing written, when that delivery's outcome is already claimed by another
+        caller. So no receive of the delivery ever sees the message done before its outcome is claimed."""
+        ...
+
+    def delivery_outcome(self, delivery_id: str) -> Outcome | None:
+        """The outcome claimed for this delivery, if any (a consistent read)."""
+        ...
+
+    def claim_outcome(self, claim: OutcomeClaim) -> bool:
+        """Conditional insert of the delivery's outcome: True when this caller holds the claim (it was free, or
+        this very claim, same token, is already stored), False when another caller claimed the delivery."""
+        ...
 
     def get_ticket(self, ticket_id: str) -> TicketView | None: ...
 
@@ -135,7 +183,9 @@ class FailedAlertSink(Protocol):
 class EventProcessor(Protocol):
     def prescore(self, batch: Sequence[QueuedEvent]) -> None: ...
 
-    def process(self, queued: QueuedEvent) -> ProcessResult: ...
+    def process(self, queued: QueuedEvent, *, delivery_id: str | None = None) -> ProcessResult:
+        """`delivery_id`: the SQS message id of the record (see OutcomeClaim)."""
+        ...
 
 
 # --- Human review of escalations (review/, adapters/reviews.py, handlers/review.py) ---

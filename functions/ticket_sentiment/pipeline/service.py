@@ -13,7 +13,16 @@ from ..models import AuthorRole, SentimentResult, Trend
 from ..thread import summarise
 from ..writeback.policy import writeback_request
 from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent
-from .ports import AlertPublisher, PutStatus, StoredMessage, TextScorer, TicketStore, TicketView, WritebackSink
+from .ports import (
+    AlertPublisher,
+    OutcomeClaim,
+    PutStatus,
+    StoredMessage,
+    TextScorer,
+    TicketStore,
+    TicketView,
+    WritebackSink,
+)
 from .protection import CleanMessage, clean_for_scoring, safe_url
 from .rules import RuleConfig, evaluate
 
@@ -21,6 +30,8 @@ EXCERPT_CHARS = 280
 # Longer than the score function's timeout, shorter than the queue's visibility timeout: a redelivery after a
 # crash finds the lease expired and finishes the work; a concurrent duplicate finds it held and retries later.
 LEASE_SECONDS = 120
+# A delivery's outcome claim must outlive every redelivery of its SQS message: 14 days, SQS's longest retention.
+OUTCOME_RETENTION = timedelta(days=14)
 
 
 class EventInFlightError(RuntimeError):
@@ -81,20 +92,31 @@ class ScoringService:
         results = self.scorer.score_prepared(texts, [detect_language(t) for t in texts])
         self._prescored = {q.event_id: (c, r) for q, c, r in zip(todo, cleaned, results, strict=True)}
 
-    def process(self, queued: QueuedEvent) -> ProcessResult:
+    def process(self, queued: QueuedEvent, *, delivery_id: str | None = None) -> ProcessResult:
+        """One delivery of an event. `delivery_id` is the SQS message id, the same for every receive of that
+        message: its terminal outcome (scored, duplicate, skipped) is claimed once (`OutcomeClaim`), so a receive
+        whose delivery was already settled, or is settled by a concurrent receive first, returns REDELIVERED and
+        records nothing. Without a delivery id (direct calls) no outcome is claimed."""
+        if delivery_id is not None and self.store.delivery_outcome(delivery_id) is not None:
+            return ProcessResult(event_id=queued.event_id, outcome=Outcome.REDELIVERED)
         event = queued.event
         if event.author_role != AuthorRole.CUSTOMER:
             # Agents' words do not count towards sentiment, but their first reply times the response.
             response: float | None = None
+            # Idempotent (the earliest time is kept) and True only for the call that set the ticket's first reply
+            # time, however often the message is delivered: the first-response metric follows it, whichever
+            # receive wins the outcome claim below (tying it to the claim could lose it in that race).
             if event.author_role == AuthorRole.AGENT and self.store.record_agent_reply(event.ticket_id,
                                                                                        event.created_at):
                 ticket = self.store.get_ticket(event.ticket_id)
                 if ticket is not None and ticket.current is not None and ticket.current.label == "negative":
                     response = max(0.0, (event.created_at - ticket.first_seen).total_seconds())
-            return ProcessResult(event_id=queued.event_id, outcome=Outcome.SKIPPED, first_response_seconds=response,
-                                 product_area=event.product_area)
+            claimed = self._claim(queued, delivery_id, Outcome.SKIPPED)
+            return ProcessResult(event_id=queued.event_id,
+                                 outcome=Outcome.SKIPPED if claimed else Outcome.REDELIVERED,
+                                 first_response_seconds=response, product_area=event.product_area)
         if self.store.message_status(event.ticket_id, event.message_id) == PutStatus.DONE:
-            return ProcessResult(event_id=queued.event_id, outcome=Outcome.DUPLICATE)
+            return self._duplicate(queued, delivery_id)
 
         prescored = self._prescored.pop(queued.event_id, None)
         if prescored is not None:
@@ -113,7 +135,7 @@ class ScoringService:
         status = self.store.put_message(event.ticket_id, message, text if self.keep_text_days else None, expires,
                                         now=now, lease_seconds=self.lease_seconds)
         if status == PutStatus.DONE:
-            return ProcessResult(event_id=queued.event_id, outcome=Outcome.DUPLICATE)
+            return self._duplicate(queued, delivery_id)
         if status == PutStatus.IN_FLIGHT:
             raise EventInFlightError(f"event {queued.event_id} is being processed by another invocation")
 
@@ -161,8 +183,31 @@ class ScoringService:
                 request = request.model_copy(update={"priority": "urgent"})
             if request is not None:
                 self.writeback.send(request)
-        self.store.mark_done(event.ticket_id, event.message_id)
+        # Done and this delivery's SCORED outcome in one transaction: a concurrent receive of the same delivery can
+        # never find the message done and claim DUPLICATE for it first.
+        claim = self._outcome_claim(queued, delivery_id, Outcome.SCORED, now)
+        if not self.store.mark_done(event.ticket_id, event.message_id, claim):
+            # Another receive of this delivery (whose lease ran out on us) scored and claimed it: nothing to add.
+            return ProcessResult(event_id=queued.event_id, outcome=Outcome.REDELIVERED)
         return ProcessResult(event_id=queued.event_id, outcome=Outcome.SCORED, scorer=message.scorer,
                              alert=alert_state, rule=rule_name, label=result.label, score=result.score,
                              low_signal=result.low_signal, product_area=event.product_area,
                              pii_entities=cleaned.entities, truncated=cleaned.truncated)
+
+    def _outcome_claim(self, queued: QueuedEvent, delivery_id: str | None, outcome: Outcome,
+                       now: datetime | None = None) -> OutcomeClaim | None:
+        if delivery_id is None:
+            return None
+        return OutcomeClaim(delivery_id=delivery_id, event_id=queued.event_id, outcome=outcome,
+                            expires_at=(now or self.clock()) + OUTCOME_RETENTION)
+
+    def _claim(self, queued: QueuedEvent, delivery_id: str | None, outcome: Outcome) -> bool:
+        """True when this delivery's outcome is now `outcome` by this call (always, without a delivery id)."""
+        claim = self._outcome_claim(queued, delivery_id, outcome)
+        return claim is None or self.store.claim_outcome(claim)
+
+    def _duplicate(self, queued: QueuedEvent, delivery_id: str | None) -> ProcessResult:
+        """The message was fully processed before, by another delivery (its SCORED claim and `done` are written
+        together): DUPLICATE, or REDELIVERED when another receive of this delivery claimed that first."""
+        claimed = self._claim(queued, delivery_id, Outcome.DUPLICATE)
+        return ProcessResult(event_id=queued.event_id, outcome=Outcome.DUPLICATE if claimed else Outcome.REDELIVERED)
