@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         settings["workers"] = args.workers
     config = RunConfig(events=args.events, seed=args.seed, concurrency=args.concurrency,
                        time_limit_s=args.time_limit, **settings)
+    if args.out is not None:  # before the run, so a path that cannot be written fails now, not after the load
+        args.out.parent.mkdir(parents=True, exist_ok=True)
     report = run(config)
     text = json.dumps({"scenario": scenario, **report.summary()}, indent=2)
     if args.out is not None:
