@@ -117,10 +117,11 @@ def score_jsonl(scorer: OnnxSentimentScorer, stream: Iterator[str]) -> int:
 
 def results_table(rows: list[tuple[str, str, SentimentResult]], title: str) -> Table:
     table = Table(title=title, show_lines=False)
-    for col, justify in (("ticket", "left"), ("text", "left"), ("label", "left"), ("score", "right"),
+    for col, justify in (("ticket", "left"), ("text", "left"), ("level", "left"), ("score", "right"),
                          ("intensity", "right"), ("conf.", "right"), ("emotions", "left"), ("notes", "left")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    colour = {"negative": "red", "neutral": "yellow", "positive": "green"}
+    colour = {"very_negative": "bold red", "negative": "red", "neutral": "yellow", "positive": "green",
+              "very_positive": "bold green"}
     for name, text, r in rows:
         notes = []
         if r.low_signal:
@@ -131,7 +132,7 @@ def results_table(rows: list[tuple[str, str, SentimentResult]], title: str) -> T
             notes.append(f"{r.windows} windows")
         excerpt = prepare_ticket_text(text)  # what the model saw: no HTML, quoted history or signature
         table.add_row(name, excerpt[:50] + ("…" if len(excerpt) > 50 else ""),
-                      f"[{colour[r.label]}]{r.label}[/]", f"{r.score:+.2f}", f"{r.intensity:.2f}",
+                      f"[{colour[r.level]}]{r.level}[/]", f"{r.score:+.2f}", f"{r.intensity:.2f}",
                       f"{r.confidence:.2f}", ", ".join(f"{e.name} {e.probability:.2f}" for e in r.emotions),
                       "; ".join(notes))
     return table

@@ -21,6 +21,8 @@ SCORED_BY_COMPREHEND = "ScoredBy_comprehend"
 ALERTS_PUBLISHED = "AlertsPublished"
 SENTIMENT_SCORE = "SentimentScore"  # polarity of each scored customer message, in [-1, 1]
 NEGATIVE_MESSAGES = "NegativeMessages"  # with ProductArea
+# Scored messages at level very_negative (same population as SentimentScore: not low-signal), for the weekly share.
+VERY_NEGATIVE_MESSAGES = "VeryNegativeMessages"
 NEGATIVE_FIRST_RESPONSE = "NegativeTicketFirstResponseSeconds"  # first agent reply on a negative ticket
 SLACK_DELIVERED = "SlackDelivered"
 SLACK_FAILED = "SlackFailed"

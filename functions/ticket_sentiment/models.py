@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,6 +39,13 @@ class EmotionScore(BaseModel):
 
     name: str
     probability: float = Field(ge=0, le=1)
+
+
+def level_from_label(data: Any) -> Any:
+    """Items and messages written before levels existed carry only the three-class label: read it as the level."""
+    if isinstance(data, dict) and "level" not in data and data.get("label") in ("negative", "neutral", "positive"):
+        return {**data, "level": data["label"]}
+    return data
 
 
 class SentimentResult(BaseModel):

@@ -11,7 +11,14 @@ SAMPLE_TICKETS: list[tuple[str, str]] = [
                "This is the third time I'm writing. Thanks."),
     ("outage", "Your dashboard has been down since 9am and my whole team can't work. We need an ETA now!"),
     ("login", "I can't log in since the update, the reset link never arrives. Can someone help?"),
+    # Calm requests and their escalated twins: the same problem, and only the escalation should page anyone.
     ("billing", "I was charged twice for the March invoice. Please refund the duplicate payment."),
+    ("billing-escalated", "This is the fourth time I'm asking. Refund it today or I'm cancelling my account."),
+    ("delivery", "My order hasn't arrived yet and tracking hasn't updated since Monday. Could you check on it?"),
+    ("delivery-escalated", "Two weeks late, no reply to three emails. If it isn't here by Friday I'm filing a "
+                           "chargeback and leaving a review everywhere I can."),
+    ("manager", "I want to speak to a manager."),
+    ("sarcasm-data", "Wow, thanks for deleting all my data. Really helpful."),
     ("thanks", "That fixed it, thank you so much for the quick help! 🙏"),
     ("sarcasm", "Oh great, another outage. Just what I needed on a Monday."),
     ("how-to", "How do I export my invoices as CSV?"),

@@ -59,9 +59,10 @@ class Monitoring(Construct):
             markdown=f"# ticket-sentiment ({config.stage})\nSentiment is a signal, not a verdict: escalations "
                      "go to humans, and precision is tracked from their reviews.", width=24, height=2))
         self.dashboard.add_widgets(
-            cw.GraphWidget(title="Average sentiment by week", width=6,
+            cw.GraphWidget(title="Average sentiment and share very negative, by week", width=6,
                            left=[self.metric(m.SENTIMENT_SCORE, "Average", WEEK)],
-                           left_y_axis=cw.YAxisProps(min=-1, max=1)),
+                           left_y_axis=cw.YAxisProps(min=-1, max=1),
+                           right=[self.very_negative_share()], right_y_axis=cw.YAxisProps(min=0, max=1)),
             cw.GraphWidget(title="Negative messages by product area (weekly)", width=6, stacked=True,
                            left=[cw.MathExpression(
                                expression=f"SEARCH('{{{m.NAMESPACE},{m.PRODUCT_AREA_DIMENSION},service}} "
@@ -104,6 +105,13 @@ class Monitoring(Construct):
                 for name, q in dead_letter_queues.items()] + [
                 events_queue.metric_approximate_age_of_oldest_message(period=FIVE_MINUTES, label="oldest event (s)")]),
             cw.AlarmStatusWidget(title="Alarms", width=12, alarms=self.alarms))
+
+    def very_negative_share(self) -> cw.MathExpression:
+        """Very negative messages over every scored message with a score, per week (both exclude low signal)."""
+        return cw.MathExpression(expression="IF(scored > 0, very_negative / scored, 0)", label="share very negative",
+                                 period=WEEK, using_metrics={
+                                     "very_negative": self.metric(m.VERY_NEGATIVE_MESSAGES, "Sum", WEEK),
+                                     "scored": self.metric(m.SENTIMENT_SCORE, "SampleCount", WEEK)})
 
     def metric(self, name: str, statistic: str, period: Duration) -> cw.Metric:
         return cw.Metric(namespace=m.NAMESPACE, metric_name=name, statistic=statistic, period=period,

@@ -13,8 +13,8 @@ from ..unit.pipeline_fakes import T0
 
 
 def message(message_id: str = "m-1", score: float = -0.8) -> StoredMessage:
-    return StoredMessage(message_id=message_id, event_id="e", created_at=T0, label="negative", score=score,
-                         intensity=0.7, confidence=0.9, low_signal=False, language="en", scorer="onnx",
+    return StoredMessage(message_id=message_id, event_id="e", created_at=T0, label="negative", level="negative",
+                         score=score, intensity=0.7, confidence=0.9, low_signal=False, language="en", scorer="onnx",
                          model_version="v1")
 
 

@@ -162,8 +162,8 @@ def test_a_scorer_crash_mid_batch_returns_only_that_record(moto_endpoint: str, s
 
 def _message(i: int) -> StoredMessage:
     return StoredMessage(message_id=f"m-{i}", event_id=f"e-{i}", created_at=datetime(2026, 3, 2, tzinfo=UTC),
-                         label="negative", score=-0.7, intensity=0.8, confidence=0.9, low_signal=False,
-                         language="en", scorer="onnx", model_version="test")
+                         label="negative", level="negative", score=-0.7, intensity=0.8, confidence=0.9,
+                         low_signal=False, language="en", scorer="onnx", model_version="test")
 
 
 def test_throttled_dynamodb_writes_are_retried_not_lost(moto_endpoint: str) -> None:

@@ -159,3 +159,20 @@ def test_regraph_rebuilds_an_unfused_int8_graph_without_changing_its_labels(tmp_
     assert set(fused) == set(unfused)
     for name, value in unfused.items():
         np.testing.assert_allclose(fused[name], value, atol=0.02 * float(np.abs(value).max()) + 1e-6, err_msg=name)
+
+
+def test_severity_thresholds_keep_calm_complaints_out_of_very_negative() -> None:
+    from sentiment_training.calibration import fit_severity_thresholds
+
+    # Support calm complaints whose extreme share is 0.45, escalations at 0.9; SemEval's rare very_negatives at 0.3
+    # would pull the threshold down to 0.3 if MAE^M alone decided.
+    polarity = np.array([[0.9, 0.05, 0.05]] * 60)
+    shares = [0.45] * 20 + [0.9] * 20 + [0.3] * 20
+    severity = np.array([[s * 0.9, (1 - s) * 0.9, 0.1, 0.0, 0.0] for s in shares])
+    levels = np.array([1] * 20 + [0] * 20 + [0] * 20)
+    sources = ["team"] * 40 + ["semeval"] * 20
+    fitted = fit_severity_thresholds(polarity, severity, levels, sources)
+    assert 0.45 < fitted["thresholds"]["very_negative"] <= 0.9
+    assert fitted["dev_calm_called_very_negative"] == 0.0
+    unconstrained = fit_severity_thresholds(polarity, severity, levels, sources, max_calm_escalated=1.0)
+    assert unconstrained["thresholds"]["very_negative"] <= 0.3

@@ -96,6 +96,7 @@ class KeywordScorer:
             score = -0.9 if negative else 0.8 if positive else 0.0
             out.append(SentimentResult(
                 label="negative" if negative else "positive" if positive else "neutral", score=score,
+                level="very_negative" if negative else "positive" if positive else "neutral",
                 intensity=abs(score), confidence=0.9, probabilities={}, low_signal=len(text.split()) < 2,
                 emotions=[EmotionScore(name="anger", probability=0.8)] if negative else [],
                 language=languages[i] if languages else "en", windows=1, model_version="fake-1"))

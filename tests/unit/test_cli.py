@@ -41,7 +41,9 @@ def test_jsonl_scores_good_lines_in_order_and_reports_bad_ones() -> None:
     assert [r["id"] for r in records] == ["a", 7]
     assert [r["label"] for r in records] == ["negative", "positive"]
     for record in records:
-        assert {"id", "label", "score", "intensity", "confidence", "emotions"} <= record.keys()
+        assert {"id", "label", "level", "score", "intensity", "confidence", "emotions"} <= record.keys()
+    assert records[0]["level"] in {"negative", "very_negative"} and records[1]["level"] in {"positive",
+                                                                                          "very_positive"}
     assert "line 2: not JSON" in result.stderr
     assert "line 3: no 'text' field" in result.stderr
     assert "line 4: 'text' must be a string" in result.stderr

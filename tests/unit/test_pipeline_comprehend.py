@@ -40,8 +40,9 @@ def test_maps_onto_the_models_scale_and_records_the_scorer() -> None:
         results = scorer(c).score_prepared(["Das ist wirklich ärgerlich heute", "Vielen Dank für die Hilfe",
                                             "Gut aber auch schlecht irgendwie"], ["de", "de", "de"])
     neg, pos, mixed = results
-    assert (neg.label, neg.score, neg.scorer) == ("negative", -0.88, "comprehend")
-    assert pos.label == "positive" and pos.score == 0.94 and 0 < pos.intensity <= 1
+    # Comprehend's scores are confidences: mapped to the model's plain levels (never very_*), half the scale.
+    assert (neg.label, neg.level, neg.score, neg.scorer) == ("negative", "negative", -0.44, "comprehend")
+    assert pos.label == "positive" and pos.level == "positive" and pos.score == 0.47 and 0 < pos.intensity <= 0.5
     assert mixed.label == "neutral" and mixed.probabilities["neutral"] == 0.25
     assert all(r.emotions == [] and r.model_version == "comprehend" for r in results)
 

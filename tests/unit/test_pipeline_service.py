@@ -242,11 +242,12 @@ def test_agent_replies_are_not_scored_but_the_first_one_is_recorded() -> None:
 
 
 def test_rule_modes_and_the_legacy_shadow_flag() -> None:
-    assert EscalationRule(name="a").mode == "alert"
-    assert EscalationRule(name="b", shadow=True).mode == "shadow"
-    assert EscalationRule.model_validate({"name": "c", "mode": "escalate"}).mode == "escalate"
+    assert EscalationRule(name="a", max_score=-0.5).mode == "alert"
+    assert EscalationRule(name="b", max_score=-0.5, shadow=True).mode == "shadow"
+    assert EscalationRule.model_validate({"name": "c", "levels": ["very_negative"], "mode": "escalate"}).mode == \
+        "escalate"
     with pytest.raises(ValidationError):
-        EscalationRule.model_validate({"name": "d", "mode": "page-everyone"})
+        EscalationRule.model_validate({"name": "d", "max_score": -0.5, "mode": "page-everyone"})
     service, _, publisher, _, _ = make(RuleConfig(shadow=True, rules=(
         EscalationRule(name="angry", max_score=-0.5, mode="escalate"),)))
     result = service.process(queued())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
 from ticket_sentiment.labels import EMOTION_SOURCES, EMOTIONS, POLARITY_LABELS, SEVERITY_LEVELS
-from ticket_sentiment.textprep import normalize_for_model
+from ticket_sentiment.textprep import normalize_for_model, prepare_ticket_text
 
 from .support_corpus import generate as generate_support
 
@@ -93,6 +95,24 @@ def load_team_levels(labels_csv: Path, split: str) -> list[PolarityExample]:
             continue
         level = SEVERITY_LEVELS.index(row["level"])
         out.append(PolarityExample(normalize_for_model(row["text"]), polarity_of_level(level), "team", level))
+    return out
+
+
+def load_team_emails(folder: Path, split: str, dev_share: float = 0.15) -> list[PolarityExample]:
+    """The team's hand-written training e-mails (training/data/support_email_train/*.jsonl), prepared as the scorer
+    prepares a ticket body (HTML, quoted history and signature removed); a stable hash of the id picks the dev
+    share. The e-mail test split (support_email/) is never read here."""
+    out = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            in_dev = int(hashlib.sha256(row["id"].encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < dev_share
+            if (split == "dev") != in_dev or row["level"] not in SEVERITY_LEVELS:
+                continue
+            level = SEVERITY_LEVELS.index(row["level"])
+            out.append(PolarityExample(prepare_ticket_text(row["text"]), polarity_of_level(level), "email", level))
     return out
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import f1_score
 from ticket_sentiment.labels import SEVERITY_LEVELS
-from ticket_sentiment.models import SentimentResult
-from ticket_sentiment.pipeline.events import AuthorRole, Source, TicketEvent
+from ticket_sentiment.models import AuthorRole, SentimentResult
+from ticket_sentiment.pipeline.events import Source, TicketEvent
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, evaluate
 from ticket_sentiment.scorer import OnnxSentimentScorer
 

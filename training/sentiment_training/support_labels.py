@@ -45,9 +45,9 @@ def agreement(first: dict[str, str], second: dict[str, str]) -> dict[str, Any]:
 
 
 def merge(folder: Path) -> dict[str, Any]:
-    sample = {row["id"]: row for row in _read(folder / "sample.csv")}
+    sample = {row["id"]: row for path in sorted(folder.glob("sample*.csv")) for row in _read(path)}
     first: dict[str, str] = {}
-    for batch in sorted(folder.glob("labels_batch_*.csv")):
+    for batch in sorted(folder.glob("labels_batch*.csv")):
         for row in _read(batch):
             level = row["level"].strip()
             if level not in (*SEVERITY_LEVELS, "skip"):

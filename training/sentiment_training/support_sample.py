@@ -50,13 +50,22 @@ def main() -> None:
     parser.add_argument("--double", type=int, default=300)
     parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("--seed", type=int, default=20261207)
+    parser.add_argument("--round", type=int, default=1,
+                        help="a later round samples only messages no earlier round took (files sample_N.csv, "
+                             "batch_N_*.csv)")
+    parser.add_argument("--splits", default="train,dev,test", help="author splits to sample from")
+    parser.add_argument("--model", type=Path, default=None, help="model directory to stratify with")
     args = parser.parse_args()
+    splits = set(args.splits.split(","))
+    taken = {row["id"] for path in args.out.glob("sample*.csv")
+             for row in csv.DictReader(path.open(encoding="utf-8"))} if args.round > 1 else set()
 
     from ticket_sentiment.scorer import get_scorer
 
     rows = [r for r in csv.DictReader((args.data / SUPPORT_CSV).open(encoding="utf-8"))
-            if re.search(r"[^\W\d_]{2,}", re.sub(r"@\w+|https?://\S+", "", r["text"]))]
-    scorer = get_scorer()
+            if re.search(r"[^\W\d_]{2,}", re.sub(r"@\w+|https?://\S+", "", r["text"]))
+            and r["id"] not in taken and author_split(r["author_id"]) in splits]
+    scorer = get_scorer(str(args.model) if args.model else None)
     scores = [r.score for r in scorer.score([r["text"] for r in rows], ticket_body=False)]
     strata: dict[str, list[int]] = {}
     for i, (row, score) in enumerate(zip(rows, scores, strict=True)):
@@ -77,7 +86,8 @@ def main() -> None:
     stratum_of = {i: key for key, members in strata.items() for i in members}
 
     args.out.mkdir(parents=True, exist_ok=True)
-    with (args.out / "sample.csv").open("w", newline="", encoding="utf-8") as fh:
+    suffix = "" if args.round == 1 else f"_{args.round}"
+    with (args.out / f"sample{suffix}.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["id", "author_id", "split", "stratum", "text"])
         for i in chosen:
@@ -85,17 +95,18 @@ def main() -> None:
             writer.writerow([r["id"], r["author_id"], author_split(r["author_id"]), stratum_of[i], r["text"]])
     # Annotator batches: id and text only, blind to the model and the strata.
     for b in range(args.batches):
-        with (args.out / f"batch_{b + 1}.csv").open("w", newline="", encoding="utf-8") as fh:
+        with (args.out / f"batch{suffix}_{b + 1}.csv").open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["id", "text"])
             for i in chosen[b :: args.batches]:
                 writer.writerow([rows[i]["id"], rows[i]["text"]])
-    double = chosen[:: max(1, len(chosen) // args.double)][: args.double]
-    with (args.out / "batch_second_pass.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "text"])
-        for i in sorted(double, key=lambda _: rng.random()):
-            writer.writerow([rows[i]["id"], rows[i]["text"]])
+    if args.double:
+        double = chosen[:: max(1, len(chosen) // args.double)][: args.double]
+        with (args.out / f"batch{suffix}_second_pass.csv").open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["id", "text"])
+            for i in sorted(double, key=lambda _: rng.random()):
+                writer.writerow([rows[i]["id"], rows[i]["text"]])
     print(Counter(stratum_of[i] for i in chosen), Counter(author_split(rows[i]["author_id"]) for i in chosen))
 
 

@@ -47,6 +47,7 @@ from .data import (
     load_emotions,
     load_general_polarity,
     load_support_synthetic,
+    load_team_emails,
     load_team_levels,
     split_dev,
 )
@@ -92,6 +93,8 @@ class TrainConfig:
     # train split trains, the dev split calibrates; the test split is never read here.
     team_labels: Path | None = None
     team_repeat: int = 4  # the target domain, outnumbered ~40:1 by the general sets
+    # The team's hand-written training e-mails (training/data/support_email_train/): long support text.
+    team_emails: Path | None = None
     severity_weight: float = 1.0  # weight of the five-level loss beside the polarity loss
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -190,6 +193,9 @@ def load_training_data(cfg: TrainConfig) -> tuple[list[PolarityExample], list[Po
     if cfg.team_labels is not None:
         train_pol += load_team_levels(cfg.team_labels, "train") * cfg.team_repeat
         dev_pol += load_team_levels(cfg.team_labels, "dev")
+    if cfg.team_emails is not None:
+        train_pol += load_team_emails(cfg.team_emails, "train") * cfg.team_repeat
+        dev_pol += load_team_emails(cfg.team_emails, "dev")
     if cfg.user_csv is not None:
         from .data import load_labelled_csv
 
@@ -346,7 +352,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
             hard = (ce(pol_logits[labelled], pol_labels[labelled]) if bool(labelled.any())
                     else pol_logits.sum() * 0)
             # The teacher never saw the team's labels: on those the labels alone teach.
-            distilled = torch.tensor([ex.source != "team" for ex in batch], device=cfg.device)
+            distilled = torch.tensor([ex.source not in {"team", "email"} for ex in batch], device=cfg.device)
             if teacher_pol and bool(distilled.any()):
                 t = cfg.distil_temperature
                 soft = torch.softmax(torch.tensor(np.stack([teacher_pol[ex.text] for ex in batch]),
@@ -530,6 +536,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--team-labels", type=Path, default=None,
                         help="the team's five-level labels (training/data/support_tweets/labels.csv)")
     parser.add_argument("--team-repeat", type=int, default=TrainConfig.team_repeat)
+    parser.add_argument("--team-emails", type=Path, default=None,
+                        help="folder of the team's training e-mails (training/data/support_email_train)")
+    parser.add_argument("--max-len", type=int, default=TrainConfig.max_len, help="tokens per training text")
     args = parser.parse_args(argv)
     version = args.version or ("plain-baseline" if args.plain_baseline else TrainConfig.version)
     report = train(TrainConfig(data_dir=args.data, out_dir=args.out, steps=args.steps, limit=args.limit,
@@ -537,7 +546,8 @@ def main(argv: list[str] | None = None) -> None:
                                teacher_dir=args.teacher, version=version, device=args.device,
                                init_from=args.init_from, ffn_width=args.ffn_width, lr_encoder=args.lr_encoder,
                                lr_heads=args.lr_heads, team_labels=args.team_labels,
-                               team_repeat=args.team_repeat))
+                               team_repeat=args.team_repeat, team_emails=args.team_emails,
+                               max_len=args.max_len))
     print(json.dumps(report["int8_vs_fp32"]), flush=True)
 
 

@@ -71,6 +71,8 @@ def emit_dashboard_metrics(result: ProcessResult) -> None:
     """The numbers behind the support leads' widgets: sentiment by week, negatives by area, response time."""
     if result.outcome == Outcome.SCORED and result.score is not None and not result.low_signal:
         metrics.add_metric(name=names.SENTIMENT_SCORE, unit=MetricUnit.NoUnit, value=result.score)
+        if result.level == "very_negative":  # the dashboard's weekly share: this over SentimentScore's count
+            metrics.add_metric(name=names.VERY_NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1)
         if result.label == "negative" and not is_metrics_disabled():  # single_metric ignores the switch
             with single_metric(name=names.NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1,
                                namespace=metrics.namespace,

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
-from ..models import AuthorRole, EmotionScore, Label
+from ..models import AuthorRole, EmotionScore, Label, Level, level_from_label
 
 # API Gateway accepts 10 MB, SQS 256 KiB per message; the envelope adds a few hundred bytes.
 MAX_BODY_BYTES = 200_000
@@ -129,6 +129,7 @@ class Alert(BaseModel):
     subject: str
     ticket_url: str | None
     label: Label
+    level: Level
     score: float
     intensity: float
     thread_score: float | None
@@ -140,6 +141,9 @@ class Alert(BaseModel):
     product_area: str | None
     scorer: str
     created_at: datetime
+
+    # An alert queued by a release before levels existed still reaches Slack.
+    _level_from_label = model_validator(mode="before")(level_from_label)
 
 
 class Outcome(StrEnum):
@@ -172,6 +176,7 @@ class ProcessResult(BaseModel):
     rule: str | None = None
     # For the dashboard's metrics; never text, only numbers and the (sanitised) product area.
     label: str | None = None
+    level: str | None = None
     score: float | None = None
     low_signal: bool = False
     product_area: str | None = None

@@ -8,9 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..models import EmotionScore, Label, SentimentResult, Trend
+from ..models import EmotionScore, Label, Level, SentimentResult, Trend, level_from_label
 from .events import (
     Alert,
     CustomerTier,
@@ -35,6 +35,7 @@ class StoredMessage(BaseModel):
     event_id: str
     created_at: datetime
     label: Label
+    level: Level
     score: float
     intensity: float
     confidence: float
@@ -43,6 +44,8 @@ class StoredMessage(BaseModel):
     language: str
     scorer: str
     model_version: str
+
+    _level_from_label = model_validator(mode="before")(level_from_label)
 
 
 class TicketView(BaseModel):

@@ -127,7 +127,8 @@ class ScoringService:
         text = cleaned.text
         message = StoredMessage(
             message_id=event.message_id, event_id=queued.event_id, created_at=event.created_at,
-            label=result.label, score=result.score, intensity=result.intensity, confidence=result.confidence,
+            label=result.label, level=result.level, score=result.score, intensity=result.intensity,
+            confidence=result.confidence,
             emotions=result.emotions, low_signal=result.low_signal, language=result.language,
             scorer=result.scorer if result.scorer else self.scorer_name, model_version=result.model_version)
         now = self.clock()
@@ -169,7 +170,7 @@ class ScoringService:
                 self.publisher.publish(Alert(
                     alert_id=f"{queued.event_id}:{match.rule}", event_id=queued.event_id, ticket_id=event.ticket_id,
                     source=event.source, subject=view.subject, ticket_url=view.ticket_url, label=result.label,
-                    score=result.score, intensity=result.intensity, thread_score=thread_score,
+                    level=result.level, score=result.score, intensity=result.intensity, thread_score=thread_score,
                     emotions=result.emotions, excerpt=excerpt(text), rule=match.rule,
                     customer_tier=event.customer_tier, priority=event.priority, product_area=event.product_area,
                     scorer=message.scorer, created_at=event.created_at))
@@ -190,7 +191,8 @@ class ScoringService:
             # Another receive of this delivery (whose lease ran out on us) scored and claimed it: nothing to add.
             return ProcessResult(event_id=queued.event_id, outcome=Outcome.REDELIVERED)
         return ProcessResult(event_id=queued.event_id, outcome=Outcome.SCORED, scorer=message.scorer,
-                             alert=alert_state, rule=rule_name, label=result.label, score=result.score,
+                             alert=alert_state, rule=rule_name, label=result.label, level=result.level,
+                             score=result.score,
                              low_signal=result.low_signal, product_area=event.product_area,
                              pii_entities=cleaned.entities, truncated=cleaned.truncated)
 

@@ -36,16 +36,17 @@ def build_message(alert: Alert) -> dict[str, Any]:
     title = f"<{escape(alert.ticket_url)}|{subject}>" if alert.ticket_url else subject
     emotions = ", ".join(f"{e.name} {e.probability:.0%}" for e in alert.emotions) or "none"
     thread = "n/a" if alert.thread_score is None else f"{alert.thread_score:+.2f}"
+    level = alert.level.replace("_", " ")
     fields = [
-        f"*Label*\n{alert.label}", f"*Score*\n{alert.score:+.2f} (intensity {alert.intensity:.2f})",
+        f"*Level*\n{level}", f"*Score*\n{alert.score:+.2f} (intensity {alert.intensity:.2f})",
         f"*Thread*\n{thread}", f"*Emotions*\n{escape(emotions)}",
         f"*Tier*\n{alert.customer_tier}", f"*Priority*\n{alert.priority}",
         f"*Rule*\n{escape(alert.rule)}", f"*Area*\n{escape(alert.product_area or '-')}",
     ]
     excerpt = escape(alert.excerpt).replace("\n", " ")
     return {
-        "text": f"Negative ticket {alert.ticket_id}: {alert.subject or '(no subject)'} ({alert.label}, "
-                f"{alert.score:+.2f}, rule {alert.rule})",
+        "text": f"{level.capitalize()} ticket {alert.ticket_id}: {alert.subject or '(no subject)'} "
+                f"({alert.score:+.2f}, intensity {alert.intensity:.2f}, rule {alert.rule})",
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": f"Ticket {alert.ticket_id}"[:150]}},
             {"type": "section", "text": {"type": "mrkdwn", "text": f":rotating_light: {title}"}},
