@@ -173,12 +173,12 @@ def test_alarms_cover_dlqs_errors_throttles_latency_fallback_and_drift(template:
 
 def test_dashboard_shows_what_support_leads_ask_for(template: Template) -> None:
     body = json.dumps(props(next(iter(resources(template, "AWS::CloudWatch::Dashboard").values())))["DashboardBody"])
-    for title in ("Average sentiment by week", "Negative messages by product area", "First response to negative",
+    for title in ("Average sentiment and share very negative, by week", "Negative messages by product area", "First response to negative",
                   "Precision of automated escalations", "Throughput", "Scorer latency", "Errors and throttles",
                   "Comprehend fallback rate", "Dead-letter queues", "Score drift", "escalation precision (30 d)"):
         assert title in body, title
     for metric in (m.SENTIMENT_SCORE, m.NEGATIVE_MESSAGES, m.NEGATIVE_FIRST_RESPONSE, m.ESCALATION_PRECISION,
-                   m.SHARE_NEGATIVE_7D, m.ESCALATION_PRECISION_30D):
+                   m.SHARE_NEGATIVE_7D, m.ESCALATION_PRECISION_30D, m.VERY_NEGATIVE_MESSAGES):
         assert metric in body, metric
 
 
