@@ -446,7 +446,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     (cfg.out_dir / "model_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     report = {
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
-        "train_examples": len(train_pol), "class_counts": counts.tolist(),
+        "train_examples": len(train_pol), "class_counts": counts.tolist(), "level_counts": level_counts.tolist(),
         "class_weights": class_weights.tolist(), "emotion_train_examples": len(emo_train),
         "train_seconds": round(train_seconds, 1), "calibration": calibration,
         "emotion_temperature": emotion_temperature, "emotion_thresholds": emotion_thresholds,
