@@ -1,15 +1,19 @@
-"""`make layers`: the Lambda layers, built without Docker.
+"""`make layers`: the Lambda layers, built without Docker, and each function's unzipped size.
 
-runtime: the run-time dependencies from pyproject.toml, installed with `pip install --platform ... --only-binary`
-for the functions' architecture and Python version. boto3 is left out (the Lambda runtime provides it), so are
-onnxruntime's and tokenizers' install-time extras (sympy, coloredlogs, huggingface-hub: never imported when
-scoring), and pip's byte-code caches (compiled for this interpreter, not Lambda's).
+The run-time dependencies from pyproject.toml are split so each function gets only what it imports (Lambda merges
+a function's layers into /opt/python): `runtime` for every function; `numpy` for those that compute with it (the
+drift statistics, which the audit sampler also uses, and the scorer); `scoring` for the ONNX scorer alone
+(onnxruntime, tokenizers, and py3langid for its language check). Each is installed with `pip install --platform
+... --only-binary` for the functions' architecture and Python version. boto3 is left out (the Lambda runtime
+provides it), so are onnxruntime's and tokenizers' install-time extras (sympy, coloredlogs, huggingface-hub: never
+imported when scoring), and pip's byte-code caches (compiled for this interpreter, not Lambda's).
 model: layers/model/ (the ONNX graph, tokenizer and model card), mounted at /opt/model.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -20,30 +24,64 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "build" / "layers"
 MODEL_SOURCE = REPO / "layers" / "model"
+# The functions' code asset: the run-time package alone (functions/ holds nothing else; the CLI, local stack and
+# other tools live in tools/ and never ship).
+ASSET_DIR = REPO / "functions"
+ASSET_EXCLUDES = ["**/__pycache__", "*.pyc", "*.egg-info", ".mypy_cache"]
 ARCHITECTURES = ("arm64", "x86_64")
 PYTHON_VERSION = "3.13"
 # Provided by the Lambda runtime: shipping our own copy only adds size.
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer"}
-# Installed without their dependencies: what they pull in is for tooling we never call at run time.
-NO_DEPS = {"onnxruntime", "tokenizers"}
-# Dependencies of NO_DEPS packages that scoring does import.
-NO_DEPS_NEEDS = ["numpy>=1.26"]
+RUNTIME, NUMPY, SCORING, MODEL = "runtime", "numpy", "scoring", "model"
+# The dependency layers besides `runtime` and the packages each holds (distribution and module names are the same):
+# a function without the layer must never import them. Every other run-time dependency goes in `runtime`.
+LAYER_PACKAGES: dict[str, frozenset[str]] = {
+    NUMPY: frozenset({"numpy"}),
+    SCORING: frozenset({"onnxruntime", "tokenizers", "py3langid"}),
+}
+# Installed without their dependencies: what they pull in is for tooling we never call at run time, or (numpy)
+# comes from the numpy layer.
+NO_DEPS = {"onnxruntime", "tokenizers", "py3langid"}
+# Which layers each function of the stack gets (infra/stack.py reads this; the template test asserts it, and
+# tests/infra/test_handler_imports.py imports each handler with nothing else). Only the scorer runs the model.
+FUNCTION_LAYERS: dict[str, tuple[str, ...]] = {
+    "ingest": (RUNTIME,),
+    "score": (RUNTIME, NUMPY, SCORING, MODEL),
+    "writeback": (RUNTIME,),
+    "notify": (RUNTIME,),
+    "query": (RUNTIME,),
+    "review": (RUNTIME,),
+    "precision": (RUNTIME,),
+    "drift": (RUNTIME, NUMPY),
+    "audit": (RUNTIME, NUMPY),
+}
 MODEL_FILES = ("model.onnx", "model.onnx.data", "tokenizer.json", "model_meta.json", "MODEL_CARD.md")
 
 
-def runtime_requirements(pyproject: Path = REPO / "pyproject.toml") -> tuple[list[str], list[str]]:
-    """(with dependencies, without dependencies) from the project's run-time dependency list."""
+def layer_dir(build_dir: Path, layer: str, architecture: str) -> Path:
+    """Where `make layers` puts a layer (the model layer is the same for both architectures)."""
+    return build_dir / (MODEL if layer == MODEL else f"{layer}-{architecture}")
+
+
+def _distribution(spec: str) -> str:
+    name = spec.split(";", maxsplit=1)[0].split("[", maxsplit=1)[0].strip()
+    for sep in "<>=!~ ":
+        name = name.split(sep)[0]
+    return name.lower()
+
+
+def layer_requirements(pyproject: Path = REPO / "pyproject.toml") -> dict[str, tuple[list[str], list[str]]]:
+    """Per dependency layer: (with dependencies, without dependencies), from the project's run-time dependencies."""
     deps: list[str] = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
-    with_deps: list[str] = []
-    without: list[str] = []
+    layers: dict[str, tuple[list[str], list[str]]] = {name: ([], []) for name in (RUNTIME, *LAYER_PACKAGES)}
     for spec in deps:
-        name = spec.split(";")[0].split("[")[0].strip()
-        for sep in "<>=!~ ":
-            name = name.split(sep)[0]
-        if name.lower() in RUNTIME_PROVIDED:
+        name = _distribution(spec)
+        if name in RUNTIME_PROVIDED:
             continue
-        (without if name.lower() in NO_DEPS else with_deps).append(spec)
-    return with_deps + NO_DEPS_NEEDS, without
+        layer = next((layer for layer, names in LAYER_PACKAGES.items() if name in names), RUNTIME)
+        with_deps, without = layers[layer]
+        (without if name in NO_DEPS else with_deps).append(spec)
+    return layers
 
 
 def platform_args(architecture: str) -> list[str]:
@@ -62,12 +100,12 @@ def pip_install(target: Path, specs: list[str], extra: list[str]) -> None:
     subprocess.run(cmd, check=True, env=env)
 
 
-def build_runtime(out: Path, architecture: str | None, python_version: str = PYTHON_VERSION) -> Path:
-    """Install the run-time group into out/python; architecture None means this machine (for the smoke test)."""
+def build_layer(layer: str, out: Path, architecture: str | None, python_version: str = PYTHON_VERSION) -> Path:
+    """Install one dependency layer into out/python; architecture None means this machine (for the smoke test)."""
     site = out / "python"
     shutil.rmtree(out, ignore_errors=True)
     site.mkdir(parents=True)
-    with_deps, without = runtime_requirements()
+    with_deps, without = layer_requirements()[layer]
     target_args: list[str] = []
     if architecture is not None:
         target_args = [*platform_args(architecture), "--implementation", "cp", "--python-version", python_version,
@@ -75,16 +113,28 @@ def build_runtime(out: Path, architecture: str | None, python_version: str = PYT
     pip_install(site, with_deps, target_args)
     shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: unused, and the second install trips on them
     pip_install(site, without, [*target_args, "--no-deps"])
-    prune(site)
+    prune(site, layer)
     return out
 
 
-def prune(site: Path) -> None:
-    """Drop what never runs in Lambda: byte-code caches, test suites, provided SDKs, console scripts."""
+def build_runtime(out: Path, architecture: str | None, python_version: str = PYTHON_VERSION) -> Path:
+    """The layer every function gets."""
+    return build_layer(RUNTIME, out, architecture, python_version)
+
+
+def prune(site: Path, layer: str = RUNTIME) -> None:
+    """Drop what never runs in Lambda: byte-code caches, test suites, provided SDKs, console scripts, and any
+    package another layer provides (pulled in as a dependency: it must come from that layer, not this one)."""
     for cache in list(site.rglob("__pycache__")):
         shutil.rmtree(cache, ignore_errors=True)
     for name in RUNTIME_PROVIDED:
         shutil.rmtree(site / name, ignore_errors=True)
+    for other, modules in LAYER_PACKAGES.items():
+        if other == layer:
+            continue
+        for module in modules:
+            for path in [site / module, *site.glob(f"{module}-*.dist-info"), *site.glob(f"{module}.libs")]:
+                shutil.rmtree(path, ignore_errors=True)
     for tests in [site / "numpy" / "tests", *site.glob("numpy/*/tests")]:
         shutil.rmtree(tests, ignore_errors=True)
     shutil.rmtree(site / "bin", ignore_errors=True)
@@ -106,20 +156,44 @@ def tree_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
+def asset_files(code: Path = ASSET_DIR) -> list[Path]:
+    """The files the functions' code asset holds: `code` less ASSET_EXCLUDES, as CDK's glob exclusion applies them."""
+    def excluded(relative: Path) -> bool:
+        return any(fnmatch.fnmatch(part, pattern.removeprefix("**/")) for part in relative.parts
+                   for pattern in ASSET_EXCLUDES)
+
+    return sorted(f for f in code.rglob("*") if f.is_file() and not excluded(f.relative_to(code)))
+
+
+def asset_mb(code: Path = ASSET_DIR) -> float:
+    return sum(f.stat().st_size for f in asset_files(code)) / 1e6
+
+
+def function_sizes(build_dir: Path, architecture: str, code: Path = ASSET_DIR) -> dict[str, float]:
+    """Each function's unzipped size in MB: the code asset plus its layers."""
+    layer_mb = {layer: tree_mb(layer_dir(build_dir, layer, architecture))
+                for layer in {name for names in FUNCTION_LAYERS.values() for name in names}}
+    code_mb = asset_mb(code)
+    return {function: code_mb + sum(layer_mb[layer] for layer in layers)
+            for function, layers in FUNCTION_LAYERS.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--architecture", choices=ARCHITECTURES, default="arm64")
     parser.add_argument("--python-version", default=PYTHON_VERSION)
     parser.add_argument("--out", type=Path, default=BUILD)
     args = parser.parse_args(argv)
-    runtime = build_runtime(args.out / f"runtime-{args.architecture}", args.architecture, args.python_version)
-    model = build_model(args.out / "model")
-    code = REPO / "functions"
-    code_mb = sum(f.stat().st_size for f in code.rglob("*.py")) / 1e6
-    total = tree_mb(runtime) + tree_mb(model) + code_mb
-    print(f"runtime layer ({args.architecture}, Python {args.python_version}): {tree_mb(runtime):.1f} MB unzipped")
+    for layer in (RUNTIME, *LAYER_PACKAGES):
+        built = build_layer(layer, layer_dir(args.out, layer, args.architecture), args.architecture,
+                            args.python_version)
+        print(f"{layer} layer ({args.architecture}, Python {args.python_version}): {tree_mb(built):.1f} MB unzipped")
+    model = build_model(layer_dir(args.out, MODEL, args.architecture))
     print(f"model layer: {tree_mb(model):.1f} MB unzipped")
-    print(f"function code: {code_mb:.1f} MB; total {total:.1f} MB of Lambda's 250 MB")
+    print(f"function code ({ASSET_DIR.relative_to(REPO)}/): {asset_mb():.2f} MB unzipped")
+    print("each function, code and layers, unzipped (Lambda's limit is 250 MB):")
+    for function, mb in function_sizes(args.out, args.architecture).items():
+        print(f"  {function:<10} {mb:6.1f} MB  ({' + '.join(('code', *FUNCTION_LAYERS[function]))})")
     return 0
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import shutil
 import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from .layers import REPO, build_model
+from .layers import ARCHITECTURES, LAYER_PACKAGES, MODEL, REPO, RUNTIME, build_model, layer_dir
 
 BOOTSTRAP_QUALIFIER = "hnb659fds"
 BOOTSTRAP_VERSION = "30"
@@ -226,16 +225,18 @@ LOCAL_STAGE = "local"
 
 
 def local_layers(out: Path) -> Path:
-    """Layers for a local deploy: the real model layer, and a run-time layer that only says what it stands for.
+    """Layers for a local deploy: the real model layer, and dependency layers that only say what they stand for.
 
     moto runs no Lambda code, so the 120 MB of Linux wheels would only be zipped and stored; `make layers`
-    builds the real one for `cdk deploy`, and the stack is otherwise identical.
+    builds the real ones for `cdk deploy`, and the stack is otherwise identical.
     """
-    runtime = out / "runtime-arm64" / "python"
-    runtime.mkdir(parents=True, exist_ok=True)
-    (runtime / "LOCAL_PLACEHOLDER.txt").write_text("local deploy: moto runs no Lambda code; see `make layers`\n")
-    shutil.copytree(runtime.parent, out / "runtime-x86_64", dirs_exist_ok=True)
-    build_model(out / "model")
+    for layer in (RUNTIME, *LAYER_PACKAGES):
+        for architecture in ARCHITECTURES:
+            site = layer_dir(out, layer, architecture) / "python"
+            site.mkdir(parents=True, exist_ok=True)
+            (site / "LOCAL_PLACEHOLDER.txt").write_text(
+                f"local deploy: moto runs no Lambda code; see `make layers` ({layer} layer)\n")
+    build_model(layer_dir(out, MODEL, ARCHITECTURES[0]))
     return out
 
 

@@ -51,7 +51,7 @@ class TicketSentimentStack(Stack):
         # per 100,000 characters on one vCPU): 1024 MB for twice the CPU of 512, and up to 28 s, under API Gateway's
         # 29 s integration timeout, for a webhook batch of many long messages (Salesforce sends up to 100).
         ingest = ServiceFunction(
-            self, "Ingest", config=config, handler=f"{HANDLERS}.ingest.handler", layers=[layers.dependencies],
+            self, "Ingest", config=config, handler=f"{HANDLERS}.ingest.handler", layers=layers.for_function("ingest"),
             description="verify helpdesk webhooks and ticket events, redact and enqueue them", memory_mb=1024,
             timeout_s=28,
             environment={"EVENTS_QUEUE_URL": queues.events.queue_url, "HELPDESK_SECRET_PREFIX": helpdesk_prefix})
@@ -61,7 +61,7 @@ class TicketSentimentStack(Stack):
 
         scorer = ServiceFunction(
             self, "Score", config=config, handler=f"{HANDLERS}.score.handler",
-            layers=[layers.dependencies, layers.model], memory_mb=config.scorer_memory_mb,
+            layers=layers.for_function("score"), memory_mb=config.scorer_memory_mb,
             timeout_s=config.scorer_timeout_s, description="redact, score, store and escalate ticket messages",
             environment={"TABLE_NAME": table.table_name, "ALERTS_TOPIC_ARN": alerts.topic.topic_arn,
                          "SCORER": config.scorer, "ESCALATION_RULES_PARAM": rules.parameter_name,
@@ -86,7 +86,7 @@ class TicketSentimentStack(Stack):
                                            max_receive_count=3)  # permanent failures reach the DLQ quickly
             writeback = ServiceFunction(
                 self, "Writeback", config=config, handler=f"{HANDLERS}.writeback.handler",
-                layers=[layers.dependencies], timeout_s=60,
+                layers=layers.for_function("writeback"), timeout_s=60,
                 description="write sentiment score, label and tags back to the helpdesk",
                 environment={"HELPDESK_SECRET_PREFIX": helpdesk_prefix, "TABLE_NAME": table.table_name})
             writeback.function.add_event_source(event_sources.SqsEventSource(
@@ -101,7 +101,7 @@ class TicketSentimentStack(Stack):
             scorer.allow(["sqs:SendMessage"], [writeback_queues.events.queue_arn])
 
         notify = ServiceFunction(
-            self, "Notify", config=config, handler=f"{HANDLERS}.notify.handler", layers=[layers.dependencies],
+            self, "Notify", config=config, handler=f"{HANDLERS}.notify.handler", layers=layers.for_function("notify"),
             description="post escalation alerts to Slack", timeout_s=30,
             # SNS invokes it asynchronously: an invocation that still fails after Lambda's retries lands here too.
             dead_letter_queue=alerts.dead_letters,
@@ -111,14 +111,14 @@ class TicketSentimentStack(Stack):
         alerts.subscribe(notify, key)
 
         query = ServiceFunction(
-            self, "Query", config=config, handler=f"{HANDLERS}.api.handler", layers=[layers.dependencies],
+            self, "Query", config=config, handler=f"{HANDLERS}.api.handler", layers=layers.for_function("query"),
             description="read a ticket's sentiment, trend and history", timeout_s=10,
             environment={"TABLE_NAME": table.table_name})
         query.allow(["dynamodb:GetItem", "dynamodb:Query"], [table.table_arn])
         query.allow(["kms:Decrypt"], [key.key_arn])
 
         trust = TrustLoop(self, "TrustLoop", config=config, key=key, table=table, slack_secret=secrets.slack,
-                          layers=[layers.dependencies])
+                          layers=layers)
         api = ServiceApi(self, "Api", config=config, ingest=ingest.function, query=query.function,
                          review=trust.review.function)
         functions = {"Ingest": ingest.function, "Score": scorer.function, "Notify": notify.function,

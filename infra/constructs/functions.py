@@ -1,5 +1,6 @@
 """A Lambda function as every function of the service needs it: its own role with only the permissions it is
-granted, its own log group with retention, X-Ray tracing, Powertools settings, and the shared code asset."""
+granted, its own log group with retention, X-Ray tracing, Powertools settings, the shared code asset (the run-time
+package alone) and the layers it is given (infra.layers.FUNCTION_LAYERS)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,10 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from ..config import StackConfig
-from ..layers import REPO
+from ..layers import ASSET_DIR, ASSET_EXCLUDES
 from .layers import lambda_architecture, python_runtime
 from .nag import acknowledge
 
-CODE_DIR = REPO / "functions"
-CODE_EXCLUDES = ["**/__pycache__", "*.pyc", "*.egg-info", ".mypy_cache"]
 XRAY_REASON = ("X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions; '*' is the "
                "only resource AWS accepts for them.")
 
@@ -39,7 +38,7 @@ class ServiceFunction(Construct):
         self.function = lambda_.Function(
             self, "Function", function_name=name, description=description, handler=handler,
             runtime=python_runtime(config.python_version), architecture=lambda_architecture(config.architecture),
-            code=lambda_.Code.from_asset(str(CODE_DIR), exclude=CODE_EXCLUDES), layers=layers,
+            code=lambda_.Code.from_asset(str(ASSET_DIR), exclude=ASSET_EXCLUDES), layers=layers,
             memory_size=memory_mb, timeout=Duration.seconds(timeout_s), role=self.role, log_group=self.log_group,
             tracing=lambda_.Tracing.ACTIVE, dead_letter_queue=dead_letter_queue,
             environment={

@@ -1,4 +1,4 @@
-"""The run-time dependency layer and the model layer, from what `make layers` built (no Docker anywhere)."""
+"""The dependency layers and the model layer, from what `make layers` built (no Docker anywhere)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from ..layers import BUILD, MODEL_FILES
+from ..layers import BUILD, FUNCTION_LAYERS, LAYER_PACKAGES, MODEL, MODEL_FILES, NUMPY, RUNTIME, SCORING, layer_dir
 
 
 def python_runtime(version: str) -> lambda_.Runtime:
@@ -31,24 +31,41 @@ def _require(path: Path, what: str, architecture: str) -> str:
     return str(path)
 
 
+_DESCRIPTIONS = {
+    RUNTIME: "ticket-sentiment run-time dependencies every function imports (pydantic, Powertools, the text and PII "
+             "libraries, ...)",
+    NUMPY: "numpy, for the functions that compute with it (scorer, drift, audit)",
+    SCORING: "the scorer's engine: onnxruntime, tokenizers, py3langid",
+    MODEL: "ticket-sentiment bundled ONNX model, mounted at /opt/model",
+}
+# Construct ids (the layers' logical ids start with Layers<id>); `Dependencies` is the run-time layer's from before
+# the split.
+LAYER_IDS = {RUNTIME: "Dependencies", NUMPY: "Numpy", SCORING: "Scoring", MODEL: "Model"}
+
+
 class ServiceLayers(Construct):
+    """The layers `make layers` built: one per name in infra.layers.FUNCTION_LAYERS; `for_function` picks a
+    function's own."""
+
     def __init__(self, scope: Construct, construct_id: str, *, architecture: str, python_version: str,
                  build_dir: Path = BUILD) -> None:
         super().__init__(scope, construct_id)
         arch = lambda_architecture(architecture)
         runtime = python_runtime(python_version)
-        runtime_dir = build_dir / f"runtime-{architecture}"
-        model_dir = build_dir / "model"
-        _require(runtime_dir / "python", "run-time dependency", architecture)
+        for layer in (RUNTIME, *LAYER_PACKAGES):
+            _require(layer_dir(build_dir, layer, architecture) / "python", f"{layer} dependency", architecture)
+        model_dir = layer_dir(build_dir, MODEL, architecture)
         _require(model_dir / "model", "model", architecture)
         missing = [f for f in MODEL_FILES if not (model_dir / "model" / f).is_file()]
         if missing:
             raise LayerNotBuiltError(f"The model layer lacks {', '.join(missing)}; run `make layers` again.")
-        self.dependencies = lambda_.LayerVersion(
-            self, "Dependencies", code=lambda_.Code.from_asset(str(runtime_dir)),
-            compatible_architectures=[arch], compatible_runtimes=[runtime], removal_policy=RemovalPolicy.RETAIN,
-            description="ticket-sentiment run-time dependencies (onnxruntime, tokenizers, numpy, pydantic, ...)")
-        self.model = lambda_.LayerVersion(
-            self, "Model", code=lambda_.Code.from_asset(str(model_dir)), compatible_architectures=[arch],
-            compatible_runtimes=[runtime], removal_policy=RemovalPolicy.RETAIN,
-            description="ticket-sentiment bundled ONNX model, mounted at /opt/model")
+        self.layers: dict[str, lambda_.LayerVersion] = {
+            layer: lambda_.LayerVersion(
+                self, LAYER_IDS[layer], code=lambda_.Code.from_asset(str(layer_dir(build_dir, layer, architecture))),
+                compatible_architectures=[arch], compatible_runtimes=[runtime], removal_policy=RemovalPolicy.RETAIN,
+                description=_DESCRIPTIONS[layer])
+            for layer in (RUNTIME, *LAYER_PACKAGES, MODEL)}
+
+    def for_function(self, function: str) -> list[lambda_.ILayerVersion]:
+        """The layers infra.layers.FUNCTION_LAYERS gives this function of the stack."""
+        return [self.layers[layer] for layer in FUNCTION_LAYERS[function]]

@@ -11,7 +11,9 @@ import pytest
 from ticket_sentiment import metric_names as m
 from ticket_sentiment.adapters.dynamodb import create_table
 
-from .conftest import props, resources
+from infra.layers import FUNCTION_LAYERS
+
+from .conftest import function_layers, props, resources
 
 Template = dict[str, Any]
 
@@ -48,11 +50,23 @@ def test_functions_run_python_313_on_arm64_with_tracing_and_their_own_log_groups
             assert not re.search(r"hooks\.slack\.com|xox[bp]-|password", json.dumps(value), re.I), key
     assert functions["ticket-sentiment-test-score"]["Environment"]["Variables"]["TICKET_SENTIMENT_MODEL_DIR"] \
         == "/opt/model"
-    assert len(functions["ticket-sentiment-test-score"]["Layers"]) == 2  # dependencies + model
+    assert len(functions["ticket-sentiment-test-score"]["Layers"]) == 4  # runtime, numpy, scoring, model
     # SNS invokes the notifier asynchronously: a failed invocation must land somewhere, not vanish.
     assert "TargetArn" in functions["ticket-sentiment-test-notify"]["DeadLetterConfig"]
     for group in resources(template, "AWS::Logs::LogGroup").values():
         assert props(group)["RetentionInDays"] >= 30
+
+
+# Only the scorer runs the model: the model and the scoring layer (onnxruntime, tokenizers, py3langid) are its alone;
+# numpy goes where the code computes with it (the scorer, drift statistics, the audit sampler through them).
+EXPECTED_LAYERS = {"ingest": ["runtime"], "score": ["runtime", "numpy", "scoring", "model"], "writeback": ["runtime"],
+                   "notify": ["runtime"], "query": ["runtime"], "review": ["runtime"], "precision": ["runtime"],
+                   "drift": ["runtime", "numpy"], "audit": ["runtime", "numpy"]}
+
+
+def test_each_function_gets_only_the_layers_its_code_imports(template: Template) -> None:
+    assert function_layers(template) == EXPECTED_LAYERS
+    assert function_layers(template) == {name: list(layers) for name, layers in FUNCTION_LAYERS.items()}
 
 
 def test_no_managed_policies_and_no_wildcard_actions(template: Template) -> None:
@@ -173,9 +187,10 @@ def test_alarms_cover_dlqs_errors_throttles_latency_fallback_and_drift(template:
 
 def test_dashboard_shows_what_support_leads_ask_for(template: Template) -> None:
     body = json.dumps(props(next(iter(resources(template, "AWS::CloudWatch::Dashboard").values())))["DashboardBody"])
-    for title in ("Average sentiment and share very negative, by week", "Negative messages by product area", "First response to negative",
-                  "Precision of automated escalations", "Throughput", "Scorer latency", "Errors and throttles",
-                  "Comprehend fallback rate", "Dead-letter queues", "Score drift", "escalation precision (30 d)"):
+    for title in ("Average sentiment and share very negative, by week", "Negative messages by product area",
+                  "First response to negative", "Precision of automated escalations", "Throughput", "Scorer latency",
+                  "Errors and throttles", "Comprehend fallback rate", "Dead-letter queues", "Score drift",
+                  "escalation precision (30 d)"):
         assert title in body, title
     for metric in (m.SENTIMENT_SCORE, m.NEGATIVE_MESSAGES, m.NEGATIVE_FIRST_RESPONSE, m.ESCALATION_PRECISION,
                    m.SHARE_NEGATIVE_7D, m.ESCALATION_PRECISION_30D, m.VERY_NEGATIVE_MESSAGES):
