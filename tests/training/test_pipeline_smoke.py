@@ -176,3 +176,27 @@ def test_severity_thresholds_keep_calm_complaints_out_of_very_negative() -> None
     assert fitted["dev_calm_called_very_negative"] == 0.0
     unconstrained = fit_severity_thresholds(polarity, severity, levels, sources, max_calm_escalated=1.0)
     assert unconstrained["thresholds"]["very_negative"] <= 0.3
+
+
+def test_five_level_labels_train_the_severity_head_and_none_switch_it_off(tiny_data: Path, tmp_path: Path) -> None:
+    """With SemEval 4C's five-point tweets the export carries a used severity head; without five-level labels (a
+    finetune on three-class tickets) the head is untrained, so the scorer must ignore it."""
+    plain = tmp_path / "plain"
+    train(TrainConfig(data_dir=tiny_data, out_dir=plain, steps=2, batch_size=8, emotion_every=2,
+                      support_synthetic=40, support_repeat=1, dev_fraction=0.2))
+    assert json.loads((plain / "model_meta.json").read_text())["severity_levels"] == []
+    assert OnnxSentimentScorer(plain).score_one("I want to speak to a manager").level in {
+        "negative", "neutral", "positive"}
+
+    levels = ["very_negative", "negative", "neutral", "positive", "very_positive"]
+    write_csv(tiny_data / "semeval2016_4c" / "train.csv", ["id", "topic", "score", "label", "text"],
+              [[str(i), "t", str(i % 5 - 2), levels[i % 5], f"{text} {i}"] for i, (text, _) in enumerate(ROWS * 3)])
+    graded = tmp_path / "graded"
+    report = train(TrainConfig(data_dir=tiny_data, out_dir=graded, steps=2, batch_size=8, emotion_every=2,
+                               support_synthetic=40, support_repeat=1, dev_fraction=0.2))
+    meta = json.loads((graded / "model_meta.json").read_text())
+    assert meta["severity_levels"] == levels and "severity_logits" in meta["onnx_outputs"]
+    assert set(meta["severity_thresholds"]) == {"very_negative", "very_positive"}
+    assert sum(report["level_counts"]) > 0
+    result = OnnxSentimentScorer(graded).score_one("I want to speak to a manager")
+    assert result.level in levels and 0 <= result.intensity <= 1

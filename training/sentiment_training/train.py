@@ -426,7 +426,9 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "polarity_temperature": temperature,
         "emotion_temperature": emotion_temperature,
         "emotion_thresholds": emotion_thresholds,
-        "severity_levels": list(SEVERITY_LEVELS),
+        # A model trained without five-level labels (a finetune on three-class tickets alone) has an untrained
+        # severity head: the scorer then ignores it and levels stop at negative/positive.
+        "severity_levels": list(SEVERITY_LEVELS) if level_counts.sum() else [],
         "severity_thresholds": severity_thresholds["thresholds"],
         "encoder_layers": int(encoder.config.num_hidden_layers),
         "ffn_width": max(ffn_widths(model)),
