@@ -36,7 +36,7 @@ test: $(VENV)/.train lint
 # Bytecode is compiled first, as a Lambda layer ships it, so cold start measures imports, not compilation.
 bench: $(VENV)/.train
 	$(BIN)/python -m compileall -q functions
-	$(BIN)/python -m ticket_sentiment.bench
+	$(BIN)/python -m ticket_sentiment_tools.bench
 
 # Reproduces layers/model from the PyPI weights and $(DATA) in three stages (about two hours on 2 cores): a six-layer
 # teacher; a three-layer student distilled from it; the student with every feed-forward block pruned to
@@ -62,7 +62,7 @@ baseline: $(VENV)/.train
 # Re-measure the shipped model (quality, speed, size) and rewrite its metrics and model card.
 eval-model: $(VENV)/.train
 	$(BIN)/python -m compileall -q functions
-	$(BIN)/python -m ticket_sentiment.bench --out $(MODEL_DIR)/bench.json
+	$(BIN)/python -m ticket_sentiment_tools.bench --out $(MODEL_DIR)/bench.json
 	$(BIN)/python -m sentiment_training.report --data $(DATA) --model $(MODEL_DIR) \
 		$(if $(wildcard $(BASELINE_DIR)/model.onnx),--baseline $(BASELINE_DIR)) \
 		$(if $(wildcard $(TEACHER_DIR)/model.onnx),--teacher $(TEACHER_DIR))

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from ticket_sentiment.local_stack import LocalStack, start_moto
+from ticket_sentiment_tools.local_stack import LocalStack, start_moto
 
 from .harness import ApiServer
 

@@ -26,7 +26,7 @@ from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
 from ticket_sentiment.handlers.ingest import secrets_manager_lookup
 from ticket_sentiment.handlers.review import build_app as build_review_app
-from ticket_sentiment.local_stack import LocalStack, api_gateway_event
+from ticket_sentiment_tools.local_stack import LocalStack, api_gateway_event
 
 from tests.unit.helpdesk_support import SECRETS
 

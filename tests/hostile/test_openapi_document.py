@@ -9,11 +9,11 @@ from pathlib import Path
 from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
 from ticket_sentiment.handlers.review import build_app as build_review_app
-from ticket_sentiment.openapi import DEFAULT_PATH, build_document, check, main
+from ticket_sentiment_tools.openapi import DEFAULT_PATH, build_document, check, main
 
 
 def test_committed_document_matches_the_code() -> None:
-    result = subprocess.run([sys.executable, "-m", "ticket_sentiment.openapi", "--check"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "ticket_sentiment_tools.openapi", "--check"], capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
 

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from ticket_sentiment.openapi import DEFAULT_PATH
+from ticket_sentiment_tools.openapi import DEFAULT_PATH
 
 from .harness import ApiServer
 

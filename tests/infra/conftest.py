@@ -30,7 +30,7 @@ def template(assembly: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    from ticket_sentiment.local_stack import start_moto
+    from ticket_sentiment_tools.local_stack import start_moto
 
     server, endpoint = start_moto()
     yield endpoint

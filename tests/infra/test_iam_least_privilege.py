@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from ticket_sentiment.handlers import api, audit, drift, ingest, notify, precision, review, score, writeback
-from ticket_sentiment.local_stack import LocalStack, lambda_sns_event, lambda_sqs_event, start_moto
+from ticket_sentiment_tools.local_stack import LocalStack, lambda_sns_event, lambda_sqs_event, start_moto
 
 from tests.hostile.harness import slack_headers
 from tests.integration.helpdesk_fakes import HelpdeskFake, zendesk

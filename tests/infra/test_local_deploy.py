@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from ticket_sentiment.adapters.slack import SlackWebhook
-from ticket_sentiment.local_stack import CountingProcessor, LocalStack
 from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
+from ticket_sentiment_tools.local_stack import CountingProcessor, LocalStack
 
 from tests.integration.slack_sink import SlackSink
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from ticket_sentiment.adapters.sqs import SqsEventQueue
-from ticket_sentiment.backfill import BackfillError, Checkpoint, run_backfill
-from ticket_sentiment.cli import app
-from ticket_sentiment.local_stack import CountingProcessor, LocalStack
 from ticket_sentiment.pipeline.events import QueuedEvent, Source
+from ticket_sentiment_tools.backfill import BackfillError, Checkpoint, run_backfill
+from ticket_sentiment_tools.cli import app
+from ticket_sentiment_tools.local_stack import CountingProcessor, LocalStack
 from typer.testing import CliRunner
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from ticket_sentiment.handlers import api, ingest, notify, score
-from ticket_sentiment.local_stack import LocalStack, lambda_sqs_event
+from ticket_sentiment_tools.local_stack import LocalStack, lambda_sqs_event
 
 from ..unit.pipeline_fakes import api_event, event_payload
 from .slack_sink import SlackSink
@@ -52,7 +52,7 @@ def test_entry_points_end_to_end(env: LocalStack) -> None:
         result = score.handler(lambda_sqs_event(messages, env.res.events_queue_url), Context())
         assert result == {"batchItemFailures": []}
         delivered = sqs.receive_message(QueueUrl=env.res.alerts_delivery_url)["Messages"]
-        from ticket_sentiment.local_stack import lambda_sns_event
+        from ticket_sentiment_tools.local_stack import lambda_sns_event
 
         counts = notify.handler(lambda_sns_event(json.loads(delivered[0]["Body"])), Context())
         assert counts == {"delivered": 1, "dead_lettered": 0} and len(sink.received) == 1

@@ -15,10 +15,10 @@ from ticket_sentiment.adapters.reviews import DynamoReviewStore
 from ticket_sentiment.adapters.slack_interactivity import SlackResponder, SlackSigningSecret
 from ticket_sentiment.handlers.precision import run
 from ticket_sentiment.handlers.review import build_app
-from ticket_sentiment.local_stack import LocalStack
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.review.models import Review, Verdict
+from ticket_sentiment_tools.local_stack import LocalStack
 
 from ..unit.pipeline_fakes import T0, FakePublisher, KeywordScorer, queued
 from ..unit.review_support import SIGNING_SECRET, form_body, interaction, review_event, signed_headers, slack_event

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ticket_sentiment.local_stack import LocalStack
 from ticket_sentiment.pipeline.rules import load_rules
+from ticket_sentiment_tools.local_stack import LocalStack
 
 
 def test_rules_from_ssm(stack: LocalStack) -> None:

@@ -16,14 +16,14 @@ from ticket_sentiment import metric_names as names
 from ticket_sentiment.adapters.history import DynamoHistory
 from ticket_sentiment.audit.models import EXPORT_COLUMNS
 from ticket_sentiment.audit.sampler import previous_month
-from ticket_sentiment.cli import app
 from ticket_sentiment.handlers import audit as audit_handler
 from ticket_sentiment.handlers import drift as drift_handler
 from ticket_sentiment.handlers.observability import metrics
-from ticket_sentiment.local_stack import LocalStack
 from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
 from ticket_sentiment.pipeline.rules import RuleConfig
 from ticket_sentiment.scorer import OnnxSentimentScorer
+from ticket_sentiment_tools.cli import app
+from ticket_sentiment_tools.local_stack import LocalStack
 from typer.testing import CliRunner
 
 from ..unit.pipeline_fakes import event_payload

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from ticket_sentiment.handlers.ingest import build_app, secrets_manager_lookup
-from ticket_sentiment.local_stack import LocalStack
 from ticket_sentiment.pipeline.events import QueuedEvent
+from ticket_sentiment_tools.local_stack import LocalStack
 
 from tests.unit.helpdesk_support import (
     NOW,

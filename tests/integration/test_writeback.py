@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from ticket_sentiment.handlers.writeback import SecretWriters, process_batch
-from ticket_sentiment.local_stack import LocalStack
 from ticket_sentiment.writeback import (
     FreshdeskCredentials,
     FreshdeskWriter,
@@ -33,6 +32,7 @@ from ticket_sentiment.writeback import (
     ZendeskWriter,
     tags_for,
 )
+from ticket_sentiment_tools.local_stack import LocalStack
 
 from .helpdesk_fakes import HelpdeskFake, Reply, SalesforceOrg, freshdesk, intercom, zendesk
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from ticket_sentiment.local_stack import start_moto
+from ticket_sentiment_tools.local_stack import start_moto
 
 
 @pytest.fixture(scope="session")

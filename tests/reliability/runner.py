@@ -47,14 +47,6 @@ from ticket_sentiment.handlers.observability import logger as powertools_logger
 from ticket_sentiment.handlers.observability import metrics
 from ticket_sentiment.handlers.score import model_unavailable, process_batch
 from ticket_sentiment.handlers.writeback import process_batch as process_writeback_batch
-from ticket_sentiment.local_stack import (
-    MAX_RECEIVE_COUNT,
-    LocalRuntime,
-    LocalStack,
-    lambda_sns_event,
-    lambda_sqs_event,
-    start_moto,
-)
 from ticket_sentiment.pipeline.events import Alert, Outcome, ProcessResult, QueuedEvent
 from ticket_sentiment.pipeline.ports import EventProcessor, TextScorer
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
@@ -62,6 +54,14 @@ from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.scorer import get_scorer
 from ticket_sentiment.writeback import Platform, RetrySettings, WritebackRequest, ZendeskCredentials, ZendeskWriter
+from ticket_sentiment_tools.local_stack import (
+    MAX_RECEIVE_COUNT,
+    LocalRuntime,
+    LocalStack,
+    lambda_sns_event,
+    lambda_sqs_event,
+    start_moto,
+)
 
 from .faults import (
     CrashingProcessor,

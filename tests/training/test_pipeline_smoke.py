@@ -99,7 +99,7 @@ def test_temperature_scaling_recovers_a_known_temperature() -> None:
 
 
 def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path) -> None:
-    from ticket_sentiment.cli import app
+    from ticket_sentiment_tools.cli import app
     from typer.testing import CliRunner
 
     tickets = tmp_path / "tickets.csv"

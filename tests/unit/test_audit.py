@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 from ticket_sentiment.audit import AuditRow, allocate, draw_sample, previous_month
-from ticket_sentiment.audit.labelling import (
+from ticket_sentiment.audit.models import EXPORT_COLUMNS, LABELLED_COLUMNS
+from ticket_sentiment.handlers.audit import audit_job
+from ticket_sentiment.pipeline.history import ScoredRecord
+from ticket_sentiment_tools.audit.labelling import (
     read_labelled_audit,
     write_export_csv,
     write_labelled_csv,
 )
-from ticket_sentiment.audit.models import EXPORT_COLUMNS, LABELLED_COLUMNS
-from ticket_sentiment.evaluation import read_labelled_csv
-from ticket_sentiment.handlers.audit import audit_job
-from ticket_sentiment.pipeline.history import ScoredRecord
+from ticket_sentiment_tools.evaluation import read_labelled_csv
 
 from .history_fakes import FakeHistory, record
 

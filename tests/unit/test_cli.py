@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from ticket_sentiment.cli import app
+from ticket_sentiment_tools.cli import app
 from typer.testing import CliRunner
 
 runner = CliRunner()

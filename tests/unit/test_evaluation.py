@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ticket_sentiment.evaluation import LabelledDataError, evaluate, read_labelled_csv
+from ticket_sentiment_tools.evaluation import LabelledDataError, evaluate, read_labelled_csv
 
 
 def test_metrics_on_a_known_confusion_matrix() -> None:

@@ -151,8 +151,8 @@ def test_local_serve_curl_example_is_a_valid_event_that_pastes_in_a_shell() -> N
     import json
     import shlex
 
-    from ticket_sentiment.local_stack import curl_examples
     from ticket_sentiment.pipeline.events import TicketEvent
+    from ticket_sentiment_tools.local_stack import curl_examples
 
     post = next(line for line in curl_examples("http://127.0.0.1:8787").splitlines() if "-X POST" in line)
     args = shlex.split(post)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ticket_sentiment.backfill import to_event
 from ticket_sentiment.pipeline.events import IngestRedaction, Outcome, QueuedEvent, Source, TicketEvent
 from ticket_sentiment.pipeline.protection import MAX_SUBJECT_CHARS, clean_for_scoring, protect_event
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.redaction import redact
 from ticket_sentiment.textprep import CUT_MARK, MODEL_TEXT_CHARS, MODEL_TEXT_TAIL_CHARS, cap_text
+from ticket_sentiment_tools.backfill import to_event
 
 from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, event_payload, queued
 

@@ -3,8 +3,8 @@ command's job (`make bench`, `redaction` section); tests assert behaviour, not s
 
 from __future__ import annotations
 
-from ticket_sentiment.bench import REDACTION_TICKET, bench_redaction
 from ticket_sentiment.redaction import redact
+from ticket_sentiment_tools.bench import REDACTION_TICKET, bench_redaction
 
 # The personal data the ticket carries; its order number, tracking number, error code and version must survive.
 EXPECTED_ENTITIES = {"CARD": 1, "EMAIL": 1, "IBAN": 1, "NAME": 2, "PHONE": 1}

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from ticket_sentiment.redaction.evaluate import (
+from ticket_sentiment_tools.redaction.evaluate import (
     CorpusReport,
     GoldSpan,
     evaluate_corpus,

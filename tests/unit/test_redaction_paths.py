@@ -13,11 +13,11 @@ import boto3
 import pytest
 from aws_lambda_powertools import Logger
 from botocore.stub import ANY, Stubber
-from ticket_sentiment.cli import app
 from ticket_sentiment.redaction import redact
 from ticket_sentiment.redaction.comprehend import ComprehendPiiRedactor, redact_with_comprehend
 from ticket_sentiment.redaction.log_filter import PiiRedactingFilter, PiiRedactingFormatter
 from ticket_sentiment.scorer import default_model_dir
+from ticket_sentiment_tools.cli import app
 from typer.testing import CliRunner
 
 TICKET = (

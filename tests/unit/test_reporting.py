@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from ticket_sentiment.adapters.history import days_between  # at collection: urllib3 probes a socket
 from ticket_sentiment.audit.models import EXPORT_COLUMNS
-from ticket_sentiment.cli import app
 from ticket_sentiment.pipeline.history import ReviewRecord, TicketMeta
-from ticket_sentiment.reporting import (
+from ticket_sentiment_tools.cli import app
+from ticket_sentiment_tools.reporting import (
     NO_AREA,
     build_report,
     escalation_precision,

@@ -14,7 +14,7 @@ from ticket_sentiment.pipeline.events import CustomerTier, Source, TicketEvent
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, EscalationRule, RuleConfig, evaluate
 from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment.severity import decide_level, five_level_distribution, polarity_and_intensity
-from ticket_sentiment.threshold_calibration import CalibrationError, calibrate, intensity_keys
+from ticket_sentiment_tools.threshold_calibration import CalibrationError, calibrate, intensity_keys
 
 GUIDELINE = Path(__file__).resolve().parents[2] / "training" / "data" / "GUIDELINE.md"
 # The guideline's worked examples, each at the level the guideline gives it.

@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from ticket_sentiment.models import AuthorRole, SentimentResult, ThreadMessage, Trend
-from ticket_sentiment.samples import SAMPLE_THREAD
 from ticket_sentiment.scorer import OnnxSentimentScorer, is_low_signal
 from ticket_sentiment.thread import score_thread
+from ticket_sentiment_tools.samples import SAMPLE_THREAD
 
 
 class FakeScorer:

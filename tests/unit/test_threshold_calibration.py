@@ -7,9 +7,9 @@ import random
 from pathlib import Path
 
 import pytest
-from ticket_sentiment.cli import app
 from ticket_sentiment.pipeline.rules import RuleConfig
-from ticket_sentiment.threshold_calibration import (
+from ticket_sentiment_tools.cli import app
+from ticket_sentiment_tools.threshold_calibration import (
     MIN_ALERTS,
     CalibrationError,
     calibrate,

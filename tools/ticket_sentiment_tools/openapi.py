@@ -1,6 +1,6 @@
 """The HTTP API's OpenAPI 3.1 document, built from the pydantic models the handlers validate and answer with.
 
-`python -m ticket_sentiment.openapi` rewrites docs/openapi.json; `--check` fails (exit 1, with a diff) when the
+`python -m ticket_sentiment_tools.openapi` rewrites docs/openapi.json; `--check` fails (exit 1, with a diff) when the
 committed document no longer matches the code. The document describes the routes of the ingest, query and
 review functions (API Gateway REST proxy); Schemathesis tests run against it (tests/hostile/).
 """
@@ -16,12 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
-
-from .handlers.api import TicketResponse
-from .helpdesks import PLATFORMS
-from .helpdesks.salesforce import ACK_CONTENT_TYPE
-from .pipeline.events import MAX_BODY_BYTES, TicketEvent
-from .review.models import Review, ReviewRequest
+from ticket_sentiment.handlers.api import TicketResponse
+from ticket_sentiment.helpdesks import PLATFORMS
+from ticket_sentiment.helpdesks.salesforce import ACK_CONTENT_TYPE
+from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, TicketEvent
+from ticket_sentiment.review.models import Review, ReviewRequest
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 REF = "#/components/schemas/{model}"
@@ -133,7 +132,8 @@ def build_document() -> dict[str, Any]:
     }
     return {"openapi": "3.1.0",
             "info": {"title": "ticket-sentiment", "version": "1",
-                     "description": "Generated from the code by `python -m ticket_sentiment.openapi`; do not edit."},
+                     "description": "Generated from the code by `python -m ticket_sentiment_tools.openapi`; "
+                                    "do not edit."},
             "paths": paths, "components": {"schemas": schemas}}
 
 
@@ -153,7 +153,7 @@ def check(path: Path = DEFAULT_PATH) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ticket_sentiment.openapi", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ticket_sentiment_tools.openapi", description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail with a diff when the committed file drifts")
     parser.add_argument("--path", type=Path, default=DEFAULT_PATH)
     args = parser.parse_args(argv)
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         if diff is None:
             print(f"{args.path} is up to date")
             return 0
-        sys.stderr.write(f"{args.path} has drifted from the code; run `python -m ticket_sentiment.openapi`.\n")
+        sys.stderr.write(f"{args.path} has drifted from the code; run `python -m ticket_sentiment_tools.openapi`.\n")
         sys.stderr.write(diff)
         return 1
     args.path.parent.mkdir(parents=True, exist_ok=True)

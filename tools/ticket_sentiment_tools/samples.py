@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from .models import AuthorRole, ThreadMessage
+from ticket_sentiment.models import AuthorRole, ThreadMessage
 
 SAMPLE_TICKETS: list[tuple[str, str]] = [
     ("refund", "Hi, I returned the blender three weeks ago and I'm still waiting for my refund. "

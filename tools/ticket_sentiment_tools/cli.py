@@ -12,11 +12,11 @@ import typer
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from rich.console import Console
 from rich.table import Table
+from ticket_sentiment.models import SentimentResult
+from ticket_sentiment.scorer import ModelNotFoundError, OnnxSentimentScorer
+from ticket_sentiment.textprep import prepare_ticket_text
 
 from .evaluation import EvalReport, LabelledDataError, evaluate, read_labelled_csv
-from .models import SentimentResult
-from .scorer import ModelNotFoundError, OnnxSentimentScorer
-from .textprep import prepare_ticket_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sentiment triage for helpdesk tickets.")
 out = Console()
@@ -206,8 +206,9 @@ def print_eval_report(report: EvalReport, title: str) -> None:
 @app.command()
 def demo(model_dir: ModelDirOption = None) -> None:
     """Score the built-in sample tickets and a sample thread."""
+    from ticket_sentiment.thread import score_thread
+
     from .samples import SAMPLE_THREAD, SAMPLE_TICKETS
-    from .thread import score_thread
 
     scorer = _load_scorer(model_dir)
     results = scorer.score([text for _, text in SAMPLE_TICKETS])
@@ -365,10 +366,10 @@ def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
     """
     import boto3
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from ticket_sentiment.adapters.sqs import SqsEventQueue
+    from ticket_sentiment.pipeline.events import Source
 
-    from .adapters.sqs import SqsEventQueue
     from .backfill import BackfillError, run_backfill
-    from .pipeline.events import Source
 
     try:
         chosen = Source(source)
@@ -421,7 +422,7 @@ def finetune(
 
 
 def _redaction_config(types: str | None, mask: str | None, allow: list[str] | None) -> Any:
-    from .redaction import EntityType, MaskStyle, RedactionConfig
+    from ticket_sentiment.redaction import EntityType, MaskStyle, RedactionConfig
 
     fields: dict[str, Any] = {"allow": tuple(allow or ())}
     if types:
@@ -449,7 +450,7 @@ def _json_line(record: dict[str, Any]) -> str:
 
 def redact_jsonl(config: Any, stream: Iterator[str]) -> int:
     """Redact a JSON-lines stream in order; returns the number of bad lines (reported like `score --jsonl`)."""
-    from .redaction import redact as redact_text
+    from ticket_sentiment.redaction import redact as redact_text
 
     def handle(items: list[JsonlInput]) -> list[dict[str, Any]]:
         results = [redact_text(item.text, config) for item in items]
@@ -475,7 +476,7 @@ def redact_command(
     if jsonl:
         _exit_on_bad_lines(redact_jsonl(config, iter(sys.stdin)))
         return
-    from .redaction import redact as redact_text
+    from ticket_sentiment.redaction import redact as redact_text
 
     assert text is not None
     result = redact_text(text, config)
@@ -498,8 +499,7 @@ TableOption = Annotated[str | None, typer.Option("--table", envvar="TABLE_NAME",
 
 def _history(table: str | None, endpoint_url: str | None, region: str | None) -> Any:
     import boto3
-
-    from .adapters.history import DynamoHistory
+    from ticket_sentiment.adapters.history import DynamoHistory
 
     if not table:
         fail("no table: pass --table or set TABLE_NAME (the stack output TableName)")
@@ -510,7 +510,8 @@ def _window(since: str | None, month: str | None) -> tuple[Any, Any, str]:
     """[start, end) and a name for it: --since 30d (up to now), --month YYYY-MM, or last calendar month."""
     from datetime import UTC, datetime
 
-    from .audit.sampler import previous_month
+    from ticket_sentiment.audit.sampler import previous_month
+
     from .reporting import parse_since
 
     now = datetime.now(UTC)
@@ -548,8 +549,9 @@ def audit_sample(  # noqa: PLR0917 - typer maps each parameter to an option
     """Run the monthly audit's sampler against a table (e.g. the local stack) and write the CSV or queue it."""
     import random
 
+    from ticket_sentiment.audit.sampler import draw_sample
+
     from .audit.labelling import write_export_csv
-    from .audit.sampler import draw_sample
 
     history = _history(table, endpoint_url, region)
     start, end, name = _window(since, month)
@@ -566,8 +568,7 @@ def audit_sample(  # noqa: PLR0917 - typer maps each parameter to an option
     out.print(strata)
     if queue_url:
         import boto3
-
-        from .adapters.audit_queue import SqsAuditQueue
+        from ticket_sentiment.adapters.audit_queue import SqsAuditQueue
 
         sent = SqsAuditQueue(queue_url, boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
                              ).send_rows(sample.rows)
@@ -591,8 +592,8 @@ def audit_export(  # noqa: PLR0917 - typer maps each parameter to an option
 ) -> None:
     """Drain the review queue into a CSV (with an empty human_label column); messages are deleted once it is saved."""
     import boto3
+    from ticket_sentiment.adapters.audit_queue import SqsAuditQueue
 
-    from .adapters.audit_queue import SqsAuditQueue
     from .audit.labelling import write_export_csv
 
     if not queue_url:

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
+from ticket_sentiment.pipeline.history import VERDICTS, ReviewRecord, ScoredRecord, TicketMeta
 
-from .pipeline.history import VERDICTS, ReviewRecord, ScoredRecord, TicketMeta
 from .threshold_calibration import wilson_low
 
 NO_AREA = "(none)"

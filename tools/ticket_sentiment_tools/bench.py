@@ -19,9 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .models import ModelMeta
+from ticket_sentiment.models import ModelMeta
+from ticket_sentiment.scorer import default_model_dir
+
 from .samples import SAMPLE_TICKETS
-from .scorer import default_model_dir
 
 # About 40 WordPiece tokens, a typical single ticket message.
 TICKET = ("Hi, I returned the blender three weeks ago and I'm still waiting for my refund. "
@@ -108,8 +109,8 @@ def _bench_texts() -> list[str]:
 
 
 def bench_onnx() -> dict[str, Any]:
-    from .scorer import OnnxSentimentScorer
-    from .textprep import normalize_for_model
+    from ticket_sentiment.scorer import OnnxSentimentScorer
+    from ticket_sentiment.textprep import normalize_for_model
 
     scorer = OnnxSentimentScorer(intra_op_threads=1)
     prepared = [normalize_for_model(TICKET)]
@@ -183,8 +184,8 @@ REDACTION_TICKET = (
 
 def bench_redaction(runs: int = 500) -> dict[str, Any]:
     """Local PII redaction of a ~2 KB ticket, in microseconds; memoised phone verdicts are cleared each run."""
-    from .redaction import redact
-    from .redaction.numbers import clear_caches
+    from ticket_sentiment.redaction import redact
+    from ticket_sentiment.redaction.numbers import clear_caches
 
     def timed(text: str) -> list[float]:
         for _ in range(20):

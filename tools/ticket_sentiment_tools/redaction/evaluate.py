@@ -8,7 +8,7 @@ Recall: a gold value counts as found when spans of its type cover all its letter
 redacted card number is a leak). Precision: a predicted span is correct when it overlaps a gold value of its
 type. "any type" recall counts a value as protected when any prediction covers it.
 
-    python -m ticket_sentiment.redaction.evaluate [tests/data/pii_corpus.jsonl]
+    python -m ticket_sentiment_tools.redaction.evaluate [tests/data/pii_corpus.jsonl]
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
-
-from .engine import detect
-from .models import RedactionConfig
+from ticket_sentiment.redaction.engine import detect
+from ticket_sentiment.redaction.models import RedactionConfig
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[3] / "tests" / "data" / "pii_corpus.jsonl"
 _MARK = re.compile(r"<<([A-Z_]+\*?):(.*?)>>", re.S)

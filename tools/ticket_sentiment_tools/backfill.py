@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
-
-from .pipeline.events import QueuedEvent, Source, TicketEvent
-from .pipeline.protection import protect_event
+from ticket_sentiment.pipeline.events import QueuedEvent, Source, TicketEvent
+from ticket_sentiment.pipeline.protection import protect_event
 
 SQS_BATCH = 10  # SendMessageBatch's maximum
 

@@ -31,21 +31,21 @@ from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
+from ticket_sentiment.adapters.dynamodb import DynamoTicketStore, create_table
+from ticket_sentiment.adapters.secrets import WebhookSecret
+from ticket_sentiment.adapters.slack import SlackWebhook
+from ticket_sentiment.adapters.sns import SnsAlertPublisher
+from ticket_sentiment.adapters.sqs import SqsDeadLetters, SqsEventQueue
+from ticket_sentiment.handlers.api import build_app as build_api_app
+from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
+from ticket_sentiment.handlers.ingest import secrets_manager_lookup
+from ticket_sentiment.handlers.notify import notify
+from ticket_sentiment.handlers.score import process_batch
+from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
+from ticket_sentiment.pipeline.ports import EventProcessor, SlackPoster, TextScorer
+from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
+from ticket_sentiment.pipeline.service import ScoringService
 
-from .adapters.dynamodb import DynamoTicketStore, create_table
-from .adapters.secrets import WebhookSecret
-from .adapters.slack import SlackWebhook
-from .adapters.sns import SnsAlertPublisher
-from .adapters.sqs import SqsDeadLetters, SqsEventQueue
-from .handlers.api import build_app as build_api_app
-from .handlers.ingest import build_app as build_ingest_app
-from .handlers.ingest import secrets_manager_lookup
-from .handlers.notify import notify
-from .handlers.score import process_batch
-from .pipeline.events import ProcessResult, QueuedEvent
-from .pipeline.ports import EventProcessor, SlackPoster, TextScorer
-from .pipeline.rules import DEFAULT_RULES, RuleConfig
-from .pipeline.service import ScoringService
 from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
 
 REGION = "us-east-1"
@@ -573,9 +573,9 @@ def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "au
     """`ticket-sentiment local`: quiet Powertools output, Comprehend replaced by LocalComprehend, then run."""
     import os
 
-    from .adapters.comprehend import ComprehendScorer
-    from .handlers.observability import logger
-    from .pipeline.routing import RoutingScorer, ScorerMode
+    from ticket_sentiment.adapters.comprehend import ComprehendScorer
+    from ticket_sentiment.handlers.observability import logger
+    from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF lines would drown the demo's output
     logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))

@@ -17,8 +17,7 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
-
-from .pipeline.rules import EscalationRule, RuleConfig
+from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 
 MIN_LABELS = 50
 MIN_PER_CLASS = 10

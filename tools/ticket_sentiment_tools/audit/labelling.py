@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
+from ticket_sentiment.audit.models import EXPORT_COLUMNS, LABELLED_COLUMNS, AuditRow
 
 from ..evaluation import LabelledDataError, normalise_label
-from .models import EXPORT_COLUMNS, LABELLED_COLUMNS, AuditRow
 
 
 class LabelledRow(BaseModel):

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
-
-from .labels import POLARITY_LABELS, SEVERITY_LEVELS
+from ticket_sentiment.labels import POLARITY_LABELS, SEVERITY_LEVELS
 
 _ALIASES = {"neg": "negative", "pos": "positive", "neu": "neutral", "-1": "negative", "0": "neutral",
             "1": "positive"}

@@ -1,0 +1,1 @@
+"""Redaction tools: the PII corpus evaluation (`python -m ticket_sentiment_tools.redaction.evaluate`)."""
