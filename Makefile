@@ -72,9 +72,12 @@ eval-model: $(VENV)/.train
 # 10,000 events with every fault take about 15 minutes on 2 cores (moto is the bottleneck).
 RELIABILITY_EVENTS ?= 10000
 RELIABILITY_TIME_LIMIT ?= 3000
+RELIABILITY_SEED ?= 20260302
 reliability: $(VENV)/.dev
 	$(BIN)/python -m tests.reliability --events $(RELIABILITY_EVENTS) --faults --time-limit $(RELIABILITY_TIME_LIMIT) \
-		--out build/reliability/faults-$(RELIABILITY_EVENTS).json
+		--seed $(RELIABILITY_SEED) --out build/reliability/faults-$(RELIABILITY_EVENTS)-$(RELIABILITY_SEED).json
+	$(BIN)/python -m tests.reliability --events 1000 --scenario redelivery --time-limit $(RELIABILITY_TIME_LIMIT) \
+		--seed $(RELIABILITY_SEED) --out build/reliability/redelivery-1000-$(RELIABILITY_SEED).json
 	$(BIN)/pytest -q -m reliability_long
 
 # Lambda layers without Docker: pip --platform wheels for the functions' architecture, and the model.
