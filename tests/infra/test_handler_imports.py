@@ -130,3 +130,8 @@ def test_no_import_a_handler_can_reach_leaves_its_asset_and_layers(template: dic
         assert not external & unshipped(function), (function, sorted(external & unshipped(function)))
     score_modules, score_external = _reachable(handlers(template)["score"], files)
     assert "ticket_sentiment.scorer" in score_modules and "onnxruntime" in score_external  # the check sees lazy imports
+
+
+def test_the_runtime_package_never_imports_the_tools() -> None:
+    for module, path in _module_files().items():
+        assert not {name for name in _imports(module, path) if name.partition(".")[0] in TOOL_ONLY_PACKAGES}, module

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,9 @@ from ticket_sentiment.adapters.dynamodb import create_table
 
 from infra.layers import FUNCTION_LAYERS
 
-from .conftest import function_layers, props, resources
+from .conftest import code_asset, function_layers, props, resources
+
+TOOLS_PACKAGE = Path(__file__).resolve().parents[2] / "tools" / "ticket_sentiment_tools"
 
 Template = dict[str, Any]
 
@@ -62,11 +65,28 @@ def test_functions_run_python_313_on_arm64_with_tracing_and_their_own_log_groups
 EXPECTED_LAYERS = {"ingest": ["runtime"], "score": ["runtime", "numpy", "scoring", "model"], "writeback": ["runtime"],
                    "notify": ["runtime"], "query": ["runtime"], "review": ["runtime"], "precision": ["runtime"],
                    "drift": ["runtime", "numpy"], "audit": ["runtime", "numpy"]}
+# Modules that run only on a laptop or in CI (tools/ticket_sentiment_tools): none may ship in the functions' asset.
+TOOL_MODULES = ("cli", "local_stack", "bench", "openapi", "reporting", "threshold_calibration", "backfill",
+                "evaluation", "samples", "redaction/evaluate", "audit/labelling")
 
 
 def test_each_function_gets_only_the_layers_its_code_imports(template: Template) -> None:
     assert function_layers(template) == EXPECTED_LAYERS
     assert function_layers(template) == {name: list(layers) for name, layers in FUNCTION_LAYERS.items()}
+
+
+def test_functions_ship_the_runtime_package_and_no_tools(assembly: Path, template: Template) -> None:
+    code = code_asset(assembly, template)  # one code asset, shared
+    assert [p.name for p in code.iterdir()] == ["ticket_sentiment"]
+    files = {p.relative_to(code).as_posix() for p in code.rglob("*") if p.is_file()}
+    for handler in ("api", "audit", "drift", "ingest", "notify", "precision", "review", "score", "writeback"):
+        assert f"ticket_sentiment/handlers/{handler}.py" in files, handler
+    tools = {f"ticket_sentiment/{p.relative_to(TOOLS_PACKAGE).as_posix()}" for p in TOOLS_PACKAGE.rglob("*.py")
+             if p.name != "__init__.py"}
+    tools |= {f"ticket_sentiment/{module}.py" for module in TOOL_MODULES}
+    assert tools & files == set()
+    assert not [f for f in files if f.startswith(tuple(f"ticket_sentiment/{m}/" for m in TOOL_MODULES))]
+    assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
 
 
 def test_no_managed_policies_and_no_wildcard_actions(template: Template) -> None:
