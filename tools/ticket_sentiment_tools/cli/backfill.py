@@ -1,0 +1,67 @@
+"""`backfill`: historical tickets through the ingest queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import err, fail, out
+
+app = typer.Typer()
+
+
+@app.command()
+def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
+    path: Annotated[Path, typer.Argument(help="export as JSON lines (.jsonl) or CSV, one message per row")],
+    source: Annotated[str, typer.Option("--source", help="zendesk, freshdesk, intercom, salesforce or other")],
+    queue_url: Annotated[str | None, typer.Option("--queue-url", envvar="EVENTS_QUEUE_URL",
+                                                  help="the ingest queue (stack output EventsQueueUrl)")] = None,
+    endpoint_url: Annotated[str | None, typer.Option("--endpoint-url",
+                                                     help="AWS endpoint, e.g. the local stack's moto")] = None,
+    region: Annotated[str | None, typer.Option("--region", envvar="AWS_REGION")] = None,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="default: <file>.checkpoint")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=10)] = 10,
+) -> None:
+    """Push historical tickets through the ingest queue in batches, resumably (rerun continues where it stopped).
+
+    Rows carry the canonical event fields (ticket_id, message_id, author_role, text or html, created_at, and
+    optionally subject, priority, tags, product_area, customer_tier, ticket_url). Bad rows are reported with their
+    line number and skipped; the exit status is then 1.
+    """
+    import boto3
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from ticket_sentiment.adapters.sqs import SqsEventQueue
+    from ticket_sentiment.pipeline.events import Source
+
+    from ..backfill import BackfillError, run_backfill
+
+    try:
+        chosen = Source(source)
+    except ValueError:
+        fail(f"unknown source {source!r}: one of {', '.join(s.value for s in Source)}")
+    if not queue_url:
+        fail("no queue: pass --queue-url or set EVENTS_QUEUE_URL (the stack output EventsQueueUrl)")
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    with path.open("rb") as handle:
+        total = max(0, sum(1 for _ in handle) - (1 if path.suffix.lower() == ".csv" else 0))
+    client = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
+    with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err) as progress:
+        task = progress.add_task("rows", total=total)
+        try:
+            report = run_backfill(path, SqsEventQueue(queue_url, client), source=chosen,
+                                  checkpoint_path=checkpoint or path.with_name(path.name + ".checkpoint"),
+                                  batch_size=batch_size, on_progress=lambda n: progress.advance(task, n))
+        except BackfillError as exc:
+            fail(str(exc), 1)
+        except Exception as exc:  # AWS errors: the message, not a traceback; the checkpoint keeps the progress
+            fail(f"{type(exc).__name__}: {exc} (rerun to resume)", 1)
+    for line_no, reason in report.bad:
+        err.print(f"line {line_no}: {reason}", markup=False)
+    out.print(f"rows {report.rows}: sent {report.sent}, already done {report.skipped_resumed}, "
+              f"bad {len(report.bad)}", markup=False)
+    if report.bad:
+        raise typer.Exit(1)

@@ -1,0 +1,114 @@
+"""`calibrate`: the escalation threshold for a target precision, from labelled tickets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..evaluation import LabelledDataError
+from .common import ModelDirOption, fail, load_scorer, out
+
+app = typer.Typer()
+
+
+def _read_calibration_csv(path: Path, text_col: str, label_col: str, group_col: str | None,
+                          ) -> tuple[list[str], list[str], list[str | None] | None]:
+    import csv
+
+    from ..evaluation import normalise_level
+
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        columns = reader.fieldnames or []
+        for col in (text_col, label_col, *([group_col] if group_col else [])):
+            if col not in columns:
+                fail(f"{path}: no column {col!r} (columns: {', '.join(columns) or 'none'})")
+        texts, labels, groups = [], [], []
+        for row in reader:
+            try:
+                labels.append(normalise_level(row[label_col] or ""))
+            except LabelledDataError as exc:
+                fail(f"{path} line {reader.line_num}: {exc}")
+            texts.append(row[text_col] or "")
+            groups.append((row[group_col] or None) if group_col else None)
+    return texts, labels, groups if group_col else None
+
+
+@app.command()
+def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
+    path: Annotated[Path, typer.Argument(help="labelled CSV: text and label (negative/neutral/positive, or the "
+                                              "five levels very_negative ... very_positive)")],
+    target_precision: Annotated[float, typer.Option("--target-precision", min=0.01, max=0.99)] = 0.9,
+    by: Annotated[str | None, typer.Option("--by", help="also calibrate per value of this column "
+                                                         "(e.g. product_area, customer_tier)")] = None,
+    text_col: Annotated[str, typer.Option("--text-col")] = "text",
+    label_col: Annotated[str, typer.Option("--label-col")] = "label",
+    plot: Annotated[Path, typer.Option("--plot", help="precision-recall plot (PNG)")] = Path("calibration-pr.png"),
+    rules_out: Annotated[Path, typer.Option("--rules-out", help="rules config to deploy (JSON)")] = Path(
+        "escalation-rules.json"),
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    model_dir: ModelDirOption = None,
+) -> None:
+    """Find the escalation threshold that reaches --target-precision with the most recall.
+
+    Three-class labels: a ticket whose score is at or below `threshold` is escalated (precision on negative
+    tickets). Five-level labels: a ticket the model calls negative is escalated at intensity >= `threshold`
+    (precision on very_negative tickets). Writes the precision-recall plot and the rules config (new rules start
+    in shadow mode: recorded, not alerted, until the team has reviewed them).
+    """
+    from ..threshold_calibration import CalibrationError, intensity_keys, is_five_level, plot_pr_curve, table_rows
+    from ..threshold_calibration import calibrate as run_calibration
+
+    texts, labels, groups = _read_calibration_csv(path, text_col, label_col, by)
+    scorer = load_scorer(model_dir)
+    results = scorer.score(texts)
+    five_level = is_five_level(labels)
+    keys = (intensity_keys([r.label for r in results], [r.intensity for r in results]) if five_level
+            else [r.score for r in results])
+    try:
+        result = run_calibration(keys, labels, target_precision, groups,
+                                 kind="intensity" if five_level else "score")
+    except CalibrationError as exc:
+        fail(str(exc), 1)
+    plot_pr_curve(result.overall, str(plot))
+    rules = result.rules()
+    rules_out.write_text(rules.model_dump_json(indent=2) + "\n")
+    if as_json:
+        overall = result.overall
+        payload = {"kind": overall.kind, "target_label": overall.target_label,
+                   "threshold": overall.threshold, "precision": round(overall.precision, 4),
+                   "precision_low_95": round(overall.precision_low, 4), "recall": round(overall.recall, 4),
+                   "alerts_per_1000": round(overall.alerts_per_1000, 1), "n": overall.n,
+                   "negatives": overall.negatives, "target_precision": target_precision,
+                   "groups": {g: {"threshold": c.threshold, "precision": round(c.precision, 4),
+                                  "recall": round(c.recall, 4), "alerts_per_1000": round(c.alerts_per_1000, 1),
+                                  "n": c.n} for g, c in result.groups.items()},
+                   "skipped_groups": result.skipped_groups, "plot": str(plot), "rules_file": str(rules_out),
+                   "rules": json.loads(rules.model_dump_json())}
+        out.print_json(json.dumps(payload))
+        return
+    o = result.overall
+    rule = "negative and intensity >= threshold" if five_level else "score <= threshold"
+    table = Table(title=f"Escalating at {rule} ({o.n} tickets, {o.negatives} {o.target_label})")
+    for col in ("threshold", "precision", "recall", "alerts / 1,000"):
+        table.add_column(col, justify="right")
+    for row in table_rows(o):
+        table.add_row(f"{row.threshold:.2f}" if five_level else f"{row.threshold:+.1f}", f"{row.precision:.2f}",
+                      f"{row.recall:.2f}", f"{row.alerts_per_1000:.0f}")
+    out.print(table)
+    shown = f"{o.threshold:.3f}" if five_level else f"{o.threshold:+.3f}"
+    out.print(f"chosen threshold {shown}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
+              f"recall {o.recall:.2f}, {o.alerts_per_1000:.0f} alerts per 1,000 tickets", markup=False)
+    for name, choice in result.groups.items():
+        out.print(f"  {by}={name}: threshold {choice.threshold:+.3f}, precision {choice.precision:.2f}, "
+                  f"recall {choice.recall:.2f} ({choice.n} tickets)", markup=False)
+    for name, reason in result.skipped_groups.items():
+        out.print(f"  {by}={name}: not calibrated separately ({reason})", markup=False)
+    out.print(f"plot: {plot}; rules: {rules_out} (paste into the deployment config or the SSM parameter)",
+              markup=False)

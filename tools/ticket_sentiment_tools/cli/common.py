@@ -1,0 +1,151 @@
+"""What the commands share: the consoles, one-line errors, the model option and loader, the JSON-lines contract
+(`score --jsonl`, `redact --jsonl`), the results table, and the AWS options of the commands that read a table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
+from rich.console import Console
+from rich.table import Table
+from ticket_sentiment.models import SentimentResult
+from ticket_sentiment.scorer import ModelNotFoundError, OnnxSentimentScorer
+from ticket_sentiment.textprep import prepare_ticket_text
+
+out = Console()
+if not out.is_terminal:  # piped output: keep the tables readable instead of wrapping at 80 columns
+    out = Console(width=150)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+ModelDirOption = Annotated[
+    Path | None, typer.Option("--model-dir", help="directory with model.onnx (default: the bundled model)")
+]
+JSONL_CHUNK = 64
+
+
+class JsonlInput(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: Any = None
+    text: StrictStr
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print a one-line error (user data is never read as markup) and exit."""
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def load_scorer(model_dir: Path | None) -> OnnxSentimentScorer:
+    try:
+        return OnnxSentimentScorer(model_dir)
+    except ModelNotFoundError as exc:
+        fail(str(exc))
+
+
+def result_record(item_id: Any, result: SentimentResult) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": item_id}
+    record.update(result.model_dump(mode="json"))
+    return record
+
+
+def _parse_jsonl_line(line_no: int, line: str) -> JsonlInput | str:
+    """The parsed line, or a message saying why it is bad."""
+    try:
+        payload = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return f"line {line_no}: not JSON ({exc.msg})"
+    if not isinstance(payload, dict):
+        return f"line {line_no}: expected a JSON object with a 'text' field"
+    if "text" not in payload or payload["text"] is None:
+        return f"line {line_no}: no 'text' field"
+    try:
+        return JsonlInput.model_validate(payload)
+    except ValidationError:
+        return f"line {line_no}: 'text' must be a string, got {type(payload['text']).__name__}"
+
+
+def _chunks(stream: Iterator[str]) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    for line_no, line in enumerate(stream, start=1):
+        if line.strip():
+            chunk.append((line_no, line))
+        if len(chunk) >= JSONL_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def process_jsonl(stream: Iterator[str], handle: Callable[[list[JsonlInput]], list[dict[str, Any]]]) -> int:
+    """Shared `--jsonl` contract: good lines are handled in chunks and written in order, each bad line is
+    reported on stderr as `line N: reason`; returns the number of bad lines."""
+    bad = 0
+    for chunk in _chunks(stream):
+        parsed = [_parse_jsonl_line(n, line) for n, line in chunk]
+        records = iter(handle([p for p in parsed if isinstance(p, JsonlInput)]))
+        for item in parsed:
+            if isinstance(item, str):
+                bad += 1
+                err.print(item, markup=False, highlight=False)
+            else:
+                sys.stdout.write(json_line(next(records)))
+        sys.stdout.flush()
+    return bad
+
+
+def exit_on_bad_lines(bad: int) -> None:
+    if bad:
+        err.print(f"{bad} bad line(s) skipped", markup=False)
+        raise typer.Exit(1)
+
+
+def results_table(rows: list[tuple[str, str, SentimentResult]], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    for col, justify in (("ticket", "left"), ("text", "left"), ("level", "left"), ("score", "right"),
+                         ("intensity", "right"), ("conf.", "right"), ("emotions", "left"), ("notes", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    colour = {"very_negative": "bold red", "negative": "red", "neutral": "yellow", "positive": "green",
+              "very_positive": "bold green"}
+    for name, text, r in rows:
+        notes = []
+        if r.low_signal:
+            notes.append("low signal")
+        if not OnnxSentimentScorer.covers_language(r.language):
+            notes.append(f"lang={r.language}: Comprehend in AWS")
+        if r.windows > 1:
+            notes.append(f"{r.windows} windows")
+        excerpt = prepare_ticket_text(text)  # what the model saw: no HTML, quoted history or signature
+        table.add_row(name, excerpt[:50] + ("…" if len(excerpt) > 50 else ""),
+                      f"[{colour[r.level]}]{r.level}[/]", f"{r.score:+.2f}", f"{r.intensity:.2f}",
+                      f"{r.confidence:.2f}", ", ".join(f"{e.name} {e.probability:.2f}" for e in r.emotions),
+                      "; ".join(notes))
+    return table
+
+
+def json_line(record: dict[str, Any]) -> str:
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in the id: escape it rather than crash mid-stream
+        line = json.dumps(record)
+    return line + "\n"
+
+
+EndpointOption = Annotated[str | None, typer.Option("--endpoint-url", help="AWS endpoint, e.g. the local stack's moto")]
+RegionOption = Annotated[str | None, typer.Option("--region", envvar="AWS_REGION")]
+TableOption = Annotated[str | None, typer.Option("--table", envvar="TABLE_NAME", help="the tickets table")]
+
+
+def table_history(table: str | None, endpoint_url: str | None, region: str | None) -> Any:
+    import boto3
+    from ticket_sentiment.adapters.history import DynamoHistory
+
+    if not table:
+        fail("no table: pass --table or set TABLE_NAME (the stack output TableName)")
+    return DynamoHistory(table, boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region))

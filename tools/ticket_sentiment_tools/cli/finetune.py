@@ -1,0 +1,34 @@
+"""`finetune`: a domain model from the team's labelled tickets (needs the train extra)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..evaluation import LabelledDataError
+from .common import ModelDirOption, fail, out
+
+app = typer.Typer()
+
+
+@app.command()
+def finetune(
+    tickets: Annotated[Path, typer.Argument(help="CSV with text,label columns (your own labelled tickets)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="directory for the new model")],
+    data: Annotated[Path | None, typer.Option("--data", help="general labelled data to mix in")] = None,
+    steps: Annotated[int, typer.Option("--steps", help="optimizer steps")] = 600,
+    model_dir: ModelDirOption = None,
+) -> None:
+    """Fine-tune a domain model on your tickets and compare it with the bundled model (needs the train extra)."""
+    try:
+        from sentiment_training.finetune import finetune_from_csv
+    except ImportError as exc:
+        fail(f"fine-tuning needs the train extra (pip install -e '.[train]'): {exc}")
+    try:
+        comparison = finetune_from_csv(tickets, out_dir, data_dir=data, steps=steps, baseline_dir=model_dir)
+    except (LabelledDataError, ValueError) as exc:
+        fail(str(exc))
+    out.print_json(json.dumps(comparison))

@@ -1,0 +1,71 @@
+"""`redact`: personal data replaced by placeholders, one text or JSON lines."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from .common import JsonlInput, exit_on_bad_lines, fail, json_line, process_jsonl
+
+app = typer.Typer()
+
+
+def _redaction_config(types: str | None, mask: str | None, allow: list[str] | None) -> Any:
+    from ticket_sentiment.redaction import EntityType, MaskStyle, RedactionConfig
+
+    fields: dict[str, Any] = {"allow": tuple(allow or ())}
+    if types:
+        names = [t.strip().upper() for t in types.split(",") if t.strip()]
+        unknown = [t for t in names if t not in EntityType.__members__]
+        if unknown:
+            fail(f"unknown entity type(s) {', '.join(unknown)}; known: {', '.join(EntityType.__members__)}")
+        fields["entities"] = frozenset(EntityType[t] for t in names)
+    if mask is not None:
+        fields |= {"mask_style": MaskStyle.FIXED, "mask": mask}
+    try:
+        return RedactionConfig(**fields)
+    except ValidationError as exc:
+        fail("; ".join(str(e["msg"]) for e in exc.errors()))
+
+
+def redact_jsonl(config: Any, stream: Iterator[str]) -> int:
+    """Redact a JSON-lines stream in order; returns the number of bad lines (reported like `score --jsonl`)."""
+    from ticket_sentiment.redaction import redact as redact_text
+
+    def handle(items: list[JsonlInput]) -> list[dict[str, Any]]:
+        results = [redact_text(item.text, config) for item in items]
+        return [{"id": item.id, "text": r.text, "entities": r.entities} for item, r in zip(items, results, strict=True)]
+
+    return process_jsonl(stream, handle)
+
+
+@app.command("redact")
+def redact_command(
+    text: Annotated[str | None, typer.Argument(help="text to redact")] = None,
+    *,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help='read {"id","text"} JSON lines on stdin')] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    types: Annotated[str | None, typer.Option("--types", help="comma-separated entity types (default: all)")] = None,
+    mask: Annotated[str | None, typer.Option("--mask", help="one fixed mask instead of typed placeholders")] = None,
+    allow: Annotated[list[str] | None, typer.Option("--allow", help="regex of values to keep (repeatable)")] = None,
+) -> None:
+    """Replace personal data with placeholders; print the text and entity counts (never the values)."""
+    if jsonl == (text is not None):
+        fail("give either TEXT or --jsonl")
+    config = _redaction_config(types, mask, allow)
+    if jsonl:
+        exit_on_bad_lines(redact_jsonl(config, iter(sys.stdin)))
+        return
+    from ticket_sentiment.redaction import redact as redact_text
+
+    assert text is not None
+    result = redact_text(text, config)
+    if as_json:
+        sys.stdout.write(json_line(result.model_dump(mode="json")))
+        return
+    summary = ", ".join(f"{name}={count}" for name, count in result.entities.items()) or "none"
+    sys.stdout.write(f"{result.text}\nentities: {summary}\n")
