@@ -148,9 +148,13 @@ class OnnxSentimentScorer:
             # Mean polarity over windows; an emotion counts if any window shows it.
             pol_probs = np.stack([pol_probs[r].mean(axis=0) for r in rows]) if rows else pol_probs
             emo_probs = np.stack([emo_probs[r].max(axis=0) for r in rows]) if rows else emo_probs
-            # Severity: the most severe window's distribution (an escalation is often one line of a long e-mail).
-            sev_probs = (np.stack([sev_probs[r][np.argmax(sev_probs[r][:, 0] + sev_probs[r][:, 4])] for r in rows])
-                         if rows and self._severity else sev_probs[: len(rows)])
+            # Severity: each level's highest probability over the windows, renormalised (an escalation is often
+            # one line of a long e-mail, and averaging would dilute it).
+            if rows and self._severity:
+                peaks = np.stack([sev_probs[r].max(axis=0) for r in rows])
+                sev_probs = peaks / peaks.sum(axis=1, keepdims=True)
+            else:
+                sev_probs = sev_probs[: len(rows)]
             window_counts = [len(r) for r in rows]
         else:
             window_counts = [1] * len(non_empty)

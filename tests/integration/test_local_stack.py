@@ -74,4 +74,4 @@ def test_local_demo_runs_end_to_end(scorer: OnnxSentimentScorer) -> None:
     assert output.count("---- Slack message ----") >= 3
     assert "demo-thread" in output and "worsening" in output
     assert "Zendesk webhook: signed delivery 202, forged signature 401" in output
-    assert "accepted 18: scored 16, agent messages skipped 1, duplicates 1; events DLQ 1" in output
+    assert "accepted 24: scored 22, agent messages skipped 1, duplicates 1; events DLQ 1" in output

@@ -106,3 +106,31 @@ def test_poison_message_ends_in_the_dlq_and_every_event_is_accounted_for(
     scored = sum(stack.store().get_ticket(f"T-{i}") is not None for i in range(12))
     assert scored + len(dlq["Messages"]) == 13
     assert stack.queue_depth(stack.res.events_queue_url) == 0
+
+
+def test_rules_on_level_and_intensity_fire_as_written(stack: LocalStack, scorer: OnnxSentimentScorer) -> None:
+    """A level rule and an intensity rule through ingest, SQS, the score handler, DynamoDB and SNS: the escalated
+    twin alerts on its level, the calm request alerts on nothing, and both store their level."""
+    rules = RuleConfig(cooldown_minutes=0, rules=(
+        EscalationRule(name="escalation", levels=frozenset({"very_negative"})),
+        EscalationRule(name="felt-strongly", labels=frozenset({"negative"}), min_intensity=0.99)))
+    service = stack.scoring_service(scorer, rules)
+    calm = "I was charged twice for the March invoice. Please refund the duplicate payment."
+    escalated = "This is the fourth time I'm asking. Refund it today or I'm cancelling my account."
+    assert post(stack, event_payload(ticket_id="T-calm", text=calm))["statusCode"] == 202
+    assert post(stack, event_payload(ticket_id="T-esc", text=escalated))["statusCode"] == 202
+    assert stack.pump_events(service) == 2
+    store = stack.store()
+    calm_ticket, escalated_ticket = store.get_ticket("T-calm"), store.get_ticket("T-esc")
+    assert calm_ticket is not None and calm_ticket.current is not None
+    assert escalated_ticket is not None and escalated_ticket.current is not None
+    assert calm_ticket.current.level == "negative" and calm_ticket.escalation_state == EscalationState.NONE
+    assert escalated_ticket.current.level == "very_negative"
+    assert escalated_ticket.current.intensity > calm_ticket.current.intensity
+    assert escalated_ticket.escalation_state == EscalationState.ALERTED
+    assert escalated_ticket.last_alert_rule == "escalation"
+    [alert] = delivered_alerts(stack)
+    assert alert.ticket_id == "T-esc" and alert.level == "very_negative" and alert.rule == "escalation"
+    item = stack.client("dynamodb").get_item(TableName=stack.res.table_name,
+                                              Key={"PK": {"S": "TICKET#T-esc"}, "SK": {"S": "MSG#m-1"}})["Item"]
+    assert item["level"] == {"S": "very_negative"}

@@ -55,8 +55,9 @@ def test_batch_scores_match_single_scores(scorer: OnnxSentimentScorer) -> None:
     for text, result in zip(texts, batch, strict=True):
         single = scorer.score_one(text)
         assert single.label == result.label
-        # Dynamic int8 quantises activations per tensor, so batch mates move a score by a hair, never the label.
-        assert single.score == pytest.approx(result.score, abs=1e-2)
+        # Dynamic int8 quantises activations per tensor, so batch mates move a score a little, never the label. The
+        # score is an expectation over five levels, whose extreme share moves more than P(pos) - P(neg) did.
+        assert single.score == pytest.approx(result.score, abs=5e-2)
 
 
 def test_long_ticket_is_windowed_not_truncated(scorer: OnnxSentimentScorer) -> None:

@@ -442,7 +442,9 @@ def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = 
 def demo_events() -> list[dict[str, Any]]:
     """The sample tickets as helpdesk events, and the sample thread posted out of order."""
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    tiers = {"refund": "enterprise", "outage": "enterprise", "billing": "premium", "sarcasm": "premium"}
+    # The calm billing request and its escalated twin come from the same premium customer: only the twin alerts.
+    tiers = {"refund": "enterprise", "outage": "enterprise", "billing": "premium", "billing-escalated": "premium",
+             "sarcasm": "premium"}
     priorities = {"outage": "urgent", "login": "high"}
     areas = {"refund": "billing", "billing": "billing", "outage": "dashboard", "login": "auth", "html": "exports",
              "how-to": "exports"}
