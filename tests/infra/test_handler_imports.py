@@ -65,14 +65,15 @@ def test_every_handler_imports_from_the_asset_with_only_its_layers_packages(asse
                                                                           template: dict[str, Any]) -> None:
     asset = code_asset(assembly, template)
     # -S: no site-packages processing, so no editable install can add the repository's other packages; the
-    # virtualenv's packages stand in for the layers (built for Lambda's platform, they cannot run here).
+    # virtualenv's packages stand in for the layers (built for Lambda's platform, they cannot run here). -B: no
+    # byte-code written into the synthesised asset, which the template test checks is free of it.
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONNOUSERSITE": "1", "AWS_DEFAULT_REGION": "eu-west-1",
            "POWERTOOLS_METRICS_DISABLED": "true", "PYDANTIC_DISABLE_PLUGINS": "__all__",
            "PYTHONPATH": os.pathsep.join([str(asset), sysconfig.get_paths()["purelib"],
                                           sysconfig.get_paths()["platlib"]])}
     for function, module in handlers(template).items():
         blocked = unshipped(function)
-        done = subprocess.run([sys.executable, "-S", "-c", IMPORT_SCRIPT, module, ",".join(sorted(blocked))],
+        done = subprocess.run([sys.executable, "-B", "-S", "-c", IMPORT_SCRIPT, module, ",".join(sorted(blocked))],
                               env=env, capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, f"{function} ({module}):\n{done.stderr[-3000:]}"
         loaded = json.loads(done.stdout.strip().splitlines()[-1])

@@ -61,8 +61,9 @@ def test_each_function_runs_with_only_its_asset_and_layers(tmp_path: Path, assem
                "AWS_DEFAULT_REGION": "eu-west-1", "POWERTOOLS_METRICS_DISABLED": "true",
                "TOKENIZERS_PARALLELISM": "false"}
         model = str(REPO / "layers" / "model") if MODEL in layers[name] else ""  # mounted at /opt/model in Lambda
-        # -S: no site-packages, so nothing from this virtualenv can stand in for a missing layer package.
-        done = subprocess.run([sys.executable, "-S", "-c", SCRIPT, props(function)["Handler"].rsplit(".", 1)[0],
+        # -S: no site-packages, so nothing from this virtualenv can stand in for a missing layer package; -B: no
+        # byte-code written into the synthesised asset.
+        done = subprocess.run([sys.executable, "-B", "-S", "-c", SCRIPT, props(function)["Handler"].rsplit(".", 1)[0],
                                model], env=env, capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == 0, f"{name}:\n{done.stderr[-3000:]}"
         result = json.loads(done.stdout.strip().splitlines()[-1])
