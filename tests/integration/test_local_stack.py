@@ -74,4 +74,7 @@ def test_local_demo_runs_end_to_end(scorer: OnnxSentimentScorer) -> None:
     assert output.count("---- Slack message ----") >= 3
     assert "demo-thread" in output and "worsening" in output
     assert "Zendesk webhook: signed delivery 202, forged signature 401" in output
-    assert "accepted 24: scored 22, agent messages skipped 1, duplicates 1; events DLQ 1" in output
+    assert "accepted 23: scored 21, agent messages skipped 1, duplicates 1; events DLQ 1" in output
+    # The escalated twins page someone; the calm delivery request does not.
+    assert "Ticket demo-delivery-escalated\n" in output and "Ticket demo-billing-escalated\n" in output
+    assert "Ticket demo-delivery\n" not in output

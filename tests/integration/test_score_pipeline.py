@@ -115,8 +115,9 @@ def test_rules_on_level_and_intensity_fire_as_written(stack: LocalStack, scorer:
         EscalationRule(name="escalation", levels=frozenset({"very_negative"})),
         EscalationRule(name="felt-strongly", labels=frozenset({"negative"}), min_intensity=0.99)))
     service = stack.scoring_service(scorer, rules)
-    calm = "I was charged twice for the March invoice. Please refund the duplicate payment."
-    escalated = "This is the fourth time I'm asking. Refund it today or I'm cancelling my account."
+    calm = "My order hasn't arrived yet and tracking hasn't updated since Monday. Could you check on it?"
+    escalated = ("Two weeks late, no reply to three emails. If it isn't here by Friday I'm filing a chargeback and "
+                 "leaving a review everywhere I can.")
     assert post(stack, event_payload(ticket_id="T-calm", text=calm))["statusCode"] == 202
     assert post(stack, event_payload(ticket_id="T-esc", text=escalated))["statusCode"] == 202
     assert stack.pump_events(service) == 2
