@@ -123,8 +123,9 @@ def _invalid(rng: random.Random, good: dict[str, Any]) -> bytes:
         return json.dumps({k: v for k, v in good.items() if k != "created_at"}).encode()
     if choice == 2:
         return json.dumps({**good, "created_at": "2026-03-02T09:00:00"}).encode()  # naive: rejected
-    if choice == 3:
-        return json.dumps({**good, "html": "<p>both</p>"}).encode()
+    if choice == 3:  # both bodies, whichever the original had (replacing an HTML body alone left it valid)
+        return json.dumps({**good, "text": good.get("text") or "both", "html": good.get("html") or "<p>both</p>"}
+                          ).encode()
     if choice == 4:
         return json.dumps({**good, "ticket_id": "has spaces and ; semicolons"}).encode()
     return json.dumps([good]).encode()
