@@ -6,7 +6,6 @@ POLARITY_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 
 # Five-level severity, the scale of Zendesk's satisfaction prediction and SemEval-2017 Task 4C; values -2..2.
 SEVERITY_LEVELS: tuple[str, ...] = ("very_negative", "negative", "neutral", "positive", "very_positive")
-SEVERITY_VALUES: dict[str, int] = {level: i - 2 for i, level in enumerate(SEVERITY_LEVELS)}
 
 # Emotions a support team acts on, each pooled from GoEmotions' 27 categories.
 # worry: customers afraid of losing data or money escalate fast; satisfaction: the

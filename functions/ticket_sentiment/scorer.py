@@ -16,7 +16,7 @@ from tokenizers import Tokenizer
 from .labels import EMOTIONS_CONTRADICTING
 from .language import MODEL_LANGUAGES, detect_language
 from .models import EmotionScore, ModelMeta, SentimentResult
-from .severity import decide_level, five_level_distribution, polarity_and_intensity
+from .severity import decide_level, extreme_shares, five_level_distribution, polarity_and_intensity
 from .textprep import normalize_for_model, prepare_ticket_text
 
 _CONTENT_WORD = re.compile(r"[^\W\d_]{2,}")
@@ -188,10 +188,11 @@ class OnnxSentimentScorer:
         contradicting = EMOTIONS_CONTRADICTING.get(label, frozenset())
         fired = sorted(((p, name) for name, p, t in zip(self.meta.emotions, emotions, self._thresholds, strict=False)
                         if p >= t and name not in contradicting), reverse=True)
-        score, intensity = polarity_and_intensity(five_level_distribution(probs, severity))
+        shares = extreme_shares(severity)
+        score, intensity = polarity_and_intensity(five_level_distribution(probs, shares))
         return SentimentResult(
             label=label,
-            level=decide_level(label_index, severity, self.meta.severity_thresholds),
+            level=decide_level(label_index, shares, self.meta.severity_thresholds),
             score=round(score, 4),
             intensity=round(intensity, 4),
             confidence=round(confidence, 4),

@@ -26,17 +26,19 @@ def extreme_shares(severity: Sequence[float] | None) -> tuple[float, float]:
             very_pos / (very_pos + pos) if very_pos + pos > 0 else 0.0)
 
 
-def five_level_distribution(polarity: Sequence[float], severity: Sequence[float] | None) -> list[float]:
-    """P(level) for the five levels: the polarity head's negative/neutral/positive, each polar side split."""
+def five_level_distribution(polarity: Sequence[float], shares: tuple[float, float]) -> list[float]:
+    """P(level) for the five levels: the polarity head's negative/neutral/positive, each polar side split by its
+    `extreme_shares`."""
     neg, neu, pos = polarity
-    very_neg_share, very_pos_share = extreme_shares(severity)
+    very_neg_share, very_pos_share = shares
     return [neg * very_neg_share, neg * (1 - very_neg_share), neu, pos * (1 - very_pos_share),
             pos * very_pos_share]
 
 
-def decide_level(label_index: int, severity: Sequence[float] | None, thresholds: Mapping[str, float]) -> str:
-    """The level shown to agents: the label's side, extreme when the severity share reaches its threshold."""
-    very_neg_share, very_pos_share = extreme_shares(severity)
+def decide_level(label_index: int, shares: tuple[float, float], thresholds: Mapping[str, float]) -> str:
+    """The level shown to agents: the label's side, extreme when its `extreme_shares` share reaches its
+    threshold."""
+    very_neg_share, very_pos_share = shares
     if label_index == 0:
         return "very_negative" if very_neg_share >= thresholds["very_negative"] else "negative"
     if label_index == 2:

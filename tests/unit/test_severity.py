@@ -13,7 +13,7 @@ from ticket_sentiment.models import AuthorRole, SentimentResult
 from ticket_sentiment.pipeline.events import CustomerTier, Source, TicketEvent
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, EscalationRule, RuleConfig, evaluate
 from ticket_sentiment.scorer import OnnxSentimentScorer
-from ticket_sentiment.severity import decide_level, five_level_distribution, polarity_and_intensity
+from ticket_sentiment.severity import decide_level, extreme_shares, five_level_distribution, polarity_and_intensity
 from ticket_sentiment_tools.threshold_calibration import CalibrationError, calibrate, intensity_keys
 
 GUIDELINE = Path(__file__).resolve().parents[2] / "training" / "data" / "GUIDELINE.md"
@@ -60,15 +60,17 @@ def event(tier: CustomerTier = CustomerTier.STANDARD) -> TicketEvent:
 # --- the arithmetic --------------------------------------------------------------------------------------------
 
 def test_five_level_distribution_splits_each_side_and_sums_to_one() -> None:
-    dist = five_level_distribution([0.8, 0.15, 0.05], [0.3, 0.3, 0.2, 0.1, 0.1])
+    dist = five_level_distribution([0.8, 0.15, 0.05], extreme_shares([0.3, 0.3, 0.2, 0.1, 0.1]))
     assert sum(dist) == pytest.approx(1.0)
     assert dist[0] == pytest.approx(0.4) and dist[1] == pytest.approx(0.4)  # 0.8 split 1:1
     assert dist[2] == pytest.approx(0.15)
 
 
 def test_a_calm_complaint_does_not_saturate_and_an_escalation_is_more_intense() -> None:
-    calm = polarity_and_intensity(five_level_distribution([0.98, 0.01, 0.01], [0.05, 0.9, 0.03, 0.01, 0.01]))
-    escalation = polarity_and_intensity(five_level_distribution([0.98, 0.01, 0.01], [0.9, 0.08, 0.01, 0.005, 0.005]))
+    calm = polarity_and_intensity(five_level_distribution([0.98, 0.01, 0.01],
+                                                          extreme_shares([0.05, 0.9, 0.03, 0.01, 0.01])))
+    escalation = polarity_and_intensity(five_level_distribution([0.98, 0.01, 0.01],
+                                                                extreme_shares([0.9, 0.08, 0.01, 0.005, 0.005])))
     assert -0.65 < calm[0] < -0.45 and 0.45 < calm[1] < 0.65
     assert escalation[0] < -0.85 and escalation[1] > 0.85
 
@@ -76,10 +78,10 @@ def test_a_calm_complaint_does_not_saturate_and_an_escalation_is_more_intense() 
 def test_the_level_never_contradicts_the_label() -> None:
     thresholds = {"very_negative": 0.5, "very_positive": 0.5}
     extreme = [0.45, 0.05, 0.0, 0.05, 0.45]
-    assert decide_level(0, extreme, thresholds) == "very_negative"
-    assert decide_level(1, extreme, thresholds) == "neutral"
-    assert decide_level(2, extreme, thresholds) == "very_positive"
-    assert decide_level(0, None, thresholds) == "negative"  # a model without the severity head
+    assert decide_level(0, extreme_shares(extreme), thresholds) == "very_negative"
+    assert decide_level(1, extreme_shares(extreme), thresholds) == "neutral"
+    assert decide_level(2, extreme_shares(extreme), thresholds) == "very_positive"
+    assert decide_level(0, extreme_shares(None), thresholds) == "negative"  # a model without the severity head
 
 
 # --- rules on level and intensity ----------------------------------------------------------------------------

@@ -78,28 +78,27 @@ def fit_severity_thresholds(polarity_probs: np.ndarray, severity_probs: np.ndarr
     complaints is noise: among thresholds that call at most `max_calm_escalated` of the support sources' calm
     negatives very_negative, the best is taken (or, if none does, the one calling fewest).
     """
-    from ticket_sentiment.labels import SEVERITY_LEVELS
-    from ticket_sentiment.severity import decide_level
+    from ticket_sentiment.severity import DEFAULT_THRESHOLDS, LEVEL_INDEX, decide_level, extreme_shares
 
     if not len(levels):
-        return {"thresholds": {"very_negative": 0.5, "very_positive": 0.5}, "dev_mean_macro_mae": None,
-                "dev_sources": {}}
-    index = {level: i for i, level in enumerate(SEVERITY_LEVELS)}
+        return {"thresholds": dict(DEFAULT_THRESHOLDS), "dev_mean_macro_mae": None, "dev_sources": {}}
     labels = polarity_probs.argmax(1)
+    shares = [extreme_shares(sev.tolist()) for sev in severity_probs]  # once, not once per grid point
     groups = {source: np.array([s == source for s in sources]) for source in sorted(set(sources))}
     calm = np.array([s in SUPPORT_SOURCES for s in sources]) & (levels == 1)
-    best: tuple[float, float, float, float] | None = None
+    best: tuple[float, float, float, float] | None = None  # calm share, mean MAE^M, thresholds
+    best_key: tuple[float, float, float, float] | None = None
     grid = [round(float(t), 2) for t in np.arange(0.1, 0.96, 0.05)]
     for very_neg in grid:
         for very_pos in grid:
             thresholds = {"very_negative": very_neg, "very_positive": very_pos}
-            pred = np.array([index[decide_level(int(lab), sev.tolist(), thresholds)]
-                             for lab, sev in zip(labels, severity_probs, strict=True)])
+            pred = np.array([LEVEL_INDEX[decide_level(int(lab), share, thresholds)]
+                             for lab, share in zip(labels, shares, strict=True)])
             score = float(np.mean([macro_mae(levels[mask], pred[mask]) for mask in groups.values() if mask.any()]))
             calm_escalated = float((pred[calm] == 0).mean()) if calm.any() else 0.0
             key = (max(calm_escalated - max_calm_escalated, 0.0), score, very_neg, very_pos)
-            if best is None or key < (max(best[0] - max_calm_escalated, 0.0), best[1], best[2], best[3]):
-                best = (calm_escalated, score, very_neg, very_pos)
+            if best_key is None or key < best_key:
+                best_key, best = key, (calm_escalated, score, very_neg, very_pos)
     assert best is not None
     return {"thresholds": {"very_negative": best[2], "very_positive": best[3]}, "dev_mean_macro_mae": best[1],
             "dev_calm_called_very_negative": best[0],
