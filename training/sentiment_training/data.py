@@ -27,6 +27,11 @@ class PolarityExample:
     level: int | None = None  # index into SEVERITY_LEVELS where the example has a five-level label
 
 
+def stable_fraction(key: str) -> float:
+    """A fraction in [0, 1] fixed by `key` (a stable hash, not Python's salted one): author splits, dev shares."""
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
 def polarity_of_level(level: int) -> int:
     """Five-level index -> three-class index (very_negative and negative are negative, ...)."""
     return 0 if level < 2 else 1 if level == 2 else 2
@@ -108,7 +113,7 @@ def load_team_emails(folder: Path, split: str, dev_share: float = 0.15) -> list[
             if not line.strip():
                 continue
             row = json.loads(line)
-            in_dev = int(hashlib.sha256(row["id"].encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < dev_share
+            in_dev = stable_fraction(row["id"]) < dev_share
             if (split == "dev") != in_dev or row["level"] not in SEVERITY_LEVELS:
                 continue
             level = SEVERITY_LEVELS.index(row["level"])

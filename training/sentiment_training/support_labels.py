@@ -20,6 +20,8 @@ from typing import Any
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 from ticket_sentiment.labels import SEVERITY_LEVELS
 
+from .data import polarity_of_level
+
 
 def _read(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as fh:
@@ -31,7 +33,7 @@ def agreement(first: dict[str, str], second: dict[str, str]) -> dict[str, Any]:
     ids = sorted(i for i in second if i in first and "skip" not in {first[i], second[i]})
     a = [SEVERITY_LEVELS.index(first[i]) for i in ids]
     b = [SEVERITY_LEVELS.index(second[i]) for i in ids]
-    three = [0 if x < 2 else 1 if x == 2 else 2 for x in a], [0 if x < 2 else 1 if x == 2 else 2 for x in b]
+    three = [polarity_of_level(x) for x in a], [polarity_of_level(x) for x in b]
     return {
         "messages": len(ids),
         "quadratic_weighted_kappa": round(float(cohen_kappa_score(a, b, weights="quadratic")), 4),

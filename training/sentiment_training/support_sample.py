@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import random
 import re
 from collections import Counter
 from pathlib import Path
+
+from .data import stable_fraction
 
 SUPPORT_CSV = Path("support_tweets/spotifycares_inbound.csv")
 ESCALATION_CUES = re.compile(
@@ -29,7 +30,7 @@ SPLIT_SHARES = (("test", 0.30), ("dev", 0.12), ("train", 0.58))
 
 def author_split(author_id: str) -> str:
     """Deterministic split of an author (a stable hash, not Python's salted one)."""
-    h = int(hashlib.sha256(author_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    h = stable_fraction(author_id)
     edge = 0.0
     for name, share in SPLIT_SHARES:
         edge += share

@@ -36,6 +36,7 @@ from ticket_sentiment.labels import EMOTIONS, POLARITY_LABELS, SEVERITY_LEVELS
 from torch import nn
 
 from .calibration import (
+    SUPPORT_SOURCES,
     expected_calibration_error,
     fit_emotion_thresholds,
     fit_severity_thresholds,
@@ -352,7 +353,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
             hard = (ce(pol_logits[labelled], pol_labels[labelled]) if bool(labelled.any())
                     else pol_logits.sum() * 0)
             # The teacher never saw the team's labels: on those the labels alone teach.
-            distilled = torch.tensor([ex.source not in {"team", "email"} for ex in batch], device=cfg.device)
+            distilled = torch.tensor([ex.source not in SUPPORT_SOURCES for ex in batch], device=cfg.device)
             if teacher_pol and bool(distilled.any()):
                 t = cfg.distil_temperature
                 soft = torch.softmax(torch.tensor(np.stack([teacher_pol[ex.text] for ex in batch]),
