@@ -129,7 +129,8 @@ def choose_threshold(scores: Sequence[float], labels: Sequence[str], target_prec
         best = max((p for p in curve if p.alerts >= MIN_ALERTS), key=lambda p: (p.precision, p.recall))
         raise CalibrationError(
             f"no threshold reaches precision {target_precision:.2f}{where}: the best is {best.precision:.2f} at "
-            f"{describe(kind, best.threshold)} (recall {best.recall:.2f}); lower the target or add labels")
+            f"{describe(kind, -best.threshold if kind == 'intensity' else best.threshold)} (recall {best.recall:.2f}); "
+            "lower the target or add labels")
     chosen = max(reachable, key=lambda p: (p.recall, p.precision))
     tp = round(chosen.precision * chosen.alerts)
     if kind == "intensity":  # back to the intensity scale the rule reads
@@ -141,8 +142,9 @@ def choose_threshold(scores: Sequence[float], labels: Sequence[str], target_prec
                            alerts_per_1000=chosen.alerts_per_1000, curve=curve)
 
 
-def describe(kind: ThresholdKind, curve_threshold: float) -> str:
-    return f"intensity >= {-curve_threshold:.3f}" if kind == "intensity" else f"score <= {curve_threshold:+.3f}"
+def describe(kind: ThresholdKind, threshold: float) -> str:
+    """The escalation condition a threshold stands for, on the scale the rule reads."""
+    return f"intensity >= {threshold:.3f}" if kind == "intensity" else f"score <= {threshold:+.3f}"
 
 
 def intensity_keys(labels: Sequence[str], intensities: Sequence[float]) -> list[float]:
@@ -200,9 +202,8 @@ def plot_pr_curve(choice: ThresholdChoice, path: str) -> None:
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=120)
     ax.plot([p.recall for p in choice.curve], [p.precision for p in choice.curve], lw=1.5, label="threshold sweep")
     ax.axhline(choice.target_precision, color="grey", ls="--", lw=1, label=f"target {choice.target_precision:.2f}")
-    chosen = (f"intensity >= {choice.threshold:.3f}" if choice.kind == "intensity"
-              else f"score <= {choice.threshold:+.3f}")
-    ax.scatter([choice.recall], [choice.precision], color="crimson", zorder=3, label=f"chosen: {chosen}")
+    ax.scatter([choice.recall], [choice.precision], color="crimson", zorder=3,
+               label=f"chosen: {describe(choice.kind, choice.threshold)}")
     ax.set_xlabel(f"recall ({choice.target_label} tickets escalated)")
     ax.set_ylabel(f"precision (escalations that were {choice.target_label})")
     ax.set_xlim(0, 1)
