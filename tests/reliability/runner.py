@@ -120,6 +120,8 @@ class RunReport(BaseModel):
     redelivered: int  # receives of an SQS message whose outcome was already claimed (no outcome, nothing recorded)
     outcome_items: dict[str, int]  # the table's DELIVERY#<message id> OUTCOME items, by outcome
     events_dlq: int
+    # finished, then dead-lettered because their invocation crashed on every receive (a redrive is a no-op)
+    finished_then_dead_lettered: int = 0
     dlq_reasons: dict[str, int]
     unique_customer_events: int
     msg_items: int
@@ -671,9 +673,19 @@ class Run:
             violations.append(f"did not drain within {self.config.time_limit_s:.0f} s")
 
         # every accepted record: processed exactly once (an outcome) or in the DLQ, never both, never neither
-        dlq = _drain_queue(sqs, stack.res.events_dlq_url)
-        dlq_ids = Counter(json.loads(m["Body"])["event_id"] for m in dlq)
         tracker = self.tracker
+        deliveries = _scan_deliveries(stack)
+        with_outcome = {str(d["PK"]).removeprefix("DELIVERY#") for d in deliveries}
+        dlq_all = _drain_queue(sqs, stack.res.events_dlq_url)
+        # A message finished before its invocation died, whose batch then crashed on every receive, is
+        # dead-lettered although its outcome is recorded: SQS counts receives, not outcomes. A redrive replays
+        # it as REDELIVERED (its OUTCOME item says so), so it counts as processed, not as dead-lettered.
+        # Only invocation crashes return finished records; anything else in the DLQ with an outcome is a bug.
+        finished_then_dead_lettered = [
+            m for m in dlq_all if m["MessageId"] in with_outcome
+            and tracker.failures.get(json.loads(m["Body"])["event_id"]) == "InvocationCrash"]
+        dlq = [m for m in dlq_all if m not in finished_then_dead_lettered]
+        dlq_ids = Counter(json.loads(m["Body"])["event_id"] for m in dlq)
         copies = Counter(p.event_id for p in accepted_posts if p.event_id)
         processed = sum(tracker.outcomes.values())
         if processed + len(dlq) != accepted:
@@ -686,7 +698,6 @@ class Run:
                 violations.append(f"event {event_id} scored {tracker.by_event[event_id]['scored']} times")
         # the table's OUTCOME items: each accepted SQS message has exactly one, or is in the DLQ (never both),
         # and they agree with the outcomes `process` returned and with the EMF counts the functions emitted
-        deliveries = _scan_deliveries(stack)
         outcome_items = Counter(str(d.get("outcome")) for d in deliveries)
         if outcome_items != tracker.outcomes:
             violations.append(f"OUTCOME items {dict(outcome_items)} != outcomes returned {dict(tracker.outcomes)}")
@@ -780,7 +791,8 @@ class Run:
         return RunReport(
             config=self.config, mix=describe(self.posts), http=dict(http), accepted=accepted, rejected=rejected,
             outcomes=dict(tracker.outcomes), redelivered=tracker.redelivered, outcome_items=dict(outcome_items),
-            events_dlq=len(dlq), dlq_reasons=dict(reasons),
+            events_dlq=len(dlq), finished_then_dead_lettered=len(finished_then_dead_lettered),
+            dlq_reasons=dict(reasons),
             unique_customer_events=len(customer_ids), msg_items=len(items),
             alerts={"published": published, "slack_delivered": len(slack.delivered),
                     "notify_dlq": len(notify_dlq), "tickets_alerted": len(delivered_tickets)},

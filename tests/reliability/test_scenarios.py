@@ -112,6 +112,16 @@ def test_an_invocation_crash_mid_batch_replays_without_doubling(moto_endpoint: s
     assert report.msg_items == report.unique_customer_events
 
 
+def test_a_batch_whose_invocation_crashes_on_every_receive_dead_letters_without_doubling(moto_endpoint: str) -> None:
+    """Every invocation dies on its first new record, so a batch needs more receives than the redrive policy
+    allows: records finished before a crash reach the DLQ with their outcome recorded. They count as processed
+    (a redrive replays them as redelivered), never twice; the record that crashed last is dead-lettered."""
+    report = _run(moto_endpoint, 30, FaultPlan(crash_every=1, crash_mode="invocation"), seed=15, workers=1)
+    _balanced(report)
+    assert report.finished_then_dead_lettered > 0
+    assert report.msg_items + report.events_dlq >= report.unique_customer_events
+
+
 def test_concurrent_redelivery_of_one_sqs_message_counts_one_outcome(moto_endpoint: str) -> None:
     """A batch outlives the visibility timeout (3 s) by sleeping 4.5 s, two workers on the queue: SQS hands its
     messages to the other worker while the first still holds them. Each SQS message still has exactly one
