@@ -10,7 +10,7 @@ PRODUCT_AREA_DIMENSION = "ProductArea"
 
 EVENTS_ACCEPTED = "EventsAccepted"
 EVENTS_SCORED = "EventsScored"
-# The terminal outcomes, counted once per SQS message however often SQS delivers it (pipeline.ports.OutcomeClaim):
+# The terminal outcomes, counted once per SQS message however often SQS delivers it (pipeline.records.OutcomeClaim):
 # EventsScored + EventsSkipped + EventsDuplicate = the events that left the queue without failing.
 EVENTS_SKIPPED = "EventsSkipped"  # agent and system messages
 EVENTS_DUPLICATE = "EventsDuplicate"  # another post of an event already processed

@@ -48,10 +48,10 @@ from ticket_sentiment.handlers.observability import metrics
 from ticket_sentiment.handlers.score import model_unavailable, process_batch
 from ticket_sentiment.handlers.writeback import process_batch as process_writeback_batch
 from ticket_sentiment.pipeline.events import Alert, Outcome, ProcessResult, QueuedEvent
-from ticket_sentiment.pipeline.ports import EventProcessor, TextScorer
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
+from ticket_sentiment.ports import EventProcessor, TextScorer
 from ticket_sentiment.scorer import get_scorer
 from ticket_sentiment.writeback import Platform, RetrySettings, WritebackRequest, ZendeskCredentials, ZendeskWriter
 from ticket_sentiment_tools.local_stack import (
@@ -415,7 +415,7 @@ def _scan_messages(stack: LocalStack) -> list[dict[str, Any]]:
 
 
 def _scan_deliveries(stack: LocalStack) -> list[dict[str, Any]]:
-    """The OUTCOME items: one per SQS message whose outcome was claimed (pipeline.ports.OutcomeClaim)."""
+    """The OUTCOME items: one per SQS message whose outcome was claimed (pipeline.records.OutcomeClaim)."""
     return _scan(stack, "begins_with(PK, :p)", "DELIVERY#", "PK, SK, event_id, outcome")
 
 

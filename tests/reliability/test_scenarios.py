@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from ticket_sentiment import metric_names as names
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
-from ticket_sentiment.pipeline.ports import PutStatus, StoredMessage
+from ticket_sentiment.pipeline.records import PutStatus, StoredMessage
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.local_stack import LocalStack, lambda_sqs_event

@@ -42,9 +42,9 @@ from ticket_sentiment.handlers.ingest import secrets_manager_lookup
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
-from ticket_sentiment.pipeline.ports import EventProcessor, SlackPoster, TextScorer
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
+from ticket_sentiment.ports import EventProcessor, SlackPoster, TextScorer
 
 from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
 

@@ -26,7 +26,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from ..pipeline.events import EscalationState, Outcome
-from ..pipeline.ports import OutcomeClaim, PutStatus, StoredMessage, TicketView
+from ..pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 
 TICKET_SK = "TICKET"
 OUTCOME_SK = "OUTCOME"

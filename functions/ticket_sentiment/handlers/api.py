@@ -13,7 +13,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from ..pipeline.ports import StoredMessage, TicketStore, TicketView
+from ..pipeline.records import StoredMessage, TicketView
+from ..ports import TicketStore
 from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
 

@@ -8,23 +8,18 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import metric_names as names
-from ..audit.models import AuditRow, AuditSample
+from ..audit.models import AuditSample
 from ..audit.sampler import DEFAULT_SAMPLE_SIZE, draw_sample, previous_month
-from ..pipeline.history import ScoredHistory
+from ..ports import AuditSink, ScoredHistory
 from .drift import scheduled_time
 from .observability import logger, metrics
-
-
-class AuditSink(Protocol):
-    def send_rows(self, rows: Sequence[AuditRow]) -> int: ...
 
 
 def sample_month(history: ScoredHistory, now: datetime, *, size: int = DEFAULT_SAMPLE_SIZE,

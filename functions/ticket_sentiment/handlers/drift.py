@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import metric_names as names
 from ..drift import DEFAULT_CONFIG, DriftConfig, DriftReport, compute_drift, drift_windows
-from ..pipeline.history import ScoredHistory
+from ..ports import ScoredHistory
 from .observability import logger, metrics
 
 

@@ -30,8 +30,8 @@ from pydantic import ValidationError
 
 from ..helpdesks import WebhookError, error_response, handle_webhook
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
-from ..pipeline.ports import EventQueue
 from ..pipeline.protection import protect_event
+from ..ports import EventQueue
 from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
 

@@ -17,8 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from ..pipeline.events import Alert
-from ..pipeline.ports import FailedAlertSink, SlackPoster
 from ..pipeline.slack_message import build_message
+from ..ports import FailedAlertSink, SlackPoster
 from .observability import logger, metrics
 
 

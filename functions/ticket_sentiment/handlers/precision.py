@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import metric_names as names
-from ..pipeline.ports import ReviewStore
+from ..ports import ReviewStore
 from ..review.precision import PrecisionReport, PrecisionWindow, precision_report
 from .observability import logger, metrics
 

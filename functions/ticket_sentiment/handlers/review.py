@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from .. import metric_names as names
-from ..pipeline.ports import ReviewStore, SlackResponder, TicketStore
+from ..ports import ReviewStore, SlackResponder, TicketStore
 from ..review import signature
 from ..review.errors import BadReview, NotConfigured, ReviewError, ReviewTargetNotFound
 from ..review.message import reviewed_message

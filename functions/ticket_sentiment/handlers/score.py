@@ -21,9 +21,9 @@ from pydantic import ValidationError
 
 from .. import metric_names as names
 from ..pipeline.events import Outcome, ProcessResult, QueuedEvent
-from ..pipeline.ports import EventProcessor, TextScorer
 from ..pipeline.routing import RoutingScorer, ScorerMode
 from ..pipeline.service import ScoringService
+from ..ports import EventProcessor, TextScorer
 from ..redaction import redact
 from .observability import logger, metrics
 

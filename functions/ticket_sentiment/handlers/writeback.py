@@ -19,8 +19,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..writeback.clients import HelpdeskWriter, build_writer
-from ..writeback.consumer import Level, process_writebacks
+from ..ports import HelpdeskWriter
+from ..ports import LogLevel as Level
+from ..writeback.clients import build_writer
+from ..writeback.consumer import process_writebacks
 from ..writeback.models import Platform, WritebackRequest, load_credentials
 from ..writeback.transport import RetrySettings
 from .observability import logger, metrics

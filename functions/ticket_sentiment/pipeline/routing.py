@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from ..language import MODEL_LANGUAGES
 from ..models import SentimentResult
-from .ports import TextScorer
+from ..ports import TextScorer
 
 log = logging.getLogger(__name__)
 

@@ -10,20 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 from ..language import detect_language
 from ..models import AuthorRole, SentimentResult, Trend
+from ..ports import AlertPublisher, TextScorer, TicketStore, WritebackSink
 from ..thread import summarise
 from ..writeback.policy import writeback_request
 from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent
-from .ports import (
-    AlertPublisher,
-    OutcomeClaim,
-    PutStatus,
-    StoredMessage,
-    TextScorer,
-    TicketStore,
-    TicketView,
-    WritebackSink,
-)
 from .protection import CleanMessage, clean_for_scoring, safe_url
+from .records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from .rules import RuleConfig, evaluate
 
 EXCERPT_CHARS = 280

@@ -4,7 +4,7 @@
 one writer per platform, `transport` the HTTP with retries and rate limits, `consumer` the SQS batch logic.
 """
 
-from .clients import FreshdeskWriter, HelpdeskWriter, IntercomWriter, SalesforceWriter, ZendeskWriter, build_writer
+from .clients import FreshdeskWriter, IntercomWriter, SalesforceWriter, ZendeskWriter, build_writer
 from .consumer import WritebackFailure, process_writebacks
 from .models import (
     LABEL_TAGS,
@@ -29,7 +29,6 @@ __all__ = [
     "CredentialsError",
     "FreshdeskCredentials",
     "FreshdeskWriter",
-    "HelpdeskWriter",
     "IntercomCredentials",
     "IntercomWriter",
     "Platform",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 import threading
-from typing import Any, Protocol
+from typing import Any
 
+from ..ports import HelpdeskWriter
 from .models import (
     Credentials,
     FreshdeskCredentials,
@@ -20,12 +21,6 @@ from .models import (
     quote_id,
 )
 from .transport import RetrySettings, Transport, WritebackError
-
-
-class HelpdeskWriter(Protocol):
-    def write(self, request: WritebackRequest) -> None:
-        """Write the score back or raise WritebackError (after the transport's own retries)."""
-        ...
 
 
 def _basic(user: str, password: str) -> str:

@@ -13,26 +13,13 @@ ingest API, which could score and write again. Three guards stop it:
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import Protocol
 
 from ..models import AuthorRole
 from ..pipeline.events import TicketEvent
+from ..ports import Scored
 from .models import LABEL_TAGS, MARKER_TAG, OWN_TAGS, Platform, WritebackRequest
 
 ALL_PLATFORMS: frozenset[Platform] = frozenset(Platform)
-
-
-class Scored(Protocol):
-    """What the decision reads from a score: SentimentResult, StoredMessage and ProcessResult all fit."""
-
-    @property
-    def label(self) -> str | None: ...
-
-    @property
-    def score(self) -> float | None: ...
-
-    @property
-    def low_signal(self) -> bool: ...
 
 
 def tags_for(label: str) -> tuple[str, ...]:
