@@ -6,7 +6,7 @@ Protocols and what their signatures name live here; the records they carry are d
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from .pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
     from .review.models import Review
     from .writeback.models import WritebackRequest
+
+
+# A helpdesk's webhook secret JSON by platform name, or None when there is none; raises SecretUnavailableError.
+SecretLookup = Callable[[str], str | None]
+
+
+class SecretUnavailableError(RuntimeError):
+    """The webhook secret could not be read (AWS error): the helpdesk should retry."""
 
 
 class EventQueue(Protocol):

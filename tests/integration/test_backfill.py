@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ticket_sentiment.adapters.sqs import SqsEventQueue
+from ticket_sentiment.adapters.aws.sqs import SqsEventQueue
 from ticket_sentiment.pipeline.events import QueuedEvent, Source
 from ticket_sentiment_tools.backfill import BackfillError, Checkpoint, run_backfill
 from ticket_sentiment_tools.cli import app

@@ -61,7 +61,7 @@ def main() -> None:
     taken = {row["id"] for path in args.out.glob("sample*.csv")
              for row in csv.DictReader(path.open(encoding="utf-8"))} if args.round > 1 else set()
 
-    from ticket_sentiment.scorer import get_scorer
+    from ticket_sentiment.adapters.aws.onnx_scorer import get_scorer
 
     rows = [r for r in csv.DictReader((args.data / SUPPORT_CSV).open(encoding="utf-8"))
             if re.search(r"[^\W\d_]{2,}", re.sub(r"@\w+|https?://\S+", "", r["text"]))

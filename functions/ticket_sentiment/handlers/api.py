@@ -52,7 +52,7 @@ def build_app(store: Callable[[], TicketStore]) -> APIGatewayRestResolver:
 
 @cache
 def _default_store() -> TicketStore:
-    from ..adapters.dynamodb import DynamoTicketStore
+    from ..adapters.aws.dynamodb import DynamoTicketStore
 
     return DynamoTicketStore(os.environ["TABLE_NAME"])
 

@@ -47,8 +47,8 @@ def audit_job(history: ScoredHistory, sink: AuditSink, now: datetime, *, size: i
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from ..adapters.audit_queue import SqsAuditQueue
-    from ..adapters.history import DynamoHistory
+    from ..adapters.aws.audit_queue import SqsAuditQueue
+    from ..adapters.aws.history import DynamoHistory
 
     size = int(os.environ.get("AUDIT_SAMPLE_SIZE", str(DEFAULT_SAMPLE_SIZE)))
     return audit_job(DynamoHistory(os.environ["TABLE_NAME"]), SqsAuditQueue(os.environ["AUDIT_QUEUE_URL"]),

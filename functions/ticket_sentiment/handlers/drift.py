@@ -74,6 +74,6 @@ def config_from_env() -> DriftConfig:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from ..adapters.history import DynamoHistory
+    from ..adapters.aws.history import DynamoHistory
 
     return drift_job(DynamoHistory(os.environ["TABLE_NAME"]), scheduled_time(event), config_from_env())

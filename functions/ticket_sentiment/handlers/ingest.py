@@ -28,10 +28,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from ..adapters.aws.secrets import secrets_manager_lookup
 from ..helpdesks import WebhookError, error_response, handle_webhook
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.protection import protect_event
-from ..ports import EventQueue
+from ..ports import EventQueue, SecretLookup, SecretUnavailableError
 from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
 
@@ -40,13 +41,6 @@ def validation_details(exc: ValidationError) -> list[dict[str, str]]:
     """Field and message for each error, without the offending input (it may hold personal data)."""
     return [{"field": ".".join(str(p) for p in err["loc"]) or "body", "reason": err["msg"]}
             for err in exc.errors(include_input=False, include_url=False)[:20]]
-
-
-SecretLookup = Callable[[str], str | None]
-
-
-class SecretUnavailableError(RuntimeError):
-    """The webhook secret could not be read (AWS error): the helpdesk should retry."""
 
 
 def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -133,28 +127,9 @@ def _truncated(queued: QueuedEvent) -> bool:
 
 @cache
 def _default_queue() -> EventQueue:
-    from ..adapters.sqs import SqsEventQueue
+    from ..adapters.aws.sqs import SqsEventQueue
 
     return SqsEventQueue(os.environ["EVENTS_QUEUE_URL"])
-
-
-def secrets_manager_lookup(prefix: str, provider: Any | None = None, max_age: int = 300) -> SecretLookup:
-    """`<prefix><platform>` from Secrets Manager, cached for `max_age` seconds; None when the secret does not exist."""
-    from aws_lambda_powertools.utilities.parameters import GetParameterError, SecretsProvider
-
-    held: list[Any] = [provider] if provider is not None else []
-
-    def lookup(platform: str) -> str | None:
-        if not held:  # the client is made on first use, not at import (cold start, tests without AWS)
-            held.append(SecretsProvider())
-        try:
-            return str(held[0].get(f"{prefix}{platform}", max_age=max_age))
-        except GetParameterError as exc:
-            if "ResourceNotFoundException" in str(exc):
-                return None
-            raise SecretUnavailableError(type(exc).__name__) from None
-
-    return lookup
 
 
 _app = build_app(_default_queue, helpdesk_secret=secrets_manager_lookup(os.environ.get("HELPDESK_SECRET_PREFIX",

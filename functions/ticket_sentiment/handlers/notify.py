@@ -48,9 +48,9 @@ def notify(event: dict[str, Any], slack: SlackPoster, dead_letters: FailedAlertS
 
 @cache
 def _adapters() -> tuple[SlackPoster, FailedAlertSink]:
-    from ..adapters.secrets import WebhookSecret
-    from ..adapters.slack import SlackWebhook
-    from ..adapters.sqs import SqsDeadLetters
+    from ..adapters.aws.secrets import WebhookSecret
+    from ..adapters.aws.sqs import SqsDeadLetters
+    from ..adapters.http.slack import SlackWebhook
 
     return SlackWebhook(WebhookSecret(os.environ["SLACK_SECRET_ID"])), SqsDeadLetters(os.environ["NOTIFY_DLQ_URL"])
 

@@ -52,7 +52,7 @@ def run(store: ReviewStore, now: datetime) -> PrecisionReport:
 
 @cache
 def _default_store() -> ReviewStore:
-    from ..adapters.reviews import DynamoReviewStore
+    from ..adapters.aws.reviews import DynamoReviewStore
 
     return DynamoReviewStore(os.environ["TABLE_NAME"])
 

@@ -152,28 +152,28 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
 
 @cache
 def _default_reviews() -> ReviewStore:
-    from ..adapters.reviews import DynamoReviewStore
+    from ..adapters.aws.reviews import DynamoReviewStore
 
     return DynamoReviewStore(os.environ["TABLE_NAME"])
 
 
 @cache
 def _default_tickets() -> TicketStore:
-    from ..adapters.dynamodb import DynamoTicketStore
+    from ..adapters.aws.dynamodb import DynamoTicketStore
 
     return DynamoTicketStore(os.environ["TABLE_NAME"])
 
 
 @cache
 def _default_secret() -> Callable[[], str | None]:
-    from ..adapters.slack_interactivity import SlackSigningSecret
+    from ..adapters.http.slack_interactivity import SlackSigningSecret
 
     return SlackSigningSecret(os.environ["SLACK_SECRET_ID"])  # cached by Powertools for 5 minutes
 
 
 @cache
 def _default_responder() -> SlackResponder:
-    from ..adapters.slack_interactivity import SlackResponder as HttpSlackResponder
+    from ..adapters.http.slack_interactivity import SlackResponder as HttpSlackResponder
 
     return HttpSlackResponder()  # hooks.slack.com over https only
 

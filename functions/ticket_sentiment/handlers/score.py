@@ -123,10 +123,10 @@ def _prescore(service: EventProcessor, event: dict[str, Any]) -> None:
 @cache
 def default_service() -> ScoringService:
     """Built once per Lambda container: the model loads at init, the clients are reused."""
-    from ..adapters.dynamodb import DynamoTicketStore
-    from ..adapters.sns import SnsAlertPublisher
-    from ..adapters.sqs import SqsWritebackQueue
-    from ..pipeline.rules import load_rules
+    from ..adapters.aws.dynamodb import DynamoTicketStore
+    from ..adapters.aws.sns import SnsAlertPublisher
+    from ..adapters.aws.sqs import SqsWritebackQueue
+    from ..adapters.aws.ssm import load_rules
 
     # Write-back is off unless the stack enabled it for some platforms ($WRITEBACK_PLATFORMS, comma-separated).
     platforms = frozenset(p for p in os.environ.get("WRITEBACK_PLATFORMS", "").split(",") if p)
@@ -139,8 +139,8 @@ def default_service() -> ScoringService:
 
 def build_scorer(mode: str | None = None) -> RoutingScorer:
     """$SCORER (onnx, comprehend or auto, the default); the model and the Comprehend client load on first use."""
-    from ..adapters.comprehend import ComprehendScorer
-    from ..scorer import get_scorer
+    from ..adapters.aws.comprehend import ComprehendScorer
+    from ..adapters.aws.onnx_scorer import get_scorer
 
     chosen = ScorerMode(mode or os.environ.get("SCORER", ScorerMode.AUTO))
     comprehend: Callable[[], TextScorer] = cache(ComprehendScorer)

@@ -19,12 +19,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ..adapters.http.helpdesk_writers import build_writer
+from ..adapters.http.transport import RetrySettings
 from ..ports import HelpdeskWriter
 from ..ports import LogLevel as Level
-from ..writeback.clients import build_writer
 from ..writeback.consumer import process_writebacks
 from ..writeback.models import Platform, WritebackRequest, load_credentials
-from ..writeback.transport import RetrySettings
 from .observability import logger, metrics
 
 SECRET_MAX_AGE = 300
@@ -72,7 +72,7 @@ def process_batch(event: dict[str, Any], writers: Callable[[Platform], HelpdeskW
 
 def current_message_check(table_name: str) -> Callable[[WritebackRequest], bool]:
     """With the ticket table at hand: skip a write whose message no longer drives the ticket (a newer one does)."""
-    from ..adapters.dynamodb import DynamoTicketStore
+    from ..adapters.aws.dynamodb import DynamoTicketStore
 
     store = DynamoTicketStore(table_name)
 

@@ -1,6 +1,6 @@
 """Escalation rules: configurable thresholds combined with priority, tier and product area.
 
-Config (JSON, from $ESCALATION_RULES, or the SSM parameter named by $ESCALATION_RULES_PARAM):
+Config (JSON, from $ESCALATION_RULES, or the SSM parameter named by $ESCALATION_RULES_PARAM: `adapters.aws.ssm`):
 
     {"shadow": false, "cooldown_minutes": 240,
      "rules": [{"name": "escalation", "levels": ["very_negative"]},
@@ -21,7 +21,8 @@ helpdesk (through write-back). A global `"shadow": true` turns every rule to sha
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -118,16 +119,11 @@ def evaluate(config: RuleConfig, event: TicketEvent, result: SentimentResult, th
     return None
 
 
-def load_rules(env: dict[str, str] | None = None, ssm: Any | None = None) -> RuleConfig:
-    """$ESCALATION_RULES (JSON), else the SSM parameter named by $ESCALATION_RULES_PARAM, else DEFAULT_RULES."""
-    import os
-
-    env = dict(os.environ) if env is None else env
-    if env.get("ESCALATION_RULES"):
-        return RuleConfig.model_validate_json(env["ESCALATION_RULES"])
-    if env.get("ESCALATION_RULES_PARAM"):
-        from aws_lambda_powertools.utilities.parameters import SSMProvider
-
-        provider = SSMProvider(boto3_client=ssm) if ssm is not None else SSMProvider()
-        return RuleConfig.model_validate_json(str(provider.get(env["ESCALATION_RULES_PARAM"], max_age=300)))
+def rules_from(inline: str | None, stored: Callable[[], str] | None = None) -> RuleConfig:
+    """The inline JSON when set, else the stored one (an SSM parameter, read by `adapters.aws.ssm`), else
+    DEFAULT_RULES. Invalid JSON or fields raise pydantic's ValidationError."""
+    if inline:
+        return RuleConfig.model_validate_json(inline)
+    if stored is not None:
+        return RuleConfig.model_validate_json(stored())
     return DEFAULT_RULES

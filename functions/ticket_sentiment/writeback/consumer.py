@@ -22,8 +22,7 @@ from pydantic import ValidationError
 
 from ..ports import EventLog, HelpdeskWriter
 from ..ports import LogLevel as Level
-from .models import CredentialsError, Platform, WritebackRequest
-from .transport import WritebackError
+from .models import CredentialsError, Platform, WritebackError, WritebackRequest
 
 _stdlib_log = logging.getLogger("ticket_sentiment.writeback")
 

@@ -76,7 +76,7 @@ def audit_sample(  # noqa: PLR0917 - typer maps each parameter to an option
     out.print(strata)
     if queue_url:
         import boto3
-        from ticket_sentiment.adapters.audit_queue import SqsAuditQueue
+        from ticket_sentiment.adapters.aws.audit_queue import SqsAuditQueue
 
         sent = SqsAuditQueue(queue_url, boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
                              ).send_rows(sample.rows)
@@ -100,7 +100,7 @@ def audit_export(  # noqa: PLR0917 - typer maps each parameter to an option
 ) -> None:
     """Drain the review queue into a CSV (with an empty human_label column); messages are deleted once it is saved."""
     import boto3
-    from ticket_sentiment.adapters.audit_queue import SqsAuditQueue
+    from ticket_sentiment.adapters.aws.audit_queue import SqsAuditQueue
 
     from ..audit.labelling import write_export_csv
 

@@ -32,7 +32,7 @@ def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
     """
     import boto3
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-    from ticket_sentiment.adapters.sqs import SqsEventQueue
+    from ticket_sentiment.adapters.aws.sqs import SqsEventQueue
     from ticket_sentiment.pipeline.events import Source
 
     from ..backfill import BackfillError, run_backfill

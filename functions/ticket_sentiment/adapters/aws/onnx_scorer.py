@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,15 +12,12 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from .labels import EMOTIONS_CONTRADICTING
-from .language import MODEL_LANGUAGES, detect_language
-from .models import EmotionScore, ModelMeta, SentimentResult
-from .severity import decide_level, extreme_shares, five_level_distribution, polarity_and_intensity
-from .textprep import normalize_for_model, prepare_ticket_text
-
-_CONTENT_WORD = re.compile(r"[^\W\d_]{2,}")
-_LOW_SIGNAL_WORDS = frozenset({"ok", "okay", "k", "yes", "no", "yep", "nope", "sure", "hi", "hello", "hey", "ty",
-                               "thx", "test", "ping", "done", "fine", "noted", "re", "fw", "fwd"})
+from ...labels import EMOTIONS_CONTRADICTING
+from ...language import MODEL_LANGUAGES, detect_language
+from ...low_signal import CONTENT_WORD, is_low_signal
+from ...models import EmotionScore, ModelMeta, SentimentResult
+from ...severity import decide_level, extreme_shares, five_level_distribution, polarity_and_intensity
+from ...textprep import normalize_for_model, prepare_ticket_text
 
 
 class ModelNotFoundError(RuntimeError):
@@ -36,12 +32,7 @@ def default_model_dir() -> Path:
     layer = Path("/opt/model")
     if (layer / "model.onnx").exists():
         return layer
-    return Path(__file__).resolve().parents[2] / "layers" / "model"
-
-
-def is_low_signal(text: str) -> bool:
-    """Too little content to trust: empty, punctuation, or only filler words ("ok", "?", "hi")."""
-    return not any(w.lower() not in _LOW_SIGNAL_WORDS for w in _CONTENT_WORD.findall(text))
+    return Path(__file__).resolve().parents[4] / "layers" / "model"
 
 
 @dataclass(frozen=True)
@@ -133,7 +124,7 @@ class OnnxSentimentScorer:
     def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> list[SentimentResult]:
         """Score texts that are already cleaned with `prepare_ticket_text` or `normalize_for_model`."""
         languages = languages or [detect_language(t) for t in texts]
-        non_empty = [i for i, t in enumerate(texts) if _CONTENT_WORD.search(t)]
+        non_empty = [i for i, t in enumerate(texts) if CONTENT_WORD.search(t)]
         windows = self._windows([texts[i] for i in non_empty])
         pol_logits, emo_logits, sev_logits = (self._run(windows) if windows else
                                               (np.zeros((0, 3)), np.zeros((0, 0)), np.zeros((0, 5))))

@@ -10,17 +10,18 @@ import base64
 import threading
 from typing import Any
 
-from ..ports import HelpdeskWriter
-from .models import (
+from ...ports import HelpdeskWriter
+from ...writeback.models import (
     Credentials,
     FreshdeskCredentials,
     IntercomCredentials,
     SalesforceCredentials,
+    WritebackError,
     WritebackRequest,
     ZendeskCredentials,
     quote_id,
 )
-from .transport import RetrySettings, Transport, WritebackError
+from .transport import RetrySettings, Transport
 
 
 def _basic(user: str, password: str) -> str:

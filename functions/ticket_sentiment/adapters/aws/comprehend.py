@@ -17,9 +17,9 @@ import boto3
 from botocore.exceptions import ClientError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from ..models import Label, SentimentResult
-from ..scorer import is_low_signal
-from ..severity import polarity_and_intensity
+from ...low_signal import is_low_signal
+from ...models import Label, SentimentResult
+from ...severity import polarity_and_intensity
 
 BATCH = 25
 MAX_CHARS = 500
