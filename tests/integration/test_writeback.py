@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from ticket_sentiment.adapters.aws.helpdesk_writers import SecretWriters
 from ticket_sentiment.adapters.http.helpdesk_writers import (
     FreshdeskWriter,
     IntercomWriter,
@@ -23,7 +24,7 @@ from ticket_sentiment.adapters.http.helpdesk_writers import (
     ZendeskWriter,
 )
 from ticket_sentiment.adapters.http.transport import RetrySettings
-from ticket_sentiment.handlers.writeback import SecretWriters, process_batch
+from ticket_sentiment.handlers.writeback import process_batch
 from ticket_sentiment.writeback import (
     FreshdeskCredentials,
     IntercomCredentials,

@@ -15,19 +15,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import metric_names as names
-from ..audit.models import AuditSample
-from ..audit.sampler import DEFAULT_SAMPLE_SIZE, draw_sample, previous_month
+from ..audit.job import sample_month
+from ..audit.sampler import DEFAULT_SAMPLE_SIZE
 from ..ports import AuditSink, ScoredHistory
-from .drift import scheduled_time
 from .observability import logger, metrics
-
-
-def sample_month(history: ScoredHistory, now: datetime, *, size: int = DEFAULT_SAMPLE_SIZE,
-                 rng: random.Random | None = None) -> AuditSample:
-    start, end, month = previous_month(now)
-    records = list(history.scored_between(start, end, with_ticket_meta=True))
-    return draw_sample(records, lambda t, m: history.redacted_text(t, m, now=now), audit_month=month, size=size,
-                       rng=rng)
+from .schedule import scheduled_time
 
 
 def audit_job(history: ScoredHistory, sink: AuditSink, now: datetime, *, size: int = DEFAULT_SAMPLE_SIZE,

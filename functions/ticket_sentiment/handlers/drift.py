@@ -9,36 +9,20 @@ too small for the defaults, knowing that PSI on fewer messages is noisier.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import metric_names as names
-from ..drift import DEFAULT_CONFIG, DriftConfig, DriftReport, compute_drift, drift_windows
+from ..drift import DEFAULT_CONFIG, DriftConfig, DriftReport
+from ..drift.job import run_drift
 from ..ports import ScoredHistory
 from .observability import logger, metrics
+from .schedule import scheduled_time
 
-
-def scheduled_time(event: dict[str, Any] | None) -> datetime:
-    """EventBridge's `time` (so a retried or replayed run measures the same windows), else now."""
-    raw = (event or {}).get("time")
-    if isinstance(raw, str):
-        try:
-            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return datetime.now(UTC)
-
-
-def run_drift(history: ScoredHistory, now: datetime, config: DriftConfig = DEFAULT_CONFIG) -> DriftReport:
-    baseline_start, current_start, current_end = drift_windows(now, config)
-    baseline = list(history.scored_between(baseline_start, current_start))
-    current = list(history.scored_between(current_start, current_end))
-    return compute_drift(current, baseline, now=now, config=config)
+__all__ = ["drift_job", "handler", "scheduled_time"]
 
 
 def emit_drift_metrics(report: DriftReport) -> None:

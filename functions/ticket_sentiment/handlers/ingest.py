@@ -14,8 +14,6 @@ is sent, and carries its entity counts, so the events queue holds no raw ticket 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 from collections.abc import Callable
@@ -33,14 +31,8 @@ from ..helpdesks import WebhookError, error_response, handle_webhook
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.protection import protect_event
 from ..ports import EventQueue, SecretLookup, SecretUnavailableError
-from .http import add_fallback_handlers, error, json_response
+from .http import add_fallback_handlers, error, json_response, raw_body, validation_details
 from .observability import logger, metrics
-
-
-def validation_details(exc: ValidationError) -> list[dict[str, str]]:
-    """Field and message for each error, without the offending input (it may hold personal data)."""
-    return [{"field": ".".join(str(p) for p in err["loc"]) or "body", "reason": err["msg"]}
-            for err in exc.errors(include_input=False, include_url=False)[:20]]
 
 
 def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -48,16 +40,9 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
     """`helpdesk_secret(platform)` returns the platform's secret JSON, or None when there is none."""
     app = APIGatewayRestResolver()
 
-    def raw_body() -> bytes | None:
-        raw = app.current_event.body or ""
-        try:
-            return base64.b64decode(raw, validate=True) if app.current_event.is_base64_encoded else raw.encode()
-        except (binascii.Error, ValueError):
-            return None
-
     @app.post("/v1/webhooks/<platform>")
     def post_webhook(platform: str) -> Response[Any]:
-        data = raw_body()
+        data = raw_body(app.current_event)
         if data is None:
             return error(400, "body is not valid base64")
         lookup = (lambda: helpdesk_secret(platform)) if helpdesk_secret is not None else None
@@ -91,7 +76,7 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
 
     @app.post("/v1/events")
     def post_event() -> Response[Any]:
-        data = raw_body()
+        data = raw_body(app.current_event)
         if data is None:
             return error(400, "body is not valid base64")
         if len(data) > MAX_BODY_BYTES:

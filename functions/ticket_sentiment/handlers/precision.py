@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import metric_names as names
 from ..ports import ReviewStore
-from ..review.precision import PrecisionReport, PrecisionWindow, precision_report
+from ..review.precision import PrecisionReport, PrecisionWindow, precision_since
 from .observability import logger, metrics
 
 WINDOWS = (7, 30)
@@ -40,7 +40,7 @@ def emit(window: PrecisionWindow) -> bool:
 
 
 def run(store: ReviewStore, now: datetime) -> PrecisionReport:
-    report = precision_report(store.reviews_since(now - timedelta(days=max(WINDOWS))), now, WINDOWS)
+    report = precision_since(store, now, WINDOWS)
     for window in report.windows:
         emitted = emit(window)
         logger.info("escalation precision", extra={

@@ -11,8 +11,6 @@ without Slack (behind the API key); 404 when the ticket or the alert does not ex
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 import re
@@ -29,22 +27,16 @@ from pydantic import ValidationError
 from .. import metric_names as names
 from ..ports import ReviewStore, SlackResponder, TicketStore
 from ..review import signature
-from ..review.errors import BadReview, NotConfigured, ReviewError, ReviewTargetNotFound
+from ..review.errors import BadReview, NotConfigured, ReviewError
 from ..review.message import reviewed_message
 from ..review.models import Review, ReviewRequest
 from ..review.slack_payload import SlackInteraction, parse_interaction
-from ..review.targets import alert_exists
-from .http import add_fallback_handlers, error, json_response
+from ..review.usecases import record_api_review
+from .http import add_fallback_handlers, error, json_response, raw_body, validation_details
 from .observability import logger, metrics
 
 _TICKET_ID = re.compile(r"^[A-Za-z0-9._:@/#+-]{1,128}$")
 MAX_REVIEW_BODY_BYTES = 10_000
-
-
-def validation_details(exc: ValidationError) -> list[dict[str, str]]:
-    """Field and message for each error, never the input (a reviewer field may hold an email)."""
-    return [{"field": ".".join(str(p) for p in err["loc"]) or "body", "reason": err["msg"]}
-            for err in exc.errors(include_input=False, include_url=False, include_context=False)[:20]]
 
 
 def _count(review: Review) -> None:
@@ -65,13 +57,6 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
     """`signing_secret()` returns the Slack app's signing secret, or None while it is not configured."""
     app = APIGatewayRestResolver()
 
-    def raw_body() -> bytes | None:
-        raw = app.current_event.body or ""
-        try:
-            return base64.b64decode(raw, validate=True) if app.current_event.is_base64_encoded else raw.encode()
-        except (binascii.Error, ValueError):
-            return None
-
     def update_message(click: SlackInteraction, stored: Review) -> None:
         if not click.response_url:
             return
@@ -87,7 +72,7 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
 
     @app.post("/v1/slack/actions")
     def slack_actions() -> Response[Any]:
-        data = raw_body()
+        data = raw_body(app.current_event)
         if data is None:
             return _rejected(BadReview("body is not valid base64"), "slack")
         try:
@@ -114,7 +99,7 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
     def api_review(ticket_id: str) -> Response[Any]:
         if not _TICKET_ID.fullmatch(ticket_id):
             return _rejected(BadReview("invalid ticket id"), "api")
-        data = raw_body()
+        data = raw_body(app.current_event)
         if data is None:
             return _rejected(BadReview("body is not valid base64"), "api")
         if len(data) > MAX_REVIEW_BODY_BYTES:
@@ -131,16 +116,9 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
             metrics.add_metric(name=names.REVIEWS_REJECTED, unit=MetricUnit.Count, value=1)
             return error(400, "invalid review", validation_details(exc))
         try:
-            ticket = tickets().get_ticket(ticket_id)
-            if ticket is None:
-                raise ReviewTargetNotFound("ticket not found")
-            if not alert_exists(ticket, tickets().list_messages(ticket_id), request.alert_id):
-                raise ReviewTargetNotFound("alert not found on this ticket")
+            stored = record_api_review(reviews(), tickets(), ticket_id, request, clock())
         except ReviewError as exc:
             return _rejected(exc, "api")
-        review = Review(ticket_id=ticket_id, alert_id=request.alert_id, verdict=request.verdict,
-                        reviewer=request.reviewer, reviewed_at=clock(), source="api")
-        stored = reviews().record(review)
         _count(stored)
         logger.info("review recorded", extra={"ticket_id": stored.ticket_id, "alert_id": stored.alert_id,
                                               "verdict": stored.verdict, "source": stored.source})

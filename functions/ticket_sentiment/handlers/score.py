@@ -7,7 +7,6 @@ and, after maxReceiveCount, moves it to the DLQ. The others in the batch are not
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -20,12 +19,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from .. import metric_names as names
+from ..pipeline.dimensions import area_dimension
 from ..pipeline.events import Outcome, ProcessResult, QueuedEvent
 from ..pipeline.routing import RoutingScorer, ScorerMode
 from ..pipeline.service import ScoringService
 from ..ports import EventProcessor, TextScorer
-from ..redaction import redact
 from .observability import logger, metrics
+
+__all__ = ["area_dimension", "emit_dashboard_metrics", "handler", "model_unavailable", "process_batch"]
 
 # REDELIVERED is no outcome of the event: counted apart, so the three terminal counts add up to the events done.
 OUTCOME_METRICS = {Outcome.SCORED: names.EVENTS_SCORED, Outcome.SKIPPED: names.EVENTS_SKIPPED,
@@ -54,17 +55,6 @@ def handle_record(service: EventProcessor, record: SQSRecord) -> ProcessResult:
                                           "alert": result.alert, "rule": result.rule,
                                           "sqs_message_id": record.message_id})
     return result
-
-
-_AREA = re.compile(r"^[a-z0-9][a-z0-9 _./&-]{0,39}$")
-
-
-def area_dimension(product_area: str | None) -> str:
-    """A product area safe to use as a metric dimension: short, plain, and free of anything redaction finds."""
-    if not product_area:
-        return "none"
-    area = product_area.strip().lower()
-    return area if _AREA.match(area) and redact(area).text == area else "other"
 
 
 def emit_dashboard_metrics(result: ProcessResult) -> None:

@@ -8,51 +8,23 @@ reason and reaches the DLQ after the queue's (short) maxReceiveCount. See docs/w
 
 from __future__ import annotations
 
-import hashlib
 import os
-import threading
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..adapters.http.helpdesk_writers import build_writer
-from ..adapters.http.transport import RetrySettings
+from ..adapters.aws.helpdesk_writers import SecretWriters
 from ..ports import HelpdeskWriter
 from ..ports import LogLevel as Level
 from ..writeback.consumer import process_writebacks
-from ..writeback.models import Platform, WritebackRequest, load_credentials
+from ..writeback.models import Platform, WritebackRequest
+from ..writeback.policy import is_still_current
 from .observability import logger, metrics
 
-SECRET_MAX_AGE = 300
-
-
-class SecretWriters:
-    """Platform -> writer, built from the platform's secret. The writer (and Salesforce's cached token, and the
-    rate-limit window it has seen) lives as long as the secret's value: a rotated secret builds a new one."""
-
-    def __init__(self, prefix: str, provider: SecretsProvider | None = None, *, max_age: int = SECRET_MAX_AGE,
-                 settings: RetrySettings | None = None) -> None:
-        self.prefix = prefix
-        self.provider = provider or SecretsProvider()
-        self.max_age = max_age
-        self.settings = settings
-        self._writers: dict[Platform, tuple[str, HelpdeskWriter]] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, platform: Platform) -> HelpdeskWriter:
-        secret = str(self.provider.get(f"{self.prefix}{platform.value}", max_age=self.max_age))
-        digest = hashlib.sha256(secret.encode()).hexdigest()  # compare versions without keeping a second copy
-        with self._lock:
-            held = self._writers.get(platform)
-            if held is None or held[0] != digest:
-                held = (digest, build_writer(load_credentials(platform, secret), self.settings))
-                self._writers[platform] = held
-            return held[1]
-
+__all__ = ["SecretWriters", "current_message_check", "handler", "process_batch"]
 
 def _log(level: Level, message: str, fields: Mapping[str, object]) -> None:
     getattr(logger, level)(message, extra=dict(fields))
@@ -74,15 +46,7 @@ def current_message_check(table_name: str) -> Callable[[WritebackRequest], bool]
     """With the ticket table at hand: skip a write whose message no longer drives the ticket (a newer one does)."""
     from ..adapters.aws.dynamodb import DynamoTicketStore
 
-    store = DynamoTicketStore(table_name)
-
-    def still_current(request: WritebackRequest) -> bool:
-        if request.message_id is None:
-            return True
-        ticket = store.get_ticket(request.ticket_id)
-        return ticket is None or ticket.current is None or ticket.current.message_id == request.message_id
-
-    return still_current
+    return partial(is_still_current, DynamoTicketStore(table_name))
 
 
 @cache
