@@ -6,7 +6,6 @@ Environment: TABLE_NAME, AUDIT_QUEUE_URL, optional AUDIT_SAMPLE_SIZE (default 20
 
 from __future__ import annotations
 
-import os
 import random
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from .. import metric_names as names
 from ..audit.job import sample_month
 from ..audit.sampler import DEFAULT_SAMPLE_SIZE
 from ..ports import AuditSink, ScoredHistory
+from ..settings import AuditSettings
 from .observability import logger, metrics
 from .schedule import scheduled_time
 
@@ -42,6 +42,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from ..adapters.aws.audit_queue import SqsAuditQueue
     from ..adapters.aws.history import DynamoHistory
 
-    size = int(os.environ.get("AUDIT_SAMPLE_SIZE", str(DEFAULT_SAMPLE_SIZE)))
-    return audit_job(DynamoHistory(os.environ["TABLE_NAME"]), SqsAuditQueue(os.environ["AUDIT_QUEUE_URL"]),
-                     scheduled_time(event), size=size)
+    settings = AuditSettings.from_env()
+    return audit_job(DynamoHistory(settings.table_name), SqsAuditQueue(settings.audit_queue_url),
+                     scheduled_time(event), size=settings.sample_size or DEFAULT_SAMPLE_SIZE)

@@ -8,7 +8,6 @@ too small for the defaults, knowing that PSI on fewer messages is noisier.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from .. import metric_names as names
 from ..drift import DEFAULT_CONFIG, DriftConfig, DriftReport
 from ..drift.job import run_drift
 from ..ports import ScoredHistory
+from ..settings import DriftSettings
 from .observability import logger, metrics
 from .schedule import scheduled_time
 
@@ -48,11 +48,9 @@ def drift_job(history: ScoredHistory, now: datetime, config: DriftConfig = DEFAU
     return report.model_dump(mode="json", exclude={"current_histogram", "baseline_histogram"})
 
 
-def config_from_env() -> DriftConfig:
-    overrides = {field: int(os.environ[var]) for field, var in (("min_current", "DRIFT_MIN_CURRENT"),
-                                                                ("min_baseline", "DRIFT_MIN_BASELINE"))
-                 if os.environ.get(var)}
-    return DriftConfig(**overrides)
+def drift_config(settings: DriftSettings) -> DriftConfig:
+    overrides = {"min_current": settings.min_current, "min_baseline": settings.min_baseline}
+    return DriftConfig(**{field: value for field, value in overrides.items() if value is not None})
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -60,4 +58,5 @@ def config_from_env() -> DriftConfig:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from ..adapters.aws.history import DynamoHistory
 
-    return drift_job(DynamoHistory(os.environ["TABLE_NAME"]), scheduled_time(event), config_from_env())
+    settings = DriftSettings.from_env()
+    return drift_job(DynamoHistory(settings.table_name), scheduled_time(event), drift_config(settings))

@@ -15,7 +15,6 @@ is sent, and carries its entity counts, so the events queue holds no raw ticket 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -26,11 +25,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from .. import metric_names as names
 from ..adapters.aws.secrets import secrets_manager_lookup
 from ..helpdesks import WebhookError, error_response, handle_webhook
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.protection import protect_event
 from ..ports import EventQueue, SecretLookup, SecretUnavailableError
+from ..settings import EVENTS_QUEUE_URL, IngestSettings
 from .http import add_fallback_handlers, error, json_response, raw_body, validation_details
 from .observability import logger, metrics
 
@@ -50,7 +51,7 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
             result = handle_webhook(platform, app.current_event.headers or {}, data, lookup, clock(),
                                     query=app.current_event.query_string_parameters or {})
         except WebhookError as exc:
-            metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=names.WEBHOOKS_REJECTED, unit=MetricUnit.Count, value=1)
             logger.info("webhook rejected", extra={"platform": platform[:32], "status": exc.status,
                                                    "reason": exc.reason})
             reply = error_response(exc)
@@ -67,7 +68,7 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
             logger.exception("enqueue failed", extra={"platform": platform, "events": len(result.events)})
             return error(503, "could not enqueue the events, retry later")
         if result.events:
-            metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=len(result.events))
+            metrics.add_metric(name=names.EVENTS_ACCEPTED, unit=MetricUnit.Count, value=len(result.events))
         logger.info("webhook accepted", extra={"platform": platform, "events": len(result.events),
                                                "skipped": len(result.skipped), "warnings": list(result.warnings),
                                                "truncated": sum(1 for q in protected if _truncated(q))})
@@ -97,7 +98,7 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
         except Exception:
             logger.exception("enqueue failed", extra={"event_id": queued.event_id})
             return error(503, "could not enqueue the event, retry later")
-        metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=names.EVENTS_ACCEPTED, unit=MetricUnit.Count, value=1)
         logger.info("event accepted", extra={"event_id": queued.event_id, "source": str(event.source),
                                              "truncated": _truncated(queued)})
         return json_response(202, {"event_id": queued.event_id})
@@ -114,11 +115,14 @@ def _truncated(queued: QueuedEvent) -> bool:
 def _default_queue() -> EventQueue:
     from ..adapters.aws.sqs import SqsEventQueue
 
-    return SqsEventQueue(os.environ["EVENTS_QUEUE_URL"])
+    queue_url = IngestSettings.from_env().events_queue_url  # read when first needed: after the test's setenv
+    if queue_url is None:
+        raise KeyError(EVENTS_QUEUE_URL)
+    return SqsEventQueue(queue_url)
 
 
-_app = build_app(_default_queue, helpdesk_secret=secrets_manager_lookup(os.environ.get("HELPDESK_SECRET_PREFIX",
-                                                                                       "ticket-sentiment/helpdesk/")))
+_app = build_app(_default_queue,
+                 helpdesk_secret=secrets_manager_lookup(IngestSettings.from_env().helpdesk_secret_prefix))
 
 
 @logger.inject_lambda_context(clear_state=True)

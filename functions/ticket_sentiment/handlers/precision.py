@@ -6,7 +6,6 @@ reviews emits nothing, so the precision alarm sees missing data (treated as not 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -18,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from .. import metric_names as names
 from ..ports import ReviewStore
 from ..review.precision import PrecisionReport, PrecisionWindow, precision_since
+from ..settings import TableSettings
 from .observability import logger, metrics
 
 WINDOWS = (7, 30)
@@ -54,7 +54,7 @@ def run(store: ReviewStore, now: datetime) -> PrecisionReport:
 def _default_store() -> ReviewStore:
     from ..adapters.aws.reviews import DynamoReviewStore
 
-    return DynamoReviewStore(os.environ["TABLE_NAME"])
+    return DynamoReviewStore(TableSettings.from_env().table_name)
 
 
 def job(store: Callable[[], ReviewStore] = _default_store,

@@ -12,7 +12,6 @@ without Slack (behind the API key); 404 when the ticket or the alert does not ex
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ from ..review.message import reviewed_message
 from ..review.models import Review, ReviewRequest
 from ..review.slack_payload import SlackInteraction, parse_interaction
 from ..review.usecases import record_api_review
+from ..settings import ReviewSettings, TableSettings
 from .http import add_fallback_handlers, error, json_response, raw_body, validation_details
 from .observability import logger, metrics
 
@@ -68,7 +68,7 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
             logger.warning("could not update the Slack message", extra={
                 "ticket_id": stored.ticket_id, "alert_id": stored.alert_id, "error": type(exc).__name__,
                 "detail": str(exc)[:200]})
-            metrics.add_metric(name="ReviewMessageUpdateFailed", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=names.REVIEW_MESSAGE_UPDATE_FAILED, unit=MetricUnit.Count, value=1)
 
     @app.post("/v1/slack/actions")
     def slack_actions() -> Response[Any]:
@@ -132,21 +132,21 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
 def _default_reviews() -> ReviewStore:
     from ..adapters.aws.reviews import DynamoReviewStore
 
-    return DynamoReviewStore(os.environ["TABLE_NAME"])
+    return DynamoReviewStore(TableSettings.from_env().table_name)
 
 
 @cache
 def _default_tickets() -> TicketStore:
     from ..adapters.aws.dynamodb import DynamoTicketStore
 
-    return DynamoTicketStore(os.environ["TABLE_NAME"])
+    return DynamoTicketStore(TableSettings.from_env().table_name)
 
 
 @cache
 def _default_secret() -> Callable[[], str | None]:
     from ..adapters.http.slack_interactivity import SlackSigningSecret
 
-    return SlackSigningSecret(os.environ["SLACK_SECRET_ID"])  # cached by Powertools for 5 minutes
+    return SlackSigningSecret(ReviewSettings.from_env().slack_secret_id)  # cached by Powertools for 5 minutes
 
 
 @cache

@@ -8,7 +8,6 @@ reason and reaches the DLQ after the queue's (short) maxReceiveCount. See docs/w
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from functools import cache, partial
 from typing import Any
@@ -16,9 +15,11 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from .. import metric_names as names
 from ..adapters.aws.helpdesk_writers import SecretWriters
 from ..ports import HelpdeskWriter
 from ..ports import LogLevel as Level
+from ..settings import WritebackSettings
 from ..writeback.consumer import process_writebacks
 from ..writeback.models import Platform, WritebackRequest
 from ..writeback.policy import is_still_current
@@ -35,10 +36,10 @@ def process_batch(event: dict[str, Any], writers: Callable[[Platform], HelpdeskW
     records = event.get("Records", [])
     failures = process_writebacks(records, writers, still_current=still_current, log=_log)
     permanent = sum(not f.retryable for f in failures)
-    metrics.add_metric(name="WritebacksDone", unit=MetricUnit.Count, value=len(records) - len(failures))
+    metrics.add_metric(name=names.WRITEBACKS_DONE, unit=MetricUnit.Count, value=len(records) - len(failures))
     if failures:
-        metrics.add_metric(name="WritebacksRetryable", unit=MetricUnit.Count, value=len(failures) - permanent)
-        metrics.add_metric(name="WritebacksPermanent", unit=MetricUnit.Count, value=permanent)
+        metrics.add_metric(name=names.WRITEBACKS_RETRYABLE, unit=MetricUnit.Count, value=len(failures) - permanent)
+        metrics.add_metric(name=names.WRITEBACKS_PERMANENT, unit=MetricUnit.Count, value=permanent)
     return {"batchItemFailures": [{"itemIdentifier": f.message_id} for f in failures]}
 
 
@@ -51,9 +52,9 @@ def current_message_check(table_name: str) -> Callable[[WritebackRequest], bool]
 
 @cache
 def _dependencies() -> tuple[SecretWriters, Callable[[WritebackRequest], bool] | None]:
-    table = os.environ.get("TABLE_NAME")
-    return (SecretWriters(os.environ["HELPDESK_SECRET_PREFIX"]),
-            current_message_check(table) if table else None)
+    settings = WritebackSettings.from_env()
+    return (SecretWriters(settings.helpdesk_secret_prefix),
+            current_message_check(settings.table_name) if settings.table_name else None)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -61,6 +61,38 @@ def create_table(client: Any, table_name: str) -> None:
                                TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE})
 
 
+_TICKET_META = ("source", "subject", "ticket_url", "product_area", "priority", "customer_tier")
+
+
+def _ticket_update(view: TicketView, *, refresh_meta: bool) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The ticket item's update: scores always, metadata per `refresh_meta`, escalation fields never; the
+    negative-tickets index key set while the current label is negative and removed otherwise."""
+    data = view.model_dump(mode="json", exclude={"escalation_state", "last_alert_at", "last_alert_rule",
+                                                 "first_agent_reply_at"})
+    meta = _TICKET_META
+    negative = _negative_index(view)
+    # first_seen too: the earliest message's time
+    always = {k: v for k, v in data.items() if k not in meta} | negative
+    sets = [f"#{k} = :{k}" for k in always]
+    # Metadata follows the latest message; a late, older message only fills in what is missing.
+    sets += [f"#{k} = :{k}" if refresh_meta else f"#{k} = if_not_exists(#{k}, :{k})" for k in meta]
+    sets += ["#escalation_state = if_not_exists(#escalation_state, :none)", "#type = :type"]
+    values = {f":{k}": v for k, v in data.items()} | {f":{k}": v for k, v in always.items()}
+    values |= {":none": EscalationState.NONE.value, ":type": "ticket", ":n": view.message_count}
+    names = {f"#{k}": k for k in [*always, *meta, "escalation_state", "type"]}
+    update = "SET " + ", ".join(sets) + ("" if negative else " REMOVE GSI1PK, GSI1SK")
+    return update, names, values
+
+
+def _negative_index(view: TicketView) -> dict[str, str]:
+    """GSI1's key while the ticket's current message is negative (most negative first), else nothing."""
+    current = view.current
+    if current is None or current.label != "negative":
+        return {}
+    return {"GSI1PK": negative_week_key(view.product_area, current.created_at),
+            "GSI1SK": f"{current.score + 1:06.4f}#{view.ticket_id}"}
+
+
 class DynamoTicketStore:
     def __init__(self, table_name: str, resource: Any | None = None) -> None:
         self.table = (resource or boto3.resource("dynamodb")).Table(table_name)
@@ -128,24 +160,7 @@ class DynamoTicketStore:
         return None if item is None else str(item["text"])
 
     def save_ticket(self, view: TicketView, *, refresh_meta: bool) -> bool:
-        data = view.model_dump(mode="json", exclude={"escalation_state", "last_alert_at", "last_alert_rule",
-                                                     "first_agent_reply_at"})
-        meta = {"source", "subject", "ticket_url", "product_area", "priority", "customer_tier"}
-        always = {k: v for k, v in data.items() if k not in meta}  # first_seen too: the earliest message's time
-        current = view.current
-        if current is not None and current.label == "negative":
-            always["GSI1PK"] = negative_week_key(view.product_area, current.created_at)
-            always["GSI1SK"] = f"{current.score + 1:06.4f}#{view.ticket_id}"  # most negative first
-        sets = [f"#{k} = :{k}" for k in always]
-        # Metadata follows the latest message; a late, older message only fills in what is missing.
-        sets += [f"#{k} = :{k}" if refresh_meta else f"#{k} = if_not_exists(#{k}, :{k})" for k in meta]
-        sets += ["#escalation_state = if_not_exists(#escalation_state, :none)", "#type = :type"]
-        values = {f":{k}": v for k, v in data.items()} | {f":{k}": v for k, v in always.items()}
-        values |= {":none": EscalationState.NONE.value, ":type": "ticket", ":n": view.message_count}
-        names = {f"#{k}": k for k in [*always, *meta, "escalation_state", "type"]}
-        update = "SET " + ", ".join(sets)
-        if current is None or current.label != "negative":
-            update += " REMOVE GSI1PK, GSI1SK"
+        update, names, values = _ticket_update(view, refresh_meta=refresh_meta)
         try:
             self.table.update_item(
                 Key=ticket_key(view.ticket_id), UpdateExpression=update,

@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+if TYPE_CHECKING:  # the stack imports the names here without loading botocore
+    from botocore.exceptions import ClientError
 
 PARTITION_KEY, SORT_KEY = "PK", "SK"
 TTL_ATTRIBUTE = "expires_at"

@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...pipeline.rules import RuleConfig, rules_from
+from ...settings import ESCALATION_RULES, ESCALATION_RULES_PARAM
 
 
 def load_rules(env: Mapping[str, str] | None = None, ssm: Any | None = None) -> RuleConfig:
     """$ESCALATION_RULES (JSON), else the SSM parameter named by $ESCALATION_RULES_PARAM, else DEFAULT_RULES."""
     env = dict(os.environ) if env is None else env
-    name = env.get("ESCALATION_RULES_PARAM")
-    return rules_from(env.get("ESCALATION_RULES"), (lambda: parameter(name, ssm)) if name else None)
+    name = env.get(ESCALATION_RULES_PARAM)
+    return rules_from(env.get(ESCALATION_RULES), (lambda: parameter(name, ssm)) if name else None)
 
 
 def parameter(name: str, ssm: Any | None = None, max_age: int = 300) -> str:
