@@ -15,6 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import grimp
 import pytest
 from importlinter.cli import lint_imports
 
@@ -38,6 +39,51 @@ def _domain() -> list[str]:
 
 def test_the_package_keeps_every_contract() -> None:
     assert lint_imports(config_filename=str(CONFIG), no_cache=True, no_logo=True) == 0
+
+
+def import_cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan): each holds an import cycle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for target in sorted(edges.get(module, ())):
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(edges):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert import_cycles({"a": {"b"}, "b": {"c"}, "d": {"a"}}) == []
+
+
+def test_no_module_of_the_package_imports_itself_back() -> None:
+    """Run-time imports and TYPE_CHECKING ones alike: a cycle hidden behind TYPE_CHECKING is still a cycle."""
+    graph = grimp.build_graph("ticket_sentiment", cache_dir=None)
+    edges = {m: {i for i in graph.find_modules_directly_imported_by(m) if i.startswith("ticket_sentiment")}
+             for m in graph.modules}
+    assert import_cycles(edges) == []
 
 
 @pytest.mark.parametrize(("contract", "source", "forbidden"), [
