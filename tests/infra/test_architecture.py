@@ -196,3 +196,12 @@ def test_the_domain_reads_no_environment() -> None:
         files = sorted(base.rglob("*.py")) if base.is_dir() else [base.with_suffix(".py")]
         readers += [str(f.relative_to(REPO)) for f in files if reads_environment(f.read_text())]
     assert readers == []
+
+
+def test_the_comprehend_path_never_loads_the_model_runtime() -> None:
+    """The Comprehend scorer shares only the pure low-signal check with the ONNX scorer, not its module."""
+    script = ("import sys, ticket_sentiment.adapters.aws.comprehend\n"
+              "print(sorted({'onnxruntime', 'tokenizers'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True,
+                            env={"PYTHONPATH": str(REPO / "functions")}, cwd=REPO)
+    assert result.stdout.strip() == "[]"
