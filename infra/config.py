@@ -10,6 +10,7 @@ import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from ticket_sentiment.pipeline.lifecycle import Retention
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 
 Helpdesk = Literal["zendesk", "freshdesk", "intercom", "salesforce", "generic"]
@@ -47,6 +48,9 @@ class StackConfig(BaseModel):
     # Redacted message text, kept for reviewers and the monthly audit (which samples the whole previous month on the
     # 1st, so a month and a few days), then expired by TTL.
     text_retention_days: int = Field(35, ge=1, description="redacted message text kept for review, then expired")
+    # Days each kind of table item is kept after its last write, enforced by TTL on every item (README, "Data
+    # retention"); the text's days come from text_retention_days above.
+    retention: Retention = Retention()
     slack_channel_label: str = "#support-escalations"
     helpdesks: tuple[Helpdesk, ...] = ("generic",)
     # Write-back of score, label and tags to the helpdesk's API: off unless a platform is listed here.
@@ -55,6 +59,11 @@ class StackConfig(BaseModel):
     alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$")
     rules: RuleConfig = DEFAULT_RULES
     alarms: AlarmConfig = AlarmConfig()
+
+    @property
+    def retention_policy(self) -> str:
+        """The functions' RETENTION_POLICY value: the policy with the text's days from text_retention_days."""
+        return self.retention.model_copy(update={"text": self.text_retention_days}).model_dump_json()
 
     @field_validator("helpdesks", "writeback")
     @classmethod

@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from ticket_sentiment import settings as env
+from ticket_sentiment.adapters.aws import keys
 
 from .config import StackConfig
 from .constructs.alerts import AlertTopic
@@ -21,7 +23,7 @@ from .constructs.monitoring import Monitoring
 from .constructs.queues import EventQueues
 from .constructs.secrets import ServiceSecrets
 from .constructs.storage import TicketTable
-from .constructs.trust_loop import TrustLoop
+from .constructs.trust_loop import TABLE_WRITE_KMS, TrustLoop
 from .layers import BUILD
 
 COMPREHEND_REASON = ("Comprehend's DetectSentiment APIs act on no AWS resource and accept no resource ARN: '*' is "
@@ -67,6 +69,7 @@ class TicketSentimentStack(Stack):
             environment={env.TABLE_NAME: table.table_name, env.ALERTS_TOPIC_ARN: alerts.topic.topic_arn,
                          env.SCORER: config.scorer, env.ESCALATION_RULES_PARAM: rules.parameter_name,
                          env.TEXT_RETENTION_DAYS: str(config.text_retention_days),
+                         env.RETENTION_POLICY: config.retention_policy,
                          env.MODEL_DIR: "/opt/model"})
         scorer.function.add_event_source(event_sources.SqsEventSource(
             queues.events, batch_size=config.batch_size, report_batch_item_failures=True,
@@ -113,10 +116,17 @@ class TicketSentimentStack(Stack):
 
         query = ServiceFunction(
             self, "Query", config=config, handler=f"{HANDLERS}.api.handler", layers=layers.for_function("query"),
-            description="read a ticket's sentiment, trend and history", timeout_s=10,
-            environment={env.TABLE_NAME: table.table_name})
+            description="read a ticket's sentiment, trend and history; erase a ticket on request", timeout_s=10,
+            environment={env.TABLE_NAME: table.table_name, env.RETENTION_POLICY: config.retention_policy})
         query.allow(["dynamodb:GetItem", "dynamodb:Query"], [table.table_arn])
-        query.allow(["kms:Decrypt"], [key.key_arn])
+        # Erasure: deletes only in ticket partitions, writes only erasure receipts (IAM's leading-key condition).
+        query.role.add_to_policy(iam.PolicyStatement(
+            actions=["dynamodb:DeleteItem"], resources=[table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{keys.TICKET_PREFIX}*"]}}))
+        query.role.add_to_policy(iam.PolicyStatement(
+            actions=["dynamodb:PutItem"], resources=[table.table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{keys.ERASURE_PREFIX}*"]}}))
+        query.allow(TABLE_WRITE_KMS, [key.key_arn])  # the erasure receipt is written to the encrypted table
 
         trust = TrustLoop(self, "TrustLoop", config=config, key=key, table=table, slack_secret=secrets.slack,
                           layers=layers)

@@ -12,6 +12,7 @@ EVENTS_ACCEPTED = "EventsAccepted"
 WEBHOOKS_REJECTED = "WebhooksRejected"  # helpdesk webhooks refused (auth, payload, unknown platform)
 TICKET_READS = "TicketReads"  # query API: ticket found
 TICKET_MISSES = "TicketMisses"  # query API: no such ticket
+TICKETS_ERASED = "TicketsErased"  # read/admin API: erasures that removed something (repeats count 0)
 EVENTS_SCORED = "EventsScored"
 # The terminal outcomes, counted once per SQS message however often SQS delivers it (pipeline.records.OutcomeClaim):
 # EventsScored + EventsSkipped + EventsDuplicate = the events that left the queue without failing.

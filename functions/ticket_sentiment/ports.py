@@ -17,7 +17,14 @@ if TYPE_CHECKING:
     from .models import SentimentResult
     from .pipeline.events import Alert, EscalationState, Outcome, ProcessResult, QueuedEvent
     from .pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
-    from .pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
+    from .pipeline.records import (
+        ErasureCounts,
+        ErasureReceipt,
+        OutcomeClaim,
+        PutStatus,
+        StoredMessage,
+        TicketView,
+    )
     from .review.models import Review
     from .writeback.models import WritebackRequest
 
@@ -96,6 +103,22 @@ class TicketStore(Protocol):
         """Keep the earliest agent reply time on the ticket (replays and later replies change nothing); True when
         `at` became the ticket's first reply time."""
         ...
+
+
+class ErasableStore(Protocol):
+    """Erasure on request (pipeline/lifecycle.py): the ticket store's one destructive use."""
+
+    def erase_ticket(self, ticket_id: str) -> ErasureCounts:
+        """Delete every item of the ticket (ticket, messages, text, reviews); counts by kind, all zero when none."""
+        ...
+
+    def record_erasure(self, receipt: ErasureReceipt) -> None:
+        """Store the receipt (hash, time, counts: no content), itself kept for its retention."""
+        ...
+
+
+class TicketAdminStore(TicketStore, ErasableStore, Protocol):
+    """The read/admin API's store: read a ticket, erase it."""
 
 
 class SlackPoster(Protocol):

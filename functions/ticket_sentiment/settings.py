@@ -7,11 +7,14 @@ Values are read when a function first needs them (not at import), so a test can 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from .pipeline.lifecycle import Retention
 
 TABLE_NAME = "TABLE_NAME"
 EVENTS_QUEUE_URL = "EVENTS_QUEUE_URL"
@@ -20,6 +23,7 @@ ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
 WRITEBACK_QUEUE_URL = "WRITEBACK_QUEUE_URL"
 WRITEBACK_PLATFORMS = "WRITEBACK_PLATFORMS"
 TEXT_RETENTION_DAYS = "TEXT_RETENTION_DAYS"
+RETENTION_POLICY = "RETENTION_POLICY"  # JSON of pipeline.lifecycle.Retention: days per item kind
 SCORER = "SCORER"
 ESCALATION_RULES = "ESCALATION_RULES"
 ESCALATION_RULES_PARAM = "ESCALATION_RULES_PARAM"
@@ -38,6 +42,14 @@ DEFAULT_HELPDESK_SECRET_PREFIX = "ticket-sentiment/helpdesk/"
 
 def _comma_separated(value: object) -> object:
     return frozenset(p for p in value.split(",") if p) if isinstance(value, str) else value
+
+
+def _json_object(value: object) -> object:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+# Every function that writes to the table sets its items' TTL from this (the stack's `retention` context).
+RetentionPolicy = Annotated[Retention, BeforeValidator(_json_object)]
 
 
 class FunctionSettings(BaseModel):
@@ -69,6 +81,7 @@ class ScoreSettings(FunctionSettings):
         frozenset(), alias=WRITEBACK_PLATFORMS)
     writeback_queue_url: str | None = Field(None, alias=WRITEBACK_QUEUE_URL)
     text_retention_days: int = Field(35, alias=TEXT_RETENTION_DAYS)
+    retention: RetentionPolicy = Field(default_factory=Retention, alias=RETENTION_POLICY)
     escalation_rules: str | None = Field(None, alias=ESCALATION_RULES)
     escalation_rules_param: str | None = Field(None, alias=ESCALATION_RULES_PARAM)
 
@@ -81,6 +94,7 @@ class TableSettings(FunctionSettings):
     """query, review and precision: the ticket table only."""
 
     table_name: str = Field(alias=TABLE_NAME)
+    retention: RetentionPolicy = Field(default_factory=Retention, alias=RETENTION_POLICY)
 
 
 class ReviewSettings(FunctionSettings):

@@ -86,6 +86,10 @@ class ServiceApi(Construct):
         tickets.add_method("GET", apigw.LambdaIntegration(query), api_key_required=True,
                            request_validator=params_validator,
                            request_parameters={"method.request.path.ticket_id": True})
+        # Erasure on request: the read/admin function, never the ingest route's.
+        tickets.add_method("DELETE", apigw.LambdaIntegration(query), api_key_required=True,
+                           request_validator=params_validator,
+                           request_parameters={"method.request.path.ticket_id": True})
         # Human review: from Slack's buttons (signed by Slack, which sends no API key) and from the API.
         v1.add_resource("slack").add_resource("actions").add_method("POST", apigw.LambdaIntegration(review))
         tickets.add_resource("review").add_method(

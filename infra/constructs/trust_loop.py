@@ -30,7 +30,7 @@ class TrustLoop(Construct):
                  layers: ServiceLayers) -> None:
         super().__init__(scope, construct_id)
         by_day = f"{table.table_arn}/index/{DAY_INDEX}"  # items by day: reviews, scored messages
-        env = {names.TABLE_NAME: table.table_name}
+        env = {names.TABLE_NAME: table.table_name, names.RETENTION_POLICY: config.retention_policy}
 
         self.review = ServiceFunction(
             self, "Review", config=config, handler=f"{HANDLERS}.review.handler", layers=layers.for_function("review"),

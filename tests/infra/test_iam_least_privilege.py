@@ -157,6 +157,10 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
         def do_query() -> None:
             event = api_event(None, method="GET", path="/v1/tickets/IAM-0", path_parameters={"ticket_id": "IAM-0"})
             assert api.handler(event, ctx)["statusCode"] == 200
+            # Erasure on request (the read/admin API): deletes the ticket's items, writes a receipt.
+            erase = api_event(None, method="DELETE", path="/v1/tickets/IAM-W", path_parameters={"ticket_id": "IAM-W"})
+            response = api.handler(erase, ctx)
+            assert response["statusCode"] == 200 and json.loads(response["body"])["erased"] is True
         run("query", do_query, rec)
 
         ticket = json.loads(api.handler(api_event(None, method="GET", path="/v1/tickets/IAM-0"),
@@ -240,3 +244,21 @@ def test_every_function_was_exercised(recorded: dict[str, set[str]]) -> None:
     print(json.dumps({k: sorted(v) for k, v in sorted(recorded.items())}, indent=1))
 
 
+
+
+def test_query_role_erases_only_ticket_partitions_and_writes_only_receipts(template: dict[str, Any]) -> None:
+    """Erasure's writes on the read/admin function are scoped by partition key prefix: a leaked query key cannot
+    overwrite scores or delete delivery claims, only erase tickets (what the route is for) and record receipts."""
+    role = next(k for k, v in template["Resources"].items()
+                if v["Type"] == "AWS::IAM::Role" and k.startswith("Query") and "Role" in k)
+    writes: dict[str, Any] = {}
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role} in resource["Properties"].get("Roles", []):
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
+                    if action in {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                                  "dynamodb:BatchWriteItem"}:
+                        writes[action] = statement.get("Condition")
+    assert set(writes) == {"dynamodb:DeleteItem", "dynamodb:PutItem"}
+    assert writes["dynamodb:DeleteItem"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TICKET#*"]}}
+    assert writes["dynamodb:PutItem"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["ERASURE#*"]}}

@@ -110,7 +110,10 @@ def test_each_function_gets_only_the_calls_its_code_makes(template: Template) ->
     assert _policy_actions(template, "Writeback") == xray | logs | {
         "secretsmanager:GetSecretValue", "dynamodb:GetItem", "kms:Decrypt", "sqs:ReceiveMessage",
         "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
-    assert _policy_actions(template, "Query") == xray | logs | {"dynamodb:GetItem", "dynamodb:Query", "kms:Decrypt"}
+    # Erasure on request: DeleteItem/PutItem scoped by leading key (test_iam_least_privilege), KMS to write.
+    assert _policy_actions(template, "Query") == xray | logs | {
+        "dynamodb:GetItem", "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:PutItem", "kms:Decrypt",
+        "kms:Encrypt", "kms:GenerateDataKey"}
     assert _policy_actions(template, "TrustLoopPrecision") == xray | logs | {"dynamodb:Query", "kms:Decrypt"}
     assert _policy_actions(template, "TrustLoopDrift") == xray | logs | {"dynamodb:Query", "kms:Decrypt"}
     assert _policy_actions(template, "Notify") == xray | logs | {
@@ -219,7 +222,10 @@ def test_dashboard_shows_what_support_leads_ask_for(template: Template) -> None:
 
 def test_api_validates_throttles_logs_and_requires_keys_without_cors(template: Template) -> None:
     methods = {k: props(x) for k, x in resources(template, "AWS::ApiGateway::Method").items()}
-    assert {x["HttpMethod"] for x in methods.values()} == {"POST", "GET"}  # no OPTIONS: CORS is off
+    assert {x["HttpMethod"] for x in methods.values()} == {"POST", "GET", "DELETE"}  # no OPTIONS: CORS is off
+    # Erasure is served by the read/admin (query) function, keyed, like the ticket read it sits beside.
+    [erase] = [m for m in methods.values() if m["HttpMethod"] == "DELETE"]
+    assert "QueryFunction" in json.dumps(erase["Integration"]) and erase["ApiKeyRequired"] is True
     webhooks = {k: m for k, m in methods.items() if "webhooks" in k}
     assert len(webhooks) == 5  # one route per enabled helpdesk
     for name, method in webhooks.items():  # signatures are checked in the function; most platforms send no key
@@ -264,3 +270,24 @@ def test_bad_config_fails_with_the_field_name() -> None:
         load_config({"scorer_timeout_s": 900})
     with pytest.raises(ValidationError, match="helpdesks"):
         load_config({"helpdesks": ["jira"]})
+
+
+def test_every_function_that_writes_the_table_gets_the_retention_policy(template: Template) -> None:
+    """TTL on every item: each function holding a table write action sets its items' expiry from the stack's
+    retention context (RETENTION_POLICY), with the text's days from text_retention_days."""
+    from ticket_sentiment.pipeline.lifecycle import Retention
+    from ticket_sentiment.settings import RETENTION_POLICY
+
+    functions = _functions(template)
+    roles = {"score": "Score", "query": "Query", "review": "TrustLoopReview", "writeback": "Writeback",
+             "precision": "TrustLoopPrecision", "drift": "TrustLoopDrift", "audit": "TrustLoopAudit"}
+    writers = {name for name, prefix in roles.items() if _policy_actions(template, prefix) & {
+        "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}}
+    assert writers == {"score", "query", "review"}
+    for name in writers:
+        env = functions[f"ticket-sentiment-test-{name}"]["Environment"]["Variables"]
+        policy = Retention.model_validate_json(env[RETENTION_POLICY])
+        assert policy.message >= 395 and policy.text == int(
+            functions["ticket-sentiment-test-score"]["Environment"]["Variables"]["TEXT_RETENTION_DAYS"]), name
+    table = next(iter(resources(template, "AWS::DynamoDB::Table").values()))
+    assert props(table)["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}

@@ -10,6 +10,7 @@ from typing import Any
 
 from ticket_sentiment.models import EmotionScore, SentimentResult
 from ticket_sentiment.pipeline.events import Alert, EscalationState, Outcome, QueuedEvent, TicketEvent
+from ticket_sentiment.pipeline.lifecycle import ErasureCounts, ErasureReceipt
 from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -122,6 +123,7 @@ class FakeStore:
         self.tickets: dict[str, _Ticket] = {}
         self.agent_replies: dict[str, datetime] = {}
         self.outcomes: dict[str, OutcomeClaim] = {}  # delivery id -> its claimed outcome
+        self.receipts: list[ErasureReceipt] = []
 
     def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None:
         item = self.messages.get((ticket_id, message_id))
@@ -190,6 +192,23 @@ class FakeStore:
         return t.view.model_copy(update={"escalation_state": t.escalation_state, "last_alert_at": t.last_alert_at,
                                          "last_alert_rule": t.last_alert_rule,
                                          "first_agent_reply_at": self.agent_replies.get(ticket_id)})
+
+    def erase_ticket(self, ticket_id: str) -> ErasureCounts:
+        """Reviews live in their own store in the fakes: none are counted here."""
+        messages = [k for k in self.messages if k[0] == ticket_id]
+        texts = [k for k in self.texts if k[0] == ticket_id]
+        for key in messages:
+            del self.messages[key]
+            self.claimed_at.pop(key, None)
+        for key in texts:
+            del self.texts[key]
+        ticket = int(self.tickets.pop(ticket_id, None) is not None or self.agent_replies.pop(ticket_id, None)
+                     is not None)
+        self.agent_replies.pop(ticket_id, None)
+        return ErasureCounts(ticket=ticket, message=len(messages), text=len(texts))
+
+    def record_erasure(self, receipt: ErasureReceipt) -> None:
+        self.receipts.append(receipt)
 
     def record_agent_reply(self, ticket_id: str, at: datetime) -> bool:
         if ticket_id not in self.agent_replies or at < self.agent_replies[ticket_id]:

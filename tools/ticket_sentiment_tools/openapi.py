@@ -20,6 +20,7 @@ from ticket_sentiment.handlers.api import TicketResponse
 from ticket_sentiment.helpdesks import PLATFORMS
 from ticket_sentiment.helpdesks.salesforce import ACK_CONTENT_TYPE
 from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, TicketEvent
+from ticket_sentiment.pipeline.lifecycle import ErasureReceipt
 from ticket_sentiment.review.models import Review, ReviewRequest
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
@@ -78,7 +79,7 @@ _COMMON = ((404, "unknown route"), (500, "a bug: a JSON reason, never a stack tr
 
 def build_document() -> dict[str, Any]:
     models: list[type[BaseModel]] = [TicketEvent, TicketResponse, ReviewRequest, ReviewRecorded, ErrorResponse,
-                                     EventAccepted, WebhookAccepted, WebhookPong]
+                                     EventAccepted, WebhookAccepted, WebhookPong, ErasureReceipt]
     _, defs = models_json_schema([(m, "validation" if m in {TicketEvent, ReviewRequest} else "serialization")
                                   for m in models], ref_template=REF)
     schemas: dict[str, Any] = dict(sorted(defs.get("$defs", {}).items()))
@@ -113,7 +114,15 @@ def build_document() -> dict[str, Any]:
             "parameters": [ticket_id],
             "responses": {"200": _json(TicketResponse, "the ticket"),
                           **_errors((400, "invalid ticket id"), (404, "ticket not found"),
-                                    (500, "a bug: a JSON reason, never a stack trace"))}}},
+                                    (500, "a bug: a JSON reason, never a stack trace"))}},
+            "delete": {
+                "operationId": "eraseTicket", "summary": "Erase every stored item of the ticket (right to erasure)",
+                "description": "Idempotent: 200 with the receipt each time; `erased` is false when nothing of the "
+                               "ticket was left (no second receipt is written). Query/admin API key only.",
+                "parameters": [ticket_id],
+                "responses": {"200": _json(ErasureReceipt, "erased, or nothing left to erase"),
+                              **_errors((400, "invalid ticket id"),
+                                        (500, "a bug: a JSON reason, never a stack trace"))}}},
         "/v1/tickets/{ticket_id}/review": {"post": {
             "operationId": "postReview", "summary": "A human verdict on an escalation (teams without Slack)",
             "parameters": [ticket_id],

@@ -1,4 +1,5 @@
-"""GET /v1/tickets/{id}: the ticket's current and thread sentiment, trend, scored history, escalation state."""
+"""The read/admin API: GET /v1/tickets/{id} (the ticket's current and thread sentiment, trend, scored history,
+escalation state) and DELETE /v1/tickets/{id} (erasure on request: every item of the ticket, and a receipt)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from .. import metric_names as names
+from ..pipeline.lifecycle import erase_ticket
 from ..pipeline.records import StoredMessage, TicketView
-from ..ports import TicketStore
+from ..ports import TicketAdminStore
 from ..settings import TableSettings
 from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
@@ -31,7 +33,7 @@ class TicketResponse(BaseModel):
     history_truncated: bool
 
 
-def build_app(store: Callable[[], TicketStore]) -> APIGatewayRestResolver:
+def build_app(store: Callable[[], TicketAdminStore]) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver()
 
     @app.get("/v1/tickets/<ticket_id>")
@@ -47,15 +49,26 @@ def build_app(store: Callable[[], TicketStore]) -> APIGatewayRestResolver:
                               history_truncated=len(messages) > MAX_HISTORY)
         return json_response(200, body.model_dump_json())
 
+    @app.delete("/v1/tickets/<ticket_id>")
+    def delete_ticket(ticket_id: str) -> Response[Any]:
+        """Idempotent: 200 with the receipt each time; `erased` is false when nothing of the ticket was left."""
+        if not _TICKET_ID.fullmatch(ticket_id):
+            return error(400, "invalid ticket id")
+        receipt = erase_ticket(store(), ticket_id)
+        metrics.add_metric(name=names.TICKETS_ERASED, unit=MetricUnit.Count, value=int(receipt.erased))
+        logger.info("ticket erased", extra={"ticket_hash": receipt.ticket_hash, "items": receipt.counts.total})
+        return json_response(200, receipt.model_dump_json())
+
     add_fallback_handlers(app)
     return app
 
 
 @cache
-def _default_store() -> TicketStore:
+def _default_store() -> TicketAdminStore:
     from ..adapters.aws.dynamodb import DynamoTicketStore
 
-    return DynamoTicketStore(TableSettings.from_env().table_name)
+    settings = TableSettings.from_env()
+    return DynamoTicketStore(settings.table_name, retention=settings.retention)
 
 
 _app = build_app(_default_store)

@@ -132,14 +132,16 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
 def _default_reviews() -> ReviewStore:
     from ..adapters.aws.reviews import DynamoReviewStore
 
-    return DynamoReviewStore(TableSettings.from_env().table_name)
+    settings = TableSettings.from_env()
+    return DynamoReviewStore(settings.table_name, retention=settings.retention)
 
 
 @cache
 def _default_tickets() -> TicketStore:
     from ..adapters.aws.dynamodb import DynamoTicketStore
 
-    return DynamoTicketStore(TableSettings.from_env().table_name)
+    settings = TableSettings.from_env()
+    return DynamoTicketStore(settings.table_name, retention=settings.retention)
 
 
 @cache

@@ -130,8 +130,9 @@ def default_service() -> ScoringService:
     if platforms and settings.writeback_queue_url is None:
         raise KeyError(WRITEBACK_QUEUE_URL)
     writeback = SqsWritebackQueue(settings.writeback_queue_url) if platforms and settings.writeback_queue_url else None
-    return ScoringService(DynamoTicketStore(settings.table_name), SnsAlertPublisher(settings.alerts_topic_arn),
-                          build_scorer(), rules, keep_text_days=settings.text_retention_days, writeback=writeback,
+    store = DynamoTicketStore(settings.table_name, retention=settings.retention)
+    return ScoringService(store, SnsAlertPublisher(settings.alerts_topic_arn), build_scorer(), rules,
+                          keep_text_days=settings.text_retention_days, writeback=writeback,
                           writeback_platforms=platforms)
 
 

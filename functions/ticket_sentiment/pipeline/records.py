@@ -1,4 +1,5 @@
-"""What the ticket store keeps: scored messages, the ticket aggregate, put statuses and delivery outcome claims.
+"""What the ticket store keeps: scored messages, the ticket aggregate, put statuses, delivery outcome claims, and
+the lifecycle's retention policy and erasure receipts.
 
 The ports that read and write them are in `ticket_sentiment.ports`.
 """
@@ -6,7 +7,7 @@ The ports that read and write them are in `ticket_sentiment.ports`.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -92,3 +93,53 @@ class OutcomeClaim(BaseModel):
         if not outcome.terminal:
             raise ValueError(f"{outcome.value} is not a terminal outcome")
         return outcome
+
+
+# --- The data's lifecycle (pipeline/lifecycle.py): retention by policy, erasure receipts ---
+
+# SQS keeps a message at most 14 days: a delivery's outcome must outlive every redelivery of it.
+MIN_DELIVERY_DAYS = 14
+
+
+class Retention(BaseModel):
+    """Days each kind of item is kept after its last write (defaults and reasons: README, "Data retention")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ticket: int = Field(396, ge=1, description="the ticket aggregate, its escalation state and alert claim")
+    message: int = Field(396, ge=1, description="scored messages: 13 months, for year-on-year dashboards")
+    text: int = Field(35, ge=1, description="redacted message text: a monthly audit and its review")
+    review: int = Field(396, ge=1, description="review verdicts: a year of escalation precision")
+    delivery: int = Field(MIN_DELIVERY_DAYS, ge=MIN_DELIVERY_DAYS, description="SQS delivery outcome claims")
+    erasure_receipt: int = Field(1096, ge=1, description="erasure receipts: three years of proof of erasure")
+
+    def expires_at(self, kind: str, now: datetime) -> int:
+        """The TTL attribute's value (epoch seconds) for an item of `kind` written at `now`."""
+        return int((now.astimezone(UTC) + timedelta(days=int(getattr(self, kind)))).timestamp())
+
+
+class ErasureCounts(BaseModel):
+    """How many items of each kind an erasure removed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket: int = 0
+    message: int = 0
+    text: int = 0
+    review: int = 0
+    other: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.ticket + self.message + self.text + self.review + self.other
+
+
+class ErasureReceipt(BaseModel):
+    """Proof that a ticket was erased, without its id or any content."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_hash: str
+    erased_at: datetime
+    counts: ErasureCounts
+    erased: bool = Field(description="False when nothing of the ticket was stored (a repeat: no receipt written)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import audit, backfill, calibrate, finetune, local, redact, report, score
+from . import audit, backfill, calibrate, finetune, forget, local, redact, report, score
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Sentiment triage for helpdesk tickets.")
 app.add_typer(score.app)  # score, eval, demo
@@ -19,6 +19,7 @@ app.add_typer(finetune.app)
 app.add_typer(redact.app)
 app.add_typer(report.app)
 app.add_typer(audit.app, name="audit")  # trust loop: the monthly audit
+app.add_typer(forget.app)  # erasure on request
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from ...pipeline.events import EscalationState, Outcome
+from ...pipeline.lifecycle import ErasureCounts, ErasureReceipt, Retention
 from ...pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from .keys import (
     ESCALATION_INDEX,
@@ -16,10 +18,14 @@ from .keys import (
     MESSAGE_PREFIX,
     NEGATIVE_INDEX,
     PARTITION_KEY,
+    REVIEW_PREFIX,
     SORT_KEY,
+    TEXT_PREFIX,
+    TICKET_SK,
     TTL_ATTRIBUTE,
     conditional_failed,
     delivery_key,
+    erasure_key,
     escalation_month_key,
     from_dynamo,
     message_key,
@@ -64,9 +70,11 @@ def create_table(client: Any, table_name: str) -> None:
 _TICKET_META = ("source", "subject", "ticket_url", "product_area", "priority", "customer_tier")
 
 
-def _ticket_update(view: TicketView, *, refresh_meta: bool) -> tuple[str, dict[str, str], dict[str, Any]]:
+def _ticket_update(view: TicketView, *, refresh_meta: bool, expires_at: int,
+                   ) -> tuple[str, dict[str, str], dict[str, Any]]:
     """The ticket item's update: scores always, metadata per `refresh_meta`, escalation fields never; the
-    negative-tickets index key set while the current label is negative and removed otherwise."""
+    negative-tickets index key set while the current label is negative and removed otherwise; the TTL pushed on
+    (a ticket is kept for its retention after its last message)."""
     data = view.model_dump(mode="json", exclude={"escalation_state", "last_alert_at", "last_alert_rule",
                                                  "first_agent_reply_at"})
     meta = _TICKET_META
@@ -76,9 +84,11 @@ def _ticket_update(view: TicketView, *, refresh_meta: bool) -> tuple[str, dict[s
     sets = [f"#{k} = :{k}" for k in always]
     # Metadata follows the latest message; a late, older message only fills in what is missing.
     sets += [f"#{k} = :{k}" if refresh_meta else f"#{k} = if_not_exists(#{k}, :{k})" for k in meta]
-    sets += ["#escalation_state = if_not_exists(#escalation_state, :none)", "#type = :type"]
+    sets += ["#escalation_state = if_not_exists(#escalation_state, :none)", "#type = :type",
+             f"{TTL_ATTRIBUTE} = :ttl"]
     values = {f":{k}": v for k, v in data.items()} | {f":{k}": v for k, v in always.items()}
-    values |= {":none": EscalationState.NONE.value, ":type": "ticket", ":n": view.message_count}
+    values |= {":none": EscalationState.NONE.value, ":type": "ticket", ":n": view.message_count,
+               ":ttl": expires_at}
     names = {f"#{k}": k for k in [*always, *meta, "escalation_state", "type"]}
     update = "SET " + ", ".join(sets) + ("" if negative else " REMOVE GSI1PK, GSI1SK")
     return update, names, values
@@ -93,9 +103,20 @@ def _negative_index(view: TicketView) -> dict[str, str]:
             "GSI1SK": f"{current.score + 1:06.4f}#{view.ticket_id}"}
 
 
+def _kind(sort_key: str) -> str:
+    """The erasure count an item of the ticket's partition falls under."""
+    for prefix, kind in ((MESSAGE_PREFIX, "message"), (TEXT_PREFIX, "text"), (REVIEW_PREFIX, "review")):
+        if sort_key.startswith(prefix):
+            return kind
+    return "ticket" if sort_key == TICKET_SK else "other"
+
+
 class DynamoTicketStore:
-    def __init__(self, table_name: str, resource: Any | None = None) -> None:
+    def __init__(self, table_name: str, resource: Any | None = None, *, retention: Retention | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.table = (resource or boto3.resource("dynamodb")).Table(table_name)
+        self.retention = retention or Retention()
+        self.clock = clock
 
     def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None:
         item = self.table.get_item(Key=message_key(ticket_id, message_id), ConsistentRead=True,
@@ -110,6 +131,7 @@ class DynamoTicketStore:
         now = now.astimezone(UTC)
         created = message.created_at.astimezone(UTC)  # one zone, so GSI3SK strings sort in time order
         item = {**key, "type": "message", "done": False, "claimed_at": now.isoformat(),
+                TTL_ATTRIBUTE: self.retention.expires_at("message", now),
                 "GSI3PK": scored_day_key(f"{created:%Y-%m-%d}"),
                 "GSI3SK": f"{created.isoformat()}#{ticket_id}#{message.message_id}",
                 **to_dynamo(message.model_dump(mode="json"))}
@@ -120,11 +142,10 @@ class DynamoTicketStore:
                 raise
             return self._take_over(key, now, lease_seconds)
         if redacted_text is not None:
-            text_item: dict[str, Any] = {**text_key(ticket_id, message.message_id), "type": "text",
-                                         "text": redacted_text}
-            if expires_at is not None:
-                text_item["expires_at"] = int(expires_at.timestamp())
-            self.table.put_item(Item=text_item)
+            # The caller's expiry (the scorer's text retention) wins; the policy's is the floor of "always one".
+            ttl = int(expires_at.timestamp()) if expires_at is not None else self.retention.expires_at("text", now)
+            self.table.put_item(Item={**text_key(ticket_id, message.message_id), "type": "text",
+                                      "text": redacted_text, TTL_ATTRIBUTE: ttl})
         return PutStatus.NEW
 
     def _take_over(self, key: dict[str, str], now: datetime, lease_seconds: int) -> PutStatus:
@@ -160,7 +181,8 @@ class DynamoTicketStore:
         return None if item is None else str(item["text"])
 
     def save_ticket(self, view: TicketView, *, refresh_meta: bool) -> bool:
-        update, names, values = _ticket_update(view, refresh_meta=refresh_meta)
+        update, names, values = _ticket_update(view, refresh_meta=refresh_meta,
+                                               expires_at=self.retention.expires_at("ticket", self.clock()))
         try:
             self.table.update_item(
                 Key=ticket_key(view.ticket_id), UpdateExpression=update,
@@ -249,9 +271,13 @@ class DynamoTicketStore:
         at_iso = at.astimezone(UTC).isoformat()  # ISO strings compare in time order only in one zone
         try:
             self.table.update_item(
-                Key=ticket_key(ticket_id), UpdateExpression="SET first_agent_reply_at = :t",
+                # An agent's reply may create the ticket item: it gets a TTL unless a message already set one.
+                Key=ticket_key(ticket_id),
+                UpdateExpression=f"SET first_agent_reply_at = :t, {TTL_ATTRIBUTE} = "
+                                 f"if_not_exists({TTL_ATTRIBUTE}, :ttl)",
                 ConditionExpression="attribute_not_exists(first_agent_reply_at) OR first_agent_reply_at > :t",
-                ExpressionAttributeValues={":t": at_iso})
+                ExpressionAttributeValues={":t": at_iso,
+                                           ":ttl": self.retention.expires_at("ticket", self.clock())})
         except ClientError as exc:
             if not conditional_failed(exc):
                 raise
@@ -268,3 +294,25 @@ class DynamoTicketStore:
                                 ScanIndexForward=False, Limit=limit,
                                 ExpressionAttributeValues={":k": escalation_month_key(month)})
         return [from_dynamo(i) for i in page.get("Items", [])]
+
+    def erase_ticket(self, ticket_id: str) -> ErasureCounts:
+        """Delete every item in the ticket's partition (one Query page at a time, keys only); idempotent."""
+        counts: dict[str, int] = {}
+        kwargs: dict[str, Any] = {"KeyConditionExpression": "PK = :pk", "ConsistentRead": True,
+                                  "ProjectionExpression": "PK, SK",
+                                  "ExpressionAttributeValues": {":pk": ticket_pk(ticket_id)}}
+        while True:
+            page = self.table.query(**kwargs)
+            for item in page.get("Items", []):
+                self.table.delete_item(Key={PARTITION_KEY: item[PARTITION_KEY], SORT_KEY: item[SORT_KEY]})
+                kind = _kind(str(item[SORT_KEY]))
+                counts[kind] = counts.get(kind, 0) + 1
+            if "LastEvaluatedKey" not in page:
+                return ErasureCounts(**counts)
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def record_erasure(self, receipt: ErasureReceipt) -> None:
+        self.table.put_item(Item={
+            **erasure_key(receipt.ticket_hash, receipt.erased_at), "type": "erasure",
+            "erased_at": receipt.erased_at.astimezone(UTC).isoformat(), **receipt.counts.model_dump(),
+            TTL_ATTRIBUTE: self.retention.expires_at("erasure_receipt", receipt.erased_at)})

@@ -7,6 +7,8 @@ Keys (all strings):
     review        PK=TICKET#<ticket_id>  SK=REVIEW#<alert_id>     one verdict per alert; a later click replaces it
     delivery      PK=DELIVERY#<SQS message id>  SK=OUTCOME       the delivery's one terminal outcome and event id,
                                                                   deleted by TTL (`expires_at`, 14 days)
+    erasure       PK=ERASURE#<sha256 of ticket id>  SK=RECEIPT#<ISO time>   counts only, no content
+Every item carries the TTL attribute (`expires_at`), set from the retention policy (pipeline/lifecycle.py).
 GSIs (sparse):
     GSI1 negative tickets by product area and week: GSI1PK=NEG#<product_area|->#<ISO week>  GSI1SK=<score>#<id>
          (set while the ticket's current label is negative, removed otherwise)
@@ -38,6 +40,8 @@ TEXT_PREFIX = "TEXT#"
 REVIEW_PREFIX = "REVIEW#"
 DELIVERY_PREFIX = "DELIVERY#"
 OUTCOME_SK = "OUTCOME"
+ERASURE_PREFIX = "ERASURE#"
+RECEIPT_PREFIX = "RECEIPT#"
 NEGATIVE_PREFIX = "NEG#"
 ESCALATION_PREFIX = "ESC#"
 SCORED_DAY_PREFIX = "SCORED#"
@@ -66,6 +70,10 @@ def review_key(ticket_id: str, alert_id: str) -> dict[str, str]:
 
 def delivery_key(delivery_id: str) -> dict[str, str]:
     return {PARTITION_KEY: f"{DELIVERY_PREFIX}{delivery_id}", SORT_KEY: OUTCOME_SK}
+
+
+def erasure_key(ticket_hash: str, at: datetime) -> dict[str, str]:
+    return {PARTITION_KEY: f"{ERASURE_PREFIX}{ticket_hash}", SORT_KEY: f"{RECEIPT_PREFIX}{iso(at)}"}
 
 
 def negative_week_key(product_area: str | None, when: datetime) -> str:

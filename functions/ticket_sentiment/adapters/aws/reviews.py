@@ -17,8 +17,17 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from ...pipeline.lifecycle import Retention
 from ...review.models import Review
-from .keys import DAY_INDEX, conditional_failed, iso, review_key, reviewed_day_key, ticket_key
+from .keys import (
+    DAY_INDEX,
+    TTL_ATTRIBUTE,
+    conditional_failed,
+    iso,
+    review_key,
+    reviewed_day_key,
+    ticket_key,
+)
 
 MAX_DAYS = 400  # a bound on the Query fan-out: one Query (or a few pages) per day
 
@@ -29,9 +38,11 @@ def day_key(at: datetime) -> str:
 
 class DynamoReviewStore:
     def __init__(self, table_name: str, resource: Any | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
+                 retention: Retention | None = None) -> None:
         self.table = (resource or boto3.resource("dynamodb")).Table(table_name)
         self.clock = clock
+        self.retention = retention or Retention()
 
     def record(self, review: Review) -> Review:
         """Upsert the alert's verdict (latest review time wins; the first review time is kept) and stamp the
@@ -40,10 +51,12 @@ class DynamoReviewStore:
         values: dict[str, Any] = {
             ":type": "review", ":ticket": review.ticket_id, ":alert": review.alert_id, ":verdict": review.verdict,
             ":reviewer": review.reviewer, ":at": at, ":source": review.source, ":day": day_key(review.reviewed_at),
-            ":daysk": f"{at}#{review.ticket_id}#{review.alert_id}"}
+            ":daysk": f"{at}#{review.ticket_id}#{review.alert_id}",
+            ":ttl": self.retention.expires_at("review", max(review.reviewed_at, self.clock()))}
         sets = ["#type = :type", "ticket_id = :ticket", "alert_id = :alert", "verdict = :verdict",
                 "reviewer = :reviewer", "reviewed_at = :at", "#source = :source",
-                "first_reviewed_at = if_not_exists(first_reviewed_at, :at)", "GSI3PK = :day", "GSI3SK = :daysk"]
+                "first_reviewed_at = if_not_exists(first_reviewed_at, :at)", "GSI3PK = :day", "GSI3SK = :daysk",
+                f"{TTL_ATTRIBUTE} = :ttl"]
         update = "SET " + ", ".join(sets)
         if review.reviewer_id is not None:
             update += ", reviewer_id = :rid"
