@@ -66,8 +66,9 @@ def _populate(stack: LocalStack, ticket_id: str, retention: Retention | None = N
     ticket = store.get_ticket(ticket_id)
     assert ticket is not None and ticket.last_alert_at is not None, "the angry message claims an alert"
     reviews = DynamoReviewStore(stack.res.table_name, stack.resource("dynamodb"), retention=retention)
-    reviews.record(Review(ticket_id=ticket_id, alert_id=f"{ticket.current.event_id}:angry",  # type: ignore[union-attr]
+    stored = reviews.record(Review(ticket_id=ticket_id, alert_id=f"{ticket.current.event_id}:angry",  # type: ignore[union-attr]
                           verdict="right_call", reviewer="Dana", reviewed_at=now, source="api"))
+    assert stored.model_version == "fake-1", "the review keeps the alerted message's model version"
 
 
 def _of(items: list[dict[str, Any]], ticket_id: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from ticket_sentiment import metric_names as names
 from ticket_sentiment.drift import (
     ALARM_THRESHOLD,
     DriftConfig,
+    DriftReport,
     compute_drift,
     drift_windows,
     psi,
@@ -149,3 +150,64 @@ def test_drift_does_not_depend_on_record_order() -> None:
     shuffled = list(cur)
     random.Random(3).shuffle(shuffled)
     assert compute_drift(cur, base, now=NOW).psi == compute_drift(shuffled, base, now=NOW).psi
+
+
+# --- Model upgrades: compare like with like (issue 19) ---
+
+def _upgrade(days_ago: float, *, old_mean: float, new_mean: float, cur_mean: float | None = None,
+             ) -> FakeHistory:
+    """Scores over the 35 days before NOW: model v1 until `days_ago`, v2 since; the same inputs throughout, the new
+    model scoring them `new_mean` instead of `old_mean` (a different calibration, by design). With `cur_mean`, v2's
+    scores in the current 7 days move there: a real input shift under one version."""
+    base_start, cur_start, _ = drift_windows(NOW)
+    switch = NOW - timedelta(days=days_ago)
+    out: list[ScoredRecord] = []
+    for i, at in enumerate(base_start + timedelta(minutes=30 * h) for h in range(35 * 48)):  # every 30 minutes
+        version = "v1" if at < switch else "v2"
+        mean = old_mean if version == "v1" else (cur_mean if cur_mean is not None and at >= cur_start else new_mean)
+        score = float(np.clip(np.random.default_rng(i).normal(mean, 0.45), -1, 1))
+        out.append(record(i, at, score=score, model_version=version))
+    return FakeHistory(out)
+
+
+def test_a_model_upgrade_with_unchanged_inputs_raises_no_drift(emf: None, capsys: pytest.CaptureFixture[str],
+                                                             ) -> None:
+    """Without the version split this is PSI > 0.25 on every upgrade: the new model's scores sit 0.4 lower."""
+    history = _upgrade(7, old_mean=0.1, new_mean=-0.3)  # the week since the upgrade against the 4 before
+    current = [r.score for r in history.records if r.created_at >= NOW - timedelta(days=7)]
+    baseline = [r.score for r in history.records if r.created_at < NOW - timedelta(days=7)]
+    assert psi(baseline, current) > ALARM_THRESHOLD, "mixing versions would page on every upgrade"
+    result = drift_job(history, NOW)
+    assert result["psi"] is None and result["model_version"] == "v2"
+    assert "baseline restarted after a model change" in result["reason"]
+    assert result["other_versions"]["v1"] == 28 * 48
+    assert names.SCORE_DRIFT not in _emitted(capsys), "the alarm's metric is suppressed until the new baseline fills"
+
+
+def test_the_new_baseline_takes_over_once_it_has_its_minimum() -> None:
+    history = _upgrade(16, old_mean=0.1, new_mean=-0.3)  # 9 days of v2 in the baseline window: 432 messages
+    report = run_drift_report(history)
+    assert report.psi is not None and report.level == "stable" and report.model_version == "v2"
+    assert report.baseline.messages == 9 * 48 and report.other_versions == {"v1": 19 * 48}
+
+
+def test_a_real_input_shift_under_one_version_still_raises_drift() -> None:
+    report = run_drift_report(_upgrade(28, old_mean=0.1, new_mean=-0.1, cur_mean=-0.7))
+    assert report.psi is not None and report.psi > ALARM_THRESHOLD and report.level == "major"
+    assert report.model_version == "v2"
+
+
+def test_comprehend_fallback_scores_do_not_count_as_a_model_change() -> None:
+    base_start, cur_start, _ = drift_windows(NOW)
+    history = FakeHistory(_records(_scores(800, 0.1, 1), base_start, 28) + _records(_scores(300, 0.1, 2), cur_start, 7)
+                          + [record(9999, NOW - timedelta(minutes=1), score=0.9, scorer="comprehend",
+                                    model_version="comprehend")])
+    report = run_drift_report(history)
+    assert report.model_version == "fake-1" and report.other_versions == {}
+    assert report.psi is not None and report.current.fallback_rate == pytest.approx(1 / 301)
+
+
+def run_drift_report(history: FakeHistory) -> DriftReport:
+    from ticket_sentiment.drift.job import run_drift
+
+    return run_drift(history, NOW)

@@ -115,3 +115,25 @@ def test_job_emits_only_the_window_that_has_reviews(capsys: pytest.CaptureFixtur
     emitted = _emf(capsys.readouterr().out)
     assert names.ESCALATION_PRECISION not in emitted and names.REVIEWS_7D not in emitted
     assert emitted[names.ESCALATION_PRECISION_30D] == 0.0
+
+
+def test_precision_is_reported_per_model_version() -> None:
+    """After an upgrade the new model's precision stands alone; reviews stored before versions were kept count
+    under "unknown"."""
+    from datetime import UTC, datetime, timedelta
+
+    from ticket_sentiment.review.models import Review
+    from ticket_sentiment.review.precision import precision_report
+
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+
+    def review(i: int, verdict: str, version: str | None) -> Review:
+        return Review.model_validate({"ticket_id": f"T-{i}", "alert_id": f"e{i}:angry", "verdict": verdict,
+                                      "reviewer": "Dana", "reviewed_at": now - timedelta(days=1), "source": "api",
+                                      "model_version": version})
+
+    reviews = ([review(i, "right_call", "3.0.0") for i in range(4)] + [review(10, "false_alarm", "3.0.0")]
+               + [review(20 + i, "false_alarm", "3.1.0") for i in range(3)] + [review(30, "right_call", None)])
+    report = precision_report(reviews, now)
+    assert report.window(7).reviews == 9
+    assert {v: w[0].precision for v, w in report.by_model.items()} == {"3.0.0": 0.8, "3.1.0": 0.0, "unknown": 1.0}

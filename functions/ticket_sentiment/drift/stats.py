@@ -11,6 +11,11 @@ Defaults, and why (docs/trust-loop.md has the long version):
 - Alarm: PSI > 0.25 on 2 consecutive daily evaluations, so one odd day (an outage thread, a bulk import) does
   not page anyone.
 
+Like with like across model upgrades: both windows hold only the live model's scores (the model version of the
+latest message the bundled model scored; Comprehend's fallback scores stay in, as the fallback rate tracks them).
+A new model moves the distribution by design, so after an upgrade the baseline restarts: it fills with the new
+version's scores only, and until it holds the minimum no PSI is emitted and the alarm cannot fire.
+
 Low-signal messages ("ok", "thanks") are left out of the distribution, share negative and mean confidence, as
 they are left out of the SentimentScore metric; their rate is tracked on its own, since a jump there is a drift
 of the input rather than of the model.
@@ -31,6 +36,7 @@ from ..pipeline.history import ScoredRecord
 ALARM_THRESHOLD = 0.25
 ALARM_PERIODS = 2  # consecutive daily evaluations above the threshold before the alarm fires
 STABLE_BELOW = 0.1
+FALLBACK_SCORER = "comprehend"  # pipeline.routing's fallback: its scores carry no model version of ours
 
 Level = Literal["stable", "moderate", "major"]
 
@@ -74,6 +80,8 @@ class DriftReport(BaseModel):
     deltas: dict[str, float | None]  # current minus baseline, per rate
     current_histogram: list[float]
     baseline_histogram: list[float]
+    model_version: str | None = None  # the live model the windows were restricted to
+    other_versions: dict[str, int] = Field(default_factory=dict)  # scores of other model versions, left out
 
 
 def drift_windows(now: datetime, config: DriftConfig = DEFAULT_CONFIG) -> tuple[datetime, datetime, datetime]:
@@ -120,9 +128,43 @@ def window_stats(records: Sequence[ScoredRecord], start: datetime, end: datetime
 _RATES = ("mean_score", "share_negative", "mean_confidence", "fallback_rate", "low_signal_rate")
 
 
+def live_model(records: Sequence[ScoredRecord]) -> str | None:
+    """The version of the model that scored the latest message (the fallback scorer's only when nothing else did)."""
+    own = [r for r in records if r.scorer != FALLBACK_SCORER] or list(records)
+    return max(own, key=lambda r: r.created_at).model_version if own else None
+
+
+def same_model(records: Sequence[ScoredRecord], version: str | None,
+               ) -> tuple[list[ScoredRecord], dict[str, int]]:
+    """The records scored by `version` (or by the fallback scorer), and counts of those left out by version."""
+    kept: list[ScoredRecord] = []
+    other: dict[str, int] = {}
+    for r in records:
+        if version is None or r.model_version == version or r.scorer == FALLBACK_SCORER:
+            kept.append(r)
+        else:
+            other[r.model_version] = other.get(r.model_version, 0) + 1
+    return kept, other
+
+
+def _too_few(current: int, baseline: int, config: DriftConfig, restarted: str) -> list[str]:
+    """Why no PSI: a window under its minimum (`restarted`: the baseline was cut to the live model's scores)."""
+    reasons = []
+    if current < config.min_current:
+        reasons.append(f"current window has {current} scored messages, fewer than {config.min_current}")
+    if baseline < config.min_baseline:
+        why = f"{restarted} (its baseline restarted after a model change)" if restarted else ""
+        reasons.append(f"baseline window has {baseline} scored messages{why}, fewer than {config.min_baseline}")
+    return reasons
+
+
 def compute_drift(current: Sequence[ScoredRecord], baseline: Sequence[ScoredRecord], *, now: datetime,
                   config: DriftConfig = DEFAULT_CONFIG) -> DriftReport:
     baseline_start, current_start, current_end = drift_windows(now, config)
+    version = live_model([*baseline, *current])
+    current, left_current = same_model(current, version)
+    baseline, left_baseline = same_model(baseline, version)
+    other = {v: left_current.get(v, 0) + left_baseline.get(v, 0) for v in {*left_current, *left_baseline}}
     cur = window_stats(current, current_start, current_end)
     base = window_stats(baseline, baseline_start, current_start)
     deltas: dict[str, float | None] = {}
@@ -131,11 +173,7 @@ def compute_drift(current: Sequence[ScoredRecord], baseline: Sequence[ScoredReco
         deltas[name] = None if a is None or b is None else a - b
     cur_scores = [r.score for r in current if not r.low_signal]
     base_scores = [r.score for r in baseline if not r.low_signal]
-    reasons = []
-    if len(cur_scores) < config.min_current:
-        reasons.append(f"current window has {len(cur_scores)} scored messages, fewer than {config.min_current}")
-    if len(base_scores) < config.min_baseline:
-        reasons.append(f"baseline window has {len(base_scores)} scored messages, fewer than {config.min_baseline}")
+    reasons = _too_few(len(cur_scores), len(base_scores), config, f" of model {version}" if other else "")
     value = None if reasons else psi(base_scores, cur_scores, config.bins, config.epsilon)
     if value is not None and not math.isfinite(value):
         value, reasons = None, ["PSI is not finite"]
@@ -143,4 +181,5 @@ def compute_drift(current: Sequence[ScoredRecord], baseline: Sequence[ScoredReco
         current=cur, baseline=base, psi=value, level=None if value is None else level_of(value),
         reason="; ".join(reasons) or None, deltas=deltas,
         current_histogram=score_histogram(cur_scores, config.bins).tolist(),
-        baseline_histogram=score_histogram(base_scores, config.bins).tolist())
+        baseline_histogram=score_histogram(base_scores, config.bins).tolist(), model_version=version,
+        other_versions=dict(sorted(other.items())))

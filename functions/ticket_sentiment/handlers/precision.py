@@ -47,6 +47,10 @@ def run(store: ReviewStore, now: datetime) -> PrecisionReport:
             "days": window.days, "reviews": window.reviews, "precision": window.precision,
             "right_call": window.right_call, "false_alarm": window.false_alarm,
             "wrong_emotion": window.wrong_emotion, "emitted": emitted})
+    for version, windows in report.by_model.items():
+        logger.info("escalation precision by model", extra={
+            "model_version": version, **{f"precision_{w.days}d": w.precision for w in windows},
+            **{f"reviews_{w.days}d": w.reviews for w in windows}})
     return report
 
 
@@ -60,7 +64,9 @@ def _default_store() -> ReviewStore:
 def job(store: Callable[[], ReviewStore] = _default_store,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Any]:
     report = run(store(), clock())
-    return {"windows": [{"days": w.days, "reviews": w.reviews, "precision": w.precision} for w in report.windows]}
+    return {"windows": [{"days": w.days, "reviews": w.reviews, "precision": w.precision} for w in report.windows],
+            "by_model": {v: [{"days": w.days, "reviews": w.reviews, "precision": w.precision} for w in windows]
+                         for v, windows in report.by_model.items()}}
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -74,6 +74,8 @@ class Review(BaseModel):
     reviewed_at: AwareDatetime
     source: ReviewSource
     first_reviewed_at: AwareDatetime | None = None  # the alert's first review, as the store keeps it
+    # The model that scored the alerted message, as the store found it: precision is reported per version.
+    model_version: str | None = None
 
     @field_validator("reviewed_at", "first_reviewed_at")
     @classmethod

@@ -4,7 +4,8 @@ An escalation is correct when the reviewer says "right call" or "wrong emotion" 
 customer was unhappy, only the named emotion was off) and wrong when they say "false alarm". Wrong-emotion
 verdicts are counted separately too, since they say something about the emotion head, not the escalation.
 Windows are rolling, by review time; with no reviews in a window its precision is None (not 0 or 1), so the
-alarm sees missing data rather than a made-up value.
+alarm sees missing data rather than a made-up value. Each window is also split by the model version that scored the
+alerted message, so a model upgrade's precision is not mixed with its predecessor's.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..ports import ReviewStore
 from .models import Review
 
 WINDOWS_DAYS = (7, 30)
+UNKNOWN_MODEL = "unknown"
 
 
 class PrecisionWindow(BaseModel):
@@ -47,6 +49,8 @@ class PrecisionReport(BaseModel):
 
     computed_at: datetime
     windows: tuple[PrecisionWindow, ...]
+    # Per model version ("unknown" for reviews stored before versions were recorded), the same windows.
+    by_model: dict[str, tuple[PrecisionWindow, ...]] = Field(default_factory=dict)
 
     def window(self, days: int) -> PrecisionWindow:
         return next(w for w in self.windows if w.days == days)
@@ -73,8 +77,12 @@ def precision_window(reviews: Iterable[Review], now: datetime, days: int) -> Pre
 
 def precision_report(reviews: Iterable[Review], now: datetime, windows: Sequence[int] = WINDOWS_DAYS,
                      ) -> PrecisionReport:
-    held = list(reviews)
-    return PrecisionReport(computed_at=now, windows=tuple(precision_window(held, now, d) for d in windows))
+    held = latest_per_alert(reviews)
+    versions = sorted({r.model_version or UNKNOWN_MODEL for r in held})
+    by_model = {v: tuple(precision_window([r for r in held if (r.model_version or UNKNOWN_MODEL) == v], now, d)
+                         for d in windows) for v in versions}
+    return PrecisionReport(computed_at=now, windows=tuple(precision_window(held, now, d) for d in windows),
+                           by_model=by_model)
 
 
 def precision_since(store: ReviewStore, now: datetime, windows: Sequence[int]) -> PrecisionReport:

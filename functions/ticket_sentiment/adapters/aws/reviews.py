@@ -21,12 +21,14 @@ from ...pipeline.lifecycle import Retention
 from ...review.models import Review
 from .keys import (
     DAY_INDEX,
+    MESSAGE_PREFIX,
     TTL_ATTRIBUTE,
     conditional_failed,
     iso,
     review_key,
     reviewed_day_key,
     ticket_key,
+    ticket_pk,
 )
 
 MAX_DAYS = 400  # a bound on the Query fan-out: one Query (or a few pages) per day
@@ -58,6 +60,10 @@ class DynamoReviewStore:
                 "first_reviewed_at = if_not_exists(first_reviewed_at, :at)", "GSI3PK = :day", "GSI3SK = :daysk",
                 f"{TTL_ATTRIBUTE} = :ttl"]
         update = "SET " + ", ".join(sets)
+        version = self._model_version(review)
+        if version is not None:
+            update += ", model_version = :model"
+            values[":model"] = version
         if review.reviewer_id is not None:
             update += ", reviewer_id = :rid"
             values[":rid"] = review.reviewer_id
@@ -76,6 +82,22 @@ class DynamoReviewStore:
             return self._get(review.ticket_id, review.alert_id) or review
         self._stamp_ticket(review, at)
         return _review(stored)
+
+    def _model_version(self, review: Review) -> str | None:
+        """The model version of the alerted message (the alert id starts with its event id), or None when it is not
+        stored (erased, expired)."""
+        event_id = review.alert_id.split(":", 1)[0]
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :msg)", "FilterExpression": "event_id = :e",
+            "ProjectionExpression": "model_version",
+            "ExpressionAttributeValues": {":pk": ticket_pk(review.ticket_id), ":msg": MESSAGE_PREFIX, ":e": event_id}}
+        while True:
+            page = self.table.query(**kwargs)
+            for item in page.get("Items", []):
+                return str(item["model_version"]) if "model_version" in item else None
+            if "LastEvaluatedKey" not in page:
+                return None
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _stamp_ticket(self, review: Review, at: str) -> None:
         """The ticket item shows its latest verdict; only an existing ticket, and never an older review."""
@@ -129,4 +151,5 @@ def _review(item: dict[str, Any]) -> Review:
     return Review.model_validate({
         "ticket_id": item["ticket_id"], "alert_id": item["alert_id"], "verdict": item["verdict"],
         "reviewer": item["reviewer"], "reviewer_id": item.get("reviewer_id"), "reviewed_at": item["reviewed_at"],
-        "source": item["source"], "first_reviewed_at": item.get("first_reviewed_at")})
+        "source": item["source"], "first_reviewed_at": item.get("first_reviewed_at"),
+        "model_version": item.get("model_version")})
