@@ -74,3 +74,18 @@ def test_erasing_twice_is_a_no_op() -> None:
 
 def test_ticket_hash_tells_tickets_apart() -> None:
     assert ticket_hash("T-1") != ticket_hash("T-2") and len(ticket_hash("T-1")) == 64
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["forget", "--ticket", "T-1"], "error: no table"),
+    (["forget", "--ticket", "x" * 129, "--table", "t"], "error: --ticket"),
+    (["forget", "--ticket", "  ", "--table", "t"], "error: --ticket")])
+def test_forget_rejects_bad_input_with_one_line(args: list[str], message: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from ticket_sentiment_tools.cli import app
+    from typer.testing import CliRunner
+
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and result.output.strip().startswith(message), result.output
+    assert "Traceback" not in result.output
