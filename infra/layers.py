@@ -6,7 +6,9 @@ drift statistics, which the audit sampler also uses, and the scorer); `scoring` 
 (onnxruntime, tokenizers, and py3langid for its language check). Each is installed with `pip install --platform
 ... --only-binary` for the functions' architecture and Python version. boto3 is left out (the Lambda runtime
 provides it), so are onnxruntime's and tokenizers' install-time extras (sympy, coloredlogs, huggingface-hub: never
-imported when scoring), and pip's byte-code caches (compiled for this interpreter, not Lambda's).
+imported when scoring), and pip's byte-code caches (compiled for this interpreter, not Lambda's). Every version
+comes from requirements-lambda.txt (`make lock`), given to pip as constraints so each layer still resolves only its
+own packages; a layer holding a distribution the lock does not pin fails the build.
 model: layers/model/ (the ONNX graph, tokenizer and model card), mounted at /opt/model.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "build" / "layers"
 MODEL_SOURCE = REPO / "layers" / "model"
+LOCK = REPO / "requirements-lambda.txt"
 # The functions' code asset: the run-time package alone (functions/ holds nothing else; the CLI, local stack and
 # other tools live in tools/ and never ship).
 ASSET_DIR = REPO / "functions"
@@ -91,11 +95,35 @@ def platform_args(architecture: str) -> list[str]:
     return [arg for tag in tags for arg in ("--platform", tag)]
 
 
-def pip_install(target: Path, specs: list[str], extra: list[str]) -> None:
+def locked_versions(lock: Path = LOCK) -> dict[str, set[str]]:
+    """Distribution name (normalised) -> the versions a `make lock` requirements file pins (more than one only where
+    markers split it by platform or Python version)."""
+    pins: dict[str, set[str]] = {}
+    for line in lock.read_text().splitlines():
+        requirement = line.split("#", maxsplit=1)[0].split(";", maxsplit=1)[0].strip()
+        if "==" in requirement:
+            name, version = requirement.split("==", maxsplit=1)
+            pins.setdefault(_normalise(name), set()).add(version.strip())
+    return pins
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def unlocked(site: Path, lock: Path = LOCK) -> list[str]:
+    """The distributions installed in `site` that the lock does not pin at the installed version."""
+    pins = locked_versions(lock)
+    installed = (info.name.removesuffix(".dist-info").rsplit("-", maxsplit=1) for info in site.glob("*.dist-info"))
+    return sorted(f"{name}=={version}" for name, version in installed
+                  if version not in pins.get(_normalise(name), set()))
+
+
+def pip_install(target: Path, specs: list[str], extra: list[str], lock: Path = LOCK) -> None:
     if not specs:
         return
     cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-           "--target", str(target), *extra, *specs]
+           "--target", str(target), "--constraint", str(lock), *extra, *specs]
     env = {**os.environ, "PIP_NO_CACHE_DIR": os.environ.get("PIP_NO_CACHE_DIR", "")}
     subprocess.run(cmd, check=True, env=env)
 
@@ -114,6 +142,8 @@ def build_layer(layer: str, out: Path, architecture: str | None, python_version:
     shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: unused, and the second install trips on them
     pip_install(site, without, [*target_args, "--no-deps"])
     prune(site, layer)
+    if stray := unlocked(site):
+        raise SystemExit(f"{layer} layer: {', '.join(stray)} not pinned in {LOCK.name}; run `make lock`")
     return out
 
 
