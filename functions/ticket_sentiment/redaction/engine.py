@@ -127,6 +127,21 @@ def redact(text: str, config: RedactionConfig | None = None) -> RedactionResult:
     return apply_spans(clean, detect(clean, config), config)
 
 
+def redact_lines(text: str, config: RedactionConfig | None = None) -> RedactionResult:
+    """Redaction of a text kept in lines that will be stored, shown and scored with its lines joined by spaces.
+
+    Detected in both views: the lines ("Regards\nAnna": a sign-off name sits on its own line) and the joined
+    text ("4111\n1111\n1111\n1111" is one card once joined). Replacing each new line by a space keeps every
+    offset, so the spans of both views apply to the same text and nothing the joined text shows escapes."""
+    if not isinstance(text, str):
+        raise TypeError(f"redact_lines() needs a str, got {type(text).__name__}")
+    clean = sanitize(text)
+    if "\n" not in clean:
+        return apply_spans(clean, detect(clean, config), config)
+    spans = detect(clean, config) + detect(clean.replace("\n", " "), config)
+    return apply_spans(clean, merge_spans(spans), config)
+
+
 def merge_counts(*counts: dict[str, int]) -> dict[str, int]:
     total: Counter[str] = Counter()
     for c in counts:
