@@ -36,7 +36,8 @@ _QUOTED_LINE = re.compile(r"^[^\S\n]*>.*$", re.M)
 # is, up to stripping each line.
 _MAYBE_REPLY_HEADER = re.compile(r":|[_-]{2}|\n")
 _LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
-_UNDERSCORED_WORD = re.compile(r"(?<= )[a-z0-9_]+(?= )")
+# Not the local part of an address written with a space before its "@" ("anna_b @ gmail.com").
+_UNDERSCORED_WORD = re.compile(r"(?<= )[a-z0-9_]+(?= (?!@))")
 # Emoticons are frequent in chat tickets and are [UNK]-free words once mapped.
 _EMOTICONS = {
     ":)": " smiling face ",

@@ -156,3 +156,75 @@ def test_names_in_prose_and_greetings_are_redacted(text: str, names: list[str]) 
 ])
 def test_product_names_and_sentence_openings_are_not_names(text: str) -> None:
     assert redact(text).text == text
+
+
+# --- leak 4: card brands and formats, phone extensions -------------------------------------------------------------
+
+@pytest.mark.parametrize("card", [
+    "3530 1113 3330 0000",  # JCB
+    "213100000000001",  # JCB, 15 digits
+    "180000000000002",  # JCB, 15 digits
+    "6759 6498 2643 8453",  # Maestro
+    "501800000009",  # Maestro, 12 digits
+    "6304 0000 0000 0000 018",  # Maestro, 19 digits
+    "2200 0000 0000 0004",  # Mir
+    "6521 0000 0000 0007",  # RuPay
+    "9792 0000 0000 0003",  # Troy
+    "6200 0000 0000 0005",  # UnionPay
+    "5555 5555 5555 4444",  # Mastercard
+    "2223 0000 4841 0010",  # Mastercard 2-series
+    "3782 822463 10005",  # Amex
+    "4111.1111.1111.1111",
+    "4111/1111/1111/1111",
+    "4111-1111 1111.1111",
+])
+def test_cards_of_every_scheme_and_separator_are_redacted(card: str) -> None:
+    blob = stored(f"please refund card {card} today")
+    assert card not in blob and "".join(c for c in card if c.isdigit()) not in digits_of(blob), blob
+    assert "[CARD]" in blob
+
+
+@pytest.mark.parametrize("body", [
+    "card 4111\x001111\x0011111111",
+    "card 4111\u00ad1111\u00ad1111\u00ad1111",
+    "card \u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661",
+    "card \u09ea\u09e7\u09e7\u09e7 \u09e7\u09e7\u09e7\u09e7 \u09e7\u09e7\u09e7\u09e7 \u09e7\u09e7\u09e7\u09e7",
+    "card \uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11",
+])
+def test_cards_hidden_by_control_characters_or_other_digits_are_redacted(body: str) -> None:
+    blob = stored(body)
+    assert "[CARD]" in blob and "1111" not in blob and "\u0661" not in blob and "\u09e7" not in blob
+
+
+@pytest.mark.parametrize(("body", "raw"), [
+    ("call me on 415-555-0132 x204 after 5", "204"),
+    ("call (216)476-5657x104 please", "104"),
+    ("tel +44 20 7946 0958 ext. 12, thanks", "12"),
+])
+def test_phone_extensions_are_masked_with_the_number(body: str, raw: str) -> None:
+    out = redact(body).text
+    assert out.count("[PHONE]") == 1 and raw not in out.replace("[PHONE]", ""), out
+
+
+# --- leak 5: e-mail obfuscations -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "raw"), [
+    ("write to john dot doe at gmail dot com please", "john"),
+    ("my mail is anna_b @ gmail.com", "anna"),
+    ("reach me: x at gmail.com", "x at"),
+    ("mail a.kowalski (at) firma-xyz.de", "kowalski"),
+    ("contact jan punkt nowak at wp dot pl", "nowak"),
+])
+def test_obfuscated_email_addresses_are_redacted(body: str, raw: str) -> None:
+    blob = stored(body)
+    assert raw not in blob and "[EMAIL]" in blob, blob
+
+
+@pytest.mark.parametrize("text", [
+    "I bought it at amazon.com and it broke at home.",
+    "Order 123456789012 shipped, tracking 1Z999AA10123456784, SKU AB-1234-5678.",
+    "Version 2.3.4.5 costs $1,249.00 since 02/03/2026, meeting at 12.05.2024 14:00.",
+    "Serial 5018-2026-0001, invoice INV-2026-00042, build 6759.1.2.3.",
+])
+def test_hard_negatives_survive(text: str) -> None:
+    assert redact(text).text == text

@@ -42,7 +42,9 @@ _RUN = re.compile(r"\d[ \u00a0().\-/]{0,3}\d[ \u00a0().\-/]{0,3}\d[ \u00a0().\-/
 
 # Candidates may be longer than any phone number: a run like "4111 1111 1111 1111 020 7946 0958" is matched
 # whole, then retried from each digit group, so the result does not depend on where a length limit cut it.
-_PHONE = re.compile(r"(?<![\w+@#/.=(-])(?:\+\(?|\(\+?)?\d[\d \u00a0().\-/]{5,}\d(?!\w|[.,/-]\d)")
+_PHONE = re.compile(r"(?<![\w+@#/.=(-])(?:\+\(?|\(\+?)?\d[\d \u00a0().\-/]{5,}\d(?!(?!x\d)\w|[.,/-]\d)")
+# An extension after a phone number belongs to it: "555-123-4567 x204", "(216)476-5657x104", "ext. 12".
+_EXTENSION = re.compile(r"(?i)[ \t]?(?:x|ext\.?|extn\.?|extension|durchwahl|poste|#)[ \t]?\d{1,6}(?!\w)")
 # Groups of a run are split at spaces and slashes only: "122.0.6261.112" and "415-555-0132" are one group each.
 _GROUP = re.compile(r"[+(]*\d[^\s/]*(?<=[\d)])")
 _MAX_RETRIES = 24  # phone checks per run once the whole run failed
@@ -232,7 +234,8 @@ def _phones(text: str, lo: int, hi: int, regions: tuple[str, ...], state: _ScanS
             candidate = candidate.lstrip("(")
         start = m.end() - len(candidate)
         if _phone_at(text, start, m.end(), regions, state):
-            yield Span(start, m.end(), _E_PHONE)
+            extension = _EXTENSION.match(text, m.end())
+            yield Span(start, extension.end() if extension else m.end(), _E_PHONE)
         elif not text[start - 1:start].isalpha():  # a run glued to letters ("DE89 3704 ...") is something else
             yield from _phones_inside(text, start, m.end(), regions, state)
 
@@ -271,32 +274,51 @@ def _digits(text: str, start: int, end: int) -> int:
 
 # The whole digit run (up to 80 digits) is matched, then searched for cards group by group, so a card glued to
 # another number is found the same way whether or not its neighbour was redacted first.
-_CARD = re.compile(r"(?<![\w.,/+-])\d(?:[ -]?\d){12,79}(?!\w|[.,/-]\d)")
+# Separators: space, dash, dot or slash, mixed or not ("4111.1111-1111 1111").
+_CARD = re.compile(r"(?<![\w.,/+-])\d(?:[ ./-]?\d){11,79}(?!\w|[.,/-]\d)")
 _MAX_CARD_GROUPS = 7  # a card is written in at most seven groups
 _MAX_CARD_CHECKS = 64  # Luhn checks per run once the whole run failed
 
 
 def card_brand_ok(d: str) -> bool:
-    """The issuer prefix and length fit a real card scheme (Luhn alone passes one random number in ten)."""
+    """The issuer prefix and length fit a real card scheme (Luhn alone passes one random number in ten).
+
+    Issuer ranges of the schemes in use (Visa, Mastercard incl. the 2-series, Amex, Discover, JCB incl. its
+    15-digit 2131/1800 ranges, Diners, UnionPay, Maestro, Mir, RuPay, Troy), lengths 12-19."""
     n = len(d)
+    if not 12 <= n <= 19:
+        return False
     p2, p3, p4, p6 = int(d[:2]), int(d[:3]), int(d[:4]), int(d[:6])
+    if p4 in _MAESTRO or 6761 <= p4 <= 6763:
+        return True  # Maestro: 12 to 19 digits
+    if n < 13:
+        return False
     if d[0] == "4":
         return n in (13, 16, 19)  # Visa
     if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:
         return n == 16  # Mastercard
     if p2 in (34, 37):
         return n == 15  # American Express
+    if p4 in (2131, 1800):
+        return n == 15  # JCB's old 15-digit ranges
     if p4 == 6011 or p2 == 65 or 644 <= p3 <= 649 or 622126 <= p6 <= 622925:
-        return 16 <= n <= 19  # Discover
+        return 16 <= n <= 19  # Discover (65 is shared with RuPay)
     if 3528 <= p4 <= 3589:
         return 16 <= n <= 19  # JCB
     if p2 in (36, 38, 39) or 300 <= p3 <= 305 or p4 == 3095:
         return 14 <= n <= 19  # Diners
     if 2200 <= p4 <= 2204:
         return 16 <= n <= 19  # Mir
-    if p2 in (50, 62, 81) or 56 <= p2 <= 69:
-        return 16 <= n <= 19  # Maestro, UnionPay (12-15 digit Maestro cards exist but are rare; they cost precision)
+    if p4 == 9792:
+        return n == 16  # Troy
+    if p3 in (353, 356, 508) or p2 in (60, 81, 82):
+        return 16 <= n <= 19  # RuPay
+    if p2 in (50, 62) or 56 <= p2 <= 69:
+        return 16 <= n <= 19  # Maestro, UnionPay
     return False
+
+
+_MAESTRO = frozenset({5018, 5020, 5038, 5893, 6304, 6759})
 
 
 # Byte tables from an ASCII digit to its value, and to the digit sum of twice its value (Luhn's doubled digits).
@@ -313,14 +335,14 @@ def luhn_valid(digits: str) -> bool:
 
 
 def is_card(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and card_brand_ok(digits) and luhn_valid(digits)
+    return 12 <= len(digits) <= 19 and card_brand_ok(digits) and luhn_valid(digits)
 
 
 def _cards(text: str, lo: int, hi: int, state: _ScanState) -> Iterator[Span]:
     for m in _CARD.finditer(text, lo, hi):
         # "ref 2231 4111 1111 1111 1111": the label names the first group only.
         labelled_id = is_not_personal(state.words_before(text, m.start()))
-        if not labelled_id and is_card(m.group().replace(" ", "").replace("-", "")) and not _HAS_DATE.search(m.group()):
+        if not labelled_id and is_card(_NON_DIGITS.sub("", m.group())) and not _HAS_DATE.search(m.group()):
             yield Span(m.start(), m.end(), _E_CARD)
             continue
         # Left to right, the longest run of whole digit groups that is a card ("ref 2231 4111 1111 1111 1111").
@@ -602,7 +624,7 @@ def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...
         found: list[Span] = []
         if want_iban and _iban_head_near(text, runs, k, start):
             found += _ibans(text, max(0, start - 16), min(n, start + 48))
-        if nd >= 13 and want_card:
+        if nd >= 12 and want_card:
             # Cards are looked for beside an IBAN, never across it ("DE11 ... 62 4000 0000 0000 6").
             for a, b in _gaps(lo, hi, found) if found else ((lo, hi),):
                 found += _cards(text, a, b, phones)
