@@ -180,8 +180,10 @@ _LOOSE_TLDS = frozenset({
 _DOT_SPLIT = re.compile(r"(?i)" + _LOOSE_DOT)
 
 
-def _loose_emails(text: str, low: str) -> Iterator[Span]:
-    for lo, hi in keyword_windows(text, low, _LOOSE_TRIGGERS, 100, 120):
+def _loose_emails(text: str, low: str, words: WordIndex | None = None) -> Iterator[Span]:
+    # Every match holds its trigger within the window (an "@", "at", "dot" or a webmail name that starts a word).
+    index = words if words is not None and text.isascii() else None
+    for lo, hi in keyword_windows(text, low, _LOOSE_TRIGGERS, 100, 120, words=index):
         for m in _EMAIL_LOOSE.finditer(text, lo, hi):
             labels = _DOT_SPLIT.split(m.group("domain").lower())
             if labels[-1] not in _LOOSE_TLDS:
@@ -193,7 +195,7 @@ def _loose_emails(text: str, low: str) -> Iterator[Span]:
             yield Span(m.start(), m.end(), E.EMAIL)
 
 
-def find_emails(text: str, low: str) -> Iterator[Span]:
+def find_emails(text: str, low: str, words: WordIndex | None = None) -> Iterator[Span]:
     at = text.find("@")
     while at >= 0:
         local = _LOCAL_PART.search(text, max(0, at - 64), at)
@@ -207,7 +209,7 @@ def find_emails(text: str, low: str) -> Iterator[Span]:
             tld = re.split(r"[\s)\]}]", value)[-1]
             if ("at)" in value or "at]" in value or "at}" in value) or (" dot " in value and tld in _SPELLED_TLDS):
                 yield Span(m.start(), m.end(), E.EMAIL)
-    yield from _loose_emails(text, low)
+    yield from _loose_emails(text, low, words)
 
 
 # --- IPv6 (IPv4 is found with the other numbers) ---------------------------------------------------------------

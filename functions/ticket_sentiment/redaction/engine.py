@@ -70,7 +70,7 @@ def detect(text: str, config: RedactionConfig | None = None) -> list[Span]:
     words = WordIndex(low)  # one split of the text instead of a str.find per keyword that is not there
     found: list[Span] = []
     if E.EMAIL in want:
-        found += find_emails(text, low)
+        found += find_emails(text, low, words)
     if E.URL in want:
         found += find_urls(text, low)
     if E.SECRET in want:

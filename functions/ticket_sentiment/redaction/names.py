@@ -71,7 +71,8 @@ _TITLES = frozenset({
     "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "monsieur", "madame", "mme",
     "mlle", "m", "señor", "señora", "señorita", "sr", "sra", "srta", "don", "doña", "dhr", "mevr", "mevrouw",
     "meneer", "heer", "shri", "smt", "sig", "sig.ra", "signor", "signora", "ing", "mag", "dipl", "pan", "pani",
-    "panie", "bay", "bayan", "господин", "госпожа",
+    "panie", "bay", "bayan", "господин", "госпожа", "dott", "dott.ssa", "dottssa", "avv", "arch", "geom", "rag",
+    "univ", "uz", "öğr", "çev", "av", "op", "doç", "sayın",
 })
 _PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das", "la", "le",
                         "ter", "ten", "'t", "bin", "ibn", "al", "el", "zu", "y", "e"})
@@ -444,14 +445,17 @@ coworker co-worker husband wife partner boyfriend girlfriend fiancé fiancée fi
 sister mother father mom mum dad mommy daddy uncle aunt cousin grandma grandpa grandmother grandfather nephew niece
 friend neighbour neighbor boss assistant secretary landlord tenant driver courier doctor nurse lawyer accountant
 named called mr mrs ms miss mx dr prof sir herr frau monsieur madame mme señor señora sr sra signor signora dhr
-mevrouw pan pani panie bay bayan
+mevrouw pan pani panie bay bayan mitarbeiter mitarbeiterin kollege kollegin mann ehemann ehefrau frau laut
+operatore operatrice marito moglie collega secondo mari femme collègue conseiller conseillère selon agente marido
+esposa compañero compañera según medewerker medewerkster vrouw volgens mąż żona kolega konsultant konsultantka
+według eşim temsilciniz temsilci оператор муж жена коллега менеджер со
 """
 _PERSON_CUES = frozenset(_PERSON_CUES_WORDS.split())
 _CUE_PHRASES = ("spoke to", "spoke with", "talked to", "talked with", "speak to", "speak with", "talk to",
                 "talking to", "speaking to", "speaking with", "chatted with", "ask for", "asked for", "asked",
                 "contacted", "emailed", "called", "thanks to", "according to", "helped by", "handled by",
                 "assisted by", "escalated to", "assigned to", "transferred to", "forwarded to", "cc",
-                "mit", "avec", "con", "met")
+                "mit", "avec", "con", "met", "z", "ze", "с")
 _PHRASE_CUES = frozenset(_CUE_PHRASES)
 # A capitalised word of Latin, Greek or Cyrillic script (the first letter is checked for case in Python).
 _CAPITALISED = re.compile(r"(?<![\w'’@.#/\\-])[A-ZÀ-ÖØ-ÞĀ-ɏΆ-ΏΑ-ΩЀ-Я][^\W\d_]{1,24}(?:[-'’][A-Z][^\W\d_]{1,24})?"
@@ -489,11 +493,49 @@ def _name_word(token: str) -> bool:
     return token[0].isupper() and low not in _STOP and not (token.isupper() and len(token) > 3)
 
 
+# Words that end a company name ("Walker Ltd", "Baker & Sons", "Kraus GmbH"): a name before one is a company's.
+_COMPANY_WORDS_TEXT = """
+ltd ltd. limited inc inc. incorporated llc llp plc corp corp. corporation co co. company group holding holdings
+gmbh ag kg kgaa ohg mbh ug se sa s.a. sarl sas srl s.r.l. spa s.p.a. sl s.l. bv b.v. nv n.v. ab as oy sons
+partners associates şti şti. a.ş. ооо лтд зао оао пао ип sp spółka s.a.s s.coop s.l.n.e s.l s.a s.c
+s.n.c s.e sagl kft zrt oü aps
+"""
+_COMPANY_WORDS = frozenset(_COMPANY_WORDS_TEXT.split())
+# "Shaw, Morgan and Garcia", "Geertsen & Kalman": surnames in a list are a firm's name unless a cue names people.
+_FIRM_AFTER = re.compile(r",[ ]" + r"[A-Z][\w'’-]+,?[ ](?:and|&|und|et|y|en|e)[ ][A-Z]|[ ](?:&|und|et)[ ][A-Z]")
+_FIRM_BEFORE = re.compile(r"(?:[A-Z][\w'’-]+,[ ]|[A-Z][\w'’-]+,?[ ](?:and|&|und|et|y|en|e)[ ])\Z")
+_SURNAME_STOP = frozenset({"team", "support", "service", "services", "customer", "billing", "sales", "department",
+                           "desk", "from", "and", "the"}) | BRANDS | _COMPANY_WORDS
+
+
+def _surname_word(token: str) -> bool:
+    """A capitalised word after a first name is its surname unless it is a brand, a team or a company word
+    (the stop list of greetings is too broad here: "Allen" is German for "all")."""
+    return token[0].isupper() and token.casefold() not in _SURNAME_STOP and not (token.isupper() and len(token) > 3)
+
+
+def _in_firm_name(text: str, start: int, stop: int, token: str) -> bool:
+    """Part of a firm's name: a list of surnames ("Shaw, Morgan and Garcia"), or a hyphenated pair with no
+    surname after it ("Baker-Lara"; "Jean-Luc Picard" is a person)."""
+    if "-" in token and stop == start + len(token):
+        return True
+    return bool(_FIRM_AFTER.match(text, stop) or _FIRM_BEFORE.search(text, max(0, start - 40), start))
+
+
+def _company_after(text: str, end: int) -> bool:
+    """The words right after a name end a company name: "Walker Ltd", "Shaw, Morgan and Garcia PLC"."""
+    for word in text[end:end + 48].replace(",", " ").split()[:4]:
+        low = word.casefold().rstrip(".,;:!?)")
+        if low in _COMPANY_WORDS or low.rstrip(".") in _COMPANY_WORDS or word == "&":
+            return True
+    return False
+
+
 def _surname_end(text: str, end: int) -> int:
     """Past the capitalised words (at most two, particles between them allowed) that follow a first name."""
     taken = 0
     pos = end
-    while taken < 2:
+    while taken < 3:
         gap = _NAME_GAP.match(text, pos)
         if gap is None:
             break
@@ -502,13 +544,16 @@ def _surname_end(text: str, end: int) -> int:
             particle = _TOKEN.match(text, gap.end())
             if particle is not None and particle.group().lower() in _PARTICLES:
                 after = _NAME_GAP.match(text, particle.end())
+                second = _TOKEN.match(text, after.end()) if after else None
+                if second is not None and second.group().lower() in _PARTICLES:  # "van der Velden"
+                    after = _NAME_GAP.match(text, second.end())
                 nxt = _CAPITALISED.match(text, after.end()) if after else None
-                if nxt is not None and _name_word(nxt.group()):
+                if nxt is not None and _surname_word(nxt.group()):
                     pos = end = nxt.end()
                     taken += 1
                     continue
             break
-        if not _name_word(m.group()):
+        if not _surname_word(m.group()):
             break
         pos = end = m.end()
         taken += 1
@@ -539,6 +584,8 @@ def prose_names(text: str) -> list[tuple[int, int]]:
             if _sentence_start(text, start) and _surname_end(text, end) == end:
                 continue  # "Will you ...", "Can I ...": a sentence opening with a first name alone is not one
         stop = _surname_end(text, end)
+        if not cue and (_company_after(text, stop) or _in_firm_name(text, start, stop, token)):
+            continue  # "Walker Ltd", "Shaw, Morgan and Garcia", "Baker-Lara"
         spans.append((start, stop))
         skip_to = stop
     return spans
