@@ -11,7 +11,13 @@ import json
 import pytest
 from pydantic import ValidationError
 from ticket_sentiment.pipeline.events import TicketEvent
-from ticket_sentiment.pipeline.protection import clean_for_scoring, clean_label, protect_event
+from ticket_sentiment.pipeline.protection import (
+    clean_for_scoring,
+    clean_label,
+    metric_area,
+    metric_areas_from,
+    protect_event,
+)
 from ticket_sentiment.redaction import redact, redact_lines
 from ticket_sentiment.textprep import clean_field, html_to_text, prepare_ticket_text
 
@@ -83,6 +89,15 @@ def test_tags_and_product_areas_holding_personal_data_or_a_name_are_dropped() ->
     assert queued.event.tags == ["refund"]
     assert queued.event.product_area is None
     assert clean_label("Billing") == "Billing" and clean_label("mobile\u00a0 app") == "mobile app"
+
+
+def test_metric_dimensions_come_from_a_closed_configured_set_only() -> None:
+    assert metric_area("Billing") == "billing" and metric_area(None) == "none"
+    assert metric_area("maria gonzalez") == "other" and metric_area("Premium Support") == "other"
+    allowed = metric_areas_from("Premium Support, billing")
+    assert metric_area("premium\u00a0support", allowed) == "premium support"
+    assert metric_area("login", allowed) == "other"
+    assert metric_areas_from("") == metric_areas_from(None) != allowed
 
 
 def test_clean_field_normalises_invisible_characters_and_unicode_digits() -> None:

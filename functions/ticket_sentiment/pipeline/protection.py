@@ -83,6 +83,29 @@ def kept_tags(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(tag for tag in map(clean_label, tags) if tag))
 
 
+# Product areas a metric may carry as a dimension: a closed set (METRIC_PRODUCT_AREAS overrides it), so no
+# free text a helpdesk sends ("maria gonzalez") ever becomes a CloudWatch dimension; any other area is "other".
+DEFAULT_METRIC_AREAS = frozenset({
+    "billing", "payments", "refunds", "invoices", "subscription", "account", "login", "security", "orders",
+    "shipping", "delivery", "returns", "mobile app", "web app", "api", "integrations", "technical", "onboarding",
+    "general", "sales", "feedback",
+})
+
+
+def metric_area(product_area: str | None, allowed: frozenset[str] = DEFAULT_METRIC_AREAS) -> str:
+    """The product area as a metric dimension: "none", one of `allowed` (cleaned, lower case), or "other"."""
+    if not product_area:
+        return "none"
+    area = clean_field(product_area).lower()
+    return area if area in allowed else "other"
+
+
+def metric_areas_from(setting: str | None) -> frozenset[str]:
+    """The allowed areas from a comma-separated setting, or the defaults when it is unset or empty."""
+    areas = frozenset(clean_field(a).lower() for a in (setting or "").split(",") if a.strip())
+    return areas or DEFAULT_METRIC_AREAS
+
+
 def redact_subject(subject: str) -> RedactionResult:
     """The subject cleaned like the body (no-break spaces, zero-width characters, full-width "＠"), then
     redacted."""
