@@ -136,10 +136,39 @@ def redact_lines(text: str, config: RedactionConfig | None = None) -> RedactionR
     if not isinstance(text, str):
         raise TypeError(f"redact_lines() needs a str, got {type(text).__name__}")
     clean = sanitize(text)
-    if "\n" not in clean:
-        return apply_spans(clean, detect(clean, config), config)
-    spans = detect(clean, config) + detect(clean.replace("\n", " "), config)
+    spans = detect(clean, config)
+    if "\n" in clean:
+        spans += _across_lines(clean, config)
     return apply_spans(clean, merge_spans(spans), config)
+
+
+_JOIN_CONTEXT = 160  # characters each side of a line break that the joined view is searched in
+_EDGE = 60  # a span this close to a window's cut edge may lack its context (a label): left to the lined pass
+
+
+def _across_lines(text: str, config: RedactionConfig | None) -> list[Span]:
+    """What the joined view finds around each line break ("4111\n1111 ...", "date of birth\n14/03/1985"),
+    searched in windows around the breaks instead of the whole text again; spans near a window's cut edge,
+    where a label may have been cut off, are dropped (the lined pass saw them with their context)."""
+    joined = text.replace("\n", " ")
+    breaks = [i for i, c in enumerate(text) if c == "\n"] if len(text) < 4096 else \
+        [m.start() for m in re.finditer("\n", text)]
+    windows: list[list[int]] = []
+    for i in breaks:
+        lo, hi = max(0, i - _JOIN_CONTEXT), min(len(text), i + _JOIN_CONTEXT)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    found: list[Span] = []
+    for lo, hi in windows:
+        low_edge = lo + _EDGE if lo > 0 else 0
+        high_edge = hi - _EDGE if hi < len(text) else hi
+        for span in detect(joined[lo:hi], config):
+            start, end = span.start + lo, span.end + lo
+            if low_edge <= start and end <= high_edge:
+                found.append(Span(start, end, span.type))
+    return found
 
 
 def merge_counts(*counts: dict[str, int]) -> dict[str, int]:

@@ -25,9 +25,15 @@ _GREETINGS = (
     "moin", "servus", "grüezi", "bonjour", "bonsoir", "salut", "cher", "chère", "chers", "hola", "buenos días",
     "buenos dias", "buenas tardes", "buenas", "estimado", "estimada", "estimados", "querido", "querida", "beste",
     "geachte", "hoi", "goedemorgen", "goedemiddag", "dag", "namaste", "ciao", "buongiorno", "gentile", "olá", "caro",
-    "cara", "hej", "thank you", "thanks", "dzień dobry", "witam", "cześć", "szanowny panie", "szanowna pani",
-    "drogi", "droga", "merhaba", "sayın", "selam", "iyi günler", "здравствуйте", "привет", "добрый день",
-    "добрый вечер", "доброе утро", "уважаемый", "уважаемая", "дорогой", "дорогая",
+    "cara", "hej", "thank you", "thanks",
+)
+# Polish, Turkish and Russian: looked for at line starts, and after a sentence only where their first letter is
+# already one the scan tries (adding "i" of "iyi" and "p" of "pozdrawiam" to it would try every "I ..." and
+# "Please ..." sentence).
+_GREETINGS_MORE = (
+    "dzień dobry", "witam", "cześć", "szanowny panie", "szanowna pani", "drogi", "droga", "merhaba", "sayın",
+    "selam", "iyi günler", "здравствуйте", "привет", "добрый день", "добрый вечер", "доброе утро", "уважаемый",
+    "уважаемая", "дорогой", "дорогая",
 )
 _SIGNOFFS = (
     "thanks", "thank you", "thanks again", "thanks so much", "thank you so much", "many thanks", "thanks a lot",
@@ -45,9 +51,12 @@ _SIGNOFFS = (
     "saludos cordiales", "atentamente", "gracias", "muchas gracias", "un abrazo", "cordialmente",
     "met vriendelijke groet", "met vriendelijke groeten", "vriendelijke groeten", "vriendelijke groet", "groeten",
     "groet", "mvg", "bedankt", "dank je", "dank u", "hartelijke groet", "cordiali saluti", "grazie", "saluti",
-    "sent by", "signed", "pozdrawiam", "z poważaniem", "z pozdrowieniami", "dziękuję", "serdecznie pozdrawiam",
-    "saygılarımla", "teşekkürler", "teşekkür ederim", "iyi çalışmalar", "с уважением", "спасибо",
-    "всего доброго", "с наилучшими пожеланиями",
+    "sent by", "signed",
+)
+_SIGNOFFS_MORE = (
+    "pozdrawiam", "z poważaniem", "z pozdrowieniami", "dziękuję", "serdecznie pozdrawiam", "saygılarımla",
+    "teşekkürler", "teşekkür ederim", "iyi çalışmalar", "с уважением", "спасибо", "всего доброго",
+    "с наилучшими пожеланиями",
 )
 _INTROS = (
     "account holder", "kontoinhaber", "kontoinhaberin", "cardholder", "card holder", "titular", "t.n.v.",
@@ -153,16 +162,17 @@ def _by_first_word(phrases: tuple[str, ...]) -> dict[str, re.Pattern[str]]:
             groups.items()}
 
 
-_GREETING_AT = _by_first_word(_GREETINGS)
-_SIGNOFF_AT = _by_first_word(_SIGNOFFS)
+_GREETING_AT = _by_first_word(_GREETINGS + _GREETINGS_MORE)
+_SIGNOFF_AT = _by_first_word(_SIGNOFFS + _SIGNOFFS_MORE)
 _FIELD_FIRST_WORDS = frozenset(w.split()[0] for w in _FIELD_LABELS)
-_FIRST_WORDS = frozenset(w.split()[0] for w in (*_GREETINGS, *_SIGNOFFS))
+_SCAN_FIRST_WORDS = frozenset(w.split()[0] for w in (*_GREETINGS, *_SIGNOFFS))
+_FIRST_WORDS = _SCAN_FIRST_WORDS | frozenset(w.split()[0] for w in (*_GREETINGS_MORE, *_SIGNOFFS_MORE))
 # _SENTENCE_START, scanned over the whole text in one call instead of one call per punctuation mark, and refusing
 # in the pattern the commonest sentence openings no greeting or sign-off starts with: a letter none starts with
 # ("I ...", "Please ..."), or a frequent word that is none of them ("The ...", "You ..."). The first letter of
 # every ASCII first word stays possible, and text that is not ASCII is still checked word by word.
 _NO_FIRST_LETTERS = "".join(c + c.upper() for c in string.ascii_lowercase
-                            if not any(w.startswith(c) for w in _FIRST_WORDS))
+                            if not any(w.startswith(c) for w in _SCAN_FIRST_WORDS))
 _NOT_FIRST = ("the", "this", "that", "they", "there", "these", "you", "your", "we", "my", "so", "and", "but", "can",
               "could", "would", "what", "when", "how", "now", "no", "not", "still", "also", "just", "our", "as")
 assert _FIRST_WORDS.isdisjoint(_NOT_FIRST)
@@ -460,7 +470,6 @@ _PHRASE_CUES = frozenset(_CUE_PHRASES)
 # A capitalised word of Latin, Greek or Cyrillic script (the first letter is checked for case in Python).
 _CAPITALISED = re.compile(r"(?<![\w'’@.#/\\-])[A-ZÀ-ÖØ-ÞĀ-ɏΆ-ΏΑ-ΩЀ-Я][^\W\d_]{1,24}(?:[-'’][A-Z][^\W\d_]{1,24})?"
                           r"(?![\w@])")
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+([^\W\d_]+)[ \t]+\Z|([^\W\d_]+)[ \t]+\Z")
 _NAME_GAP = re.compile(r"[ \t]{1,2}")
 
 
@@ -479,13 +488,16 @@ def _sentence_start(text: str, pos: int) -> bool:
 
 
 def _cue_before(text: str, pos: int) -> bool:
-    m = _WORD_BEFORE.search(text, max(0, pos - 40), pos)
-    if m is None:
+    """The word (or two) right before `pos`, after a space, is a person cue ("agent", "spoke to")."""
+    head = text[max(0, pos - 32):pos]
+    if not head.endswith((" ", "\t")):
         return False
-    if m.group(3) is not None:
-        return m.group(3).lower() in _PERSON_CUES or m.group(3).lower() in _PHRASE_CUES
-    last, pair = m.group(2).lower(), f"{m.group(1)} {m.group(2)}".lower()
-    return last in _PERSON_CUES or last in _PHRASE_CUES or pair in _PHRASE_CUES
+    words = head.lower().split()
+    if not words:
+        return False
+    last = words[-1]
+    return last in _PERSON_CUES or last in _PHRASE_CUES or (
+        len(words) >= 2 and f"{words[-2]} {last}" in _PHRASE_CUES)
 
 
 def _name_word(token: str) -> bool:
@@ -575,11 +587,12 @@ def prose_names(text: str) -> list[tuple[int, int]]:
         low = token.casefold()
         if low in _TITLES:
             continue
+        if names is None:
+            names = first_names()
+        known = low.split("-")[0] in names
         cue = _cue_before(text, start)
         if not cue:
-            if names is None:
-                names = first_names()
-            if low.split("-")[0] not in names:
+            if not known:
                 continue
             if _sentence_start(text, start) and _surname_end(text, end) == end:
                 continue  # "Will you ...", "Can I ...": a sentence opening with a first name alone is not one

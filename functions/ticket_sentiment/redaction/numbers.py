@@ -678,8 +678,9 @@ def _mixed_ids(text: str, runs: list[tuple[int, int]], state: _ScanState, want: 
     fiscale CRCLCU21E19D395C"): each such token is read once, from its first run."""
     seen = -1
     for start, end in runs:
-        if end - start >= 4 or start <= seen:
-            continue
+        if end - start >= 4 or start <= seen or not (text[end:end + 1] in _ASCII_LETTERS
+                                                       or text[start - 1:start] in _ASCII_LETTERS):
+            continue  # only a run glued to a letter can be part of such a token
         before = text[max(0, start - 12):start]
         token_start = start - len(before) + len(before.rstrip(_ASCII_ALNUM))
         token = _ALNUM_TOKEN.match(text, token_start)
