@@ -32,9 +32,16 @@ _REPEAT = re.compile(r"(\D)\1{3,}")
 _QUOTED_LINE = re.compile(r"^[^\S\n]*>.*$", re.M)
 # Every reply-header pattern of the parser's languages (en, de, fr, es, it, nl) needs a colon ("On ... wrote:",
 # "From: ...") or a dashed separator ("-----Original Message-----"); its Outlook rule needs 32 dashes or
-# underscores; a signature starts on a line of its own. Text with none of these is returned by the parser as
-# is, up to stripping each line.
-_MAYBE_REPLY_HEADER = re.compile(r":|[_-]{2}|\n")
+# underscores; a signature block opens a line with a delimiter, a "sent from" line or a sign-off word of those
+# languages. Text with none of these is returned by the parser as is, up to stripping each line.
+_MAYBE_REPLY_HEADER = re.compile(
+    r"(?im):|[_-]{2}|^[ \t]*(?:sent from|get outlook|gesendet von|envoy[ée] de|enviado desde|inviato da|verzonden|"
+    r"(?:best|kind|warm|warmest)?[ \t]*regards|thanks|thank you|best|all the best|cheers|mit freundlichen|"
+    r"(?:viele|beste|besten|liebe)?[ \t]*gr(?:ü|ue)(?:ß|ss)|gru(?:ß|ss)|cordialement|salutations|bien à vous|"
+    r"saludos|atentamente|un saludo|groet|groeten|met vriendelijke|saluti|cordiali|distinti)")
+# Runs of blank lines (a hostile body can hold tens of thousands) become one before the parser, which is
+# quadratic in the number of lines; normalize_for_model drops blank lines anyway.
+_BLANK_RUN = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 _LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
 # Not the local part of an address written with a space before its "@" ("anna_b @ gmail.com").
 _UNDERSCORED_WORD = re.compile(r"(?<= )[a-z0-9_]+(?= (?!@))")
@@ -158,7 +165,7 @@ def _latest_body(text: str) -> str:
 
 def strip_email_history(text: str) -> str:
     """Keep only the newest message: drop quoted history, forwarded chains and signatures."""
-    without_quotes = _QUOTED_LINE.sub("", text)
+    without_quotes = _BLANK_RUN.sub("\n\n", _QUOTED_LINE.sub("", text))
     if _MAYBE_REPLY_HEADER.search(without_quotes):
         try:
             latest = _latest_body(without_quotes)

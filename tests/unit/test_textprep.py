@@ -75,7 +75,7 @@ REPLY_BODIES = [
 
 @given(st.sampled_from(REPLY_BODIES) | st.text(alphabet=st.sampled_from(list("ab -_:>\n\r\t\u00a0\x0b")), max_size=80))
 def test_history_fast_path_matches_the_reply_parser(text: str) -> None:
-    without_quotes = textprep._QUOTED_LINE.sub("", text)
+    without_quotes = textprep._BLANK_RUN.sub("\n\n", textprep._QUOTED_LINE.sub("", text))
     languages = list(textprep._reply_parser().languages)  # the scorer's, not a copy of the list
     # The newest reply without its signature, hyphen lists kept as content.
     reply = EmailMessage(text=without_quotes, languages=languages, keep_hyphen_lists=True).read().replies[0]
