@@ -16,7 +16,7 @@ from .models import EntityType, Span
 
 _CAP = r"[A-ZÀ-ÖØ-Þ]"
 # The letters right before "<dot?><space><end>"; the look-behind makes only the first letter of a word start one.
-_LETTERS_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+\.?[ ]\Z")
+_LETTERS_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:-[^\W\d_]+)*\.?[ ]\Z")
 _WORD = _CAP + r"[^\W\d_]{1,30}"
 _UK_POSTCODE = r"(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}"
 # Patterns open with a plain character class and check the boundary right after it: the regex engine then skips
@@ -161,8 +161,9 @@ def letters_before(text: str, number: int) -> int | None:
     if end > lo and text[end - 1] == ".":
         end -= 1
     start = end
-    while start > lo and (_is_letter(text[start - 1]) or (text[start - 1] == "-" and start - 1 > lo
-                                                             and _is_letter(text[start - 2]))):
+    # Letters, and hyphens between letters ("Rabea-Adler-Weg"): a hyphen only with a letter on each side.
+    while start > lo and (_is_letter(text[start - 1]) or (text[start - 1] == "-" and start < end
+                                                            and start - 1 > lo and _is_letter(text[start - 2]))):
         start -= 1
     if start == end or (start > 0 and _is_letter(text[start - 1])):
         return None  # no letters, or the word goes on before the window: only its first letter starts a match
