@@ -7,7 +7,6 @@ and, after maxReceiveCount, moves it to the DLQ. The others in the batch are not
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -22,9 +21,9 @@ from pydantic import ValidationError
 from .. import metric_names as names
 from ..pipeline.events import Outcome, ProcessResult, QueuedEvent
 from ..pipeline.ports import EventProcessor, TextScorer
+from ..pipeline.protection import metric_area, metric_areas_from
 from ..pipeline.routing import RoutingScorer, ScorerMode
 from ..pipeline.service import ScoringService
-from ..redaction import redact
 from .observability import logger, metrics
 
 # REDELIVERED is no outcome of the event: counted apart, so the three terminal counts add up to the events done.
@@ -56,15 +55,10 @@ def handle_record(service: EventProcessor, record: SQSRecord) -> ProcessResult:
     return result
 
 
-_AREA = re.compile(r"^[a-z0-9][a-z0-9 _./&-]{0,39}$")
-
-
 def area_dimension(product_area: str | None) -> str:
-    """A product area safe to use as a metric dimension: short, plain, and free of anything redaction finds."""
-    if not product_area:
-        return "none"
-    area = product_area.strip().lower()
-    return area if _AREA.match(area) and redact(area).text == area else "other"
+    """A product area safe to use as a metric dimension: one of a closed set (METRIC_PRODUCT_AREAS, else
+    protection.DEFAULT_METRIC_AREAS), or "other"."""
+    return metric_area(product_area, metric_areas_from(os.environ.get("METRIC_PRODUCT_AREAS")))
 
 
 def emit_dashboard_metrics(result: ProcessResult) -> None:
