@@ -137,7 +137,9 @@ class TicketSentimentStack(Stack):
         if writeback is not None:
             self.functions["writeback"] = writeback
         self.table, self.queues, self.alerts, self.secrets, self.api = table, queues, alerts, secrets, api
-        CfnOutput(self, "ApiUrl", value=api.api.url, description="base URL of the API")
+        CfnOutput(self, "ApiUrl", value=api.api.url, description="base URL of the ingest API (events, webhooks)")
+        CfnOutput(self, "ReadApiUrl", value=api.read_api.url,
+                  description="base URL of the read API (GET tickets, reviews, Slack actions), with the query key")
         CfnOutput(self, "EventsUrl", value=api.events_url,
                   description="POST canonical ticket events here (the generic webhook), with the ingest API key")
         for platform, path in api.webhook_paths.items():
@@ -145,7 +147,8 @@ class TicketSentimentStack(Stack):
                       description=f"{platform} webhook (docs/helpdesks.md); secret {helpdesk_prefix}{platform}")
         CfnOutput(self, "IngestApiKeyId", value=api.ingest_key.key_id,
                   description="aws apigateway get-api-key --include-value --api-key <id>")
-        CfnOutput(self, "QueryApiKeyId", value=api.query_key.key_id)
+        CfnOutput(self, "QueryApiKeyId", value=api.query_key.key_id,
+                  description="the read API's key: opens GET /v1/tickets and reviews, never the ingest routes")
         CfnOutput(self, "DashboardUrl", value=monitoring.dashboard_url)
         CfnOutput(self, "SlackSecretName", value=secrets.slack.secret_name,
                   description=f'fill with {{"webhook_url": "..."}}: an incoming webhook for '
@@ -158,7 +161,7 @@ class TicketSentimentStack(Stack):
         CfnOutput(self, "AlertsTopicArn", value=alerts.topic.topic_arn)
         CfnOutput(self, "AuditQueueUrl", value=trust.audit_queue.queue_url,
                   description="ticket-sentiment audit export --queue-url <this> --out audit.csv")
-        CfnOutput(self, "SlackActionsUrl", value=api.api.url_for_path("/v1/slack/actions"),
+        CfnOutput(self, "SlackActionsUrl", value=api.read_api.url_for_path("/v1/slack/actions"),
                   description="the Slack app's Interactivity request URL (docs/review.md)")
         CfnOutput(self, "OpsTopicArn", value=monitoring.ops_topic.topic_arn,
                   description="subscribe on-call here (alarm_email in the config does it for you)")

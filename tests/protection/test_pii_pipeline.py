@@ -106,12 +106,13 @@ def run_corpus(endpoint: str, scorer: OnnxSentimentScorer, tickets: list[Ticket]
     try:
         with recording() as recorder:
             for ticket in tickets:
-                status, body = http("POST", f"{runtime.url}/v1/events", ticket.event)
+                status, body = http("POST", f"{runtime.url}/v1/events", ticket.event, headers=runtime.key("ingest"))
                 assert status == 202, body
                 answers.append(body)
             runtime.drain(rounds=10 + len(tickets) // 5)
             for ticket in tickets:
-                status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket.ticket_id)}")
+                status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket.ticket_id)}",
+                                    headers=runtime.key("read"))
                 assert status == 200, body
                 answers.append(body)
             items = stack.client("dynamodb").get_paginator("scan").paginate(TableName=stack.res.table_name)

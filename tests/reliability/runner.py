@@ -359,8 +359,9 @@ def moto_endpoint(mode: Literal["process", "thread"]) -> Iterator[str]:
             child.wait()
 
 
-def _post(url: str, body: bytes) -> int:
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
+def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             response.read()
@@ -624,7 +625,7 @@ class Run:
                 url = f"{runtime.url}/v1/events"
                 post_start = time.monotonic()
                 with ThreadPoolExecutor(self.config.concurrency) as pool:
-                    statuses = list(pool.map(lambda p: _post(url, p.body), self.posts))
+                    statuses = list(pool.map(lambda p: _post(url, p.body, runtime.key("ingest")), self.posts))
                 post_seconds = time.monotonic() - post_start
 
                 # drain: every queue empty and nothing in hand, twice in a row

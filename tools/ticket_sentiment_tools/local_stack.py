@@ -353,6 +353,7 @@ class LocalRuntime:
         self.accepted = 0
         self.notified: Counter[str] = Counter()
         self.zendesk_secret: str | None = None  # set when the demo has configured the Zendesk webhook
+        self.api_keys = stack_api_keys(stack)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -368,6 +369,9 @@ class LocalRuntime:
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+                if not runtime.admits(self.command, self.path, self.headers.get("x-api-key")):
+                    self._reply(403, b'{"error": "Forbidden"}', "application/json")  # API Gateway's answer
+                    return
                 event = api_gateway_event(self.command, self.path, dict(self.headers.items()), body)
                 app = api if self.path.startswith("/v1/tickets/") else ingest
                 with runtime._lock:  # a resolver keeps the current event on itself: one request at a time
@@ -376,8 +380,11 @@ class LocalRuntime:
                         runtime.accepted += len(json.loads(response["body"]).get("accepted", [None]))
                 payload = str(response.get("body") or "").encode()
                 content_type = (response.get("multiValueHeaders") or {}).get("Content-Type", ["application/json"])
-                self.send_response(int(response["statusCode"]))
-                self.send_header("Content-Type", content_type[0])
+                self._reply(int(response["statusCode"]), payload, content_type[0])
+
+            def _reply(self, status: int, payload: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -394,6 +401,20 @@ class LocalRuntime:
     def url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def admits(self, method: str, raw_path: str, api_key: str | None) -> bool:
+        """API Gateway's key check, from the route table the stack's template is built from (infra.routes)."""
+        from infra.routes import key_admits, route_for
+
+        kind = next((k for k, value in self.api_keys.items() if api_key and hmac.compare_digest(value, api_key)),
+                    None)
+        return key_admits(route_for(method, urllib.parse.urlsplit(raw_path).path), kind)
+
+    def key(self, kind: str) -> dict[str, str]:
+        """The header a caller of `kind`'s routes (ingest or read, infra.routes.ApiKind) sends."""
+        from infra.routes import ApiKind
+
+        return {"x-api-key": self.api_keys[ApiKind(kind)]}
 
     def pump_once(self) -> int:
         handed = self.stack.pump_events(self.processor)
@@ -425,6 +446,21 @@ class LocalRuntime:
         self._stop.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+def stack_api_keys(stack: LocalStack) -> dict[Any, str]:
+    """The ingest and read keys: the deployed stack's own (read from moto's API Gateway), or fresh random ones
+    when the stack was provisioned without the template."""
+    from infra.routes import ApiKind
+
+    ids = {ApiKind.INGEST: stack.stack_outputs.get("IngestApiKeyId"),
+           ApiKind.READ: stack.stack_outputs.get("QueryApiKeyId")}
+    keys: dict[Any, str] = {}
+    for kind, key_id in ids.items():
+        value = (stack.client("apigateway").get_api_key(apiKey=key_id, includeValue=True).get("value")
+                 if key_id else None)
+        keys[kind] = value or secrets.token_urlsafe(24)
+    return keys
 
 
 def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = None,
@@ -486,7 +522,8 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
               f"Slack: {'SLACK_WEBHOOK_URL' if slack_url else 'a local sink that prints'}\n")
         if serve:
             runtime.run_workers()
-            write(curl_examples(runtime.url) + "serving; Ctrl-C to stop\n")
+            keys = {str(kind): value for kind, value in runtime.api_keys.items()}
+            write(curl_examples(runtime.url, keys) + "serving; Ctrl-C to stop\n")
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
@@ -500,13 +537,15 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
         server.stop()
 
 
-def curl_examples(url: str) -> str:
-    """Ready-to-paste requests for `local --serve`."""
+def curl_examples(url: str, keys: dict[str, str] | None = None) -> str:
+    """Ready-to-paste requests for `local --serve`: the ingest key posts, the read key reads."""
+    keys = keys or {"ingest": "<ingest key>", "read": "<read key>"}
     event = json.dumps({"source": "other", "ticket_id": "T-100", "message_id": "m-1", "author_role": "customer",
                         "text": "Still waiting for my refund, this is the third time I write.",
                         "created_at": "2026-03-02T09:00:00Z", "subject": "Refund", "customer_tier": "premium"})
-    return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' -d '{event}'\n"
-            f"  curl -s {url}/v1/tickets/T-100\n\n")
+    return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' "
+            f"-H 'x-api-key: {keys['ingest']}' -d '{event}'\n"
+            f"  curl -s {url}/v1/tickets/T-100 -H 'x-api-key: {keys['read']}'\n\n")
 
 
 def zendesk_signature(secret: str, body: bytes, timestamp: str) -> dict[str, str]:
@@ -533,12 +572,13 @@ def _post_zendesk_webhooks(runtime: LocalRuntime, write: Callable[[str], None]) 
 def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     events = demo_events()
     for event in events:
-        status, body = http("POST", f"{runtime.url}/v1/events", event)
+        status, body = http("POST", f"{runtime.url}/v1/events", event, headers=runtime.key("ingest"))
         if status != 202:
             write(f"unexpected {status} for {event['ticket_id']}: {body}\n")
             return 1
-    status, _ = http("POST", f"{runtime.url}/v1/events", events[0])  # the helpdesk retries: a duplicate
-    bad, reason = http("POST", f"{runtime.url}/v1/events", raw=b'{"ticket_id": 1}')
+    ingest_key = runtime.key("ingest")
+    status, _ = http("POST", f"{runtime.url}/v1/events", events[0], headers=ingest_key)  # a retry: a duplicate
+    bad, reason = http("POST", f"{runtime.url}/v1/events", raw=b'{"ticket_id": 1}', headers=ingest_key)
     write(f"posted {len(events)} events, a duplicate ({status}) and a bad one ({bad}: {reason['error']})\n")
     if not _post_zendesk_webhooks(runtime, write):
         write("the Zendesk webhook was not handled as expected\n")
@@ -548,7 +588,8 @@ def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     write("\nticket                 label     score  thread  trend      escalation  rule                 scorer\n")
     webhook_ticket = [str(SAMPLE_ZENDESK_WEBHOOK["ticket"]["id"])] if runtime.zendesk_secret else []  # type: ignore[index]
     for ticket_id in sorted({e["ticket_id"] for e in events} | set(webhook_ticket)):
-        status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}")
+        status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}",
+                            headers=runtime.key("read"))
         if status != 200:
             write(f"{ticket_id:<22} {status} {body}\n")
             continue
