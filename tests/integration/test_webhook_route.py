@@ -15,6 +15,7 @@ from ticket_sentiment_tools.local_stack import LocalStack
 from tests.unit.helpdesk_support import (
     NOW,
     SECRETS,
+    SF_ORG,
     SF_TOKEN,
     fixture,
     intercom_headers,
@@ -93,6 +94,23 @@ def test_salesforce_gets_its_soap_ack_after_every_notification_is_enqueued(post:
     assert len(_queued(stack)) == 2
     wrong = post("salesforce", body, {"content-type": "text/xml"}, {"token": "guess"})
     assert wrong["statusCode"] == 401 and _queued(stack) == []
+
+
+@pytest.mark.parametrize("configured", ["token", "org id only"])
+def test_forged_salesforce_envelope_without_the_endpoint_token_is_refused_and_never_enqueued(
+        post: Any, stack: LocalStack, configured: str) -> None:
+    """The attack: org ids are public (Web-to-Case forms), so an envelope naming the right org but no endpoint
+    token must not get an Ack. With the token configured: 401; with only the org id: the route is not configured
+    (503), as for every other platform whose secret lacks its credential."""
+    if configured == "org id only":
+        stack.client("secretsmanager").put_secret_value(
+            SecretId=f"{stack.prefix}/{PREFIX}salesforce", SecretString=json.dumps({"organization_id": SF_ORG}))
+    body = fixture("salesforce_email_message.xml")
+    for query in (None, {"token": ""}):
+        reply = post("salesforce", body, {"content-type": "text/xml"}, query)
+        assert reply["statusCode"] == (401 if configured == "token" else 503), reply
+        assert "<Ack>" not in reply["body"] and json.loads(reply["body"])["error"]
+    assert _queued(stack) == []
 
 
 def test_intercom_ping_and_reply(post: Any, stack: LocalStack) -> None:
