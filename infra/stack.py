@@ -38,7 +38,8 @@ class TicketSentimentStack(Stack):
         table = TicketTable(self, "Tickets", key=key).table
         queues = EventQueues(self, "Queues", key=key, visibility_timeout_s=config.visibility_timeout_s,
                              max_receive_count=config.max_receive_count)
-        secrets = ServiceSecrets(self, "Secrets", prefix=config.prefix, key=key, helpdesks=config.helpdesks)
+        secrets = ServiceSecrets(self, "Secrets", prefix=config.prefix, key=key, helpdesks=config.helpdesks,
+                                 writeback=tuple(config.writeback))
         alerts = AlertTopic(self, "Alerts", key=key, prefix=config.prefix)
         layers = ServiceLayers(self, "Layers", architecture=config.architecture,
                                python_version=config.python_version, build_dir=layers_dir)
@@ -88,12 +89,12 @@ class TicketSentimentStack(Stack):
                 self, "Writeback", config=config, handler=f"{HANDLERS}.writeback.handler",
                 layers=layers.for_function("writeback"), timeout_s=60,
                 description="write sentiment score, label and tags back to the helpdesk",
-                environment={"HELPDESK_SECRET_PREFIX": helpdesk_prefix, "TABLE_NAME": table.table_name})
+                environment={"WRITEBACK_SECRET_PREFIX": f"{config.prefix}/writeback/",
+                             "TABLE_NAME": table.table_name})
             writeback.function.add_event_source(event_sources.SqsEventSource(
                 writeback_queues.events, batch_size=10, report_batch_item_failures=True,
                 max_batching_window=Duration.seconds(5), max_concurrency=config.writeback_max_concurrency))
-            writeback.allow(["secretsmanager:GetSecretValue"],
-                            [secrets.helpdesks[p].secret_arn for p in config.writeback])
+            writeback.allow(["secretsmanager:GetSecretValue"], [s.secret_arn for s in secrets.writeback.values()])
             writeback.allow(["dynamodb:GetItem"], [table.table_arn])
             writeback.allow(["kms:Decrypt"], [key.key_arn])
             scorer.function.add_environment("WRITEBACK_QUEUE_URL", writeback_queues.events.queue_url)

@@ -124,6 +124,30 @@ def test_each_function_gets_only_the_calls_its_code_makes(template: Template) ->
                                                                              "DeleteTable"))}
 
 
+def test_each_secret_is_readable_only_by_the_function_that_needs_it(template: Template) -> None:
+    """Inbound verification secrets (<prefix>/helpdesk/*) only by ingest; write-back credentials
+    (<prefix>/writeback/*, the helpdesks' admin API tokens) only by the write-back function; Slack's by its users."""
+    names = {logical: props(s)["Name"] for logical, s in resources(template, "AWS::SecretsManager::Secret").items()}
+    readers: dict[str, set[str]] = {name: set() for name in names.values()}
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        [role] = [r["Ref"] for r in props(policy)["Roles"]]
+        for statement in props(policy)["PolicyDocument"]["Statement"]:
+            if "secretsmanager:GetSecretValue" not in json.dumps(statement["Action"]):
+                continue
+            found = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for resource in found:
+                readers[names[resource["Ref"]]].add(re.sub(r"(ServiceRole)?[0-9A-F]{8}$", "", role))
+    inbound = {n for n in names.values() if "/helpdesk/" in n}
+    writeback = {n for n in names.values() if "/writeback/" in n}
+    assert len(inbound) == 5 and {n.rsplit("/", 1)[-1] for n in writeback} == {"zendesk", "intercom"}
+    for name in inbound:
+        assert readers[name] == {"IngestRole"}, (name, readers[name])
+    for name in writeback:
+        assert readers[name] == {"WritebackRole"}, (name, readers[name])
+    [slack] = [n for n in names.values() if n.endswith("/slack")]
+    assert not readers[slack] & {"IngestRole", "WritebackRole"} and readers[slack]
+
+
 def test_queues_are_encrypted_with_a_dlq_and_a_visibility_of_six_scorer_timeouts(template: Template) -> None:
     queues = resources(template, "AWS::SQS::Queue")
     assert len(queues) == 6  # events + DLQ, write-back + DLQ, notify DLQ, audit review queue
