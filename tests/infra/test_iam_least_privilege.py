@@ -98,6 +98,7 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
                        "NOTIFY_DLQ_URL": res.notify_dlq_url, "SCORER": "onnx",
                        "ESCALATION_RULES_PARAM": "/iam/escalation-rules", "HELPDESK_SECRET_PREFIX": prefix,
                        "WRITEBACK_SECRET_PREFIX": "ticket-sentiment/writeback/",
+                       "INGEST_MAX_AGE_DAYS": "3650",  # the fixtures' fixed 2026 dates, against the wall clock
                        "WRITEBACK_PLATFORMS": "zendesk", "WRITEBACK_QUEUE_URL": writeback_url,
                        "AUDIT_QUEUE_URL": audit_url, "AUDIT_SAMPLE_SIZE": "5", "POWERTOOLS_METRICS_DISABLED": "true",
                        }.items():

@@ -13,7 +13,7 @@ from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.local_stack import LocalComprehend, LocalRuntime, LocalStack, http, run_demo
 
-from ..unit.pipeline_fakes import event_payload
+from ..unit.pipeline_fakes import FIXTURE_WINDOW, event_payload
 from .slack_sink import SlackSink
 from .test_score_pipeline import ANGRY, RULES
 
@@ -39,7 +39,7 @@ def test_http_stack_comprehend_throttling_and_slack_500s(stack: LocalStack, sink
     comprehend = ComprehendScorer(client, base_wait=0.001, max_wait=0.002)
     routed = RoutingScorer(ScorerMode.AUTO, lambda: scorer, lambda: comprehend)
     sink.statuses = [500, 500]  # the first alert needs two retries
-    runtime = LocalRuntime(stack, routed, RULES, sink.url)
+    runtime = LocalRuntime(stack, routed, RULES, sink.url, window=FIXTURE_WINDOW)
     ingest, read = runtime.key("ingest"), runtime.key("read")
     try:
         with stubber:
@@ -86,7 +86,7 @@ def test_each_api_key_opens_only_its_own_routes_on_the_local_stack(stack: LocalS
                                                                    scorer: OnnxSentimentScorer) -> None:
     """The attack: the ingest key (configured in every helpdesk's trigger) enumerates tickets by sequential id.
     The local stack enforces the route table the template is built from: it answers 403, as API Gateway does."""
-    runtime = LocalRuntime(stack, scorer, RULES, sink.url)
+    runtime = LocalRuntime(stack, scorer, RULES, sink.url, window=FIXTURE_WINDOW)
     ingest, read = runtime.key("ingest"), runtime.key("read")
     try:
         assert http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-k"), headers=ingest)[0] == 202

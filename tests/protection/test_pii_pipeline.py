@@ -33,6 +33,7 @@ from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.local_stack import LocalRuntime, LocalStack, http
 
 from tests.integration.slack_sink import SlackSink
+from tests.unit.pipeline_fakes import FIXTURE_WINDOW
 
 from .corpus import Ticket, build_corpus
 from .recorder import Call, recording
@@ -101,7 +102,7 @@ def run_corpus(endpoint: str, scorer: OnnxSentimentScorer, tickets: list[Ticket]
     comprehend = RecordingComprehend()
     routing = RoutingScorer(ScorerMode.AUTO, lambda: scorer, lambda: ComprehendScorer(comprehend))
     sink = SlackSink()
-    runtime = LocalRuntime(stack, routing, EVERY_ALERT, sink.url)
+    runtime = LocalRuntime(stack, routing, EVERY_ALERT, sink.url, window=FIXTURE_WINDOW)
     answers: list[Any] = []
     try:
         with recording() as recorder:

@@ -63,6 +63,8 @@ from ticket_sentiment_tools.local_stack import (
     start_moto,
 )
 
+from tests.unit.pipeline_fakes import FIXTURE_WINDOW
+
 from .faults import (
     CrashingProcessor,
     DynamoThrottling,
@@ -610,7 +612,7 @@ class Run:
                 rules = DEFAULT_RULES.model_copy(update={"cooldown_minutes": self.config.cooldown_minutes})
                 scorer, comprehend = self._scorer(Path(tmp))
                 throttling = DynamoThrottling(f.dynamodb_throughput, seed=self.config.seed)
-                runtime = LocalRuntime(stack, scorer, rules, slack.url)
+                runtime = LocalRuntime(stack, scorer, rules, slack.url, window=FIXTURE_WINDOW)
                 rss_before = _rss_mb()
                 for _ in range(self.config.workers):
                     processor = self._service(stack, scorer, rules, throttling, wb_url)

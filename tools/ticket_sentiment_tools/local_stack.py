@@ -45,6 +45,7 @@ from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
 from ticket_sentiment.pipeline.ports import EventProcessor, SlackPoster, TextScorer
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
+from ticket_sentiment.pipeline.window import CreatedAtWindow
 
 from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
 
@@ -345,7 +346,7 @@ class LocalRuntime:
     """The stack, served: API on localhost, SQS polled into score, SNS alerts delivered to notify."""
 
     def __init__(self, stack: LocalStack, scorer: TextScorer, rules: RuleConfig, slack_url: str,
-                 port: int = 0) -> None:
+                 port: int = 0, *, window: CreatedAtWindow | None = None) -> None:
         self.stack = stack
         self.processor = CountingProcessor(stack.scoring_service(scorer, rules))
         self.slack = SlackWebhook(WebhookSecret(stack.res.slack_secret_arn, stack.client("secretsmanager")),
@@ -360,7 +361,7 @@ class LocalRuntime:
 
         lookup = secrets_manager_lookup(stack.helpdesk_secret_prefix,
                                         SecretsProvider(boto3_client=stack.client("secretsmanager")))
-        ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup)
+        ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup, window=window)
         api = build_api_app(stack.store)
         runtime = self
         stack.client("secretsmanager").put_secret_value(SecretId=stack.res.slack_secret_arn,
@@ -476,8 +477,10 @@ def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = 
 
 
 def demo_events() -> list[dict[str, Any]]:
-    """The sample tickets as helpdesk events, and the sample thread posted out of order."""
-    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    """The sample tickets as helpdesk events, and the sample thread posted out of order, dated within the last
+    hours (ingest refuses a created_at more than 30 days old or in the future)."""
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)
+    shift = start - max((m.created_at for m in SAMPLE_THREAD if m.created_at), default=start)  # thread ends at start
     # The calm billing request and its escalated twin come from the same premium customer: only the twin alerts.
     tiers = {"refund": "enterprise", "outage": "enterprise", "billing": "premium", "billing-escalated": "premium",
              "sarcasm": "premium"}
@@ -494,7 +497,8 @@ def demo_events() -> list[dict[str, Any]]:
                        "ticket_url": f"https://example.zendesk.com/agent/tickets/{100 + i}"})
     thread = [{"source": "zendesk", "ticket_id": "demo-thread", "message_id": f"t-{i + 1}",
                "author_role": str(m.author_role), "text": m.text,
-               "created_at": (m.created_at or start).isoformat(), "subject": "App logs me out",
+               "created_at": ((m.created_at + shift) if m.created_at else start).isoformat(),
+               "subject": "App logs me out",
                "priority": "normal", "customer_tier": "enterprise", "product_area": "mobile",
                "ticket_url": "https://example.zendesk.com/agent/tickets/200"} for i, m in enumerate(SAMPLE_THREAD)]
     return events + thread[::-1]  # newest first: out of order on purpose
@@ -542,7 +546,8 @@ def curl_examples(url: str, keys: dict[str, str] | None = None) -> str:
     keys = keys or {"ingest": "<ingest key>", "read": "<read key>"}
     event = json.dumps({"source": "other", "ticket_id": "T-100", "message_id": "m-1", "author_role": "customer",
                         "text": "Still waiting for my refund, this is the third time I write.",
-                        "created_at": "2026-03-02T09:00:00Z", "subject": "Refund", "customer_tier": "premium"})
+                        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "subject": "Refund",
+                        "customer_tier": "premium"})
     return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' "
             f"-H 'x-api-key: {keys['ingest']}' -d '{event}'\n"
             f"  curl -s {url}/v1/tickets/T-100 -H 'x-api-key: {keys['read']}'\n\n")
@@ -559,8 +564,9 @@ def _post_zendesk_webhooks(runtime: LocalRuntime, write: Callable[[str], None]) 
     """A signed Zendesk delivery (accepted) and the same body signed with the wrong secret (refused)."""
     if runtime.zendesk_secret is None:
         return True
-    body = json.dumps(SAMPLE_ZENDESK_WEBHOOK).encode()
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ticket = {**SAMPLE_ZENDESK_WEBHOOK["ticket"], "updated_at": now}  # type: ignore[dict-item]
+    body = json.dumps({**SAMPLE_ZENDESK_WEBHOOK, "ticket": ticket}).encode()  # dated now: inside ingest's window
     ok, _ = http("POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body,
                  headers=zendesk_signature(runtime.zendesk_secret, body, now))
     forged, reason = http("POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body,

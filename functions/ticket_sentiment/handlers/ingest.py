@@ -32,6 +32,7 @@ from ..helpdesks import WebhookError, error_response, handle_webhook
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.ports import EventQueue
 from ..pipeline.protection import protect_event
+from ..pipeline.window import CreatedAtWindow
 from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
 
@@ -50,8 +51,10 @@ class SecretUnavailableError(RuntimeError):
 
 
 def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-              helpdesk_secret: SecretLookup | None = None) -> APIGatewayRestResolver:
-    """`helpdesk_secret(platform)` returns the platform's secret JSON, or None when there is none."""
+              helpdesk_secret: SecretLookup | None = None,
+              window: CreatedAtWindow | None = None) -> APIGatewayRestResolver:
+    """`helpdesk_secret(platform)` returns the platform's secret JSON, or None when there is none; `window` bounds
+    created_at (default: CreatedAtWindow.from_env(), read per request)."""
     app = APIGatewayRestResolver()
 
     def raw_body() -> bytes | None:
@@ -69,7 +72,8 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
         lookup = (lambda: helpdesk_secret(platform)) if helpdesk_secret is not None else None
         try:
             result = handle_webhook(platform, app.current_event.headers or {}, data, lookup, clock(),
-                                    query=app.current_event.query_string_parameters or {})
+                                    query=app.current_event.query_string_parameters or {},
+                                    window=window or CreatedAtWindow.from_env())
         except WebhookError as exc:
             metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
             logger.info("webhook rejected", extra={"platform": platform[:32], "status": exc.status,
@@ -112,7 +116,10 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
             event = TicketEvent.model_validate(payload)
         except ValidationError as exc:
             return error(400, "invalid ticket event", validation_details(exc))
-        queued = protect_event(event, clock())
+        now = clock()
+        if out_of_window := (window or CreatedAtWindow.from_env()).details(event, now):
+            return error(400, "invalid ticket event", out_of_window)
+        queued = protect_event(event, now)
         try:
             queue().send(queued)
         except Exception:
