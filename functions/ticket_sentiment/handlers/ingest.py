@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from .. import bounded_json
 from ..helpdesks import WebhookError, error_response, handle_webhook
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.ports import EventQueue
@@ -107,9 +107,9 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
         if len(data) > MAX_BODY_BYTES:
             return error(413, f"body is larger than {MAX_BODY_BYTES} bytes")
         try:
-            payload = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-            return error(400, "body is not valid JSON")
+            payload = bounded_json.loads(data)
+        except bounded_json.JsonInputError as exc:  # bad JSON, nested too deep, or an integer past the bound
+            return error(400, exc.reason("body"))
         if not isinstance(payload, dict):
             return error(400, "body must be a JSON object")
         try:
