@@ -4,6 +4,7 @@ SQS (moto over HTTP): authenticated deliveries are enqueued before the reply, no
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -128,3 +129,40 @@ def test_unknown_unconfigured_and_malformed(post: Any, stack: LocalStack) -> Non
     body = b'{"ticket": '
     assert post("zendesk", body, zendesk_headers(body))["statusCode"] == 400
     assert _queued(stack) == []
+
+
+def test_a_rotated_secret_is_accepted_at_once_and_the_old_one_only_within_the_window(stack: LocalStack) -> None:
+    """The attack on rotation: secrets are cached, so after a rotation the new signature used to get 401 (and the
+    old one 202) for the cache's five minutes. Now a failed verification refetches AWSCURRENT once, and AWSPREVIOUS
+    is accepted only while the current version is younger than the rotation window."""
+    from datetime import UTC, datetime, timedelta
+
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+    from ticket_sentiment.helpdesks.rotation import DEFAULT_ROTATION_WINDOW
+
+    from tests.unit.pipeline_fakes import FIXTURE_WINDOW
+
+    secrets = stack.client("secretsmanager")
+    name = f"{stack.prefix}/rotation/zendesk"
+    old, new = "old-signing-secret-0123456789", "new-signing-secret-9876543210"
+    secrets.create_secret(Name=name, SecretString=json.dumps({"signing_secret": old}))
+    lookup = secrets_manager_lookup(f"{stack.prefix}/rotation/", SecretsProvider(boto3_client=secrets))
+    now = [datetime.now(UTC)]
+    app = build_app(stack.event_queue, clock=lambda: now[0], helpdesk_secret=lookup, window=FIXTURE_WINDOW)
+    body = fixture("zendesk_comment_created.json")
+
+    def deliver(secret: str) -> int:
+        stamp = now[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+        event = _request("zendesk", body, zendesk_headers(body, secret=secret, timestamp=stamp))
+        return int(app.resolve(event, None)["statusCode"])  # type: ignore[arg-type]
+
+    assert deliver(old) == 202  # the old secret is now cached
+    secrets.put_secret_value(SecretId=name, SecretString=json.dumps({"signing_secret": new}))
+    time.sleep(1.1)  # the adapter honours at most one refetch a second
+    assert deliver(new) == 202  # at once, not after the cache expires
+    assert deliver(old) == 202  # the helpdesk that has not switched yet: within the window
+    assert deliver("never-the-secret-0123456789") == 401
+    now[0] += DEFAULT_ROTATION_WINDOW + timedelta(minutes=1)
+    assert deliver(old) == 401  # past the window the old secret is refused
+    assert deliver(new) == 202
+    assert len(_queued(stack)) == 4

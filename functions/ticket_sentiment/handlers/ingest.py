@@ -28,7 +28,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from .. import bounded_json
+from ..adapters.secrets import SecretUnavailableError
 from ..helpdesks import WebhookError, error_response, handle_webhook
+from ..helpdesks.rotation import SecretVersions
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.ports import EventQueue
 from ..pipeline.protection import protect_event
@@ -43,11 +45,13 @@ def validation_details(exc: ValidationError) -> list[dict[str, str]]:
             for err in exc.errors(include_input=False, include_url=False)[:20]]
 
 
-SecretLookup = Callable[[str], str | None]
+SecretLookup = Callable[[str], str | SecretVersions | None]
 
 
-class SecretUnavailableError(RuntimeError):
-    """The webhook secret could not be read (AWS error): the helpdesk should retry."""
+def boto3_client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service)
 
 
 def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -146,20 +150,17 @@ def _default_queue() -> EventQueue:
 
 
 def secrets_manager_lookup(prefix: str, provider: Any | None = None, max_age: int = 300) -> SecretLookup:
-    """`<prefix><platform>` from Secrets Manager, cached for `max_age` seconds; None when the secret does not exist."""
-    from aws_lambda_powertools.utilities.parameters import GetParameterError, SecretsProvider
+    """`<prefix><platform>`'s versions in Secrets Manager (current and previous, cached for `max_age` seconds, so
+    a rotation is verified across: helpdesks.rotation); a secret that does not exist reads as None."""
+    from ..adapters.secrets import SecretsManagerVersions
 
-    held: list[Any] = [provider] if provider is not None else []
+    held: dict[str, SecretsManagerVersions] = {}
 
-    def lookup(platform: str) -> str | None:
-        if not held:  # the client is made on first use, not at import (cold start, tests without AWS)
-            held.append(SecretsProvider())
-        try:
-            return str(held[0].get(f"{prefix}{platform}", max_age=max_age))
-        except GetParameterError as exc:
-            if "ResourceNotFoundException" in str(exc):
-                return None
-            raise SecretUnavailableError(type(exc).__name__) from None
+    def lookup(platform: str) -> SecretVersions:
+        if platform not in held:  # the client is made on first use, not at import (cold start, tests without AWS)
+            client = provider.client if provider is not None else boto3_client("secretsmanager")
+            held[platform] = SecretsManagerVersions(client, f"{prefix}{platform}", max_age=max_age)
+        return held[platform]
 
     return lookup
 

@@ -17,6 +17,7 @@ from ..pipeline.window import CreatedAtWindow
 from . import freshdesk, generic, intercom, salesforce, zendesk
 from .common import MAX_WEBHOOK_BYTES, Parsed, Skip
 from .errors import BadPayload, PayloadTooLarge, UnknownPlatform, WebhookError
+from .rotation import SecretVersions, verify_with_rotation
 from .secrets import (
     FreshdeskSecret,
     GenericSecret,
@@ -29,8 +30,9 @@ from .secrets import (
 PLATFORMS = ("zendesk", "freshdesk", "intercom", "salesforce", "generic")
 JSON_CONTENT_TYPE = "application/json"
 
-# The secret string as Secrets Manager holds it, or a callable fetching it (called only for a known platform).
-SecretSource = str | Callable[[], str | None] | None
+# The secret string as Secrets Manager holds it, or a callable fetching it (called only for a known platform);
+# the callable may return the secret's versions instead, so a rotation is verified across (helpdesks.rotation).
+SecretSource = str | Callable[[], str | SecretVersions | None] | None
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def error_response(exc: WebhookError) -> WebhookResponse:
     return _json(exc.status, payload)
 
 
-def _secret_json(secret: SecretSource) -> str | None:
+def _secret_json(secret: SecretSource) -> str | SecretVersions | None:
     return secret() if callable(secret) else secret
 
 
@@ -90,8 +92,14 @@ def handle_webhook(platform: str, headers: Mapping[str, str], raw_body: bytes, s
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     secret = _secret_json(secret_json)
-    parsed = _within_window(name, _authenticated_parse(name, headers, raw_body, secret, now=now, query=query or {},
-                                                       replay_window=replay_window), now, window or CreatedAtWindow())
+
+    def attempt(value: str | None) -> Parsed:
+        return _authenticated_parse(name, headers, raw_body, value, now=now, query=query or {},
+                                    replay_window=replay_window)
+
+    authenticated = (verify_with_rotation(attempt, secret, now) if isinstance(secret, SecretVersions)
+                     else attempt(secret))
+    parsed = _within_window(name, authenticated, now, window or CreatedAtWindow())
     return WebhookResult(platform=name, events=tuple(parsed.events), skipped=tuple(parsed.skipped),
                          warnings=tuple(parsed.warnings), response=_response(name, parsed), ping=parsed.ping)
 
