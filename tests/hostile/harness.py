@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -26,6 +26,7 @@ from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
 from ticket_sentiment.handlers.ingest import secrets_manager_lookup
 from ticket_sentiment.handlers.review import build_app as build_review_app
+from ticket_sentiment.pipeline.window import CreatedAtWindow
 from ticket_sentiment_tools.local_stack import LocalStack, api_gateway_event
 
 from tests.unit.helpdesk_support import SECRETS
@@ -60,6 +61,9 @@ class Served:
 class ApiServer:
     stack: LocalStack
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # The helpdesk fixtures keep their recorded 2025-2026 dates while signatures use the wall clock, so the
+    # created_at window is widened here to ten years (it is attacked in tests/unit/test_ingest_window.py).
+    window: CreatedAtWindow = field(default_factory=lambda: CreatedAtWindow(max_age=timedelta(days=3650)))
     served: list[Served] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -69,7 +73,8 @@ class ApiServer:
             secrets.create_secret(Name=f"{prefix}{platform}", SecretString=value)
         lookup = secrets_manager_lookup(prefix, SecretsProvider(boto3_client=secrets), max_age=300)
         self.responder = NullResponder()
-        self.ingest = build_ingest_app(self.stack.event_queue, clock=self.clock, helpdesk_secret=lookup)
+        self.ingest = build_ingest_app(self.stack.event_queue, clock=self.clock, helpdesk_secret=lookup,
+                                       window=self.window)
         self.query = build_api_app(self.stack.store)
         reviews = DynamoReviewStore(self.stack.res.table_name, self.stack.resource("dynamodb"))
         self.review = build_review_app(lambda: reviews, self.stack.store, lambda: SLACK_SIGNING_SECRET,

@@ -45,6 +45,7 @@ from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
 from ticket_sentiment.pipeline.ports import EventProcessor, SlackPoster, TextScorer
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
+from ticket_sentiment.pipeline.window import CreatedAtWindow
 
 from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
 
@@ -345,7 +346,7 @@ class LocalRuntime:
     """The stack, served: API on localhost, SQS polled into score, SNS alerts delivered to notify."""
 
     def __init__(self, stack: LocalStack, scorer: TextScorer, rules: RuleConfig, slack_url: str,
-                 port: int = 0) -> None:
+                 port: int = 0, *, window: CreatedAtWindow | None = None) -> None:
         self.stack = stack
         self.processor = CountingProcessor(stack.scoring_service(scorer, rules))
         self.slack = SlackWebhook(WebhookSecret(stack.res.slack_secret_arn, stack.client("secretsmanager")),
@@ -353,13 +354,14 @@ class LocalRuntime:
         self.accepted = 0
         self.notified: Counter[str] = Counter()
         self.zendesk_secret: str | None = None  # set when the demo has configured the Zendesk webhook
+        self.api_keys = stack_api_keys(stack)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
         lookup = secrets_manager_lookup(stack.helpdesk_secret_prefix,
                                         SecretsProvider(boto3_client=stack.client("secretsmanager")))
-        ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup)
+        ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup, window=window)
         api = build_api_app(stack.store)
         runtime = self
         stack.client("secretsmanager").put_secret_value(SecretId=stack.res.slack_secret_arn,
@@ -368,6 +370,9 @@ class LocalRuntime:
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+                if not runtime.admits(self.command, self.path, self.headers.get("x-api-key")):
+                    self._reply(403, b'{"error": "Forbidden"}', "application/json")  # API Gateway's answer
+                    return
                 event = api_gateway_event(self.command, self.path, dict(self.headers.items()), body)
                 app = api if self.path.startswith("/v1/tickets/") else ingest
                 with runtime._lock:  # a resolver keeps the current event on itself: one request at a time
@@ -376,8 +381,11 @@ class LocalRuntime:
                         runtime.accepted += len(json.loads(response["body"]).get("accepted", [None]))
                 payload = str(response.get("body") or "").encode()
                 content_type = (response.get("multiValueHeaders") or {}).get("Content-Type", ["application/json"])
-                self.send_response(int(response["statusCode"]))
-                self.send_header("Content-Type", content_type[0])
+                self._reply(int(response["statusCode"]), payload, content_type[0])
+
+            def _reply(self, status: int, payload: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -394,6 +402,20 @@ class LocalRuntime:
     def url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def admits(self, method: str, raw_path: str, api_key: str | None) -> bool:
+        """API Gateway's key check, from the route table the stack's template is built from (infra.routes)."""
+        from infra.routes import key_admits, route_for
+
+        kind = next((k for k, value in self.api_keys.items() if api_key and hmac.compare_digest(value, api_key)),
+                    None)
+        return key_admits(route_for(method, urllib.parse.urlsplit(raw_path).path), kind)
+
+    def key(self, kind: str) -> dict[str, str]:
+        """The header a caller of `kind`'s routes (ingest or read, infra.routes.ApiKind) sends."""
+        from infra.routes import ApiKind
+
+        return {"x-api-key": self.api_keys[ApiKind(kind)]}
 
     def pump_once(self) -> int:
         handed = self.stack.pump_events(self.processor)
@@ -427,6 +449,21 @@ class LocalRuntime:
         self.server.server_close()
 
 
+def stack_api_keys(stack: LocalStack) -> dict[Any, str]:
+    """The ingest and read keys: the deployed stack's own (read from moto's API Gateway), or fresh random ones
+    when the stack was provisioned without the template."""
+    from infra.routes import ApiKind
+
+    ids = {ApiKind.INGEST: stack.stack_outputs.get("IngestApiKeyId"),
+           ApiKind.READ: stack.stack_outputs.get("QueryApiKeyId")}
+    keys: dict[Any, str] = {}
+    for kind, key_id in ids.items():
+        value = (stack.client("apigateway").get_api_key(apiKey=key_id, includeValue=True).get("value")
+                 if key_id else None)
+        keys[kind] = value or secrets.token_urlsafe(24)
+    return keys
+
+
 def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = None,
          headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else None)
@@ -440,8 +477,10 @@ def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = 
 
 
 def demo_events() -> list[dict[str, Any]]:
-    """The sample tickets as helpdesk events, and the sample thread posted out of order."""
-    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    """The sample tickets as helpdesk events, and the sample thread posted out of order, dated within the last
+    hours (ingest refuses a created_at more than 30 days old or in the future)."""
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)
+    shift = start - max((m.created_at for m in SAMPLE_THREAD if m.created_at), default=start)  # thread ends at start
     # The calm billing request and its escalated twin come from the same premium customer: only the twin alerts.
     tiers = {"refund": "enterprise", "outage": "enterprise", "billing": "premium", "billing-escalated": "premium",
              "sarcasm": "premium"}
@@ -458,7 +497,8 @@ def demo_events() -> list[dict[str, Any]]:
                        "ticket_url": f"https://example.zendesk.com/agent/tickets/{100 + i}"})
     thread = [{"source": "zendesk", "ticket_id": "demo-thread", "message_id": f"t-{i + 1}",
                "author_role": str(m.author_role), "text": m.text,
-               "created_at": (m.created_at or start).isoformat(), "subject": "App logs me out",
+               "created_at": ((m.created_at + shift) if m.created_at else start).isoformat(),
+               "subject": "App logs me out",
                "priority": "normal", "customer_tier": "enterprise", "product_area": "mobile",
                "ticket_url": "https://example.zendesk.com/agent/tickets/200"} for i, m in enumerate(SAMPLE_THREAD)]
     return events + thread[::-1]  # newest first: out of order on purpose
@@ -486,7 +526,8 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
               f"Slack: {'SLACK_WEBHOOK_URL' if slack_url else 'a local sink that prints'}\n")
         if serve:
             runtime.run_workers()
-            write(curl_examples(runtime.url) + "serving; Ctrl-C to stop\n")
+            keys = {str(kind): value for kind, value in runtime.api_keys.items()}
+            write(curl_examples(runtime.url, keys) + "serving; Ctrl-C to stop\n")
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
@@ -500,13 +541,16 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
         server.stop()
 
 
-def curl_examples(url: str) -> str:
-    """Ready-to-paste requests for `local --serve`."""
+def curl_examples(url: str, keys: dict[str, str] | None = None) -> str:
+    """Ready-to-paste requests for `local --serve`: the ingest key posts, the read key reads."""
+    keys = keys or {"ingest": "<ingest key>", "read": "<read key>"}
     event = json.dumps({"source": "other", "ticket_id": "T-100", "message_id": "m-1", "author_role": "customer",
                         "text": "Still waiting for my refund, this is the third time I write.",
-                        "created_at": "2026-03-02T09:00:00Z", "subject": "Refund", "customer_tier": "premium"})
-    return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' -d '{event}'\n"
-            f"  curl -s {url}/v1/tickets/T-100\n\n")
+                        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "subject": "Refund",
+                        "customer_tier": "premium"})
+    return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' "
+            f"-H 'x-api-key: {keys['ingest']}' -d '{event}'\n"
+            f"  curl -s {url}/v1/tickets/T-100 -H 'x-api-key: {keys['read']}'\n\n")
 
 
 def zendesk_signature(secret: str, body: bytes, timestamp: str) -> dict[str, str]:
@@ -520,8 +564,9 @@ def _post_zendesk_webhooks(runtime: LocalRuntime, write: Callable[[str], None]) 
     """A signed Zendesk delivery (accepted) and the same body signed with the wrong secret (refused)."""
     if runtime.zendesk_secret is None:
         return True
-    body = json.dumps(SAMPLE_ZENDESK_WEBHOOK).encode()
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ticket = {**SAMPLE_ZENDESK_WEBHOOK["ticket"], "updated_at": now}  # type: ignore[dict-item]
+    body = json.dumps({**SAMPLE_ZENDESK_WEBHOOK, "ticket": ticket}).encode()  # dated now: inside ingest's window
     ok, _ = http("POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body,
                  headers=zendesk_signature(runtime.zendesk_secret, body, now))
     forged, reason = http("POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body,
@@ -533,12 +578,13 @@ def _post_zendesk_webhooks(runtime: LocalRuntime, write: Callable[[str], None]) 
 def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     events = demo_events()
     for event in events:
-        status, body = http("POST", f"{runtime.url}/v1/events", event)
+        status, body = http("POST", f"{runtime.url}/v1/events", event, headers=runtime.key("ingest"))
         if status != 202:
             write(f"unexpected {status} for {event['ticket_id']}: {body}\n")
             return 1
-    status, _ = http("POST", f"{runtime.url}/v1/events", events[0])  # the helpdesk retries: a duplicate
-    bad, reason = http("POST", f"{runtime.url}/v1/events", raw=b'{"ticket_id": 1}')
+    ingest_key = runtime.key("ingest")
+    status, _ = http("POST", f"{runtime.url}/v1/events", events[0], headers=ingest_key)  # a retry: a duplicate
+    bad, reason = http("POST", f"{runtime.url}/v1/events", raw=b'{"ticket_id": 1}', headers=ingest_key)
     write(f"posted {len(events)} events, a duplicate ({status}) and a bad one ({bad}: {reason['error']})\n")
     if not _post_zendesk_webhooks(runtime, write):
         write("the Zendesk webhook was not handled as expected\n")
@@ -548,7 +594,8 @@ def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     write("\nticket                 label     score  thread  trend      escalation  rule                 scorer\n")
     webhook_ticket = [str(SAMPLE_ZENDESK_WEBHOOK["ticket"]["id"])] if runtime.zendesk_secret else []  # type: ignore[index]
     for ticket_id in sorted({e["ticket_id"] for e in events} | set(webhook_ticket)):
-        status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}")
+        status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}",
+                            headers=runtime.key("read"))
         if status != 200:
             write(f"{ticket_id:<22} {status} {body}\n")
             continue

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -28,10 +27,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from .. import bounded_json
+from ..adapters.secrets import SecretUnavailableError
 from ..helpdesks import WebhookError, error_response, handle_webhook
+from ..helpdesks.rotation import SecretVersions
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.ports import EventQueue
 from ..pipeline.protection import protect_event
+from ..pipeline.window import CreatedAtWindow
 from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
 
@@ -42,16 +45,20 @@ def validation_details(exc: ValidationError) -> list[dict[str, str]]:
             for err in exc.errors(include_input=False, include_url=False)[:20]]
 
 
-SecretLookup = Callable[[str], str | None]
+SecretLookup = Callable[[str], str | SecretVersions | None]
 
 
-class SecretUnavailableError(RuntimeError):
-    """The webhook secret could not be read (AWS error): the helpdesk should retry."""
+def boto3_client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service)
 
 
 def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-              helpdesk_secret: SecretLookup | None = None) -> APIGatewayRestResolver:
-    """`helpdesk_secret(platform)` returns the platform's secret JSON, or None when there is none."""
+              helpdesk_secret: SecretLookup | None = None,
+              window: CreatedAtWindow | None = None) -> APIGatewayRestResolver:
+    """`helpdesk_secret(platform)` returns the platform's secret JSON, or None when there is none; `window` bounds
+    created_at (default: CreatedAtWindow.from_env(), read per request)."""
     app = APIGatewayRestResolver()
 
     def raw_body() -> bytes | None:
@@ -69,7 +76,8 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
         lookup = (lambda: helpdesk_secret(platform)) if helpdesk_secret is not None else None
         try:
             result = handle_webhook(platform, app.current_event.headers or {}, data, lookup, clock(),
-                                    query=app.current_event.query_string_parameters or {})
+                                    query=app.current_event.query_string_parameters or {},
+                                    window=window or CreatedAtWindow.from_env())
         except WebhookError as exc:
             metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
             logger.info("webhook rejected", extra={"platform": platform[:32], "status": exc.status,
@@ -103,16 +111,19 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
         if len(data) > MAX_BODY_BYTES:
             return error(413, f"body is larger than {MAX_BODY_BYTES} bytes")
         try:
-            payload = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-            return error(400, "body is not valid JSON")
+            payload = bounded_json.loads(data)
+        except bounded_json.JsonInputError as exc:  # bad JSON, nested too deep, or an integer past the bound
+            return error(400, exc.reason("body"))
         if not isinstance(payload, dict):
             return error(400, "body must be a JSON object")
         try:
             event = TicketEvent.model_validate(payload)
         except ValidationError as exc:
             return error(400, "invalid ticket event", validation_details(exc))
-        queued = protect_event(event, clock())
+        now = clock()
+        if out_of_window := (window or CreatedAtWindow.from_env()).details(event, now):
+            return error(400, "invalid ticket event", out_of_window)
+        queued = protect_event(event, now)
         try:
             queue().send(queued)
         except Exception:
@@ -139,20 +150,17 @@ def _default_queue() -> EventQueue:
 
 
 def secrets_manager_lookup(prefix: str, provider: Any | None = None, max_age: int = 300) -> SecretLookup:
-    """`<prefix><platform>` from Secrets Manager, cached for `max_age` seconds; None when the secret does not exist."""
-    from aws_lambda_powertools.utilities.parameters import GetParameterError, SecretsProvider
+    """`<prefix><platform>`'s versions in Secrets Manager (current and previous, cached for `max_age` seconds, so
+    a rotation is verified across: helpdesks.rotation); a secret that does not exist reads as None."""
+    from ..adapters.secrets import SecretsManagerVersions
 
-    held: list[Any] = [provider] if provider is not None else []
+    held: dict[str, SecretsManagerVersions] = {}
 
-    def lookup(platform: str) -> str | None:
-        if not held:  # the client is made on first use, not at import (cold start, tests without AWS)
-            held.append(SecretsProvider())
-        try:
-            return str(held[0].get(f"{prefix}{platform}", max_age=max_age))
-        except GetParameterError as exc:
-            if "ResourceNotFoundException" in str(exc):
-                return None
-            raise SecretUnavailableError(type(exc).__name__) from None
+    def lookup(platform: str) -> SecretVersions:
+        if platform not in held:  # the client is made on first use, not at import (cold start, tests without AWS)
+            client = provider.client if provider is not None else boto3_client("secretsmanager")
+            held[platform] = SecretsManagerVersions(client, f"{prefix}{platform}", max_age=max_age)
+        return held[platform]
 
     return lookup
 

@@ -1,6 +1,6 @@
 """SQS batch of write-back requests -> each helpdesk's REST API, with partial batch failures.
 
-Thin: credentials come from Secrets Manager (`$HELPDESK_SECRET_PREFIX<platform>`, cached 300 s by Powertools),
+Thin: credentials come from Secrets Manager (`$WRITEBACK_SECRET_PREFIX<platform>`, cached 300 s by Powertools),
 the work is `writeback.consumer.process_writebacks`, and the reply lists the records SQS must redeliver.
 A retryable failure comes back after the visibility timeout; a permanent one is logged as an error with its
 reason and reaches the DLQ after the queue's (short) maxReceiveCount. See docs/writeback.md.
@@ -86,7 +86,7 @@ def current_message_check(table_name: str) -> Callable[[WritebackRequest], bool]
 @cache
 def _dependencies() -> tuple[SecretWriters, Callable[[WritebackRequest], bool] | None]:
     table = os.environ.get("TABLE_NAME")
-    return (SecretWriters(os.environ["HELPDESK_SECRET_PREFIX"]),
+    return (SecretWriters(os.environ["WRITEBACK_SECRET_PREFIX"]),
             current_message_check(table) if table else None)
 
 
