@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from typing import Annotated
 
 import typer
+from ticket_sentiment.pipeline.routing import ScorerMode
 
-from .common import ModelDirOption, load_scorer
+from .common import ModelDirOption, fail, load_scorer
 
 app = typer.Typer()
+
+
+def _check_port_free(port: int) -> None:
+    """Fail before the (slow) stack deploy rather than after it, with one line instead of an OSError traceback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            fail(f"port {port} on 127.0.0.1: {exc.strerror or exc}; pick another with --port")
 
 
 @app.command()
 def local(
     serve: Annotated[bool, typer.Option("--serve", help="stay up for curl instead of running the demo")] = False,
-    port: Annotated[int, typer.Option("--port", help="API port with --serve")] = 8787,
-    scorer_mode: Annotated[str, typer.Option("--scorer", help="onnx, comprehend or auto")] = "auto",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="API port with --serve")] = 8787,
+    scorer_mode: Annotated[ScorerMode, typer.Option("--scorer", case_sensitive=False,
+                                                    help="auto: the model, Comprehend for other languages")
+                           ] = ScorerMode.AUTO,
     model_dir: ModelDirOption = None,
 ) -> None:
     """Run the pipeline on a local AWS (moto): the same handlers, real wire protocols, Slack to a printing sink.
@@ -26,6 +39,8 @@ def local(
     """
     from ..local_stack import run_local
 
+    if serve:
+        _check_port_free(port)
     scorer = load_scorer(model_dir)
 
     def write(text: str) -> None:  # plain, unwrapped text: the curl examples must paste as printed
