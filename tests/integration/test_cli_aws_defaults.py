@@ -15,6 +15,7 @@ from ticket_sentiment_tools.local_stack import REGION, LocalStack
 from typer.testing import CliRunner
 
 runner = CliRunner()
+LABELLED = Path(__file__).resolve().parents[2] / "training" / "data" / "support_eval.csv"
 
 
 @pytest.fixture
@@ -58,3 +59,23 @@ def test_a_taken_port_is_one_line_before_anything_starts() -> None:
     assert "Traceback" not in result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"port {port}" in lines[0] and "--port" in lines[0]
+
+
+@pytest.mark.usefixtures("no_aws")
+def test_calibrate_merges_into_the_live_rules_parameter(stack: LocalStack, tmp_path: Path) -> None:
+    from ticket_sentiment.pipeline.rules import RuleConfig
+
+    name = f"/{stack.prefix}/escalation-rules"
+    live = {"cooldown_minutes": 15, "rules": [{"name": "team-rule", "levels": ["very_negative"]}]}
+    stack.client("ssm").put_parameter(Name=name, Value=json.dumps(live), Type="String")
+    out = tmp_path / "rules.json"
+    result = runner.invoke(app, ["calibrate", str(LABELLED), "--rules-param", name,
+                                 "--endpoint-url", stack.endpoint_url, "--rules-out", str(out),
+                                 "--plot", str(tmp_path / "pr.png")])
+    assert result.exit_code == 0, result.output
+    merged = RuleConfig.model_validate_json(out.read_text())
+    assert merged.cooldown_minutes == 15 and [r.name for r in merged.rules] == ["team-rule", "calibrated"]
+    assert merged.rules[0].mode == "alert" and f"SSM parameter {name}" in result.stdout
+    missing = runner.invoke(app, ["calibrate", str(LABELLED), "--rules-param", "/nope",
+                                  "--endpoint-url", stack.endpoint_url, "--rules-out", str(tmp_path / "x.json")])
+    assert missing.exit_code == 1 and "ParameterNotFound" in missing.stderr and "Traceback" not in missing.output
