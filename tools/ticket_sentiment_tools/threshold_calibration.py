@@ -65,7 +65,8 @@ class CalibrationResult(BaseModel):
 
     def rules(self, base: RuleConfig | None = None) -> RuleConfig:
         """Rules to paste into the deployment: one per calibrated group, then the overall one. New rules start in
-        shadow mode (scored and recorded, no alert) as the rollout advice goes; set its `mode` to "alert" when reviewed."""
+        shadow mode (scored and recorded, no alert) as the rollout advice goes; set a rule's `mode` to "alert" once
+        reviewed."""
         rules = [_rule(f"calibrated-{_slug(g)}", c, frozenset({g})) for g, c in sorted(self.groups.items())]
         rules.append(_rule("calibrated", self.overall, None))
         cooldown = base.cooldown_minutes if base is not None else 240
