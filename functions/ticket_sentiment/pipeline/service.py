@@ -142,6 +142,7 @@ class ScoringService:
             label=result.label, level=result.level, score=result.score, intensity=result.intensity,
             confidence=result.confidence,
             emotions=result.emotions, low_signal=result.low_signal, language=result.language,
+            needs_fallback=result.needs_fallback,
             scorer=result.scorer if result.scorer else self.scorer_name, model_version=result.model_version)
         now = self.clock()
         expires = now + timedelta(days=self.keep_text_days) if self.keep_text_days else None

@@ -114,15 +114,17 @@ def results_table(rows: list[tuple[str, str, SentimentResult]], title: str) -> T
               "very_positive": "bold green"}
     for name, text, r in rows:
         notes = []
-        if r.low_signal:
+        if r.low_signal and not r.needs_fallback:
             notes.append("low signal")
-        if not OnnxSentimentScorer.covers_language(r.language):
-            notes.append(f"lang={r.language}: Comprehend in AWS")
+        if r.needs_fallback:
+            notes.append(f"needs_fallback: lang={r.language} is not covered by the model, no label from it "
+                         f"(Comprehend scores it in AWS)")
         if r.windows > 1:
             notes.append(f"{r.windows} windows")
         excerpt = prepare_ticket_text(text)  # what the model saw: no HTML, quoted history or signature
         table.add_row(name, excerpt[:50] + ("…" if len(excerpt) > 50 else ""),
-                      f"[{colour[r.level]}]{r.level}[/]", f"{r.score:+.2f}", f"{r.intensity:.2f}",
+                      "[dim]n/a[/]" if r.needs_fallback else f"[{colour[r.level]}]{r.level}[/]",
+                      f"{r.score:+.2f}", f"{r.intensity:.2f}",
                       f"{r.confidence:.2f}", ", ".join(f"{e.name} {e.probability:.2f}" for e in r.emotions),
                       "; ".join(notes))
     return table
