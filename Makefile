@@ -23,8 +23,11 @@ $(VENV)/.train: pyproject.toml $(VENV)/.dev
 
 # The pipeline on a local AWS (moto): sample tickets over HTTP, scored, stored, alerted; exits 0 when every
 # accepted event was processed or dead-lettered. The scorer-only table is `ticket-sentiment demo`.
+# MODEL=path: a fine-tuned model directory (`ticket-sentiment finetune --out path`) instead of layers/model, for
+# `make demo` and `make layers` alike.
+MODEL ?=
 demo: $(VENV)/.dev
-	$(BIN)/ticket-sentiment local
+	$(BIN)/ticket-sentiment local $(if $(MODEL),--model-dir $(MODEL))
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -84,7 +87,7 @@ reliability: $(VENV)/.dev
 ARCH ?= arm64
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 layers: $(VENV)/.dev
-	$(BIN)/python -m infra.layers --architecture $(ARCH)
+	$(BIN)/python -m infra.layers --architecture $(ARCH) $(if $(MODEL),--model $(MODEL))
 
 node_modules/.bin/cdk: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -246,6 +246,19 @@ def test_outputs_name_the_urls_an_operator_needs(template: Template) -> None:
             "WebhookUrlGeneric"} <= set(template["Outputs"])
 
 
+def test_the_stack_records_the_model_version_it_ships(template: Template) -> None:
+    """The model layer is built from layers/model here (a fine-tune with `make layers MODEL=...`): the stack
+    output and the layer's description name its version, so a deployer can see which model is live."""
+    from infra.layers import MODEL_SOURCE, model_version
+
+    version = model_version(MODEL_SOURCE)
+    assert template["Outputs"]["ModelVersion"]["Value"] == version
+    [layer] = [r for r in resources(template, "AWS::Lambda::LayerVersion").values()
+               if "/opt/model" in r["Properties"]["Description"]]
+    assert version in layer["Properties"]["Description"]
+    assert "get-api-key" in template["Outputs"]["QueryApiKeyId"]["Description"]
+
+
 @pytest.mark.parametrize("override", [{"architecture": "x86_64"}, {"scorer": "onnx"}])
 def test_config_overrides_are_typed(override: dict[str, str]) -> None:
     from infra.config import StackConfig, load_config

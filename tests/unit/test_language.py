@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from ticket_sentiment.language import detect_language
 from ticket_sentiment.models import SentimentResult
@@ -54,11 +56,13 @@ def test_auto_routing_still_sends_it_to_comprehend(scorer: OnnxSentimentScorer) 
     from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 
     class Comprehend:
-        def score_prepared(self, texts: list[str], languages: list[str] | None = None) -> list[SentimentResult]:
+        def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
+                           ) -> list[SentimentResult]:
             return [SentimentResult(label="negative", level="negative", score=-0.6, intensity=0.6, confidence=0.9,
                                     probabilities={}, emotions=[], low_signal=False, language=lang, windows=1,
                                     scorer="comprehend", model_version="comprehend")
                     for lang in languages or []]
 
-    routed = RoutingScorer(ScorerMode.AUTO, lambda: scorer, Comprehend).score_prepared([SPANISH_COMPLAINT], ["es"])
+    routed = RoutingScorer(ScorerMode.AUTO, lambda: scorer, Comprehend).score_prepared(
+        [SPANISH_COMPLAINT], ["es"])
     assert routed[0].scorer == "comprehend" and not routed[0].needs_fallback and routed[0].label == "negative"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from typing import Annotated
@@ -42,9 +43,13 @@ def local(
     if serve:
         _check_port_free(port)
     scorer = load_scorer(model_dir)
+    if model_dir is not None:  # the deployed stack's model layer is built from the same directory
+        os.environ["TICKET_SENTIMENT_MODEL_DIR"] = str(model_dir.resolve())
 
     def write(text: str) -> None:  # plain, unwrapped text: the curl examples must paste as printed
         sys.stdout.write(text)
         sys.stdout.flush()
+
+    write(f"model {scorer.version} ({model_dir or 'the bundled model'})\n")
 
     raise typer.Exit(run_local(write, scorer, mode=scorer_mode, serve=serve, port=port))
