@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,13 +26,16 @@ def _check_port_free(port: int) -> None:
 
 
 @app.command()
-def local(
+def local(  # noqa: PLR0917 - typer maps each parameter to an option
     serve: Annotated[bool, typer.Option("--serve", help="stay up for curl instead of running the demo")] = False,
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="API port with --serve")] = 8787,
     scorer_mode: Annotated[ScorerMode, typer.Option("--scorer", case_sensitive=False,
                                                     help="auto: the model, Comprehend for other languages")
                            ] = ScorerMode.AUTO,
     model_dir: ModelDirOption = None,
+    metrics_out: Annotated[Path | None, typer.Option("--metrics-out", help="append the handlers' CloudWatch EMF "
+                                                                        "metrics here (JSON lines)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="print the EMF metrics too")] = False,
 ) -> None:
     """Run the pipeline on a local AWS (moto): the same handlers, real wire protocols, Slack to a printing sink.
 
@@ -52,4 +56,12 @@ def local(
 
     write(f"model {scorer.version} ({model_dir or 'the bundled model'})\n")
 
-    raise typer.Exit(run_local(write, scorer, mode=scorer_mode, serve=serve, port=port))
+    def metrics_sink(line: str) -> None:
+        if verbose:
+            write(line)
+        if metrics_out is not None:
+            with metrics_out.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+
+    raise typer.Exit(run_local(write, scorer, mode=scorer_mode, serve=serve, port=port,
+                               metrics_sink=metrics_sink if verbose or metrics_out is not None else None))
