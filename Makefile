@@ -98,8 +98,10 @@ synth: layers node_modules/.bin/cdk
 	npx cdk synth --quiet -c architecture=$(ARCH)
 	$(BIN)/cfn-lint --non-zero-exit-code error cdk.out/*.template.json
 
+# STAGE=prod: the "stages" overrides in cdk.json (stack TicketSentiment-prod).
+STAGE ?=
 deploy: synth
-	npx cdk deploy --require-approval broadening
+	npx cdk deploy --require-approval broadening $(if $(STAGE),-c stage=$(STAGE))
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache cdk.out build/layers

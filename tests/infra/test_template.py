@@ -277,3 +277,20 @@ def test_bad_config_fails_with_the_field_name() -> None:
         load_config({"scorer_timeout_s": 900})
     with pytest.raises(ValidationError, match="helpdesks"):
         load_config({"helpdesks": ["jira"]})
+
+
+def test_the_readme_floor_counts_what_the_stack_creates(template: Template) -> None:
+    """The fixed monthly floor in the README is priced per resource: its counts must be the template's."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### The fixed monthly floor", 1)[1].split("###", 1)[0]
+    counts = {row.split("|")[1].strip(): int(row.split("|")[2]) for row in section.splitlines()
+              if row.startswith("| ") and row.split("|")[2].strip().isdigit()}
+    kinds = {"KMS customer-managed key": "AWS::KMS::Key",
+             "Secrets Manager secrets (Slack + one per helpdesk in `helpdesks`)": "AWS::SecretsManager::Secret",
+             "CloudWatch alarms (standard resolution)": "AWS::CloudWatch::Alarm",
+             "CloudWatch dashboard": "AWS::CloudWatch::Dashboard"}
+    assert set(counts) == set(kinds)
+    for item, kind in kinds.items():
+        # The session's template switches write-back on (off by default, as the README prices it).
+        found = [name for name in resources(template, kind) if "Writeback" not in name]
+        assert counts[item] == len(found), item
