@@ -507,7 +507,7 @@ def demo_events() -> list[dict[str, Any]]:
 
 def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES,
              slack_url: str | None = None, serve: bool = False, port: int = 8787,
-             metrics_sink: Callable[[str], None] | None = None) -> int:
+             metrics_sink: Callable[[str], None] | None = None, secrets_out: Path | None = None) -> int:
     server, endpoint = start_moto()
     sink = SlackPrintSink(write) if slack_url is None else None
     runtime: LocalRuntime | None = None
@@ -529,7 +529,8 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
               f"Slack: {'SLACK_WEBHOOK_URL' if slack_url else 'a local sink that prints'}\n")
         if serve:
             runtime.run_workers()
-            write(cli_environment(stack) + curl_examples(runtime.url) + "serving; Ctrl-C to stop\n")
+            write(cli_environment(stack) + curl_examples(runtime.url)
+                  + configure_helpdesks(stack, runtime.url, secrets_out) + "serving; Ctrl-C to stop\n")
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
@@ -551,6 +552,29 @@ def curl_examples(url: str, now: datetime | None = None) -> str:
                         "created_at": created, "subject": "Refund", "customer_tier": "premium"})
     return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' -d '{event}'\n"
             f"  curl -s {url}/v1/tickets/T-100\n\n")
+
+
+def configure_helpdesks(stack: LocalStack, url: str, secrets_out: Path | None = None) -> str:
+    """A test secret in each helpdesk's secret (written to `secrets_out` as JSON keyed by platform), and the text
+    that shows them with a signed curl per platform."""
+    from .local_helpdesks import signed_curl, test_secrets
+
+    configured: dict[str, dict[str, Any]] = {}
+    manager = stack.client("secretsmanager")
+    for platform, value in test_secrets().items():
+        try:
+            manager.put_secret_value(SecretId=f"{stack.helpdesk_secret_prefix}{platform}",
+                                     SecretString=json.dumps(value))
+        except manager.exceptions.ResourceNotFoundException:  # left out of the config's `helpdesks`: no route
+            continue
+        configured[platform] = value
+    if secrets_out is not None:
+        secrets_out.write_text(json.dumps(configured, indent=2) + "\n", encoding="utf-8")
+    shown = "\n".join(f"  {platform}: {json.dumps(value)}" for platform, value in configured.items())
+    where = f" (also in {secrets_out})" if secrets_out is not None else ""
+    curls = "\n".join(signed_curl(platform, url, value) for platform, value in configured.items())
+    return (f"helpdesk test secrets{where}, local only:\n{shown}\n\nsigned webhook deliveries (bash; needs openssl):"
+            f"\n{curls}\n")
 
 
 def cli_environment(stack: LocalStack) -> str:
@@ -629,7 +653,8 @@ def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
 
 
 def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "auto", serve: bool = False,
-              port: int = 8787, metrics_sink: Callable[[str], None] | None = None) -> int:
+              port: int = 8787, metrics_sink: Callable[[str], None] | None = None,
+              secrets_out: Path | None = None) -> int:
     """`ticket-sentiment local`: quiet Powertools output, Comprehend replaced by LocalComprehend, then run."""
     import os
 
@@ -650,7 +675,7 @@ def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "au
         write("Comprehend: LocalComprehend stands in (moto has no BatchDetectSentiment): every document NEUTRAL\n")
     _quiet_node_warning(write)
     return run_demo(write, scorer=scorer, slack_url=os.environ.get("SLACK_WEBHOOK_URL") or None, serve=serve,
-                    port=port, metrics_sink=metrics_sink)
+                    port=port, metrics_sink=metrics_sink, secrets_out=secrets_out)
 
 
 def _quiet_node_warning(write: Callable[[str], None]) -> None:

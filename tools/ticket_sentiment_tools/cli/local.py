@@ -36,6 +36,9 @@ def local(  # noqa: PLR0917 - typer maps each parameter to an option
     metrics_out: Annotated[Path | None, typer.Option("--metrics-out", help="append the handlers' CloudWatch EMF "
                                                                         "metrics here (JSON lines)")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="print the EMF metrics too")] = False,
+    secrets_out: Annotated[Path | None, typer.Option("--secrets-out", help="with --serve: write the helpdesk test "
+                                                                        "secrets here (JSON, keyed by platform)")
+                           ] = None,
 ) -> None:
     """Run the pipeline on a local AWS (moto): the same handlers, real wire protocols, Slack to a printing sink.
 
@@ -64,4 +67,5 @@ def local(  # noqa: PLR0917 - typer maps each parameter to an option
                 handle.write(line)
 
     raise typer.Exit(run_local(write, scorer, mode=scorer_mode, serve=serve, port=port,
-                               metrics_sink=metrics_sink if verbose or metrics_out is not None else None))
+                               metrics_sink=metrics_sink if verbose or metrics_out is not None else None,
+                               secrets_out=secrets_out))
