@@ -44,8 +44,11 @@ lock: $(VENV)/.dev
 
 # The pipeline on a local AWS (moto): sample tickets over HTTP, scored, stored, alerted; exits 0 when every
 # accepted event was processed or dead-lettered. The scorer-only table is `ticket-sentiment demo`.
+# MODEL=path: a fine-tuned model directory (`ticket-sentiment finetune --out path`) instead of layers/model, for
+# `make demo` and `make layers` alike.
+MODEL ?=
 demo: $(VENV)/.dev
-	$(BIN)/ticket-sentiment local
+	$(BIN)/ticket-sentiment local $(if $(MODEL),--model-dir $(MODEL))
 
 # The complexity gate: no function above radon grade C (xenon reads radon's grades).
 # removed once #17's restructure splits them: pipeline/service.py and scorer.py.
@@ -130,7 +133,7 @@ reliability: $(VENV)/.dev
 ARCH ?= arm64
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 layers: $(VENV)/.dev
-	$(BIN)/python -m infra.layers --architecture $(ARCH)
+	$(BIN)/python -m infra.layers --architecture $(ARCH) $(if $(MODEL),--model $(MODEL))
 
 node_modules/.bin/cdk: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -141,8 +144,10 @@ synth: layers node_modules/.bin/cdk
 	npx cdk synth --quiet -c architecture=$(ARCH)
 	$(BIN)/cfn-lint --non-zero-exit-code error cdk.out/*.template.json
 
+# STAGE=prod: the "stages" overrides in cdk.json (stack TicketSentiment-prod).
+STAGE ?=
 deploy: synth
-	npx cdk deploy --require-approval broadening
+	npx cdk deploy --require-approval broadening $(if $(STAGE),-c stage=$(STAGE))
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache cdk.out build/layers

@@ -149,7 +149,8 @@ class TicketSentimentStack(Stack):
         CfnOutput(self, "IngestApiKeyId", value=api.ingest_key.key_id,
                   description="aws apigateway get-api-key --include-value --api-key <id>")
         CfnOutput(self, "QueryApiKeyId", value=api.query_key.key_id,
-                  description="the read API's key: opens GET /v1/tickets and reviews, never the ingest routes")
+                  description="the read API's key: opens GET /v1/tickets and reviews, never the ingest routes "
+                              "(aws apigateway get-api-key --include-value --api-key <id>)")
         CfnOutput(self, "DashboardUrl", value=monitoring.dashboard_url)
         CfnOutput(self, "SlackSecretName", value=secrets.slack.secret_name,
                   description=f'fill with {{"webhook_url": "..."}}: an incoming webhook for '
@@ -159,6 +160,8 @@ class TicketSentimentStack(Stack):
         CfnOutput(self, "EventsDeadLettersUrl", value=queues.dead_letters.queue_url)
         CfnOutput(self, "NotifyDeadLettersUrl", value=alerts.dead_letters.queue_url)
         CfnOutput(self, "EscalationRulesParameter", value=rules.parameter_name)
+        CfnOutput(self, "ModelVersion", value=layers.model_version,
+                  description="the model in the scorer's model layer (every scored message records it)")
         CfnOutput(self, "AlertsTopicArn", value=alerts.topic.topic_arn)
         CfnOutput(self, "AuditQueueUrl", value=trust.audit_queue.queue_url,
                   description="ticket-sentiment audit export --queue-url <this> --out audit.csv")

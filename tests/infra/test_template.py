@@ -316,6 +316,19 @@ def test_outputs_name_the_urls_an_operator_needs(template: Template) -> None:
             "WebhookUrlGeneric"} <= set(template["Outputs"])
 
 
+def test_the_stack_records_the_model_version_it_ships(template: Template) -> None:
+    """The model layer is built from layers/model here (a fine-tune with `make layers MODEL=...`): the stack
+    output and the layer's description name its version, so a deployer can see which model is live."""
+    from infra.layers import MODEL_SOURCE, model_version
+
+    version = model_version(MODEL_SOURCE)
+    assert template["Outputs"]["ModelVersion"]["Value"] == version
+    [layer] = [r for r in resources(template, "AWS::Lambda::LayerVersion").values()
+               if "/opt/model" in r["Properties"]["Description"]]
+    assert version in layer["Properties"]["Description"]
+    assert "get-api-key" in template["Outputs"]["QueryApiKeyId"]["Description"]
+
+
 @pytest.mark.parametrize("override", [{"architecture": "x86_64"}, {"scorer": "onnx"}])
 def test_config_overrides_are_typed(override: dict[str, str]) -> None:
     from infra.config import StackConfig, load_config
@@ -334,3 +347,20 @@ def test_bad_config_fails_with_the_field_name() -> None:
         load_config({"scorer_timeout_s": 900})
     with pytest.raises(ValidationError, match="helpdesks"):
         load_config({"helpdesks": ["jira"]})
+
+
+def test_the_readme_floor_counts_what_the_stack_creates(template: Template) -> None:
+    """The fixed monthly floor in the README is priced per resource: its counts must be the template's."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### The fixed monthly floor", 1)[1].split("###", 1)[0]
+    counts = {row.split("|")[1].strip(): int(row.split("|")[2]) for row in section.splitlines()
+              if row.startswith("| ") and row.split("|")[2].strip().isdigit()}
+    kinds = {"KMS customer-managed key": "AWS::KMS::Key",
+             "Secrets Manager secrets (Slack + one per helpdesk in `helpdesks`)": "AWS::SecretsManager::Secret",
+             "CloudWatch alarms (standard resolution)": "AWS::CloudWatch::Alarm",
+             "CloudWatch dashboard": "AWS::CloudWatch::Dashboard"}
+    assert set(counts) == set(kinds)
+    for item, kind in kinds.items():
+        # The session's template switches write-back on (off by default, as the README prices it).
+        found = [name for name in resources(template, kind) if "Writeback" not in name]
+        assert counts[item] == len(found), item

@@ -30,8 +30,10 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from moto.server import ThreadedMotoServer
 from ticket_sentiment.adapters.dynamodb import DynamoTicketStore, create_table
+from ticket_sentiment.adapters.reviews import DynamoReviewStore
 from ticket_sentiment.adapters.secrets import WebhookSecret
 from ticket_sentiment.adapters.slack import SlackWebhook
 from ticket_sentiment.adapters.sns import SnsAlertPublisher
@@ -40,6 +42,7 @@ from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
 from ticket_sentiment.handlers.ingest import secrets_manager_lookup
 from ticket_sentiment.handlers.notify import notify
+from ticket_sentiment.handlers.review import build_app as build_review_app
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
 from ticket_sentiment.pipeline.ports import EventProcessor, SlackPoster, TextScorer
@@ -51,6 +54,7 @@ from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
 
 REGION = "us-east-1"
 MAX_RECEIVE_COUNT = 3
+SUPPORTED_NODE = 22  # the oldest Node release jsii still supports
 BATCH_SIZE = 10
 
 
@@ -342,6 +346,36 @@ class LocalComprehend:
                                for i in range(len(TextList))], "ErrorList": []}
 
 
+def drain_metrics(sink: Callable[[str], None] | None) -> None:
+    """Hand the handlers' accumulated EMF metrics to `sink` (one JSON line) or drop them. In Lambda each invocation
+    flushes them; locally nothing does, and Powertools prints the set to stdout by itself at 100 metrics, whatever
+    POWERTOOLS_METRICS_DISABLED says: drained after every pump, they never reach that point."""
+    from ticket_sentiment.handlers.observability import metrics
+
+    if metrics.metric_set:
+        if sink is not None:
+            sink(json.dumps(metrics.serialize_metric_set(), separators=(",", ":")) + "\n")
+        metrics.clear_metrics()
+
+
+class _NoSlackResponder:
+    """Slack's response_url (updating the reviewed message) is not reachable from a laptop: nothing to update."""
+
+    def post(self, url: str, message: dict[str, Any]) -> None:
+        return
+
+
+def route(method: str, path: str, *, ingest: APIGatewayRestResolver, api: APIGatewayRestResolver,
+          review: APIGatewayRestResolver) -> APIGatewayRestResolver:
+    """Which function API Gateway would invoke: review (POST .../review, Slack's actions), query (GET tickets),
+    else ingest (events and helpdesk webhooks)."""
+    bare = path.split("?", 1)[0]
+    if bare.startswith("/v1/slack/") or (method == "POST" and bare.startswith("/v1/tickets/")
+                                         and bare.endswith("/review")):
+        return review
+    return api if bare.startswith("/v1/tickets/") else ingest
+
+
 class LocalRuntime:
     """The stack, served: API on localhost, SQS polled into score, SNS alerts delivered to notify."""
 
@@ -355,6 +389,7 @@ class LocalRuntime:
         self.notified: Counter[str] = Counter()
         self.zendesk_secret: str | None = None  # set when the demo has configured the Zendesk webhook
         self.api_keys = stack_api_keys(stack)
+        self.metrics_sink: Callable[[str], None] | None = None  # where the EMF metrics go (--metrics-out, --verbose)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -363,6 +398,11 @@ class LocalRuntime:
                                         SecretsProvider(boto3_client=stack.client("secretsmanager")))
         ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup, window=window)
         api = build_api_app(stack.store)
+        reviews = DynamoReviewStore(stack.res.table_name, stack.resource("dynamodb"))
+        # The Slack app's signing secret for /v1/slack/actions, a fresh one per run (printed with --serve).
+        self.slack_signing_secret = secrets.token_hex(16)
+        review = build_review_app(lambda: reviews, stack.store, lambda: self.slack_signing_secret,
+                                  _NoSlackResponder)
         runtime = self
         stack.client("secretsmanager").put_secret_value(SecretId=stack.res.slack_secret_arn,
                                                         SecretString=json.dumps({"webhook_url": slack_url}))
@@ -374,7 +414,7 @@ class LocalRuntime:
                     self._reply(403, b'{"error": "Forbidden"}', "application/json")  # API Gateway's answer
                     return
                 event = api_gateway_event(self.command, self.path, dict(self.headers.items()), body)
-                app = api if self.path.startswith("/v1/tickets/") else ingest
+                app = route(self.command, self.path, ingest=ingest, api=api, review=review)
                 with runtime._lock:  # a resolver keeps the current event on itself: one request at a time
                     response = app.resolve(event, None)  # type: ignore[arg-type]
                     if response["statusCode"] == 202:  # a webhook delivery may carry several events
@@ -421,6 +461,7 @@ class LocalRuntime:
         handed = self.stack.pump_events(self.processor)
         counts = self.stack.pump_alerts(self.slack)
         self.notified.update(counts)
+        drain_metrics(self.metrics_sink)
         return handed + sum(counts.values())
 
     def drain(self, rounds: int = 50) -> None:
@@ -505,7 +546,8 @@ def demo_events() -> list[dict[str, Any]]:
 
 
 def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES,
-             slack_url: str | None = None, serve: bool = False, port: int = 8787) -> int:
+             slack_url: str | None = None, serve: bool = False, port: int = 8787,
+             metrics_sink: Callable[[str], None] | None = None, secrets_out: Path | None = None) -> int:
     server, endpoint = start_moto()
     sink = SlackPrintSink(write) if slack_url is None else None
     runtime: LocalRuntime | None = None
@@ -517,6 +559,7 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
         write(f"stack TicketSentiment-local: CREATE_COMPLETE (table {stack.res.table_name})\n")
         runtime = LocalRuntime(stack, scorer, rules, slack_url or (sink.url if sink else ""),
                                port=port if serve else 0)
+        runtime.metrics_sink = metrics_sink
         # The operator's step after deploying: fill the Zendesk webhook secret (a fresh random one here).
         runtime.zendesk_secret = secrets.token_hex(16)
         stack.client("secretsmanager").put_secret_value(
@@ -527,7 +570,8 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
         if serve:
             runtime.run_workers()
             keys = {str(kind): value for kind, value in runtime.api_keys.items()}
-            write(curl_examples(runtime.url, keys) + "serving; Ctrl-C to stop\n")
+            write(cli_environment(stack) + curl_examples(runtime.url, keys)
+                  + configure_helpdesks(stack, runtime.url, secrets_out) + "serving; Ctrl-C to stop\n")
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
@@ -541,16 +585,54 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
         server.stop()
 
 
-def curl_examples(url: str, keys: dict[str, str] | None = None) -> str:
-    """Ready-to-paste requests for `local --serve`: the ingest key posts, the read key reads."""
+def curl_examples(url: str, keys: dict[str, str] | None = None, now: datetime | None = None) -> str:
+    """Ready-to-paste requests for `local --serve`: the ingest key posts, the read key reads; dated now so
+    `report --since 30d` finds them."""
     keys = keys or {"ingest": "<ingest key>", "read": "<read key>"}
+    created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     event = json.dumps({"source": "other", "ticket_id": "T-100", "message_id": "m-1", "author_role": "customer",
                         "text": "Still waiting for my refund, this is the third time I write.",
-                        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "subject": "Refund",
-                        "customer_tier": "premium"})
+                        "created_at": created, "subject": "Refund", "customer_tier": "premium"})
     return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' "
             f"-H 'x-api-key: {keys['ingest']}' -d '{event}'\n"
             f"  curl -s {url}/v1/tickets/T-100 -H 'x-api-key: {keys['read']}'\n\n")
+
+
+def configure_helpdesks(stack: LocalStack, url: str, secrets_out: Path | None = None) -> str:
+    """A test secret in each helpdesk's secret (written to `secrets_out` as JSON keyed by platform), and the text
+    that shows them with a signed curl per platform."""
+    from .local_helpdesks import signed_curl, test_secrets
+
+    configured: dict[str, dict[str, Any]] = {}
+    manager = stack.client("secretsmanager")
+    for platform, value in test_secrets().items():
+        try:
+            manager.put_secret_value(SecretId=f"{stack.helpdesk_secret_prefix}{platform}",
+                                     SecretString=json.dumps(value))
+        except manager.exceptions.ResourceNotFoundException:  # left out of the config's `helpdesks`: no route
+            continue
+        configured[platform] = value
+    if secrets_out is not None:
+        secrets_out.write_text(json.dumps(configured, indent=2) + "\n", encoding="utf-8")
+    shown = "\n".join(f"  {platform}: {json.dumps(value)}" for platform, value in configured.items())
+    where = f" (also in {secrets_out})" if secrets_out is not None else ""
+    curls = "\n".join(signed_curl(platform, url, value) for platform, value in configured.items())
+    return (f"helpdesk test secrets{where}, local only:\n{shown}\n\nsigned webhook deliveries (bash; needs openssl):"
+            f"\n{curls}\n")
+
+
+def cli_environment(stack: LocalStack) -> str:
+    """What to export so the CLI's AWS commands (report, audit, backfill, calibrate) reach this local stack."""
+    res = stack.res
+    pairs = {"AWS_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+             "AWS_ENDPOINT_URL": stack.endpoint_url, "TABLE_NAME": res.table_name,
+             "EVENTS_QUEUE_URL": res.events_queue_url}
+    param = stack.stack_outputs.get("EscalationRulesParameter")
+    if param:
+        pairs["ESCALATION_RULES_PARAM"] = param
+    exports = " ".join(f"{k}={v}" for k, v in pairs.items())
+    return (f"\nfor the CLI (report, audit, backfill, calibrate; moto's test credentials, not secrets):\n"
+            f"  export {exports}\n")
 
 
 def zendesk_signature(secret: str, body: bytes, timestamp: str) -> dict[str, str]:
@@ -618,7 +700,8 @@ def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
 
 
 def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "auto", serve: bool = False,
-              port: int = 8787) -> int:
+              port: int = 8787, metrics_sink: Callable[[str], None] | None = None,
+              secrets_out: Path | None = None) -> int:
     """`ticket-sentiment local`: quiet Powertools output, Comprehend replaced by LocalComprehend, then run."""
     import os
 
@@ -637,5 +720,25 @@ def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "au
                            None if chosen == ScorerMode.ONNX else lambda: ComprehendScorer(LocalComprehend()))
     if chosen != ScorerMode.ONNX:
         write("Comprehend: LocalComprehend stands in (moto has no BatchDetectSentiment): every document NEUTRAL\n")
+    _quiet_node_warning(write)
     return run_demo(write, scorer=scorer, slack_url=os.environ.get("SLACK_WEBHOOK_URL") or None, serve=serve,
-                    port=port)
+                    port=port, metrics_sink=metrics_sink, secrets_out=secrets_out)
+
+
+def _quiet_node_warning(write: Callable[[str], None]) -> None:
+    """jsii prints its Node end-of-life banner as Python bytes reprs (b'!!  Node 20 ...'); say it in one line."""
+    import os
+    import subprocess
+
+    if os.environ.get("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"):
+        return
+    try:
+        version = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=10,
+                                 check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return  # no Node: the deploy step says so itself
+    major = version.lstrip("v").split(".", 1)[0]
+    if major.isdigit() and int(major) < SUPPORTED_NODE:
+        os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = major
+        write(f"note: Node {version} is end-of-life for the CDK (jsii); the local deploy still works, but upgrade to "
+              f"Node {SUPPORTED_NODE} or later\n")

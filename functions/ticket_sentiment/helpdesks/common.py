@@ -196,10 +196,11 @@ def map_priority(value: object) -> Priority:
     return _PRIORITIES.get(text.lower(), Priority.NORMAL) if text else Priority.NORMAL
 
 
-def map_tier(value: object) -> CustomerTier:
+def map_tier(value: object) -> CustomerTier | None:
+    """None when the helpdesk sent no tier: the event then leaves it out and the ticket keeps the one it knows."""
     text = text_or_none(value)
     if text is None:
-        return CustomerTier.STANDARD
+        return None
     try:
         return CustomerTier(text.lower())
     except ValueError:
@@ -296,12 +297,13 @@ def body_fields(value: object, warnings: list[str], message_id: str,
 def build_event(*, source: Source, ticket_id: str, message_id: str, author_role: AuthorRole,
                 body: tuple[str | None, str | None], created_at: datetime, subject: object = "",
                 priority: Priority = Priority.NORMAL, tags: list[str] | None = None, area: str | None = None,
-                tier: CustomerTier = CustomerTier.STANDARD, url: str | None = None) -> TicketEvent:
+                tier: CustomerTier | None = None, url: str | None = None) -> TicketEvent:
     text, html = body
     fields: dict[str, Any] = {
         "source": source, "ticket_id": ticket_id, "message_id": message_id, "author_role": author_role,
         "text": text, "html": html, "created_at": created_at, "subject": shorten(subject, MAX_SUBJECT_CHARS),
-        "priority": priority, "tags": tags or [], "product_area": area, "customer_tier": tier,
+        "priority": priority, "tags": tags or [], "product_area": area,
+        **({"customer_tier": tier} if tier is not None else {}),  # absent stays absent (pipeline.service)
     }
     try:
         return TicketEvent.model_validate({**fields, "ticket_url": url})

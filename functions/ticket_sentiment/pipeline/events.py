@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -14,7 +14,9 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    SerializationInfo,
     StringConstraints,
+    field_serializer,
     model_validator,
 )
 
@@ -134,6 +136,12 @@ class QueuedEvent(BaseModel):
     received_at: AwareDatetime
     event: TicketEvent
     redaction: IngestRedaction | None = None
+
+    @field_serializer("event")
+    def _sent_fields_only(self, event: TicketEvent, info: SerializationInfo) -> dict[str, Any]:
+        # Queued without the fields the helpdesk left out, so the scorer can tell "absent" (keep the ticket's known
+        # value) from a default it would otherwise see as sent: a follow-up without customer_tier is not "standard".
+        return event.model_dump(mode=info.mode, exclude_unset=True)
 
 
 class EscalationState(StrEnum):

@@ -131,10 +131,13 @@ def protect_event(event: TicketEvent, received_at: datetime) -> QueuedEvent:
     area = clean_label(event.product_area)
     keep_url = event.ticket_url is not None and safe_url(str(event.ticket_url)) is not None
     # Validated again, so what is queued is what the scorer will accept (limits and patterns included).
-    protected = TicketEvent.model_validate({
-        **event.model_dump(), "text": body.text, "html": None, "subject": fit(subject.text, MAX_SUBJECT_CHARS),
-        "ticket_url": event.ticket_url if keep_url else None, "tags": kept_tags(event.tags),
-        "product_area": area[:64] if area else None,
+    cleaned = {
+        "subject": fit(subject.text, MAX_SUBJECT_CHARS), "ticket_url": event.ticket_url if keep_url else None,
+        "tags": kept_tags(event.tags), "product_area": area[:64] if area else None,
+    }
+    protected = TicketEvent.model_validate({  # a field the helpdesk left out stays out (see QueuedEvent)
+        **event.model_dump(exclude_unset=True), "text": body.text, "html": None,
+        **{k: v for k, v in cleaned.items() if k in event.model_fields_set},
     })
     return QueuedEvent(event_id=event.event_id, received_at=received_at, event=protected,
                        redaction=IngestRedaction(pii_entities=merge_counts(body.entities, subject.entities),

@@ -12,7 +12,7 @@ from ..language import detect_language
 from ..models import AuthorRole, SentimentResult, Trend
 from ..thread import summarise
 from ..writeback.policy import writeback_request
-from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent
+from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent, TicketEvent
 from .ports import (
     AlertPublisher,
     OutcomeClaim,
@@ -52,6 +52,18 @@ def aggregate(messages: list[StoredMessage]) -> tuple[StoredMessage | None, floa
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+KNOWN_METADATA = ("customer_tier", "priority", "product_area", "ticket_url")
+
+
+def with_known_metadata(event: TicketEvent, subject: str, previous: TicketView | None) -> tuple[TicketEvent, str]:
+    """The event with what its helpdesk left out taken from the stored ticket (an absent field never overwrites a
+    known one: a follow-up without customer_tier is still the premium customer's), and the subject likewise."""
+    if previous is None:
+        return event, subject
+    known = {k: getattr(previous, k) for k in KNOWN_METADATA if k not in event.model_fields_set}
+    return event.model_copy(update=known), subject if "subject" in event.model_fields_set else previous.subject
 
 
 class ScoringService:
@@ -130,6 +142,7 @@ class ScoringService:
             label=result.label, level=result.level, score=result.score, intensity=result.intensity,
             confidence=result.confidence,
             emotions=result.emotions, low_signal=result.low_signal, language=result.language,
+            needs_fallback=result.needs_fallback,
             scorer=result.scorer if result.scorer else self.scorer_name, model_version=result.model_version)
         now = self.clock()
         expires = now + timedelta(days=self.keep_text_days) if self.keep_text_days else None
@@ -144,8 +157,9 @@ class ScoringService:
         current, thread_score, trend, delta = aggregate(messages)
         is_current = current is not None and current.message_id == message.message_id
         previous = self.store.get_ticket(event.ticket_id)
+        event, subject = with_known_metadata(event, cleaned.subject, previous)
         view = TicketView(
-            ticket_id=event.ticket_id, source=event.source, subject=cleaned.subject,
+            ticket_id=event.ticket_id, source=event.source, subject=subject,
             ticket_url=safe_url(str(event.ticket_url)) if event.ticket_url else None, current=current,
             thread_score=thread_score, trend=trend, trend_delta=delta, message_count=len(messages),
             product_area=event.product_area, priority=event.priority, customer_tier=event.customer_tier,
