@@ -275,8 +275,7 @@ def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
     first = t.get("initialized_from_report") or t
     fc = first.get("config", {})
     trained_on = _trained_on(first)
-    pruning_line = _pruning_line(t, cfg)
-    lineage = _lineage(t)
+    pruning_line = _pruning_line(t, cfg) + _lineage(t)  # then every stage, newest first
     per_token = 4 * 384 * 384 + 2 * 384 * ffn
     ffn_limit = (f" of {ffn} feed-forward neurons\n  ({per_token / 1e6:.2f}M multiply-adds per token per layer, "
                  f"{per_token * layers * 41 / 1e6:.0f}M for that ticket)" if ffn < 1536 else "")
@@ -320,7 +319,7 @@ Sentiment and emotion model for helpdesk tickets, bundled with ticket-sentiment 
 - {fc.get('steps', '?')} AdamW steps, batch {fc.get('batch_size', '?')}, max {fc.get('max_len', '?')} tokens,
   lr {fc.get('lr_encoder', '?')} (encoder) / {fc.get('lr_heads', '?')} (heads), linear warm-up and decay,
   seed {fc.get('seed', '?')}: {trained_on}.
-{pruning_line}{lineage}- Text preparation is shared by training and scoring (`ticket_sentiment.textprep.normalize_for_model`):
+{pruning_line}- Text preparation is shared by training and scoring (`ticket_sentiment.textprep.normalize_for_model`):
   emojis and emoticons mapped to words (the uncased WordPiece vocabulary turns most emojis into [UNK]), URLs and
   mentions normalised, invisible characters removed. At scoring time HTML, quoted e-mail history and signatures
   are also removed and long texts are scored in overlapping 128-token windows, then averaged.
