@@ -168,7 +168,8 @@ def _pruning_line(t: dict[str, Any], cfg: dict[str, Any]) -> str:
 
 def _lineage(t: dict[str, Any]) -> str:
     """Every training stage the shipped weights went through, newest first (each stage starts from the next)."""
-    rows, stage = [], t
+    rows: list[str] = []
+    stage: dict[str, Any] | None = t
     while stage:
         c = stage.get("config", {})
         team = "team labels and e-mails" if c.get("team_labels") else "no team data"
