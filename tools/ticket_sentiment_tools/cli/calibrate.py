@@ -169,11 +169,13 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
         table.add_row(f"{row.threshold:.2f}" if five_level else f"{row.threshold:+.1f}", f"{row.precision:.2f}",
                       f"{row.recall:.2f}", f"{row.alerts_per_1000:.0f}")
     out.print(table)
-    shown = f"{o.threshold:.3f}" if five_level else f"{o.threshold:+.3f}"
-    out.print(f"chosen threshold {shown}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
+    def shown(threshold: float) -> str:  # on the rule's own scale: intensity in [0, 1], score signed
+        return f"{threshold:.3f}" if five_level else f"{threshold:+.3f}"
+
+    out.print(f"chosen threshold {shown(o.threshold)}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
               f"recall {o.recall:.2f}, {o.alerts_per_1000:.0f} alerts per 1,000 tickets", markup=False)
     for name, choice in result.groups.items():
-        out.print(f"  {by}={name}: threshold {choice.threshold:+.3f}, precision {choice.precision:.2f}, "
+        out.print(f"  {by}={name}: threshold {shown(choice.threshold)}, precision {choice.precision:.2f}, "
                   f"recall {choice.recall:.2f} ({choice.n} tickets)", markup=False)
     for name, reason in result.skipped_groups.items():
         out.print(f"  {by}={name}: not calibrated separately ({reason})", markup=False)
