@@ -3,6 +3,8 @@
 As API Gateway's REST proxy would: each request becomes the proxy event and is resolved by the very resolver the
 Lambda runs (`build_app(...)` of handlers.ingest, handlers.api and handlers.review), with SQS, DynamoDB and Secrets
 Manager in moto. Helpdesk secrets and the Slack signing secret are filled, so signed deliveries are accepted.
+In front of them, the local stack's API-key gate (infra/routes.py): a key-protected route without its own API's
+key answers 403 {"error": "Forbidden"} before any function runs, as API Gateway does.
 """
 
 from __future__ import annotations
@@ -27,8 +29,15 @@ from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
 from ticket_sentiment.handlers.ingest import secrets_manager_lookup
 from ticket_sentiment.handlers.review import build_app as build_review_app
 from ticket_sentiment.pipeline.window import CreatedAtWindow
-from ticket_sentiment_tools.local_stack import LocalStack, api_gateway_event
+from ticket_sentiment_tools.local_stack import (
+    FORBIDDEN,
+    LocalStack,
+    api_gateway_event,
+    key_gate_admits,
+    stack_api_keys,
+)
 
+from infra.routes import ApiKind, route_for
 from tests.unit.helpdesk_support import SECRETS
 
 HELPDESK_PREFIX = "hostile/helpdesk/"
@@ -79,6 +88,7 @@ class ApiServer:
         reviews = DynamoReviewStore(self.stack.res.table_name, self.stack.resource("dynamodb"))
         self.review = build_review_app(lambda: reviews, self.stack.store, lambda: SLACK_SIGNING_SECRET,
                                        lambda: self.responder, clock=self.clock)
+        self.api_keys: dict[ApiKind, str] = stack_api_keys(self.stack)
         self.lock = threading.Lock()
         server = self
 
@@ -92,6 +102,9 @@ class ApiServer:
                     self._reply(413, "application/json", json.dumps({"error": "request too large"}).encode())
                     return
                 body = self.rfile.read(length)
+                if not key_gate_admits(server.api_keys, self.command, self.path, self.headers.get("x-api-key")):
+                    self._reply(403, "application/json", FORBIDDEN)
+                    return
                 event = api_gateway_event(self.command, self.path, dict(self.headers.items()), body)
                 started = time.perf_counter()
                 with server.lock:  # a resolver keeps the current event on itself: one request at a time
@@ -126,6 +139,14 @@ class ApiServer:
         if path.startswith("/v1/tickets/"):
             return self.query
         return self.ingest
+
+    def key(self, kind: ApiKind) -> dict[str, str]:
+        return {"x-api-key": self.api_keys[kind]}
+
+    def key_for(self, method: str, path: str) -> dict[str, str]:
+        """The header a legitimate caller of this route sends: its API's key, or nothing on a signed route."""
+        route = route_for(method, path.split("?", 1)[0])
+        return self.key(route.api) if route is not None and route.key_required else {}
 
     @property
     def url(self) -> str:

@@ -411,7 +411,7 @@ class LocalRuntime:
             def _serve(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
                 if not runtime.admits(self.command, self.path, self.headers.get("x-api-key")):
-                    self._reply(403, b'{"error": "Forbidden"}', "application/json")  # API Gateway's answer
+                    self._reply(403, FORBIDDEN, "application/json")
                     return
                 event = api_gateway_event(self.command, self.path, dict(self.headers.items()), body)
                 app = route(self.command, self.path, ingest=ingest, api=api, review=review)
@@ -444,12 +444,7 @@ class LocalRuntime:
         return f"http://{host!s}:{port}"
 
     def admits(self, method: str, raw_path: str, api_key: str | None) -> bool:
-        """API Gateway's key check, from the route table the stack's template is built from (infra.routes)."""
-        from infra.routes import key_admits, route_for
-
-        kind = next((k for k, value in self.api_keys.items() if api_key and hmac.compare_digest(value, api_key)),
-                    None)
-        return key_admits(route_for(method, urllib.parse.urlsplit(raw_path).path), kind)
+        return key_gate_admits(self.api_keys, method, raw_path, api_key)
 
     def key(self, kind: str) -> dict[str, str]:
         """The header a caller of `kind`'s routes (ingest or read, infra.routes.ApiKind) sends."""
@@ -488,6 +483,18 @@ class LocalRuntime:
         self._stop.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+FORBIDDEN = b'{"error": "Forbidden"}'  # API Gateway's answer to a missing or another API's key
+
+
+def key_gate_admits(api_keys: dict[Any, str], method: str, raw_path: str, api_key: str | None) -> bool:
+    """API Gateway's key check, from the route table the stack's template is built from (infra.routes):
+    `api_keys` maps each ApiKind to its key value; anything else in `api_key` counts as no key."""
+    from infra.routes import key_admits, route_for
+
+    kind = next((k for k, value in api_keys.items() if api_key and hmac.compare_digest(value, api_key)), None)
+    return key_admits(route_for(method, urllib.parse.urlsplit(raw_path).path), kind)
 
 
 def stack_api_keys(stack: LocalStack) -> dict[Any, str]:
