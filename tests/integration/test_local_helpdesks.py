@@ -35,11 +35,12 @@ def test_every_helpdesk_can_be_tried_signed(stack: LocalStack, scorer: OnnxSenti
     runtime = LocalRuntime(stack, scorer, RULES, "http://127.0.0.1:9/slack")
     try:
         out = tmp_path / "secrets.json"
-        banner = configure_helpdesks(stack, runtime.url, out)
+        ingest_key = runtime.key("ingest")["x-api-key"]
+        banner = configure_helpdesks(stack, runtime.url, out, ingest_key)
         saved = json.loads(out.read_text())
         assert {p: set(v) for p, v in saved.items()} == FIELDS
         for platform, secret in saved.items():
-            snippet = signed_curl(platform, runtime.url, secret)
+            snippet = signed_curl(platform, runtime.url, secret, ingest_key=ingest_key)
             assert f"# {platform}\nBODY=" in banner and json.dumps(secret) in banner  # printed, ready to paste
             reply = _run(snippet)
             assert reply.endswith("HTTP 202") or (platform == "salesforce" and reply.endswith("HTTP 200")), reply
@@ -47,7 +48,8 @@ def test_every_helpdesk_can_be_tried_signed(stack: LocalStack, scorer: OnnxSenti
             for key in ("signing_secret", "client_secret", "token", "endpoint_token"):
                 if key in tampered:
                     tampered[key] = "0" * 32
-            assert _run(signed_curl(platform, runtime.url, tampered)).endswith("HTTP 401"), platform
+            refused = _run(signed_curl(platform, runtime.url, tampered, ingest_key=ingest_key))
+            assert refused.endswith("HTTP 401"), (platform, refused)
         runtime.drain()
         assert runtime.processor.outcomes["scored"] >= len(PLATFORMS)
     finally:

@@ -26,14 +26,20 @@ from .test_score_pipeline import ANGRY, RULES
 def test_the_review_route_answers_locally(stack: LocalStack, scorer: OnnxSentimentScorer) -> None:
     runtime = LocalRuntime(stack, scorer, RULES, "http://127.0.0.1:9/slack")
     try:
-        assert http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-r", text=ANGRY))[0] == 202
+        posted = http("POST", f"{runtime.url}/v1/events",
+                      event_payload(ticket_id="T-r", text=ANGRY, created_at=datetime.now(UTC).isoformat()),
+                      headers=runtime.key("ingest"))
+        assert posted[0] == 202, posted
         runtime.drain()
-        status, body = http("POST", f"{runtime.url}/v1/tickets/T-r/review", {"verdict": "right_call"})
+        status, body = http("POST", f"{runtime.url}/v1/tickets/T-r/review", {"verdict": "right_call"},
+                            headers=runtime.key("read"))
         assert status == 400 and body["error"] == "invalid review"  # the review handler, not a missing route
         status, body = http("POST", f"{runtime.url}/v1/tickets/T-none/review",
-                            {"alert_id": "a:b", "verdict": "right_call", "reviewer": "lead"})
+                            {"alert_id": "a:b", "verdict": "right_call", "reviewer": "lead"},
+                            headers=runtime.key("read"))
         assert status in (400, 404) and "Not found" not in json.dumps(body)
-        assert http("GET", f"{runtime.url}/v1/tickets/T-r")[0] == 200  # GET still goes to the query function
+        read = http("GET", f"{runtime.url}/v1/tickets/T-r", headers=runtime.key("read"))
+        assert read[0] == 200  # GET still goes to the query function
     finally:
         runtime.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -142,8 +143,8 @@ def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path, monkeypatc
     try:
         stack = LocalStack(endpoint, prefix="finetuned")
         stack.provision()
-        posted = build_app(stack.event_queue).resolve(api_event(json.dumps(event_payload(ticket_id="FT-1"))),
-                                                  None)  # type: ignore[arg-type]
+        payload = event_payload(ticket_id="FT-1", created_at=datetime.now(UTC).isoformat())  # inside ingest's window
+        posted = build_app(stack.event_queue).resolve(api_event(json.dumps(payload)), None)  # type: ignore[arg-type]
         assert posted["statusCode"] == 202
         stack.pump_events(stack.scoring_service(OnnxSentimentScorer(layer)))
         ticket = stack.store().get_ticket("FT-1")

@@ -64,3 +64,15 @@ def test_forged_requests_refetch_at_most_once_a_second() -> None:
             verify_with_rotation(accepts("forged"), versions, NOW + timedelta(hours=1))
     assert client.calls - before <= 1  # one refetch; no previous version is read outside the window
     assert versions.previous() is None and SecretVersion("x").created_at is None
+
+
+def test_an_unconfigured_previous_version_never_authenticates() -> None:
+    """The stack creates each secret holding "{}"; configuring it makes "{}" the previous version. For the generic
+    route an empty secret means "API key only", so accepting it in the rotation window would undo the token."""
+    client, tick = FakeClient(), [0.0]
+    client.stages = {"AWSCURRENT": {"SecretString": "{}", "CreatedDate": NOW}}
+    versions = SecretsManagerVersions(client, "s", clock=lambda: tick[0])
+    client.rotate('{"token": "t"}', NOW + timedelta(minutes=1))
+    tick[0] += 2
+    with pytest.raises(AuthError):
+        verify_with_rotation(accepts("{}"), versions, NOW + timedelta(minutes=2))

@@ -90,9 +90,11 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 </soapenv:Envelope>"""
 
 
-def signed_curl(platform: str, url: str, secret: dict[str, Any], now: datetime | None = None) -> str:
+def signed_curl(platform: str, url: str, secret: dict[str, Any], now: datetime | None = None,
+                ingest_key: str | None = None) -> str:
     """A bash snippet that signs the sample delivery as the platform does and posts it; prints the reply and the
-    HTTP status. The body is quoted with a heredoc, so it is sent (and signed) byte for byte."""
+    HTTP status. The body is quoted with a heredoc, so it is sent (and signed) byte for byte. The generic route also
+    takes the ingest API key (`ingest_key`); the helpdesks' own routes are authenticated by their signature alone."""
     body = sample_body(platform, now)
     target = f"{url}/v1/webhooks/{platform}"
     content_type = "text/xml; charset=utf-8" if platform == "salesforce" else "application/json"
@@ -111,6 +113,8 @@ def signed_curl(platform: str, url: str, secret: dict[str, Any], now: datetime |
         headers = []
     else:
         headers = [f"-H '{secret['header']}: {secret['token']}'"]
+        if ingest_key:
+            headers.append(f"-H 'x-api-key: {ingest_key}'")
     lines = [f"# {platform}", "BODY=$(cat <<'DELIVERY'", body, "DELIVERY", ")", *auth,
              " ".join([f"curl -s -w ' HTTP %{{http_code}}\\n' -X POST '{target}'", f"-H 'Content-Type: {content_type}'",
                        *headers, '--data-binary "$BODY"'])]

@@ -570,7 +570,7 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
             runtime.run_workers()
             keys = {str(kind): value for kind, value in runtime.api_keys.items()}
             write(cli_environment(stack) + curl_examples(runtime.url, keys)
-                  + configure_helpdesks(stack, runtime.url, secrets_out) + "serving; Ctrl-C to stop\n")
+                  + configure_helpdesks(stack, runtime.url, secrets_out, keys["ingest"]) + "serving; Ctrl-C to stop\n")
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
@@ -597,9 +597,10 @@ def curl_examples(url: str, keys: dict[str, str] | None = None, now: datetime | 
             f"  curl -s {url}/v1/tickets/T-100 -H 'x-api-key: {keys['read']}'\n\n")
 
 
-def configure_helpdesks(stack: LocalStack, url: str, secrets_out: Path | None = None) -> str:
+def configure_helpdesks(stack: LocalStack, url: str, secrets_out: Path | None = None,
+                        ingest_key: str | None = None) -> str:
     """A test secret in each helpdesk's secret (written to `secrets_out` as JSON keyed by platform), and the text
-    that shows them with a signed curl per platform."""
+    that shows them with a signed curl per platform (the generic one with the ingest API key)."""
     from .local_helpdesks import signed_curl, test_secrets
 
     configured: dict[str, dict[str, Any]] = {}
@@ -615,7 +616,8 @@ def configure_helpdesks(stack: LocalStack, url: str, secrets_out: Path | None = 
         secrets_out.write_text(json.dumps(configured, indent=2) + "\n", encoding="utf-8")
     shown = "\n".join(f"  {platform}: {json.dumps(value)}" for platform, value in configured.items())
     where = f" (also in {secrets_out})" if secrets_out is not None else ""
-    curls = "\n".join(signed_curl(platform, url, value) for platform, value in configured.items())
+    curls = "\n".join(signed_curl(platform, url, value, ingest_key=ingest_key)
+                       for platform, value in configured.items())
     return (f"helpdesk test secrets{where}, local only:\n{shown}\n\nsigned webhook deliveries (bash; needs openssl):"
             f"\n{curls}\n")
 

@@ -63,6 +63,15 @@ def _candidates(versions: SecretVersions, cached: SecretVersion, now: datetime, 
     found = [fresh.value] if fresh.value is not None and fresh.value != cached.value else []
     if fresh.created_at is not None and timedelta(0) <= now - fresh.created_at <= window:
         previous = versions.previous()
-        if previous is not None and previous.value is not None and previous.value not in (fresh.value, *found):
+        # A previous version that configured nothing ("{}" as the stack creates it) never authenticates: for the
+        # generic route an empty secret means "API key only", which would undo a token set minutes ago.
+        if (previous is not None and previous.value is not None and previous.value not in (fresh.value, *found)
+                and not _unconfigured(previous.value)):
             found.append(previous.value)
     return found
+
+
+def _unconfigured(value: str) -> bool:
+    """True for a secret value that holds nothing: blank, or an empty JSON object."""
+    stripped = value.strip()
+    return not stripped or stripped.replace(" ", "") == "{}"
