@@ -9,6 +9,7 @@ from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
+from ticket_sentiment import settings as env
 
 from .config import StackConfig
 from .constructs.alerts import AlertTopic
@@ -55,7 +56,7 @@ class TicketSentimentStack(Stack):
             self, "Ingest", config=config, handler=f"{HANDLERS}.ingest.handler", layers=layers.for_function("ingest"),
             description="verify helpdesk webhooks and ticket events, redact and enqueue them", memory_mb=1024,
             timeout_s=28,
-            environment={"EVENTS_QUEUE_URL": queues.events.queue_url, "HELPDESK_SECRET_PREFIX": helpdesk_prefix})
+            environment={env.EVENTS_QUEUE_URL: queues.events.queue_url, env.HELPDESK_SECRET_PREFIX: helpdesk_prefix})
         ingest.allow(["sqs:SendMessage"], [queues.events.queue_arn])
         ingest.allow(["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn])
         ingest.allow(["secretsmanager:GetSecretValue"], [s.secret_arn for s in secrets.helpdesks.values()])
@@ -64,10 +65,10 @@ class TicketSentimentStack(Stack):
             self, "Score", config=config, handler=f"{HANDLERS}.score.handler",
             layers=layers.for_function("score"), memory_mb=config.scorer_memory_mb,
             timeout_s=config.scorer_timeout_s, description="redact, score, store and escalate ticket messages",
-            environment={"TABLE_NAME": table.table_name, "ALERTS_TOPIC_ARN": alerts.topic.topic_arn,
-                         "SCORER": config.scorer, "ESCALATION_RULES_PARAM": rules.parameter_name,
-                         "TEXT_RETENTION_DAYS": str(config.text_retention_days),
-                         "TICKET_SENTIMENT_MODEL_DIR": "/opt/model"})
+            environment={env.TABLE_NAME: table.table_name, env.ALERTS_TOPIC_ARN: alerts.topic.topic_arn,
+                         env.SCORER: config.scorer, env.ESCALATION_RULES_PARAM: rules.parameter_name,
+                         env.TEXT_RETENTION_DAYS: str(config.text_retention_days),
+                         env.MODEL_DIR: "/opt/model"})
         scorer.function.add_event_source(event_sources.SqsEventSource(
             queues.events, batch_size=config.batch_size, report_batch_item_failures=True,
             max_batching_window=Duration.seconds(config.batching_window_s),
@@ -89,16 +90,16 @@ class TicketSentimentStack(Stack):
                 self, "Writeback", config=config, handler=f"{HANDLERS}.writeback.handler",
                 layers=layers.for_function("writeback"), timeout_s=60,
                 description="write sentiment score, label and tags back to the helpdesk",
-                environment={"WRITEBACK_SECRET_PREFIX": f"{config.prefix}/writeback/",
-                             "TABLE_NAME": table.table_name})
+                environment={env.WRITEBACK_SECRET_PREFIX: f"{config.prefix}/writeback/",
+                             env.TABLE_NAME: table.table_name})
             writeback.function.add_event_source(event_sources.SqsEventSource(
                 writeback_queues.events, batch_size=10, report_batch_item_failures=True,
                 max_batching_window=Duration.seconds(5), max_concurrency=config.writeback_max_concurrency))
             writeback.allow(["secretsmanager:GetSecretValue"], [s.secret_arn for s in secrets.writeback.values()])
             writeback.allow(["dynamodb:GetItem"], [table.table_arn])
             writeback.allow(["kms:Decrypt"], [key.key_arn])
-            scorer.function.add_environment("WRITEBACK_QUEUE_URL", writeback_queues.events.queue_url)
-            scorer.function.add_environment("WRITEBACK_PLATFORMS", ",".join(config.writeback))
+            scorer.function.add_environment(env.WRITEBACK_QUEUE_URL, writeback_queues.events.queue_url)
+            scorer.function.add_environment(env.WRITEBACK_PLATFORMS, ",".join(config.writeback))
             scorer.allow(["sqs:SendMessage"], [writeback_queues.events.queue_arn])
 
         notify = ServiceFunction(
@@ -106,15 +107,15 @@ class TicketSentimentStack(Stack):
             description="post escalation alerts to Slack", timeout_s=30,
             # SNS invokes it asynchronously: an invocation that still fails after Lambda's retries lands here too.
             dead_letter_queue=alerts.dead_letters,
-            environment={"SLACK_SECRET_ID": secrets.slack.secret_name,
-                         "NOTIFY_DLQ_URL": alerts.dead_letters.queue_url})
+            environment={env.SLACK_SECRET_ID: secrets.slack.secret_name,
+                         env.NOTIFY_DLQ_URL: alerts.dead_letters.queue_url})
         notify.allow(["secretsmanager:GetSecretValue"], [secrets.slack.secret_arn])
         alerts.subscribe(notify, key)
 
         query = ServiceFunction(
             self, "Query", config=config, handler=f"{HANDLERS}.api.handler", layers=layers.for_function("query"),
             description="read a ticket's sentiment, trend and history", timeout_s=10,
-            environment={"TABLE_NAME": table.table_name})
+            environment={env.TABLE_NAME: table.table_name})
         query.allow(["dynamodb:GetItem", "dynamodb:Query"], [table.table_arn])
         query.allow(["kms:Decrypt"], [key.key_arn])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ticket_sentiment.scorer import OnnxSentimentScorer, default_model_dir
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer, default_model_dir
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -9,16 +9,21 @@ NAMESPACE = "TicketSentiment"
 PRODUCT_AREA_DIMENSION = "ProductArea"
 
 EVENTS_ACCEPTED = "EventsAccepted"
+WEBHOOKS_REJECTED = "WebhooksRejected"  # helpdesk webhooks refused (auth, payload, unknown platform)
+TICKET_READS = "TicketReads"  # query API: ticket found
+TICKET_MISSES = "TicketMisses"  # query API: no such ticket
 EVENTS_SCORED = "EventsScored"
-# The terminal outcomes, counted once per SQS message however often SQS delivers it (pipeline.ports.OutcomeClaim):
+# The terminal outcomes, counted once per SQS message however often SQS delivers it (pipeline.records.OutcomeClaim):
 # EventsScored + EventsSkipped + EventsDuplicate = the events that left the queue without failing.
 EVENTS_SKIPPED = "EventsSkipped"  # agent and system messages
 EVENTS_DUPLICATE = "EventsDuplicate"  # another post of an event already processed
 EVENTS_REDELIVERED = "EventsRedelivered"  # receives of an SQS message whose outcome was already claimed: no outcome
 EVENTS_FAILED = "EventsFailed"
-SCORED_BY_MODEL = "ScoredBy_onnx"
-SCORED_BY_COMPREHEND = "ScoredBy_comprehend"
-ALERTS_PUBLISHED = "AlertsPublished"
+SCORED_BY_PREFIX = "ScoredBy_"  # + the scorer's name
+SCORED_BY_MODEL = f"{SCORED_BY_PREFIX}onnx"
+SCORED_BY_COMPREHEND = f"{SCORED_BY_PREFIX}comprehend"
+ALERTS_PREFIX = "Alerts"  # + the alert state, capitalised: AlertsPublished, AlertsShadow, ...
+ALERTS_PUBLISHED = f"{ALERTS_PREFIX}Published"
 SENTIMENT_SCORE = "SentimentScore"  # polarity of each scored customer message, in [-1, 1]
 NEGATIVE_MESSAGES = "NegativeMessages"  # with ProductArea
 # Scored messages at level very_negative (same population as SentimentScore: not low-signal), for the weekly share.
@@ -26,6 +31,10 @@ VERY_NEGATIVE_MESSAGES = "VeryNegativeMessages"
 NEGATIVE_FIRST_RESPONSE = "NegativeTicketFirstResponseSeconds"  # first agent reply on a negative ticket
 SLACK_DELIVERED = "SlackDelivered"
 SLACK_FAILED = "SlackFailed"
+REVIEW_MESSAGE_UPDATE_FAILED = "ReviewMessageUpdateFailed"  # the review stands, the Slack message is stale
+WRITEBACKS_DONE = "WritebacksDone"
+WRITEBACKS_RETRYABLE = "WritebacksRetryable"
+WRITEBACKS_PERMANENT = "WritebacksPermanent"
 MODEL_UNAVAILABLE = "ModelUnavailable"  # the bundled model failed to load: everything falls back to Comprehend
 SCORE_DRIFT = "ScoreDrift"  # emitted by the drift job (population stability index of the score distribution)
 ESCALATION_PRECISION = "EscalationPrecision7d"  # from human reviews of escalations

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 import numpy as np
 
-from .models import AuthorRole, SentimentResult, ThreadMessage, ThreadSentiment, Trend
+from .models import AuthorRole, ThreadMessage, ThreadSentiment, Trend
+from .ports import TextScorer
 from .textprep import prepare_ticket_text
 
 # A later customer message says more about how the customer feels now than an older one.
 RECENCY_HALF_LIFE_MESSAGES = 3.0
 TREND_MIN_DELTA = 0.25
-
-
-class TextScorer(Protocol):
-    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
-                       ) -> list[SentimentResult]: ...
 
 
 class ThreadSummary(NamedTuple):

@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from ticket_sentiment import settings as env
 
 from ..config import StackConfig
 from ..layers import ASSET_DIR, ASSET_EXCLUDES
@@ -42,8 +43,8 @@ class ServiceFunction(Construct):
             memory_size=memory_mb, timeout=Duration.seconds(timeout_s), role=self.role, log_group=self.log_group,
             tracing=lambda_.Tracing.ACTIVE, dead_letter_queue=dead_letter_queue,
             environment={
-                "POWERTOOLS_SERVICE_NAME": config.prefix,
-                "POWERTOOLS_METRICS_NAMESPACE": "TicketSentiment",
+                env.SERVICE_NAME: config.prefix,
+                env.METRICS_NAMESPACE: "TicketSentiment",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
                 "TOKENIZERS_PARALLELISM": "false",
                 "PYDANTIC_DISABLE_PLUGINS": "__all__",  # skips a scan of installed packages at cold start

@@ -11,6 +11,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
+from ticket_sentiment import settings as names
+from ticket_sentiment.adapters.aws.keys import DAY_INDEX
 
 from ..config import StackConfig
 from .functions import ServiceFunction
@@ -27,13 +29,13 @@ class TrustLoop(Construct):
                  table: dynamodb.ITable, slack_secret: secretsmanager.ISecret,
                  layers: ServiceLayers) -> None:
         super().__init__(scope, construct_id)
-        by_day = f"{table.table_arn}/index/GSI3"  # items by day: reviews, scored messages
-        env = {"TABLE_NAME": table.table_name}
+        by_day = f"{table.table_arn}/index/{DAY_INDEX}"  # items by day: reviews, scored messages
+        env = {names.TABLE_NAME: table.table_name}
 
         self.review = ServiceFunction(
             self, "Review", config=config, handler=f"{HANDLERS}.review.handler", layers=layers.for_function("review"),
             timeout_s=10, description="record human reviews of escalations (Slack buttons, review API)",
-            environment={**env, "SLACK_SECRET_ID": slack_secret.secret_name})
+            environment={**env, names.SLACK_SECRET_ID: slack_secret.secret_name})
         self.review.allow(["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"], [table.table_arn, by_day])
         self.review.allow(["secretsmanager:GetSecretValue"], [slack_secret.secret_arn])
         self.review.allow(TABLE_WRITE_KMS, [key.key_arn])
@@ -60,7 +62,7 @@ class TrustLoop(Construct):
         self.audit = ServiceFunction(
             self, "Audit", config=config, handler=f"{HANDLERS}.audit.handler", layers=layers.for_function("audit"),
             timeout_s=300, memory_mb=1024, description="monthly stratified audit sample of scored tickets (redacted)",
-            environment={**env, "AUDIT_QUEUE_URL": self.audit_queue.queue_url})
+            environment={**env, names.AUDIT_QUEUE_URL: self.audit_queue.queue_url})
         self.audit.allow(["dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem"], [table.table_arn, by_day])
         self.audit.allow(["sqs:SendMessage"], [self.audit_queue.queue_arn])
         self.audit.allow(["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn])

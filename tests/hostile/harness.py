@@ -23,10 +23,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from ticket_sentiment.adapters.reviews import DynamoReviewStore
+from ticket_sentiment.adapters.aws.reviews import DynamoReviewStore
+from ticket_sentiment.adapters.aws.secrets import secrets_manager_lookup
 from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
-from ticket_sentiment.handlers.ingest import secrets_manager_lookup
 from ticket_sentiment.handlers.review import build_app as build_review_app
 from ticket_sentiment.pipeline.window import CreatedAtWindow
 from ticket_sentiment_tools.local_stack import (

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.language import detect_language
 from ticket_sentiment.pipeline.events import TicketEvent
 from ticket_sentiment.redaction import redact
-from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment.textprep import prepare_ticket_text
 
 from .harness import ApiServer

@@ -26,7 +26,7 @@ found = {name: importlib.util.find_spec(name) is not None
          for name in ("sympy", "torch", "numpy", "onnxruntime", "tokenizers", "ticket_sentiment_tools", "typer")}
 label = None
 if sys.argv[2]:
-    from ticket_sentiment.scorer import OnnxSentimentScorer
+    from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
     label = OnnxSentimentScorer(Path(sys.argv[2])).score(
         ["Still no refund after three weeks. Third time I'm writing."])[0].label
 print(json.dumps({"label": label, **found}))

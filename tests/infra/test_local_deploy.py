@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ticket_sentiment.adapters.slack import SlackWebhook
+from ticket_sentiment.adapters.http.slack import SlackWebhook
 from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
 from ticket_sentiment_tools.local_stack import CountingProcessor, LocalStack
 

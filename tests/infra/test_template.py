@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from ticket_sentiment import metric_names as m
-from ticket_sentiment.adapters.dynamodb import create_table
+from ticket_sentiment.adapters.aws.dynamodb import create_table
 
 from infra.layers import FUNCTION_LAYERS
 

@@ -6,8 +6,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.handlers.api import build_app
-from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.local_stack import LocalStack
 
 from ..unit.pipeline_fakes import T0, api_event, event_payload

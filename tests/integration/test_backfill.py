@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ticket_sentiment.adapters.sqs import SqsEventQueue
+from ticket_sentiment.adapters.aws.sqs import SqsEventQueue
 from ticket_sentiment.pipeline.events import QueuedEvent, Source
 from ticket_sentiment.pipeline.window import CreatedAtWindow
 from ticket_sentiment_tools.backfill import BackfillError, Checkpoint, run_backfill

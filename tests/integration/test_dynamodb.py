@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from ticket_sentiment.models import Trend
 from ticket_sentiment.pipeline.events import EscalationState, Outcome
-from ticket_sentiment.pipeline.ports import OutcomeClaim, PutStatus, StoredMessage, TicketView
+from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from ticket_sentiment_tools.local_stack import LocalStack
 
 from ..unit.pipeline_fakes import T0

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ticket_sentiment.scorer import OnnxSentimentScorer
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.local_helpdesks import PLATFORMS, signed_curl
 from ticket_sentiment_tools.local_stack import LocalRuntime, LocalStack, configure_helpdesks
 

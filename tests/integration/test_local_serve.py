@@ -8,8 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.handlers.observability import metrics
-from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.local_stack import (
     LocalRuntime,
     LocalStack,

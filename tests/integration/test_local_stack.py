@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from ticket_sentiment.adapters.comprehend import ComprehendScorer
+from ticket_sentiment.adapters.aws.comprehend import ComprehendScorer
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
-from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.local_stack import LocalComprehend, LocalRuntime, LocalStack, http, run_demo
 
 from ..unit.pipeline_fakes import FIXTURE_WINDOW, event_payload

@@ -7,10 +7,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from ticket_sentiment.adapters.secrets import WebhookSecret
-from ticket_sentiment.adapters.slack import SlackDeliveryError, SlackWebhook
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
+from ticket_sentiment.adapters.aws.secrets import WebhookSecret
+from ticket_sentiment.adapters.http.slack import SlackDeliveryError, SlackWebhook
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
-from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.local_stack import LocalStack
 
 from ..unit.pipeline_fakes import event_payload

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from ticket_sentiment.adapters.reviews import DynamoReviewStore
-from ticket_sentiment.adapters.slack_interactivity import SlackResponder, SlackSigningSecret
+from ticket_sentiment.adapters.aws.reviews import DynamoReviewStore
+from ticket_sentiment.adapters.http.slack_interactivity import SlackResponder, SlackSigningSecret
 from ticket_sentiment.handlers.precision import run
 from ticket_sentiment.handlers.review import build_app
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ticket_sentiment.pipeline.rules import load_rules
+from ticket_sentiment.adapters.aws.ssm import load_rules
 from ticket_sentiment_tools.local_stack import LocalStack
 
 

@@ -16,20 +16,23 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from ticket_sentiment.handlers.writeback import SecretWriters, process_batch
+from ticket_sentiment.adapters.aws.helpdesk_writers import SecretWriters
+from ticket_sentiment.adapters.http.helpdesk_writers import (
+    FreshdeskWriter,
+    IntercomWriter,
+    SalesforceWriter,
+    ZendeskWriter,
+)
+from ticket_sentiment.adapters.http.transport import RetrySettings
+from ticket_sentiment.handlers.writeback import process_batch
 from ticket_sentiment.writeback import (
     FreshdeskCredentials,
-    FreshdeskWriter,
     IntercomCredentials,
-    IntercomWriter,
     Platform,
-    RetrySettings,
     SalesforceCredentials,
-    SalesforceWriter,
     WritebackError,
     WritebackRequest,
     ZendeskCredentials,
-    ZendeskWriter,
     tags_for,
 )
 from ticket_sentiment_tools.local_stack import LocalStack

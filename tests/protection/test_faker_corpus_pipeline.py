@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 import pytest
-from ticket_sentiment.scorer import OnnxSentimentScorer
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.redaction.corpus import Case, adversarial_cases, build_corpus, event_payload, measure
 
 from .corpus import Ticket

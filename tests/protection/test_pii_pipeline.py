@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from ticket_sentiment.adapters.comprehend import ComprehendScorer
+from ticket_sentiment.adapters.aws.comprehend import ComprehendScorer
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.handlers.observability import logger
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment.pipeline.rules import RuleConfig
-from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.local_stack import LocalRuntime, LocalStack, http
 
 from tests.integration.slack_sink import SlackSink

@@ -32,7 +32,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
-from ticket_sentiment.pipeline.ports import EventProcessor
+from ticket_sentiment.ports import EventProcessor
 
 
 class FaultPlan(BaseModel):

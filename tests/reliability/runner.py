@@ -38,22 +38,24 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from ticket_sentiment import metric_names as names
-from ticket_sentiment.adapters.comprehend import ComprehendScorer
-from ticket_sentiment.adapters.dynamodb import DynamoTicketStore
-from ticket_sentiment.adapters.sns import SnsAlertPublisher
-from ticket_sentiment.adapters.sqs import SqsDeadLetters, SqsWritebackQueue
+from ticket_sentiment.adapters.aws.comprehend import ComprehendScorer
+from ticket_sentiment.adapters.aws.dynamodb import DynamoTicketStore
+from ticket_sentiment.adapters.aws.onnx_scorer import get_scorer
+from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
+from ticket_sentiment.adapters.aws.sqs import SqsDeadLetters, SqsWritebackQueue
+from ticket_sentiment.adapters.http.helpdesk_writers import ZendeskWriter
+from ticket_sentiment.adapters.http.transport import RetrySettings
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.observability import logger as powertools_logger
 from ticket_sentiment.handlers.observability import metrics
 from ticket_sentiment.handlers.score import model_unavailable, process_batch
 from ticket_sentiment.handlers.writeback import process_batch as process_writeback_batch
 from ticket_sentiment.pipeline.events import Alert, Outcome, ProcessResult, QueuedEvent
-from ticket_sentiment.pipeline.ports import EventProcessor, TextScorer
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
-from ticket_sentiment.scorer import get_scorer
-from ticket_sentiment.writeback import Platform, RetrySettings, WritebackRequest, ZendeskCredentials, ZendeskWriter
+from ticket_sentiment.ports import EventProcessor, TextScorer
+from ticket_sentiment.writeback import Platform, WritebackRequest, ZendeskCredentials
 from ticket_sentiment_tools.local_stack import (
     MAX_RECEIVE_COUNT,
     LocalRuntime,
@@ -418,7 +420,7 @@ def _scan_messages(stack: LocalStack) -> list[dict[str, Any]]:
 
 
 def _scan_deliveries(stack: LocalStack) -> list[dict[str, Any]]:
-    """The OUTCOME items: one per SQS message whose outcome was claimed (pipeline.ports.OutcomeClaim)."""
+    """The OUTCOME items: one per SQS message whose outcome was claimed (pipeline.records.OutcomeClaim)."""
     return _scan(stack, "begins_with(PK, :p)", "DELIVERY#", "PK, SK, event_id, outcome")
 
 
@@ -531,7 +533,7 @@ class Run:
                  "VisibilityTimeout": round(self.config.retry_visibility_s)} for i, m in enumerate(retry)])
 
     def _alert_worker(self, stack: LocalStack, slack_url: str) -> None:
-        from ticket_sentiment.adapters.slack import SlackWebhook
+        from ticket_sentiment.adapters.http.slack import SlackWebhook
 
         sqs = stack.client("sqs")
         slack = SlackWebhook(slack_url)  # the notify function's settings: 5 attempts, Retry-After honoured

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
-from ticket_sentiment.adapters.dynamodb import create_table
+from ticket_sentiment.adapters.aws.dynamodb import create_table
 
 from tests.reliability.runner import moto_endpoint
 

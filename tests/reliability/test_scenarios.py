@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from ticket_sentiment import metric_names as names
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
-from ticket_sentiment.pipeline.ports import PutStatus, StoredMessage
+from ticket_sentiment.pipeline.records import PutStatus, StoredMessage
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
-from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.local_stack import LocalStack, lambda_sqs_event
 
 from .faults import CrashingProcessor, DynamoThrottling, FaultPlan
@@ -182,7 +182,7 @@ def test_throttled_dynamodb_writes_are_retried_not_lost(moto_endpoint: str) -> N
     dynamodb = stack.resource("dynamodb")
     throttling = DynamoThrottling(0.2, seed=3)
     throttling.install(dynamodb.meta.client)
-    from ticket_sentiment.adapters.dynamodb import DynamoTicketStore
+    from ticket_sentiment.adapters.aws.dynamodb import DynamoTicketStore
 
     store = DynamoTicketStore(stack.res.table_name, dynamodb)
     now = datetime.now(UTC)
@@ -199,7 +199,7 @@ def test_dynamodb_throttling_beyond_retries_fails_the_record_visibly(moto_endpoi
     stack.provision()
     dynamodb = stack.resource("dynamodb")
     DynamoThrottling(1.0).install(dynamodb.meta.client)
-    from ticket_sentiment.adapters.dynamodb import DynamoTicketStore
+    from ticket_sentiment.adapters.aws.dynamodb import DynamoTicketStore
 
     store = DynamoTicketStore(stack.res.table_name, dynamodb)
     with pytest.raises(ClientError) as caught:

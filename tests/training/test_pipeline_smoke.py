@@ -13,8 +13,9 @@ import pytest
 pytest.importorskip("torch", reason="the training pipeline needs the train extra (torch)")
 
 from sentiment_training.calibration import expected_calibration_error, fit_temperature
-from sentiment_training.train import TrainConfig, keep_layers, train
-from ticket_sentiment.scorer import OnnxSentimentScorer, default_model_dir
+from sentiment_training.network import keep_layers
+from sentiment_training.train import TrainConfig, train
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer, default_model_dir
 
 from .conftest import ROWS, write_csv
 
@@ -168,8 +169,8 @@ def test_regraph_rebuilds_an_unfused_int8_graph_without_changing_its_labels(tmp_
     import onnx
     import torch
     from sentiment_training.export_graph import quantize
+    from sentiment_training.network import MultiTaskSentiment, base_model_dir
     from sentiment_training.regraph import regraph, weights_from_graph
-    from sentiment_training.train import MultiTaskSentiment, base_model_dir
     from transformers import AutoModel, AutoTokenizer
 
     torch.manual_seed(0)

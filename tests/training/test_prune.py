@@ -11,9 +11,10 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the training pipeline needs the train extra (torch)")
 
+from sentiment_training.network import MultiTaskSentiment, base_model_dir, keep_layers  # noqa: E402
 from sentiment_training.prune import ffn_importance, ffn_widths, prune_ffn  # noqa: E402
-from sentiment_training.train import MultiTaskSentiment, TrainConfig, base_model_dir, keep_layers, train  # noqa: E402
-from ticket_sentiment.scorer import OnnxSentimentScorer  # noqa: E402
+from sentiment_training.train import TrainConfig, train  # noqa: E402
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer  # noqa: E402
 
 TEXTS = ["I'm still waiting for my refund", "thanks, that fixed it", "the app crashes at login",
          "third time I'm writing about this invoice", "where is my order?", "ok"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from ticket_sentiment.models import EmotionScore, SentimentResult
 from ticket_sentiment.pipeline.events import Alert, EscalationState, Outcome, QueuedEvent, TicketEvent
-from ticket_sentiment.pipeline.ports import OutcomeClaim, PutStatus, StoredMessage, TicketView
+from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from ticket_sentiment.pipeline.window import CreatedAtWindow
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

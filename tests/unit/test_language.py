@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.language import detect_language
 from ticket_sentiment.models import SentimentResult
-from ticket_sentiment.scorer import OnnxSentimentScorer
 
 
 @pytest.mark.parametrize(("text", "expected"), [

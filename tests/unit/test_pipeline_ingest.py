@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
-from ticket_sentiment.adapters.sqs import SqsEventQueue
+from ticket_sentiment.adapters.aws.sqs import SqsEventQueue
 from ticket_sentiment.handlers.ingest import build_app
 from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES

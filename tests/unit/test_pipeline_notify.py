@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
-from ticket_sentiment.adapters.slack import SlackDeliveryError, SlackWebhook, allowed_url, parse_retry_after
+from ticket_sentiment.adapters.http.slack import SlackDeliveryError, SlackWebhook, allowed_url, parse_retry_after
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.models import EmotionScore
 from ticket_sentiment.pipeline.events import Alert

@@ -13,10 +13,10 @@ import boto3
 import pytest
 from aws_lambda_powertools import Logger
 from botocore.stub import ANY, Stubber
+from ticket_sentiment.adapters.aws.onnx_scorer import default_model_dir
 from ticket_sentiment.redaction import redact
 from ticket_sentiment.redaction.comprehend import ComprehendPiiRedactor, redact_with_comprehend
 from ticket_sentiment.redaction.log_filter import PiiRedactingFilter, PiiRedactingFormatter
-from ticket_sentiment.scorer import default_model_dir
 from ticket_sentiment_tools.cli import app
 from typer.testing import CliRunner
 
@@ -135,7 +135,7 @@ def _model_built() -> bool:
 
 @pytest.mark.skipif(not _model_built(), reason="the bundled model is not built yet (make model)")
 def test_scorer_and_score_jsonl(caplog: pytest.LogCaptureFixture) -> None:
-    from ticket_sentiment.scorer import OnnxSentimentScorer
+    from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 
     with caplog.at_level(logging.DEBUG):
         scorer = OnnxSentimentScorer()

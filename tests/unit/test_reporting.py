@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from ticket_sentiment.adapters.history import days_between  # at collection: urllib3 probes a socket
+from ticket_sentiment.adapters.aws.history import days_between  # at collection: urllib3 probes a socket
 from ticket_sentiment.audit.models import EXPORT_COLUMNS
 from ticket_sentiment.pipeline.history import ReviewRecord, TicketMeta
 from ticket_sentiment_tools.cli import app

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from ticket_sentiment import metric_names as names
-from ticket_sentiment.adapters.slack_interactivity import SlackResponder, SlackSigningSecret, allowed_response_url
+from ticket_sentiment.adapters.http.slack_interactivity import SlackResponder, SlackSigningSecret, allowed_response_url
 from ticket_sentiment.handlers.observability import metrics
 from ticket_sentiment.handlers.review import build_app
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig

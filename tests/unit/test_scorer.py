@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from ticket_sentiment.scorer import ModelNotFoundError, OnnxSentimentScorer, default_model_dir, is_low_signal
+from ticket_sentiment.adapters.aws.onnx_scorer import (
+    ModelNotFoundError,
+    OnnxSentimentScorer,
+    default_model_dir,
+)
+from ticket_sentiment.low_signal import is_low_signal
 
 NEGATIVE = [
     "I'm still waiting for my refund, this is the third time I'm writing.",
@@ -109,7 +114,7 @@ def test_missing_external_weights_give_a_clear_error(tmp_path: Path) -> None:
 
 def test_importing_the_scorer_leaves_optional_text_libraries_unloaded() -> None:
     """Cold start: emoji, HTML, reply-parsing and langid libraries load only when a text needs them."""
-    code = ("import sys\nfrom ticket_sentiment.scorer import OnnxSentimentScorer\n"
+    code = ("import sys\nfrom ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer\n"
             "OnnxSentimentScorer().score_one('Hi, I returned the blender three weeks ago and still have no refund.')\n"
             "print(sorted(m for m in ('emoji', 'selectolax', 'mailparser_reply', 'py3langid') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

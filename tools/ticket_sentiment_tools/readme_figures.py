@@ -23,7 +23,7 @@ CALIBRATION_TARGET = 0.9
 def _calibration_line(model_dir: Path) -> str:
     import csv
 
-    from ticket_sentiment.scorer import OnnxSentimentScorer
+    from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 
     from .evaluation import normalise_level
     from .threshold_calibration import calibrate

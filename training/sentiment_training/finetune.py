@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ticket_sentiment.scorer import OnnxSentimentScorer
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.evaluation import evaluate, read_labelled_csv
 
 from .train import TrainConfig, train

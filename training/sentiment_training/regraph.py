@@ -109,7 +109,7 @@ def rebuild(model_dir: Path) -> Any:
     """A MultiTaskSentiment holding `model_dir`'s (dequantised) weights."""
     from transformers import AutoModel
 
-    from .train import MultiTaskSentiment, base_model_dir, keep_layers
+    from .network import MultiTaskSentiment, base_model_dir, keep_layers
 
     meta = json.loads((model_dir / "model_meta.json").read_text())
     encoder = AutoModel.from_pretrained(base_model_dir())
@@ -160,7 +160,7 @@ def regraph(model_dir: Path, texts: list[str]) -> dict[str, Any]:
     import onnx
     from transformers import AutoTokenizer
 
-    from .train import base_model_dir
+    from .network import base_model_dir
 
     graph_nodes = onnx.load(str(model_dir / "model.onnx"), load_external_data=False).graph.node
     if any(node.op_type in {"Attention", "QAttention"} for node in graph_nodes):

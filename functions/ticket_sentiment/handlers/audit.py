@@ -6,33 +6,20 @@ Environment: TABLE_NAME, AUDIT_QUEUE_URL, optional AUDIT_SAMPLE_SIZE (default 20
 
 from __future__ import annotations
 
-import os
 import random
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import metric_names as names
-from ..audit.models import AuditRow, AuditSample
-from ..audit.sampler import DEFAULT_SAMPLE_SIZE, draw_sample, previous_month
-from ..pipeline.history import ScoredHistory
-from .drift import scheduled_time
+from ..audit.job import sample_month
+from ..audit.sampler import DEFAULT_SAMPLE_SIZE
+from ..ports import AuditSink, ScoredHistory
+from ..settings import AuditSettings
 from .observability import logger, metrics
-
-
-class AuditSink(Protocol):
-    def send_rows(self, rows: Sequence[AuditRow]) -> int: ...
-
-
-def sample_month(history: ScoredHistory, now: datetime, *, size: int = DEFAULT_SAMPLE_SIZE,
-                 rng: random.Random | None = None) -> AuditSample:
-    start, end, month = previous_month(now)
-    records = list(history.scored_between(start, end, with_ticket_meta=True))
-    return draw_sample(records, lambda t, m: history.redacted_text(t, m, now=now), audit_month=month, size=size,
-                       rng=rng)
+from .schedule import scheduled_time
 
 
 def audit_job(history: ScoredHistory, sink: AuditSink, now: datetime, *, size: int = DEFAULT_SAMPLE_SIZE,
@@ -52,9 +39,9 @@ def audit_job(history: ScoredHistory, sink: AuditSink, now: datetime, *, size: i
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from ..adapters.audit_queue import SqsAuditQueue
-    from ..adapters.history import DynamoHistory
+    from ..adapters.aws.audit_queue import SqsAuditQueue
+    from ..adapters.aws.history import DynamoHistory
 
-    size = int(os.environ.get("AUDIT_SAMPLE_SIZE", str(DEFAULT_SAMPLE_SIZE)))
-    return audit_job(DynamoHistory(os.environ["TABLE_NAME"]), SqsAuditQueue(os.environ["AUDIT_QUEUE_URL"]),
-                     scheduled_time(event), size=size)
+    settings = AuditSettings.from_env()
+    return audit_job(DynamoHistory(settings.table_name), SqsAuditQueue(settings.audit_queue_url),
+                     scheduled_time(event), size=settings.sample_size or DEFAULT_SAMPLE_SIZE)

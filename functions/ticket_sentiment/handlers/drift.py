@@ -8,37 +8,21 @@ too small for the defaults, knowing that PSI on fewer messages is noisier.
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import metric_names as names
-from ..drift import DEFAULT_CONFIG, DriftConfig, DriftReport, compute_drift, drift_windows
-from ..pipeline.history import ScoredHistory
+from ..drift import DEFAULT_CONFIG, DriftConfig, DriftReport
+from ..drift.job import run_drift
+from ..ports import ScoredHistory
+from ..settings import DriftSettings
 from .observability import logger, metrics
+from .schedule import scheduled_time
 
-
-def scheduled_time(event: dict[str, Any] | None) -> datetime:
-    """EventBridge's `time` (so a retried or replayed run measures the same windows), else now."""
-    raw = (event or {}).get("time")
-    if isinstance(raw, str):
-        try:
-            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return datetime.now(UTC)
-
-
-def run_drift(history: ScoredHistory, now: datetime, config: DriftConfig = DEFAULT_CONFIG) -> DriftReport:
-    baseline_start, current_start, current_end = drift_windows(now, config)
-    baseline = list(history.scored_between(baseline_start, current_start))
-    current = list(history.scored_between(current_start, current_end))
-    return compute_drift(current, baseline, now=now, config=config)
+__all__ = ["drift_job", "handler", "scheduled_time"]
 
 
 def emit_drift_metrics(report: DriftReport) -> None:
@@ -64,16 +48,15 @@ def drift_job(history: ScoredHistory, now: datetime, config: DriftConfig = DEFAU
     return report.model_dump(mode="json", exclude={"current_histogram", "baseline_histogram"})
 
 
-def config_from_env() -> DriftConfig:
-    overrides = {field: int(os.environ[var]) for field, var in (("min_current", "DRIFT_MIN_CURRENT"),
-                                                                ("min_baseline", "DRIFT_MIN_BASELINE"))
-                 if os.environ.get(var)}
-    return DriftConfig(**overrides)
+def drift_config(settings: DriftSettings) -> DriftConfig:
+    overrides = {"min_current": settings.min_current, "min_baseline": settings.min_baseline}
+    return DriftConfig(**{field: value for field, value in overrides.items() if value is not None})
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from ..adapters.history import DynamoHistory
+    from ..adapters.aws.history import DynamoHistory
 
-    return drift_job(DynamoHistory(os.environ["TABLE_NAME"]), scheduled_time(event), config_from_env())
+    settings = DriftSettings.from_env()
+    return drift_job(DynamoHistory(settings.table_name), scheduled_time(event), drift_config(settings))

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from ..helpdesks.common import validation_details
 from .observability import logger
+
+__all__ = ["add_fallback_handlers", "error", "json_response", "raw_body", "validation_details"]
+
+
+def raw_body(event: APIGatewayProxyEvent) -> bytes | None:
+    """The request body's bytes (API Gateway base64-encodes binary bodies); None when that encoding is broken."""
+    raw = event.body or ""
+    try:
+        return base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode()
+    except (binascii.Error, ValueError):
+        return None
 
 
 def json_response(status: int, body: dict[str, Any] | str) -> Response[Any]:

@@ -14,9 +14,6 @@ is sent, and carries its entity counts, so the events queue holds no raw ticket 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -28,58 +25,37 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from .. import bounded_json
-from ..adapters.secrets import SecretUnavailableError
+from .. import metric_names as names
+from ..adapters.aws.secrets import secrets_manager_lookup
 from ..helpdesks import WebhookError, error_response, handle_webhook
-from ..helpdesks.rotation import SecretVersions
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
-from ..pipeline.ports import EventQueue
 from ..pipeline.protection import protect_event
 from ..pipeline.window import CreatedAtWindow
-from .http import add_fallback_handlers, error, json_response
+from ..ports import EventQueue, SecretLookup, SecretUnavailableError
+from ..settings import EVENTS_QUEUE_URL, IngestSettings
+from .http import add_fallback_handlers, error, json_response, raw_body, validation_details
 from .observability import logger, metrics
-
-
-def validation_details(exc: ValidationError) -> list[dict[str, str]]:
-    """Field and message for each error, without the offending input (it may hold personal data)."""
-    return [{"field": ".".join(str(p) for p in err["loc"]) or "body", "reason": err["msg"]}
-            for err in exc.errors(include_input=False, include_url=False)[:20]]
-
-
-SecretLookup = Callable[[str], str | SecretVersions | None]
-
-
-def boto3_client(service: str) -> Any:
-    import boto3
-
-    return boto3.client(service)
 
 
 def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
               helpdesk_secret: SecretLookup | None = None,
               window: CreatedAtWindow | None = None) -> APIGatewayRestResolver:
-    """`helpdesk_secret(platform)` returns the platform's secret JSON, or None when there is none; `window` bounds
-    created_at (default: CreatedAtWindow.from_env(), read per request)."""
+    """`helpdesk_secret(platform)` returns the platform's secret (JSON or versions), or None when there is none;
+    `window` bounds created_at (default: the function's settings, read per request)."""
     app = APIGatewayRestResolver()
-
-    def raw_body() -> bytes | None:
-        raw = app.current_event.body or ""
-        try:
-            return base64.b64decode(raw, validate=True) if app.current_event.is_base64_encoded else raw.encode()
-        except (binascii.Error, ValueError):
-            return None
 
     @app.post("/v1/webhooks/<platform>")
     def post_webhook(platform: str) -> Response[Any]:
-        data = raw_body()
+        data = raw_body(app.current_event)
         if data is None:
             return error(400, "body is not valid base64")
         lookup = (lambda: helpdesk_secret(platform)) if helpdesk_secret is not None else None
         try:
             result = handle_webhook(platform, app.current_event.headers or {}, data, lookup, clock(),
                                     query=app.current_event.query_string_parameters or {},
-                                    window=window or CreatedAtWindow.from_env())
+                                    window=window or _window())
         except WebhookError as exc:
-            metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=names.WEBHOOKS_REJECTED, unit=MetricUnit.Count, value=1)
             logger.info("webhook rejected", extra={"platform": platform[:32], "status": exc.status,
                                                    "reason": exc.reason})
             reply = error_response(exc)
@@ -96,7 +72,7 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
             logger.exception("enqueue failed", extra={"platform": platform, "events": len(result.events)})
             return error(503, "could not enqueue the events, retry later")
         if result.events:
-            metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=len(result.events))
+            metrics.add_metric(name=names.EVENTS_ACCEPTED, unit=MetricUnit.Count, value=len(result.events))
         logger.info("webhook accepted", extra={"platform": platform, "events": len(result.events),
                                                "skipped": len(result.skipped), "warnings": list(result.warnings),
                                                "truncated": sum(1 for q in protected if _truncated(q))})
@@ -105,7 +81,7 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
 
     @app.post("/v1/events")
     def post_event() -> Response[Any]:
-        data = raw_body()
+        data = raw_body(app.current_event)
         if data is None:
             return error(400, "body is not valid base64")
         if len(data) > MAX_BODY_BYTES:
@@ -121,7 +97,7 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
         except ValidationError as exc:
             return error(400, "invalid ticket event", validation_details(exc))
         now = clock()
-        if out_of_window := (window or CreatedAtWindow.from_env()).details(event, now):
+        if out_of_window := (window or _window()).details(event, now):
             return error(400, "invalid ticket event", out_of_window)
         queued = protect_event(event, now)
         try:
@@ -129,7 +105,7 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
         except Exception:
             logger.exception("enqueue failed", extra={"event_id": queued.event_id})
             return error(503, "could not enqueue the event, retry later")
-        metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=names.EVENTS_ACCEPTED, unit=MetricUnit.Count, value=1)
         logger.info("event accepted", extra={"event_id": queued.event_id, "source": str(event.source),
                                              "truncated": _truncated(queued)})
         return json_response(202, {"event_id": queued.event_id})
@@ -142,31 +118,24 @@ def _truncated(queued: QueuedEvent) -> bool:
     return queued.redaction is not None and queued.redaction.truncated
 
 
+def _window() -> CreatedAtWindow:
+    """The created_at window from INGEST_MAX_AGE_DAYS / INGEST_MAX_AHEAD_MINUTES (read per request)."""
+    settings = IngestSettings.from_env()
+    return CreatedAtWindow.with_limits(settings.max_age_days, settings.max_ahead_minutes)
+
+
 @cache
 def _default_queue() -> EventQueue:
-    from ..adapters.sqs import SqsEventQueue
+    from ..adapters.aws.sqs import SqsEventQueue
 
-    return SqsEventQueue(os.environ["EVENTS_QUEUE_URL"])
-
-
-def secrets_manager_lookup(prefix: str, provider: Any | None = None, max_age: int = 300) -> SecretLookup:
-    """`<prefix><platform>`'s versions in Secrets Manager (current and previous, cached for `max_age` seconds, so
-    a rotation is verified across: helpdesks.rotation); a secret that does not exist reads as None."""
-    from ..adapters.secrets import SecretsManagerVersions
-
-    held: dict[str, SecretsManagerVersions] = {}
-
-    def lookup(platform: str) -> SecretVersions:
-        if platform not in held:  # the client is made on first use, not at import (cold start, tests without AWS)
-            client = provider.client if provider is not None else boto3_client("secretsmanager")
-            held[platform] = SecretsManagerVersions(client, f"{prefix}{platform}", max_age=max_age)
-        return held[platform]
-
-    return lookup
+    queue_url = IngestSettings.from_env().events_queue_url  # read when first needed: after the test's setenv
+    if queue_url is None:
+        raise KeyError(EVENTS_QUEUE_URL)
+    return SqsEventQueue(queue_url)
 
 
-_app = build_app(_default_queue, helpdesk_secret=secrets_manager_lookup(os.environ.get("HELPDESK_SECRET_PREFIX",
-                                                                                       "ticket-sentiment/helpdesk/")))
+_app = build_app(_default_queue,
+                 helpdesk_secret=secrets_manager_lookup(IngestSettings.from_env().helpdesk_secret_prefix))
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -7,7 +7,6 @@ if even the DLQ cannot be reached the error propagates and Lambda's own async re
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import Any
 
@@ -16,9 +15,11 @@ from aws_lambda_powertools.utilities.data_classes import SNSEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from .. import metric_names as names
 from ..pipeline.events import Alert
-from ..pipeline.ports import FailedAlertSink, SlackPoster
 from ..pipeline.slack_message import build_message
+from ..ports import FailedAlertSink, SlackPoster
+from ..settings import NotifySettings
 from .observability import logger, metrics
 
 
@@ -38,21 +39,22 @@ def notify(event: dict[str, Any], slack: SlackPoster, dead_letters: FailedAlertS
             logger.warning("slack delivery failed", extra={"alert_id": alert.alert_id, "error": str(exc)})
             dead_letters.send(raw, f"slack: {exc}")
             counts["dead_lettered"] += 1
-            metrics.add_metric(name="SlackFailed", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=names.SLACK_FAILED, unit=MetricUnit.Count, value=1)
             continue
         counts["delivered"] += 1
-        metrics.add_metric(name="SlackDelivered", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=names.SLACK_DELIVERED, unit=MetricUnit.Count, value=1)
         logger.info("alert delivered", extra={"alert_id": alert.alert_id, "rule": alert.rule})
     return counts
 
 
 @cache
 def _adapters() -> tuple[SlackPoster, FailedAlertSink]:
-    from ..adapters.secrets import WebhookSecret
-    from ..adapters.slack import SlackWebhook
-    from ..adapters.sqs import SqsDeadLetters
+    from ..adapters.aws.secrets import WebhookSecret
+    from ..adapters.aws.sqs import SqsDeadLetters
+    from ..adapters.http.slack import SlackWebhook
 
-    return SlackWebhook(WebhookSecret(os.environ["SLACK_SECRET_ID"])), SqsDeadLetters(os.environ["NOTIFY_DLQ_URL"])
+    settings = NotifySettings.from_env()
+    return SlackWebhook(WebhookSecret(settings.slack_secret_id)), SqsDeadLetters(settings.notify_dlq_url)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 from aws_lambda_powertools import Logger, Metrics
 
 from ..redaction.log_filter import PiiRedactingFormatter
+from ..settings import ObservabilitySettings
 
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "ticket-sentiment")
-NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "TicketSentiment")
+_settings = ObservabilitySettings.from_env()
+SERVICE = _settings.service
+NAMESPACE = _settings.namespace
 
 logger = Logger(service=SERVICE, logger_formatter=PiiRedactingFormatter())
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)

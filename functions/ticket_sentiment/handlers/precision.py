@@ -6,9 +6,8 @@ reviews emits nothing, so the precision alarm sees missing data (treated as not 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -16,8 +15,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from .. import metric_names as names
-from ..pipeline.ports import ReviewStore
-from ..review.precision import PrecisionReport, PrecisionWindow, precision_report
+from ..ports import ReviewStore
+from ..review.precision import PrecisionReport, PrecisionWindow, precision_since
+from ..settings import TableSettings
 from .observability import logger, metrics
 
 WINDOWS = (7, 30)
@@ -40,7 +40,7 @@ def emit(window: PrecisionWindow) -> bool:
 
 
 def run(store: ReviewStore, now: datetime) -> PrecisionReport:
-    report = precision_report(store.reviews_since(now - timedelta(days=max(WINDOWS))), now, WINDOWS)
+    report = precision_since(store, now, WINDOWS)
     for window in report.windows:
         emitted = emit(window)
         logger.info("escalation precision", extra={
@@ -52,9 +52,9 @@ def run(store: ReviewStore, now: datetime) -> PrecisionReport:
 
 @cache
 def _default_store() -> ReviewStore:
-    from ..adapters.reviews import DynamoReviewStore
+    from ..adapters.aws.reviews import DynamoReviewStore
 
-    return DynamoReviewStore(os.environ["TABLE_NAME"])
+    return DynamoReviewStore(TableSettings.from_env().table_name)
 
 
 def job(store: Callable[[], ReviewStore] = _default_store,

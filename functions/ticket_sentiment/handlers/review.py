@@ -11,9 +11,6 @@ without Slack (behind the API key); 404 when the ticket or the alert does not ex
 
 from __future__ import annotations
 
-import base64
-import binascii
-import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -27,24 +24,19 @@ from pydantic import ValidationError
 
 from .. import bounded_json
 from .. import metric_names as names
-from ..pipeline.ports import ReviewStore, SlackResponder, TicketStore
+from ..ports import ReviewStore, SlackResponder, TicketStore
 from ..review import signature
-from ..review.errors import BadReview, NotConfigured, ReviewError, ReviewTargetNotFound
+from ..review.errors import BadReview, NotConfigured, ReviewError
 from ..review.message import reviewed_message
 from ..review.models import Review, ReviewRequest
 from ..review.slack_payload import SlackInteraction, parse_interaction
-from ..review.targets import alert_exists
-from .http import add_fallback_handlers, error, json_response
+from ..review.usecases import record_api_review
+from ..settings import ReviewSettings, TableSettings
+from .http import add_fallback_handlers, error, json_response, raw_body, validation_details
 from .observability import logger, metrics
 
 _TICKET_ID = re.compile(r"^[A-Za-z0-9._:@/#+-]{1,128}$")
 MAX_REVIEW_BODY_BYTES = 10_000
-
-
-def validation_details(exc: ValidationError) -> list[dict[str, str]]:
-    """Field and message for each error, never the input (a reviewer field may hold an email)."""
-    return [{"field": ".".join(str(p) for p in err["loc"]) or "body", "reason": err["msg"]}
-            for err in exc.errors(include_input=False, include_url=False, include_context=False)[:20]]
 
 
 def _count(review: Review) -> None:
@@ -65,13 +57,6 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
     """`signing_secret()` returns the Slack app's signing secret, or None while it is not configured."""
     app = APIGatewayRestResolver()
 
-    def raw_body() -> bytes | None:
-        raw = app.current_event.body or ""
-        try:
-            return base64.b64decode(raw, validate=True) if app.current_event.is_base64_encoded else raw.encode()
-        except (binascii.Error, ValueError):
-            return None
-
     def update_message(click: SlackInteraction, stored: Review) -> None:
         if not click.response_url:
             return
@@ -83,11 +68,11 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
             logger.warning("could not update the Slack message", extra={
                 "ticket_id": stored.ticket_id, "alert_id": stored.alert_id, "error": type(exc).__name__,
                 "detail": str(exc)[:200]})
-            metrics.add_metric(name="ReviewMessageUpdateFailed", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=names.REVIEW_MESSAGE_UPDATE_FAILED, unit=MetricUnit.Count, value=1)
 
     @app.post("/v1/slack/actions")
     def slack_actions() -> Response[Any]:
-        data = raw_body()
+        data = raw_body(app.current_event)
         if data is None:
             return _rejected(BadReview("body is not valid base64"), "slack")
         try:
@@ -114,7 +99,7 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
     def api_review(ticket_id: str) -> Response[Any]:
         if not _TICKET_ID.fullmatch(ticket_id):
             return _rejected(BadReview("invalid ticket id"), "api")
-        data = raw_body()
+        data = raw_body(app.current_event)
         if data is None:
             return _rejected(BadReview("body is not valid base64"), "api")
         if len(data) > MAX_REVIEW_BODY_BYTES:
@@ -131,16 +116,9 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
             metrics.add_metric(name=names.REVIEWS_REJECTED, unit=MetricUnit.Count, value=1)
             return error(400, "invalid review", validation_details(exc))
         try:
-            ticket = tickets().get_ticket(ticket_id)
-            if ticket is None:
-                raise ReviewTargetNotFound("ticket not found")
-            if not alert_exists(ticket, tickets().list_messages(ticket_id), request.alert_id):
-                raise ReviewTargetNotFound("alert not found on this ticket")
+            stored = record_api_review(reviews(), tickets(), ticket_id, request, clock())
         except ReviewError as exc:
             return _rejected(exc, "api")
-        review = Review(ticket_id=ticket_id, alert_id=request.alert_id, verdict=request.verdict,
-                        reviewer=request.reviewer, reviewed_at=clock(), source="api")
-        stored = reviews().record(review)
         _count(stored)
         logger.info("review recorded", extra={"ticket_id": stored.ticket_id, "alert_id": stored.alert_id,
                                               "verdict": stored.verdict, "source": stored.source})
@@ -152,28 +130,28 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
 
 @cache
 def _default_reviews() -> ReviewStore:
-    from ..adapters.reviews import DynamoReviewStore
+    from ..adapters.aws.reviews import DynamoReviewStore
 
-    return DynamoReviewStore(os.environ["TABLE_NAME"])
+    return DynamoReviewStore(TableSettings.from_env().table_name)
 
 
 @cache
 def _default_tickets() -> TicketStore:
-    from ..adapters.dynamodb import DynamoTicketStore
+    from ..adapters.aws.dynamodb import DynamoTicketStore
 
-    return DynamoTicketStore(os.environ["TABLE_NAME"])
+    return DynamoTicketStore(TableSettings.from_env().table_name)
 
 
 @cache
 def _default_secret() -> Callable[[], str | None]:
-    from ..adapters.slack_interactivity import SlackSigningSecret
+    from ..adapters.http.slack_interactivity import SlackSigningSecret
 
-    return SlackSigningSecret(os.environ["SLACK_SECRET_ID"])  # cached by Powertools for 5 minutes
+    return SlackSigningSecret(ReviewSettings.from_env().slack_secret_id)  # cached by Powertools for 5 minutes
 
 
 @cache
 def _default_responder() -> SlackResponder:
-    from ..adapters.slack_interactivity import SlackResponder as HttpSlackResponder
+    from ..adapters.http.slack_interactivity import SlackResponder as HttpSlackResponder
 
     return HttpSlackResponder()  # hooks.slack.com over https only
 

@@ -6,7 +6,6 @@ and, after maxReceiveCount, moves it to the DLQ. The others in the batch are not
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -19,12 +18,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from .. import metric_names as names
+from ..pipeline.dimensions import area_dimension
 from ..pipeline.events import Outcome, ProcessResult, QueuedEvent
-from ..pipeline.ports import EventProcessor, TextScorer
-from ..pipeline.protection import metric_area, metric_areas_from
 from ..pipeline.routing import RoutingScorer, ScorerMode
+from ..pipeline.rules import rules_from
 from ..pipeline.service import ScoringService
+from ..ports import EventProcessor, TextScorer
+from ..settings import WRITEBACK_QUEUE_URL, MetricSettings, ScorerSettings, ScoreSettings
 from .observability import logger, metrics
+
+__all__ = ["area_dimension", "emit_dashboard_metrics", "handler", "model_unavailable", "process_batch"]
 
 # REDELIVERED is no outcome of the event: counted apart, so the three terminal counts add up to the events done.
 OUTCOME_METRICS = {Outcome.SCORED: names.EVENTS_SCORED, Outcome.SKIPPED: names.EVENTS_SKIPPED,
@@ -45,9 +48,9 @@ def handle_record(service: EventProcessor, record: SQSRecord) -> ProcessResult:
     result = service.process(queued, delivery_id=record.message_id)
     metrics.add_metric(name=OUTCOME_METRICS[result.outcome], unit=MetricUnit.Count, value=1)
     if result.outcome == Outcome.SCORED:
-        metrics.add_metric(name=f"ScoredBy_{result.scorer}", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"{names.SCORED_BY_PREFIX}{result.scorer}", unit=MetricUnit.Count, value=1)
     if result.alert is not None:
-        metrics.add_metric(name=f"Alerts{result.alert.capitalize()}", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"{names.ALERTS_PREFIX}{result.alert.capitalize()}", unit=MetricUnit.Count, value=1)
     emit_dashboard_metrics(result)
     logger.info("event processed", extra={"event_id": result.event_id, "outcome": result.outcome.value,
                                           "alert": result.alert, "rule": result.rule,
@@ -55,25 +58,24 @@ def handle_record(service: EventProcessor, record: SQSRecord) -> ProcessResult:
     return result
 
 
-def area_dimension(product_area: str | None) -> str:
-    """A product area safe to use as a metric dimension: one of a closed set (METRIC_PRODUCT_AREAS, else
-    protection.DEFAULT_METRIC_AREAS), or "other"."""
-    return metric_area(product_area, metric_areas_from(os.environ.get("METRIC_PRODUCT_AREAS")))
+def _emit_sentiment(result: ProcessResult, score: float) -> None:
+    metrics.add_metric(name=names.SENTIMENT_SCORE, unit=MetricUnit.NoUnit, value=score)
+    if result.level == "very_negative":  # the dashboard's weekly share: this over SentimentScore's count
+        metrics.add_metric(name=names.VERY_NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1)
+    if result.label == "negative" and not is_metrics_disabled():  # single_metric ignores the switch
+        area = area_dimension(result.product_area, MetricSettings.from_env().metric_product_areas)
+        with single_metric(name=names.NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1,
+                           namespace=metrics.namespace,
+                           default_dimensions={**metrics.default_dimensions, "service": metrics.service or "",
+                                               names.PRODUCT_AREA_DIMENSION: area},
+                           ):
+            pass
 
 
 def emit_dashboard_metrics(result: ProcessResult) -> None:
     """The numbers behind the support leads' widgets: sentiment by week, negatives by area, response time."""
     if result.outcome == Outcome.SCORED and result.score is not None and not result.low_signal:
-        metrics.add_metric(name=names.SENTIMENT_SCORE, unit=MetricUnit.NoUnit, value=result.score)
-        if result.level == "very_negative":  # the dashboard's weekly share: this over SentimentScore's count
-            metrics.add_metric(name=names.VERY_NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1)
-        if result.label == "negative" and not is_metrics_disabled():  # single_metric ignores the switch
-            with single_metric(name=names.NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1,
-                               namespace=metrics.namespace,
-                               default_dimensions={**metrics.default_dimensions, "service": metrics.service or "",
-                                                   names.PRODUCT_AREA_DIMENSION: area_dimension(result.product_area)},
-                               ):
-                pass
+        _emit_sentiment(result, result.score)
     # Ingest's counts travel in the queued event and the scorer adds only its second pass's: each entity once.
     for entity, count in result.pii_entities.items():  # a dozen fixed types: low cardinality by construction
         metrics.add_metric(name=f"{names.PII_REDACTED}_{entity}", unit=MetricUnit.Count, value=count)
@@ -96,7 +98,7 @@ def process_batch(service: EventProcessor, event: dict[str, Any], context: Lambd
         context=context)
     failures = len(response.get("batchItemFailures", []))
     if failures:
-        metrics.add_metric(name="EventsFailed", unit=MetricUnit.Count, value=failures)
+        metrics.add_metric(name=names.EVENTS_FAILED, unit=MetricUnit.Count, value=failures)
     return dict(response)
 
 
@@ -117,26 +119,29 @@ def _prescore(service: EventProcessor, event: dict[str, Any]) -> None:
 @cache
 def default_service() -> ScoringService:
     """Built once per Lambda container: the model loads at init, the clients are reused."""
-    from ..adapters.dynamodb import DynamoTicketStore
-    from ..adapters.sns import SnsAlertPublisher
-    from ..adapters.sqs import SqsWritebackQueue
-    from ..pipeline.rules import load_rules
+    from ..adapters.aws.dynamodb import DynamoTicketStore
+    from ..adapters.aws.sns import SnsAlertPublisher
+    from ..adapters.aws.sqs import SqsWritebackQueue
+    from ..adapters.aws.ssm import parameter
 
-    # Write-back is off unless the stack enabled it for some platforms ($WRITEBACK_PLATFORMS, comma-separated).
-    platforms = frozenset(p for p in os.environ.get("WRITEBACK_PLATFORMS", "").split(",") if p)
-    writeback = SqsWritebackQueue(os.environ["WRITEBACK_QUEUE_URL"]) if platforms else None
-    return ScoringService(DynamoTicketStore(os.environ["TABLE_NAME"]),
-                          SnsAlertPublisher(os.environ["ALERTS_TOPIC_ARN"]), build_scorer(), load_rules(),
-                          keep_text_days=int(os.environ.get("TEXT_RETENTION_DAYS", "35")), writeback=writeback,
+    settings = ScoreSettings.from_env()
+    name = settings.escalation_rules_param
+    rules = rules_from(settings.escalation_rules, (lambda: parameter(name)) if name else None)
+    platforms = settings.writeback_platforms
+    if platforms and settings.writeback_queue_url is None:
+        raise KeyError(WRITEBACK_QUEUE_URL)
+    writeback = SqsWritebackQueue(settings.writeback_queue_url) if platforms and settings.writeback_queue_url else None
+    return ScoringService(DynamoTicketStore(settings.table_name), SnsAlertPublisher(settings.alerts_topic_arn),
+                          build_scorer(), rules, keep_text_days=settings.text_retention_days, writeback=writeback,
                           writeback_platforms=platforms)
 
 
 def build_scorer(mode: str | None = None) -> RoutingScorer:
     """$SCORER (onnx, comprehend or auto, the default); the model and the Comprehend client load on first use."""
-    from ..adapters.comprehend import ComprehendScorer
-    from ..scorer import get_scorer
+    from ..adapters.aws.comprehend import ComprehendScorer
+    from ..adapters.aws.onnx_scorer import get_scorer
 
-    chosen = ScorerMode(mode or os.environ.get("SCORER", ScorerMode.AUTO))
+    chosen = ScorerMode(mode or ScorerSettings.from_env().scorer or ScorerMode.AUTO)
     comprehend: Callable[[], TextScorer] = cache(ComprehendScorer)
     return RoutingScorer(chosen, None if chosen == ScorerMode.COMPREHEND else get_scorer,
                          None if chosen == ScorerMode.ONNX else comprehend, on_model_failure=model_unavailable)

@@ -8,49 +8,24 @@ reason and reaches the DLQ after the queue's (short) maxReceiveCount. See docs/w
 
 from __future__ import annotations
 
-import hashlib
-import os
-import threading
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..writeback.clients import HelpdeskWriter, build_writer
-from ..writeback.consumer import Level, process_writebacks
-from ..writeback.models import Platform, WritebackRequest, load_credentials
-from ..writeback.transport import RetrySettings
+from .. import metric_names as names
+from ..adapters.aws.helpdesk_writers import SecretWriters
+from ..ports import HelpdeskWriter
+from ..ports import LogLevel as Level
+from ..settings import WritebackSettings
+from ..writeback.consumer import process_writebacks
+from ..writeback.models import Platform, WritebackRequest
+from ..writeback.policy import is_still_current
 from .observability import logger, metrics
 
-SECRET_MAX_AGE = 300
-
-
-class SecretWriters:
-    """Platform -> writer, built from the platform's secret. The writer (and Salesforce's cached token, and the
-    rate-limit window it has seen) lives as long as the secret's value: a rotated secret builds a new one."""
-
-    def __init__(self, prefix: str, provider: SecretsProvider | None = None, *, max_age: int = SECRET_MAX_AGE,
-                 settings: RetrySettings | None = None) -> None:
-        self.prefix = prefix
-        self.provider = provider or SecretsProvider()
-        self.max_age = max_age
-        self.settings = settings
-        self._writers: dict[Platform, tuple[str, HelpdeskWriter]] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, platform: Platform) -> HelpdeskWriter:
-        secret = str(self.provider.get(f"{self.prefix}{platform.value}", max_age=self.max_age))
-        digest = hashlib.sha256(secret.encode()).hexdigest()  # compare versions without keeping a second copy
-        with self._lock:
-            held = self._writers.get(platform)
-            if held is None or held[0] != digest:
-                held = (digest, build_writer(load_credentials(platform, secret), self.settings))
-                self._writers[platform] = held
-            return held[1]
-
+__all__ = ["SecretWriters", "current_message_check", "handler", "process_batch"]
 
 def _log(level: Level, message: str, fields: Mapping[str, object]) -> None:
     getattr(logger, level)(message, extra=dict(fields))
@@ -61,33 +36,25 @@ def process_batch(event: dict[str, Any], writers: Callable[[Platform], HelpdeskW
     records = event.get("Records", [])
     failures = process_writebacks(records, writers, still_current=still_current, log=_log)
     permanent = sum(not f.retryable for f in failures)
-    metrics.add_metric(name="WritebacksDone", unit=MetricUnit.Count, value=len(records) - len(failures))
+    metrics.add_metric(name=names.WRITEBACKS_DONE, unit=MetricUnit.Count, value=len(records) - len(failures))
     if failures:
-        metrics.add_metric(name="WritebacksRetryable", unit=MetricUnit.Count, value=len(failures) - permanent)
-        metrics.add_metric(name="WritebacksPermanent", unit=MetricUnit.Count, value=permanent)
+        metrics.add_metric(name=names.WRITEBACKS_RETRYABLE, unit=MetricUnit.Count, value=len(failures) - permanent)
+        metrics.add_metric(name=names.WRITEBACKS_PERMANENT, unit=MetricUnit.Count, value=permanent)
     return {"batchItemFailures": [{"itemIdentifier": f.message_id} for f in failures]}
 
 
 def current_message_check(table_name: str) -> Callable[[WritebackRequest], bool]:
     """With the ticket table at hand: skip a write whose message no longer drives the ticket (a newer one does)."""
-    from ..adapters.dynamodb import DynamoTicketStore
+    from ..adapters.aws.dynamodb import DynamoTicketStore
 
-    store = DynamoTicketStore(table_name)
-
-    def still_current(request: WritebackRequest) -> bool:
-        if request.message_id is None:
-            return True
-        ticket = store.get_ticket(request.ticket_id)
-        return ticket is None or ticket.current is None or ticket.current.message_id == request.message_id
-
-    return still_current
+    return partial(is_still_current, DynamoTicketStore(table_name))
 
 
 @cache
 def _dependencies() -> tuple[SecretWriters, Callable[[WritebackRequest], bool] | None]:
-    table = os.environ.get("TABLE_NAME")
-    return (SecretWriters(os.environ["WRITEBACK_SECRET_PREFIX"]),
-            current_message_check(table) if table else None)
+    settings = WritebackSettings.from_env()
+    return (SecretWriters(settings.writeback_secret_prefix),
+            current_message_check(settings.table_name) if settings.table_name else None)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -1,14 +1,12 @@
-"""Ports and records for reading the scored history back: drift, the monthly audit and the leads' report.
+"""Records for reading the scored history back: drift, the monthly audit and the leads' report.
 
-Kept apart from `ports.py` (the write path's ports) because these are read-only views over what the pipeline
-stored; `adapters/history.py` implements them on DynamoDB, tests use in-memory lists.
+Read-only views over what the pipeline stored; `ports.ScoredHistory`/`ReportHistory` read them, `adapters/history.py`
+implements those on DynamoDB, tests use in-memory lists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -58,21 +56,3 @@ class ReviewRecord(BaseModel):
     ticket_id: str
     verdict: str  # one of VERDICTS; anything else is kept and ignored by the precision maths
     reviewed_at: datetime | None = None
-
-
-class ScoredHistory(Protocol):
-    def scored_between(self, start: datetime, end: datetime, *, with_ticket_meta: bool = False,
-                       ) -> Iterator[ScoredRecord]:
-        """Scored messages with start <= created_at < end (UTC days of GSI3); with_ticket_meta fills in the
-        ticket's product area and tier."""
-        ...
-
-    def redacted_text(self, ticket_id: str, message_id: str, *, now: datetime | None = None) -> str | None:
-        """The stored redacted text, or None when it never was stored or its TTL has passed."""
-        ...
-
-
-class ReportHistory(ScoredHistory, Protocol):
-    def tickets(self, ticket_ids: Iterable[str]) -> dict[str, TicketMeta]: ...
-
-    def reviewed_between(self, start: datetime, end: datetime) -> Iterator[ReviewRecord]: ...

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from ..language import MODEL_LANGUAGES
 from ..models import SentimentResult
-from .ports import TextScorer
+from ..ports import TextScorer
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +45,28 @@ class RoutingScorer:
             raise RuntimeError("no scorer")
         if self.mode == ScorerMode.COMPREHEND or self._onnx is None:
             return self._comprehend().score_prepared(texts, languages)
+        return self._auto(self._onnx, self._comprehend, texts, languages)
+
+    def _auto(self, onnx: Callable[[], TextScorer], comprehend: Callable[[], TextScorer], texts: Sequence[str],
+              languages: list[str]) -> list[SentimentResult]:
+        """The model's languages through the model, the others (and all, if the model fails) through Comprehend."""
         model = [i for i, lang in enumerate(languages) if lang in MODEL_LANGUAGES]
         other = [i for i, lang in enumerate(languages) if lang not in MODEL_LANGUAGES]
         results: dict[int, SentimentResult] = {}
         if model:
             try:
-                scored = self._onnx().score_prepared([texts[i] for i in model], [languages[i] for i in model])
-                results |= dict(zip(model, scored, strict=True))
+                results |= _score_subset(onnx(), texts, languages, model)
             except Exception as exc:  # the model cannot run here: Comprehend scores these too
                 log.warning("onnx scorer failed, falling back to comprehend", exc_info=True)
                 if self._on_model_failure is not None:
                     self._on_model_failure(exc)
                 other = sorted(other + model)
         if other:
-            scored = self._comprehend().score_prepared([texts[i] for i in other], [languages[i] for i in other])
-            results |= dict(zip(other, scored, strict=True))
+            results |= _score_subset(comprehend(), texts, languages, other)
         return [results[i] for i in range(len(texts))]
+
+
+def _score_subset(scorer: TextScorer, texts: Sequence[str], languages: Sequence[str], indexes: list[int],
+                  ) -> dict[int, SentimentResult]:
+    scored = scorer.score_prepared([texts[i] for i in indexes], [languages[i] for i in indexes])
+    return dict(zip(indexes, scored, strict=True))

@@ -1,6 +1,6 @@
 """Escalation rules: configurable thresholds combined with priority, tier and product area.
 
-Config (JSON, from $ESCALATION_RULES, or the SSM parameter named by $ESCALATION_RULES_PARAM):
+Config (JSON, from $ESCALATION_RULES, or the SSM parameter named by $ESCALATION_RULES_PARAM: `adapters.aws.ssm`):
 
     {"shadow": false, "cooldown_minutes": 240,
      "rules": [{"name": "escalation", "levels": ["very_negative"]},
@@ -21,6 +21,7 @@ helpdesk (through write-back). A global `"shadow": true` turns every rule to sha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -63,21 +64,25 @@ class EscalationRule(BaseModel):
         return self
 
     def matches(self, event: TicketEvent, result: SentimentResult, thread_score: float | None) -> bool:
+        return self._sentiment_matches(result, thread_score) and self._ticket_matches(event)
+
+    def _sentiment_matches(self, result: SentimentResult, thread_score: float | None) -> bool:
         if result.low_signal or result.intensity < self.min_intensity:
             return False
         if self.max_score is not None and result.score > self.max_score:
             return False
-        if self.levels is not None and result.level not in self.levels:
+        if not _allowed(self.levels, result.level) or not _allowed(self.labels, result.label):
             return False
-        if self.labels is not None and result.label not in self.labels:
-            return False
-        if self.max_thread_score is not None and (thread_score is None or thread_score > self.max_thread_score):
-            return False
-        if self.priorities is not None and event.priority not in self.priorities:
-            return False
-        if self.tiers is not None and event.customer_tier not in self.tiers:
-            return False
-        return self.product_areas is None or event.product_area in self.product_areas
+        return self.max_thread_score is None or (thread_score is not None and thread_score <= self.max_thread_score)
+
+    def _ticket_matches(self, event: TicketEvent) -> bool:
+        return (_allowed(self.priorities, event.priority) and _allowed(self.tiers, event.customer_tier)
+                and _allowed(self.product_areas, event.product_area))
+
+
+def _allowed(allowed: frozenset[Any] | None, value: object) -> bool:
+    """An unset list matches anything."""
+    return allowed is None or value in allowed
 
 
 class RuleConfig(BaseModel):
@@ -118,16 +123,11 @@ def evaluate(config: RuleConfig, event: TicketEvent, result: SentimentResult, th
     return None
 
 
-def load_rules(env: dict[str, str] | None = None, ssm: Any | None = None) -> RuleConfig:
-    """$ESCALATION_RULES (JSON), else the SSM parameter named by $ESCALATION_RULES_PARAM, else DEFAULT_RULES."""
-    import os
-
-    env = dict(os.environ) if env is None else env
-    if env.get("ESCALATION_RULES"):
-        return RuleConfig.model_validate_json(env["ESCALATION_RULES"])
-    if env.get("ESCALATION_RULES_PARAM"):
-        from aws_lambda_powertools.utilities.parameters import SSMProvider
-
-        provider = SSMProvider(boto3_client=ssm) if ssm is not None else SSMProvider()
-        return RuleConfig.model_validate_json(str(provider.get(env["ESCALATION_RULES_PARAM"], max_age=300)))
+def rules_from(inline: str | None, stored: Callable[[], str] | None = None) -> RuleConfig:
+    """The inline JSON when set, else the stored one (an SSM parameter, read by `adapters.aws.ssm`), else
+    DEFAULT_RULES. Invalid JSON or fields raise pydantic's ValidationError."""
+    if inline:
+        return RuleConfig.model_validate_json(inline)
+    if stored is not None:
+        return RuleConfig.model_validate_json(stored())
     return DEFAULT_RULES

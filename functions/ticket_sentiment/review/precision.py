@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
+from ..ports import ReviewStore
 from .models import Review
 
 WINDOWS_DAYS = (7, 30)
@@ -74,3 +75,8 @@ def precision_report(reviews: Iterable[Review], now: datetime, windows: Sequence
                      ) -> PrecisionReport:
     held = list(reviews)
     return PrecisionReport(computed_at=now, windows=tuple(precision_window(held, now, d) for d in windows))
+
+
+def precision_since(store: ReviewStore, now: datetime, windows: Sequence[int]) -> PrecisionReport:
+    """The precision report over the reviews of the longest window, read from the review store."""
+    return precision_report(store.reviews_since(now - timedelta(days=max(windows))), now, windows)

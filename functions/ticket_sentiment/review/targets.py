@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..pipeline.ports import StoredMessage, TicketView
+from ..pipeline.records import StoredMessage, TicketView
 
 
 def alert_exists(ticket: TicketView, messages: Iterable[StoredMessage], alert_id: str) -> bool:

@@ -1,10 +1,9 @@
 """Write-back: the score, label and tags written onto the helpdesk ticket through each platform's REST API.
 
-`policy` decides whether and what to write, `models` holds the queued request and the credentials, `clients`
-one writer per platform, `transport` the HTTP with retries and rate limits, `consumer` the SQS batch logic.
+`policy` decides whether and what to write, `models` holds the queued request and the credentials, `consumer` the
+SQS batch logic. The writers, one per platform, and their HTTP transport are adapters (adapters/http/).
 """
 
-from .clients import FreshdeskWriter, HelpdeskWriter, IntercomWriter, SalesforceWriter, ZendeskWriter, build_writer
 from .consumer import WritebackFailure, process_writebacks
 from .models import (
     LABEL_TAGS,
@@ -15,12 +14,12 @@ from .models import (
     IntercomCredentials,
     Platform,
     SalesforceCredentials,
+    WritebackError,
     WritebackRequest,
     ZendeskCredentials,
     load_credentials,
 )
 from .policy import is_own_update, tags_for, writeback_request
-from .transport import RetrySettings, WritebackError
 
 __all__ = [
     "LABEL_TAGS",
@@ -28,20 +27,13 @@ __all__ = [
     "Credentials",
     "CredentialsError",
     "FreshdeskCredentials",
-    "FreshdeskWriter",
-    "HelpdeskWriter",
     "IntercomCredentials",
-    "IntercomWriter",
     "Platform",
-    "RetrySettings",
     "SalesforceCredentials",
-    "SalesforceWriter",
     "WritebackError",
     "WritebackFailure",
     "WritebackRequest",
     "ZendeskCredentials",
-    "ZendeskWriter",
-    "build_writer",
     "is_own_update",
     "load_credentials",
     "process_writebacks",

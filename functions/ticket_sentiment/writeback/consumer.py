@@ -14,24 +14,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, TypeAlias
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from .clients import HelpdeskWriter
-from .models import CredentialsError, Platform, WritebackRequest
-from .transport import WritebackError
+from ..ports import EventLog, HelpdeskWriter
+from ..ports import LogLevel as Level
+from .models import CredentialsError, Platform, WritebackError, WritebackRequest
 
 _stdlib_log = logging.getLogger("ticket_sentiment.writeback")
 
-Writers = Mapping[Platform, HelpdeskWriter] | Callable[[Platform], HelpdeskWriter]
-Level = Literal["info", "warning", "error"]
-
-
-class EventLog(Protocol):
-    def __call__(self, level: Level, message: str, fields: Mapping[str, object]) -> None: ...
+Writers: TypeAlias = Mapping[Platform, HelpdeskWriter] | Callable[[Platform], HelpdeskWriter]
 
 
 def stdlib_log(level: Level, message: str, fields: Mapping[str, object]) -> None:

@@ -171,3 +171,18 @@ def load_credentials(platform: Platform | str, secret_string: str) -> Credential
 def quote_id(value: str) -> str:
     """A ticket id as one URL path segment: nothing in it can change the path or the query."""
     return urllib.parse.quote(value, safe="")
+
+
+class WritebackError(RuntimeError):
+    """A write-back that did not happen. `retryable`: 429, 5xx, timeouts, connection errors (try again later);
+    otherwise permanent (400/401/403/404/422: retrying the same request cannot succeed)."""
+
+    def __init__(self, status: int | None, retryable: bool, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.retryable = retryable
+        self.reason = reason
+        self.retry_after = retry_after
+
+    def __repr__(self) -> str:
+        return f"WritebackError(status={self.status!r}, retryable={self.retryable!r}, reason={self.reason!r})"

@@ -13,26 +13,13 @@ ingest API, which could score and write again. Three guards stop it:
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import Protocol
 
 from ..models import AuthorRole
 from ..pipeline.events import TicketEvent
+from ..ports import Scored, TicketStore
 from .models import LABEL_TAGS, MARKER_TAG, OWN_TAGS, Platform, WritebackRequest
 
 ALL_PLATFORMS: frozenset[Platform] = frozenset(Platform)
-
-
-class Scored(Protocol):
-    """What the decision reads from a score: SentimentResult, StoredMessage and ProcessResult all fit."""
-
-    @property
-    def label(self) -> str | None: ...
-
-    @property
-    def score(self) -> float | None: ...
-
-    @property
-    def low_signal(self) -> bool: ...
 
 
 def tags_for(label: str) -> tuple[str, ...]:
@@ -78,3 +65,11 @@ def is_own_update(tags: Iterable[str], previous_tags: Iterable[str] | None = Non
         return MARKER_TAG in now
     changed = now ^ {t.strip().lower() for t in previous_tags}
     return changed <= OWN_TAGS and (MARKER_TAG in now)
+
+
+def is_still_current(tickets: TicketStore, request: WritebackRequest) -> bool:
+    """False when the request's message no longer drives its ticket (a newer message does): skip the write."""
+    if request.message_id is None:
+        return True
+    ticket = tickets.get_ticket(request.ticket_id)
+    return ticket is None or ticket.current is None or ticket.current.message_id == request.message_id

@@ -75,7 +75,7 @@ def audit_sample(  # noqa: PLR0917 - typer maps each parameter to an option
         strata.add_row(s.label, s.product_area, str(s.population), str(s.allocated), str(s.drawn), str(s.expired))
     out.print(strata)
     if queue_url:
-        from ticket_sentiment.adapters.audit_queue import SqsAuditQueue
+        from ticket_sentiment.adapters.aws.audit_queue import SqsAuditQueue
 
         sqs = aws_session(endpoint_url, region).client("sqs", endpoint_url=endpoint_url)
         sent = SqsAuditQueue(queue_url, sqs).send_rows(sample.rows)
@@ -98,7 +98,7 @@ def audit_export(  # noqa: PLR0917 - typer maps each parameter to an option
     force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
 ) -> None:
     """Drain the review queue into a CSV (with an empty human_label column); messages are deleted once it is saved."""
-    from ticket_sentiment.adapters.audit_queue import SqsAuditQueue
+    from ticket_sentiment.adapters.aws.audit_queue import SqsAuditQueue
 
     from ..audit.labelling import write_export_csv
 

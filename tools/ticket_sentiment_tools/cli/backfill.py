@@ -31,7 +31,7 @@ def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
     line number and skipped; the exit status is then 1.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-    from ticket_sentiment.adapters.sqs import SqsEventQueue
+    from ticket_sentiment.adapters.aws.sqs import SqsEventQueue
 
     from ..backfill import BackfillError, run_backfill
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -124,7 +125,7 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
     in shadow mode: recorded, not alerted, until the team has reviewed them). The rules file is the live rules
     (--rules-in, --rules-param, else the defaults) with the calibrated rules merged in after them, shown as a diff.
     """
-    from ..threshold_calibration import CalibrationError, intensity_keys, is_five_level, plot_pr_curve, table_rows
+    from ..threshold_calibration import CalibrationError, intensity_keys, is_five_level, plot_pr_curve
     from ..threshold_calibration import calibrate as run_calibration
 
     if rules_out.exists() and not force:
@@ -144,23 +145,50 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
     plot_pr_curve(result.overall, str(plot))
     diff = _write_rules(result, live, source, rules_out)
     note = _target_note(result.overall)
+    report = _Report(result, five_level, note, target_precision, plot, rules_out, source, diff, rules_param, by)
     if as_json:
-        overall = result.overall
-        payload = {"kind": overall.kind, "target_label": overall.target_label,
-                   "threshold": overall.threshold, "precision": round(overall.precision, 4),
-                   "precision_low_95": round(overall.precision_low, 4), "recall": round(overall.recall, 4),
-                   "alerts_per_1000": round(overall.alerts_per_1000, 1), "n": overall.n,
-                   "negatives": overall.negatives, "target_precision": target_precision,
-                   "groups": {g: {"threshold": c.threshold, "precision": round(c.precision, 4),
-                                  "recall": round(c.recall, 4), "alerts_per_1000": round(c.alerts_per_1000, 1),
-                                  "n": c.n} for g, c in result.groups.items()},
-                   "target_met_at_95": note is None, "target_note": note,
-                   "skipped_groups": result.skipped_groups, "plot": str(plot),
-                   "rules_file": str(rules_out), "live_rules": source, "rules": json.loads(rules_out.read_text()),
-                   "rules_diff": diff}
-        out.print_json(json.dumps(payload))
-        return
-    o = result.overall
+        _print_json(report)
+    else:
+        _print_table(report)
+
+
+@dataclass(frozen=True)
+class _Report:
+    """What `calibrate` found and wrote, for printing."""
+
+    result: CalibrationResult
+    five_level: bool
+    note: str | None
+    target_precision: float
+    plot: Path
+    rules_out: Path
+    source: str
+    diff: str
+    rules_param: str | None
+    by: str | None
+
+
+def _print_json(r: _Report) -> None:
+    overall = r.result.overall
+    payload = {"kind": overall.kind, "target_label": overall.target_label,
+               "threshold": overall.threshold, "precision": round(overall.precision, 4),
+               "precision_low_95": round(overall.precision_low, 4), "recall": round(overall.recall, 4),
+               "alerts_per_1000": round(overall.alerts_per_1000, 1), "n": overall.n,
+               "negatives": overall.negatives, "target_precision": r.target_precision,
+               "groups": {g: {"threshold": c.threshold, "precision": round(c.precision, 4),
+                              "recall": round(c.recall, 4), "alerts_per_1000": round(c.alerts_per_1000, 1),
+                              "n": c.n} for g, c in r.result.groups.items()},
+               "target_met_at_95": r.note is None, "target_note": r.note,
+               "skipped_groups": r.result.skipped_groups, "plot": str(r.plot),
+               "rules_file": str(r.rules_out), "live_rules": r.source, "rules": json.loads(r.rules_out.read_text()),
+               "rules_diff": r.diff}
+    out.print_json(json.dumps(payload))
+
+
+def _print_table(r: _Report) -> None:
+    from ..threshold_calibration import table_rows
+
+    o, five_level, by = r.result.overall, r.five_level, r.by
     rule = "negative and intensity >= threshold" if five_level else "score <= threshold"
     table = Table(title=f"Escalating at {rule} ({o.n} tickets, {o.negatives} {o.target_label})")
     for col in ("threshold", "precision", "recall", "alerts / 1,000"):
@@ -174,14 +202,15 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
 
     out.print(f"chosen threshold {shown(o.threshold)}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
               f"recall {o.recall:.2f}, {o.alerts_per_1000:.0f} alerts per 1,000 tickets", markup=False)
-    for name, choice in result.groups.items():
+    for name, choice in r.result.groups.items():
         out.print(f"  {by}={name}: threshold {shown(choice.threshold)}, precision {choice.precision:.2f}, "
                   f"recall {choice.recall:.2f} ({choice.n} tickets)", markup=False)
-    for name, reason in result.skipped_groups.items():
+    for name, reason in r.result.skipped_groups.items():
         out.print(f"  {by}={name}: not calibrated separately ({reason})", markup=False)
-    if note:
-        out.print(note, markup=False)
-    out.print(f"\nrules: {rules_out} = {source} + the calibrated rules (shadow, after the live ones):", markup=False)
-    out.print(diff or "(no change)", markup=False, highlight=False)
-    out.print(f"plot: {plot}. Deploy the rules with: aws ssm put-parameter --overwrite --type String "
-              f"--name {rules_param or '<EscalationRulesParameter>'} --value file://{rules_out}", markup=False)
+    if r.note:
+        out.print(r.note, markup=False)
+    out.print(f"\nrules: {r.rules_out} = {r.source} + the calibrated rules (shadow, after the live ones):",
+              markup=False)
+    out.print(r.diff or "(no change)", markup=False, highlight=False)
+    out.print(f"plot: {r.plot}. Deploy the rules with: aws ssm put-parameter --overwrite --type String "
+              f"--name {r.rules_param or '<EscalationRulesParameter>'} --value file://{r.rules_out}", markup=False)

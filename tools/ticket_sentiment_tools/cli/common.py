@@ -13,8 +13,8 @@ import typer
 from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from rich.console import Console
 from rich.table import Table
+from ticket_sentiment.adapters.aws.onnx_scorer import ModelNotFoundError, OnnxSentimentScorer
 from ticket_sentiment.models import SentimentResult
-from ticket_sentiment.scorer import ModelNotFoundError, OnnxSentimentScorer
 from ticket_sentiment.textprep import prepare_ticket_text
 
 out = Console()
@@ -180,7 +180,7 @@ def aws_session(endpoint_url: str | None, region: str | None) -> Any:
 
 
 def table_history(table: str | None, endpoint_url: str | None, region: str | None) -> Any:
-    from ticket_sentiment.adapters.history import DynamoHistory
+    from ticket_sentiment.adapters.aws.history import DynamoHistory
 
     if not table:
         fail("no table: pass --table or set TABLE_NAME (the stack output TableName)")

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from ticket_sentiment.scorer import OnnxSentimentScorer
+from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 
 from ..evaluation import EvalReport, LabelledDataError, evaluate, read_labelled_csv
 from .common import (

@@ -1,109 +1,35 @@
-"""Ports: what the domain needs from the outside world. Adapters implement them for AWS, fakes for tests."""
+"""Ports: every Protocol the domain needs from the outside world, defined once.
+
+Adapters (adapters/) implement them for AWS, Slack and the helpdesks; tests implement them with fakes. Only the
+Protocols and what their signatures name live here; the records they carry are domain models.
+"""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from ..models import EmotionScore, Label, Level, SentimentResult, Trend, level_from_label
-from .events import (
-    Alert,
-    CustomerTier,
-    EscalationState,
-    Outcome,
-    Priority,
-    ProcessResult,
-    QueuedEvent,
-    Source,
-)
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
-    from ..writeback.models import WritebackRequest
+    # Annotations only: importing a port loads no domain package (a handler's cold start pays for what it uses),
+    # and the domain modules that take these ports can import this module without a cycle.
+    from .audit.models import AuditRow
+    from .helpdesks.rotation import SecretVersions
+    from .models import SentimentResult
+    from .pipeline.events import Alert, EscalationState, Outcome, ProcessResult, QueuedEvent
+    from .pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
+    from .pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
+    from .review.models import Review
+    from .writeback.models import WritebackRequest
 
 
-class StoredMessage(BaseModel):
-    """A scored customer message as the ticket store keeps it: scores only, never raw text."""
-
-    model_config = ConfigDict(frozen=True)
-
-    message_id: str
-    event_id: str
-    created_at: datetime
-    label: Label
-    level: Level
-    score: float
-    intensity: float
-    confidence: float
-    emotions: list[EmotionScore] = Field(default_factory=list)
-    low_signal: bool
-    language: str
-    needs_fallback: bool = False  # the model does not cover its language and Comprehend did not score it
-    scorer: str
-    model_version: str
-
-    _level_from_label = model_validator(mode="before")(level_from_label)
+# A helpdesk's webhook secret by platform name: its JSON, or its versions (verified across a rotation:
+# helpdesks.rotation), or None when there is none; raises SecretUnavailableError.
+SecretLookup = Callable[[str], "str | SecretVersions | None"]
 
 
-class TicketView(BaseModel):
-    """The ticket item: a pure function of its scored messages plus the ticket's metadata and escalation."""
-
-    model_config = ConfigDict(frozen=True)
-
-    ticket_id: str
-    source: Source
-    subject: str  # redacted
-    ticket_url: str | None = None
-    current: StoredMessage | None
-    thread_score: float | None
-    trend: Trend
-    trend_delta: float | None = None
-    message_count: int
-    product_area: str | None
-    priority: Priority
-    customer_tier: CustomerTier
-    first_seen: datetime
-    model_version: str
-    escalation_state: EscalationState = EscalationState.NONE
-    last_alert_at: datetime | None = None
-    last_alert_rule: str | None = None
-    first_agent_reply_at: datetime | None = None  # response time of negative tickets is measured from here
-
-
-class PutStatus(StrEnum):
-    NEW = "new"          # first time this message is stored
-    PENDING = "pending"  # stored before, its processing never finished and its lease ran out: take it over
-    IN_FLIGHT = "in_flight"  # stored before and still leased: a concurrent duplicate is processing it now
-    DONE = "done"        # fully processed already: a replay, change nothing
-
-
-class OutcomeClaim(BaseModel):
-    """The terminal outcome of one delivery: an SQS message, whose id stays the same across its redeliveries.
-
-    Claimed with a conditional write, so whichever receive of the message claims first decides its outcome and
-    every other receive of it (a batch that outlived the visibility timeout, a replay after a crash) records
-    nothing. Two posts of the same event are two SQS messages, two deliveries, two outcomes (scored, duplicate).
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    delivery_id: str
-    event_id: str
-    outcome: Outcome
-    expires_at: datetime  # kept at least as long as SQS can redeliver the message
-    # Tells this caller's own write, retried by the SDK after a lost response, from another caller's claim.
-    token: str = Field(default_factory=lambda: uuid.uuid4().hex)
-
-    @field_validator("outcome")
-    @classmethod
-    def _terminal(cls, outcome: Outcome) -> Outcome:
-        if not outcome.terminal:
-            raise ValueError(f"{outcome.value} is not a terminal outcome")
-        return outcome
+class SecretUnavailableError(RuntimeError):
+    """The secret could not be read (an AWS error other than "no such secret"): the caller should retry."""
 
 
 class EventQueue(Protocol):
@@ -193,9 +119,6 @@ class EventProcessor(Protocol):
 
 
 # --- Human review of escalations (review/, adapters/reviews.py, handlers/review.py) ---
-if TYPE_CHECKING:
-    from ..review.models import Review
-
 
 class ReviewStore(Protocol):
     def record(self, review: Review) -> Review:
@@ -212,3 +135,57 @@ class SlackResponder(Protocol):
     def post(self, url: str, message: dict[str, Any]) -> None:
         """Update the message behind an interaction's response_url, or raise."""
         ...
+
+
+# --- Reading the scored history back: drift, the monthly audit, the leads' report (adapters/history.py) ---
+
+class ScoredHistory(Protocol):
+    def scored_between(self, start: datetime, end: datetime, *, with_ticket_meta: bool = False,
+                       ) -> Iterator[ScoredRecord]:
+        """Scored messages with start <= created_at < end (UTC days of GSI3); with_ticket_meta fills in the
+        ticket's product area and tier."""
+        ...
+
+    def redacted_text(self, ticket_id: str, message_id: str, *, now: datetime | None = None) -> str | None:
+        """The stored redacted text, or None when it never was stored or its TTL has passed."""
+        ...
+
+
+class ReportHistory(ScoredHistory, Protocol):
+    def tickets(self, ticket_ids: Iterable[str]) -> dict[str, TicketMeta]: ...
+
+    def reviewed_between(self, start: datetime, end: datetime) -> Iterator[ReviewRecord]: ...
+
+
+class AuditSink(Protocol):
+    """Where the monthly audit's rows go (the audit queue); returns how many were queued."""
+
+    def send_rows(self, rows: Sequence[AuditRow]) -> int: ...
+
+
+# --- Write-back to the helpdesks (writeback/, handlers/writeback.py) ---
+
+class HelpdeskWriter(Protocol):
+    def write(self, request: WritebackRequest) -> None:
+        """Write the score back or raise WritebackError (after the transport's own retries)."""
+        ...
+
+
+LogLevel = Literal["info", "warning", "error"]
+
+
+class EventLog(Protocol):
+    def __call__(self, level: LogLevel, message: str, fields: Mapping[str, object]) -> None: ...
+
+
+class Scored(Protocol):
+    """What the write-back decision reads from a score: SentimentResult, StoredMessage and ProcessResult all fit."""
+
+    @property
+    def label(self) -> str | None: ...
+
+    @property
+    def score(self) -> float | None: ...
+
+    @property
+    def low_signal(self) -> bool: ...

@@ -1,4 +1,4 @@
-"""DynamoDB adapter for the ReviewStore port, on the ticket table (see adapters/dynamodb.py for the key design).
+"""DynamoDB adapter for the ReviewStore port, on the ticket table (keys and indexes: `keys.py`).
 
 Keys:
     review   PK=TICKET#<ticket_id>  SK=REVIEW#<alert_id>     one verdict per alert; a later click replaces it
@@ -17,29 +17,14 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from ..review.models import Review
+from ...review.models import Review
+from .keys import DAY_INDEX, conditional_failed, iso, review_key, reviewed_day_key, ticket_key
 
-REVIEW_PREFIX = "REVIEW#"
-REVIEWED_DAY_PREFIX = "REVIEWED#"
-TICKET_SK = "TICKET"
 MAX_DAYS = 400  # a bound on the Query fan-out: one Query (or a few pages) per day
 
 
-def _pk(ticket_id: str) -> str:
-    return f"TICKET#{ticket_id}"
-
-
-def iso(at: datetime) -> str:
-    """UTC, always with microseconds: fixed width, so strings sort in time order on the index."""
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def day_key(at: datetime) -> str:
-    return f"{REVIEWED_DAY_PREFIX}{at.astimezone(UTC):%Y-%m-%d}"
-
-
-def _conditional_failed(exc: ClientError) -> bool:
-    return bool(exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+    return reviewed_day_key(f"{at.astimezone(UTC):%Y-%m-%d}")
 
 
 class DynamoReviewStore:
@@ -67,13 +52,13 @@ class DynamoReviewStore:
             update += " REMOVE reviewer_id"
         try:
             stored = self.table.update_item(
-                Key={"PK": _pk(review.ticket_id), "SK": f"{REVIEW_PREFIX}{review.alert_id}"},
+                Key=review_key(review.ticket_id, review.alert_id),
                 UpdateExpression=update, ExpressionAttributeNames={"#type": "type", "#source": "source"},
                 # A delayed write of an older click must not undo a newer one.
                 ConditionExpression="attribute_not_exists(reviewed_at) OR reviewed_at <= :at",
                 ExpressionAttributeValues=values, ReturnValues="ALL_NEW")["Attributes"]
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not conditional_failed(exc):
                 raise
             return self._get(review.ticket_id, review.alert_id) or review
         self._stamp_ticket(review, at)
@@ -83,7 +68,7 @@ class DynamoReviewStore:
         """The ticket item shows its latest verdict; only an existing ticket, and never an older review."""
         try:
             self.table.update_item(
-                Key={"PK": _pk(review.ticket_id), "SK": TICKET_SK},
+                Key=ticket_key(review.ticket_id),
                 UpdateExpression="SET review_verdict = :v, reviewed_by = :by, reviewed_at = :at, "
                                  "reviewed_alert_id = :alert",
                 ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(reviewed_at) "
@@ -91,11 +76,11 @@ class DynamoReviewStore:
                 ExpressionAttributeValues={":v": review.verdict, ":by": review.reviewer, ":at": at,
                                            ":alert": review.alert_id})
         except ClientError as exc:
-            if not _conditional_failed(exc):
+            if not conditional_failed(exc):
                 raise
 
     def _get(self, ticket_id: str, alert_id: str) -> Review | None:
-        item = self.table.get_item(Key={"PK": _pk(ticket_id), "SK": f"{REVIEW_PREFIX}{alert_id}"},
+        item = self.table.get_item(Key=review_key(ticket_id, alert_id),
                                    ConsistentRead=True).get("Item")
         return None if item is None else _review(item)
 
@@ -111,12 +96,12 @@ class DynamoReviewStore:
         out: list[Review] = []
         for offset in range(days + 1):
             day = first + timedelta(days=offset)
-            values = {":day": f"{REVIEWED_DAY_PREFIX}{day:%Y-%m-%d}"}
+            values = {":day": reviewed_day_key(f"{day:%Y-%m-%d}")}
             condition = "GSI3PK = :day"
             if offset == 0:  # only the first day is cut; later days are read whole
                 condition += " AND GSI3SK >= :from"
                 values[":from"] = iso(since)
-            kwargs: dict[str, Any] = {"IndexName": "GSI3", "KeyConditionExpression": condition,
+            kwargs: dict[str, Any] = {"IndexName": DAY_INDEX, "KeyConditionExpression": condition,
                                       "ExpressionAttributeValues": values}
             while True:
                 page = self.table.query(**kwargs)

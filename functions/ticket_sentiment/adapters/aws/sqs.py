@@ -7,8 +7,8 @@ from typing import Any
 
 import boto3
 
-from ..pipeline.events import QueuedEvent
-from ..writeback.models import WritebackRequest
+from ...pipeline.events import QueuedEvent
+from ...writeback.models import WritebackRequest
 
 
 class SqsEventQueue:

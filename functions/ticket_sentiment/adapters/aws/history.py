@@ -15,8 +15,18 @@ from typing import Any
 import boto3
 from pydantic import ValidationError
 
-from ..pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
-from .dynamodb import TICKET_SK, _from_dynamo
+from ...pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
+from .keys import (
+    DAY_INDEX,
+    MESSAGE_PREFIX,
+    TICKET_PREFIX,
+    from_dynamo,
+    reviewed_day_key,
+    scored_day_key,
+    strip_prefix,
+    text_key,
+    ticket_key,
+)
 
 log = logging.getLogger(__name__)
 BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum
@@ -34,11 +44,6 @@ def days_between(start: datetime, end: datetime) -> list[str]:
     return days
 
 
-def _strip(value: Any, prefix: str) -> str:
-    text = str(value)
-    return text[len(prefix):] if text.startswith(prefix) else text
-
-
 class DynamoHistory:
     def __init__(self, table_name: str, resource: Any | None = None) -> None:
         self.resource = resource or boto3.resource("dynamodb")
@@ -47,7 +52,7 @@ class DynamoHistory:
         self._meta: dict[str, TicketMeta] = {}
 
     def _query_day(self, key: str) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {"IndexName": "GSI3", "KeyConditionExpression": "GSI3PK = :k",
+        kwargs: dict[str, Any] = {"IndexName": DAY_INDEX, "KeyConditionExpression": "GSI3PK = :k",
                                   "ExpressionAttributeValues": {":k": key}}
         while True:
             page = self.table.query(**kwargs)
@@ -59,25 +64,21 @@ class DynamoHistory:
     def scored_between(self, start: datetime, end: datetime, *, with_ticket_meta: bool = False,
                        ) -> Iterator[ScoredRecord]:
         for day in days_between(start, end):
-            records = [r for r in (self._record(i) for i in self._query_day(f"SCORED#{day}"))
+            records = [r for r in (self._record(i) for i in self._query_day(scored_day_key(day)))
                        if r is not None and start <= r.created_at < end]
             if with_ticket_meta and records:
                 meta = self.tickets(r.ticket_id for r in records)
-                records = [r.model_copy(update={
-                    "product_area": r.product_area or (meta[r.ticket_id].product_area if r.ticket_id in meta
-                                                       else None),
-                    "customer_tier": r.customer_tier or (meta[r.ticket_id].customer_tier if r.ticket_id in meta
-                                                         else None)}) for r in records]
+                records = [_with_meta(r, meta.get(r.ticket_id)) for r in records]
             yield from records
 
     @staticmethod
     def _record(item: dict[str, Any]) -> ScoredRecord | None:
-        data = _from_dynamo(item)
+        data = from_dynamo(item)
         try:
             return ScoredRecord.model_validate({
                 **{k: v for k, v in data.items() if k in ScoredRecord.model_fields},
-                "ticket_id": _strip(data.get("PK", ""), "TICKET#"),
-                "message_id": _strip(data.get("SK", ""), "MSG#")})
+                "ticket_id": strip_prefix(data.get("PK", ""), TICKET_PREFIX),
+                "message_id": strip_prefix(data.get("SK", ""), MESSAGE_PREFIX)})
         except ValidationError:
             # One malformed item must not stop a monthly job; it is counted in the logs, never its content.
             log.warning("skipping a GSI3 item that is not a scored message")
@@ -89,25 +90,31 @@ class DynamoHistory:
         todo = sorted({t for t in wanted if t not in self._meta})
         names = {f"#{f}": f for f in ("PK", *_TICKET_FIELDS)}
         for i in range(0, len(todo), BATCH_GET_LIMIT):
-            request: dict[str, Any] = {self.table_name: {
-                "Keys": [{"PK": f"TICKET#{t}", "SK": TICKET_SK} for t in todo[i:i + BATCH_GET_LIMIT]],
-                "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}}
-            for _ in range(10):
-                response = self.resource.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table_name, []):
-                    data = _from_dynamo(item)
-                    ticket_id = _strip(data.pop("PK"), "TICKET#")
-                    try:
-                        self._meta[ticket_id] = TicketMeta.model_validate({**data, "ticket_id": ticket_id})
-                    except ValidationError:
-                        log.warning("skipping a ticket item with unreadable metadata")
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
+            self._fetch({self.table_name: {
+                "Keys": [ticket_key(t) for t in todo[i:i + BATCH_GET_LIMIT]],
+                "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}})
         return {t: self._meta[t] for t in wanted if t in self._meta}
 
+    def _fetch(self, request: dict[str, Any]) -> None:
+        """One BatchGetItem, its unprocessed keys asked again (up to 10 calls)."""
+        for _ in range(10):
+            response = self.resource.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self.table_name, []):
+                self._remember(item)
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return
+
+    def _remember(self, item: dict[str, Any]) -> None:
+        data = from_dynamo(item)
+        ticket_id = strip_prefix(data.pop("PK"), TICKET_PREFIX)
+        try:
+            self._meta[ticket_id] = TicketMeta.model_validate({**data, "ticket_id": ticket_id})
+        except ValidationError:
+            log.warning("skipping a ticket item with unreadable metadata")
+
     def redacted_text(self, ticket_id: str, message_id: str, *, now: datetime | None = None) -> str | None:
-        item = self.table.get_item(Key={"PK": f"TICKET#{ticket_id}", "SK": f"TEXT#{message_id}"}).get("Item")
+        item = self.table.get_item(Key=text_key(ticket_id, message_id)).get("Item")
         if item is None or not isinstance(item.get("text"), str):
             return None
         expires = item.get("expires_at")
@@ -119,19 +126,31 @@ class DynamoHistory:
     def reviewed_between(self, start: datetime, end: datetime) -> Iterator[ReviewRecord]:
         """Review verdicts in [start, end), read defensively: the review flow owns that item shape."""
         for day in days_between(start, end):
-            for item in self._query_day(f"REVIEWED#{day}"):
-                data = _from_dynamo(item)
-                verdict = data.get("verdict")
-                if not isinstance(verdict, str):
-                    continue
-                ticket_id = str(data.get("ticket_id") or _strip(data.get("PK", ""), "TICKET#"))
-                at = data.get("reviewed_at") or str(data.get("GSI3SK", "")).split("#", 1)[0] or None
-                try:
-                    record = ReviewRecord(ticket_id=ticket_id, verdict=verdict, reviewed_at=at)
-                except ValidationError:
-                    record = ReviewRecord(ticket_id=ticket_id, verdict=verdict)
-                at_utc = record.reviewed_at
-                if at_utc is not None and at_utc.tzinfo is None:
-                    at_utc = at_utc.replace(tzinfo=UTC)  # a zone-less time from another writer: read it as UTC
-                if at_utc is None or start <= at_utc < end:
-                    yield record.model_copy(update={"reviewed_at": at_utc})
+            for item in self._query_day(reviewed_day_key(day)):
+                record = _review_record(from_dynamo(item))
+                if record is not None and (record.reviewed_at is None or start <= record.reviewed_at < end):
+                    yield record
+
+
+def _with_meta(record: ScoredRecord, meta: TicketMeta | None) -> ScoredRecord:
+    """The ticket's product area and tier where the message item has none."""
+    return record.model_copy(update={
+        "product_area": record.product_area or (meta.product_area if meta is not None else None),
+        "customer_tier": record.customer_tier or (meta.customer_tier if meta is not None else None)})
+
+
+def _review_record(data: dict[str, Any]) -> ReviewRecord | None:
+    """A review item as a ReviewRecord (its time in UTC), or None without a verdict."""
+    verdict = data.get("verdict")
+    if not isinstance(verdict, str):
+        return None
+    ticket_id = str(data.get("ticket_id") or strip_prefix(data.get("PK", ""), TICKET_PREFIX))
+    at = data.get("reviewed_at") or str(data.get("GSI3SK", "")).split("#", 1)[0] or None
+    try:
+        record = ReviewRecord(ticket_id=ticket_id, verdict=verdict, reviewed_at=at)
+    except ValidationError:
+        record = ReviewRecord(ticket_id=ticket_id, verdict=verdict)
+    at_utc = record.reviewed_at
+    if at_utc is not None and at_utc.tzinfo is None:
+        at_utc = at_utc.replace(tzinfo=UTC)  # a zone-less time from another writer: read it as UTC
+    return record.model_copy(update={"reviewed_at": at_utc})

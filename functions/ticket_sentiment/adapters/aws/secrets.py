@@ -1,5 +1,5 @@
-"""Secrets Manager: the Slack webhook URL, cached for a few minutes (Powertools parameters), and the helpdesk
-webhook secrets' current and previous versions (for verification across a rotation)."""
+"""Secrets Manager: the Slack webhook URL (Powertools parameters, cached for a few minutes) and the helpdesks'
+webhook secrets' current and previous versions (for verification across a rotation: helpdesks.rotation)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-from ..helpdesks.rotation import SecretVersion
+from ...helpdesks.rotation import SecretVersion
+from ...ports import SecretLookup, SecretUnavailableError
 
 
 class WebhookSecret:
@@ -26,10 +27,6 @@ class WebhookSecret:
         if value.lstrip().startswith("{"):
             return str(json.loads(value)["webhook_url"])
         return value.strip()
-
-
-class SecretUnavailableError(RuntimeError):
-    """The secret could not be read (an AWS error other than "no such secret"): the caller should retry."""
 
 
 class SecretsManagerVersions:
@@ -73,3 +70,24 @@ class SecretsManagerVersions:
         except BotoCoreError as exc:
             raise SecretUnavailableError(type(exc).__name__) from None
         return SecretVersion(answer.get("SecretString"), answer.get("CreatedDate"))
+
+
+def _boto3_client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service)
+
+
+def secrets_manager_lookup(prefix: str, provider: Any | None = None, max_age: int = 300) -> SecretLookup:
+    """`<prefix><platform>`'s versions in Secrets Manager (current and previous, cached for `max_age` seconds, so
+    a rotation is verified across); a secret that does not exist reads as None. `provider` (a Powertools
+    SecretsProvider) lends its client, for tests and the local stack."""
+    held: dict[str, SecretsManagerVersions] = {}
+
+    def lookup(platform: str) -> SecretsManagerVersions:
+        if platform not in held:  # the client is made on first use, not at import (cold start, tests without AWS)
+            client = provider.client if provider is not None else _boto3_client("secretsmanager")
+            held[platform] = SecretsManagerVersions(client, f"{prefix}{platform}", max_age=max_age)
+        return held[platform]
+
+    return lookup

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,15 +12,13 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from .labels import EMOTIONS_CONTRADICTING
-from .language import MODEL_LANGUAGES, detect_language
-from .models import EmotionScore, ModelMeta, SentimentResult
-from .severity import decide_level, extreme_shares, five_level_distribution, polarity_and_intensity
-from .textprep import normalize_for_model, prepare_ticket_text
-
-_CONTENT_WORD = re.compile(r"[^\W\d_]{2,}")
-_LOW_SIGNAL_WORDS = frozenset({"ok", "okay", "k", "yes", "no", "yep", "nope", "sure", "hi", "hello", "hey", "ty",
-                               "thx", "test", "ping", "done", "fine", "noted", "re", "fw", "fwd"})
+from ...labels import EMOTIONS_CONTRADICTING
+from ...language import MODEL_LANGUAGES, detect_language
+from ...low_signal import CONTENT_WORD, is_low_signal
+from ...models import EmotionScore, ModelMeta, SentimentResult
+from ...settings import MODEL_DIR
+from ...severity import decide_level, extreme_shares, five_level_distribution, polarity_and_intensity
+from ...textprep import normalize_for_model, prepare_ticket_text
 
 
 class ModelNotFoundError(RuntimeError):
@@ -30,18 +27,13 @@ class ModelNotFoundError(RuntimeError):
 
 def default_model_dir() -> Path:
     """$TICKET_SENTIMENT_MODEL_DIR, else the Lambda layer path, else the repository's layers/model."""
-    env = os.environ.get("TICKET_SENTIMENT_MODEL_DIR")
+    env = os.environ.get(MODEL_DIR)
     if env:
         return Path(env)
     layer = Path("/opt/model")
     if (layer / "model.onnx").exists():
         return layer
-    return Path(__file__).resolve().parents[2] / "layers" / "model"
-
-
-def is_low_signal(text: str) -> bool:
-    """Too little content to trust: empty, punctuation, or only filler words ("ok", "?", "hi")."""
-    return not any(w.lower() not in _LOW_SIGNAL_WORDS for w in _CONTENT_WORD.findall(text))
+    return Path(__file__).resolve().parents[4] / "layers" / "model"
 
 
 @dataclass(frozen=True)
@@ -134,43 +126,58 @@ class OnnxSentimentScorer:
         """Score texts that are already cleaned with `prepare_ticket_text` or `normalize_for_model`."""
         languages = languages or [detect_language(t) for t in texts]
         # A language the model was not trained on gets no label from it, not a confident guess (see _empty).
-        non_empty = [i for i, t in enumerate(texts) if _CONTENT_WORD.search(t) and self.covers_language(languages[i])]
+        non_empty = [i for i, t in enumerate(texts) if CONTENT_WORD.search(t) and self.covers_language(languages[i])]
         windows = self._windows([texts[i] for i in non_empty])
+        pol_probs, emo_probs, sev_probs, window_counts = self._per_text(windows, len(non_empty),
+                                                                        *self._probabilities(windows))
+        if not self.meta.emotions_trained:
+            emo_probs = np.zeros((len(non_empty), 0))
+        return self._assemble(texts, languages, non_empty, (pol_probs, emo_probs, sev_probs), window_counts)
+
+    def _assemble(self, texts: Sequence[str], languages: Sequence[str], non_empty: list[int],
+                  probabilities: tuple[np.ndarray, np.ndarray, np.ndarray], window_counts: list[int],
+                  ) -> list[SentimentResult]:
+        """One result per text, in order; texts without content get the empty (low-signal) result."""
+        pol_probs, emo_probs, sev_probs = probabilities
+        # Python floats from here: per-element numpy calls cost more than the arithmetic on a few numbers.
+        severities: list[list[float] | None] = (list(sev_probs.tolist()) if self._severity
+                                                else [None] * len(non_empty))
+        scored = {text_index: self._result(texts[text_index], probs, emotions, severity,
+                                           language=languages[text_index], windows=count)
+                  for text_index, probs, emotions, severity, count in zip(
+                      non_empty, pol_probs.tolist(), emo_probs.tolist(), severities, window_counts, strict=True)}
+        return [scored[i] if i in scored else self._empty(languages[i]) for i in range(len(texts))]
+
+    def _probabilities(self, windows: list[_Window]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per window: polarity and severity probabilities (softmax) and emotion probabilities (sigmoid)."""
         pol_logits, emo_logits, sev_logits = (self._run(windows) if windows else
                                               (np.zeros((0, 3)), np.zeros((0, 0)), np.zeros((0, 5))))
         pol_probs = _softmax(pol_logits / self.meta.polarity_temperature)
         sev_probs = _softmax(sev_logits) if self._severity else np.zeros((len(pol_probs), 0))
         emo_probs = 1.0 / (1.0 + np.exp(-emo_logits / self.meta.emotion_temperature))
-        if len(windows) != len(non_empty):  # some text spans several windows
-            rows_of: dict[int, list[int]] = {}
-            for k, window in enumerate(windows):
-                rows_of.setdefault(window.text_index, []).append(k)
-            rows = [rows_of[local] for local in range(len(non_empty))]
-            # Mean polarity over windows; an emotion counts if any window shows it.
-            pol_probs = np.stack([pol_probs[r].mean(axis=0) for r in rows]) if rows else pol_probs
-            emo_probs = np.stack([emo_probs[r].max(axis=0) for r in rows]) if rows else emo_probs
-            # Severity: each level's highest probability over the windows, renormalised (an escalation is often
-            # one line of a long e-mail, and averaging would dilute it).
-            if rows and self._severity:
-                peaks = np.stack([sev_probs[r].max(axis=0) for r in rows])
-                sev_probs = peaks / peaks.sum(axis=1, keepdims=True)
-            else:
-                sev_probs = sev_probs[: len(rows)]
-            window_counts = [len(r) for r in rows]
-        else:
-            window_counts = [1] * len(non_empty)
-        if not self.meta.emotions_trained:
-            emo_probs = np.zeros((len(non_empty), 0))
-        # Python floats from here: per-element numpy calls cost more than the arithmetic on a few numbers.
-        results: list[SentimentResult | None] = [None] * len(texts)
-        severities: list[list[float] | None] = (list(sev_probs.tolist()) if self._severity
-                                                else [None] * len(non_empty))
-        for local, (probs, emotions, severity, count) in enumerate(zip(
-                pol_probs.tolist(), emo_probs.tolist(), severities, window_counts, strict=True)):
-            text_index = non_empty[local]
-            results[text_index] = self._result(texts[text_index], probs, emotions, severity,
-                                               language=languages[text_index], windows=count)
-        return [result if result is not None else self._empty(languages[i]) for i, result in enumerate(results)]
+        return pol_probs, emo_probs, sev_probs
+
+    def _per_text(self, windows: list[_Window], texts: int, pol_probs: np.ndarray, emo_probs: np.ndarray,
+                  sev_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        """Window rows folded into one row per text, and each text's window count."""
+        if len(windows) == texts:  # one window per text: nothing to fold
+            return pol_probs, emo_probs, sev_probs, [1] * texts
+        rows_of: dict[int, list[int]] = {}
+        for k, window in enumerate(windows):
+            rows_of.setdefault(window.text_index, []).append(k)
+        rows = [rows_of[local] for local in range(texts)]
+        # Mean polarity over windows; an emotion counts if any window shows it.
+        pol_probs = np.stack([pol_probs[r].mean(axis=0) for r in rows]) if rows else pol_probs
+        emo_probs = np.stack([emo_probs[r].max(axis=0) for r in rows]) if rows else emo_probs
+        return pol_probs, emo_probs, self._fold_severity(sev_probs, rows), [len(r) for r in rows]
+
+    def _fold_severity(self, sev_probs: np.ndarray, rows: list[list[int]]) -> np.ndarray:
+        """Each level's highest probability over a text's windows, renormalised (an escalation is often one line
+        of a long e-mail, and averaging would dilute it)."""
+        if rows and self._severity:
+            peaks = np.stack([sev_probs[r].max(axis=0) for r in rows])
+            return np.asarray(peaks / peaks.sum(axis=1, keepdims=True))
+        return sev_probs[: len(rows)]
 
     def score(self, texts: Sequence[str], *, ticket_body: bool = True) -> list[SentimentResult]:
         """Score raw texts. With `ticket_body`, HTML, quoted history and signatures are removed first."""

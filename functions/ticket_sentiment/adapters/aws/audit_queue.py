@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from pydantic import ValidationError
 
-from ..audit.models import AuditRow
+from ...audit.models import AuditRow
 
 log = logging.getLogger(__name__)
 SQS_BATCH = 10

@@ -1,4 +1,5 @@
-"""HTTP for the write-back clients: urllib (stdlib), tenacity retries, and the helpdesks' rate-limit headers.
+"""The one HTTP transport, for the helpdesk writers and Slack: urllib (stdlib), tenacity retries, Retry-After, the
+helpdesks' rate-limit headers, and https only (http on localhost, for the local sinks).
 
 One `Transport` per client, kept for the container's life, so a rate limit seen by one record delays the next.
 Waits are bounded twice: one wait never exceeds `max_wait` (a longer Retry-After or rate-limit reset is not slept
@@ -32,26 +33,13 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from ...writeback.models import WritebackError
+
 # 408/409/425 are transient too: Zendesk answers 409 when two updates of one ticket collide.
 RETRYABLE_STATUSES = frozenset({408, 409, 425, 429})
 _CODE = re.compile(r"[^A-Za-z0-9_.:-]+")
 # Unix time in seconds: a reset above this is an absolute time (Intercom), below it a delay (Zendesk ratelimit-reset).
 _EPOCH_FLOOR = 1_000_000_000
-
-
-class WritebackError(RuntimeError):
-    """A write-back that did not happen. `retryable`: 429, 5xx, timeouts, connection errors (try again later);
-    otherwise permanent (400/401/403/404/422: retrying the same request cannot succeed)."""
-
-    def __init__(self, status: int | None, retryable: bool, reason: str, *, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.retryable = retryable
-        self.reason = reason
-        self.retry_after = retry_after
-
-    def __repr__(self) -> str:
-        return f"WritebackError(status={self.status!r}, retryable={self.retryable!r}, reason={self.reason!r})"
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -147,6 +135,8 @@ class RetrySettings:
     max_total_wait: float = 45.0  # well inside the write-back function's timeout
     rate_limit_default_wait: float = 10.0  # remaining 0 and no reset header (Freshdesk): a window is a minute
     timeout: float = 10.0
+    # True (Slack): a longer Retry-After is waited `max_wait` and the call retried, instead of handed back to SQS.
+    cap_long_waits: bool = False
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
 
@@ -171,7 +161,10 @@ class Transport:
     error_code: ErrorCode
     settings: RetrySettings = field(default_factory=RetrySettings)
     retryable_codes: frozenset[str] = frozenset()
+    retryable_statuses: frozenset[int] = RETRYABLE_STATUSES  # and every 5xx
+    retry_after_statuses: frozenset[int] = frozenset({429, 503})  # whose Retry-After header is honoured
     user_agent: str = "ticket-sentiment-writeback/1"
+    content_type: str = "application/json; charset=utf-8"
     calls: int = field(default=0, init=False)
     _not_before: float = field(default=0.0, init=False)
 
@@ -196,8 +189,7 @@ class Transport:
         all_headers = {"Accept": "application/json", "User-Agent": self.user_agent, **headers}
         if body is not None:
             data = (urllib.parse.urlencode(body) if form else json.dumps(body, separators=(",", ":"))).encode()
-            all_headers["Content-Type"] = ("application/x-www-form-urlencoded" if form
-                                           else "application/json; charset=utf-8")
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded" if form else self.content_type
         retrying = Retrying(stop=stop_any(stop_after_attempt(self.settings.attempts), _StopOnLongWait(self.settings)),
                             wait=self._wait, retry=retry_if_exception(_retryable), sleep=self.sleep, reraise=True)
         response: Response = retrying(self._once, method, url, all_headers, data, ok)
@@ -206,7 +198,7 @@ class Transport:
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, WritebackError) and exc.retry_after is not None:
-            return exc.retry_after
+            return min(exc.retry_after, self.max_wait) if self.settings.cap_long_waits else exc.retry_after
         base = self.settings.base_wait
         return float(wait_exponential_jitter(initial=base, max=self.max_wait, jitter=base)(state))
 
@@ -242,7 +234,7 @@ class Transport:
             raise WritebackError(None, True, f"{self.platform}: {kind} ({type(reason).__name__})") from None
         now = self.clock()
         retry_after = (parse_retry_after(_header(response.headers, "Retry-After"), now)
-                       if response.status in (429, 503) else None)
+                       if response.status in self.retry_after_statuses else None)
         hold = rate_limit_wait(response.headers, now, self.settings.rate_limit_default_wait)
         if retry_after is not None:  # the server's own word beats our guess at its window
             self._not_before = now + retry_after
@@ -258,9 +250,10 @@ class Transport:
         reason = f"{self.platform} answered {status}" + (f": {safe_code(code)}" if code else "")
         now = self.clock() if now is None else now
         retry_after = None
-        if status in (429, 503):
+        if status in self.retry_after_statuses:
             retry_after = parse_retry_after(_header(response.headers, "Retry-After"), now)
             if retry_after is None and status == 429:
                 retry_after = rate_limit_wait(response.headers, now, self.settings.rate_limit_default_wait)
-        retryable = is_retryable_status(status) or (code is not None and safe_code(code) in self.retryable_codes)
+        retryable = (status in self.retryable_statuses or status >= 500
+                     or (code is not None and safe_code(code) in self.retryable_codes))
         return WritebackError(status, retryable, reason, retry_after=retry_after)

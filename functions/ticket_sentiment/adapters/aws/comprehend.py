@@ -17,9 +17,9 @@ import boto3
 from botocore.exceptions import ClientError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from ..models import Label, SentimentResult
-from ..scorer import is_low_signal
-from ..severity import polarity_and_intensity
+from ...low_signal import is_low_signal
+from ...models import Label, SentimentResult
+from ...severity import polarity_and_intensity
 
 BATCH = 25
 MAX_CHARS = 500
@@ -48,16 +48,22 @@ def most_relevant(text: str, limit: int = MAX_CHARS) -> str:
     sentences = [s for s in _SENTENCE_END.split(text) if s]
     head = sentences[0] if len(sentences) > 1 and len(sentences[0]) <= limit // 3 else ""
     budget = limit - len(head) - (1 if head else 0)
-    tail: list[str] = []
-    for sentence in reversed(sentences[1:] if head else sentences):
-        if len(sentence) + sum(len(s) + 1 for s in tail) > budget:
-            break
-        tail.insert(0, sentence)
+    tail = _closing(sentences[1:] if head else sentences, budget)
     if not tail:  # one very long sentence: its end, cut at a word boundary
         end = text[-budget:]
         cut = end.find(" ")
         tail = [end[cut + 1:] if 0 <= cut < 40 else end]
     return " ".join([head, *tail]).strip() if head else " ".join(tail)
+
+
+def _closing(sentences: list[str], budget: int) -> list[str]:
+    """The last sentences that fit in `budget` characters (joined by spaces), in order."""
+    tail: list[str] = []
+    for sentence in reversed(sentences):
+        if len(sentence) + sum(len(s) + 1 for s in tail) > budget:
+            break
+        tail.insert(0, sentence)
+    return tail
 
 
 def comprehend_language(language: str) -> str | None:
@@ -90,15 +96,20 @@ class ComprehendScorer:
         for code, indexes in by_language.items():
             for start in range(0, len(indexes), BATCH):
                 chunk = indexes[start:start + BATCH]
-                response = self.retrying(self.client.batch_detect_sentiment,
-                                         TextList=[most_relevant(texts[i]) for i in chunk], LanguageCode=code)
-                if response.get("ErrorList"):
-                    codes = sorted({e.get("ErrorCode", "?") for e in response["ErrorList"]})
-                    raise ComprehendError(f"comprehend failed {len(response['ErrorList'])} documents: {codes}")
-                for item in response["ResultList"]:
-                    i = chunk[item["Index"]]
-                    results[i] = _result(item, languages[i], texts[i])
+                for i, result in self._detect(code, chunk, texts, languages):
+                    results[i] = result
         return [r if r is not None else _empty(languages[i], low_signal=True) for i, r in enumerate(results)]
+
+    def _detect(self, code: str, chunk: list[int], texts: Sequence[str], languages: Sequence[str],
+                ) -> list[tuple[int, SentimentResult]]:
+        """One BatchDetectSentiment call (throttling retried); any per-document error fails the call."""
+        response = self.retrying(self.client.batch_detect_sentiment,
+                                 TextList=[most_relevant(texts[i]) for i in chunk], LanguageCode=code)
+        if response.get("ErrorList"):
+            codes = sorted({e.get("ErrorCode", "?") for e in response["ErrorList"]})
+            raise ComprehendError(f"comprehend failed {len(response['ErrorList'])} documents: {codes}")
+        return [(chunk[item["Index"]], _result(item, languages[chunk[item["Index"]]], texts[chunk[item["Index"]]]))
+                for item in response["ResultList"]]
 
 
 def _result(item: dict[str, Any], language: str, text: str) -> SentimentResult:

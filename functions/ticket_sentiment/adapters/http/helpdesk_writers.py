@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import base64
 import threading
-from typing import Any, Protocol
+from typing import Any
 
-from .models import (
+from ...ports import HelpdeskWriter
+from ...writeback.models import (
     Credentials,
     FreshdeskCredentials,
     IntercomCredentials,
     SalesforceCredentials,
+    WritebackError,
     WritebackRequest,
     ZendeskCredentials,
     quote_id,
 )
-from .transport import RetrySettings, Transport, WritebackError
-
-
-class HelpdeskWriter(Protocol):
-    def write(self, request: WritebackRequest) -> None:
-        """Write the score back or raise WritebackError (after the transport's own retries)."""
-        ...
+from .transport import RetrySettings, Transport
 
 
 def _basic(user: str, password: str) -> str:

@@ -1,0 +1,95 @@
+"""What the ticket store keeps: scored messages, the ticket aggregate, put statuses and delivery outcome claims.
+
+The ports that read and write them are in `ticket_sentiment.ports`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..models import EmotionScore, Label, Level, Trend, level_from_label
+from .events import CustomerTier, EscalationState, Outcome, Priority, Source
+
+
+class StoredMessage(BaseModel):
+    """A scored customer message as the ticket store keeps it: scores only, never raw text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    event_id: str
+    created_at: datetime
+    label: Label
+    level: Level
+    score: float
+    intensity: float
+    confidence: float
+    emotions: list[EmotionScore] = Field(default_factory=list)
+    low_signal: bool
+    language: str
+    needs_fallback: bool = False  # the model does not cover its language and Comprehend did not score it
+    scorer: str
+    model_version: str
+
+    _level_from_label = model_validator(mode="before")(level_from_label)
+
+
+class TicketView(BaseModel):
+    """The ticket item: a pure function of its scored messages plus the ticket's metadata and escalation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: str
+    source: Source
+    subject: str  # redacted
+    ticket_url: str | None = None
+    current: StoredMessage | None
+    thread_score: float | None
+    trend: Trend
+    trend_delta: float | None = None
+    message_count: int
+    product_area: str | None
+    priority: Priority
+    customer_tier: CustomerTier
+    first_seen: datetime
+    model_version: str
+    escalation_state: EscalationState = EscalationState.NONE
+    last_alert_at: datetime | None = None
+    last_alert_rule: str | None = None
+    first_agent_reply_at: datetime | None = None  # response time of negative tickets is measured from here
+
+
+class PutStatus(StrEnum):
+    NEW = "new"          # first time this message is stored
+    PENDING = "pending"  # stored before, its processing never finished and its lease ran out: take it over
+    IN_FLIGHT = "in_flight"  # stored before and still leased: a concurrent duplicate is processing it now
+    DONE = "done"        # fully processed already: a replay, change nothing
+
+
+class OutcomeClaim(BaseModel):
+    """The terminal outcome of one delivery: an SQS message, whose id stays the same across its redeliveries.
+
+    Claimed with a conditional write, so whichever receive of the message claims first decides its outcome and
+    every other receive of it (a batch that outlived the visibility timeout, a replay after a crash) records
+    nothing. Two posts of the same event are two SQS messages, two deliveries, two outcomes (scored, duplicate).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery_id: str
+    event_id: str
+    outcome: Outcome
+    expires_at: datetime  # kept at least as long as SQS can redeliver the message
+    # Tells this caller's own write, retried by the SDK after a lost response, from another caller's claim.
+    token: str = Field(default_factory=lambda: uuid.uuid4().hex)
+
+    @field_validator("outcome")
+    @classmethod
+    def _terminal(cls, outcome: Outcome) -> Outcome:
+        if not outcome.terminal:
+            raise ValueError(f"{outcome.value} is not a terminal outcome")
+        return outcome
