@@ -6,15 +6,20 @@ drift statistics, which the audit sampler also uses, and the scorer); `scoring` 
 (onnxruntime, tokenizers, and py3langid for its language check). Each is installed with `pip install --platform
 ... --only-binary` for the functions' architecture and Python version. boto3 is left out (the Lambda runtime
 provides it), so are onnxruntime's and tokenizers' install-time extras (sympy, coloredlogs, huggingface-hub: never
-imported when scoring), and pip's byte-code caches (compiled for this interpreter, not Lambda's).
-model: layers/model/ (the ONNX graph, tokenizer and model card), mounted at /opt/model.
+imported when scoring), and pip's byte-code caches (compiled for this interpreter, not Lambda's). Every version
+comes from requirements-lambda.txt (`make lock`), given to pip as constraints so each layer still resolves only its
+own packages; a layer holding a distribution the lock does not pin fails the build.
+model: layers/model/ (the ONNX graph, tokenizer and model card), or the fine-tuned model directory given with
+`--model` / $TICKET_SENTIMENT_MODEL_DIR (`make layers MODEL=my-model`), mounted at /opt/model.
 """
 
 from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BUILD = REPO / "build" / "layers"
 MODEL_SOURCE = REPO / "layers" / "model"
+LOCK = REPO / "requirements-lambda.txt"
 # The functions' code asset: the run-time package alone (functions/ holds nothing else; the CLI, local stack and
 # other tools live in tools/ and never ship).
 ASSET_DIR = REPO / "functions"
@@ -91,11 +97,35 @@ def platform_args(architecture: str) -> list[str]:
     return [arg for tag in tags for arg in ("--platform", tag)]
 
 
-def pip_install(target: Path, specs: list[str], extra: list[str]) -> None:
+def locked_versions(lock: Path = LOCK) -> dict[str, set[str]]:
+    """Distribution name (normalised) -> the versions a `make lock` requirements file pins (more than one only where
+    markers split it by platform or Python version)."""
+    pins: dict[str, set[str]] = {}
+    for line in lock.read_text().splitlines():
+        requirement = line.split("#", maxsplit=1)[0].split(";", maxsplit=1)[0].strip()
+        if "==" in requirement:
+            name, version = requirement.split("==", maxsplit=1)
+            pins.setdefault(_normalise(name), set()).add(version.strip())
+    return pins
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def unlocked(site: Path, lock: Path = LOCK) -> list[str]:
+    """The distributions installed in `site` that the lock does not pin at the installed version."""
+    pins = locked_versions(lock)
+    installed = (info.name.removesuffix(".dist-info").rsplit("-", maxsplit=1) for info in site.glob("*.dist-info"))
+    return sorted(f"{name}=={version}" for name, version in installed
+                  if version not in pins.get(_normalise(name), set()))
+
+
+def pip_install(target: Path, specs: list[str], extra: list[str], lock: Path = LOCK) -> None:
     if not specs:
         return
     cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-           "--target", str(target), *extra, *specs]
+           "--target", str(target), "--constraint", str(lock), *extra, *specs]
     env = {**os.environ, "PIP_NO_CACHE_DIR": os.environ.get("PIP_NO_CACHE_DIR", "")}
     subprocess.run(cmd, check=True, env=env)
 
@@ -114,6 +144,8 @@ def build_layer(layer: str, out: Path, architecture: str | None, python_version:
     shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: unused, and the second install trips on them
     pip_install(site, without, [*target_args, "--no-deps"])
     prune(site, layer)
+    if stray := unlocked(site):
+        raise SystemExit(f"{layer} layer: {', '.join(stray)} not pinned in {LOCK.name}; run `make lock`")
     return out
 
 
@@ -140,14 +172,41 @@ def prune(site: Path, layer: str = RUNTIME) -> None:
     shutil.rmtree(site / "bin", ignore_errors=True)
 
 
-def build_model(out: Path, source: Path = MODEL_SOURCE) -> Path:
-    """The model layer: layers/model/* under model/, which Lambda mounts at /opt/model (the scorer's default)."""
-    missing = [f for f in MODEL_FILES if not (source / f).is_file()]
+def model_source() -> Path:
+    """The model to ship: $TICKET_SENTIMENT_MODEL_DIR (a fine-tuned model, as `make layers MODEL=...` and
+    `ticket-sentiment local --model-dir` set it), else the bundled layers/model."""
+    env = os.environ.get("TICKET_SENTIMENT_MODEL_DIR")
+    return Path(env) if env else MODEL_SOURCE
+
+
+def model_files(source: Path) -> tuple[str, ...]:
+    """The files a model layer holds: the external weights file only where the graph keeps its weights outside
+    (model_meta.json names it), as the bundled model does and a fine-tuned one may not."""
+    meta_path = source / "model_meta.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    external = meta.get("onnx_external_data")
+    return tuple(f for f in MODEL_FILES if f != "model.onnx.data" or external == "model.onnx.data")
+
+
+def model_version(model_dir: Path) -> str:
+    """The version in a model directory's model_meta.json (what every scored message records)."""
+    return str(json.loads((model_dir / "model_meta.json").read_text())["version"])
+
+
+def build_model(out: Path, source: Path | None = None) -> Path:
+    """The model layer: the model directory's files under model/, which Lambda mounts at /opt/model (the scorer's
+    default). `source` defaults to model_source()."""
+    source = source or model_source()
+    if not (source / "model_meta.json").is_file():
+        raise SystemExit(f"model layer: {source} is not a model directory (no model_meta.json); run `make model` or "
+                         f"`ticket-sentiment finetune ... --out {source}` first")
+    missing = [f for f in model_files(source) if not (source / f).is_file()]
     if missing:
-        raise SystemExit(f"model layer: {source} lacks {', '.join(missing)}; run `make model` first")
+        raise SystemExit(f"model layer: {source} lacks {', '.join(missing)}; run `make model` (or `ticket-sentiment "
+                         f"finetune`, which writes them all) first")
     shutil.rmtree(out, ignore_errors=True)
     (out / "model").mkdir(parents=True)
-    for name in MODEL_FILES:
+    for name in model_files(source):
         shutil.copy2(source / name, out / "model" / name)
     return out
 
@@ -183,13 +242,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--architecture", choices=ARCHITECTURES, default="arm64")
     parser.add_argument("--python-version", default=PYTHON_VERSION)
     parser.add_argument("--out", type=Path, default=BUILD)
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model directory for the model layer "
+                             "(default: $TICKET_SENTIMENT_MODEL_DIR or layers/model)")
+    parser.add_argument("--model-only", action="store_true", help="rebuild the model layer alone")
     args = parser.parse_args(argv)
-    for layer in (RUNTIME, *LAYER_PACKAGES):
+    for layer in () if args.model_only else (RUNTIME, *LAYER_PACKAGES):
         built = build_layer(layer, layer_dir(args.out, layer, args.architecture), args.architecture,
                             args.python_version)
         print(f"{layer} layer ({args.architecture}, Python {args.python_version}): {tree_mb(built):.1f} MB unzipped")
-    model = build_model(layer_dir(args.out, MODEL, args.architecture))
-    print(f"model layer: {tree_mb(model):.1f} MB unzipped")
+    model = build_model(layer_dir(args.out, MODEL, args.architecture), args.model)
+    print(f"model layer: {model_version(model / 'model')}, {tree_mb(model):.1f} MB unzipped")
+    if args.model_only:
+        return 0
     print(f"function code ({ASSET_DIR.relative_to(REPO)}/): {asset_mb():.2f} MB unzipped")
     print("each function, code and layers, unzipped (Lambda's limit is 250 MB):")
     for function, mb in function_sizes(args.out, args.architecture).items():

@@ -41,7 +41,8 @@ class TicketSentimentStack(Stack):
         table = TicketTable(self, "Tickets", key=key).table
         queues = EventQueues(self, "Queues", key=key, visibility_timeout_s=config.visibility_timeout_s,
                              max_receive_count=config.max_receive_count)
-        secrets = ServiceSecrets(self, "Secrets", prefix=config.prefix, key=key, helpdesks=config.helpdesks)
+        secrets = ServiceSecrets(self, "Secrets", prefix=config.prefix, key=key, helpdesks=config.helpdesks,
+                                 writeback=tuple(config.writeback))
         alerts = AlertTopic(self, "Alerts", key=key, prefix=config.prefix)
         layers = ServiceLayers(self, "Layers", architecture=config.architecture,
                                python_version=config.python_version, build_dir=layers_dir)
@@ -92,12 +93,12 @@ class TicketSentimentStack(Stack):
                 self, "Writeback", config=config, handler=f"{HANDLERS}.writeback.handler",
                 layers=layers.for_function("writeback"), timeout_s=60,
                 description="write sentiment score, label and tags back to the helpdesk",
-                environment={env.HELPDESK_SECRET_PREFIX: helpdesk_prefix, env.TABLE_NAME: table.table_name})
+                environment={env.WRITEBACK_SECRET_PREFIX: f"{config.prefix}/writeback/",
+                             env.TABLE_NAME: table.table_name})
             writeback.function.add_event_source(event_sources.SqsEventSource(
                 writeback_queues.events, batch_size=10, report_batch_item_failures=True,
                 max_batching_window=Duration.seconds(5), max_concurrency=config.writeback_max_concurrency))
-            writeback.allow(["secretsmanager:GetSecretValue"],
-                            [secrets.helpdesks[p].secret_arn for p in config.writeback])
+            writeback.allow(["secretsmanager:GetSecretValue"], [s.secret_arn for s in secrets.writeback.values()])
             writeback.allow(["dynamodb:GetItem"], [table.table_arn])
             writeback.allow(["kms:Decrypt"], [key.key_arn])
             scorer.function.add_environment(env.WRITEBACK_QUEUE_URL, writeback_queues.events.queue_url)
@@ -148,7 +149,9 @@ class TicketSentimentStack(Stack):
         if writeback is not None:
             self.functions["writeback"] = writeback
         self.table, self.queues, self.alerts, self.secrets, self.api = table, queues, alerts, secrets, api
-        CfnOutput(self, "ApiUrl", value=api.api.url, description="base URL of the API")
+        CfnOutput(self, "ApiUrl", value=api.api.url, description="base URL of the ingest API (events, webhooks)")
+        CfnOutput(self, "ReadApiUrl", value=api.read_api.url,
+                  description="base URL of the read API (GET tickets, reviews, Slack actions), with the query key")
         CfnOutput(self, "EventsUrl", value=api.events_url,
                   description="POST canonical ticket events here (the generic webhook), with the ingest API key")
         for platform, path in api.webhook_paths.items():
@@ -156,7 +159,9 @@ class TicketSentimentStack(Stack):
                       description=f"{platform} webhook (docs/helpdesks.md); secret {helpdesk_prefix}{platform}")
         CfnOutput(self, "IngestApiKeyId", value=api.ingest_key.key_id,
                   description="aws apigateway get-api-key --include-value --api-key <id>")
-        CfnOutput(self, "QueryApiKeyId", value=api.query_key.key_id)
+        CfnOutput(self, "QueryApiKeyId", value=api.query_key.key_id,
+                  description="the read API's key: opens GET /v1/tickets and reviews, never the ingest routes "
+                              "(aws apigateway get-api-key --include-value --api-key <id>)")
         CfnOutput(self, "DashboardUrl", value=monitoring.dashboard_url)
         CfnOutput(self, "SlackSecretName", value=secrets.slack.secret_name,
                   description=f'fill with {{"webhook_url": "..."}}: an incoming webhook for '
@@ -166,10 +171,12 @@ class TicketSentimentStack(Stack):
         CfnOutput(self, "EventsDeadLettersUrl", value=queues.dead_letters.queue_url)
         CfnOutput(self, "NotifyDeadLettersUrl", value=alerts.dead_letters.queue_url)
         CfnOutput(self, "EscalationRulesParameter", value=rules.parameter_name)
+        CfnOutput(self, "ModelVersion", value=layers.model_version,
+                  description="the model in the scorer's model layer (every scored message records it)")
         CfnOutput(self, "AlertsTopicArn", value=alerts.topic.topic_arn)
         CfnOutput(self, "AuditQueueUrl", value=trust.audit_queue.queue_url,
                   description="ticket-sentiment audit export --queue-url <this> --out audit.csv")
-        CfnOutput(self, "SlackActionsUrl", value=api.api.url_for_path("/v1/slack/actions"),
+        CfnOutput(self, "SlackActionsUrl", value=api.read_api.url_for_path("/v1/slack/actions"),
                   description="the Slack app's Interactivity request URL (docs/review.md)")
         CfnOutput(self, "OpsTopicArn", value=monitoring.ops_topic.topic_arn,
                   description="subscribe on-call here (alarm_email in the config does it for you)")

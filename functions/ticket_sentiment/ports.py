@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     # Annotations only: importing a port loads no domain package (a handler's cold start pays for what it uses),
     # and the domain modules that take these ports can import this module without a cycle.
     from .audit.models import AuditRow
+    from .helpdesks.rotation import SecretVersions
     from .models import SentimentResult
     from .pipeline.events import Alert, EscalationState, Outcome, ProcessResult, QueuedEvent
     from .pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
@@ -29,12 +30,13 @@ if TYPE_CHECKING:
     from .writeback.models import WritebackRequest
 
 
-# A helpdesk's webhook secret JSON by platform name, or None when there is none; raises SecretUnavailableError.
-SecretLookup = Callable[[str], str | None]
+# A helpdesk's webhook secret by platform name: its JSON, or its versions (verified across a rotation:
+# helpdesks.rotation), or None when there is none; raises SecretUnavailableError.
+SecretLookup = Callable[[str], "str | SecretVersions | None"]
 
 
 class SecretUnavailableError(RuntimeError):
-    """The webhook secret could not be read (AWS error): the helpdesk should retry."""
+    """The secret could not be read (an AWS error other than "no such secret"): the caller should retry."""
 
 
 class EventQueue(Protocol):

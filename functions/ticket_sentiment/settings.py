@@ -19,6 +19,10 @@ from .pipeline.lifecycle import Retention
 TABLE_NAME = "TABLE_NAME"
 EVENTS_QUEUE_URL = "EVENTS_QUEUE_URL"
 HELPDESK_SECRET_PREFIX = "HELPDESK_SECRET_PREFIX"
+INGEST_MAX_AGE_DAYS = "INGEST_MAX_AGE_DAYS"
+INGEST_MAX_AHEAD_MINUTES = "INGEST_MAX_AHEAD_MINUTES"
+WRITEBACK_SECRET_PREFIX = "WRITEBACK_SECRET_PREFIX"
+METRIC_PRODUCT_AREAS = "METRIC_PRODUCT_AREAS"
 ALERTS_TOPIC_ARN = "ALERTS_TOPIC_ARN"
 WRITEBACK_QUEUE_URL = "WRITEBACK_QUEUE_URL"
 WRITEBACK_PLATFORMS = "WRITEBACK_PLATFORMS"
@@ -71,6 +75,16 @@ class ObservabilitySettings(FunctionSettings):
 class IngestSettings(FunctionSettings):
     events_queue_url: str | None = Field(None, alias=EVENTS_QUEUE_URL)  # needed once an event is accepted
     helpdesk_secret_prefix: str = Field(DEFAULT_HELPDESK_SECRET_PREFIX, alias=HELPDESK_SECRET_PREFIX)
+    # The created_at window (pipeline.window.CreatedAtWindow); unset keeps its defaults (30 days, 10 minutes).
+    max_age_days: float | None = Field(None, gt=0, alias=INGEST_MAX_AGE_DAYS)
+    max_ahead_minutes: float | None = Field(None, ge=0, alias=INGEST_MAX_AHEAD_MINUTES)
+
+
+class MetricSettings(FunctionSettings):
+    """The scoring function's metric dimensions: the closed set of product areas (comma-separated) that may
+    name one (pipeline.dimensions); unset uses the default set."""
+
+    metric_product_areas: str | None = Field(None, alias=METRIC_PRODUCT_AREAS)
 
 
 class ScoreSettings(FunctionSettings):
@@ -107,7 +121,8 @@ class NotifySettings(FunctionSettings):
 
 
 class WritebackSettings(FunctionSettings):
-    helpdesk_secret_prefix: str = Field(alias=HELPDESK_SECRET_PREFIX)
+    # Its own secrets (`<prefix><platform>`), apart from the inbound webhooks' (HELPDESK_SECRET_PREFIX).
+    writeback_secret_prefix: str = Field(alias=WRITEBACK_SECRET_PREFIX)
     table_name: str | None = Field(None, alias=TABLE_NAME)  # with it, a superseded message is not written back
 
 

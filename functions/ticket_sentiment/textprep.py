@@ -22,8 +22,9 @@ _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
 _MENTION = re.compile(r"(?<!\w)@\w{1,30}")
 _WS = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-# Zero-width, bidi controls and other format characters carry no meaning but break tokenisation.
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# ASCII control characters other than whitespace: a NUL or DEL inside a number hides it from redaction.
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_ALL_WS = re.compile(r"\s+")
 # Elongations ("soooo", "!!!!!") squash to three; digits never do: "4111 1111 1111 1111" must reach redaction
 # intact, or a card or phone number loses its shape (and its checksum) and slips through.
 _REPEAT = re.compile(r"(\D)\1{3,}")
@@ -31,9 +32,19 @@ _REPEAT = re.compile(r"(\D)\1{3,}")
 _QUOTED_LINE = re.compile(r"^[^\S\n]*>.*$", re.M)
 # Every reply-header pattern of the parser's languages (en, de, fr, es, it, nl) needs a colon ("On ... wrote:",
 # "From: ...") or a dashed separator ("-----Original Message-----"); its Outlook rule needs 32 dashes or
-# underscores. Text with none of these is returned by the parser as is, up to stripping each line.
-_MAYBE_REPLY_HEADER = re.compile(r":|[_-]{5,}")
-_UNDERSCORED_WORD = re.compile(r"(?<= )[a-z0-9_]+(?= )")
+# underscores; a signature block opens a line with a delimiter, a "sent from" line or a sign-off word of those
+# languages. Text with none of these is returned by the parser as is, up to stripping each line.
+_MAYBE_REPLY_HEADER = re.compile(
+    r"(?im):|[_-]{2}|^[ \t]*(?:sent from|get outlook|gesendet von|envoy[ée] de|enviado desde|inviato da|verzonden|"
+    r"(?:best|kind|warm|warmest)?[ \t]*regards|thanks|thank you|best|all the best|cheers|mit freundlichen|"
+    r"(?:viele|beste|besten|liebe)?[ \t]*gr(?:ü|ue)(?:ß|ss)|gru(?:ß|ss)|cordialement|salutations|bien à vous|"
+    r"saludos|atentamente|un saludo|groet|groeten|met vriendelijke|saluti|cordiali|distinti)")
+# Runs of blank lines (a hostile body can hold tens of thousands) become one before the parser, which is
+# quadratic in the number of lines; normalize_for_model drops blank lines anyway.
+_BLANK_RUN = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
+# Not the local part of an address written with a space before its "@" ("anna_b @ gmail.com").
+_UNDERSCORED_WORD = re.compile(r"(?<= )[a-z0-9_]+(?= (?!@))")
 # Emoticons are frequent in chat tickets and are [UNK]-free words once mapped.
 _EMOTICONS = {
     ":)": " smiling face ",
@@ -69,8 +80,16 @@ def looks_like_html(text: str) -> bool:
     return bool(_HTML_HINT.search(text))
 
 
+# Elements that start a new line when rendered; every other element (b, span, a, ...) stays inline, so a value
+# written across inline tags ("4111 <b>1111</b> 1111 1111") stays one value for redaction.
+_BLOCK_TAGS = ("address, article, aside, br, dd, div, dl, dt, fieldset, figcaption, figure, footer, form, h1, h2, h3, "
+               "h4, h5, h6, header, hr, li, main, nav, ol, p, pre, section, table, tbody, td, tfoot, th, thead, tr, "
+               "ul, caption")
+
+
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML body, with quoted replies (<blockquote>) dropped."""
+    """Visible text of an HTML body, with quoted replies (<blockquote>) dropped: block elements on lines of
+    their own, inline elements inline."""
     from selectolax.lexbor import LexborHTMLParser
 
     tree = LexborHTMLParser(html)
@@ -79,7 +98,48 @@ def html_to_text(html: str) -> str:
     root = tree.body or tree.root
     if root is None:
         return ""
-    return root.text(separator="\n")
+    for node in root.css(_BLOCK_TAGS):
+        node.insert_before("\n")
+        node.insert_after("\n")
+    return root.text(separator="")
+
+
+class _CleanTable(dict[int, str | None]):
+    """A str.translate table built on first sight of each code point: control and format characters (Cc, Cf:
+    NUL, soft hyphen, zero-width and bidi marks) removed, other whitespace made a space, and decimal digits of
+    every script made ASCII ("٤١١١" -> "4111"), so no value hides from redaction behind them."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        category = unicodedata.category(char)
+        if char in "\n\t":
+            value: str | None = char
+        elif category in ("Cc", "Cf"):
+            value = None
+        elif category == "Nd":
+            value = str(unicodedata.decimal(char))
+        elif char.isspace():
+            value = " "
+        else:
+            value = char
+        self[code] = value
+        return value
+
+
+_CLEAN_TABLE = _CleanTable()
+
+
+def clean_characters(text: str) -> str:
+    """NFKC, then control and format characters removed, Unicode digits made ASCII (see _CleanTable)."""
+    if text.isascii():
+        return _ASCII_CONTROL.sub("", text)
+    return unicodedata.normalize("NFKC", text).translate(_CLEAN_TABLE)
+
+
+def clean_field(value: str) -> str:
+    """The clean-up of a one-line free-text field (subject, tag, product area): the body's character clean-up,
+    then all whitespace, new lines included, collapsed to single spaces."""
+    return _ALL_WS.sub(" ", clean_characters(value)).strip()
 
 
 @lru_cache(maxsize=1)
@@ -87,15 +147,28 @@ def _reply_parser() -> EmailReplyParser:
     """The reply parser; a language added here may need its header marker in _MAYBE_REPLY_HEADER."""
     from mailparser_reply import EmailReplyParser
 
-    return EmailReplyParser(languages=["en", "de", "fr", "es", "it", "nl"])
+    return EmailReplyParser(languages=_LANGUAGES)
+
+
+def _latest_body(text: str) -> str:
+    """The newest reply without its signature ("-- " block, "Sent from my iPhone", a sign-off and what follows)
+    by mail-parser-reply; hyphen lists ("- step one") are kept as content, not taken for a signature."""
+    from mailparser_reply.parser import EmailMessage
+
+    message = EmailMessage(text=text, languages=list(_reply_parser().languages), keep_hyphen_lists=True).read()
+    if not message.replies:
+        return text
+    reply = message.replies[0]
+    body: str = reply.body if reply.body.strip() else reply.content
+    return body
 
 
 def strip_email_history(text: str) -> str:
     """Keep only the newest message: drop quoted history, forwarded chains and signatures."""
-    without_quotes = _QUOTED_LINE.sub("", text)
+    without_quotes = _BLANK_RUN.sub("\n\n", _QUOTED_LINE.sub("", text))
     if _MAYBE_REPLY_HEADER.search(without_quotes):
         try:
-            latest = _reply_parser().parse_reply(text=without_quotes)
+            latest = _latest_body(without_quotes)
         except Exception:  # the parser is heuristic; never let it lose a ticket
             latest = without_quotes
     else:  # no reply header possible: what the parser would return, without loading it
@@ -120,8 +193,7 @@ def normalize_for_model(text: str, *, keep_lines: bool = False) -> str:
     `keep_lines` keeps one non-empty line per line (joined with "\n" instead of " "): redaction needs the line
     structure to find a name on its own line under a sign-off; `" ".join(text.split("\n"))` then gives the
     model's single-line form."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
+    text = clean_characters(text)
     text = demojize(text)
     text = _URL.sub("http", text)
     text = _MENTION.sub("@user", text)

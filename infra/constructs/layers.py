@@ -8,7 +8,18 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from ..layers import BUILD, FUNCTION_LAYERS, LAYER_PACKAGES, MODEL, MODEL_FILES, NUMPY, RUNTIME, SCORING, layer_dir
+from ..layers import (
+    BUILD,
+    FUNCTION_LAYERS,
+    LAYER_PACKAGES,
+    MODEL,
+    NUMPY,
+    RUNTIME,
+    SCORING,
+    layer_dir,
+    model_files,
+    model_version,
+)
 
 
 def python_runtime(version: str) -> lambda_.Runtime:
@@ -56,14 +67,15 @@ class ServiceLayers(Construct):
             _require(layer_dir(build_dir, layer, architecture) / "python", f"{layer} dependency", architecture)
         model_dir = layer_dir(build_dir, MODEL, architecture)
         _require(model_dir / "model", "model", architecture)
-        missing = [f for f in MODEL_FILES if not (model_dir / "model" / f).is_file()]
+        missing = [f for f in model_files(model_dir / "model") if not (model_dir / "model" / f).is_file()]
         if missing:
             raise LayerNotBuiltError(f"The model layer lacks {', '.join(missing)}; run `make layers` again.")
+        self.model_version = model_version(model_dir / "model")  # the stack output ModelVersion
         self.layers: dict[str, lambda_.LayerVersion] = {
             layer: lambda_.LayerVersion(
                 self, LAYER_IDS[layer], code=lambda_.Code.from_asset(str(layer_dir(build_dir, layer, architecture))),
                 compatible_architectures=[arch], compatible_runtimes=[runtime], removal_policy=RemovalPolicy.RETAIN,
-                description=_DESCRIPTIONS[layer])
+                description=_DESCRIPTIONS[layer] + (f" ({self.model_version})" if layer == MODEL else ""))
             for layer in (RUNTIME, *LAYER_PACKAGES, MODEL)}
 
     def for_function(self, function: str) -> list[lambda_.ILayerVersion]:

@@ -3,6 +3,8 @@
 As API Gateway's REST proxy would: each request becomes the proxy event and is resolved by the very resolver the
 Lambda runs (`build_app(...)` of handlers.ingest, handlers.api and handlers.review), with SQS, DynamoDB and Secrets
 Manager in moto. Helpdesk secrets and the Slack signing secret are filled, so signed deliveries are accepted.
+In front of them, the local stack's API-key gate (infra/routes.py): a key-protected route without its own API's
+key answers 403 {"error": "Forbidden"} before any function runs, as API Gateway does.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -26,8 +28,16 @@ from ticket_sentiment.adapters.aws.secrets import secrets_manager_lookup
 from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
 from ticket_sentiment.handlers.review import build_app as build_review_app
-from ticket_sentiment_tools.local_stack import LocalStack, api_gateway_event
+from ticket_sentiment.pipeline.window import CreatedAtWindow
+from ticket_sentiment_tools.local_stack import (
+    FORBIDDEN,
+    LocalStack,
+    api_gateway_event,
+    key_gate_admits,
+    stack_api_keys,
+)
 
+from infra.routes import ApiKind, route_for
 from tests.unit.helpdesk_support import SECRETS
 
 HELPDESK_PREFIX = "hostile/helpdesk/"
@@ -60,6 +70,9 @@ class Served:
 class ApiServer:
     stack: LocalStack
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # The helpdesk fixtures keep their recorded 2025-2026 dates while signatures use the wall clock, so the
+    # created_at window is widened here to ten years (it is attacked in tests/unit/test_ingest_window.py).
+    window: CreatedAtWindow = field(default_factory=lambda: CreatedAtWindow(max_age=timedelta(days=3650)))
     served: list[Served] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -69,11 +82,13 @@ class ApiServer:
             secrets.create_secret(Name=f"{prefix}{platform}", SecretString=value)
         lookup = secrets_manager_lookup(prefix, SecretsProvider(boto3_client=secrets), max_age=300)
         self.responder = NullResponder()
-        self.ingest = build_ingest_app(self.stack.event_queue, clock=self.clock, helpdesk_secret=lookup)
+        self.ingest = build_ingest_app(self.stack.event_queue, clock=self.clock, helpdesk_secret=lookup,
+                                       window=self.window)
         self.query = build_api_app(self.stack.store)
         reviews = DynamoReviewStore(self.stack.res.table_name, self.stack.resource("dynamodb"))
         self.review = build_review_app(lambda: reviews, self.stack.store, lambda: SLACK_SIGNING_SECRET,
                                        lambda: self.responder, clock=self.clock)
+        self.api_keys: dict[ApiKind, str] = stack_api_keys(self.stack)
         self.lock = threading.Lock()
         server = self
 
@@ -87,6 +102,9 @@ class ApiServer:
                     self._reply(413, "application/json", json.dumps({"error": "request too large"}).encode())
                     return
                 body = self.rfile.read(length)
+                if not key_gate_admits(server.api_keys, self.command, self.path, self.headers.get("x-api-key")):
+                    self._reply(403, "application/json", FORBIDDEN)
+                    return
                 event = api_gateway_event(self.command, self.path, dict(self.headers.items()), body)
                 started = time.perf_counter()
                 with server.lock:  # a resolver keeps the current event on itself: one request at a time
@@ -121,6 +139,14 @@ class ApiServer:
         if path.startswith("/v1/tickets/"):
             return self.query
         return self.ingest
+
+    def key(self, kind: ApiKind) -> dict[str, str]:
+        return {"x-api-key": self.api_keys[kind]}
+
+    def key_for(self, method: str, path: str) -> dict[str, str]:
+        """The header a legitimate caller of this route sends: its API's key, or nothing on a signed route."""
+        route = route_for(method, path.split("?", 1)[0])
+        return self.key(route.api) if route is not None and route.key_required else {}
 
     @property
     def url(self) -> str:

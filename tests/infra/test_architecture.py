@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import logging
 import subprocess
 import sys
 import textwrap
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import grimp
 import pytest
-from importlinter.cli import lint_imports
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / ".importlinter"
@@ -38,7 +38,13 @@ def _domain() -> list[str]:
 
 
 def test_the_package_keeps_every_contract() -> None:
-    assert lint_imports(config_filename=str(CONFIG), no_cache=True, no_logo=True) == 0
+    # In a child process: import-linter's CLI configures logging with dictConfig, whose default
+    # disable_existing_loggers=True would silence every logger this process already has (the handlers'
+    # Powertools logger among them, so a later test capturing its output would capture nothing).
+    probe = logging.getLogger("tests.infra.test_architecture.probe")
+    result = _lint(REPO, pythonpath=REPO / "functions")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not probe.disabled
 
 
 def import_cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -131,14 +137,15 @@ def _synthetic_package(root: Path, importer: str | None, imported: str | None) -
         path.write_text(path.read_text() + f"import {imported}\n")
 
 
-def _lint(root: Path) -> subprocess.CompletedProcess[str]:
+def _lint(root: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """import-linter over the package found on `pythonpath` (default `root`), in its own process."""
     script = textwrap.dedent(f"""
         import sys
         from importlinter.cli import lint_imports
         sys.exit(lint_imports(config_filename={str(CONFIG)!r}, no_cache=True, no_logo=True))
     """)
     return subprocess.run([sys.executable, "-c", script], cwd=root,
-                          env={"PYTHONPATH": str(root), "COLUMNS": "400"},  # one line per contract
+                          env={"PYTHONPATH": str(pythonpath or root), "COLUMNS": "400"},  # one line per contract
                           capture_output=True, text=True, timeout=120, check=False)
 
 

@@ -88,7 +88,7 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
         {"webhook_url": sink.url, "signing_secret": SLACK_SIGNING}))
     prefix = "ticket-sentiment/helpdesk/"  # ingest reads $HELPDESK_SECRET_PREFIX at import: the default
     secrets.create_secret(Name=f"{prefix}generic", SecretString=json.dumps({"token": GENERIC_TOKEN}))
-    secrets.create_secret(Name=f"{prefix}zendesk", SecretString=json.dumps(
+    secrets.create_secret(Name="ticket-sentiment/writeback/zendesk", SecretString=json.dumps(
         {"subdomain": "acme", "email": "agent@example.com", "api_token": "zd-api-token-0123456789",
          "score_field_id": 11, "label_field_id": 12, "base_url": fake.url}))
     for key, value in {"AWS_ENDPOINT_URL": stack.endpoint_url, "AWS_DEFAULT_REGION": "us-east-1",
@@ -97,6 +97,8 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
                        "ALERTS_TOPIC_ARN": res.alerts_topic_arn, "SLACK_SECRET_ID": res.slack_secret_arn,
                        "NOTIFY_DLQ_URL": res.notify_dlq_url, "SCORER": "onnx",
                        "ESCALATION_RULES_PARAM": "/iam/escalation-rules", "HELPDESK_SECRET_PREFIX": prefix,
+                       "WRITEBACK_SECRET_PREFIX": "ticket-sentiment/writeback/",
+                       "INGEST_MAX_AGE_DAYS": "3650",  # the fixtures' fixed 2026 dates, against the wall clock
                        "WRITEBACK_PLATFORMS": "zendesk", "WRITEBACK_QUEUE_URL": writeback_url,
                        "AUDIT_QUEUE_URL": audit_url, "AUDIT_SAMPLE_SIZE": "5", "POWERTOOLS_METRICS_DISABLED": "true",
                        }.items():

@@ -127,6 +127,30 @@ def test_each_function_gets_only_the_calls_its_code_makes(template: Template) ->
                                                                              "DeleteTable"))}
 
 
+def test_each_secret_is_readable_only_by_the_function_that_needs_it(template: Template) -> None:
+    """Inbound verification secrets (<prefix>/helpdesk/*) only by ingest; write-back credentials
+    (<prefix>/writeback/*, the helpdesks' admin API tokens) only by the write-back function; Slack's by its users."""
+    names = {logical: props(s)["Name"] for logical, s in resources(template, "AWS::SecretsManager::Secret").items()}
+    readers: dict[str, set[str]] = {name: set() for name in names.values()}
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        [role] = [r["Ref"] for r in props(policy)["Roles"]]
+        for statement in props(policy)["PolicyDocument"]["Statement"]:
+            if "secretsmanager:GetSecretValue" not in json.dumps(statement["Action"]):
+                continue
+            found = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for resource in found:
+                readers[names[resource["Ref"]]].add(re.sub(r"(ServiceRole)?[0-9A-F]{8}$", "", role))
+    inbound = {n for n in names.values() if "/helpdesk/" in n}
+    writeback = {n for n in names.values() if "/writeback/" in n}
+    assert len(inbound) == 5 and {n.rsplit("/", 1)[-1] for n in writeback} == {"zendesk", "intercom"}
+    for name in inbound:
+        assert readers[name] == {"IngestRole"}, (name, readers[name])
+    for name in writeback:
+        assert readers[name] == {"WritebackRole"}, (name, readers[name])
+    [slack] = [n for n in names.values() if n.endswith("/slack")]
+    assert not readers[slack] & {"IngestRole", "WritebackRole"} and readers[slack]
+
+
 def test_queues_are_encrypted_with_a_dlq_and_a_visibility_of_six_scorer_timeouts(template: Template) -> None:
     queues = resources(template, "AWS::SQS::Queue")
     assert len(queues) == 6  # events + DLQ, write-back + DLQ, notify DLQ, audit review queue
@@ -235,21 +259,80 @@ def test_api_validates_throttles_logs_and_requires_keys_without_cors(template: T
     for name, method in methods.items():
         if name not in webhooks and "slackactions" not in name:
             assert method["ApiKeyRequired"] is True and "RequestValidatorId" in method, name
-    stage = props(next(iter(resources(template, "AWS::ApiGateway::Stage").values())))
-    settings = stage["MethodSettings"][0]
-    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
-    assert settings["DataTraceEnabled"] is False  # request bodies hold customer text: never logged
-    assert "DestinationArn" in stage["AccessLogSetting"] and stage["TracingEnabled"] is True
+    stages = [props(s) for s in resources(template, "AWS::ApiGateway::Stage").values()]
+    assert len(stages) == 2  # the ingest API and the read API
+    for stage in stages:
+        settings = stage["MethodSettings"][0]
+        assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+        assert settings["DataTraceEnabled"] is False  # request bodies hold customer text: never logged
+        assert "DestinationArn" in stage["AccessLogSetting"] and stage["TracingEnabled"] is True
     model = props(next(iter(resources(template, "AWS::ApiGateway::Model").values())))
     assert set(model["Schema"]["required"]) >= {"source", "ticket_id", "message_id", "author_role", "created_at"}
     plans = [props(p) for p in resources(template, "AWS::ApiGateway::UsagePlan").values()]
     assert any("Quota" in p for p in plans)
 
 
+def _method_paths(template: Template) -> dict[str, tuple[str, str, str, bool]]:
+    """Each method as (its RestApi's logical id, HTTP method, full path, key required), from the resource tree."""
+    res = resources(template, "AWS::ApiGateway::Resource")
+
+    def path_of(ref: dict[str, Any]) -> tuple[str, str]:
+        if "Fn::GetAtt" in ref:  # the API's root resource
+            return ref["Fn::GetAtt"][0], ""
+        node = props(res[ref["Ref"]])
+        api, parent = path_of(node["ParentId"])
+        return api, f"{parent}/{node['PathPart']}"
+
+    found = {}
+    for name, method in resources(template, "AWS::ApiGateway::Method").items():
+        api, path = path_of(props(method)["ResourceId"])
+        found[name] = (api, props(method)["HttpMethod"], path, bool(props(method).get("ApiKeyRequired", False)))
+    return found
+
+
+def test_each_api_key_opens_only_its_own_routes(template: Template) -> None:
+    """The ingest key (in every helpdesk's trigger) cannot read tickets or post reviews, and the read key cannot
+    ingest: each key's usage plan is attached only to its own API's stage, and the routes sit on the API the
+    route table (infra.routes, which the local stack enforces too) names."""
+    from infra.routes import ApiKind, route_for
+
+    methods = _method_paths(template).values()
+    apis = {kind: {api for api, verb, path, _ in methods if route_for(verb, path).api == kind}  # type: ignore[union-attr]
+            for kind in ApiKind}
+    assert all(len(ids) == 1 for ids in apis.values()) and apis[ApiKind.INGEST] != apis[ApiKind.READ]
+    for api, verb, path, key_required in methods:
+        route = route_for(verb, path)
+        assert route is not None and route.key_required is key_required and {api} == apis[route.api], path
+    assert {p for _, v, p, _ in methods if v == "GET"} == {"/v1/tickets/{ticket_id}"}
+    stage_of = {k: props(s)["RestApiId"]["Ref"] for k, s in resources(template, "AWS::ApiGateway::Stage").items()}
+    keys = {props(link)["KeyId"]["Ref"]: props(link)["UsagePlanId"]["Ref"]
+            for link in resources(template, "AWS::ApiGateway::UsagePlanKey").values()}
+    plans = resources(template, "AWS::ApiGateway::UsagePlan")
+    for key, kind in (("IngestKey", ApiKind.INGEST), ("QueryKey", ApiKind.READ)):
+        [plan] = [p for k, p in keys.items() if key in k]
+        stages = props(plans[plan])["ApiStages"]
+        assert {stage_of[s["Stage"]["Ref"]] for s in stages} == apis[kind], key  # its own API and nothing else
+        assert {s["ApiId"]["Ref"] for s in stages} == apis[kind], key
+    assert "Quota" in props(plans[keys[next(k for k in keys if "QueryKey" in k)]])  # reads are quota-bound
+
+
 def test_outputs_name_the_urls_an_operator_needs(template: Template) -> None:
-    assert {"ApiUrl", "EventsUrl", "DashboardUrl", "SlackSecretName", "IngestApiKeyId", "QueryApiKeyId",
+    assert {"ApiUrl", "ReadApiUrl", "EventsUrl", "DashboardUrl", "SlackSecretName", "IngestApiKeyId", "QueryApiKeyId",
             "WebhookUrlZendesk", "WebhookUrlFreshdesk", "WebhookUrlIntercom", "WebhookUrlSalesforce",
             "WebhookUrlGeneric"} <= set(template["Outputs"])
+
+
+def test_the_stack_records_the_model_version_it_ships(template: Template) -> None:
+    """The model layer is built from layers/model here (a fine-tune with `make layers MODEL=...`): the stack
+    output and the layer's description name its version, so a deployer can see which model is live."""
+    from infra.layers import MODEL_SOURCE, model_version
+
+    version = model_version(MODEL_SOURCE)
+    assert template["Outputs"]["ModelVersion"]["Value"] == version
+    [layer] = [r for r in resources(template, "AWS::Lambda::LayerVersion").values()
+               if "/opt/model" in r["Properties"]["Description"]]
+    assert version in layer["Properties"]["Description"]
+    assert "get-api-key" in template["Outputs"]["QueryApiKeyId"]["Description"]
 
 
 @pytest.mark.parametrize("override", [{"architecture": "x86_64"}, {"scorer": "onnx"}])
@@ -291,3 +374,20 @@ def test_every_function_that_writes_the_table_gets_the_retention_policy(template
             functions["ticket-sentiment-test-score"]["Environment"]["Variables"]["TEXT_RETENTION_DAYS"]), name
     table = next(iter(resources(template, "AWS::DynamoDB::Table").values()))
     assert props(table)["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_the_readme_floor_counts_what_the_stack_creates(template: Template) -> None:
+    """The fixed monthly floor in the README is priced per resource: its counts must be the template's."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### The fixed monthly floor", 1)[1].split("###", 1)[0]
+    counts = {row.split("|")[1].strip(): int(row.split("|")[2]) for row in section.splitlines()
+              if row.startswith("| ") and row.split("|")[2].strip().isdigit()}
+    kinds = {"KMS customer-managed key": "AWS::KMS::Key",
+             "Secrets Manager secrets (Slack + one per helpdesk in `helpdesks`)": "AWS::SecretsManager::Secret",
+             "CloudWatch alarms (standard resolution)": "AWS::CloudWatch::Alarm",
+             "CloudWatch dashboard": "AWS::CloudWatch::Dashboard"}
+    assert set(counts) == set(kinds)
+    for item, kind in kinds.items():
+        # The session's template switches write-back on (off by default, as the README prices it).
+        found = [name for name in resources(template, kind) if "Writeback" not in name]
+        assert counts[item] == len(found), item

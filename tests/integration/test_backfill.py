@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ticket_sentiment.adapters.aws.sqs import SqsEventQueue
 from ticket_sentiment.pipeline.events import QueuedEvent, Source
+from ticket_sentiment.pipeline.window import CreatedAtWindow
 from ticket_sentiment_tools.backfill import BackfillError, Checkpoint, run_backfill
 from ticket_sentiment_tools.cli import app
 from ticket_sentiment_tools.local_stack import CountingProcessor, LocalStack
@@ -49,6 +51,25 @@ def test_rows_are_sent_in_batches_and_bad_rows_reported_by_line(stack: LocalStac
     assert "jane.doe" not in report.bad[1][1]  # field names only, never values
     events = _drain(stack)
     assert len(events) == 23 and {e.event.source for e in events} == {Source.ZENDESK}
+
+
+def test_backfill_has_its_own_window_and_refuses_the_future_by_line(stack: LocalStack, tmp_path: Path) -> None:
+    """History older than ingest's 30 days is backfilled (two years back by default); a future or absurd
+    created_at is reported by line naming the field, and never queued (it would overflow or silence alerts)."""
+    rows = _rows(2)
+    rows[0]["created_at"] = "2025-02-01T10:00:00Z"  # ten months back: refused by ingest, fine for backfill
+    future = [json.dumps({**rows[1], "message_id": "f1", "created_at": "9999-12-31T23:59:59-14:00"}),
+              json.dumps({**rows[1], "message_id": "f2", "created_at": "2099-01-01T00:00:00Z"}),
+              json.dumps({**rows[1], "message_id": "f3", "created_at": "2020-01-01T00:00:00Z"})]
+    path = _write_jsonl(tmp_path / "export.jsonl", rows, future)
+    report = run_backfill(path, stack.event_queue(), source=Source.ZENDESK,
+                          clock=lambda: datetime(2026, 1, 20, tzinfo=UTC))
+    assert report.sent == 2 and [line for line, _ in report.bad] == [3, 4, 5]
+    assert all(reason.startswith("created_at ") for _, reason in report.bad)
+    assert {e.event.message_id for e in _drain(stack)} == {"m0", "m1"}
+    narrow = run_backfill(path, stack.event_queue(), source=Source.ZENDESK,
+                          clock=lambda: datetime(2026, 1, 20, tzinfo=UTC), window=CreatedAtWindow())
+    assert narrow.sent == 1 and len(_drain(stack)) == 1  # the explicit window is the one applied
 
 
 class FlakyQueue:
@@ -119,5 +140,5 @@ def test_cli_backfills_a_csv_into_the_local_stack_and_the_scorer_takes_it(stack:
 def test_cli_rejects_an_unknown_source_without_a_traceback(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "e.jsonl", _rows(1))
     result = CliRunner().invoke(app, ["backfill", str(path), "--source", "jira", "--queue-url", "q"])
-    assert result.exit_code == 2 and "unknown source 'jira'" in result.output
+    assert result.exit_code == 2 and "'jira' is not one of" in result.output  # a typer choice: a usage error
     assert "Traceback" not in result.output

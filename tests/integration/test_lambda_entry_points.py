@@ -30,6 +30,7 @@ def env(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSta
                        "EVENTS_QUEUE_URL": res.events_queue_url, "TABLE_NAME": res.table_name,
                        "ALERTS_TOPIC_ARN": res.alerts_topic_arn, "SLACK_SECRET_ID": res.slack_secret_arn,
                        "NOTIFY_DLQ_URL": res.notify_dlq_url, "SCORER": "onnx",
+                       "INGEST_MAX_AGE_DAYS": "3650",  # the fixtures' fixed 2026 dates, against the wall clock
                        "ESCALATION_RULES": json.dumps({"rules": [{"name": "neg", "max_score": -0.3}]})}.items():
         monkeypatch.setenv(key, value)
     for cached in (ingest._default_queue, score.default_service, notify._adapters, api._default_store):

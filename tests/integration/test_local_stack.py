@@ -13,7 +13,7 @@ from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment_tools.local_stack import LocalComprehend, LocalRuntime, LocalStack, http, run_demo
 
-from ..unit.pipeline_fakes import event_payload
+from ..unit.pipeline_fakes import FIXTURE_WINDOW, event_payload
 from .slack_sink import SlackSink
 from .test_score_pipeline import ANGRY, RULES
 
@@ -39,23 +39,25 @@ def test_http_stack_comprehend_throttling_and_slack_500s(stack: LocalStack, sink
     comprehend = ComprehendScorer(client, base_wait=0.001, max_wait=0.002)
     routed = RoutingScorer(ScorerMode.AUTO, lambda: scorer, lambda: comprehend)
     sink.statuses = [500, 500]  # the first alert needs two retries
-    runtime = LocalRuntime(stack, routed, RULES, sink.url)
+    runtime = LocalRuntime(stack, routed, RULES, sink.url, window=FIXTURE_WINDOW)
+    ingest, read = runtime.key("ingest"), runtime.key("read")
     try:
         with stubber:
-            accepted = [http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-de", text=GERMAN)),
-                        http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-en", text=ANGRY)),
-                        http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-en", text=ANGRY))]
+            events = f"{runtime.url}/v1/events"
+            accepted = [http("POST", events, event_payload(ticket_id="T-de", text=GERMAN), headers=ingest),
+                        http("POST", events, event_payload(ticket_id="T-en", text=ANGRY), headers=ingest),
+                        http("POST", events, event_payload(ticket_id="T-en", text=ANGRY), headers=ingest)]
             assert [status for status, _ in accepted] == [202, 202, 202]
-            assert http("POST", f"{runtime.url}/v1/events", raw=b"{")[0] == 400
-            assert http("POST", f"{runtime.url}/v1/events", raw=b"x" * 300_000)[0] == 413
+            assert http("POST", f"{runtime.url}/v1/events", raw=b"{", headers=ingest)[0] == 400
+            assert http("POST", f"{runtime.url}/v1/events", raw=b"x" * 300_000, headers=ingest)[0] == 413
             runtime.drain()
             stubber.assert_no_pending_responses()
-        status, german = http("GET", f"{runtime.url}/v1/tickets/T-de")
+        status, german = http("GET", f"{runtime.url}/v1/tickets/T-de", headers=read)
         assert status == 200 and german["ticket"]["current"]["scorer"] == "comprehend"
         assert german["ticket"]["current"]["language"] == "de" and german["ticket"]["current"]["label"] == "negative"
-        status, english = http("GET", f"{runtime.url}/v1/tickets/T-en")
+        status, english = http("GET", f"{runtime.url}/v1/tickets/T-en", headers=read)
         assert status == 200 and english["ticket"]["current"]["scorer"] == "onnx"
-        assert http("GET", f"{runtime.url}/v1/tickets/nope")[0] == 404
+        assert http("GET", f"{runtime.url}/v1/tickets/nope", headers=read)[0] == 404
         # Every accepted event ends processed (scored or a duplicate) or in a DLQ.
         outcomes = runtime.processor.outcomes
         assert runtime.accepted == 3 == outcomes["scored"] + outcomes["duplicate"] + runtime.dlq_count()
@@ -78,3 +80,24 @@ def test_local_demo_runs_end_to_end(scorer: OnnxSentimentScorer) -> None:
     # The escalated twins page someone; the calm delivery request does not.
     assert "Ticket demo-delivery-escalated\n" in output and "Ticket demo-billing-escalated\n" in output
     assert "Ticket demo-delivery\n" not in output
+
+
+def test_each_api_key_opens_only_its_own_routes_on_the_local_stack(stack: LocalStack, sink: SlackSink,
+                                                                   scorer: OnnxSentimentScorer) -> None:
+    """The attack: the ingest key (configured in every helpdesk's trigger) enumerates tickets by sequential id.
+    The local stack enforces the route table the template is built from: it answers 403, as API Gateway does."""
+    runtime = LocalRuntime(stack, scorer, RULES, sink.url, window=FIXTURE_WINDOW)
+    ingest, read = runtime.key("ingest"), runtime.key("read")
+    try:
+        assert http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-k"), headers=ingest)[0] == 202
+        runtime.drain()
+        assert http("GET", f"{runtime.url}/v1/tickets/T-k", headers=read)[0] == 200
+        for headers in (ingest, {}, {"x-api-key": "guess"}):
+            assert http("GET", f"{runtime.url}/v1/tickets/T-k", headers=headers) == (403, {"error": "Forbidden"})
+            assert http("POST", f"{runtime.url}/v1/tickets/T-k/review", {"verdict": "correct"},
+                        headers=headers)[0] == 403
+        for headers in (read, {}):  # and the read key cannot inject events
+            assert http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-r"), headers=headers)[0] == 403
+        assert runtime.stack.queue_depth(runtime.stack.res.events_queue_url) == 0
+    finally:
+        runtime.close()

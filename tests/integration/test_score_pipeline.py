@@ -12,7 +12,7 @@ from ticket_sentiment.pipeline.events import Alert, EscalationState
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment_tools.local_stack import MAX_RECEIVE_COUNT, LocalStack
 
-from ..unit.pipeline_fakes import T0, api_event, event_payload
+from ..unit.pipeline_fakes import FIXTURE_WINDOW, T0, api_event, event_payload
 
 RULES = RuleConfig(cooldown_minutes=60, rules=(EscalationRule(name="negative", max_score=-0.3, min_intensity=0.2),))
 ANGRY = ("Hi, I'm Anna Smith. I returned the blender three weeks ago and I'm still waiting for my refund. "
@@ -20,7 +20,7 @@ ANGRY = ("Hi, I'm Anna Smith. I returned the blender three weeks ago and I'm sti
 
 
 def post(stack: LocalStack, payload: dict[str, Any] | str) -> dict[str, Any]:
-    app = build_app(stack.event_queue)
+    app = build_app(stack.event_queue, window=FIXTURE_WINDOW)
     body = payload if isinstance(payload, str) else json.dumps(payload)
     response: dict[str, Any] = app.resolve(api_event(body), None)  # type: ignore[arg-type]
     return response

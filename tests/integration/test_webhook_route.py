@@ -4,6 +4,7 @@ SQS (moto over HTTP): authenticated deliveries are enqueued before the reply, no
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from ticket_sentiment_tools.local_stack import LocalStack
 from tests.unit.helpdesk_support import (
     NOW,
     SECRETS,
+    SF_ORG,
     SF_TOKEN,
     fixture,
     intercom_headers,
@@ -96,6 +98,23 @@ def test_salesforce_gets_its_soap_ack_after_every_notification_is_enqueued(post:
     assert wrong["statusCode"] == 401 and _queued(stack) == []
 
 
+@pytest.mark.parametrize("configured", ["token", "org id only"])
+def test_forged_salesforce_envelope_without_the_endpoint_token_is_refused_and_never_enqueued(
+        post: Any, stack: LocalStack, configured: str) -> None:
+    """The attack: org ids are public (Web-to-Case forms), so an envelope naming the right org but no endpoint
+    token must not get an Ack. With the token configured: 401; with only the org id: the route is not configured
+    (503), as for every other platform whose secret lacks its credential."""
+    if configured == "org id only":
+        stack.client("secretsmanager").put_secret_value(
+            SecretId=f"{stack.prefix}/{PREFIX}salesforce", SecretString=json.dumps({"organization_id": SF_ORG}))
+    body = fixture("salesforce_email_message.xml")
+    for query in (None, {"token": ""}):
+        reply = post("salesforce", body, {"content-type": "text/xml"}, query)
+        assert reply["statusCode"] == (401 if configured == "token" else 503), reply
+        assert "<Ack>" not in reply["body"] and json.loads(reply["body"])["error"]
+    assert _queued(stack) == []
+
+
 def test_intercom_ping_and_reply(post: Any, stack: LocalStack) -> None:
     ping = fixture("intercom_ping.json")
     assert json.loads(post("intercom", ping, intercom_headers(ping))["body"]) == {"pong": True}
@@ -111,3 +130,40 @@ def test_unknown_unconfigured_and_malformed(post: Any, stack: LocalStack) -> Non
     body = b'{"ticket": '
     assert post("zendesk", body, zendesk_headers(body))["statusCode"] == 400
     assert _queued(stack) == []
+
+
+def test_a_rotated_secret_is_accepted_at_once_and_the_old_one_only_within_the_window(stack: LocalStack) -> None:
+    """The attack on rotation: secrets are cached, so after a rotation the new signature used to get 401 (and the
+    old one 202) for the cache's five minutes. Now a failed verification refetches AWSCURRENT once, and AWSPREVIOUS
+    is accepted only while the current version is younger than the rotation window."""
+    from datetime import UTC, datetime, timedelta
+
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+    from ticket_sentiment.helpdesks.rotation import DEFAULT_ROTATION_WINDOW
+
+    from tests.unit.pipeline_fakes import FIXTURE_WINDOW
+
+    secrets = stack.client("secretsmanager")
+    name = f"{stack.prefix}/rotation/zendesk"
+    old, new = "old-signing-secret-0123456789", "new-signing-secret-9876543210"
+    secrets.create_secret(Name=name, SecretString=json.dumps({"signing_secret": old}))
+    lookup = secrets_manager_lookup(f"{stack.prefix}/rotation/", SecretsProvider(boto3_client=secrets))
+    now = [datetime.now(UTC)]
+    app = build_app(stack.event_queue, clock=lambda: now[0], helpdesk_secret=lookup, window=FIXTURE_WINDOW)
+    body = fixture("zendesk_comment_created.json")
+
+    def deliver(secret: str) -> int:
+        stamp = now[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+        event = _request("zendesk", body, zendesk_headers(body, secret=secret, timestamp=stamp))
+        return int(app.resolve(event, None)["statusCode"])  # type: ignore[arg-type]
+
+    assert deliver(old) == 202  # the old secret is now cached
+    secrets.put_secret_value(SecretId=name, SecretString=json.dumps({"signing_secret": new}))
+    time.sleep(1.1)  # the adapter honours at most one refetch a second
+    assert deliver(new) == 202  # at once, not after the cache expires
+    assert deliver(old) == 202  # the helpdesk that has not switched yet: within the window
+    assert deliver("never-the-secret-0123456789") == 401
+    now[0] += DEFAULT_ROTATION_WINDOW + timedelta(minutes=1)
+    assert deliver(old) == 401  # past the window the old secret is refused
+    assert deliver(new) == 202
+    assert len(_queued(stack)) == 4

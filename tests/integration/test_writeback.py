@@ -451,9 +451,9 @@ def record(message_id: str, body: str) -> dict[str, Any]:
 
 def test_handler_batch_with_secrets_manager(stack: LocalStack, zd: HelpdeskFake, clock: FakeTime) -> None:
     secrets = stack.client("secretsmanager")
-    prefix = f"{stack.prefix}/helpdesk/"
+    prefix = f"{stack.prefix}/writeback/"  # its own secrets, apart from the inbound <prefix>/helpdesk/<platform>
     secret = {"subdomain": "acme", "email": "agent@example.com", "api_token": TOKEN, "score_field_id": 11,
-              "label_field_id": 12, "base_url": zd.url, "webhook_secret": "inbound-only"}
+              "label_field_id": 12, "base_url": zd.url}
     secrets.create_secret(Name=f"{prefix}zendesk", SecretString=json.dumps(secret))
     secrets.create_secret(Name=f"{prefix}freshdesk", SecretString="{}")  # created by the stack, never filled
     writers = SecretWriters(prefix, SecretsProvider(boto3_client=secrets), max_age=0, settings=settings(clock))

@@ -33,6 +33,7 @@ from ticket_sentiment.pipeline.rules import RuleConfig
 from ticket_sentiment_tools.local_stack import LocalRuntime, LocalStack, http
 
 from tests.integration.slack_sink import SlackSink
+from tests.unit.pipeline_fakes import FIXTURE_WINDOW
 
 from .corpus import Ticket, build_corpus
 from .recorder import Call, recording
@@ -101,17 +102,18 @@ def run_corpus(endpoint: str, scorer: OnnxSentimentScorer, tickets: list[Ticket]
     comprehend = RecordingComprehend()
     routing = RoutingScorer(ScorerMode.AUTO, lambda: scorer, lambda: ComprehendScorer(comprehend))
     sink = SlackSink()
-    runtime = LocalRuntime(stack, routing, EVERY_ALERT, sink.url)
+    runtime = LocalRuntime(stack, routing, EVERY_ALERT, sink.url, window=FIXTURE_WINDOW)
     answers: list[Any] = []
     try:
         with recording() as recorder:
             for ticket in tickets:
-                status, body = http("POST", f"{runtime.url}/v1/events", ticket.event)
+                status, body = http("POST", f"{runtime.url}/v1/events", ticket.event, headers=runtime.key("ingest"))
                 assert status == 202, body
                 answers.append(body)
             runtime.drain(rounds=10 + len(tickets) // 5)
             for ticket in tickets:
-                status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket.ticket_id)}")
+                status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket.ticket_id)}",
+                                    headers=runtime.key("read"))
                 assert status == 200, body
                 answers.append(body)
             items = stack.client("dynamodb").get_paginator("scan").paginate(TableName=stack.res.table_name)

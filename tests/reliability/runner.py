@@ -65,6 +65,8 @@ from ticket_sentiment_tools.local_stack import (
     start_moto,
 )
 
+from tests.unit.pipeline_fakes import FIXTURE_WINDOW
+
 from .faults import (
     CrashingProcessor,
     DynamoThrottling,
@@ -361,8 +363,9 @@ def moto_endpoint(mode: Literal["process", "thread"]) -> Iterator[str]:
             child.wait()
 
 
-def _post(url: str, body: bytes) -> int:
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
+def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             response.read()
@@ -611,7 +614,7 @@ class Run:
                 rules = DEFAULT_RULES.model_copy(update={"cooldown_minutes": self.config.cooldown_minutes})
                 scorer, comprehend = self._scorer(Path(tmp))
                 throttling = DynamoThrottling(f.dynamodb_throughput, seed=self.config.seed)
-                runtime = LocalRuntime(stack, scorer, rules, slack.url)
+                runtime = LocalRuntime(stack, scorer, rules, slack.url, window=FIXTURE_WINDOW)
                 rss_before = _rss_mb()
                 for _ in range(self.config.workers):
                     processor = self._service(stack, scorer, rules, throttling, wb_url)
@@ -626,7 +629,7 @@ class Run:
                 url = f"{runtime.url}/v1/events"
                 post_start = time.monotonic()
                 with ThreadPoolExecutor(self.config.concurrency) as pool:
-                    statuses = list(pool.map(lambda p: _post(url, p.body), self.posts))
+                    statuses = list(pool.map(lambda p: _post(url, p.body, runtime.key("ingest")), self.posts))
                 post_seconds = time.monotonic() - post_start
 
                 # drain: every queue empty and nothing in hand, twice in a row

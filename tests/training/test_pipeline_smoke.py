@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -99,20 +100,67 @@ def test_temperature_scaling_recovers_a_known_temperature() -> None:
     assert expected_calibration_error(calibrated, labels) < expected_calibration_error(overconfident, labels)
 
 
-def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path) -> None:
+def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """finetune -> model layer -> local stack (moto) -> a message scored and stored with the new model's version:
+    the path a deployer takes with `make layers MODEL=...` and `make demo MODEL=...`."""
     from ticket_sentiment_tools.cli import app
+    from ticket_sentiment_tools.local_stack import LocalStack, start_moto
     from typer.testing import CliRunner
+
+    from infra.layers import MODEL, layer_dir, model_version
+    from infra.layers import main as build_layers
+    from infra.local_deploy import local_layers
 
     tickets = tmp_path / "tickets.csv"
     write_csv(tickets, ["text", "label"], [[f"{t} (ref {i})", label] for i in range(5) for t, label in ROWS])
     out = tmp_path / "domain-model"
-    result = CliRunner().invoke(app, ["finetune", str(tickets), "--out", str(out), "--steps", "2"])
+    version = "ticket-sentiment-minilm-finetuned-test"
+    result = CliRunner().invoke(app, ["finetune", str(tickets), "--out", str(out), "--steps", "2",
+                                      "--version", version])
     assert result.exit_code == 0, result.output
     comparison = json.loads((out / "comparison.json").read_text())
     assert comparison["heldout_rows"] == 8 and comparison["train_rows"] == 32
     for model in ("bundled", "finetuned"):
         assert 0 <= comparison[model]["macro_recall"] <= 1
-    assert OnnxSentimentScorer(out).version == "ticket-sentiment-minilm-finetuned"
+    assert OnnxSentimentScorer(out).version == version
+    card = (out / "MODEL_CARD.md").read_text()
+    assert version in card and "| finetuned |" in card and f"make layers MODEL={out}" in card
+
+    # `make layers MODEL=out`: the model layer from the fine-tuned directory, complete (card included).
+    assert build_layers(["--model-only", "--model", str(out), "--out", str(tmp_path / "layers")]) == 0
+    layer = layer_dir(tmp_path / "layers", MODEL, "arm64") / "model"
+    assert (layer / "MODEL_CARD.md").is_file() and model_version(layer) == version
+    # `make demo MODEL=out` / `local --model-dir out`: the local deploy's model layer follows the same directory.
+    monkeypatch.setenv("TICKET_SENTIMENT_MODEL_DIR", str(out))
+    assert model_version(layer_dir(local_layers(tmp_path / "local"), MODEL, "arm64") / "model") == version
+
+    # The local stack scores with the layer's model, and the stored message records its version.
+    from ticket_sentiment.handlers.ingest import build_app
+
+    from ..unit.pipeline_fakes import api_event, event_payload
+
+    server, endpoint = start_moto()
+    try:
+        stack = LocalStack(endpoint, prefix="finetuned")
+        stack.provision()
+        payload = event_payload(ticket_id="FT-1", created_at=datetime.now(UTC).isoformat())  # inside ingest's window
+        posted = build_app(stack.event_queue).resolve(api_event(json.dumps(payload)), None)  # type: ignore[arg-type]
+        assert posted["statusCode"] == 202
+        stack.pump_events(stack.scoring_service(OnnxSentimentScorer(layer)))
+        ticket = stack.store().get_ticket("FT-1")
+        assert ticket is not None and ticket.current is not None and ticket.current.model_version == version
+        assert ticket.model_version == version
+    finally:
+        server.stop()
+
+
+def test_a_finetune_gets_its_own_version() -> None:
+    from datetime import UTC, datetime
+
+    from sentiment_training.finetune import finetuned_version
+
+    version = finetuned_version(datetime(2026, 12, 7, 8, 30, tzinfo=UTC))
+    assert version == "ticket-sentiment-minilm-finetuned-20261207T083000"
 
 
 def test_regraph_rebuilds_an_unfused_int8_graph_without_changing_its_labels(tmp_path: Path) -> None:

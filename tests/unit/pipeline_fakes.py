@@ -12,8 +12,12 @@ from ticket_sentiment.models import EmotionScore, SentimentResult
 from ticket_sentiment.pipeline.events import Alert, EscalationState, Outcome, QueuedEvent, TicketEvent
 from ticket_sentiment.pipeline.lifecycle import ErasureCounts, ErasureReceipt
 from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
+from ticket_sentiment.pipeline.window import CreatedAtWindow
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# The fixtures keep their fixed 2026 dates while the local stack's ingest reads the wall clock: tests that are
+# not about the created_at window widen it to ten years back (tests/unit/test_ingest_window.py attacks it).
+FIXTURE_WINDOW = CreatedAtWindow(max_age=timedelta(days=3650))
 
 
 def event_payload(**overrides: Any) -> dict[str, Any]:

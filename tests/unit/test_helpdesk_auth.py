@@ -175,21 +175,28 @@ def test_generic_token_when_configured() -> None:
 
 @pytest.mark.parametrize("configured", ["00D5g000004XmplEAC", "00D5g000004Xmpl"])
 def test_salesforce_org_id_15_and_18_forms(configured: str) -> None:
-    secret = json.dumps({"organization_id": configured})
-    assert handle_webhook("salesforce", {}, SF_BODY, secret, NOW).events
+    secret = json.dumps({"organization_id": configured, "endpoint_token": SF_TOKEN})
+    assert handle_webhook("salesforce", {}, SF_BODY, secret, NOW, query={"token": SF_TOKEN}).events
     fifteen = SF_BODY.replace(b"00D5g000004XmplEAC</OrganizationId>", b"00D5g000004Xmpl</OrganizationId>")
-    assert handle_webhook("salesforce", {}, fifteen, secret, NOW).events
+    assert handle_webhook("salesforce", {}, fifteen, secret, NOW, query={"token": SF_TOKEN}).events
 
 
 @pytest.mark.parametrize("configured", ["00D5g000004XmplEAD", "00D5g000004Xmpm", "00D5g000004xMPLEAC"])
 def test_salesforce_other_org_is_rejected(configured: str) -> None:
+    secret = json.dumps({"organization_id": configured, "endpoint_token": SF_TOKEN})
     with pytest.raises(AuthError):
-        handle_webhook("salesforce", {}, SF_BODY, json.dumps({"organization_id": configured}), NOW)
+        handle_webhook("salesforce", {}, SF_BODY, secret, NOW, query={"token": SF_TOKEN})
+
+
+def test_salesforce_without_an_endpoint_token_is_not_configured() -> None:
+    """The org id is public: a secret holding only it leaves the route unconfigured (503), never open."""
+    with pytest.raises(NotConfigured):
+        handle_webhook("salesforce", {}, SF_BODY, json.dumps({"organization_id": "00D5g000004XmplEAC"}), NOW)
 
 
 def test_salesforce_endpoint_token() -> None:
     assert handle_webhook("salesforce", {}, SF_BODY, SECRETS["salesforce"], NOW, query={"token": SF_TOKEN}).events
-    for query in ({}, {"token": "wrong"}):
+    for query in ({}, {"token": "wrong"}, {"token": ""}):
         with pytest.raises(AuthError):
             handle_webhook("salesforce", {}, SF_BODY, SECRETS["salesforce"], NOW, query=query)
 

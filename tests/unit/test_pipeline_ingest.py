@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -26,7 +27,7 @@ from .test_pipeline_protection import BODY_COUNTS, EMAIL, PII_TEXT, assert_no_ra
 
 
 def call(queue: FakeQueue, body: str | None, **kwargs: Any) -> dict[str, Any]:
-    app = build_app(lambda: queue)
+    app = build_app(lambda: queue, clock=lambda: T0 + timedelta(minutes=5))  # the fixtures' time: within the window
     response: dict[str, Any] = app.resolve(api_event(body, **kwargs), None)  # type: ignore[arg-type]
     return response
 
@@ -183,7 +184,8 @@ def sqs_app(sqs: tuple[Any, str]) -> Any:
 
 
 def test_a_posted_event_full_of_personal_data_reaches_sqs_without_a_raw_value(sqs: tuple[Any, str]) -> None:
-    payload = event_payload(text=PII_TEXT, subject=f"Charged twice - {EMAIL}", tags=["refund", EMAIL])
+    payload = event_payload(text=PII_TEXT, subject=f"Charged twice - {EMAIL}", tags=["refund", EMAIL],
+                            created_at=NOW.isoformat())  # sqs_app's clock: within the created_at window
     response = sqs_app(sqs).resolve(api_event(json.dumps(payload)), None)
     assert response["statusCode"] == 202
     [message] = received(sqs)
@@ -222,7 +224,7 @@ def test_a_signed_zendesk_delivery_full_of_personal_data_reaches_sqs_without_a_r
 
 def test_a_long_posted_body_is_queued_capped_and_flagged(sqs: tuple[Any, str]) -> None:
     body = "The export fails again and again. " * 2_500 + "Please refund me, call +44 20 7946 0958."
-    response = sqs_app(sqs).resolve(api_event(json.dumps(event_payload(text=body))), None)
+    response = sqs_app(sqs).resolve(api_event(json.dumps(event_payload(text=body, created_at=NOW.isoformat()))), None)
     assert response["statusCode"] == 202
     [message] = received(sqs)
     queued = QueuedEvent.model_validate_json(message["Body"])

@@ -30,11 +30,12 @@ def _entity(text: str, value: str, kind: str, score: float = 0.99) -> dict[str, 
 
 def test_local_pass_runs_first_and_comprehend_adds_names_in_running_text(client: tuple[object, Stubber]) -> None:
     comprehend, stubber = client
-    raw = "I spoke with Karen Miller yesterday, mail me at anna@example.com or call +44 20 7946 0958."
+    # Written in lower case: a name the local pass (gazetteer and cues need a capital) leaves to Comprehend.
+    raw = "I spoke with karen miller yesterday, mail me at anna@example.com or call +44 20 7946 0958."
     sent = redact(raw).text  # what Comprehend must receive: the local pass's output
     assert "anna@example.com" not in sent and "7946" not in sent
     stubber.add_response("detect_pii_entities",
-                         {"Entities": [_entity(sent, "Karen Miller", "NAME"), _entity(sent, "yesterday", "DATE_TIME")]},
+                         {"Entities": [_entity(sent, "karen miller", "NAME"), _entity(sent, "yesterday", "DATE_TIME")]},
                          {"Text": sent, "LanguageCode": "en"})
     result = redact_with_comprehend(raw, ComprehendPiiRedactor(comprehend), "en")
     assert result.text == "I spoke with [NAME] yesterday, mail me at [EMAIL] or call [PHONE]."
@@ -43,13 +44,13 @@ def test_local_pass_runs_first_and_comprehend_adds_names_in_running_text(client:
 
 def test_spanish_is_sent_other_languages_are_not(client: tuple[object, Stubber]) -> None:
     comprehend, stubber = client
-    text = "Hablé con Lucía Fernández ayer."
-    stubber.add_response("detect_pii_entities", {"Entities": [_entity(text, "Lucía Fernández", "NAME")]},
+    text = "Hablé con lucía fernández ayer."
+    stubber.add_response("detect_pii_entities", {"Entities": [_entity(text, "lucía fernández", "NAME")]},
                          {"Text": text, "LanguageCode": "es"})
     redactor = ComprehendPiiRedactor(comprehend)
     assert redact_with_comprehend(text, redactor, "es").text == "Hablé con [NAME] ayer."
     # German is not supported by DetectPiiEntities: no call at all (the stubber would fail on one).
-    assert redact_with_comprehend("Ich sprach mit Jürgen.", redactor, "de").text == "Ich sprach mit Jürgen."
+    assert redact_with_comprehend("Ich sprach mit jürgen.", redactor, "de").text == "Ich sprach mit jürgen."
 
 
 def test_low_scores_dates_and_harmless_urls_are_ignored(client: tuple[object, Stubber]) -> None:
@@ -75,25 +76,25 @@ def test_spans_are_trimmed_off_earlier_placeholders(client: tuple[object, Stubbe
 def test_api_errors_keep_the_local_result(client: tuple[object, Stubber]) -> None:
     comprehend, stubber = client
     stubber.add_client_error("detect_pii_entities", service_error_code="ThrottlingException", http_status_code=400)
-    result = redact_with_comprehend("mail anna@example.com, ask Karen", ComprehendPiiRedactor(comprehend), "en")
-    assert result.text == "mail [EMAIL], ask Karen"
+    result = redact_with_comprehend("mail anna@example.com, ask karen", ComprehendPiiRedactor(comprehend), "en")
+    assert result.text == "mail [EMAIL], ask karen"
 
 
 def test_long_text_is_chunked_and_offsets_map_back(client: tuple[object, Stubber]) -> None:
     comprehend, stubber = client
     filler = "Der Zugang klappt nicht, bitte prüfen. 😀 データ "  # multi-byte characters on purpose
-    text = filler * 3000 + "I spoke with Karen Miller. " + filler * 600
+    text = filler * 3000 + "I spoke with karen miller. " + filler * 600
     assert len(text.encode("utf-8")) > MAX_BYTES
     redactor = ComprehendPiiRedactor(comprehend)
     chunks = list(utf8_chunks(text, redactor.max_bytes, redactor.overlap))
     assert len(chunks) == 2
     for offset, chunk in chunks:
-        entities = [{"Score": 0.99, "Type": "NAME", "BeginOffset": chunk.index("Karen Miller"),
-                     "EndOffset": chunk.index("Karen Miller") + len("Karen Miller")}] if "Karen" in chunk else []
+        entities = [{"Score": 0.99, "Type": "NAME", "BeginOffset": chunk.index("karen miller"),
+                     "EndOffset": chunk.index("karen miller") + len("karen miller")}] if "karen" in chunk else []
         stubber.add_response("detect_pii_entities", {"Entities": entities}, {"Text": chunk, "LanguageCode": "en"})
         assert text[offset:offset + len(chunk)] == chunk
     result = redactor.redact(redact(text), "en")
-    assert "Karen Miller" not in result.text
+    assert "karen miller" not in result.text
     assert "I spoke with [NAME]. " in result.text
     assert result.entities == {"NAME": 1}
 

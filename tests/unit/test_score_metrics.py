@@ -51,7 +51,8 @@ def test_negative_message_counts_by_sanitised_product_area(capsys: pytest.Captur
 
 @pytest.mark.parametrize(("area", "expected"), [
     (None, "none"), ("Mobile App", "mobile app"), ("anna.smith@example.com", "other"),
-    ("call +44 20 7946 0958", "other"), ("x" * 80, "other")])
+    ("call +44 20 7946 0958", "other"), ("x" * 80, "other"), ("maria gonzalez", "other"),
+    ("Mobile\u00a0App\u200b", "mobile app")])
 def test_product_area_dimension_never_carries_personal_data(area: str | None, expected: str) -> None:
     assert area_dimension(area) == expected
 

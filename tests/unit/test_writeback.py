@@ -132,7 +132,7 @@ def test_request_validation() -> None:
 
 
 ZENDESK_SECRET = {"subdomain": "acme", "email": "agent@example.com", "api_token": "tok-123", "score_field_id": 1,
-                  "label_field_id": 2, "webhook_secret": "inbound signing secret, not ours"}
+                  "label_field_id": 2}
 
 
 def test_credentials_load_and_keep_secrets_out_of_repr() -> None:
@@ -153,6 +153,9 @@ def test_credentials_load_and_keep_secrets_out_of_repr() -> None:
                       "subdomain"),
     ("zendesk", json.dumps({**ZENDESK_SECRET, "score_field_id": "tok-abc"}),
      "zendesk secret: missing or invalid score_field_id"),
+    # The inbound signing secret has its own secret (<prefix>/helpdesk/<platform>): pasted here, it is refused.
+    ("zendesk", json.dumps({**ZENDESK_SECRET, "signing_secret": "inbound, not ours"}),
+     "zendesk secret: missing or invalid signing_secret"),
     ("freshdesk", "not json", "freshdesk secret is not JSON"),
     ("intercom", "[]", "intercom secret is not a JSON object"),
     ("salesforce", '{"instance_url": "x", "client_id": "c", "client_secret": "s", "score_field": "Bad"}',

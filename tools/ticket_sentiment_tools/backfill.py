@@ -15,15 +15,19 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 from ticket_sentiment.pipeline.events import QueuedEvent, Source, TicketEvent
 from ticket_sentiment.pipeline.protection import protect_event
+from ticket_sentiment.pipeline.window import CreatedAtWindow
 
 SQS_BATCH = 10  # SendMessageBatch's maximum
+# Backfill replays history, so it has its own explicit window, wider than ingest's 30 days: two years back, and
+# never ahead of the clock by more than ingest allows (a future created_at would silence the ticket's alerts).
+BACKFILL_WINDOW = CreatedAtWindow(max_age=timedelta(days=730), max_ahead=timedelta(minutes=10))
 
 
 class BatchQueue(Protocol):
@@ -76,12 +80,20 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             yield line_no, row if isinstance(row, dict) else "not a JSON object"
 
 
-def to_event(row: dict[str, Any], source: Source, received_at: datetime) -> QueuedEvent:
+class OutOfWindowError(ValueError):
+    """The row's created_at is outside the backfill window; the message names the field, never the value."""
+
+
+def to_event(row: dict[str, Any], source: Source, received_at: datetime,
+             window: CreatedAtWindow = BACKFILL_WINDOW) -> QueuedEvent:
     """A canonical event from an export row; CSV tags may be a space- or comma-separated string."""
     data = {"source": source.value, **row}
     if isinstance(data.get("tags"), str):
         data["tags"] = [t for t in data["tags"].replace(",", " ").split() if t]
-    return protect_event(TicketEvent.model_validate(data), received_at)
+    event = TicketEvent.model_validate(data)
+    if details := window.details(event, received_at):
+        raise OutOfWindowError(details[0]["reason"])
+    return protect_event(event, received_at)
 
 
 def _reason(exc: ValidationError) -> str:
@@ -92,7 +104,8 @@ def _reason(exc: ValidationError) -> str:
 def run_backfill(path: Path, queue: BatchQueue, *, source: Source, checkpoint_path: Path | None = None,
                  batch_size: int = SQS_BATCH, on_progress: Callable[[int], None] | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), attempts: int = 5,
-                 sleep: Callable[[float], None] = time.sleep) -> BackfillReport:
+                 sleep: Callable[[float], None] = time.sleep,
+                 window: CreatedAtWindow = BACKFILL_WINDOW) -> BackfillReport:
     if not path.is_file():
         raise BackfillError(f"{path}: no such file")
     if not 1 <= batch_size <= SQS_BATCH:
@@ -126,9 +139,12 @@ def run_backfill(path: Path, queue: BatchQueue, *, source: Source, checkpoint_pa
             report.bad.append((line_no, row))
             continue
         try:
-            batch.append(to_event(row, source, clock()))
+            batch.append(to_event(row, source, clock(), window))
         except ValidationError as exc:
             report.bad.append((line_no, _reason(exc)))
+            continue
+        except OutOfWindowError as exc:
+            report.bad.append((line_no, str(exc)))
             continue
         if len(batch) >= batch_size:
             flush(index)

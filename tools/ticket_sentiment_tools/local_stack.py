@@ -30,8 +30,10 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from moto.server import ThreadedMotoServer
 from ticket_sentiment.adapters.aws.dynamodb import DynamoTicketStore, create_table
+from ticket_sentiment.adapters.aws.reviews import DynamoReviewStore
 from ticket_sentiment.adapters.aws.secrets import WebhookSecret, secrets_manager_lookup
 from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
 from ticket_sentiment.adapters.aws.sqs import SqsDeadLetters, SqsEventQueue
@@ -39,16 +41,19 @@ from ticket_sentiment.adapters.http.slack import SlackWebhook
 from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
 from ticket_sentiment.handlers.notify import notify
+from ticket_sentiment.handlers.review import build_app as build_review_app
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
+from ticket_sentiment.pipeline.window import CreatedAtWindow
 from ticket_sentiment.ports import EventProcessor, SlackPoster, TextScorer
 
 from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
 
 REGION = "us-east-1"
 MAX_RECEIVE_COUNT = 3
+SUPPORTED_NODE = 22  # the oldest Node release jsii still supports
 BATCH_SIZE = 10
 
 
@@ -340,11 +345,41 @@ class LocalComprehend:
                                for i in range(len(TextList))], "ErrorList": []}
 
 
+def drain_metrics(sink: Callable[[str], None] | None) -> None:
+    """Hand the handlers' accumulated EMF metrics to `sink` (one JSON line) or drop them. In Lambda each invocation
+    flushes them; locally nothing does, and Powertools prints the set to stdout by itself at 100 metrics, whatever
+    POWERTOOLS_METRICS_DISABLED says: drained after every pump, they never reach that point."""
+    from ticket_sentiment.handlers.observability import metrics
+
+    if metrics.metric_set:
+        if sink is not None:
+            sink(json.dumps(metrics.serialize_metric_set(), separators=(",", ":")) + "\n")
+        metrics.clear_metrics()
+
+
+class _NoSlackResponder:
+    """Slack's response_url (updating the reviewed message) is not reachable from a laptop: nothing to update."""
+
+    def post(self, url: str, message: dict[str, Any]) -> None:
+        return
+
+
+def route(method: str, path: str, *, ingest: APIGatewayRestResolver, api: APIGatewayRestResolver,
+          review: APIGatewayRestResolver) -> APIGatewayRestResolver:
+    """Which function API Gateway would invoke: review (POST .../review, Slack's actions), query (GET tickets),
+    else ingest (events and helpdesk webhooks)."""
+    bare = path.split("?", 1)[0]
+    if bare.startswith("/v1/slack/") or (method == "POST" and bare.startswith("/v1/tickets/")
+                                         and bare.endswith("/review")):
+        return review
+    return api if bare.startswith("/v1/tickets/") else ingest
+
+
 class LocalRuntime:
     """The stack, served: API on localhost, SQS polled into score, SNS alerts delivered to notify."""
 
     def __init__(self, stack: LocalStack, scorer: TextScorer, rules: RuleConfig, slack_url: str,
-                 port: int = 0) -> None:
+                 port: int = 0, *, window: CreatedAtWindow | None = None) -> None:
         self.stack = stack
         self.processor = CountingProcessor(stack.scoring_service(scorer, rules))
         self.slack = SlackWebhook(WebhookSecret(stack.res.slack_secret_arn, stack.client("secretsmanager")),
@@ -352,14 +387,21 @@ class LocalRuntime:
         self.accepted = 0
         self.notified: Counter[str] = Counter()
         self.zendesk_secret: str | None = None  # set when the demo has configured the Zendesk webhook
+        self.api_keys = stack_api_keys(stack)
+        self.metrics_sink: Callable[[str], None] | None = None  # where the EMF metrics go (--metrics-out, --verbose)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
         lookup = secrets_manager_lookup(stack.helpdesk_secret_prefix,
                                         SecretsProvider(boto3_client=stack.client("secretsmanager")))
-        ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup)
+        ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup, window=window)
         api = build_api_app(stack.store)
+        reviews = DynamoReviewStore(stack.res.table_name, stack.resource("dynamodb"))
+        # The Slack app's signing secret for /v1/slack/actions, a fresh one per run (printed with --serve).
+        self.slack_signing_secret = secrets.token_hex(16)
+        review = build_review_app(lambda: reviews, stack.store, lambda: self.slack_signing_secret,
+                                  _NoSlackResponder)
         runtime = self
         stack.client("secretsmanager").put_secret_value(SecretId=stack.res.slack_secret_arn,
                                                         SecretString=json.dumps({"webhook_url": slack_url}))
@@ -367,16 +409,22 @@ class LocalRuntime:
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+                if not runtime.admits(self.command, self.path, self.headers.get("x-api-key")):
+                    self._reply(403, FORBIDDEN, "application/json")
+                    return
                 event = api_gateway_event(self.command, self.path, dict(self.headers.items()), body)
-                app = api if self.path.startswith("/v1/tickets/") else ingest
+                app = route(self.command, self.path, ingest=ingest, api=api, review=review)
                 with runtime._lock:  # a resolver keeps the current event on itself: one request at a time
                     response = app.resolve(event, None)  # type: ignore[arg-type]
                     if response["statusCode"] == 202:  # a webhook delivery may carry several events
                         runtime.accepted += len(json.loads(response["body"]).get("accepted", [None]))
                 payload = str(response.get("body") or "").encode()
                 content_type = (response.get("multiValueHeaders") or {}).get("Content-Type", ["application/json"])
-                self.send_response(int(response["statusCode"]))
-                self.send_header("Content-Type", content_type[0])
+                self._reply(int(response["statusCode"]), payload, content_type[0])
+
+            def _reply(self, status: int, payload: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -394,10 +442,20 @@ class LocalRuntime:
         host, port = self.server.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    def admits(self, method: str, raw_path: str, api_key: str | None) -> bool:
+        return key_gate_admits(self.api_keys, method, raw_path, api_key)
+
+    def key(self, kind: str) -> dict[str, str]:
+        """The header a caller of `kind`'s routes (ingest or read, infra.routes.ApiKind) sends."""
+        from infra.routes import ApiKind
+
+        return {"x-api-key": self.api_keys[ApiKind(kind)]}
+
     def pump_once(self) -> int:
         handed = self.stack.pump_events(self.processor)
         counts = self.stack.pump_alerts(self.slack)
         self.notified.update(counts)
+        drain_metrics(self.metrics_sink)
         return handed + sum(counts.values())
 
     def drain(self, rounds: int = 50) -> None:
@@ -426,6 +484,33 @@ class LocalRuntime:
         self.server.server_close()
 
 
+FORBIDDEN = b'{"error": "Forbidden"}'  # API Gateway's answer to a missing or another API's key
+
+
+def key_gate_admits(api_keys: dict[Any, str], method: str, raw_path: str, api_key: str | None) -> bool:
+    """API Gateway's key check, from the route table the stack's template is built from (infra.routes):
+    `api_keys` maps each ApiKind to its key value; anything else in `api_key` counts as no key."""
+    from infra.routes import key_admits, route_for
+
+    kind = next((k for k, value in api_keys.items() if api_key and hmac.compare_digest(value, api_key)), None)
+    return key_admits(route_for(method, urllib.parse.urlsplit(raw_path).path), kind)
+
+
+def stack_api_keys(stack: LocalStack) -> dict[Any, str]:
+    """The ingest and read keys: the deployed stack's own (read from moto's API Gateway), or fresh random ones
+    when the stack was provisioned without the template."""
+    from infra.routes import ApiKind
+
+    ids = {ApiKind.INGEST: stack.stack_outputs.get("IngestApiKeyId"),
+           ApiKind.READ: stack.stack_outputs.get("QueryApiKeyId")}
+    keys: dict[Any, str] = {}
+    for kind, key_id in ids.items():
+        value = (stack.client("apigateway").get_api_key(apiKey=key_id, includeValue=True).get("value")
+                 if key_id else None)
+        keys[kind] = value or secrets.token_urlsafe(24)
+    return keys
+
+
 def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = None,
          headers: dict[str, str] | None = None) -> tuple[int, Any]:
     data = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else None)
@@ -439,8 +524,10 @@ def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = 
 
 
 def demo_events() -> list[dict[str, Any]]:
-    """The sample tickets as helpdesk events, and the sample thread posted out of order."""
-    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    """The sample tickets as helpdesk events, and the sample thread posted out of order, dated within the last
+    hours (ingest refuses a created_at more than 30 days old or in the future)."""
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)
+    shift = start - max((m.created_at for m in SAMPLE_THREAD if m.created_at), default=start)  # thread ends at start
     # The calm billing request and its escalated twin come from the same premium customer: only the twin alerts.
     tiers = {"refund": "enterprise", "outage": "enterprise", "billing": "premium", "billing-escalated": "premium",
              "sarcasm": "premium"}
@@ -457,14 +544,16 @@ def demo_events() -> list[dict[str, Any]]:
                        "ticket_url": f"https://example.zendesk.com/agent/tickets/{100 + i}"})
     thread = [{"source": "zendesk", "ticket_id": "demo-thread", "message_id": f"t-{i + 1}",
                "author_role": str(m.author_role), "text": m.text,
-               "created_at": (m.created_at or start).isoformat(), "subject": "App logs me out",
+               "created_at": ((m.created_at + shift) if m.created_at else start).isoformat(),
+               "subject": "App logs me out",
                "priority": "normal", "customer_tier": "enterprise", "product_area": "mobile",
                "ticket_url": "https://example.zendesk.com/agent/tickets/200"} for i, m in enumerate(SAMPLE_THREAD)]
     return events + thread[::-1]  # newest first: out of order on purpose
 
 
 def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES,
-             slack_url: str | None = None, serve: bool = False, port: int = 8787) -> int:
+             slack_url: str | None = None, serve: bool = False, port: int = 8787,
+             metrics_sink: Callable[[str], None] | None = None, secrets_out: Path | None = None) -> int:
     server, endpoint = start_moto()
     sink = SlackPrintSink(write) if slack_url is None else None
     runtime: LocalRuntime | None = None
@@ -476,6 +565,7 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
         write(f"stack TicketSentiment-local: CREATE_COMPLETE (table {stack.res.table_name})\n")
         runtime = LocalRuntime(stack, scorer, rules, slack_url or (sink.url if sink else ""),
                                port=port if serve else 0)
+        runtime.metrics_sink = metrics_sink
         # The operator's step after deploying: fill the Zendesk webhook secret (a fresh random one here).
         runtime.zendesk_secret = secrets.token_hex(16)
         stack.client("secretsmanager").put_secret_value(
@@ -485,7 +575,9 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
               f"Slack: {'SLACK_WEBHOOK_URL' if slack_url else 'a local sink that prints'}\n")
         if serve:
             runtime.run_workers()
-            write(curl_examples(runtime.url) + "serving; Ctrl-C to stop\n")
+            keys = {str(kind): value for kind, value in runtime.api_keys.items()}
+            write(cli_environment(stack) + curl_examples(runtime.url, keys)
+                  + configure_helpdesks(stack, runtime.url, secrets_out, keys["ingest"]) + "serving; Ctrl-C to stop\n")
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
@@ -499,13 +591,56 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
         server.stop()
 
 
-def curl_examples(url: str) -> str:
-    """Ready-to-paste requests for `local --serve`."""
+def curl_examples(url: str, keys: dict[str, str] | None = None, now: datetime | None = None) -> str:
+    """Ready-to-paste requests for `local --serve`: the ingest key posts, the read key reads; dated now so
+    `report --since 30d` finds them."""
+    keys = keys or {"ingest": "<ingest key>", "read": "<read key>"}
+    created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     event = json.dumps({"source": "other", "ticket_id": "T-100", "message_id": "m-1", "author_role": "customer",
                         "text": "Still waiting for my refund, this is the third time I write.",
-                        "created_at": "2026-03-02T09:00:00Z", "subject": "Refund", "customer_tier": "premium"})
-    return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' -d '{event}'\n"
-            f"  curl -s {url}/v1/tickets/T-100\n\n")
+                        "created_at": created, "subject": "Refund", "customer_tier": "premium"})
+    return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' "
+            f"-H 'x-api-key: {keys['ingest']}' -d '{event}'\n"
+            f"  curl -s {url}/v1/tickets/T-100 -H 'x-api-key: {keys['read']}'\n\n")
+
+
+def configure_helpdesks(stack: LocalStack, url: str, secrets_out: Path | None = None,
+                        ingest_key: str | None = None) -> str:
+    """A test secret in each helpdesk's secret (written to `secrets_out` as JSON keyed by platform), and the text
+    that shows them with a signed curl per platform (the generic one with the ingest API key)."""
+    from .local_helpdesks import signed_curl, test_secrets
+
+    configured: dict[str, dict[str, Any]] = {}
+    manager = stack.client("secretsmanager")
+    for platform, value in test_secrets().items():
+        try:
+            manager.put_secret_value(SecretId=f"{stack.helpdesk_secret_prefix}{platform}",
+                                     SecretString=json.dumps(value))
+        except manager.exceptions.ResourceNotFoundException:  # left out of the config's `helpdesks`: no route
+            continue
+        configured[platform] = value
+    if secrets_out is not None:
+        secrets_out.write_text(json.dumps(configured, indent=2) + "\n", encoding="utf-8")
+    shown = "\n".join(f"  {platform}: {json.dumps(value)}" for platform, value in configured.items())
+    where = f" (also in {secrets_out})" if secrets_out is not None else ""
+    curls = "\n".join(signed_curl(platform, url, value, ingest_key=ingest_key)
+                       for platform, value in configured.items())
+    return (f"helpdesk test secrets{where}, local only:\n{shown}\n\nsigned webhook deliveries (bash; needs openssl):"
+            f"\n{curls}\n")
+
+
+def cli_environment(stack: LocalStack) -> str:
+    """What to export so the CLI's AWS commands (report, audit, backfill, calibrate) reach this local stack."""
+    res = stack.res
+    pairs = {"AWS_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+             "AWS_ENDPOINT_URL": stack.endpoint_url, "TABLE_NAME": res.table_name,
+             "EVENTS_QUEUE_URL": res.events_queue_url}
+    param = stack.stack_outputs.get("EscalationRulesParameter")
+    if param:
+        pairs["ESCALATION_RULES_PARAM"] = param
+    exports = " ".join(f"{k}={v}" for k, v in pairs.items())
+    return (f"\nfor the CLI (report, audit, backfill, calibrate; moto's test credentials, not secrets):\n"
+            f"  export {exports}\n")
 
 
 def zendesk_signature(secret: str, body: bytes, timestamp: str) -> dict[str, str]:
@@ -519,8 +654,9 @@ def _post_zendesk_webhooks(runtime: LocalRuntime, write: Callable[[str], None]) 
     """A signed Zendesk delivery (accepted) and the same body signed with the wrong secret (refused)."""
     if runtime.zendesk_secret is None:
         return True
-    body = json.dumps(SAMPLE_ZENDESK_WEBHOOK).encode()
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ticket = {**SAMPLE_ZENDESK_WEBHOOK["ticket"], "updated_at": now}  # type: ignore[dict-item]
+    body = json.dumps({**SAMPLE_ZENDESK_WEBHOOK, "ticket": ticket}).encode()  # dated now: inside ingest's window
     ok, _ = http("POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body,
                  headers=zendesk_signature(runtime.zendesk_secret, body, now))
     forged, reason = http("POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body,
@@ -532,12 +668,13 @@ def _post_zendesk_webhooks(runtime: LocalRuntime, write: Callable[[str], None]) 
 def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     events = demo_events()
     for event in events:
-        status, body = http("POST", f"{runtime.url}/v1/events", event)
+        status, body = http("POST", f"{runtime.url}/v1/events", event, headers=runtime.key("ingest"))
         if status != 202:
             write(f"unexpected {status} for {event['ticket_id']}: {body}\n")
             return 1
-    status, _ = http("POST", f"{runtime.url}/v1/events", events[0])  # the helpdesk retries: a duplicate
-    bad, reason = http("POST", f"{runtime.url}/v1/events", raw=b'{"ticket_id": 1}')
+    ingest_key = runtime.key("ingest")
+    status, _ = http("POST", f"{runtime.url}/v1/events", events[0], headers=ingest_key)  # a retry: a duplicate
+    bad, reason = http("POST", f"{runtime.url}/v1/events", raw=b'{"ticket_id": 1}', headers=ingest_key)
     write(f"posted {len(events)} events, a duplicate ({status}) and a bad one ({bad}: {reason['error']})\n")
     if not _post_zendesk_webhooks(runtime, write):
         write("the Zendesk webhook was not handled as expected\n")
@@ -547,7 +684,8 @@ def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     write("\nticket                 label     score  thread  trend      escalation  rule                 scorer\n")
     webhook_ticket = [str(SAMPLE_ZENDESK_WEBHOOK["ticket"]["id"])] if runtime.zendesk_secret else []  # type: ignore[index]
     for ticket_id in sorted({e["ticket_id"] for e in events} | set(webhook_ticket)):
-        status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}")
+        status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}",
+                            headers=runtime.key("read"))
         if status != 200:
             write(f"{ticket_id:<22} {status} {body}\n")
             continue
@@ -570,7 +708,8 @@ def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
 
 
 def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "auto", serve: bool = False,
-              port: int = 8787) -> int:
+              port: int = 8787, metrics_sink: Callable[[str], None] | None = None,
+              secrets_out: Path | None = None) -> int:
     """`ticket-sentiment local`: quiet Powertools output, Comprehend replaced by LocalComprehend, then run."""
     import os
 
@@ -589,5 +728,25 @@ def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "au
                            None if chosen == ScorerMode.ONNX else lambda: ComprehendScorer(LocalComprehend()))
     if chosen != ScorerMode.ONNX:
         write("Comprehend: LocalComprehend stands in (moto has no BatchDetectSentiment): every document NEUTRAL\n")
+    _quiet_node_warning(write)
     return run_demo(write, scorer=scorer, slack_url=os.environ.get("SLACK_WEBHOOK_URL") or None, serve=serve,
-                    port=port)
+                    port=port, metrics_sink=metrics_sink, secrets_out=secrets_out)
+
+
+def _quiet_node_warning(write: Callable[[str], None]) -> None:
+    """jsii prints its Node end-of-life banner as Python bytes reprs (b'!!  Node 20 ...'); say it in one line."""
+    import os
+    import subprocess
+
+    if os.environ.get("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"):
+        return
+    try:
+        version = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=10,
+                                 check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return  # no Node: the deploy step says so itself
+    major = version.lstrip("v").split(".", 1)[0]
+    if major.isdigit() and int(major) < SUPPORTED_NODE:
+        os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = major
+        write(f"note: Node {version} is end-of-life for the CDK (jsii); the local deploy still works, but upgrade to "
+              f"Node {SUPPORTED_NODE} or later\n")

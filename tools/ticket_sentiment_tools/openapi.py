@@ -2,7 +2,10 @@
 
 `python -m ticket_sentiment_tools.openapi` rewrites docs/openapi.json; `--check` fails (exit 1, with a diff) when the
 committed document no longer matches the code. The document describes the routes of the ingest, query and
-review functions (API Gateway REST proxy); Schemathesis tests run against it (tests/hostile/).
+review functions (API Gateway REST proxy) and which credential each needs: an `x-api-key` scheme per key kind
+(IngestKey, ReadKey), each operation's `security` taken from infra/routes.py (the table API Gateway and the local
+stack enforce); the signed helpdesk webhooks and Slack's actions need no key (`security: []`), their signature is
+verified on the raw body. Schemathesis tests run against it with every key kind (tests/hostile/).
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 from ticket_sentiment.handlers.api import TicketResponse
-from ticket_sentiment.helpdesks import PLATFORMS
 from ticket_sentiment.helpdesks.salesforce import ACK_CONTENT_TYPE
 from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, TicketEvent
 from ticket_sentiment.pipeline.lifecycle import ErasureReceipt
 from ticket_sentiment.review.models import Review, ReviewRequest
+
+from infra.routes import KEYLESS_HELPDESKS, ApiKind, route_for
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 REF = "#/components/schemas/{model}"
@@ -75,6 +79,60 @@ def _errors(*statuses: tuple[int, str]) -> dict[str, Any]:
 
 
 _COMMON = ((404, "unknown route"), (500, "a bug: a JSON reason, never a stack trace"))
+SCHEMES = {ApiKind.INGEST: "IngestKey", ApiKind.READ: "ReadKey"}
+_SCHEME_TEXT = {ApiKind.INGEST: "The ingest key: event producers and helpdesk triggers; opens only the ingest API's "
+                                "routes (POST /v1/events, POST /v1/webhooks/generic).",
+                ApiKind.READ: "The read key: dashboards and back-office tools; opens only the read API's routes "
+                              "(GET /v1/tickets/{ticket_id}, POST /v1/tickets/{ticket_id}/review)."}
+FORBIDDEN = "missing API key, or another API's key (API Gateway's own answer: {\"error\": \"Forbidden\"})"
+SIGNED = " No API key: the platform cannot send one; its signature or token is verified on the raw body."
+
+
+def security_schemes() -> dict[str, Any]:
+    return {SCHEMES[kind]: {"type": "apiKey", "in": "header", "name": "x-api-key", "description": _SCHEME_TEXT[kind]}
+            for kind in ApiKind}
+
+
+def _secured(method: str, path: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """`operation` with the security infra/routes.py gives (method, path), and its 403 when a key is needed."""
+    route = route_for(method.upper(), path)
+    if route is None:
+        raise ValueError(f"{method.upper()} {path} is not in infra/routes.py")
+    if not route.key_required:
+        return {**operation, "security": []}
+    responses = dict(operation["responses"])
+    responses["403"] = _json(ErrorResponse, FORBIDDEN)
+    return {**operation, "security": [{SCHEMES[route.api]: []}],
+            "responses": dict(sorted(responses.items()))}
+
+
+def _with_security(paths: dict[str, Any]) -> dict[str, Any]:
+    # `{platform}` is checked with each platform it admits: every one must need the same credential.
+    def concrete(path: str, operation: dict[str, Any]) -> list[str]:
+        enums = [p["schema"]["enum"] for p in operation.get("parameters", []) if "enum" in p["schema"]]
+        return [path.replace("{platform}", v) for v in enums[0]] if "{platform}" in path else [path]
+
+    secured: dict[str, Any] = {}
+    for path, operations in paths.items():
+        secured[path] = {}
+        for method, operation in operations.items():
+            variants = [_secured(method, p, operation) for p in concrete(path, operation)]
+            if any(v != variants[0] for v in variants):
+                raise ValueError(f"{method.upper()} {path}: its values need different credentials; split it")
+            secured[path][method] = variants[0]
+    return secured
+
+
+def _webhook(operation_id: str, summary: str, content: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "operationId": operation_id, "summary": summary, "requestBody": {"required": True, "content": content},
+        "responses": {
+            "200": {"description": "authenticated: nothing to enqueue, a ping, or Salesforce's SOAP Ack",
+                    "content": {"application/json": {"schema": {"anyOf": [_ref(WebhookAccepted), _ref(WebhookPong)]}},
+                                ACK_CONTENT_TYPE: {"schema": {"type": "string"}}}},
+            "202": _json(WebhookAccepted, "authenticated and enqueued"),
+            **_errors((400, "authenticated but malformed"), (401, "missing, wrong or stale credentials"),
+                      (413, "body too large"), (503, "secret not configured or unreachable, retry"), *_COMMON)}}
 
 
 def build_document() -> dict[str, Any]:
@@ -93,22 +151,16 @@ def build_document() -> dict[str, Any]:
             "responses": {"202": _json(EventAccepted, "accepted and enqueued"),
                           **_errors((400, "not JSON, not an object or invalid fields"), (413, "body too large"),
                                     (503, "the queue could not be reached, retry"), *_COMMON)}}},
+        "/v1/webhooks/generic": {"post": _webhook(
+            "postGenericWebhook", "Any other producer's webhook: the ingest key and the X-Ticket-Sentiment-Token",
+            {"application/json": {"schema": {"type": "object"}}})},
         "/v1/webhooks/{platform}": {"post": {
-            "operationId": "postWebhook", "summary": "A helpdesk's own webhook payload, verified on the raw bytes",
+            **_webhook("postWebhook", "A helpdesk's own webhook payload, verified on the raw bytes",
+                       {"application/json": {"schema": {"type": "object"}},
+                        "text/xml": {"schema": {"type": "string"}}}),
+            "description": SIGNED.strip(),
             "parameters": [{"name": "platform", "in": "path", "required": True,
-                            "schema": {"type": "string", "enum": list(PLATFORMS)}}],
-            "requestBody": {"required": True, "content": {
-                "application/json": {"schema": {"type": "object"}},
-                "text/xml": {"schema": {"type": "string"}}}},
-            "responses": {
-                "200": {"description": "authenticated: nothing to enqueue, a ping, or Salesforce's SOAP Ack",
-                        "content": {"application/json": {"schema": {
-                            "anyOf": [_ref(WebhookAccepted), _ref(WebhookPong)]}},
-                            ACK_CONTENT_TYPE: {"schema": {"type": "string"}}}},
-                "202": _json(WebhookAccepted, "authenticated and enqueued"),
-                **_errors((400, "authenticated but malformed"), (401, "missing, wrong or stale credentials"),
-                          (413, "body too large"), (503, "secret not configured or unreachable, retry"),
-                          *_COMMON)}}},
+                            "schema": {"type": "string", "enum": list(KEYLESS_HELPDESKS)}}]}},
         "/v1/tickets/{ticket_id}": {"get": {
             "operationId": "getTicket", "summary": "Current and thread sentiment, trend, history, escalation",
             "parameters": [ticket_id],
@@ -132,6 +184,7 @@ def build_document() -> dict[str, Any]:
                                     (500, "a bug: a JSON reason, never a stack trace"))}}},
         "/v1/slack/actions": {"post": {
             "operationId": "postSlackAction", "summary": "Slack interactivity (review buttons), signed by Slack",
+            "description": SIGNED.strip(),
             "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
                 "type": "object", "properties": {"payload": {"type": "string"}}, "required": ["payload"]}}}},
             "responses": {"200": {"description": "stored; Slack wants an empty body",
@@ -143,7 +196,8 @@ def build_document() -> dict[str, Any]:
             "info": {"title": "ticket-sentiment", "version": "1",
                      "description": "Generated from the code by `python -m ticket_sentiment_tools.openapi`; "
                                     "do not edit."},
-            "paths": paths, "components": {"schemas": schemas}}
+            "paths": _with_security(paths),
+            "components": {"schemas": schemas, "securitySchemes": security_schemes()}}
 
 
 def render() -> str:

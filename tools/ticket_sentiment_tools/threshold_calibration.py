@@ -11,6 +11,7 @@ expected precision comes with a Wilson 95% interval because a few hundred labels
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Literal
@@ -64,7 +65,8 @@ class CalibrationResult(BaseModel):
 
     def rules(self, base: RuleConfig | None = None) -> RuleConfig:
         """Rules to paste into the deployment: one per calibrated group, then the overall one. New rules start in
-        shadow mode (scored and recorded, no alert) as the rollout advice goes; flip `shadow` when reviewed."""
+        shadow mode (scored and recorded, no alert) as the rollout advice goes; set a rule's `mode` to "alert" once
+        reviewed."""
         rules = [_rule(f"calibrated-{_slug(g)}", c, frozenset({g})) for g, c in sorted(self.groups.items())]
         rules.append(_rule("calibrated", self.overall, None))
         cooldown = base.cooldown_minutes if base is not None else 240
@@ -76,6 +78,29 @@ def _rule(name: str, choice: ThresholdChoice, areas: frozenset[str] | None) -> E
         return EscalationRule(name=name, labels=frozenset({"negative"}), min_intensity=round(choice.threshold, 3),
                               product_areas=areas, mode="shadow")
     return EscalationRule(name=name, max_score=round(choice.threshold, 3), product_areas=areas, mode="shadow")
+
+
+def merge_rules(live: RuleConfig, calibrated: RuleConfig) -> RuleConfig:
+    """The live rules with the calibrated ones added: a calibrated rule replaces the live rule of the same name (a
+    rerun updates it in place), the others are appended after the live ones. The first matching rule fires, so a
+    shadow rule placed first would swallow the alerts of every live rule behind it; appended, the live rules keep
+    alerting exactly as before. The live global switch and cooldown are kept."""
+    new = {r.name: r for r in calibrated.rules}
+    rules = [new.pop(r.name, r) for r in live.rules]
+    rules += [r for r in calibrated.rules if r.name in new]
+    return live.model_copy(update={"rules": tuple(rules)})
+
+
+def rules_json(config: RuleConfig) -> str:
+    """The rules file as people read and deploy it: each rule's rollout in its `mode` only (the legacy `shadow`
+    flag, already folded into mode by the model, is left out rather than printed as a contradicting false), and
+    unset conditions left out."""
+    data = config.model_dump(mode="json", exclude_none=True, exclude={"rules": {"__all__": {"shadow"}}})
+    for rule in data["rules"]:
+        for key in ("levels", "labels", "priorities", "tiers", "product_areas"):
+            if key in rule:
+                rule[key] = sorted(rule[key])  # sets: a stable order, so diffs show only real changes
+    return json.dumps(data, indent=2) + "\n"
 
 
 def _slug(text: str) -> str:

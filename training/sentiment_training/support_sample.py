@@ -43,7 +43,7 @@ def score_bin(score: float) -> int:
     return next(i for i in range(len(SCORE_BINS) - 1) if SCORE_BINS[i] <= score < SCORE_BINS[i + 1])
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("training/data/support_tweets"))
@@ -56,25 +56,29 @@ def main() -> None:
                              "batch_N_*.csv)")
     parser.add_argument("--splits", default="train,dev,test", help="author splits to sample from")
     parser.add_argument("--model", type=Path, default=None, help="model directory to stratify with")
-    args = parser.parse_args()
-    splits = set(args.splits.split(","))
-    taken = {row["id"] for path in args.out.glob("sample*.csv")
-             for row in csv.DictReader(path.open(encoding="utf-8"))} if args.round > 1 else set()
+    return parser.parse_args()
 
-    from ticket_sentiment.adapters.aws.onnx_scorer import get_scorer
 
-    rows = [r for r in csv.DictReader((args.data / SUPPORT_CSV).open(encoding="utf-8"))
+def candidates(data: Path, taken: set[str], splits: set[str]) -> list[dict[str, str]]:
+    """The support requests with some words in them (not only mentions and links), not yet taken, by authors in
+    `splits`."""
+    return [r for r in csv.DictReader((data / SUPPORT_CSV).open(encoding="utf-8"))
             if re.search(r"[^\W\d_]{2,}", re.sub(r"@\w+|https?://\S+", "", r["text"]))
             and r["id"] not in taken and author_split(r["author_id"]) in splits]
-    scorer = get_scorer(str(args.model) if args.model else None)
-    scores = [r.score for r in scorer.score([r["text"] for r in rows], ticket_body=False)]
+
+
+def strata_of(rows: list[dict[str, str]], scores: list[float]) -> dict[str, list[int]]:
+    """Row indices per stratum: negative messages with escalation cues, then the score bins."""
     strata: dict[str, list[int]] = {}
     for i, (row, score) in enumerate(zip(rows, scores, strict=True)):
         key = "cue" if ESCALATION_CUES.search(row["text"]) and score < 0 else f"bin{score_bin(score)}"
         strata.setdefault(key, []).append(i)
-    rng = random.Random(args.seed)
-    # Equal shares per stratum (capped by its size): every level gets enough examples.
-    per = args.size // len(strata)
+    return strata
+
+
+def choose(strata: dict[str, list[int]], size: int, rng: random.Random) -> list[int]:
+    """Equal shares per stratum (capped by its size), so every level gets enough examples; the rest at random."""
+    per = size // len(strata)
     chosen: list[int] = []
     for key in sorted(strata):
         pool = strata[key][:]
@@ -82,10 +86,23 @@ def main() -> None:
         chosen += pool[:per]
     rest = [i for key in sorted(strata) for i in strata[key] if i not in set(chosen)]
     rng.shuffle(rest)
-    chosen += rest[: args.size - len(chosen)]
+    chosen += rest[: size - len(chosen)]
     rng.shuffle(chosen)
-    stratum_of = {i: key for key, members in strata.items() for i in members}
+    return chosen
 
+
+def _write_texts(path: Path, rows: list[dict[str, str]], indices: list[int]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "text"])
+        for i in indices:
+            writer.writerow([rows[i]["id"], rows[i]["text"]])
+
+
+def write_files(args: argparse.Namespace, rows: list[dict[str, str]], chosen: list[int],
+                stratum_of: dict[int, str], rng: random.Random) -> None:
+    """The sample with its splits and strata, and the annotators' batches (id and text only, blind to the model and
+    the strata), one of them the second pass over a spread of the sample."""
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = "" if args.round == 1 else f"_{args.round}"
     with (args.out / f"sample{suffix}.csv").open("w", newline="", encoding="utf-8") as fh:
@@ -94,22 +111,31 @@ def main() -> None:
         for i in chosen:
             r = rows[i]
             writer.writerow([r["id"], r["author_id"], author_split(r["author_id"]), stratum_of[i], r["text"]])
-    # Annotator batches: id and text only, blind to the model and the strata.
     for b in range(args.batches):
-        with (args.out / f"batch{suffix}_{b + 1}.csv").open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["id", "text"])
-            for i in chosen[b :: args.batches]:
-                writer.writerow([rows[i]["id"], rows[i]["text"]])
+        _write_texts(args.out / f"batch{suffix}_{b + 1}.csv", rows, chosen[b :: args.batches])
     if args.double:
         double = chosen[:: max(1, len(chosen) // args.double)][: args.double]
-        with (args.out / f"batch{suffix}_second_pass.csv").open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["id", "text"])
-            for i in sorted(double, key=lambda _: rng.random()):
-                writer.writerow([rows[i]["id"], rows[i]["text"]])
-    print(Counter(stratum_of[i] for i in chosen), Counter(author_split(rows[i]["author_id"]) for i in chosen))
+        _write_texts(args.out / f"batch{suffix}_second_pass.csv", rows,
+                     sorted(double, key=lambda _: rng.random()))
 
+
+def main() -> None:
+    args = _parse_args()
+    splits = set(args.splits.split(","))
+    taken = {row["id"] for path in args.out.glob("sample*.csv")
+             for row in csv.DictReader(path.open(encoding="utf-8"))} if args.round > 1 else set()
+
+    from ticket_sentiment.adapters.aws.onnx_scorer import get_scorer
+
+    rows = candidates(args.data, taken, splits)
+    scorer = get_scorer(str(args.model) if args.model else None)
+    scores = [r.score for r in scorer.score([r["text"] for r in rows], ticket_body=False)]
+    strata = strata_of(rows, scores)
+    rng = random.Random(args.seed)
+    chosen = choose(strata, args.size, rng)
+    stratum_of = {i: key for key, members in strata.items() for i in members}
+    write_files(args, rows, chosen, stratum_of, rng)
+    print(Counter(stratum_of[i] for i in chosen), Counter(author_split(rows[i]["author_id"]) for i in chosen))
 
 if __name__ == "__main__":
     main()

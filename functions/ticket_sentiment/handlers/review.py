@@ -11,7 +11,6 @@ without Slack (behind the API key); 404 when the ticket or the alert does not ex
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from .. import bounded_json
 from .. import metric_names as names
 from ..ports import ReviewStore, SlackResponder, TicketStore
 from ..review import signature
@@ -105,9 +105,9 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
         if len(data) > MAX_REVIEW_BODY_BYTES:
             return _rejected(BadReview(f"body is larger than {MAX_REVIEW_BODY_BYTES} bytes"), "api")
         try:
-            payload = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-            return _rejected(BadReview("body is not valid JSON"), "api")
+            payload = bounded_json.loads(data)
+        except bounded_json.JsonInputError as exc:  # bad JSON, nested too deep, or an integer past the bound
+            return _rejected(BadReview(exc.reason("body")), "api")
         if not isinstance(payload, dict):
             return _rejected(BadReview("body must be a JSON object"), "api")
         try:

@@ -24,7 +24,7 @@ from ..pipeline.routing import RoutingScorer, ScorerMode
 from ..pipeline.rules import rules_from
 from ..pipeline.service import ScoringService
 from ..ports import EventProcessor, TextScorer
-from ..settings import WRITEBACK_QUEUE_URL, ScorerSettings, ScoreSettings
+from ..settings import WRITEBACK_QUEUE_URL, MetricSettings, ScorerSettings, ScoreSettings
 from .observability import logger, metrics
 
 __all__ = ["area_dimension", "emit_dashboard_metrics", "handler", "model_unavailable", "process_batch"]
@@ -63,10 +63,11 @@ def _emit_sentiment(result: ProcessResult, score: float) -> None:
     if result.level == "very_negative":  # the dashboard's weekly share: this over SentimentScore's count
         metrics.add_metric(name=names.VERY_NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1)
     if result.label == "negative" and not is_metrics_disabled():  # single_metric ignores the switch
+        area = area_dimension(result.product_area, MetricSettings.from_env().metric_product_areas)
         with single_metric(name=names.NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1,
                            namespace=metrics.namespace,
                            default_dimensions={**metrics.default_dimensions, "service": metrics.service or "",
-                                               names.PRODUCT_AREA_DIMENSION: area_dimension(result.product_area)},
+                                               names.PRODUCT_AREA_DIMENSION: area},
                            ):
             pass
 

@@ -1,6 +1,6 @@
 """SQS batch of write-back requests -> each helpdesk's REST API, with partial batch failures.
 
-Thin: credentials come from Secrets Manager (`$HELPDESK_SECRET_PREFIX<platform>`, cached 300 s by Powertools),
+Thin: credentials come from Secrets Manager (`$WRITEBACK_SECRET_PREFIX<platform>`, cached 300 s by Powertools),
 the work is `writeback.consumer.process_writebacks`, and the reply lists the records SQS must redeliver.
 A retryable failure comes back after the visibility timeout; a permanent one is logged as an error with its
 reason and reaches the DLQ after the queue's (short) maxReceiveCount. See docs/writeback.md.
@@ -53,7 +53,7 @@ def current_message_check(table_name: str) -> Callable[[WritebackRequest], bool]
 @cache
 def _dependencies() -> tuple[SecretWriters, Callable[[WritebackRequest], bool] | None]:
     settings = WritebackSettings.from_env()
-    return (SecretWriters(settings.helpdesk_secret_prefix),
+    return (SecretWriters(settings.writeback_secret_prefix),
             current_message_check(settings.table_name) if settings.table_name else None)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .. import bounded_json
 from ..models import AuthorRole
 from ..pipeline.events import MAX_TEXT_CHARS, CustomerTier, Priority, Source, TicketEvent
 from .errors import AuthError, BadPayload
@@ -99,9 +99,11 @@ def check_shared_token(headers: Mapping[str, str], token: str, header_name: str,
 
 def load_json_object(raw: bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        payload = bounded_json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
         raise BadPayload("body is not valid UTF-8 JSON") from exc
+    except bounded_json.JsonInputError as exc:
+        raise BadPayload(exc.reason("body").replace("valid JSON", "valid UTF-8 JSON")) from exc
     if not isinstance(payload, dict):
         raise BadPayload("body must be a JSON object")
     return payload
@@ -147,11 +149,14 @@ def shorten(value: object, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
 
+_UNIX_TIME = re.compile(r"[0-9]{9,13}(\.[0-9]{1,9})?")  # ASCII digits: \d would take any script's digits
+
+
 def parse_timestamp(value: object) -> datetime | None:
     """ISO 8601 (with Z or an offset; naive means UTC) or Unix seconds/milliseconds, as number or string."""
     if isinstance(value, bool) or blank(value):
         return None
-    if isinstance(value, int | float) or (isinstance(value, str) and re.fullmatch(r"\d{9,13}(\.\d+)?", value.strip())):
+    if isinstance(value, int | float) or (isinstance(value, str) and _UNIX_TIME.fullmatch(value.strip())):
         seconds = float(value)
         if seconds > 1e11:  # milliseconds
             seconds /= 1000
@@ -191,10 +196,11 @@ def map_priority(value: object) -> Priority:
     return _PRIORITIES.get(text.lower(), Priority.NORMAL) if text else Priority.NORMAL
 
 
-def map_tier(value: object) -> CustomerTier:
+def map_tier(value: object) -> CustomerTier | None:
+    """None when the helpdesk sent no tier: the event then leaves it out and the ticket keeps the one it knows."""
     text = text_or_none(value)
     if text is None:
-        return CustomerTier.STANDARD
+        return None
     try:
         return CustomerTier(text.lower())
     except ValueError:
@@ -291,12 +297,13 @@ def body_fields(value: object, warnings: list[str], message_id: str,
 def build_event(*, source: Source, ticket_id: str, message_id: str, author_role: AuthorRole,
                 body: tuple[str | None, str | None], created_at: datetime, subject: object = "",
                 priority: Priority = Priority.NORMAL, tags: list[str] | None = None, area: str | None = None,
-                tier: CustomerTier = CustomerTier.STANDARD, url: str | None = None) -> TicketEvent:
+                tier: CustomerTier | None = None, url: str | None = None) -> TicketEvent:
     text, html = body
     fields: dict[str, Any] = {
         "source": source, "ticket_id": ticket_id, "message_id": message_id, "author_role": author_role,
         "text": text, "html": html, "created_at": created_at, "subject": shorten(subject, MAX_SUBJECT_CHARS),
-        "priority": priority, "tags": tags or [], "product_area": area, "customer_tier": tier,
+        "priority": priority, "tags": tags or [], "product_area": area,
+        **({"customer_tier": tier} if tier is not None else {}),  # absent stays absent (pipeline.service)
     }
     try:
         return TicketEvent.model_validate({**fields, "ticket_url": url})

@@ -220,7 +220,7 @@ class _Context:
     priority: Priority
     tags: list[str]
     area: str | None
-    tier: CustomerTier
+    tier: CustomerTier | None
     url: str | None
 
 

@@ -2,8 +2,8 @@
 with 1..100 Notification elements.
 
 Outbound Messages carry no signature and no custom headers: the envelope's OrganizationId must equal the
-configured org, and, when the secret sets `endpoint_token`, the endpoint URL's `token` query parameter must match
-it (the org id is not secret, the token is). Salesforce retries until it gets the SOAP Ack (ack_response()), so
+configured org, and the endpoint URL's `token` query parameter must match the secret's required `endpoint_token`
+(the org id is public, the token is the secret). Salesforce retries until it gets the SOAP Ack (ack_response()), so
 answer it only once every event is enqueued.
 
 XML is parsed with the standard library; defusedxml is not installed, so any DOCTYPE or ENTITY declaration is
@@ -185,12 +185,11 @@ def org_ids_match(configured: str, received: str) -> bool:
 
 
 def verify(raw_body: bytes, secret: SalesforceSecret, query: Mapping[str, str]) -> None:
-    if secret.endpoint_token is not None:
-        presented = next((v for k, v in query.items() if k.lower() == TOKEN_QUERY_PARAM), None)
-        if presented is None:
-            raise AuthError(f"missing {TOKEN_QUERY_PARAM} query parameter")
-        if not equals(presented, secret.endpoint_token):
-            raise AuthError("invalid credentials")
+    presented = next((v for k, v in query.items() if k.lower() == TOKEN_QUERY_PARAM), None)
+    if not presented:
+        raise AuthError(f"missing {TOKEN_QUERY_PARAM} query parameter")
+    if not equals(presented, secret.endpoint_token):
+        raise AuthError("invalid credentials")
     try:
         envelope = parse_envelope(raw_body)
     except BadPayload as exc:

@@ -48,8 +48,8 @@ class FreshdeskSecret(_SecretModel):
 class SalesforceSecret(_SecretModel):
     organization_id: str
     # Outbound Messages cannot send headers, so a token in the endpoint URL (?token=...) is the only secret
-    # they can carry: the organization id alone is not secret. Optional, strongly recommended.
-    endpoint_token: Secret | None = None
+    # they can carry. Required: org ids are public (Web-to-Case forms), so without it anyone could post cases.
+    endpoint_token: Secret
     # The user our write-back acts as (LastModifiedById / CreatedById); its changes are skipped (loop guard).
     integration_user_id: UserId | None = None
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ..pipeline.events import TicketEvent
+from ..pipeline.window import CreatedAtWindow
 from . import freshdesk, generic, intercom, salesforce, zendesk
 from .common import MAX_WEBHOOK_BYTES, Parsed, Skip
-from .errors import PayloadTooLarge, UnknownPlatform, WebhookError
+from .errors import BadPayload, PayloadTooLarge, UnknownPlatform, WebhookError
+from .rotation import SecretVersions, verify_with_rotation
 from .secrets import (
     FreshdeskSecret,
     GenericSecret,
@@ -28,8 +30,9 @@ from .secrets import (
 PLATFORMS = ("zendesk", "freshdesk", "intercom", "salesforce", "generic")
 JSON_CONTENT_TYPE = "application/json"
 
-# The secret string as Secrets Manager holds it, or a callable fetching it (called only for a known platform).
-SecretSource = str | Callable[[], str | None] | None
+# The secret string as Secrets Manager holds it, or a callable fetching it (called only for a known platform);
+# the callable may return the secret's versions instead, so a rotation is verified across (helpdesks.rotation).
+SecretSource = str | Callable[[], str | SecretVersions | None] | None
 
 
 @dataclass(frozen=True)
@@ -65,18 +68,21 @@ def error_response(exc: WebhookError) -> WebhookResponse:
     return _json(exc.status, payload)
 
 
-def _secret_json(secret: SecretSource) -> str | None:
+def _secret_json(secret: SecretSource) -> str | SecretVersions | None:
     return secret() if callable(secret) else secret
 
 
 def handle_webhook(platform: str, headers: Mapping[str, str], raw_body: bytes, secret_json: SecretSource,
                    now: datetime, *, query: Mapping[str, str] | None = None,
-                   replay_window: timedelta = zendesk.DEFAULT_REPLAY_WINDOW) -> WebhookResult:
+                   replay_window: timedelta = zendesk.DEFAULT_REPLAY_WINDOW,
+                   window: CreatedAtWindow | None = None) -> WebhookResult:
     """Authenticate and parse one webhook delivery.
 
     Raises UnknownPlatform (404), PayloadTooLarge (413), NotConfigured (503, the secret is missing or invalid),
     AuthError (401, checked on the raw bytes before any parsing), BadPayload (400). Nothing is returned as an
-    event unless the delivery authenticated.
+    event unless the delivery authenticated. A created_at outside `window` (default CreatedAtWindow()) is a 400
+    for the generic route (the caller's own canonical event); from a helpdesk's signed payload that message is
+    skipped with its reason, so one stale message does not make the platform retry the whole batch forever.
     """
     name = platform.strip().lower()
     if name not in PLATFORMS:
@@ -86,8 +92,14 @@ def handle_webhook(platform: str, headers: Mapping[str, str], raw_body: bytes, s
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     secret = _secret_json(secret_json)
-    parsed = _authenticated_parse(name, headers, raw_body, secret, now=now, query=query or {},
-                                  replay_window=replay_window)
+
+    def attempt(value: str | None) -> Parsed:
+        return _authenticated_parse(name, headers, raw_body, value, now=now, query=query or {},
+                                    replay_window=replay_window)
+
+    authenticated = (verify_with_rotation(attempt, secret, now) if isinstance(secret, SecretVersions)
+                     else attempt(secret))
+    parsed = _within_window(name, authenticated, now, window or CreatedAtWindow())
     return WebhookResult(platform=name, events=tuple(parsed.events), skipped=tuple(parsed.skipped),
                          warnings=tuple(parsed.warnings), response=_response(name, parsed), ping=parsed.ping)
 
@@ -114,6 +126,20 @@ def _authenticated_parse(name: str, headers: Mapping[str, str], raw_body: bytes,
         GenericSecret, secret, name)
     generic.verify(headers, generic_secret)
     return generic.parse(raw_body)
+
+
+def _within_window(name: str, parsed: Parsed, now: datetime, window: CreatedAtWindow) -> Parsed:
+    kept: list[TicketEvent] = []
+    skipped = list(parsed.skipped)
+    for index, event in enumerate(parsed.events):
+        if not (details := window.details(event, now)):
+            kept.append(event)
+        elif name == "generic":
+            raise BadPayload("invalid ticket event", [{**d, "field": f"events.{index}.{d['field']}"}
+                                                      for d in details] if len(parsed.events) > 1 else details)
+        else:
+            skipped.append(Skip(details[0]["reason"], event.message_id))
+    return Parsed(events=kept, skipped=skipped, warnings=parsed.warnings, ping=parsed.ping)
 
 
 def _response(name: str, parsed: Parsed) -> WebhookResponse:

@@ -5,18 +5,45 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SerializationInfo,
+    StringConstraints,
+    field_serializer,
+    model_validator,
+)
 
 from ..models import AuthorRole, EmotionScore, Label, Level, level_from_label
+from ..redaction import EntityType, RedactionConfig, detect
 
 # API Gateway accepts 10 MB, SQS 256 KiB per message; the envelope adds a few hundred bytes.
 MAX_BODY_BYTES = 200_000
 MAX_TEXT_CHARS = 100_000
 
+# What an identifier may not hold: it becomes a table key, a log field and the Slack header, so an e-mail
+# address, card, IBAN or international phone number in one would be stored raw. Not every type: helpdesk ids
+# are often long digit runs ("00001026") that a national phone format would accept.
+_ID_PII = RedactionConfig(entities=frozenset({EntityType.EMAIL, EntityType.CARD, EntityType.IBAN}))
+_ID_PHONE = RedactionConfig(entities=frozenset({EntityType.PHONE}))
+
+
+def _no_personal_data(value: str) -> str:
+    found = detect(value, _ID_PII) or (detect(value, _ID_PHONE) if value.startswith("+") else [])
+    if found:
+        kinds = ", ".join(sorted({span.type.value for span in found}))
+        raise ValueError(f"holds personal data ({kinds}); send the helpdesk's own id instead")
+    return value
+
+
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128,
-                                              pattern=r"^[A-Za-z0-9._:@/#+-]+$")]
+                                              pattern=r"^[A-Za-z0-9._:@/#+-]+$"), AfterValidator(_no_personal_data)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -109,6 +136,12 @@ class QueuedEvent(BaseModel):
     received_at: AwareDatetime
     event: TicketEvent
     redaction: IngestRedaction | None = None
+
+    @field_serializer("event")
+    def _sent_fields_only(self, event: TicketEvent, info: SerializationInfo) -> dict[str, Any]:
+        # Queued without the fields the helpdesk left out, so the scorer can tell "absent" (keep the ticket's known
+        # value) from a default it would otherwise see as sent: a follow-up without customer_tier is not "standard".
+        return event.model_dump(mode=info.mode, exclude_unset=True)
 
 
 class EscalationState(StrEnum):

@@ -1,9 +1,11 @@
 """Nothing personal is queued: ingest prepares and redacts an event before it goes on the events queue.
 
 `protect_event` (ingest and backfill) turns a validated TicketEvent into the QueuedEvent that is sent: the body
-prepared for the model (HTML to text, quoted history and signatures dropped, normalised, lines kept), redacted,
-then capped at textprep.MODEL_TEXT_CHARS; the subject redacted; ticket URL, tags and product area dropped when
-redaction finds anything in them. The entity counts (never values) and the cap flag travel in the event.
+prepared for the model (HTML to text, quoted history and signatures dropped, normalised, lines kept), redacted
+as it will be stored (its lines and its lines joined: redaction.redact_lines), then capped at
+textprep.MODEL_TEXT_CHARS; the subject cleaned like the body (textprep.clean_field) and redacted; ticket URL,
+tags and product area cleaned too and dropped when redaction finds anything in them or they read as a name.
+The entity counts (never values) and the cap flag travel in the event.
 
 `clean_for_scoring` is the scorer's step. Redaction is idempotent (a placeholder is never re-redacted), so on a
 protected event it is a cheap second pass that counts only what it newly finds; an event queued raw by an older
@@ -18,8 +20,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..redaction import merge_counts, redact
-from ..textprep import cap_text, prepare_ticket_text
+from ..redaction import merge_counts, redact, redact_lines
+from ..redaction.models import RedactionResult
+from ..redaction.names import looks_like_person
+from ..textprep import cap_text, clean_field, prepare_ticket_text
 from .events import IngestRedaction, QueuedEvent, TicketEvent
 
 MAX_SUBJECT_CHARS = 500  # TicketEvent's subject limit: a placeholder may be longer than the value it replaced
@@ -53,7 +57,7 @@ def prepare_body(raw: str) -> PreparedText:
 
     Redacted with its lines ("Best regards,\\nAnna Kowalski": a sign-off name is found on its own line, not once
     the lines are joined), and over the whole text before the cap, so a cut never leaves a fragment of a value."""
-    redacted = redact(prepare_ticket_text(raw, keep_lines=True))
+    redacted = redact_lines(prepare_ticket_text(raw, keep_lines=True))
     text, truncated = cap_text(redacted.text)
     return PreparedText(text=text, entities=redacted.entities, truncated=truncated)
 
@@ -61,6 +65,51 @@ def prepare_body(raw: str) -> PreparedText:
 def is_clean(value: str) -> bool:
     """True when redaction finds nothing in `value`."""
     return redact(value).text == value
+
+
+def clean_label(value: str | None) -> str | None:
+    """A tag or product area cleaned like the body, or None when it holds personal data or reads as a person's
+    name ("maria gonzalez" as a product area would become a stored index key)."""
+    if value is None:
+        return None
+    cleaned = clean_field(value)
+    if not cleaned or not is_clean(cleaned) or looks_like_person(cleaned):
+        return None
+    return cleaned
+
+
+def kept_tags(tags: list[str]) -> list[str]:
+    """The tags that clean_label keeps, cleaned, in order and without duplicates."""
+    return list(dict.fromkeys(tag for tag in map(clean_label, tags) if tag))
+
+
+# Product areas a metric may carry as a dimension: a closed set (METRIC_PRODUCT_AREAS overrides it), so no
+# free text a helpdesk sends ("maria gonzalez") ever becomes a CloudWatch dimension; any other area is "other".
+DEFAULT_METRIC_AREAS = frozenset({
+    "billing", "payments", "refunds", "invoices", "subscription", "account", "login", "security", "orders",
+    "shipping", "delivery", "returns", "mobile app", "web app", "api", "integrations", "technical", "onboarding",
+    "general", "sales", "feedback",
+})
+
+
+def metric_area(product_area: str | None, allowed: frozenset[str] = DEFAULT_METRIC_AREAS) -> str:
+    """The product area as a metric dimension: "none", one of `allowed` (cleaned, lower case), or "other"."""
+    if not product_area:
+        return "none"
+    area = clean_field(product_area).lower()
+    return area if area in allowed else "other"
+
+
+def metric_areas_from(setting: str | None) -> frozenset[str]:
+    """The allowed areas from a comma-separated setting, or the defaults when it is unset or empty."""
+    areas = frozenset(clean_field(a).lower() for a in (setting or "").split(",") if a.strip())
+    return areas or DEFAULT_METRIC_AREAS
+
+
+def redact_subject(subject: str) -> RedactionResult:
+    """The subject cleaned like the body (no-break spaces, zero-width characters, full-width "＠"), then
+    redacted."""
+    return redact(clean_field(subject))
 
 
 def safe_url(url: str) -> str | None:
@@ -78,13 +127,17 @@ def fit(text: str, limit: int) -> str:
 def protect_event(event: TicketEvent, received_at: datetime) -> QueuedEvent:
     """The event as it may be queued: nothing personal in it, and what was redacted or cut recorded as counts."""
     body = prepare_body(event.body)
-    subject = redact(event.subject)
+    subject = redact_subject(event.subject)
+    area = clean_label(event.product_area)
     keep_url = event.ticket_url is not None and safe_url(str(event.ticket_url)) is not None
     # Validated again, so what is queued is what the scorer will accept (limits and patterns included).
-    protected = TicketEvent.model_validate({
-        **event.model_dump(), "text": body.text, "html": None, "subject": fit(subject.text, MAX_SUBJECT_CHARS),
-        "ticket_url": event.ticket_url if keep_url else None, "tags": [tag for tag in event.tags if is_clean(tag)],
-        "product_area": event.product_area if event.product_area and is_clean(event.product_area) else None,
+    cleaned = {
+        "subject": fit(subject.text, MAX_SUBJECT_CHARS), "ticket_url": event.ticket_url if keep_url else None,
+        "tags": kept_tags(event.tags), "product_area": area[:64] if area else None,
+    }
+    protected = TicketEvent.model_validate({  # a field the helpdesk left out stays out (see QueuedEvent)
+        **event.model_dump(exclude_unset=True), "text": body.text, "html": None,
+        **{k: v for k, v in cleaned.items() if k in event.model_fields_set},
     })
     return QueuedEvent(event_id=event.event_id, received_at=received_at, event=protected,
                        redaction=IngestRedaction(pii_entities=merge_counts(body.entities, subject.entities),
@@ -98,10 +151,10 @@ def clean_for_scoring(queued: QueuedEvent) -> CleanMessage:
         body = prepare_body(event.body)
         earlier: dict[str, int] = {}
     else:  # already prepared and capped: only redacted again, so nothing is re-stripped or re-cut
-        again = redact(event.body)
+        again = redact_lines(event.body)
         body = PreparedText(text=again.text, entities=again.entities, truncated=queued.redaction.truncated)
         earlier = queued.redaction.pii_entities
-    subject = redact(event.subject)
+    subject = redact_subject(event.subject)
     # The lines are joined into the single line the model and the store get.
     return CleanMessage(text=" ".join(body.text.split("\n")), subject=subject.text,
                         entities=merge_counts(earlier, body.entities, subject.entities), truncated=body.truncated)

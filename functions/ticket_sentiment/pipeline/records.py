@@ -32,6 +32,7 @@ class StoredMessage(BaseModel):
     emotions: list[EmotionScore] = Field(default_factory=list)
     low_signal: bool
     language: str
+    needs_fallback: bool = False  # the model does not cover its language and Comprehend did not score it
     scorer: str
     model_version: str
 

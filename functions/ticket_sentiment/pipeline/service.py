@@ -13,7 +13,7 @@ from ..models import AuthorRole, SentimentResult, Trend
 from ..ports import AlertPublisher, TextScorer, TicketStore, WritebackSink
 from ..thread import summarise
 from ..writeback.policy import writeback_request
-from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent
+from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent, TicketEvent
 from .protection import CleanMessage, clean_for_scoring, safe_url
 from .records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from .rules import RuleConfig, RuleMatch, evaluate
@@ -44,6 +44,18 @@ def aggregate(messages: list[StoredMessage]) -> tuple[StoredMessage | None, floa
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+KNOWN_METADATA = ("customer_tier", "priority", "product_area", "ticket_url")
+
+
+def with_known_metadata(event: TicketEvent, subject: str, previous: TicketView | None) -> tuple[TicketEvent, str]:
+    """The event with what its helpdesk left out taken from the stored ticket (an absent field never overwrites a
+    known one: a follow-up without customer_tier is still the premium customer's), and the subject likewise."""
+    if previous is None:
+        return event, subject
+    known = {k: getattr(previous, k) for k in KNOWN_METADATA if k not in event.model_fields_set}
+    return event.model_copy(update=known), subject if "subject" in event.model_fields_set else previous.subject
 
 
 class ScoringService:
@@ -101,7 +113,10 @@ class ScoringService:
         now = self.clock()
         if self._put(queued, message, cleaned.text, now) == PutStatus.DONE:
             return self._duplicate(queued, delivery_id)
-        view = self._save_view(queued, cleaned, result)
+        view, event = self._save_view(queued, cleaned, result)
+        # From here the event carries what its helpdesk left out, known from the stored ticket (rules, alert,
+        # write-back and metrics see the premium customer's follow-up as the premium customer's).
+        queued = queued.model_copy(update={"event": event})
         is_current = view.current is not None and view.current.message_id == message.message_id
         # Only the ticket's latest message can escalate it: a late, older message never alerts.
         match = evaluate(self.rules, event, result, view.thread_score) if is_current else None
@@ -152,6 +167,7 @@ class ScoringService:
             label=result.label, level=result.level, score=result.score, intensity=result.intensity,
             confidence=result.confidence,
             emotions=result.emotions, low_signal=result.low_signal, language=result.language,
+            needs_fallback=result.needs_fallback,
             scorer=result.scorer if result.scorer else self.scorer_name, model_version=result.model_version)
 
     def _put(self, queued: QueuedEvent, message: StoredMessage, text: str, now: datetime) -> PutStatus:
@@ -164,22 +180,25 @@ class ScoringService:
             raise EventInFlightError(f"event {queued.event_id} is being processed by another invocation")
         return status
 
-    def _save_view(self, queued: QueuedEvent, cleaned: CleanMessage, result: SentimentResult) -> TicketView:
-        """The ticket aggregate rebuilt from all its stored messages (metadata refreshed by its latest one)."""
+    def _save_view(self, queued: QueuedEvent, cleaned: CleanMessage, result: SentimentResult,
+                   ) -> tuple[TicketView, TicketEvent]:
+        """The ticket aggregate rebuilt from all its stored messages (metadata refreshed by its latest one), and
+        the event with the metadata its helpdesk left out taken from the stored ticket."""
         event = queued.event
         messages = self.store.list_messages(event.ticket_id)
         current, thread_score, trend, delta = aggregate(messages)
         is_current = current is not None and current.message_id == event.message_id
         previous = self.store.get_ticket(event.ticket_id)
+        event, subject = with_known_metadata(event, cleaned.subject, previous)
         view = TicketView(
-            ticket_id=event.ticket_id, source=event.source, subject=cleaned.subject,
+            ticket_id=event.ticket_id, source=event.source, subject=subject,
             ticket_url=safe_url(str(event.ticket_url)) if event.ticket_url else None, current=current,
             thread_score=thread_score, trend=trend, trend_delta=delta, message_count=len(messages),
             product_area=event.product_area, priority=event.priority, customer_tier=event.customer_tier,
             first_seen=min((m.created_at for m in messages), default=event.created_at),
             model_version=result.model_version)
         self.store.save_ticket(view, refresh_meta=is_current or previous is None)
-        return view
+        return view, event
 
     def _escalate(self, queued: QueuedEvent, match: RuleMatch | None, *, view: TicketView, result: SentimentResult,
                   message: StoredMessage, text: str, now: datetime) -> AlertState | None:

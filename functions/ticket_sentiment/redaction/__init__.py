@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from .engine import DEFAULT_CONFIG, apply_spans, detect, merge_counts, merge_spans, redact, sanitize
+from .engine import DEFAULT_CONFIG, apply_spans, detect, merge_counts, merge_spans, redact, redact_lines, sanitize
 from .models import EntityType, MaskStyle, RedactionConfig, RedactionResult, Span
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "merge_counts",
     "merge_spans",
     "redact",
+    "redact_lines",
     "sanitize",
 ]

@@ -16,7 +16,7 @@ from .models import EntityType, Span
 
 _CAP = r"[A-ZÀ-ÖØ-Þ]"
 # The letters right before "<dot?><space><end>"; the look-behind makes only the first letter of a word start one.
-_LETTERS_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+\.?[ ]\Z")
+_LETTERS_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:-[^\W\d_]+)*\.?[ ]\Z")
 _WORD = _CAP + r"[^\W\d_]{1,30}"
 _UK_POSTCODE = r"(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}"
 # Patterns open with a plain character class and check the boundary right after it: the regex engine then skips
@@ -25,9 +25,23 @@ _AFTER_HOUSE = frozenset(string.ascii_letters + "-, ")
 _INWARD_LETTERS = frozenset("ABDEFGHJLNPQRSTUWXYZ")  # [ABD-HJLNP-UW-Z]
 _POSTCODE_ALONE = re.compile(r"[A-PR-UWYZ](?<![\w-][A-PR-UWYZ])(?:[A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}(?![\w-])")
 
+# The USPS street suffixes (Publication 28) that are not everyday technical words ("502 Bad Gateway", "3 Keys").
+_USPS_WORDS = """
+Alley Avenue Branch Bridge Brook Brooks Burg Burgs Bypass Camp Canyon Cape Causeway Circle Circles Cliff Cliffs
+Common Corner Corners Court Courts Cove Coves Creek Crescent Crest Crossing Crossroad Curve Dale Dam Drive Drives
+Estate Estates Expressway Fall Falls Ferry Field Fields Flat Flats Ford Fords Forest Forge Forges Fort Freeway
+Garden Gardens Glen Glens Green Greens Grove Groves Harbor Harbors Haven Heights Highway Hill Hills Hollow Inlet
+Island Islands Isle Junction Junctions Knoll Knolls Lake Lakes Landing Lane Loaf Lodge Mall Manor Manors Meadow
+Meadows Mews Mill Mills Mission Motorway Mount Mountain Mountains Neck Orchard Oval Overpass Park Parks Parkway
+Parkways Passage Pike Pine Pines Place Plain Plains Plaza Prairie Ranch Rapid Rapids Ridge Ridges River Road Roads
+Route Row Rue Shoal Shoals Shore Shores Skyway Spring Springs Square Squares Stravenue Stream Street Streets Summit
+Terrace Throughway Trafficway Trail Tunnel Turnpike Underpass Valley Valleys Via Viaduct Village Villages Ville
+Vista Walk Walks Way Ways
+"""
+_USPS_SUFFIXES = "|".join(sorted(_USPS_WORDS.split(), key=len, reverse=True))
 _EN_STREET = (r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Close|"
               r"Crescent|Cres|Parkway|Pkwy|Highway|Hwy|Square|Sq|Gardens|Grove|Row|Mews|Hill|Circle|Cir|Trail|Walk|"
-              r"Green|Parade|Marg|Nagar|Quay|Wharf|Embankment")
+              r"Green|Parade|Marg|Nagar|Quay|Wharf|Embankment|" + _USPS_SUFFIXES)
 _CITY_TAIL = (r"(?:,[ ]?" + _WORD + r"(?:[ -]" + _WORD + r"){0,2}){0,2}"
               r"(?:,?[ ](?:[A-Z]{2}[ ]\d{5}(?:-\d{4})?|[A-Z]{2}[ ][A-Z]\d[A-Z][ ]?\d[A-Z]\d|" + _UK_POSTCODE
               + r"|\d{6}|\d{5}|D\d{2}[ ]?[A-Z0-9]{4}))?")
@@ -36,12 +50,17 @@ _ADDR_EN = re.compile(
     r"(?:[ ](?:N|S|E|W|NE|NW|SE|SW)\b)?"
     r"(?:,?[ ](?:Apt|Apartment|Unit|Suite|Ste|Flat|Floor|Fl)\.?[ ]?#?[\w-]{1,6})?" + _CITY_TAIL)
 
+# "Flat 41Q, Garry Circles", "Studio 5, Eileen Avenue": a flat or studio number, then the street without one.
+_ADDR_FLAT_FIRST = re.compile(r"(?:Flat|Studio|Apartment|Apt\.?|Unit|Suite)[ ]\w{1,5},?[ ]"
+                              r"(?:[A-Z][\w'.-]{0,30}[ ]){1,3}(?:" + _EN_STREET + r")\b")
+_FLAT_LEAD = re.compile(r"(?:Flat|Studio|Apartment|Apt\.?|Unit|Suite)[ ]#?$")
 _FLAT_BEFORE = re.compile(r"(?:Flat|Apt|Apartment|Unit|Suite|Ste)\.?[ ]?#?(?:[\w-]{1,6},?[ ])?$")
 _DE_NL_SUFFIXES = ("straße", "strasse", "str.", "weg", "allee", "platz", "gasse", "ring", "damm", "ufer", "chaussee",
                    "markt", "steig", "pfad", "straat", "laan", "gracht", "plein", "kade", "singel", "dijk", "steeg",
-                   "hof", "plantsoen", "dreef", "graben", "berg", "anger")
-_WORD_NUMBER = re.compile(r"(" + _CAP + r"(?<![\w-]" + _CAP + r")[^\W\d_.-]{1,40}\.?)[ ](\d{1,4}[ ]?[a-zA-Z]?"
-                          r"(?:-\d{1,4})?)(?![\w-])")
+                   "hof", "plantsoen", "dreef", "graben", "berg", "anger", "pad", "baan", "boulevard", "park", "erf",
+                   "wal", "veld", "kant", "poort", "lei", "gatan", "vägen", "gata", "gade", "vej")
+_WORD_NUMBER = re.compile(r"(" + _CAP + r"(?<![\w-]" + _CAP + r")(?:[^\W\d_.-]|-(?=[^\W\d_])){1,60}\.?)[ ]"
+                          r"(\d{1,4}[ ]?[a-zA-Z]?(?:[-/]\d{1,4})?)(?![\w-])")
 _PREVIOUS_WORD = re.compile(_WORD + r"[ -]$")
 _DE_NL_TAIL = re.compile(r",?[ ](?:\d{5}|\d{4}[ ]?[A-Z]{2}|\d{4})[ ]" + _WORD + r"(?:[ -]" + _WORD + r")?")
 
@@ -67,6 +86,59 @@ _ES_TRIGGERS = ("calle ", "c/", "avenida ", "avda", "av. ", "plaza ", "pza", "pa
                 "travesía ", "travesia ", "carretera ", "glorieta ", "pasaje ")
 
 
+# Street-type words written before the name: Italian, Polish, Russian, Portuguese, Spanish and French ones. The
+# name is capitalised ("via email 12 times" is not an address) and a house number follows.
+_PREFIX_WORDS = ("via", "viale", "piazza", "piazzale", "corso", "largo", "vicolo", "borgo", "contrada", "strada",
+                 "rotonda", "incrocio", "stretto", "canale", "lungomare", "ulica", "ul.", "aleja", "al.", "plac",
+                 "pl.", "osiedle", "os.", "улица", "ул.", "проспект", "пр.", "переулок", "пер.", "набережная", "наб.",
+                 "бульвар", "бул.", "шоссе", "ш.", "аллея", "алл.", "площадь", "пл.", "rua", "travessa", "praça",
+                 "estrada", "avenida", "calle", "callejón", "camino", "carrera", "cuesta", "glorieta", "pasaje",
+                 "paseo", "plaza", "rambla", "ronda", "travesía", "urbanización", "vía", "alameda", "acceso",
+                 "carretera", "rue", "avenue", "boulevard", "chemin", "impasse", "allée", "place", "quai", "route",
+                 "vial", "cañada", "pasadizo", "c.")
+_NAME_CAP = r"[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁ0-9]"
+_ADDR_PREFIXED = re.compile(
+    r"(?i:" + "|".join(re.escape(w) for w in sorted(_PREFIX_WORDS, key=len, reverse=True)) + r")[ ]?"
+    r"(?:(?i:de|del|de la|des|du|di|della|dei|delle|do|da|dos|das|l['’]|d['’])[ ])?"
+    r"(?:" + _NAME_CAP + r"[\w'’.-]{0,30}[ ]){0,4}" + _NAME_CAP + r"[\w'’.-]{0,30},?[ ]"
+    r"(?:(?i:д\.|дом|n[º°o.]|nr\.?|no[:.]?|nº)[ ]?)?\d{1,4}[a-zA-Z]?(?:[/-]\d{1,4})?(?![\w-])"
+    r"(?:,?[ ](?:к\.|стр\.|кв\.|m\.|lok\.|(?i:piano|appartamento|interno|scala|apt\.?|piso|puerta|escalera|"
+    r"bajo|andar|apto\.?))[ ]?\w{1,4})*")
+# Turkish streets: the type follows the name ("Atatürk Caddesi No: 12", "Gül Sok. No:5").
+_ADDR_TR = re.compile(r"[A-ZÇĞİÖŞÜ][\wçğıöşü'’-]{1,30}[ ](?:[A-ZÇĞİÖŞÜ][\wçğıöşü'’-]{1,30}[ ])?"
+                      r"(?:Sokak|Sokağı|Sok\.|Caddesi|Cad\.|Bulvarı|Blv\.|Mahallesi|Mah\.)[ ,]*"
+                      r"(?:No|Numara)[: .]*\d{1,4}(?:/\d{1,4})?")
+_TR_TRIGGERS = ("sokak", "sok.", "caddesi", "cad.", "bulvarı", "blv.", "mahallesi", "mah.")
+
+
+_PREFIX_ASCII = tuple(w for w in _PREFIX_WORDS if w.isascii())
+
+
+def _flat_first(text: str, runs: list[tuple[int, int]]) -> Iterator[Span]:
+    """"Flat 41Q, Garry Circles": tried only at a number right after a flat word."""
+    for start, _ in runs:
+        if start >= 5 and text[start - 1] == " " and text[max(0, start - 12):start].rstrip(" #").endswith(
+                ("Flat", "Studio", "Apartment", "Apt", "Apt.", "Unit", "Suite")):
+            lead = _FLAT_LEAD.search(text, max(0, start - 12), start)
+            m = _ADDR_FLAT_FIRST.match(text, lead.start()) if lead else None
+            if m is not None:
+                yield Span(m.start(), m.end(), EntityType.ADDRESS)
+
+
+def _prefixed_addresses(text: str, low: str, words: WordIndex | None) -> Iterator[Span]:
+    ascii_text = text.isascii()
+    # The WordIndex skips keywords that start no word; it holds only for ASCII text (see keyword_windows).
+    keywords = _PREFIX_ASCII if ascii_text else _PREFIX_WORDS
+    for pos in keyword_positions(text, low, keywords, words if ascii_text else None):
+        m = _ADDR_PREFIXED.match(text, pos)
+        if m is not None:
+            yield Span(m.start(), m.end(), EntityType.ADDRESS)
+    for pos in keyword_positions(text, low, _TR_TRIGGERS, words if ascii_text else None):
+        m = _ADDR_TR.search(text, max(0, pos - 64), min(len(text), pos + 40))
+        if m is not None:
+            yield Span(m.start(), m.end(), EntityType.ADDRESS)
+
+
 def _matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
     """pattern.finditer(text), given every offset where a match can start: a few anchored attempts instead of
     a scan of the whole text. Sorted, and never inside the previous match, exactly as finditer proceeds."""
@@ -89,7 +161,9 @@ def letters_before(text: str, number: int) -> int | None:
     if end > lo and text[end - 1] == ".":
         end -= 1
     start = end
-    while start > lo and _is_letter(text[start - 1]):
+    # Letters, and hyphens between letters ("Rabea-Adler-Weg"): a hyphen only with a letter on each side.
+    while start > lo and (_is_letter(text[start - 1]) or (text[start - 1] == "-" and start < end
+                                                            and start - 1 > lo and _is_letter(text[start - 2]))):
         start -= 1
     if start == end or (start > 0 and _is_letter(text[start - 1])):
         return None  # no letters, or the word goes on before the window: only its first letter starts a match
@@ -126,6 +200,8 @@ def find_addresses(text: str, low: str, digits: list[tuple[int, int]] | None = N
     for m in _matches_at(_ADDR_EN, text, (start for start, _ in houses)):
         flat = _FLAT_BEFORE.search(text, max(0, m.start() - 24), m.start())
         yield Span(flat.start() if flat else m.start(), m.end(), EntityType.ADDRESS)
+    yield from _flat_first(text, runs)
+    yield from _prefixed_addresses(text, low, words)
     # "SW1A 1AA": the inward code is one digit after a space and before two letters; the outward code is two to
     # four characters before that space.
     inward = [start for start, end in runs if end - start == 1 and text[start - 1:start] == " "

@@ -25,7 +25,9 @@ PHONE_LABELS = frozenset({
     "handy", "handynummer", "mobil", "mobilnummer", "rufnummer", "erreichbar", "anrufen", "téléphone", "tél",
     "portable", "joindre", "appeler", "móvil", "movil", "teléfono", "telefono", "llamar", "llámame", "llamame",
     "telefoon", "telefoonnummer", "mobiel", "bel", "bellen", "फ़ोन", "मोबाइल", "number", "numéro", "numero", "nummer",
-    "número",
+    "número", "cellulare", "chiamatemi", "chiamare", "zadzwonić", "zadzwoń", "telefonu", "numer", "numerem",
+    "numara", "numaram", "numarası", "numarasından", "arayın", "телефон", "телефона", "номер", "номеру", "тел",
+    "позвоните", "звоните", "мобильный", "appelez", "rufen",
 })
 # Labels of numbers that are not personal data: no phone, card or id check fires after these.
 NOT_PERSONAL_LABELS = frozenset({
@@ -65,7 +67,8 @@ ID_LABELS: dict[str, str] = {_phrase(label): kind for kind, labels in {
             "permis de conduire", "carnet de conducir", "rijbewijs", "rijbewijsnummer", "personalausweis",
             "personalausweisnummer", "ausweisnummer", "ausweis", "id card", "id card number", "identity card",
             "national id", "national id number", "carte d'identité", "dni", "nie", "nif", "documento de identidad",
-            "identiteitskaart", "tax number", "steuernummer", "voter id", "id number"),
+            "identiteitskaart", "tax number", "steuernummer", "voter id", "id number", "codice fiscale", "pesel",
+            "tc kimlik no", "tc kimlik", "kimlik no", "tckn", "инн", "снилс", "паспорт", "personnummer", "cpf"),
     "bank": ("account number", "account no", "acct no", "acct number", "acct", "acc", "acc no", "a/c", "a/c no",
              "bank account", "bank account number",
              "sort code", "routing number", "aba", "aba routing", "kontonummer", "blz", "numéro de compte",
@@ -168,6 +171,8 @@ def number_label(words: list[str]) -> str | None:
         if word == "#" and index > 0:
             continue
         if word in FILLERS:
+            if skipped_label is not None and word in _POSSESSIVES:
+                return skipped_label  # "... my number is": the possessive settles it, whatever came before
             if skipped_label is None and word in PHONE_LABELS:
                 skipped_label = word  # "my number is ...": "number" is the label after all
             continue

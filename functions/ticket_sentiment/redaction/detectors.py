@@ -159,7 +159,43 @@ _SPELLED_TLDS = frozenset({"com", "net", "org", "de", "fr", "es", "nl", "uk", "c
                            "at", "ch", "info", "biz", "edu", "gov", "me", "us", "ca", "au", "mx", "br"})
 
 
-def find_emails(text: str, low: str) -> Iterator[Span]:
+# Obfuscated addresses: "john dot doe at gmail dot com", "anna_b @ gmail.com", "x at gmail.com", "a (at) b.de".
+_LOOSE_DOT = r"(?:\.|[ \t]?[(\[{][ \t]?(?:dot|punkt|point|punto)[ \t]?[)\]}][ \t]?|[ \t](?:dot|punkt|point|punto)[ \t])"
+_EMAIL_LOOSE = re.compile(
+    r"(?i)(?<![\w.+-])[\w+-]{1,64}(?:" + _LOOSE_DOT + r"[\w+-]{1,64}){0,4}"
+    r"(?P<at>[ \t]?@[ \t]?|[ \t]?[(\[{<][ \t]?(?:at|@)[ \t]?[)\]}>][ \t]?|[ \t](?:at|arroba|chez)[ \t])"
+    r"(?P<domain>[\w-]{1,63}(?:" + _LOOSE_DOT + r"[\w-]{1,63}){1,3})(?![\w-])")
+_LOOSE_TRIGGERS = ("(at)", "[at]", "{at}", "( at )", "[ at ]", "<at>", " dot ", "(dot)", "[dot]", " @", "@ ",
+                   " arroba ", " chez ", " punkt ", "gmail", "googlemail", "yahoo", "hotmail", "outlook", "icloud",
+                   "gmx", "aol.", "proton", "yandex", "live.", "msn.", "web.de", "t-online", "mail.ru", "wp.pl",
+                   "o2.pl", "onet.", "interia", "orange.fr", "free.fr", "libero", "laposte", "btinternet", "zoho")
+# With a bare " at " and real dots ("meet me at example.com"), only a webmail domain makes it an address.
+_WEBMAIL = frozenset({"gmail", "googlemail", "yahoo", "hotmail", "outlook", "icloud", "me", "mac", "gmx", "aol",
+                      "protonmail", "proton", "yandex", "live", "msn", "web", "t-online", "mail", "wp", "o2", "onet",
+                      "interia", "orange", "free", "libero", "laposte", "btinternet", "zoho", "ymail", "rocketmail"})
+_LOOSE_TLDS = frozenset({
+    "com", "net", "org", "de", "fr", "es", "nl", "uk", "co", "in", "io", "eu", "it", "ie", "be", "at", "ch", "info",
+    "biz", "edu", "gov", "me", "us", "ca", "au", "mx", "br", "pl", "ru", "tr", "pt", "se", "dk", "no", "fi", "cz",
+    "gr", "ro", "hu", "jp", "cn", "kr", "ar", "cl", "za", "nz", "sg", "ua", "sk", "lt", "lv", "ee", "si", "hr"})
+_DOT_SPLIT = re.compile(r"(?i)" + _LOOSE_DOT)
+
+
+def _loose_emails(text: str, low: str, words: WordIndex | None = None) -> Iterator[Span]:
+    # Every match holds its trigger within the window (an "@", "at", "dot" or a webmail name that starts a word).
+    index = words if words is not None and text.isascii() else None
+    for lo, hi in keyword_windows(text, low, _LOOSE_TRIGGERS, 100, 120, words=index):
+        for m in _EMAIL_LOOSE.finditer(text, lo, hi):
+            labels = _DOT_SPLIT.split(m.group("domain").lower())
+            if labels[-1] not in _LOOSE_TLDS:
+                continue
+            bare_at = m.group("at").strip().lower() in ("at", "arroba", "chez")
+            spelled_dot = len(labels) > 1 and "." not in m.group("domain")
+            if bare_at and not spelled_dot and labels[0] not in _WEBMAIL:
+                continue
+            yield Span(m.start(), m.end(), E.EMAIL)
+
+
+def find_emails(text: str, low: str, words: WordIndex | None = None) -> Iterator[Span]:
     at = text.find("@")
     while at >= 0:
         local = _LOCAL_PART.search(text, max(0, at - 64), at)
@@ -173,6 +209,7 @@ def find_emails(text: str, low: str) -> Iterator[Span]:
             tld = re.split(r"[\s)\]}]", value)[-1]
             if ("at)" in value or "at]" in value or "at}" in value) or (" dot " in value and tld in _SPELLED_TLDS):
                 yield Span(m.start(), m.end(), E.EMAIL)
+    yield from _loose_emails(text, low, words)
 
 
 # --- IPv6 (IPv4 is found with the other numbers) ---------------------------------------------------------------

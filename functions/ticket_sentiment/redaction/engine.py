@@ -70,7 +70,7 @@ def detect(text: str, config: RedactionConfig | None = None) -> list[Span]:
     words = WordIndex(low)  # one split of the text instead of a str.find per keyword that is not there
     found: list[Span] = []
     if E.EMAIL in want:
-        found += find_emails(text, low)
+        found += find_emails(text, low, words)
     if E.URL in want:
         found += find_urls(text, low)
     if E.SECRET in want:
@@ -125,6 +125,50 @@ def redact(text: str, config: RedactionConfig | None = None) -> RedactionResult:
         raise TypeError(f"redact() needs a str, got {type(text).__name__}")
     clean = sanitize(text)
     return apply_spans(clean, detect(clean, config), config)
+
+
+def redact_lines(text: str, config: RedactionConfig | None = None) -> RedactionResult:
+    """Redaction of a text kept in lines that will be stored, shown and scored with its lines joined by spaces.
+
+    Detected in both views: the lines ("Regards\nAnna": a sign-off name sits on its own line) and the joined
+    text ("4111\n1111\n1111\n1111" is one card once joined). Replacing each new line by a space keeps every
+    offset, so the spans of both views apply to the same text and nothing the joined text shows escapes."""
+    if not isinstance(text, str):
+        raise TypeError(f"redact_lines() needs a str, got {type(text).__name__}")
+    clean = sanitize(text)
+    spans = detect(clean, config)
+    if "\n" in clean:
+        spans += _across_lines(clean, config)
+    return apply_spans(clean, merge_spans(spans), config)
+
+
+_JOIN_CONTEXT = 160  # characters each side of a line break that the joined view is searched in
+_EDGE = 60  # a span this close to a window's cut edge may lack its context (a label): left to the lined pass
+
+
+def _across_lines(text: str, config: RedactionConfig | None) -> list[Span]:
+    """What the joined view finds around each line break ("4111\n1111 ...", "date of birth\n14/03/1985"),
+    searched in windows around the breaks instead of the whole text again; spans near a window's cut edge,
+    where a label may have been cut off, are dropped (the lined pass saw them with their context)."""
+    joined = text.replace("\n", " ")
+    breaks = [i for i, c in enumerate(text) if c == "\n"] if len(text) < 4096 else \
+        [m.start() for m in re.finditer("\n", text)]
+    windows: list[list[int]] = []
+    for i in breaks:
+        lo, hi = max(0, i - _JOIN_CONTEXT), min(len(text), i + _JOIN_CONTEXT)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    found: list[Span] = []
+    for lo, hi in windows:
+        low_edge = lo + _EDGE if lo > 0 else 0
+        high_edge = hi - _EDGE if hi < len(text) else hi
+        for span in detect(joined[lo:hi], config):
+            start, end = span.start + lo, span.end + lo
+            if low_edge <= start and end <= high_edge:
+                found.append(Span(start, end, span.type))
+    return found
 
 
 def merge_counts(*counts: dict[str, int]) -> dict[str, int]:

@@ -1,9 +1,11 @@
-"""Personal names where tickets reliably carry them: greetings, sign-offs, introductions, mail headers.
+"""Personal names: greetings, sign-offs, introductions, mail headers, and names in running prose.
 
-No NER model: the places a helpdesk message names a person are few and formulaic ("Hi Anna,", "Thanks,
+No NER model: the places a helpdesk message names a person are mostly formulaic ("Hi Anna,", "Thanks,
 John Smith", "Regards\\nMaria", "my name is ...", "From: Anna Müller <...>"), and a short parser after those
-triggers finds most names in microseconds. Free-running names in the middle of a sentence are left to
-Comprehend in AWS mode.
+triggers finds most names in microseconds. Names in running prose ("I spoke to Maria Gonzalez", "your agent
+Priya closed it") are found by a first-name gazetteer (first_names.txt: Faker's first names of every locale,
+built by ticket_sentiment_tools.redaction.gazetteer; Faker is not a run-time dependency) and by context cues (a
+capitalised word after "agent", "husband", "spoke to", "Mr", ...).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 
 from .detectors import WordIndex, keyword_positions
 from .models import EntityType, Span
@@ -22,6 +26,14 @@ _GREETINGS = (
     "buenos dias", "buenas tardes", "buenas", "estimado", "estimada", "estimados", "querido", "querida", "beste",
     "geachte", "hoi", "goedemorgen", "goedemiddag", "dag", "namaste", "ciao", "buongiorno", "gentile", "olá", "caro",
     "cara", "hej", "thank you", "thanks",
+)
+# Polish, Turkish and Russian: looked for at line starts, and after a sentence only where their first letter is
+# already one the scan tries (adding "i" of "iyi" and "p" of "pozdrawiam" to it would try every "I ..." and
+# "Please ..." sentence).
+_GREETINGS_MORE = (
+    "dzień dobry", "witam", "cześć", "szanowny panie", "szanowna pani", "drogi", "droga", "merhaba", "sayın",
+    "selam", "iyi günler", "здравствуйте", "привет", "добрый день", "добрый вечер", "доброе утро", "уважаемый",
+    "уважаемая", "дорогой", "дорогая",
 )
 _SIGNOFFS = (
     "thanks", "thank you", "thanks again", "thanks so much", "thank you so much", "many thanks", "thanks a lot",
@@ -40,6 +52,11 @@ _SIGNOFFS = (
     "met vriendelijke groet", "met vriendelijke groeten", "vriendelijke groeten", "vriendelijke groet", "groeten",
     "groet", "mvg", "bedankt", "dank je", "dank u", "hartelijke groet", "cordiali saluti", "grazie", "saluti",
     "sent by", "signed",
+)
+_SIGNOFFS_MORE = (
+    "pozdrawiam", "z poważaniem", "z pozdrowieniami", "dziękuję", "serdecznie pozdrawiam", "saygılarımla",
+    "teşekkürler", "teşekkür ederim", "iyi çalışmalar", "с уважением", "спасибо", "всего доброго",
+    "с наилучшими пожеланиями",
 )
 _INTROS = (
     "account holder", "kontoinhaber", "kontoinhaberin", "cardholder", "card holder", "titular", "t.n.v.",
@@ -62,7 +79,9 @@ _FIELD_LABELS = (
 _TITLES = frozenset({
     "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "monsieur", "madame", "mme",
     "mlle", "m", "señor", "señora", "señorita", "sr", "sra", "srta", "don", "doña", "dhr", "mevr", "mevrouw",
-    "meneer", "heer", "shri", "smt", "sig", "sig.ra", "signor", "signora", "ing", "mag", "dipl",
+    "meneer", "heer", "shri", "smt", "sig", "sig.ra", "signor", "signora", "ing", "mag", "dipl", "pan", "pani",
+    "panie", "bay", "bayan", "господин", "госпожа", "dott", "dott.ssa", "dottssa", "avv", "arch", "geom", "rag",
+    "univ", "uz", "öğr", "çev", "av", "op", "doç", "sayın",
 })
 _PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das", "la", "le",
                         "ter", "ten", "'t", "bin", "ibn", "al", "el", "zu", "y", "e"})
@@ -96,9 +115,22 @@ cliente atención soporte klantenservice kundenservice kundendienst kundensuppor
 frustrated ridiculous angry annoyed disappointed confused sorry happy unhappy upset furious tired done unacceptable
 absurd insane crazy terrible awful horrible outrageous broken urgent serious fine bad stuck lost desperate worried
 glad pleased grateful sure afraid aware able unable ready back away here world contact forwarded message original
-anyway mate man dude buddy pal bro heaps loads tons alot pls plz thx ty bye guys everyone later
+anyway mate man dude buddy pal bro heaps loads tons alot pls plz thx ty bye guys everyone later państwo
 """
-_STOP = frozenset(_STOP_WORDS.split())
+# Products and companies that customers name where a person could stand ("Dear Zendesk Team", "Thanks, Apple
+# Pay"): never a name.
+_BRANDS_WORDS = """
+apple google microsoft amazon android iphone ipad ipados macbook imac mac windows office teams slack zoom excel
+outlook gmail chrome safari firefox edge stripe paypal visa mastercard amex shopify salesforce zendesk intercom
+freshdesk hubspot jira confluence github gitlab dropbox netflix spotify uber lyft airbnb ebay etsy facebook meta
+instagram whatsapp tiktok twitter linkedin youtube samsung huawei xiaomi sony dell lenovo asus acer nokia vodafone
+verizon comcast fedex dhl ups usps hermes klarna revolut monzo wise venmo zelle cashapp alexa siri cortana kindle
+prime pixel galaxy surface xbox playstation nintendo tesla bmw audi ford toyota honda ikea lidl aldi tesco walmart
+costco target oracle sap adobe photoshop acrobat notion trello asana figma canva wordpress wix squarespace
+mailchimp twilio okta auth0 cloudflare heroku vercel netlify docker kubernetes linux ubuntu debian python java
+"""
+BRANDS = frozenset(_BRANDS_WORDS.split())
+_STOP = frozenset(_STOP_WORDS.split()) | BRANDS
 
 
 def _alternation(words: tuple[str, ...]) -> str:
@@ -130,16 +162,17 @@ def _by_first_word(phrases: tuple[str, ...]) -> dict[str, re.Pattern[str]]:
             groups.items()}
 
 
-_GREETING_AT = _by_first_word(_GREETINGS)
-_SIGNOFF_AT = _by_first_word(_SIGNOFFS)
+_GREETING_AT = _by_first_word(_GREETINGS + _GREETINGS_MORE)
+_SIGNOFF_AT = _by_first_word(_SIGNOFFS + _SIGNOFFS_MORE)
 _FIELD_FIRST_WORDS = frozenset(w.split()[0] for w in _FIELD_LABELS)
-_FIRST_WORDS = frozenset(w.split()[0] for w in (*_GREETINGS, *_SIGNOFFS))
+_SCAN_FIRST_WORDS = frozenset(w.split()[0] for w in (*_GREETINGS, *_SIGNOFFS))
+_FIRST_WORDS = _SCAN_FIRST_WORDS | frozenset(w.split()[0] for w in (*_GREETINGS_MORE, *_SIGNOFFS_MORE))
 # _SENTENCE_START, scanned over the whole text in one call instead of one call per punctuation mark, and refusing
 # in the pattern the commonest sentence openings no greeting or sign-off starts with: a letter none starts with
 # ("I ...", "Please ..."), or a frequent word that is none of them ("The ...", "You ..."). The first letter of
 # every ASCII first word stays possible, and text that is not ASCII is still checked word by word.
 _NO_FIRST_LETTERS = "".join(c + c.upper() for c in string.ascii_lowercase
-                            if not any(w.startswith(c) for w in _FIRST_WORDS))
+                            if not any(w.startswith(c) for w in _SCAN_FIRST_WORDS))
 _NOT_FIRST = ("the", "this", "that", "they", "there", "these", "you", "your", "we", "my", "so", "and", "but", "can",
               "could", "would", "what", "when", "how", "now", "no", "not", "still", "also", "just", "our", "as")
 assert _FIRST_WORDS.isdisjoint(_NOT_FIRST)
@@ -353,6 +386,8 @@ def find_names(text: str, low: str, words: WordIndex | None = None) -> Iterator[
         yield from _names_before_addresses(text)
     for start, end in _closing_name(text):
         yield Span(start, end, EntityType.NAME)
+    for start, end in prose_names(text):
+        yield Span(start, end, EntityType.NAME)
 
 
 def _closing_name(text: str) -> list[tuple[int, int]]:
@@ -395,3 +430,183 @@ def _names_before_addresses(text: str) -> Iterator[Span]:
         if first < len(tokens):
             end = tokens[-1][1]
             yield Span(tokens[first][0], end - 1 if text[end - 1] == "." else end, EntityType.NAME)
+
+
+# --- names in running prose ---------------------------------------------------------------------------------------
+
+FIRST_NAMES_PATH = Path(__file__).with_name("first_names.txt")
+# First names that are also everyday words, kept out of the gazetteer by its builder (Faker's lorem word lists
+# of every locale add thousands more): "Will you", "May I", "Mark as read", "my Mac".
+_NOT_FIRST_NAMES_WORDS = """
+will may mark bill grace hope rose joy faith june april august chase page art max sunny summer dawn eve ivy holly
+amber ruby pearl crystal angel star sky river case paris london sydney austin dallas jordan china india asia frank
+guy don rich drew penny carol ernst echo nova luna stella victoria sierra delta alpha oscar romeo can add man mad
+job era gun odd owe per red mac cap doc dot fed gay lot icy ion bee ebb sale pay dear team best thanks hello hi
+said sue tag bud bob pat gene lee son sonny patience honor honour precious justice major king prince duke baron
+hunter cash price dusty rusty misty stormy ginger candy brandy sugar cherry apple olive hazel willow iris daisy
+lily violet heather jasmine rosemary ginger clay dale glen heath reed wade cliff rock stone forrest avenue street
+lane road long short new old young white black brown green gray grey gold silver
+"""
+NOT_FIRST_NAMES = frozenset(_NOT_FIRST_NAMES_WORDS.split()) | BRANDS
+# Words after which a capitalised word names a person: "your agent Priya", "my husband Tom", "spoke to Anna".
+_PERSON_CUES_WORDS = """
+agent agents rep representative advisor adviser consultant technician engineer supervisor manager colleague
+coworker co-worker husband wife partner boyfriend girlfriend fiancé fiancée fiance fiancee son daughter brother
+sister mother father mom mum dad mommy daddy uncle aunt cousin grandma grandpa grandmother grandfather nephew niece
+friend neighbour neighbor boss assistant secretary landlord tenant driver courier doctor nurse lawyer accountant
+named called mr mrs ms miss mx dr prof sir herr frau monsieur madame mme señor señora sr sra signor signora dhr
+mevrouw pan pani panie bay bayan mitarbeiter mitarbeiterin kollege kollegin mann ehemann ehefrau frau laut
+operatore operatrice marito moglie collega secondo mari femme collègue conseiller conseillère selon agente marido
+esposa compañero compañera según medewerker medewerkster vrouw volgens mąż żona kolega konsultant konsultantka
+według eşim temsilciniz temsilci оператор муж жена коллега менеджер со
+"""
+_PERSON_CUES = frozenset(_PERSON_CUES_WORDS.split())
+_CUE_PHRASES = ("spoke to", "spoke with", "talked to", "talked with", "speak to", "speak with", "talk to",
+                "talking to", "speaking to", "speaking with", "chatted with", "ask for", "asked for", "asked",
+                "contacted", "emailed", "called", "thanks to", "according to", "helped by", "handled by",
+                "assisted by", "escalated to", "assigned to", "transferred to", "forwarded to", "cc",
+                "mit", "avec", "con", "met", "z", "ze", "с")
+_PHRASE_CUES = frozenset(_CUE_PHRASES)
+# A capitalised word of Latin, Greek or Cyrillic script (the first letter is checked for case in Python).
+_CAPITALISED = re.compile(r"(?<![\w'’@.#/\\-])[A-ZÀ-ÖØ-ÞĀ-ɏΆ-ΏΑ-ΩЀ-Я][^\W\d_]{1,24}(?:[-'’][A-Z][^\W\d_]{1,24})?"
+                          r"(?![\w@])")
+_NAME_GAP = re.compile(r"[ \t]{1,2}")
+
+
+@cache
+def first_names() -> frozenset[str]:
+    """The gazetteer's case-folded first names, read on first need (a cold start that meets no capitalised word
+    outside a sentence start does not pay for it)."""
+    return frozenset(FIRST_NAMES_PATH.read_text(encoding="utf-8").split())
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    i = pos - 1
+    while i >= 0 and text[i] in " \t\"'“(*>-":
+        i -= 1
+    return i < 0 or text[i] in ".!?\n:;"
+
+
+def _cue_before(text: str, pos: int) -> bool:
+    """The word (or two) right before `pos`, after a space, is a person cue ("agent", "spoke to")."""
+    head = text[max(0, pos - 32):pos]
+    if not head.endswith((" ", "\t")):
+        return False
+    words = head.lower().split()
+    if not words:
+        return False
+    last = words[-1]
+    return last in _PERSON_CUES or last in _PHRASE_CUES or (
+        len(words) >= 2 and f"{words[-2]} {last}" in _PHRASE_CUES)
+
+
+def _name_word(token: str) -> bool:
+    low = token.casefold()
+    return token[0].isupper() and low not in _STOP and not (token.isupper() and len(token) > 3)
+
+
+# Words that end a company name ("Walker Ltd", "Baker & Sons", "Kraus GmbH"): a name before one is a company's.
+_COMPANY_WORDS_TEXT = """
+ltd ltd. limited inc inc. incorporated llc llp plc corp corp. corporation co co. company group holding holdings
+gmbh ag kg kgaa ohg mbh ug se sa s.a. sarl sas srl s.r.l. spa s.p.a. sl s.l. bv b.v. nv n.v. ab as oy sons
+partners associates şti şti. a.ş. ооо лтд зао оао пао ип sp spółka s.a.s s.coop s.l.n.e s.l s.a s.c
+s.n.c s.e sagl kft zrt oü aps
+"""
+_COMPANY_WORDS = frozenset(_COMPANY_WORDS_TEXT.split())
+# "Shaw, Morgan and Garcia", "Geertsen & Kalman": surnames in a list are a firm's name unless a cue names people.
+_FIRM_AFTER = re.compile(r",[ ]" + r"[A-Z][\w'’-]+,?[ ](?:and|&|und|et|y|en|e)[ ][A-Z]|[ ](?:&|und|et)[ ][A-Z]")
+_FIRM_BEFORE = re.compile(r"(?:[A-Z][\w'’-]+,[ ]|[A-Z][\w'’-]+,?[ ](?:and|&|und|et|y|en|e)[ ])\Z")
+_SURNAME_STOP = frozenset({"team", "support", "service", "services", "customer", "billing", "sales", "department",
+                           "desk", "from", "and", "the"}) | BRANDS | _COMPANY_WORDS
+
+
+def _surname_word(token: str) -> bool:
+    """A capitalised word after a first name is its surname unless it is a brand, a team or a company word
+    (the stop list of greetings is too broad here: "Allen" is German for "all")."""
+    return token[0].isupper() and token.casefold() not in _SURNAME_STOP and not (token.isupper() and len(token) > 3)
+
+
+def _in_firm_name(text: str, start: int, stop: int, token: str) -> bool:
+    """Part of a firm's name: a list of surnames ("Shaw, Morgan and Garcia"), or a hyphenated pair with no
+    surname after it ("Baker-Lara"; "Jean-Luc Picard" is a person)."""
+    if "-" in token and stop == start + len(token):
+        return True
+    return bool(_FIRM_AFTER.match(text, stop) or _FIRM_BEFORE.search(text, max(0, start - 40), start))
+
+
+def _company_after(text: str, end: int) -> bool:
+    """The words right after a name end a company name: "Walker Ltd", "Shaw, Morgan and Garcia PLC"."""
+    for word in text[end:end + 48].replace(",", " ").split()[:4]:
+        low = word.casefold().rstrip(".,;:!?)")
+        if low in _COMPANY_WORDS or low.rstrip(".") in _COMPANY_WORDS or word == "&":
+            return True
+    return False
+
+
+def _surname_end(text: str, end: int) -> int:
+    """Past the capitalised words (at most two, particles between them allowed) that follow a first name."""
+    taken = 0
+    pos = end
+    while taken < 3:
+        gap = _NAME_GAP.match(text, pos)
+        if gap is None:
+            break
+        m = _CAPITALISED.match(text, gap.end())
+        if m is None:
+            particle = _TOKEN.match(text, gap.end())
+            if particle is not None and particle.group().lower() in _PARTICLES:
+                after = _NAME_GAP.match(text, particle.end())
+                second = _TOKEN.match(text, after.end()) if after else None
+                if second is not None and second.group().lower() in _PARTICLES:  # "van der Velden"
+                    after = _NAME_GAP.match(text, second.end())
+                nxt = _CAPITALISED.match(text, after.end()) if after else None
+                if nxt is not None and _surname_word(nxt.group()):
+                    pos = end = nxt.end()
+                    taken += 1
+                    continue
+            break
+        if not _surname_word(m.group()):
+            break
+        pos = end = m.end()
+        taken += 1
+    return end
+
+
+def prose_names(text: str) -> list[tuple[int, int]]:
+    """Names in running prose: a capitalised word that is a known first name (at a sentence start only with a
+    capitalised surname after it), or any capitalised word after a person cue ("agent", "husband", "spoke
+    to", "Mr"), with the capitalised surname words that follow."""
+    spans: list[tuple[int, int]] = []
+    names: frozenset[str] | None = None
+    skip_to = 0
+    for m in _CAPITALISED.finditer(text):
+        start, end = m.span()
+        token = m.group()
+        if start < skip_to or not token[0].isupper() or not _name_word(token):
+            continue
+        low = token.casefold()
+        if low in _TITLES:
+            continue
+        if names is None:
+            names = first_names()
+        known = low.split("-")[0] in names
+        cue = _cue_before(text, start)
+        if not cue:
+            if not known:
+                continue
+            if _sentence_start(text, start) and _surname_end(text, end) == end:
+                continue  # "Will you ...", "Can I ...": a sentence opening with a first name alone is not one
+        stop = _surname_end(text, end)
+        if not cue and (_company_after(text, stop) or _in_firm_name(text, start, stop, token)):
+            continue  # "Walker Ltd", "Shaw, Morgan and Garcia", "Baker-Lara"
+        spans.append((start, stop))
+        skip_to = stop
+    return spans
+
+
+def looks_like_person(value: str) -> bool:
+    """A short label ("maria gonzalez") that reads as a person's name: two or three words, the first a known
+    first name."""
+    words = value.split()
+    return 1 <= len(words) <= 3 and words[0].casefold() in first_names() and all(
+        w.isalpha() for w in words) and words[0].casefold() not in _STOP

@@ -42,7 +42,9 @@ _RUN = re.compile(r"\d[ \u00a0().\-/]{0,3}\d[ \u00a0().\-/]{0,3}\d[ \u00a0().\-/
 
 # Candidates may be longer than any phone number: a run like "4111 1111 1111 1111 020 7946 0958" is matched
 # whole, then retried from each digit group, so the result does not depend on where a length limit cut it.
-_PHONE = re.compile(r"(?<![\w+@#/.=(-])(?:\+\(?|\(\+?)?\d[\d \u00a0().\-/]{5,}\d(?!\w|[.,/-]\d)")
+_PHONE = re.compile(r"(?<![\w+@#/.=(-])(?:\+\(?|\(\+?)?\d[\d \u00a0().\-/]{5,}\d(?!(?!x\d)\w|[.,/-]\d)")
+# An extension after a phone number belongs to it: "555-123-4567 x204", "(216)476-5657x104", "ext. 12".
+_EXTENSION = re.compile(r"(?i)[ \t]?(?:x|ext\.?|extn\.?|extension|durchwahl|poste|#)[ \t]?\d{1,6}(?!\w)")
 # Groups of a run are split at spaces and slashes only: "122.0.6261.112" and "415-555-0132" are one group each.
 _GROUP = re.compile(r"[+(]*\d[^\s/]*(?<=[\d)])")
 _MAX_RETRIES = 24  # phone checks per run once the whole run failed
@@ -200,6 +202,9 @@ def _phone_at(text: str, start: int, end: int, regions: tuple[str, ...], state: 
     digits = sum(map(str.isdigit, candidate))
     if not 7 <= digits <= 15 or _DATE_LIKE.fullmatch(candidate) or _HAS_DATE.search(candidate):
         return False
+    date = _HAS_DATE.search(text, max(0, start - 8), min(len(text), start + 10))
+    if date is not None and date.start() < start < date.end():
+        return False  # "14/02/2021 (2.3.4.5)": the tail of a date and what follows is no phone number
     international = candidate.startswith(("+", "00"))
     if not international and _CARRIER_NEAR.search(text, max(0, start - 40), start):
         return False  # "UPS 1Z 999 AA1 01 2345 6784": a spaced tracking number, not a phone
@@ -232,7 +237,8 @@ def _phones(text: str, lo: int, hi: int, regions: tuple[str, ...], state: _ScanS
             candidate = candidate.lstrip("(")
         start = m.end() - len(candidate)
         if _phone_at(text, start, m.end(), regions, state):
-            yield Span(start, m.end(), _E_PHONE)
+            extension = _EXTENSION.match(text, m.end())
+            yield Span(start, extension.end() if extension else m.end(), _E_PHONE)
         elif not text[start - 1:start].isalpha():  # a run glued to letters ("DE89 3704 ...") is something else
             yield from _phones_inside(text, start, m.end(), regions, state)
 
@@ -271,31 +277,44 @@ def _digits(text: str, start: int, end: int) -> int:
 
 # The whole digit run (up to 80 digits) is matched, then searched for cards group by group, so a card glued to
 # another number is found the same way whether or not its neighbour was redacted first.
-_CARD = re.compile(r"(?<![\w.,/+-])\d(?:[ -]?\d){12,79}(?!\w|[.,/-]\d)")
+# Separators: space, dash, dot or slash, mixed or not ("4111.1111-1111 1111").
+_CARD = re.compile(r"(?<![\w.,/+-])\d(?:[ ./-]?\d){11,79}(?!\w|[.,/-]\d)")
 _MAX_CARD_GROUPS = 7  # a card is written in at most seven groups
 _MAX_CARD_CHECKS = 64  # Luhn checks per run once the whole run failed
 
 
+_ANY = range(12, 20)
+_LONG = range(16, 20)
+# (first, last, prefix digits, lengths): the first range holding the card's prefix decides. Schemes in use: Visa,
+# Mastercard incl. the 2-series, Amex, Discover, JCB incl. its 15-digit 2131/1800 ranges, Diners, UnionPay, Maestro
+# (12-19 digits), Mir, RuPay, Troy.
+_SCHEMES: tuple[tuple[int, int, int, range | tuple[int, ...]], ...] = (
+    (5018, 5018, 4, _ANY), (5020, 5020, 4, _ANY), (5038, 5038, 4, _ANY), (5893, 5893, 4, _ANY),
+    (6304, 6304, 4, _ANY), (6759, 6759, 4, _ANY), (6761, 6763, 4, _ANY),  # Maestro
+    (4, 4, 1, (13, 16, 19)),  # Visa
+    (51, 55, 2, (16,)), (2221, 2720, 4, (16,)),  # Mastercard
+    (34, 34, 2, (15,)), (37, 37, 2, (15,)),  # American Express
+    (2131, 2131, 4, (15,)), (1800, 1800, 4, (15,)),  # JCB's old 15-digit ranges
+    (6011, 6011, 4, _LONG), (65, 65, 2, _LONG), (644, 649, 3, _LONG), (622126, 622925, 6, _LONG),  # Discover
+    (35, 35, 2, _LONG),  # JCB (3528-3589 issued; the whole 35 range is JCB's)
+    (36, 36, 2, range(14, 20)), (38, 39, 2, range(14, 20)), (300, 305, 3, range(14, 20)),
+    (3095, 3095, 4, range(14, 20)),  # Diners
+    (2200, 2204, 4, _LONG),  # Mir
+    (9792, 9792, 4, (16,)),  # Troy
+    (353, 353, 3, _LONG), (356, 356, 3, _LONG), (508, 508, 3, _LONG), (60, 60, 2, _LONG), (81, 82, 2, _LONG),  # RuPay
+    (50, 50, 2, _ANY), (62, 62, 2, _LONG), (56, 69, 2, _LONG),  # Maestro, UnionPay
+)
+
+
 def card_brand_ok(d: str) -> bool:
-    """The issuer prefix and length fit a real card scheme (Luhn alone passes one random number in ten)."""
+    """The issuer prefix and length fit a real card scheme (Luhn alone passes one random number in ten).
+    A 12-15 digit number in Maestro's broad 56-58 ranges counts only where it is labelled (see _short_maestro)."""
     n = len(d)
-    p2, p3, p4, p6 = int(d[:2]), int(d[:3]), int(d[:4]), int(d[:6])
-    if d[0] == "4":
-        return n in (13, 16, 19)  # Visa
-    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:
-        return n == 16  # Mastercard
-    if p2 in (34, 37):
-        return n == 15  # American Express
-    if p4 == 6011 or p2 == 65 or 644 <= p3 <= 649 or 622126 <= p6 <= 622925:
-        return 16 <= n <= 19  # Discover
-    if 3528 <= p4 <= 3589:
-        return 16 <= n <= 19  # JCB
-    if p2 in (36, 38, 39) or 300 <= p3 <= 305 or p4 == 3095:
-        return 14 <= n <= 19  # Diners
-    if 2200 <= p4 <= 2204:
-        return 16 <= n <= 19  # Mir
-    if p2 in (50, 62, 81) or 56 <= p2 <= 69:
-        return 16 <= n <= 19  # Maestro, UnionPay (12-15 digit Maestro cards exist but are rare; they cost precision)
+    if not 12 <= n <= 19:
+        return False
+    for first, last, size, lengths in _SCHEMES:
+        if first <= int(d[:size]) <= last:
+            return n in lengths
     return False
 
 
@@ -313,14 +332,27 @@ def luhn_valid(digits: str) -> bool:
 
 
 def is_card(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and card_brand_ok(digits) and luhn_valid(digits)
+    return 12 <= len(digits) <= 19 and card_brand_ok(digits) and luhn_valid(digits)
+
+
+_CARD_WORDS = frozenset({"card", "maestro", "karte", "carte", "tarjeta", "carta", "kaart", "karta", "kart", "карта",
+                         "debit", "credit", "cc"})
+
+
+def _short_maestro(digits: str, words: list[str]) -> bool:
+    """A 12-15 digit Maestro card in the broad 56-58 ranges: only where the words before say "card" (order
+    numbers of that length pass Luhn one time in ten)."""
+    return (12 <= len(digits) <= 15 and digits[:2] in ("56", "57", "58") and luhn_valid(digits)
+            and not _CARD_WORDS.isdisjoint(words))
 
 
 def _cards(text: str, lo: int, hi: int, state: _ScanState) -> Iterator[Span]:
     for m in _CARD.finditer(text, lo, hi):
         # "ref 2231 4111 1111 1111 1111": the label names the first group only.
-        labelled_id = is_not_personal(state.words_before(text, m.start()))
-        if not labelled_id and is_card(m.group().replace(" ", "").replace("-", "")) and not _HAS_DATE.search(m.group()):
+        words = state.words_before(text, m.start())
+        labelled_id = is_not_personal(words)
+        digits = _NON_DIGITS.sub("", m.group())
+        if not labelled_id and (is_card(digits) or _short_maestro(digits, words)) and not _HAS_DATE.search(m.group()):
             yield Span(m.start(), m.end(), _E_CARD)
             continue
         # Left to right, the longest run of whole digit groups that is a card ("ref 2231 4111 1111 1111 1111").
@@ -425,6 +457,7 @@ _VALUE = re.compile(r"[A-Za-z0-9]{1,20}(?:[ \-/.][A-Za-z0-9]{1,20}){0,5}")
 # A bare "account" is a bank account only where banking words are near ("AWS account 1234..." is not).
 _BANK_CONTEXT = re.compile(r"(?i)\b(?:bank|routing|sort code|iban|ifsc|bic|swift|bsb|aba|wire|transfer|refund|"
                            r"deposit|kontonummer|blz|compte|cuenta|rekening)")
+_ALNUM_TOKEN = re.compile(r"(?=[A-Za-z0-9]{0,20}\d)(?=[A-Za-z0-9]{0,20}[A-Za-z])[A-Za-z0-9]{8,20}(?![A-Za-z0-9])")
 _TOKEN_START = re.compile(r"[A-Za-z0-9]{1,6}$")
 
 
@@ -521,6 +554,7 @@ _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(r"(?<![\w.])" + _OCTET + r"(?:\." + _OCTET + r"){3}(?:/\d{1,2})?(?!\w|\.\d)")
 _VERSION_WORDS = frozenset({"v", "version", "ver", "build", "release", "firmware", "fw", "sdk", "app", "os", "chrome",
                             "firefox", "safari", "edge", "windows", "ios", "android", "macos", "kernel"})
+_IP_WORDS = frozenset({"ip", "ipv4", "address", "addr", "host", "server", "from", "adresse", "dirección"})
 _NOT_PERSONAL_IPS = frozenset({"0.0.0.0", "127.0.0.1", "255.255.255.255"})
 
 
@@ -528,7 +562,10 @@ def _ipv4(text: str, lo: int, hi: int, words: list[str]) -> Iterator[Span]:
     if words and words[-1] in _VERSION_WORDS:
         return
     for m in _IPV4.finditer(text, lo, hi):
-        if m.group().split("/")[0] not in _NOT_PERSONAL_IPS:
+        address = m.group().split("/")[0]
+        if len(address) == 7 and not (words and words[-1] in _IP_WORDS):
+            continue  # "2.3.4.5": four single digits are a version number unless labelled as an address
+        if address not in _NOT_PERSONAL_IPS:
             yield Span(m.start(), m.end(), _E_IP)
 
 
@@ -602,7 +639,7 @@ def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...
         found: list[Span] = []
         if want_iban and _iban_head_near(text, runs, k, start):
             found += _ibans(text, max(0, start - 16), min(n, start + 48))
-        if nd >= 13 and want_card:
+        if nd >= 12 and want_card:
             # Cards are looked for beside an IBAN, never across it ("DE11 ... 62 4000 0000 0000 6").
             for a, b in _gaps(lo, hi, found) if found else ((lo, hi),):
                 found += _cards(text, a, b, phones)
@@ -631,6 +668,29 @@ def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...
             span = _labelled(text, token_start, words) if words else None
             if span is not None and span.type in want:
                 yield span
+    if ids:
+        yield from _mixed_ids(text, runs, phones, want)
+
+
+def _mixed_ids(text: str, runs: list[tuple[int, int]], state: _ScanState, want: frozenset[EntityType],
+               ) -> Iterator[Span]:
+    """Labelled identifiers of letters and digits whose digit runs are too short for the scan above ("codice
+    fiscale CRCLCU21E19D395C"): each such token is read once, from its first run."""
+    seen = -1
+    for start, end in runs:
+        if end - start >= 4 or start <= seen or not (text[end:end + 1] in _ASCII_LETTERS
+                                                       or text[start - 1:start] in _ASCII_LETTERS):
+            continue  # only a run glued to a letter can be part of such a token
+        before = text[max(0, start - 12):start]
+        token_start = start - len(before) + len(before.rstrip(_ASCII_ALNUM))
+        token = _ALNUM_TOKEN.match(text, token_start)
+        if token is None:
+            continue
+        seen = token.end()
+        words = state.words_before(text, token_start)
+        span = _labelled(text, token_start, words) if words else None
+        if span is not None and span.type in want:
+            yield span
 
 
 def clear_caches() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,7 @@ SIGNATURE_HEADER = "X-Slack-Signature"
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 VERSION = "v0"
 DEFAULT_REPLAY_WINDOW = timedelta(minutes=5)
+_TIMESTAMP = re.compile(r"[0-9]{1,10}")
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -43,7 +45,9 @@ def verify(headers: Mapping[str, str], raw_body: bytes, signing_secret: str, now
     if not signature or not timestamp:
         raise SignatureError("missing Slack signature or timestamp header")
     timestamp = timestamp.strip()
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    # ASCII digits only, at most 10 (Unix seconds until 2286): str.isdigit accepts superscripts and other scripts,
+    # and a longer value overflows datetime before the signature is even checked.
+    if not _TIMESTAMP.fullmatch(timestamp):
         raise SignatureError("malformed Slack timestamp header")
     sent = datetime.fromtimestamp(int(timestamp), tz=UTC)
     now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)

@@ -8,7 +8,6 @@ and the message itself (ts, text, blocks).
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .. import bounded_json
 from .errors import BadReview
 from .models import VERDICTS, Review, Verdict, action_id, looks_like_email
 
@@ -91,9 +91,9 @@ def _payload_json(raw_body: bytes) -> dict[str, Any]:
     if len(values) != 1:
         raise BadReview("body must have exactly one payload field")
     try:
-        data = json.loads(values[0])
-    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested too deep
-        raise BadReview("payload is not valid JSON") from None
+        data = bounded_json.loads(values[0])
+    except bounded_json.JsonInputError as exc:  # bad JSON, nested too deep, or an integer past the bound
+        raise BadReview(exc.reason("payload")) from None
     if not isinstance(data, dict):
         raise BadReview("payload must be a JSON object")
     return data

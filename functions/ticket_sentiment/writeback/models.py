@@ -1,7 +1,8 @@
 """Write-back boundary models: the queued request and each platform's credentials (one Secrets Manager JSON each).
 
-Credentials ignore unknown keys on purpose: the same `<prefix>/helpdesk/<platform>` secret also holds the inbound
-webhook's signing secret, which the write-back never reads.
+Credentials live in their own secret, `<prefix>/writeback/<platform>`, apart from the inbound webhook's
+`<prefix>/helpdesk/<platform>` (each readable only by the function that needs it). Unknown keys are refused, as in
+the inbound secrets: a misspelt field, or a signing secret pasted into the wrong secret, fails loudly naming it.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ Subdomain = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[
 
 
 class _Credentials(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     # Tests and proxies point this at another host; https only, except http on localhost (see transport).
     base_url: HttpsUrl | None = None

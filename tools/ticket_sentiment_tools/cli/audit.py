@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..evaluation import LabelledDataError
-from .common import EndpointOption, RegionOption, TableOption, err, fail, out, table_history
+from .common import EndpointOption, RegionOption, TableOption, aws_session, err, fail, out, table_history
 
 app = typer.Typer(no_args_is_help=True, help="Monthly audit: sample scored messages, label them, feed them back.")
 
@@ -75,11 +75,10 @@ def audit_sample(  # noqa: PLR0917 - typer maps each parameter to an option
         strata.add_row(s.label, s.product_area, str(s.population), str(s.allocated), str(s.drawn), str(s.expired))
     out.print(strata)
     if queue_url:
-        import boto3
         from ticket_sentiment.adapters.aws.audit_queue import SqsAuditQueue
 
-        sent = SqsAuditQueue(queue_url, boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
-                             ).send_rows(sample.rows)
+        sqs = aws_session(endpoint_url, region).client("sqs", endpoint_url=endpoint_url)
+        sent = SqsAuditQueue(queue_url, sqs).send_rows(sample.rows)
         out.print(f"{sent} rows queued on {queue_url}", markup=False)
     if out_path is not None or not queue_url:
         target = out_path or Path("audit.csv")
@@ -99,7 +98,6 @@ def audit_export(  # noqa: PLR0917 - typer maps each parameter to an option
     force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
 ) -> None:
     """Drain the review queue into a CSV (with an empty human_label column); messages are deleted once it is saved."""
-    import boto3
     from ticket_sentiment.adapters.aws.audit_queue import SqsAuditQueue
 
     from ..audit.labelling import write_export_csv
@@ -108,7 +106,7 @@ def audit_export(  # noqa: PLR0917 - typer maps each parameter to an option
         fail("no queue: pass --queue-url or set AUDIT_QUEUE_URL")
     if out_path.exists() and not force:
         fail(f"{out_path} exists (it may hold labels already); pass --force to overwrite")
-    queue = SqsAuditQueue(queue_url, boto3.client("sqs", endpoint_url=endpoint_url, region_name=region))
+    queue = SqsAuditQueue(queue_url, aws_session(endpoint_url, region).client("sqs", endpoint_url=endpoint_url))
     try:
         rows, handles, bad = queue.drain()
     except Exception as exc:

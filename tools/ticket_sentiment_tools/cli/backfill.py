@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from ticket_sentiment.pipeline.events import Source
 
-from .common import err, fail, out
+from .common import EndpointOption, RegionOption, aws_session, err, fail, out
 
 app = typer.Typer()
 
@@ -15,12 +16,11 @@ app = typer.Typer()
 @app.command()
 def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
     path: Annotated[Path, typer.Argument(help="export as JSON lines (.jsonl) or CSV, one message per row")],
-    source: Annotated[str, typer.Option("--source", help="zendesk, freshdesk, intercom, salesforce or other")],
+    source: Annotated[Source, typer.Option("--source", case_sensitive=False, help="the helpdesk the export is from")],
     queue_url: Annotated[str | None, typer.Option("--queue-url", envvar="EVENTS_QUEUE_URL",
                                                   help="the ingest queue (stack output EventsQueueUrl)")] = None,
-    endpoint_url: Annotated[str | None, typer.Option("--endpoint-url",
-                                                     help="AWS endpoint, e.g. the local stack's moto")] = None,
-    region: Annotated[str | None, typer.Option("--region", envvar="AWS_REGION")] = None,
+    endpoint_url: EndpointOption = None,
+    region: RegionOption = None,
     checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="default: <file>.checkpoint")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=10)] = 10,
 ) -> None:
@@ -30,29 +30,23 @@ def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
     optionally subject, priority, tags, product_area, customer_tier, ticket_url). Bad rows are reported with their
     line number and skipped; the exit status is then 1.
     """
-    import boto3
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from ticket_sentiment.adapters.aws.sqs import SqsEventQueue
-    from ticket_sentiment.pipeline.events import Source
 
     from ..backfill import BackfillError, run_backfill
 
-    try:
-        chosen = Source(source)
-    except ValueError:
-        fail(f"unknown source {source!r}: one of {', '.join(s.value for s in Source)}")
     if not queue_url:
         fail("no queue: pass --queue-url or set EVENTS_QUEUE_URL (the stack output EventsQueueUrl)")
     if not path.is_file():
         fail(f"{path}: no such file")
     with path.open("rb") as handle:
         total = max(0, sum(1 for _ in handle) - (1 if path.suffix.lower() == ".csv" else 0))
-    client = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
+    client = aws_session(endpoint_url, region).client("sqs", endpoint_url=endpoint_url)
     with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err) as progress:
         task = progress.add_task("rows", total=total)
         try:
-            report = run_backfill(path, SqsEventQueue(queue_url, client), source=chosen,
+            report = run_backfill(path, SqsEventQueue(queue_url, client), source=source,
                                   checkpoint_path=checkpoint or path.with_name(path.name + ".checkpoint"),
                                   batch_size=batch_size, on_progress=lambda n: progress.advance(task, n))
         except BackfillError as exc:

@@ -3,16 +3,71 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from ..evaluation import LabelledDataError
-from .common import ModelDirOption, fail, load_scorer, out
+from .common import EndpointOption, ModelDirOption, RegionOption, aws_session, fail, load_scorer, out
 
 app = typer.Typer()
+
+if TYPE_CHECKING:
+    from ticket_sentiment.pipeline.rules import RuleConfig
+
+    from ..threshold_calibration import CalibrationResult, ThresholdChoice
+
+
+def _live_rules(rules_in: Path | None, rules_param: str | None, endpoint_url: str | None,
+                region: str | None) -> tuple[RuleConfig, str]:
+    """The rules the service runs now, and where they came from: --rules-in, else the SSM parameter, else the
+    built-in defaults (what a stack without a rules parameter runs)."""
+    from pydantic import ValidationError
+    from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
+
+    if rules_in is not None:
+        source = str(rules_in)
+        if not rules_in.is_file():
+            fail(f"--rules-in {rules_in}: no such file")
+        text = rules_in.read_text(encoding="utf-8")
+    elif rules_param:
+        source = f"SSM parameter {rules_param}"
+        ssm = aws_session(endpoint_url, region).client("ssm", endpoint_url=endpoint_url)
+        try:
+            text = ssm.get_parameter(Name=rules_param)["Parameter"]["Value"]
+        except Exception as exc:  # AWS errors: the message, not a traceback
+            fail(f"reading {source}: {type(exc).__name__}: {exc}", 1)
+    else:
+        return DEFAULT_RULES, "the built-in default rules (pass --rules-in or --rules-param for yours)"
+    try:
+        return RuleConfig.model_validate_json(text), source
+    except ValidationError as exc:
+        fail(f"{source}: not a rules config ({exc.errors()[0]['msg']})", 1)
+
+
+def _write_rules(result: CalibrationResult, live: RuleConfig, source: str, rules_out: Path) -> str:
+    """Merge the calibrated rules into the live ones, write them, and return the diff from the live rules."""
+    import difflib
+
+    from ..threshold_calibration import merge_rules, rules_json
+
+    merged = rules_json(merge_rules(live, result.rules(live)))
+    rules_out.write_text(merged, encoding="utf-8")
+    return "".join(difflib.unified_diff(rules_json(live).splitlines(keepends=True), merged.splitlines(keepends=True),
+                                        fromfile=f"live: {source}", tofile=str(rules_out)))
+
+
+def _target_note(choice: ThresholdChoice) -> str | None:
+    """Said plainly when the labels cannot back the target: the point estimate reaches it, the 95% bound does not."""
+    if choice.precision_low >= choice.target_precision:
+        return None
+    return (f"target NOT established: precision {choice.precision:.2f} reaches --target-precision "
+            f"{choice.target_precision:.2f}, but its 95% lower bound is {choice.precision_low:.2f} "
+            f"(from {round(choice.alerts_per_1000 * choice.n / 1000)} escalated of {choice.n} labelled tickets); "
+            f"label more tickets before relying on it")
 
 
 def _read_calibration_csv(path: Path, text_col: str, label_col: str, group_col: str | None,
@@ -50,8 +105,15 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
     text_col: Annotated[str, typer.Option("--text-col")] = "text",
     label_col: Annotated[str, typer.Option("--label-col")] = "label",
     plot: Annotated[Path, typer.Option("--plot", help="precision-recall plot (PNG)")] = Path("calibration-pr.png"),
-    rules_out: Annotated[Path, typer.Option("--rules-out", help="rules config to deploy (JSON)")] = Path(
-        "escalation-rules.json"),
+    rules_out: Annotated[Path, typer.Option("--rules-out", help="the live rules with the calibrated ones merged in, "
+                                                                "to deploy (JSON)")] = Path("escalation-rules.json"),
+    rules_in: Annotated[Path | None, typer.Option("--rules-in", help="the live rules config (JSON) to merge into")
+                        ] = None,
+    rules_param: Annotated[str | None, typer.Option("--rules-param", envvar="ESCALATION_RULES_PARAM",
+                                                    help="or read the live rules from this SSM parameter")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --rules-out if it exists")] = False,
+    endpoint_url: EndpointOption = None,
+    region: RegionOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     model_dir: ModelDirOption = None,
 ) -> None:
@@ -60,11 +122,15 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
     Three-class labels: a ticket whose score is at or below `threshold` is escalated (precision on negative
     tickets). Five-level labels: a ticket the model calls negative is escalated at intensity >= `threshold`
     (precision on very_negative tickets). Writes the precision-recall plot and the rules config (new rules start
-    in shadow mode: recorded, not alerted, until the team has reviewed them).
+    in shadow mode: recorded, not alerted, until the team has reviewed them). The rules file is the live rules
+    (--rules-in, --rules-param, else the defaults) with the calibrated rules merged in after them, shown as a diff.
     """
-    from ..threshold_calibration import CalibrationError, intensity_keys, is_five_level, plot_pr_curve, table_rows
+    from ..threshold_calibration import CalibrationError, intensity_keys, is_five_level, plot_pr_curve
     from ..threshold_calibration import calibrate as run_calibration
 
+    if rules_out.exists() and not force:
+        fail(f"{rules_out} exists (it may be the rules you deploy); pass --force to overwrite or another --rules-out")
+    live, source = _live_rules(rules_in, rules_param, endpoint_url, region)
     texts, labels, groups = _read_calibration_csv(path, text_col, label_col, by)
     scorer = load_scorer(model_dir)
     results = scorer.score(texts)
@@ -77,23 +143,52 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
     except CalibrationError as exc:
         fail(str(exc), 1)
     plot_pr_curve(result.overall, str(plot))
-    rules = result.rules()
-    rules_out.write_text(rules.model_dump_json(indent=2) + "\n")
+    diff = _write_rules(result, live, source, rules_out)
+    note = _target_note(result.overall)
+    report = _Report(result, five_level, note, target_precision, plot, rules_out, source, diff, rules_param, by)
     if as_json:
-        overall = result.overall
-        payload = {"kind": overall.kind, "target_label": overall.target_label,
-                   "threshold": overall.threshold, "precision": round(overall.precision, 4),
-                   "precision_low_95": round(overall.precision_low, 4), "recall": round(overall.recall, 4),
-                   "alerts_per_1000": round(overall.alerts_per_1000, 1), "n": overall.n,
-                   "negatives": overall.negatives, "target_precision": target_precision,
-                   "groups": {g: {"threshold": c.threshold, "precision": round(c.precision, 4),
-                                  "recall": round(c.recall, 4), "alerts_per_1000": round(c.alerts_per_1000, 1),
-                                  "n": c.n} for g, c in result.groups.items()},
-                   "skipped_groups": result.skipped_groups, "plot": str(plot), "rules_file": str(rules_out),
-                   "rules": json.loads(rules.model_dump_json())}
-        out.print_json(json.dumps(payload))
-        return
-    o = result.overall
+        _print_json(report)
+    else:
+        _print_table(report)
+
+
+@dataclass(frozen=True)
+class _Report:
+    """What `calibrate` found and wrote, for printing."""
+
+    result: CalibrationResult
+    five_level: bool
+    note: str | None
+    target_precision: float
+    plot: Path
+    rules_out: Path
+    source: str
+    diff: str
+    rules_param: str | None
+    by: str | None
+
+
+def _print_json(r: _Report) -> None:
+    overall = r.result.overall
+    payload = {"kind": overall.kind, "target_label": overall.target_label,
+               "threshold": overall.threshold, "precision": round(overall.precision, 4),
+               "precision_low_95": round(overall.precision_low, 4), "recall": round(overall.recall, 4),
+               "alerts_per_1000": round(overall.alerts_per_1000, 1), "n": overall.n,
+               "negatives": overall.negatives, "target_precision": r.target_precision,
+               "groups": {g: {"threshold": c.threshold, "precision": round(c.precision, 4),
+                              "recall": round(c.recall, 4), "alerts_per_1000": round(c.alerts_per_1000, 1),
+                              "n": c.n} for g, c in r.result.groups.items()},
+               "target_met_at_95": r.note is None, "target_note": r.note,
+               "skipped_groups": r.result.skipped_groups, "plot": str(r.plot),
+               "rules_file": str(r.rules_out), "live_rules": r.source, "rules": json.loads(r.rules_out.read_text()),
+               "rules_diff": r.diff}
+    out.print_json(json.dumps(payload))
+
+
+def _print_table(r: _Report) -> None:
+    from ..threshold_calibration import table_rows
+
+    o, five_level, by = r.result.overall, r.five_level, r.by
     rule = "negative and intensity >= threshold" if five_level else "score <= threshold"
     table = Table(title=f"Escalating at {rule} ({o.n} tickets, {o.negatives} {o.target_label})")
     for col in ("threshold", "precision", "recall", "alerts / 1,000"):
@@ -102,13 +197,20 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
         table.add_row(f"{row.threshold:.2f}" if five_level else f"{row.threshold:+.1f}", f"{row.precision:.2f}",
                       f"{row.recall:.2f}", f"{row.alerts_per_1000:.0f}")
     out.print(table)
-    shown = f"{o.threshold:.3f}" if five_level else f"{o.threshold:+.3f}"
-    out.print(f"chosen threshold {shown}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
+    def shown(threshold: float) -> str:  # on the rule's own scale: intensity in [0, 1], score signed
+        return f"{threshold:.3f}" if five_level else f"{threshold:+.3f}"
+
+    out.print(f"chosen threshold {shown(o.threshold)}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
               f"recall {o.recall:.2f}, {o.alerts_per_1000:.0f} alerts per 1,000 tickets", markup=False)
-    for name, choice in result.groups.items():
-        out.print(f"  {by}={name}: threshold {choice.threshold:+.3f}, precision {choice.precision:.2f}, "
+    for name, choice in r.result.groups.items():
+        out.print(f"  {by}={name}: threshold {shown(choice.threshold)}, precision {choice.precision:.2f}, "
                   f"recall {choice.recall:.2f} ({choice.n} tickets)", markup=False)
-    for name, reason in result.skipped_groups.items():
+    for name, reason in r.result.skipped_groups.items():
         out.print(f"  {by}={name}: not calibrated separately ({reason})", markup=False)
-    out.print(f"plot: {plot}; rules: {rules_out} (paste into the deployment config or the SSM parameter)",
+    if r.note:
+        out.print(r.note, markup=False)
+    out.print(f"\nrules: {r.rules_out} = {r.source} + the calibrated rules (shadow, after the live ones):",
               markup=False)
+    out.print(r.diff or "(no change)", markup=False, highlight=False)
+    out.print(f"plot: {r.plot}. Deploy the rules with: aws ssm put-parameter --overwrite --type String "
+              f"--name {r.rules_param or '<EscalationRulesParameter>'} --value file://{r.rules_out}", markup=False)

@@ -114,15 +114,17 @@ def results_table(rows: list[tuple[str, str, SentimentResult]], title: str) -> T
               "very_positive": "bold green"}
     for name, text, r in rows:
         notes = []
-        if r.low_signal:
+        if r.low_signal and not r.needs_fallback:
             notes.append("low signal")
-        if not OnnxSentimentScorer.covers_language(r.language):
-            notes.append(f"lang={r.language}: Comprehend in AWS")
+        if r.needs_fallback:
+            notes.append(f"needs_fallback: lang={r.language} is not covered by the model, no label from it "
+                         f"(Comprehend scores it in AWS)")
         if r.windows > 1:
             notes.append(f"{r.windows} windows")
         excerpt = prepare_ticket_text(text)  # what the model saw: no HTML, quoted history or signature
         table.add_row(name, excerpt[:50] + ("…" if len(excerpt) > 50 else ""),
-                      f"[{colour[r.level]}]{r.level}[/]", f"{r.score:+.2f}", f"{r.intensity:.2f}",
+                      "[dim]n/a[/]" if r.needs_fallback else f"[{colour[r.level]}]{r.level}[/]",
+                      f"{r.score:+.2f}", f"{r.intensity:.2f}",
                       f"{r.confidence:.2f}", ", ".join(f"{e.name} {e.probability:.2f}" for e in r.emotions),
                       "; ".join(notes))
     return table
@@ -137,15 +139,49 @@ def json_line(record: dict[str, Any]) -> str:
     return line + "\n"
 
 
-EndpointOption = Annotated[str | None, typer.Option("--endpoint-url", help="AWS endpoint, e.g. the local stack's moto")]
+EndpointOption = Annotated[str | None, typer.Option("--endpoint-url", help="AWS endpoint, e.g. the local stack's moto "
+                                                  "(a localhost URL brings the local region and test credentials)")]
 RegionOption = Annotated[str | None, typer.Option("--region", envvar="AWS_REGION")]
 TableOption = Annotated[str | None, typer.Option("--table", envvar="TABLE_NAME", help="the tickets table")]
 
+# The local stack (`ticket-sentiment local`) deploys into moto in this region with moto's fixed test credentials.
+LOCAL_REGION = "us-east-1"
+LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # moto's, not a secret
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def is_local_endpoint(endpoint_url: str | None) -> bool:
+    from urllib.parse import urlparse
+
+    return endpoint_url is not None and urlparse(endpoint_url).hostname in LOCAL_HOSTS
+
+
+def aws_session(endpoint_url: str | None, region: str | None) -> Any:
+    """A boto3 session with a region and credentials, or a one-line error saying which is missing and how to set it.
+
+    A localhost --endpoint-url is the local stack: its region and moto's test credentials apply, so nothing needs
+    exporting to try the CLI against `ticket-sentiment local --serve`."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    if is_local_endpoint(endpoint_url):
+        return boto3.Session(region_name=region or LOCAL_REGION, **LOCAL_CREDENTIALS)
+    try:
+        session = boto3.Session(region_name=region)
+        credentials = session.get_credentials()
+    except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
+        fail(f"AWS configuration: {exc}")
+    if session.region_name is None:
+        fail("no AWS region: pass --region or set AWS_REGION (e.g. export AWS_REGION=eu-west-1)")
+    if credentials is None:
+        fail("no AWS credentials: set AWS_PROFILE (after `aws configure` or `aws sso login`) or AWS_ACCESS_KEY_ID "
+             "and AWS_SECRET_ACCESS_KEY; for the local stack pass --endpoint-url http://127.0.0.1:<moto port>")
+    return session
+
 
 def table_history(table: str | None, endpoint_url: str | None, region: str | None) -> Any:
-    import boto3
     from ticket_sentiment.adapters.aws.history import DynamoHistory
 
     if not table:
         fail("no table: pass --table or set TABLE_NAME (the stack output TableName)")
-    return DynamoHistory(table, boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region))
+    return DynamoHistory(table, aws_session(endpoint_url, region).resource("dynamodb", endpoint_url=endpoint_url))

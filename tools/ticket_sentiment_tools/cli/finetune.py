@@ -9,17 +9,19 @@ from typing import Annotated
 import typer
 
 from ..evaluation import LabelledDataError
-from .common import ModelDirOption, fail, out
+from .common import ModelDirOption, err, fail, out
 
 app = typer.Typer()
 
 
 @app.command()
-def finetune(
+def finetune(  # noqa: PLR0917 - typer maps each parameter to an option
     tickets: Annotated[Path, typer.Argument(help="CSV with text,label columns (your own labelled tickets)")],
     out_dir: Annotated[Path, typer.Option("--out", help="directory for the new model")],
     data: Annotated[Path | None, typer.Option("--data", help="general labelled data to mix in")] = None,
-    steps: Annotated[int, typer.Option("--steps", help="optimizer steps")] = 600,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="optimizer steps")] = 600,
+    version: Annotated[str | None, typer.Option("--version", help="model version (default: "
+                                                "ticket-sentiment-minilm-finetuned-<UTC time>)")] = None,
     model_dir: ModelDirOption = None,
 ) -> None:
     """Fine-tune a domain model on your tickets and compare it with the bundled model (needs the train extra)."""
@@ -28,7 +30,10 @@ def finetune(
     except ImportError as exc:
         fail(f"fine-tuning needs the train extra (pip install -e '.[train]'): {exc}")
     try:
-        comparison = finetune_from_csv(tickets, out_dir, data_dir=data, steps=steps, baseline_dir=model_dir)
+        comparison = finetune_from_csv(tickets, out_dir, data_dir=data, steps=steps, baseline_dir=model_dir,
+                                       version=version)
     except (LabelledDataError, ValueError) as exc:
         fail(str(exc))
     out.print_json(json.dumps(comparison))
+    err.print(f"model written to {out_dir} (MODEL_CARD.md included); ship it with: make layers MODEL={out_dir}",
+              markup=False)

@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from ticket_sentiment.pipeline.routing import ScorerMode
 
-from .common import ModelDirOption, load_scorer
+from .common import ModelDirOption, fail, load_scorer
 
 app = typer.Typer()
 
 
+def _check_port_free(port: int) -> None:
+    """Fail before the (slow) stack deploy rather than after it, with one line instead of an OSError traceback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            fail(f"port {port} on 127.0.0.1: {exc.strerror or exc}; pick another with --port")
+
+
 @app.command()
-def local(
+def local(  # noqa: PLR0917 - typer maps each parameter to an option
     serve: Annotated[bool, typer.Option("--serve", help="stay up for curl instead of running the demo")] = False,
-    port: Annotated[int, typer.Option("--port", help="API port with --serve")] = 8787,
-    scorer_mode: Annotated[str, typer.Option("--scorer", help="onnx, comprehend or auto")] = "auto",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="API port with --serve")] = 8787,
+    scorer_mode: Annotated[ScorerMode, typer.Option("--scorer", case_sensitive=False,
+                                                    help="auto: the model, Comprehend for other languages")
+                           ] = ScorerMode.AUTO,
     model_dir: ModelDirOption = None,
+    metrics_out: Annotated[Path | None, typer.Option("--metrics-out", help="append the handlers' CloudWatch EMF "
+                                                                        "metrics here (JSON lines)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="print the EMF metrics too")] = False,
+    secrets_out: Annotated[Path | None, typer.Option("--secrets-out", help="with --serve: write the helpdesk test "
+                                                                        "secrets here (JSON, keyed by platform)")
+                           ] = None,
 ) -> None:
     """Run the pipeline on a local AWS (moto): the same handlers, real wire protocols, Slack to a printing sink.
 
@@ -26,10 +47,25 @@ def local(
     """
     from ..local_stack import run_local
 
+    if serve:
+        _check_port_free(port)
     scorer = load_scorer(model_dir)
+    if model_dir is not None:  # the deployed stack's model layer is built from the same directory
+        os.environ["TICKET_SENTIMENT_MODEL_DIR"] = str(model_dir.resolve())
 
     def write(text: str) -> None:  # plain, unwrapped text: the curl examples must paste as printed
         sys.stdout.write(text)
         sys.stdout.flush()
 
-    raise typer.Exit(run_local(write, scorer, mode=scorer_mode, serve=serve, port=port))
+    write(f"model {scorer.version} ({model_dir or 'the bundled model'})\n")
+
+    def metrics_sink(line: str) -> None:
+        if verbose:
+            write(line)
+        if metrics_out is not None:
+            with metrics_out.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+
+    raise typer.Exit(run_local(write, scorer, mode=scorer_mode, serve=serve, port=port,
+                               metrics_sink=metrics_sink if verbose or metrics_out is not None else None,
+                               secrets_out=secrets_out))

@@ -8,22 +8,34 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from ticket_sentiment.redaction import EntityType
 
 from .common import JsonlInput, exit_on_bad_lines, fail, json_line, process_jsonl
 
 app = typer.Typer()
 
 
+ENTITY_TYPES = [e.value for e in EntityType]
+
+
+def _entity_types(value: str | None) -> str | None:
+    """`--types EMAIL,phone`: a comma-separated choice; an unknown type is a usage error (exit 2) listing the
+    known ones, like any typer choice."""
+    if value is None:
+        return None
+    names = [t.strip().upper() for t in value.split(",") if t.strip()]
+    unknown = [t for t in names if t not in ENTITY_TYPES]
+    if unknown or not names:
+        raise typer.BadParameter(f"{', '.join(unknown) or 'nothing'} is not one of {', '.join(ENTITY_TYPES)}")
+    return ",".join(names)
+
+
 def _redaction_config(types: str | None, mask: str | None, allow: list[str] | None) -> Any:
-    from ticket_sentiment.redaction import EntityType, MaskStyle, RedactionConfig
+    from ticket_sentiment.redaction import MaskStyle, RedactionConfig
 
     fields: dict[str, Any] = {"allow": tuple(allow or ())}
     if types:
-        names = [t.strip().upper() for t in types.split(",") if t.strip()]
-        unknown = [t for t in names if t not in EntityType.__members__]
-        if unknown:
-            fail(f"unknown entity type(s) {', '.join(unknown)}; known: {', '.join(EntityType.__members__)}")
-        fields["entities"] = frozenset(EntityType[t] for t in names)
+        fields["entities"] = frozenset(EntityType(t) for t in types.split(","))  # checked by _entity_types
     if mask is not None:
         fields |= {"mask_style": MaskStyle.FIXED, "mask": mask}
     try:
@@ -49,7 +61,9 @@ def redact_command(
     *,
     jsonl: Annotated[bool, typer.Option("--jsonl", help='read {"id","text"} JSON lines on stdin')] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
-    types: Annotated[str | None, typer.Option("--types", help="comma-separated entity types (default: all)")] = None,
+    types: Annotated[str | None, typer.Option(
+        "--types", callback=_entity_types, metavar="[" + "|".join(ENTITY_TYPES) + "],...",
+        help="comma-separated entity types (default: all)")] = None,
     mask: Annotated[str | None, typer.Option("--mask", help="one fixed mask instead of typed placeholders")] = None,
     allow: Annotated[list[str] | None, typer.Option("--allow", help="regex of values to keep (repeatable)")] = None,
 ) -> None:

@@ -37,14 +37,16 @@ def score_jsonl(scorer: OnnxSentimentScorer, stream: Iterator[str]) -> int:
 
 @app.command()
 def score(
-    text: Annotated[str | None, typer.Argument(help="text to score")] = None,
+    text: Annotated[str | None, typer.Argument(help="text to score; - (or piped stdin) reads it from stdin")] = None,
     jsonl: Annotated[bool, typer.Option("--jsonl", help='read {"id","text"} JSON lines on stdin')] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     model_dir: ModelDirOption = None,
 ) -> None:
-    """Score one text, or JSON lines from stdin with --jsonl."""
-    if jsonl == (text is not None):
+    """Score one text (TEXT, or - / piped stdin for the whole input as one text), or JSON lines with --jsonl."""
+    if jsonl and text is not None:
         fail("give either TEXT or --jsonl")
+    if not jsonl:
+        text = _text_argument(text)
     scorer = load_scorer(model_dir)
     if jsonl:
         exit_on_bad_lines(score_jsonl(scorer, iter(sys.stdin)))
@@ -55,6 +57,15 @@ def score(
         print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
     else:
         out.print(results_table([("text", text, result)], title=f"model {result.model_version}"))
+
+
+def _text_argument(text: str | None) -> str:
+    """TEXT itself; `-` or no TEXT with stdin piped: the whole of stdin, scored as one text (Unix convention)."""
+    if text == "-" or (text is None and not sys.stdin.isatty()):
+        text = sys.stdin.read()
+    if text is None or not text.strip():
+        fail("no text: give either TEXT or --jsonl (TEXT `-` or piped stdin reads the text from stdin)")
+    return text
 
 
 @app.command("eval")

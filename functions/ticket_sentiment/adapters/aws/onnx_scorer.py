@@ -125,7 +125,8 @@ class OnnxSentimentScorer:
     def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> list[SentimentResult]:
         """Score texts that are already cleaned with `prepare_ticket_text` or `normalize_for_model`."""
         languages = languages or [detect_language(t) for t in texts]
-        non_empty = [i for i, t in enumerate(texts) if CONTENT_WORD.search(t)]
+        # A language the model was not trained on gets no label from it, not a confident guess (see _empty).
+        non_empty = [i for i, t in enumerate(texts) if CONTENT_WORD.search(t) and self.covers_language(languages[i])]
         windows = self._windows([texts[i] for i in non_empty])
         pol_probs, emo_probs, sev_probs, window_counts = self._per_text(windows, len(non_empty),
                                                                         *self._probabilities(windows))
@@ -215,7 +216,8 @@ class OnnxSentimentScorer:
         return SentimentResult(
             label="neutral", level="neutral", score=0.0, intensity=0.0, confidence=0.0,
             probabilities={label: 0.0 for label in self.meta.polarity_labels}, emotions=[], low_signal=True,
-            language=language, windows=0, model_version=self.meta.version,
+            language=language, needs_fallback=not self.covers_language(language), windows=0,
+            model_version=self.meta.version,
         )
 
     @staticmethod

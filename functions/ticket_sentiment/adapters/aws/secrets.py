@@ -1,13 +1,16 @@
-"""Secrets Manager (Powertools parameters, cached for a few minutes): the Slack webhook URL and the helpdesks'
-webhook secrets."""
+"""Secrets Manager: the Slack webhook URL (Powertools parameters, cached for a few minutes) and the helpdesks'
+webhook secrets' current and previous versions (for verification across a rotation: helpdesks.rotation)."""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.parameters import GetParameterError, SecretsProvider
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
+from ...helpdesks.rotation import SecretVersion
 from ...ports import SecretLookup, SecretUnavailableError
 
 
@@ -26,18 +29,65 @@ class WebhookSecret:
         return value.strip()
 
 
-def secrets_manager_lookup(prefix: str, provider: Any | None = None, max_age: int = 300) -> SecretLookup:
-    """`<prefix><platform>` from Secrets Manager, cached for `max_age` seconds; None when the secret does not exist."""
-    held: list[Any] = [provider] if provider is not None else []
+class SecretsManagerVersions:
+    """One secret's AWSCURRENT and AWSPREVIOUS values with their CreatedDate (helpdesks.rotation.SecretVersions),
+    cached for `max_age` seconds; a refresh is honoured at most once per `min_refresh` seconds, so a flood of
+    forged requests cannot turn into a flood of GetSecretValue calls."""
 
-    def lookup(platform: str) -> str | None:
-        if not held:  # the client is made on first use, not at import (cold start, tests without AWS)
-            held.append(SecretsProvider())
+    def __init__(self, client: Any, secret_id: str, *, max_age: float = 300, min_refresh: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.client, self.secret_id = client, secret_id
+        self.max_age, self.min_refresh, self.clock = max_age, min_refresh, clock
+        self._held: dict[str, tuple[float, SecretVersion]] = {}
+
+    def current(self, *, refresh: bool = False) -> SecretVersion:
+        return self._get("AWSCURRENT", refresh=refresh)
+
+    def previous(self) -> SecretVersion | None:
+        version = self._get("AWSPREVIOUS", refresh=False)
+        return version if version.value is not None else None
+
+    def _get(self, stage: str, *, refresh: bool) -> SecretVersion:
+        now = self.clock()
+        held = self._held.get(stage)
+        if held is None or now - held[0] > self.max_age or (refresh and now - held[0] >= self.min_refresh):
+            held = (now, self._fetch(stage))
+            self._held[stage] = held
+            if refresh:
+                self._held.pop("AWSPREVIOUS", None)  # a rotation moves both stages: reread the previous one too
+        return held[1]
+
+    def _fetch(self, stage: str) -> SecretVersion:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
-            return str(held[0].get(f"{prefix}{platform}", max_age=max_age))
-        except GetParameterError as exc:
-            if "ResourceNotFoundException" in str(exc):
-                return None
+            answer = self.client.get_secret_value(SecretId=self.secret_id, VersionStage=stage)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code == "ResourceNotFoundException":
+                return SecretVersion(None)
+            raise SecretUnavailableError(code or type(exc).__name__) from None
+        except BotoCoreError as exc:
             raise SecretUnavailableError(type(exc).__name__) from None
+        return SecretVersion(answer.get("SecretString"), answer.get("CreatedDate"))
+
+
+def _boto3_client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service)
+
+
+def secrets_manager_lookup(prefix: str, provider: Any | None = None, max_age: int = 300) -> SecretLookup:
+    """`<prefix><platform>`'s versions in Secrets Manager (current and previous, cached for `max_age` seconds, so
+    a rotation is verified across); a secret that does not exist reads as None. `provider` (a Powertools
+    SecretsProvider) lends its client, for tests and the local stack."""
+    held: dict[str, SecretsManagerVersions] = {}
+
+    def lookup(platform: str) -> SecretsManagerVersions:
+        if platform not in held:  # the client is made on first use, not at import (cold start, tests without AWS)
+            client = provider.client if provider is not None else _boto3_client("secretsmanager")
+            held[platform] = SecretsManagerVersions(client, f"{prefix}{platform}", max_age=max_age)
+        return held[platform]
 
     return lookup
