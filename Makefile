@@ -61,6 +61,7 @@ xenon: $(VENV)/.dev
 	$(BIN)/xenon --max-absolute C --exclude '$(XENON_EXCLUDE)' functions tools training infra
 
 lint: $(VENV)/.dev xenon
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 

@@ -15,9 +15,13 @@ from .stack import TicketSentimentStack
 def build_app(app: App | None = None, layers_dir: Path = BUILD) -> tuple[App, TicketSentimentStack]:
     app = app or App()
     config = load_config(app.node.try_get_context)
-    stack = TicketSentimentStack(app, f"TicketSentiment-{config.stage}", config=config, layers_dir=layers_dir,
-                                 env=Environment(account=app.node.try_get_context("account"),
-                                                 region=app.node.try_get_context("region")))
+    stack = TicketSentimentStack(
+        app,
+        f"TicketSentiment-{config.stage}",
+        config=config,
+        layers_dir=layers_dir,
+        env=Environment(account=app.node.try_get_context("account"), region=app.node.try_get_context("region")),
+    )
     Tags.of(stack).add("service", "ticket-sentiment")
     Tags.of(stack).add("stage", config.stage)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))

@@ -117,15 +117,29 @@ def unlocked(site: Path, lock: Path = LOCK) -> list[str]:
     """The distributions installed in `site` that the lock does not pin at the installed version."""
     pins = locked_versions(lock)
     installed = (info.name.removesuffix(".dist-info").rsplit("-", maxsplit=1) for info in site.glob("*.dist-info"))
-    return sorted(f"{name}=={version}" for name, version in installed
-                  if version not in pins.get(_normalise(name), set()))
+    return sorted(
+        f"{name}=={version}" for name, version in installed if version not in pins.get(_normalise(name), set())
+    )
 
 
 def pip_install(target: Path, specs: list[str], extra: list[str], lock: Path = LOCK) -> None:
     if not specs:
         return
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-           "--target", str(target), "--constraint", str(lock), *extra, *specs]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--target",
+        str(target),
+        "--constraint",
+        str(lock),
+        *extra,
+        *specs,
+    ]
     env = {**os.environ, "PIP_NO_CACHE_DIR": os.environ.get("PIP_NO_CACHE_DIR", "")}
     subprocess.run(cmd, check=True, env=env)
 
@@ -138,8 +152,14 @@ def build_layer(layer: str, out: Path, architecture: str | None, python_version:
     with_deps, without = layer_requirements()[layer]
     target_args: list[str] = []
     if architecture is not None:
-        target_args = [*platform_args(architecture), "--implementation", "cp", "--python-version", python_version,
-                       "--only-binary=:all:"]
+        target_args = [
+            *platform_args(architecture),
+            "--implementation",
+            "cp",
+            "--python-version",
+            python_version,
+            "--only-binary=:all:",
+        ]
     pip_install(site, with_deps, target_args)
     shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: unused, and the second install trips on them
     pip_install(site, without, [*target_args, "--no-deps"])
@@ -198,12 +218,16 @@ def build_model(out: Path, source: Path | None = None) -> Path:
     default). `source` defaults to model_source()."""
     source = source or model_source()
     if not (source / "model_meta.json").is_file():
-        raise SystemExit(f"model layer: {source} is not a model directory (no model_meta.json); run `make model` or "
-                         f"`ticket-sentiment finetune ... --out {source}` first")
+        raise SystemExit(
+            f"model layer: {source} is not a model directory (no model_meta.json); run `make model` or "
+            f"`ticket-sentiment finetune ... --out {source}` first"
+        )
     missing = [f for f in model_files(source) if not (source / f).is_file()]
     if missing:
-        raise SystemExit(f"model layer: {source} lacks {', '.join(missing)}; run `make model` (or `ticket-sentiment "
-                         f"finetune`, which writes them all) first")
+        raise SystemExit(
+            f"model layer: {source} lacks {', '.join(missing)}; run `make model` (or `ticket-sentiment "
+            f"finetune`, which writes them all) first"
+        )
     shutil.rmtree(out, ignore_errors=True)
     (out / "model").mkdir(parents=True)
     for name in model_files(source):
@@ -217,9 +241,11 @@ def tree_mb(path: Path) -> float:
 
 def asset_files(code: Path = ASSET_DIR) -> list[Path]:
     """The files the functions' code asset holds: `code` less ASSET_EXCLUDES, as CDK's glob exclusion applies them."""
+
     def excluded(relative: Path) -> bool:
-        return any(fnmatch.fnmatch(part, pattern.removeprefix("**/")) for part in relative.parts
-                   for pattern in ASSET_EXCLUDES)
+        return any(
+            fnmatch.fnmatch(part, pattern.removeprefix("**/")) for part in relative.parts for pattern in ASSET_EXCLUDES
+        )
 
     return sorted(f for f in code.rglob("*") if f.is_file() and not excluded(f.relative_to(code)))
 
@@ -230,11 +256,14 @@ def asset_mb(code: Path = ASSET_DIR) -> float:
 
 def function_sizes(build_dir: Path, architecture: str, code: Path = ASSET_DIR) -> dict[str, float]:
     """Each function's unzipped size in MB: the code asset plus its layers."""
-    layer_mb = {layer: tree_mb(layer_dir(build_dir, layer, architecture))
-                for layer in {name for names in FUNCTION_LAYERS.values() for name in names}}
+    layer_mb = {
+        layer: tree_mb(layer_dir(build_dir, layer, architecture))
+        for layer in {name for names in FUNCTION_LAYERS.values() for name in names}
+    }
     code_mb = asset_mb(code)
-    return {function: code_mb + sum(layer_mb[layer] for layer in layers)
-            for function, layers in FUNCTION_LAYERS.items()}
+    return {
+        function: code_mb + sum(layer_mb[layer] for layer in layers) for function, layers in FUNCTION_LAYERS.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,14 +271,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--architecture", choices=ARCHITECTURES, default="arm64")
     parser.add_argument("--python-version", default=PYTHON_VERSION)
     parser.add_argument("--out", type=Path, default=BUILD)
-    parser.add_argument("--model", type=Path, default=None,
-                        help="model directory for the model layer "
-                             "(default: $TICKET_SENTIMENT_MODEL_DIR or layers/model)")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="model directory for the model layer (default: $TICKET_SENTIMENT_MODEL_DIR or layers/model)",
+    )
     parser.add_argument("--model-only", action="store_true", help="rebuild the model layer alone")
     args = parser.parse_args(argv)
     for layer in () if args.model_only else (RUNTIME, *LAYER_PACKAGES):
-        built = build_layer(layer, layer_dir(args.out, layer, args.architecture), args.architecture,
-                            args.python_version)
+        built = build_layer(
+            layer, layer_dir(args.out, layer, args.architecture), args.architecture, args.python_version
+        )
         print(f"{layer} layer ({args.architecture}, Python {args.python_version}): {tree_mb(built):.1f} MB unzipped")
     model = build_model(layer_dir(args.out, MODEL, args.architecture), args.model)
     print(f"model layer: {model_version(model / 'model')}, {tree_mb(model):.1f} MB unzipped")

@@ -34,8 +34,11 @@ def zip_directory(path: Path) -> bytes:
 
 
 def _resolve(value: str, account: str, region: str) -> str:
-    return value.replace("${AWS::AccountId}", account).replace("${AWS::Region}", region).replace(
-        "${AWS::Partition}", "aws")
+    return (
+        value.replace("${AWS::AccountId}", account)
+        .replace("${AWS::Region}", region)
+        .replace("${AWS::Partition}", "aws")
+    )
 
 
 def bootstrap(session: Any, account: str, region: str) -> str:
@@ -45,8 +48,9 @@ def bootstrap(session: Any, account: str, region: str) -> str:
     kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=bucket, **kwargs)
-    session.client("ssm").put_parameter(Name=f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version",
-                                        Value=BOOTSTRAP_VERSION, Type="String", Overwrite=True)
+    session.client("ssm").put_parameter(
+        Name=f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version", Value=BOOTSTRAP_VERSION, Type="String", Overwrite=True
+    )
     return bucket
 
 
@@ -58,8 +62,11 @@ def publish_assets(session: Any, assembly: Path, stack_name: str, account: str, 
         source = assembly / asset["source"]["path"]
         body = zip_directory(source) if asset["source"].get("packaging") == "zip" else source.read_bytes()
         for destination in asset["destinations"].values():
-            s3.put_object(Bucket=_resolve(destination["bucketName"], account, region),
-                          Key=_resolve(destination["objectKey"], account, region), Body=body)
+            s3.put_object(
+                Bucket=_resolve(destination["bucketName"], account, region),
+                Key=_resolve(destination["objectKey"], account, region),
+                Body=body,
+            )
         count += 1
     return count
 
@@ -102,8 +109,9 @@ def precreate_unsupported(session: Any, template: dict[str, Any]) -> dict[str, s
         if resource["Type"] != "AWS::SecretsManager::Secret":
             continue
         props = resource.get("Properties", {})
-        arns[logical_id] = secrets.create_secret(Name=props["Name"], Description=props.get("Description", ""),
-                                                 SecretString=props.get("SecretString", "{}"))["ARN"]
+        arns[logical_id] = secrets.create_secret(
+            Name=props["Name"], Description=props.get("Description", ""), SecretString=props.get("SecretString", "{}")
+        )["ARN"]
         del resources[logical_id]
     template["Resources"] = _replace_refs(resources, arns)
     template["Outputs"] = _replace_refs(template.get("Outputs", {}), arns)
@@ -201,8 +209,11 @@ def deploy(session: Any, assembly: Path, stack_name: str, *, timeout_s: float = 
     adapt_for_moto(template)
     precreate_unsupported(session, template)
     alarms = defer_alarms(template, account, region)
-    cfn.create_stack(StackName=stack_name, TemplateBody=json.dumps(template),
-                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=json.dumps(template),
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
     deadline = time.monotonic() + timeout_s
     while True:
         stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
@@ -215,8 +226,11 @@ def deploy(session: Any, assembly: Path, stack_name: str, *, timeout_s: float = 
             return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         if not status.endswith("IN_PROGRESS") or time.monotonic() > deadline:
             events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
-            failed = [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}" for e in events
-                      if e.get("ResourceStatus", "").endswith("FAILED")]
+            failed = [
+                f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
+                for e in events
+                if e.get("ResourceStatus", "").endswith("FAILED")
+            ]
             raise DeployError(f"{stack_name} ended {status}: {'; '.join(failed) or 'no reason given'}")
         time.sleep(0.2)
 
@@ -235,7 +249,8 @@ def local_layers(out: Path) -> Path:
             site = layer_dir(out, layer, architecture) / "python"
             site.mkdir(parents=True, exist_ok=True)
             (site / "LOCAL_PLACEHOLDER.txt").write_text(
-                f"local deploy: moto runs no Lambda code; see `make layers` ({layer} layer)\n")
+                f"local deploy: moto runs no Lambda code; see `make layers` ({layer} layer)\n"
+            )
     build_model(layer_dir(out, MODEL, ARCHITECTURES[0]))
     return out
 

@@ -30,8 +30,11 @@ class Route:
 
     def matches(self, method: str, path: str) -> bool:
         want, got = self.path.strip("/").split("/"), path.strip("/").split("/")
-        return method == self.method and len(want) == len(got) and all(
-            w == g or (w.startswith("{") and bool(g)) for w, g in zip(want, got, strict=True))
+        return (
+            method == self.method
+            and len(want) == len(got)
+            and all(w == g or (w.startswith("{") and bool(g)) for w, g in zip(want, got, strict=True))
+        )
 
 
 KEYLESS_HELPDESKS = ("zendesk", "freshdesk", "intercom", "salesforce")  # signed by the platform, no custom header

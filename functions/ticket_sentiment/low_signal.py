@@ -6,8 +6,31 @@ from __future__ import annotations
 import re
 
 CONTENT_WORD = re.compile(r"[^\W\d_]{2,}")
-_LOW_SIGNAL_WORDS = frozenset({"ok", "okay", "k", "yes", "no", "yep", "nope", "sure", "hi", "hello", "hey", "ty",
-                               "thx", "test", "ping", "done", "fine", "noted", "re", "fw", "fwd"})
+_LOW_SIGNAL_WORDS = frozenset(
+    {
+        "ok",
+        "okay",
+        "k",
+        "yes",
+        "no",
+        "yep",
+        "nope",
+        "sure",
+        "hi",
+        "hello",
+        "hey",
+        "ty",
+        "thx",
+        "test",
+        "ping",
+        "done",
+        "fine",
+        "noted",
+        "re",
+        "fw",
+        "fwd",
+    }
+)
 
 
 def is_low_signal(text: str) -> bool:

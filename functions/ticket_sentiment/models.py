@@ -62,8 +62,11 @@ class SentimentResult(BaseModel):
     emotions: list[EmotionScore] = Field(description="emotions above their calibrated thresholds, strongest first")
     low_signal: bool = Field(description="too short or empty of content to trust")
     language: str
-    needs_fallback: bool = Field(default=False, description="in a language the bundled model does not cover: it "
-                                 "gives no label (neutral, no signal); Comprehend scores it in AWS")
+    needs_fallback: bool = Field(
+        default=False,
+        description="in a language the bundled model does not cover: it "
+        "gives no label (neutral, no signal); Comprehend scores it in AWS",
+    )
     windows: int = Field(ge=0, description="model windows the text was split into")
     scorer: str = "onnx"
     model_version: str

@@ -54,15 +54,26 @@ class AlertPublisher(Protocol):
 
 
 class TextScorer(Protocol):
-    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
-                       ) -> list[SentimentResult]: ...
+    def score_prepared(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str] | None = None,
+    ) -> list[SentimentResult]: ...
 
 
 class TicketStore(Protocol):
     def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None: ...
 
-    def put_message(self, ticket_id: str, message: StoredMessage, redacted_text: str | None,
-                    expires_at: datetime | None, *, now: datetime, lease_seconds: int) -> PutStatus:
+    def put_message(
+        self,
+        ticket_id: str,
+        message: StoredMessage,
+        redacted_text: str | None,
+        expires_at: datetime | None,
+        *,
+        now: datetime,
+        lease_seconds: int,
+    ) -> PutStatus:
         """Conditional insert that leases the message to this caller for `lease_seconds`.
 
         NEW: inserted. DONE: fully processed before. IN_FLIGHT: another caller holds an unexpired lease.
@@ -79,8 +90,16 @@ class TicketStore(Protocol):
         """
         ...
 
-    def claim_alert(self, ticket_id: str, message_id: str, *, rule: str, state: EscalationState, now: datetime,
-                    cooldown_minutes: int) -> bool:
+    def claim_alert(
+        self,
+        ticket_id: str,
+        message_id: str,
+        *,
+        rule: str,
+        state: EscalationState,
+        now: datetime,
+        cooldown_minutes: int,
+    ) -> bool:
         """Conditional: True when no alert was claimed within the cooldown (or this message holds the claim)."""
         ...
 
@@ -143,6 +162,7 @@ class EventProcessor(Protocol):
 
 # --- Human review of escalations (review/, adapters/reviews.py, handlers/review.py) ---
 
+
 class ReviewStore(Protocol):
     def record(self, review: Review) -> Review:
         """Upsert the alert's one verdict (latest review wins, the first review time is kept) and stamp the ticket;
@@ -162,9 +182,15 @@ class SlackResponder(Protocol):
 
 # --- Reading the scored history back: drift, the monthly audit, the leads' report (adapters/history.py) ---
 
+
 class ScoredHistory(Protocol):
-    def scored_between(self, start: datetime, end: datetime, *, with_ticket_meta: bool = False,
-                       ) -> Iterator[ScoredRecord]:
+    def scored_between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        with_ticket_meta: bool = False,
+    ) -> Iterator[ScoredRecord]:
         """Scored messages with start <= created_at < end (UTC days of GSI3); with_ticket_meta fills in the
         ticket's product area and tier."""
         ...
@@ -187,6 +213,7 @@ class AuditSink(Protocol):
 
 
 # --- Write-back to the helpdesks (writeback/, handlers/writeback.py) ---
+
 
 class HelpdeskWriter(Protocol):
     def write(self, request: WritebackRequest) -> None:

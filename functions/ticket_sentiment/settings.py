@@ -92,7 +92,8 @@ class ScoreSettings(FunctionSettings):
     alerts_topic_arn: str = Field(alias=ALERTS_TOPIC_ARN)
     # Write-back is off unless the stack enabled it for some platforms (comma-separated).
     writeback_platforms: Annotated[frozenset[str], BeforeValidator(_comma_separated)] = Field(
-        frozenset(), alias=WRITEBACK_PLATFORMS)
+        frozenset(), alias=WRITEBACK_PLATFORMS
+    )
     writeback_queue_url: str | None = Field(None, alias=WRITEBACK_QUEUE_URL)
     text_retention_days: int = Field(35, alias=TEXT_RETENTION_DAYS)
     retention: RetentionPolicy = Field(default_factory=Retention, alias=RETENTION_POLICY)

@@ -22,8 +22,10 @@ def extreme_shares(severity: Sequence[float] | None) -> tuple[float, float]:
     if severity is None:
         return 0.0, 0.0
     very_neg, neg, _, pos, very_pos = severity
-    return (very_neg / (very_neg + neg) if very_neg + neg > 0 else 0.0,
-            very_pos / (very_pos + pos) if very_pos + pos > 0 else 0.0)
+    return (
+        very_neg / (very_neg + neg) if very_neg + neg > 0 else 0.0,
+        very_pos / (very_pos + pos) if very_pos + pos > 0 else 0.0,
+    )
 
 
 def five_level_distribution(polarity: Sequence[float], shares: tuple[float, float]) -> list[float]:
@@ -31,8 +33,7 @@ def five_level_distribution(polarity: Sequence[float], shares: tuple[float, floa
     `extreme_shares`."""
     neg, neu, pos = polarity
     very_neg_share, very_pos_share = shares
-    return [neg * very_neg_share, neg * (1 - very_neg_share), neu, pos * (1 - very_pos_share),
-            pos * very_pos_share]
+    return [neg * very_neg_share, neg * (1 - very_neg_share), neu, pos * (1 - very_pos_share), pos * very_pos_share]
 
 
 def decide_level(label_index: int, shares: tuple[float, float], thresholds: Mapping[str, float]) -> str:

@@ -38,7 +38,8 @@ _MAYBE_REPLY_HEADER = re.compile(
     r"(?im):|[_-]{2}|^[ \t]*(?:sent from|get outlook|gesendet von|envoy[ée] de|enviado desde|inviato da|verzonden|"
     r"(?:best|kind|warm|warmest)?[ \t]*regards|thanks|thank you|best|all the best|cheers|mit freundlichen|"
     r"(?:viele|beste|besten|liebe)?[ \t]*gr(?:ü|ue)(?:ß|ss)|gru(?:ß|ss)|cordialement|salutations|bien à vous|"
-    r"saludos|atentamente|un saludo|groet|groeten|met vriendelijke|saluti|cordiali|distinti)")
+    r"saludos|atentamente|un saludo|groet|groeten|met vriendelijke|saluti|cordiali|distinti)"
+)
 # Runs of blank lines (a hostile body can hold tens of thousands) become one before the parser, which is
 # quadratic in the number of lines; normalize_for_model drops blank lines anyway.
 _BLANK_RUN = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
@@ -82,9 +83,11 @@ def looks_like_html(text: str) -> bool:
 
 # Elements that start a new line when rendered; every other element (b, span, a, ...) stays inline, so a value
 # written across inline tags ("4111 <b>1111</b> 1111 1111") stays one value for redaction.
-_BLOCK_TAGS = ("address, article, aside, br, dd, div, dl, dt, fieldset, figcaption, figure, footer, form, h1, h2, h3, "
-               "h4, h5, h6, header, hr, li, main, nav, ol, p, pre, section, table, tbody, td, tfoot, th, thead, tr, "
-               "ul, caption")
+_BLOCK_TAGS = (
+    "address, article, aside, br, dd, div, dl, dt, fieldset, figcaption, figure, footer, form, h1, h2, h3, "
+    "h4, h5, h6, header, hr, li, main, nav, ol, p, pre, section, table, tbody, td, tfoot, th, thead, tr, "
+    "ul, caption"
+)
 
 
 def html_to_text(html: str) -> str:

@@ -46,9 +46,14 @@ def score_thread(scorer: TextScorer, messages: Sequence[ThreadMessage]) -> Threa
         return ThreadSentiment(current=None, trend=Trend.UNKNOWN, customer_messages=0, messages=[])
     results = scorer.score_prepared([prepare_ticket_text(m.text) for m in customer])
     summary = summarise([r.score for r in results], [r.low_signal for r in results])
-    return ThreadSentiment(current=results[summary.current_index], thread_score=summary.thread_score,
-                           trend=summary.trend, trend_delta=summary.trend_delta, customer_messages=len(customer),
-                           messages=results)
+    return ThreadSentiment(
+        current=results[summary.current_index],
+        thread_score=summary.thread_score,
+        trend=summary.trend,
+        trend_delta=summary.trend_delta,
+        customer_messages=len(customer),
+        messages=results,
+    )
 
 
 def _trend(scores: np.ndarray) -> tuple[Trend, float | None]:

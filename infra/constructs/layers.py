@@ -38,13 +38,14 @@ def _require(path: Path, what: str, architecture: str) -> str:
     if not path.is_dir() or not any(path.iterdir()):
         raise LayerNotBuiltError(
             f"The {what} layer is not built ({path} is missing or empty). Run `make layers "
-            f"ARCH={architecture}` first: it installs the run-time dependencies for Lambda with pip --platform.")
+            f"ARCH={architecture}` first: it installs the run-time dependencies for Lambda with pip --platform."
+        )
     return str(path)
 
 
 _DESCRIPTIONS = {
     RUNTIME: "ticket-sentiment run-time dependencies every function imports (pydantic, Powertools, the text and PII "
-             "libraries, ...)",
+    "libraries, ...)",
     NUMPY: "numpy, for the functions that compute with it (scorer, drift, audit)",
     SCORING: "the scorer's engine: onnxruntime, tokenizers, py3langid",
     MODEL: "ticket-sentiment bundled ONNX model, mounted at /opt/model",
@@ -58,8 +59,9 @@ class ServiceLayers(Construct):
     """The layers `make layers` built: one per name in infra.layers.FUNCTION_LAYERS; `for_function` picks a
     function's own."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, architecture: str, python_version: str,
-                 build_dir: Path = BUILD) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, architecture: str, python_version: str, build_dir: Path = BUILD
+    ) -> None:
         super().__init__(scope, construct_id)
         arch = lambda_architecture(architecture)
         runtime = python_runtime(python_version)
@@ -73,10 +75,16 @@ class ServiceLayers(Construct):
         self.model_version = model_version(model_dir / "model")  # the stack output ModelVersion
         self.layers: dict[str, lambda_.LayerVersion] = {
             layer: lambda_.LayerVersion(
-                self, LAYER_IDS[layer], code=lambda_.Code.from_asset(str(layer_dir(build_dir, layer, architecture))),
-                compatible_architectures=[arch], compatible_runtimes=[runtime], removal_policy=RemovalPolicy.RETAIN,
-                description=_DESCRIPTIONS[layer] + (f" ({self.model_version})" if layer == MODEL else ""))
-            for layer in (RUNTIME, *LAYER_PACKAGES, MODEL)}
+                self,
+                LAYER_IDS[layer],
+                code=lambda_.Code.from_asset(str(layer_dir(build_dir, layer, architecture))),
+                compatible_architectures=[arch],
+                compatible_runtimes=[runtime],
+                removal_policy=RemovalPolicy.RETAIN,
+                description=_DESCRIPTIONS[layer] + (f" ({self.model_version})" if layer == MODEL else ""),
+            )
+            for layer in (RUNTIME, *LAYER_PACKAGES, MODEL)
+        }
 
     def for_function(self, function: str) -> list[lambda_.ILayerVersion]:
         """The layers infra.layers.FUNCTION_LAYERS gives this function of the stack."""

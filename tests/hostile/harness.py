@@ -82,12 +82,14 @@ class ApiServer:
             secrets.create_secret(Name=f"{prefix}{platform}", SecretString=value)
         lookup = secrets_manager_lookup(prefix, SecretsProvider(boto3_client=secrets), max_age=300)
         self.responder = NullResponder()
-        self.ingest = build_ingest_app(self.stack.event_queue, clock=self.clock, helpdesk_secret=lookup,
-                                       window=self.window)
+        self.ingest = build_ingest_app(
+            self.stack.event_queue, clock=self.clock, helpdesk_secret=lookup, window=self.window
+        )
         self.query = build_api_app(self.stack.store)
         reviews = DynamoReviewStore(self.stack.res.table_name, self.stack.resource("dynamodb"))
-        self.review = build_review_app(lambda: reviews, self.stack.store, lambda: SLACK_SIGNING_SECRET,
-                                       lambda: self.responder, clock=self.clock)
+        self.review = build_review_app(
+            lambda: reviews, self.stack.store, lambda: SLACK_SIGNING_SECRET, lambda: self.responder, clock=self.clock
+        )
         self.api_keys: dict[ApiKind, str] = stack_api_keys(self.stack)
         self.lock = threading.Lock()
         server = self
@@ -109,8 +111,9 @@ class ApiServer:
                 started = time.perf_counter()
                 with server.lock:  # a resolver keeps the current event on itself: one request at a time
                     response = server.app_for(event["path"]).resolve(event, None)  # type: ignore[arg-type]
-                server.served.append(Served(self.command, event["path"], int(response["statusCode"]),
-                                            time.perf_counter() - started))
+                server.served.append(
+                    Served(self.command, event["path"], int(response["statusCode"]), time.perf_counter() - started)
+                )
                 payload = str(response.get("body") or "").encode("utf-8", errors="surrogatepass")
                 if response.get("isBase64Encoded"):
                     payload = base64.b64decode(payload)
@@ -158,8 +161,9 @@ class ApiServer:
 
     def purge(self) -> None:
         sqs = self.stack.client("sqs")
-        while batch := sqs.receive_message(QueueUrl=self.stack.res.events_queue_url, MaxNumberOfMessages=10,
-                                           VisibilityTimeout=0).get("Messages"):
+        while batch := sqs.receive_message(
+            QueueUrl=self.stack.res.events_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages"):
             for message in batch:
                 sqs.delete_message(QueueUrl=self.stack.res.events_queue_url, ReceiptHandle=message["ReceiptHandle"])
 
@@ -171,5 +175,8 @@ class ApiServer:
 def slack_headers(body: bytes, secret: str = SLACK_SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"X-Slack-Signature": f"v0={digest}", "X-Slack-Request-Timestamp": stamp,
-            "Content-Type": "application/x-www-form-urlencoded"}
+    return {
+        "X-Slack-Signature": f"v0={digest}",
+        "X-Slack-Request-Timestamp": stamp,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }

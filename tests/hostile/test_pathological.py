@@ -48,14 +48,27 @@ HOSTILE_TEXTS: dict[str, str] = {
     "controls only": CONTROLS * 6_000,
 }
 # Words, not regex bait: scoring cost is per model window, so these are scored on their first PROSE_SCORE_CHARS.
-PROSE = {"iban-like groups", "phone-like", "card-like groups", "greeting run", "password labels",
-         "zero-width and bidi (10k)"}
+PROSE = {
+    "iban-like groups",
+    "phone-like",
+    "card-like groups",
+    "greeting run",
+    "password labels",
+    "zero-width and bidi (10k)",
+}
 PROSE_SCORE_CHARS = 3_000
 
 
 def event(text: str, **extra: Any) -> dict[str, Any]:
-    return {"source": "other", "ticket_id": "P-1", "message_id": "m-1", "author_role": "customer", "text": text,
-            "created_at": "2026-03-02T09:00:00Z", **extra}
+    return {
+        "source": "other",
+        "ticket_id": "P-1",
+        "message_id": "m-1",
+        "author_role": "customer",
+        "text": text,
+        "created_at": "2026-03-02T09:00:00Z",
+        **extra,
+    }
 
 
 T = TypeVar("T")
@@ -84,8 +97,10 @@ BODIES: dict[str, tuple[bytes, set[int]]] = {
     "5 MB JSON string": (json.dumps(event("a" * 5_000_000)).encode(), {413}),
     "100k nested arrays": (b"[" * 100_000 + b"]" * 100_000, {400}),
     "100k nested objects (small)": (b'{"a":' * 30_000 + b"1" + b"}" * 30_000, {400}),
-    "2k nested arrays in a field": (json.dumps(event("x")).encode()[:-1] + b',"tags":' + b"[" * 2000
-                                    + b"]" * 2000 + b"}", {400}),
+    "2k nested arrays in a field": (
+        json.dumps(event("x")).encode()[:-1] + b',"tags":' + b"[" * 2000 + b"]" * 2000 + b"}",
+        {400},
+    ),
     "lone surrogate escapes": (json.dumps(event("refund \ud800 now \udfff")).encode(), {400}),
     "raw surrogate escapes": (b'{"text": "\\ud800\\udc00\\ud800"}', {400}),
     "invalid UTF-8": (b'{"text": "\xff\xfe\xfd"}', {400}),
@@ -101,20 +116,22 @@ BODIES: dict[str, tuple[bytes, set[int]]] = {
 @pytest.mark.parametrize("name", list(BODIES))
 def test_ingest_route_answers_pathological_bodies(api: ApiServer, name: str) -> None:
     body, expected = BODIES[name]
-    status, reply = timed(f"POST /v1/events: {name}",
-                          lambda: post(api, "/v1/events", body, {"Content-Type": "application/json"}))
+    status, reply = timed(
+        f"POST /v1/events: {name}", lambda: post(api, "/v1/events", body, {"Content-Type": "application/json"})
+    )
     assert status in expected, (name, status, reply[:200])
     _reply(status, reply)
 
 
-@pytest.mark.parametrize("name", ["5 MB of bytes", "100k nested arrays", "lone surrogate escapes", "invalid UTF-8",
-                                  "2k nested arrays in a field"])
+@pytest.mark.parametrize(
+    "name",
+    ["5 MB of bytes", "100k nested arrays", "lone surrogate escapes", "invalid UTF-8", "2k nested arrays in a field"],
+)
 @pytest.mark.parametrize("platform", ["zendesk", "intercom", "freshdesk", "generic", "salesforce"])
 def test_signed_webhooks_answer_pathological_bodies(api: ApiServer, name: str, platform: str) -> None:
     body, _ = BODIES[name]
     path, headers = signed(platform, body)
-    status, reply = timed(f"POST /v1/webhooks/{platform}: {name}",
-                          lambda: post(api, path, body, headers))
+    status, reply = timed(f"POST /v1/webhooks/{platform}: {name}", lambda: post(api, path, body, headers))
     assert 400 <= status < 500, (platform, name, status)
     _reply(status, reply)
 

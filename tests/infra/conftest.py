@@ -18,8 +18,9 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from infra.local_deploy import synth_local
 
     # Write-back is off by default; switched on here so its queue, function and grants are synthesised and checked.
-    return synth_local(tmp_path_factory.mktemp("cdk") / "cdk.out", stage="test",
-                       overrides={"writeback": ["zendesk", "intercom"]})
+    return synth_local(
+        tmp_path_factory.mktemp("cdk") / "cdk.out", stage="test", overrides={"writeback": ["zendesk", "intercom"]}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -57,11 +58,14 @@ def function_layers(template: dict[str, Any]) -> dict[str, list[str]]:
     """Each function's layers by name (infra.layers: runtime, numpy, scoring, model), in the order it lists them."""
     from infra.constructs.layers import LAYER_IDS
 
-    by_id = {logical_id: next(n for n, construct_id in LAYER_IDS.items()
-                              if logical_id.startswith(f"Layers{construct_id}"))
-             for logical_id in resources(template, "AWS::Lambda::LayerVersion")}
-    return {function_name(f): [by_id[layer["Ref"]] for layer in props(f).get("Layers", [])]
-            for f in resources(template, "AWS::Lambda::Function").values()}
+    by_id = {
+        logical_id: next(n for n, construct_id in LAYER_IDS.items() if logical_id.startswith(f"Layers{construct_id}"))
+        for logical_id in resources(template, "AWS::Lambda::LayerVersion")
+    }
+    return {
+        function_name(f): [by_id[layer["Ref"]] for layer in props(f).get("Layers", [])]
+        for f in resources(template, "AWS::Lambda::Function").values()
+    }
 
 
 def asset_dir(assembly: Path, code: dict[str, Any]) -> Path:

@@ -27,10 +27,14 @@ PACKAGE = REPO / "functions" / "ticket_sentiment"
 def _contracts() -> dict[str, dict[str, list[str]]]:
     parser = configparser.ConfigParser()
     parser.read(CONFIG)
-    return {section.split(":")[-1]: {key: [line.split("#")[0].strip() for line in value.splitlines()
-                                           if line.split("#")[0].strip()]
-                                     for key, value in parser[section].items()}
-            for section in parser.sections() if section.startswith("importlinter:contract:")}
+    return {
+        section.split(":")[-1]: {
+            key: [line.split("#")[0].strip() for line in value.splitlines() if line.split("#")[0].strip()]
+            for key, value in parser[section].items()
+        }
+        for section in parser.sections()
+        if section.startswith("importlinter:contract:")
+    }
 
 
 def _domain() -> list[str]:
@@ -87,23 +91,28 @@ def test_the_cycle_check_finds_a_cycle() -> None:
 def test_no_module_of_the_package_imports_itself_back() -> None:
     """Run-time imports and TYPE_CHECKING ones alike: a cycle hidden behind TYPE_CHECKING is still a cycle."""
     graph = grimp.build_graph("ticket_sentiment", cache_dir=None)
-    edges = {m: {i for i in graph.find_modules_directly_imported_by(m) if i.startswith("ticket_sentiment")}
-             for m in graph.modules}
+    edges = {
+        m: {i for i in graph.find_modules_directly_imported_by(m) if i.startswith("ticket_sentiment")}
+        for m in graph.modules
+    }
     assert import_cycles(edges) == []
 
 
-@pytest.mark.parametrize(("contract", "source", "forbidden"), [
-    ("runtime-ships-alone", "ticket_sentiment", "ticket_sentiment_tools"),
-    ("runtime-ships-alone", "ticket_sentiment", "sentiment_training"),
-    ("pure-domain", "ticket_sentiment.pipeline", "ticket_sentiment.adapters"),
-    ("pure-domain", "ticket_sentiment.ports", "ticket_sentiment.adapters"),
-    ("pure-domain", "ticket_sentiment.review", "ticket_sentiment.handlers"),
-    ("pure-domain", "ticket_sentiment.writeback", "boto3"),
-    ("pure-domain", "ticket_sentiment.drift", "botocore"),
-    ("pure-domain", "ticket_sentiment.thread", "onnxruntime"),
-    ("pure-domain", "ticket_sentiment.pipeline", "ticket_sentiment.settings"),
-    ("adapters-below-handlers", "ticket_sentiment.adapters", "ticket_sentiment.handlers"),
-])
+@pytest.mark.parametrize(
+    ("contract", "source", "forbidden"),
+    [
+        ("runtime-ships-alone", "ticket_sentiment", "ticket_sentiment_tools"),
+        ("runtime-ships-alone", "ticket_sentiment", "sentiment_training"),
+        ("pure-domain", "ticket_sentiment.pipeline", "ticket_sentiment.adapters"),
+        ("pure-domain", "ticket_sentiment.ports", "ticket_sentiment.adapters"),
+        ("pure-domain", "ticket_sentiment.review", "ticket_sentiment.handlers"),
+        ("pure-domain", "ticket_sentiment.writeback", "boto3"),
+        ("pure-domain", "ticket_sentiment.drift", "botocore"),
+        ("pure-domain", "ticket_sentiment.thread", "onnxruntime"),
+        ("pure-domain", "ticket_sentiment.pipeline", "ticket_sentiment.settings"),
+        ("adapters-below-handlers", "ticket_sentiment.adapters", "ticket_sentiment.handlers"),
+    ],
+)
 def test_each_rule_has_its_contract(contract: str, source: str, forbidden: str) -> None:
     found = _contracts()[contract]
     assert found["type"] == ["forbidden"]
@@ -120,10 +129,18 @@ def test_every_domain_package_is_under_the_pure_domain_contract() -> None:
 
 def _synthetic_package(root: Path, importer: str | None, imported: str | None) -> None:
     """Every module the contracts name, empty, plus `importer` importing `imported`."""
-    modules = {m for c in _contracts().values() for key in ("source_modules", "forbidden_modules")
-               for m in c.get(key, []) if m.startswith("ticket_sentiment.")}
-    modules |= {"ticket_sentiment.redaction.comprehend", "ticket_sentiment.adapters.aws.sqs",
-                "ticket_sentiment.handlers.ingest"}
+    modules = {
+        m
+        for c in _contracts().values()
+        for key in ("source_modules", "forbidden_modules")
+        for m in c.get(key, [])
+        if m.startswith("ticket_sentiment.")
+    }
+    modules |= {
+        "ticket_sentiment.redaction.comprehend",
+        "ticket_sentiment.adapters.aws.sqs",
+        "ticket_sentiment.handlers.ingest",
+    }
     for module in sorted(modules):
         parts = module.split(".")
         for depth in range(1, len(parts) + 1):
@@ -144,9 +161,15 @@ def _lint(root: Path, pythonpath: Path | None = None) -> subprocess.CompletedPro
         from importlinter.cli import lint_imports
         sys.exit(lint_imports(config_filename={str(CONFIG)!r}, no_cache=True, no_logo=True))
     """)
-    return subprocess.run([sys.executable, "-c", script], cwd=root,
-                          env={"PYTHONPATH": str(pythonpath or root), "COLUMNS": "400"},  # one line per contract
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        env={"PYTHONPATH": str(pythonpath or root), "COLUMNS": "400"},  # one line per contract
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_a_synthetic_package_without_forbidden_imports_passes(tmp_path: Path) -> None:
@@ -155,14 +178,17 @@ def test_a_synthetic_package_without_forbidden_imports_passes(tmp_path: Path) ->
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("importer", "imported", "contract"), [
-    ("ticket_sentiment.pipeline", "boto3", "The domain imports no adapters"),
-    ("ticket_sentiment.ports", "ticket_sentiment.adapters.aws.sqs", "The domain imports no adapters"),
-    ("ticket_sentiment.thread", "onnxruntime", "The domain imports no adapters"),
-    ("ticket_sentiment.review", "ticket_sentiment.settings", "The domain imports no adapters"),
-    ("ticket_sentiment.adapters.aws.sqs", "ticket_sentiment.handlers.ingest", "Adapters implement ports"),
-    ("ticket_sentiment.handlers.ingest", "ticket_sentiment_tools", "The runtime package never imports the tools"),
-])
+@pytest.mark.parametrize(
+    ("importer", "imported", "contract"),
+    [
+        ("ticket_sentiment.pipeline", "boto3", "The domain imports no adapters"),
+        ("ticket_sentiment.ports", "ticket_sentiment.adapters.aws.sqs", "The domain imports no adapters"),
+        ("ticket_sentiment.thread", "onnxruntime", "The domain imports no adapters"),
+        ("ticket_sentiment.review", "ticket_sentiment.settings", "The domain imports no adapters"),
+        ("ticket_sentiment.adapters.aws.sqs", "ticket_sentiment.handlers.ingest", "Adapters implement ports"),
+        ("ticket_sentiment.handlers.ingest", "ticket_sentiment_tools", "The runtime package never imports the tools"),
+    ],
+)
 def test_a_forbidden_import_breaks_its_contract(tmp_path: Path, importer: str, imported: str, contract: str) -> None:
     _synthetic_package(tmp_path, importer, imported)
     result = _lint(tmp_path)
@@ -180,18 +206,24 @@ def reads_environment(source: str) -> bool:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Attribute) and node.attr in ENVIRONMENT_NAMES:
             return True
-        if isinstance(node, ast.ImportFrom) and node.module == "os" and {
-                a.name for a in node.names} & ENVIRONMENT_NAMES:
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and {a.name for a in node.names} & ENVIRONMENT_NAMES
+        ):
             return True
     return False
 
 
-@pytest.mark.parametrize(("source", "reads"), [
-    ("import os\nTABLE = os.environ['TABLE_NAME']\n", True),
-    ("import os\nTABLE = os.getenv('TABLE_NAME')\n", True),
-    ("from os import environ\n", True),
-    ("import os\nPATH = os.path.join('a', 'b')\n", False),
-])
+@pytest.mark.parametrize(
+    ("source", "reads"),
+    [
+        ("import os\nTABLE = os.environ['TABLE_NAME']\n", True),
+        ("import os\nTABLE = os.getenv('TABLE_NAME')\n", True),
+        ("from os import environ\n", True),
+        ("import os\nPATH = os.path.join('a', 'b')\n", False),
+    ],
+)
 def test_the_environment_check_sees_each_way_in(source: str, reads: bool) -> None:
     assert reads_environment(source) is reads
 
@@ -207,8 +239,17 @@ def test_the_domain_reads_no_environment() -> None:
 
 def test_the_comprehend_path_never_loads_the_model_runtime() -> None:
     """The Comprehend scorer shares only the pure low-signal check with the ONNX scorer, not its module."""
-    script = ("import sys, ticket_sentiment.adapters.aws.comprehend\n"
-              "print(sorted({'onnxruntime', 'tokenizers'} & set(sys.modules)))")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True,
-                            env={"PYTHONPATH": str(REPO / "functions")}, cwd=REPO)
+    script = (
+        "import sys, ticket_sentiment.adapters.aws.comprehend\n"
+        "print(sorted({'onnxruntime', 'tokenizers'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={"PYTHONPATH": str(REPO / "functions")},
+        cwd=REPO,
+    )
     assert result.stdout.strip() == "[]"

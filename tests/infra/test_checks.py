@@ -52,11 +52,15 @@ def test_runtime_layer_leaves_out_the_sdk_and_install_time_extras() -> None:
     layers = layer_requirements()
     assert set(layers) == {"runtime", "numpy", "scoring"}
     names = " ".join(spec for with_deps, without in layers.values() for spec in with_deps + without)
-    assert "boto3" not in names and "torch" not in names
+    assert "boto3" not in names
+    assert "torch" not in names
     with_deps, without = layers["scoring"]
     assert with_deps == []  # onnxruntime, tokenizers, py3langid: their numpy comes from the numpy layer
     assert {s.split(">")[0].split("=")[0] for s in without} == {"onnxruntime", "tokenizers", "py3langid"}
     runtime = " ".join(layers["runtime"][0] + layers["runtime"][1])
-    assert "onnxruntime" not in runtime and "tokenizers" not in runtime and "numpy" not in runtime
+    assert "onnxruntime" not in runtime
+    assert "tokenizers" not in runtime
+    assert "numpy" not in runtime
     assert [s.split(">")[0] for s in layers["numpy"][0]] == ["numpy"]
-    assert "--platform" in platform_args("arm64") and "manylinux2014_aarch64" in platform_args("arm64")
+    assert "--platform" in platform_args("arm64")
+    assert "manylinux2014_aarch64" in platform_args("arm64")

@@ -57,24 +57,37 @@ def unshipped(function: str) -> frozenset[str]:
 
 def handlers(template: dict[str, Any]) -> dict[str, str]:
     """function name -> handler module, from the template."""
-    return {function_name(f): props(f)["Handler"].rsplit(".", 1)[0]
-            for f in resources(template, "AWS::Lambda::Function").values()}
+    return {
+        function_name(f): props(f)["Handler"].rsplit(".", 1)[0]
+        for f in resources(template, "AWS::Lambda::Function").values()
+    }
 
 
-def test_every_handler_imports_from_the_asset_with_only_its_layers_packages(assembly: Path,
-                                                                          template: dict[str, Any]) -> None:
+def test_every_handler_imports_from_the_asset_with_only_its_layers_packages(
+    assembly: Path, template: dict[str, Any]
+) -> None:
     asset = code_asset(assembly, template)
     # -S: no site-packages processing, so no editable install can add the repository's other packages; the
     # virtualenv's packages stand in for the layers (built for Lambda's platform, they cannot run here). -B: no
     # byte-code written into the synthesised asset, which the template test checks is free of it.
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONNOUSERSITE": "1", "AWS_DEFAULT_REGION": "eu-west-1",
-           "POWERTOOLS_METRICS_DISABLED": "true", "PYDANTIC_DISABLE_PLUGINS": "__all__",
-           "PYTHONPATH": os.pathsep.join([str(asset), sysconfig.get_paths()["purelib"],
-                                          sysconfig.get_paths()["platlib"]])}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONNOUSERSITE": "1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",
+        "PYTHONPATH": os.pathsep.join([str(asset), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]),
+    }
     for function, module in handlers(template).items():
         blocked = unshipped(function)
-        done = subprocess.run([sys.executable, "-B", "-S", "-c", IMPORT_SCRIPT, module, ",".join(sorted(blocked))],
-                              env=env, capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-B", "-S", "-c", IMPORT_SCRIPT, module, ",".join(sorted(blocked))],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, f"{function} ({module}):\n{done.stderr[-3000:]}"
         loaded = json.loads(done.stdout.strip().splitlines()[-1])
         assert loaded["package"].startswith(str(asset)), (function, loaded["package"])
@@ -97,8 +110,11 @@ def _imports(module: str, path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = ".".join([*package[:len(package) - node.level + 1], *([node.module] if node.module else [])]) \
-                if node.level else node.module or ""
+            base = (
+                ".".join([*package[: len(package) - node.level + 1], *([node.module] if node.module else [])])
+                if node.level
+                else node.module or ""
+            )
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
     return names
@@ -131,7 +147,8 @@ def test_no_import_a_handler_can_reach_leaves_its_asset_and_layers(template: dic
         assert not external & unshipped(function), (function, sorted(external & unshipped(function)))
     score_modules, score_external = _reachable(handlers(template)["score"], files)
     # The check sees lazy imports.
-    assert "ticket_sentiment.adapters.aws.onnx_scorer" in score_modules and "onnxruntime" in score_external
+    assert "ticket_sentiment.adapters.aws.onnx_scorer" in score_modules
+    assert "onnxruntime" in score_external
 
 
 def test_the_runtime_package_never_imports_the_tools() -> None:

@@ -29,17 +29,37 @@ from tests.unit.review_support import form_body, interaction
 RUNTIME = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 # GetQueueUrl: part of CDK's grantConsumeMessages, which SqsEventSource applies; the mapping itself needs only the
 # other four (reported as an unneeded, CDK-generated grant in docs/reliability-hostile.md).
-ESM = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility",
-       "sqs:GetQueueUrl"}
+ESM = {
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueUrl",
+}
 # Operations IAM authorises under another action's name.
-IAM_ACTION = {"sqs:SendMessageBatch": "sqs:SendMessage", "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
-              "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility"}
+IAM_ACTION = {
+    "sqs:SendMessageBatch": "sqs:SendMessage",
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+}
 # TransactWriteItems has no IAM action of its own: each write in it is authorised as that write alone.
-TRANSACT_ACTION = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem", "Delete": "dynamodb:DeleteItem",
-                   "ConditionCheck": "dynamodb:ConditionCheckItem"}
-ROLES = {"ingest": "Ingest", "score": "Score", "notify": "Notify", "query": "Query", "writeback": "Writeback",
-         "review": "TrustLoopReview", "precision": "TrustLoopPrecision", "drift": "TrustLoopDrift",
-         "audit": "TrustLoopAudit"}
+TRANSACT_ACTION = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+ROLES = {
+    "ingest": "Ingest",
+    "score": "Score",
+    "notify": "Notify",
+    "query": "Query",
+    "writeback": "Writeback",
+    "review": "TrustLoopReview",
+    "precision": "TrustLoopPrecision",
+    "drift": "TrustLoopDrift",
+    "audit": "TrustLoopAudit",
+}
 WITH_ESM = {"score", "writeback"}
 SLACK_SIGNING = "slack-signing-secret-0123456789abcdef"
 GENERIC_TOKEN = "generic-token-0123456789abcdef"
@@ -54,10 +74,18 @@ class Context:
     aws_request_id: str = "req-iam"
 
 
-CACHED: list[Callable[..., Any]] = [ingest._default_queue, score.default_service, notify._adapters,
-                                    api._default_store, review._default_reviews, review._default_tickets,
-                                    review._default_secret, review._default_responder, precision._default_store,
-                                    writeback._dependencies]
+CACHED: list[Callable[..., Any]] = [
+    ingest._default_queue,
+    score.default_service,
+    notify._adapters,
+    api._default_store,
+    review._default_reviews,
+    review._default_tickets,
+    review._default_secret,
+    review._default_responder,
+    precision._default_store,
+    writeback._dependencies,
+]
 
 
 @pytest.fixture(scope="module")
@@ -76,32 +104,55 @@ def recorded() -> Iterator[dict[str, set[str]]]:
         server.stop()
 
 
-def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink: SlackSink,
-                        fake: HelpdeskFake) -> dict[str, set[str]]:
+def _run_every_function(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink: SlackSink, fake: HelpdeskFake
+) -> dict[str, set[str]]:
     res = stack.provision()
     sqs, secrets = stack.client("sqs"), stack.client("secretsmanager")
     writeback_url = sqs.create_queue(QueueName="iam-writeback")["QueueUrl"]
     audit_url = sqs.create_queue(QueueName="iam-audit")["QueueUrl"]
     rules = json.dumps({"cooldown_minutes": 0, "rules": [{"name": "any", "max_score": 1.0}]})
     stack.client("ssm").put_parameter(Name="/iam/escalation-rules", Value=rules, Type="String")
-    secrets.put_secret_value(SecretId=res.slack_secret_arn, SecretString=json.dumps(
-        {"webhook_url": sink.url, "signing_secret": SLACK_SIGNING}))
+    secrets.put_secret_value(
+        SecretId=res.slack_secret_arn,
+        SecretString=json.dumps({"webhook_url": sink.url, "signing_secret": SLACK_SIGNING}),
+    )
     prefix = "ticket-sentiment/helpdesk/"  # ingest reads $HELPDESK_SECRET_PREFIX at import: the default
     secrets.create_secret(Name=f"{prefix}generic", SecretString=json.dumps({"token": GENERIC_TOKEN}))
-    secrets.create_secret(Name="ticket-sentiment/writeback/zendesk", SecretString=json.dumps(
-        {"subdomain": "acme", "email": "agent@example.com", "api_token": "zd-api-token-0123456789",
-         "score_field_id": 11, "label_field_id": 12, "base_url": fake.url}))
-    for key, value in {"AWS_ENDPOINT_URL": stack.endpoint_url, "AWS_DEFAULT_REGION": "us-east-1",
-                       "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "EVENTS_QUEUE_URL": res.events_queue_url, "TABLE_NAME": res.table_name,
-                       "ALERTS_TOPIC_ARN": res.alerts_topic_arn, "SLACK_SECRET_ID": res.slack_secret_arn,
-                       "NOTIFY_DLQ_URL": res.notify_dlq_url, "SCORER": "onnx",
-                       "ESCALATION_RULES_PARAM": "/iam/escalation-rules", "HELPDESK_SECRET_PREFIX": prefix,
-                       "WRITEBACK_SECRET_PREFIX": "ticket-sentiment/writeback/",
-                       "INGEST_MAX_AGE_DAYS": "3650",  # the fixtures' fixed 2026 dates, against the wall clock
-                       "WRITEBACK_PLATFORMS": "zendesk", "WRITEBACK_QUEUE_URL": writeback_url,
-                       "AUDIT_QUEUE_URL": audit_url, "AUDIT_SAMPLE_SIZE": "5", "POWERTOOLS_METRICS_DISABLED": "true",
-                       }.items():
+    secrets.create_secret(
+        Name="ticket-sentiment/writeback/zendesk",
+        SecretString=json.dumps(
+            {
+                "subdomain": "acme",
+                "email": "agent@example.com",
+                "api_token": "zd-api-token-0123456789",
+                "score_field_id": 11,
+                "label_field_id": 12,
+                "base_url": fake.url,
+            }
+        ),
+    )
+    for key, value in {
+        "AWS_ENDPOINT_URL": stack.endpoint_url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "EVENTS_QUEUE_URL": res.events_queue_url,
+        "TABLE_NAME": res.table_name,
+        "ALERTS_TOPIC_ARN": res.alerts_topic_arn,
+        "SLACK_SECRET_ID": res.slack_secret_arn,
+        "NOTIFY_DLQ_URL": res.notify_dlq_url,
+        "SCORER": "onnx",
+        "ESCALATION_RULES_PARAM": "/iam/escalation-rules",
+        "HELPDESK_SECRET_PREFIX": prefix,
+        "WRITEBACK_SECRET_PREFIX": "ticket-sentiment/writeback/",
+        "INGEST_MAX_AGE_DAYS": "3650",  # the fixtures' fixed 2026 dates, against the wall clock
+        "WRITEBACK_PLATFORMS": "zendesk",
+        "WRITEBACK_QUEUE_URL": writeback_url,
+        "AUDIT_QUEUE_URL": audit_url,
+        "AUDIT_SAMPLE_SIZE": "5",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("ESCALATION_RULES", raising=False)
     for cached in CACHED:
@@ -126,6 +177,7 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
             event = api_event(webhook, path="/v1/webhooks/generic", path_parameters={"platform": "generic"})
             event["headers"]["X-Ticket-Sentiment-Token"] = GENERIC_TOKEN
             assert ingest.handler(event, ctx)["statusCode"] == 202
+
         run("ingest", do_ingest, rec)
 
         messages = sqs.receive_message(QueueUrl=res.events_queue_url, MaxNumberOfMessages=10)["Messages"]
@@ -133,18 +185,29 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
         def do_score() -> None:
             reply = score.handler(lambda_sqs_event(messages, res.events_queue_url), ctx)
             assert reply == {"batchItemFailures": []}
+
         rec.clear()
         run("score", do_score, rec)
         # With SCORER=auto a language the model lacks goes to Comprehend (moto has no BatchDetectSentiment: the
         # call is made and recorded, and fails there).
         monkeypatch.setenv("SCORER", "auto")
         score.default_service.cache_clear()
-        spanish = event_payload(ticket_id="IAM-ES", created_at=T0.isoformat(),
-                                text="Me han cobrado dos veces y nadie contesta a mis correos, es inaceptable.")
-        sqs.send_message(QueueUrl=res.events_queue_url, MessageBody=json.dumps(
-            {"event_id": "es1", "received_at": T0.isoformat(), "event": spanish}))
-        spanish_batch = lambda_sqs_event(sqs.receive_message(QueueUrl=res.events_queue_url, MaxNumberOfMessages=10,
-                                                             )["Messages"], res.events_queue_url)
+        spanish = event_payload(
+            ticket_id="IAM-ES",
+            created_at=T0.isoformat(),
+            text="Me han cobrado dos veces y nadie contesta a mis correos, es inaceptable.",
+        )
+        sqs.send_message(
+            QueueUrl=res.events_queue_url,
+            MessageBody=json.dumps({"event_id": "es1", "received_at": T0.isoformat(), "event": spanish}),
+        )
+        spanish_batch = lambda_sqs_event(
+            sqs.receive_message(
+                QueueUrl=res.events_queue_url,
+                MaxNumberOfMessages=10,
+            )["Messages"],
+            res.events_queue_url,
+        )
         run("score", lambda: score.handler(spanish_batch, ctx), rec)
         delivered = sqs.receive_message(QueueUrl=res.alerts_delivery_url, MaxNumberOfMessages=10)["Messages"]
 
@@ -152,8 +215,10 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
             assert delivered
             for message in delivered:
                 notify.handler(lambda_sns_event(json.loads(message["Body"])), ctx)
-            notify.handler({"Records": [{**lambda_sns_event({"Message": "not an alert"})["Records"][0]}]},
-                           ctx)  # the notify DLQ
+            notify.handler(
+                {"Records": [{**lambda_sns_event({"Message": "not an alert"})["Records"][0]}]}, ctx
+            )  # the notify DLQ
+
         run("notify", do_notify, rec)
 
         def do_query() -> None:
@@ -162,11 +227,12 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
             # Erasure on request (the read/admin API): deletes the ticket's items, writes a receipt.
             erase = api_event(None, method="DELETE", path="/v1/tickets/IAM-W", path_parameters={"ticket_id": "IAM-W"})
             response = api.handler(erase, ctx)
-            assert response["statusCode"] == 200 and json.loads(response["body"])["erased"] is True
+            assert response["statusCode"] == 200
+            assert json.loads(response["body"])["erased"] is True
+
         run("query", do_query, rec)
 
-        ticket = json.loads(api.handler(api_event(None, method="GET", path="/v1/tickets/IAM-0"),
-                                        ctx)["body"])["ticket"]
+        ticket = json.loads(api.handler(api_event(None, method="GET", path="/v1/tickets/IAM-0"), ctx)["body"])["ticket"]
         alert_id = f"{ticket['current']['event_id']}:any"
 
         def do_review() -> None:
@@ -177,6 +243,7 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
             event = api_event(click.decode(), path="/v1/slack/actions")
             event["headers"] = slack_headers(click, secret=SLACK_SIGNING)
             assert review.handler(event, ctx)["statusCode"] == 200
+
         run("review", do_review, rec)
         run("precision", lambda: precision.handler({}, ctx), rec)
         now = (T0 + timedelta(days=3)).isoformat()
@@ -188,6 +255,7 @@ def _run_every_function(stack: LocalStack, monkeypatch: pytest.MonkeyPatch, sink
         def do_writeback() -> None:
             assert writebacks
             writeback.handler(lambda_sqs_event(writebacks, writeback_url), ctx)
+
         run("writeback", do_writeback, rec)
     return found
 
@@ -203,9 +271,15 @@ def _iam_actions(recorder: Recorder) -> set[str]:
 
 
 def _role_actions(template: dict[str, Any], prefix: str) -> set[str]:
-    roles = [k for k, v in template["Resources"].items()
-             if v["Type"] == "AWS::IAM::Role" and k.startswith(prefix) and "Role" in k
-             and not k.startswith(prefix + "Review") and (prefix != "Score" or "Writeback" not in k)]
+    roles = [
+        k
+        for k, v in template["Resources"].items()
+        if v["Type"] == "AWS::IAM::Role"
+        and k.startswith(prefix)
+        and "Role" in k
+        and not k.startswith(prefix + "Review")
+        and (prefix != "Score" or "Writeback" not in k)
+    ]
     assert len(roles) == 1, (prefix, roles)
     actions: set[str] = set()
     for resource in template["Resources"].values():
@@ -228,8 +302,9 @@ def _expected_extra(function: str, allowed: set[str]) -> set[str]:
 
 
 @pytest.mark.parametrize("function", sorted(ROLES))
-def test_policy_allows_exactly_what_the_code_calls(recorded: dict[str, set[str]], template: dict[str, Any],
-                                                   function: str) -> None:
+def test_policy_allows_exactly_what_the_code_calls(
+    recorded: dict[str, set[str]], template: dict[str, Any], function: str
+) -> None:
     allowed = _role_actions(template, ROLES[function])
     called = recorded[function]
     if "comprehend:BatchDetectSentiment" not in allowed:  # SCORER=onnx in this stage: Comprehend is never called
@@ -246,20 +321,25 @@ def test_every_function_was_exercised(recorded: dict[str, set[str]]) -> None:
     print(json.dumps({k: sorted(v) for k, v in sorted(recorded.items())}, indent=1))
 
 
-
-
 def test_query_role_erases_only_ticket_partitions_and_writes_only_receipts(template: dict[str, Any]) -> None:
     """Erasure's writes on the read/admin function are scoped by partition key prefix: a leaked query key cannot
     overwrite scores or delete delivery claims, only erase tickets (what the route is for) and record receipts."""
-    role = next(k for k, v in template["Resources"].items()
-                if v["Type"] == "AWS::IAM::Role" and k.startswith("Query") and "Role" in k)
+    role = next(
+        k
+        for k, v in template["Resources"].items()
+        if v["Type"] == "AWS::IAM::Role" and k.startswith("Query") and "Role" in k
+    )
     writes: dict[str, Any] = {}
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role} in resource["Properties"].get("Roles", []):
             for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
                 for action in [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]:
-                    if action in {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                                  "dynamodb:BatchWriteItem"}:
+                    if action in {
+                        "dynamodb:DeleteItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:BatchWriteItem",
+                    }:
                         writes[action] = statement.get("Condition")
     assert set(writes) == {"dynamodb:DeleteItem", "dynamodb:PutItem"}
     assert writes["dynamodb:DeleteItem"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TICKET#*"]}}

@@ -28,11 +28,20 @@ def test_stack_is_created_complete_with_its_outputs(deployed: LocalStack) -> Non
     stack = cfn.describe_stacks(StackName="TicketSentiment-test")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     assert deployed.stack_outputs["EventsUrl"].endswith("/v1/events")
-    created = {r["ResourceType"] for r in cfn.list_stack_resources(StackName="TicketSentiment-test")[
-        "StackResourceSummaries"]}
-    assert {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::Lambda::Function",
-            "AWS::Lambda::LayerVersion", "AWS::KMS::Key", "AWS::ApiGateway::RestApi",
-            "AWS::Lambda::EventSourceMapping", "AWS::CloudWatch::Dashboard"} <= created
+    created = {
+        r["ResourceType"] for r in cfn.list_stack_resources(StackName="TicketSentiment-test")["StackResourceSummaries"]
+    }
+    assert {
+        "AWS::DynamoDB::Table",
+        "AWS::SQS::Queue",
+        "AWS::SNS::Topic",
+        "AWS::Lambda::Function",
+        "AWS::Lambda::LayerVersion",
+        "AWS::KMS::Key",
+        "AWS::ApiGateway::RestApi",
+        "AWS::Lambda::EventSourceMapping",
+        "AWS::CloudWatch::Dashboard",
+    } <= created
 
 
 def test_deployed_resources_carry_the_template_settings(deployed: LocalStack) -> None:
@@ -40,9 +49,11 @@ def test_deployed_resources_carry_the_template_settings(deployed: LocalStack) ->
     assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"GSI1", "GSI2", "GSI3"}
     ttl = deployed.client("dynamodb").describe_time_to_live(TableName=deployed.res.table_name)
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
-    attrs = deployed.client("sqs").get_queue_attributes(QueueUrl=deployed.res.events_queue_url,
-                                                       AttributeNames=["All"])["Attributes"]
-    assert "KmsMasterKeyId" in attrs and json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 5
+    attrs = deployed.client("sqs").get_queue_attributes(QueueUrl=deployed.res.events_queue_url, AttributeNames=["All"])[
+        "Attributes"
+    ]
+    assert "KmsMasterKeyId" in attrs
+    assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 5
     alarms = deployed.client("cloudwatch").describe_alarms(AlarmNamePrefix="ticket-sentiment-test-")["MetricAlarms"]
     assert len(alarms) == 26  # with write-back on, and the trust loop's four functions
     rules = deployed.client("ssm").get_parameter(Name="/ticket-sentiment-test/escalation-rules")["Parameter"]
@@ -50,10 +61,19 @@ def test_deployed_resources_carry_the_template_settings(deployed: LocalStack) ->
 
 
 def _event(message_id: str, text: str, minute: int) -> QueuedEvent:
-    event = TicketEvent.model_validate({
-        "source": "zendesk", "ticket_id": "D-1", "message_id": message_id, "author_role": "customer",
-        "text": text, "created_at": f"2026-03-02T09:{minute:02d}:00Z", "customer_tier": "enterprise",
-        "subject": "Refund", "product_area": "billing"})
+    event = TicketEvent.model_validate(
+        {
+            "source": "zendesk",
+            "ticket_id": "D-1",
+            "message_id": message_id,
+            "author_role": "customer",
+            "text": text,
+            "created_at": f"2026-03-02T09:{minute:02d}:00Z",
+            "customer_tier": "enterprise",
+            "subject": "Refund",
+            "product_area": "billing",
+        }
+    )
     return QueuedEvent(event_id=event.event_id, received_at=datetime.now(UTC), event=event)
 
 
@@ -72,7 +92,10 @@ def test_pipeline_runs_against_the_deployed_resources(deployed: LocalStack, scor
         slack.close()
     assert len(slack.received) == 1
     ticket = deployed.store().get_ticket("D-1")
-    assert ticket is not None and ticket.current is not None and ticket.current.label == "negative"
-    assert processor.outcomes["scored"] == 2 and processor.outcomes["alert_published"] == 1
+    assert ticket is not None
+    assert ticket.current is not None
+    assert ticket.current.label == "negative"
+    assert processor.outcomes["scored"] == 2
+    assert processor.outcomes["alert_published"] == 1
     assert delivered == {"delivered": 1, "dead_lettered": 0}
     assert deployed.queue_depth(deployed.res.events_dlq_url) == 1

@@ -40,15 +40,23 @@ def _pins_here(lock: Path) -> dict[str, str]:
     return pins
 
 
-@pytest.mark.parametrize(("lock", "extras"), [
-    (LAMBDA, ()), (DEV, ()), (DEV, ("cli", "infra", "dev")), (TRAIN, ("cli", "infra", "dev", "train")),
-], ids=["lambda", "dev-runtime", "dev", "train"])
+@pytest.mark.parametrize(
+    ("lock", "extras"),
+    [
+        (LAMBDA, ()),
+        (DEV, ()),
+        (DEV, ("cli", "infra", "dev")),
+        (TRAIN, ("cli", "infra", "dev", "train")),
+    ],
+    ids=["lambda", "dev-runtime", "dev", "train"],
+)
 def test_each_lock_pins_every_dependency_within_its_range(lock: Path, extras: tuple[str, ...]) -> None:
     pins = _pins_here(lock)
     for req in _requirements(*extras):
         assert _name(req.name) in pins, f"{lock.name} lacks {req.name}: run `make lock`"
         assert req.specifier.contains(pins[_name(req.name)], prereleases=True), (
-            f"{lock.name} pins {req.name}=={pins[_name(req.name)]}, outside {req}: run `make lock`")
+            f"{lock.name} pins {req.name}=={pins[_name(req.name)]}, outside {req}: run `make lock`"
+        )
 
 
 def test_locks_agree_where_they_overlap() -> None:
@@ -67,7 +75,8 @@ def test_moto_is_pinned_exactly() -> None:
 
 def test_train_lock_takes_the_cpu_build_of_torch() -> None:
     pins = locked_versions(TRAIN)
-    assert pins["torch"] and all(version.endswith("+cpu") for version in pins["torch"])
+    assert pins["torch"]
+    assert all(version.endswith("+cpu") for version in pins["torch"])
     assert not [name for name in pins if name.startswith(("nvidia-", "triton"))]
     assert "torch" not in locked_versions(DEV)
 

@@ -22,8 +22,12 @@ Template = dict[str, Any]
 
 
 def _functions(template: Template) -> dict[str, dict[str, Any]]:
-    return {props(f)["FunctionName"]["Fn::Join"][1][-1] if isinstance(props(f)["FunctionName"], dict)
-            else props(f)["FunctionName"]: props(f) for f in resources(template, "AWS::Lambda::Function").values()}
+    return {
+        props(f)["FunctionName"]["Fn::Join"][1][-1]
+        if isinstance(props(f)["FunctionName"], dict)
+        else props(f)["FunctionName"]: props(f)
+        for f in resources(template, "AWS::Lambda::Function").values()
+    }
 
 
 def _policy_actions(template: Template, role_prefix: str) -> set[str]:
@@ -39,8 +43,10 @@ def _policy_actions(template: Template, role_prefix: str) -> set[str]:
 
 def test_functions_run_python_313_on_arm64_with_tracing_and_their_own_log_groups(template: Template) -> None:
     functions = _functions(template)
-    assert set(functions) == {f"ticket-sentiment-test-{n}" for n in (
-        "ingest", "score", "notify", "query", "writeback", "review", "precision", "drift", "audit")}
+    assert set(functions) == {
+        f"ticket-sentiment-test-{n}"
+        for n in ("ingest", "score", "notify", "query", "writeback", "review", "precision", "drift", "audit")
+    }
     for name, fn in functions.items():
         assert fn["Runtime"] == "python3.13", name
         assert fn["Architectures"] == ["arm64"], name
@@ -51,8 +57,10 @@ def test_functions_run_python_313_on_arm64_with_tracing_and_their_own_log_groups
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == m.NAMESPACE
         for key, value in env.items():  # no secret value in the environment, only where to find it
             assert not re.search(r"hooks\.slack\.com|xox[bp]-|password", json.dumps(value), re.I), key
-    assert functions["ticket-sentiment-test-score"]["Environment"]["Variables"]["TICKET_SENTIMENT_MODEL_DIR"] \
+    assert (
+        functions["ticket-sentiment-test-score"]["Environment"]["Variables"]["TICKET_SENTIMENT_MODEL_DIR"]
         == "/opt/model"
+    )
     assert len(functions["ticket-sentiment-test-score"]["Layers"]) == 4  # runtime, numpy, scoring, model
     # SNS invokes the notifier asynchronously: a failed invocation must land somewhere, not vanish.
     assert "TargetArn" in functions["ticket-sentiment-test-notify"]["DeadLetterConfig"]
@@ -62,12 +70,31 @@ def test_functions_run_python_313_on_arm64_with_tracing_and_their_own_log_groups
 
 # Only the scorer runs the model: the model and the scoring layer (onnxruntime, tokenizers, py3langid) are its alone;
 # numpy goes where the code computes with it (the scorer, drift statistics, the audit sampler through them).
-EXPECTED_LAYERS = {"ingest": ["runtime"], "score": ["runtime", "numpy", "scoring", "model"], "writeback": ["runtime"],
-                   "notify": ["runtime"], "query": ["runtime"], "review": ["runtime"], "precision": ["runtime"],
-                   "drift": ["runtime", "numpy"], "audit": ["runtime", "numpy"]}
+EXPECTED_LAYERS = {
+    "ingest": ["runtime"],
+    "score": ["runtime", "numpy", "scoring", "model"],
+    "writeback": ["runtime"],
+    "notify": ["runtime"],
+    "query": ["runtime"],
+    "review": ["runtime"],
+    "precision": ["runtime"],
+    "drift": ["runtime", "numpy"],
+    "audit": ["runtime", "numpy"],
+}
 # Modules that run only on a laptop or in CI (tools/ticket_sentiment_tools): none may ship in the functions' asset.
-TOOL_MODULES = ("cli", "local_stack", "bench", "openapi", "reporting", "threshold_calibration", "backfill",
-                "evaluation", "samples", "redaction/evaluate", "audit/labelling")
+TOOL_MODULES = (
+    "cli",
+    "local_stack",
+    "bench",
+    "openapi",
+    "reporting",
+    "threshold_calibration",
+    "backfill",
+    "evaluation",
+    "samples",
+    "redaction/evaluate",
+    "audit/labelling",
+)
 
 
 def test_each_function_gets_only_the_layers_its_code_imports(template: Template) -> None:
@@ -81,8 +108,11 @@ def test_functions_ship_the_runtime_package_and_no_tools(assembly: Path, templat
     files = {p.relative_to(code).as_posix() for p in code.rglob("*") if p.is_file()}
     for handler in ("api", "audit", "drift", "ingest", "notify", "precision", "review", "score", "writeback"):
         assert f"ticket_sentiment/handlers/{handler}.py" in files, handler
-    tools = {f"ticket_sentiment/{p.relative_to(TOOLS_PACKAGE).as_posix()}" for p in TOOLS_PACKAGE.rglob("*.py")
-             if p.name != "__init__.py"}
+    tools = {
+        f"ticket_sentiment/{p.relative_to(TOOLS_PACKAGE).as_posix()}"
+        for p in TOOLS_PACKAGE.rglob("*.py")
+        if p.name != "__init__.py"
+    }
     tools |= {f"ticket_sentiment/{module}.py" for module in TOOL_MODULES}
     assert tools & files == set()
     assert not [f for f in files if f.startswith(tuple(f"ticket_sentiment/{m}/" for m in TOOL_MODULES))]
@@ -91,40 +121,74 @@ def test_functions_ship_the_runtime_package_and_no_tools(assembly: Path, templat
 
 def test_no_managed_policies_and_no_wildcard_actions(template: Template) -> None:
     for role in resources(template, "AWS::IAM::Role").values():
-        if "ApiGateway" in json.dumps(props(role).get("AssumeRolePolicyDocument")) or \
-                "apigateway" in json.dumps(props(role).get("AssumeRolePolicyDocument")):
+        if "ApiGateway" in json.dumps(props(role).get("AssumeRolePolicyDocument")) or "apigateway" in json.dumps(
+            props(role).get("AssumeRolePolicyDocument")
+        ):
             continue  # API Gateway's account logging role, acknowledged with its reason
         assert "ManagedPolicyArns" not in props(role)
     for policy in resources(template, "AWS::IAM::Policy").values():
         for statement in props(policy)["PolicyDocument"]["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             for action in actions:
-                assert action != "*" and not action.endswith(":*"), action
+                assert action != "*", action
+                assert not action.endswith(":*"), action
 
 
 def test_each_function_gets_only_the_calls_its_code_makes(template: Template) -> None:
     xray = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     logs = {"logs:CreateLogStream", "logs:PutLogEvents"}
-    assert _policy_actions(template, "Ingest") == xray | logs | {"sqs:SendMessage", "kms:GenerateDataKey",
-                                                                 "kms:Decrypt", "secretsmanager:GetSecretValue"}
+    assert _policy_actions(template, "Ingest") == xray | logs | {
+        "sqs:SendMessage",
+        "kms:GenerateDataKey",
+        "kms:Decrypt",
+        "secretsmanager:GetSecretValue",
+    }
     assert _policy_actions(template, "Writeback") == xray | logs | {
-        "secretsmanager:GetSecretValue", "dynamodb:GetItem", "kms:Decrypt", "sqs:ReceiveMessage",
-        "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+        "secretsmanager:GetSecretValue",
+        "dynamodb:GetItem",
+        "kms:Decrypt",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
     # Erasure on request: DeleteItem/PutItem scoped by leading key (test_iam_least_privilege), KMS to write.
     assert _policy_actions(template, "Query") == xray | logs | {
-        "dynamodb:GetItem", "dynamodb:Query", "dynamodb:DeleteItem", "dynamodb:PutItem", "kms:Decrypt",
-        "kms:Encrypt", "kms:GenerateDataKey"}
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+    }
     assert _policy_actions(template, "TrustLoopPrecision") == xray | logs | {"dynamodb:Query", "kms:Decrypt"}
     assert _policy_actions(template, "TrustLoopDrift") == xray | logs | {"dynamodb:Query", "kms:Decrypt"}
     assert _policy_actions(template, "Notify") == xray | logs | {
-        "secretsmanager:GetSecretValue", "sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt"}
+        "secretsmanager:GetSecretValue",
+        "sqs:SendMessage",
+        "kms:GenerateDataKey",
+        "kms:Decrypt",
+    }
     score = _policy_actions(template, "Score")
-    assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "sns:Publish",
-            "sqs:SendMessage",
-            "ssm:GetParameter", "comprehend:BatchDetectSentiment", "sqs:ReceiveMessage",
-            "sqs:DeleteMessage"} <= score
-    assert not {a for a in score if a.startswith("dynamodb:") and a.endswith(("Scan", "DeleteItem", "BatchWriteItem",
-                                                                             "DeleteTable"))}
+    assert {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "sns:Publish",
+        "sqs:SendMessage",
+        "ssm:GetParameter",
+        "comprehend:BatchDetectSentiment",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+    } <= score
+    assert not {
+        a
+        for a in score
+        if a.startswith("dynamodb:") and a.endswith(("Scan", "DeleteItem", "BatchWriteItem", "DeleteTable"))
+    }
 
 
 def test_each_secret_is_readable_only_by_the_function_that_needs_it(template: Template) -> None:
@@ -142,13 +206,15 @@ def test_each_secret_is_readable_only_by_the_function_that_needs_it(template: Te
                 readers[names[resource["Ref"]]].add(re.sub(r"(ServiceRole)?[0-9A-F]{8}$", "", role))
     inbound = {n for n in names.values() if "/helpdesk/" in n}
     writeback = {n for n in names.values() if "/writeback/" in n}
-    assert len(inbound) == 5 and {n.rsplit("/", 1)[-1] for n in writeback} == {"zendesk", "intercom"}
+    assert len(inbound) == 5
+    assert {n.rsplit("/", 1)[-1] for n in writeback} == {"zendesk", "intercom"}
     for name in inbound:
         assert readers[name] == {"IngestRole"}, (name, readers[name])
     for name in writeback:
         assert readers[name] == {"WritebackRole"}, (name, readers[name])
     [slack] = [n for n in names.values() if n.endswith("/slack")]
-    assert not readers[slack] & {"IngestRole", "WritebackRole"} and readers[slack]
+    assert not readers[slack] & {"IngestRole", "WritebackRole"}
+    assert readers[slack]
 
 
 def test_queues_are_encrypted_with_a_dlq_and_a_visibility_of_six_scorer_timeouts(template: Template) -> None:
@@ -162,10 +228,14 @@ def test_queues_are_encrypted_with_a_dlq_and_a_visibility_of_six_scorer_timeouts
     assert 2 <= events["RedrivePolicy"]["maxReceiveCount"] <= 10
     writeback = next(props(q) for k, q in queues.items() if "RedrivePolicy" in props(q) and k.startswith("Writeback"))
     assert writeback["RedrivePolicy"]["maxReceiveCount"] == 3  # permanent API errors reach the DLQ quickly
-    mapping = next(props(m) for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
-                   if m["Properties"]["BatchSize"] == 10 and "Score" in json.dumps(m["Properties"]["FunctionName"]))
+    mapping = next(
+        props(m)
+        for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["BatchSize"] == 10 and "Score" in json.dumps(m["Properties"]["FunctionName"])
+    )
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["BatchSize"] == 10 and mapping["MaximumBatchingWindowInSeconds"] >= 1
+    assert mapping["BatchSize"] == 10
+    assert mapping["MaximumBatchingWindowInSeconds"] >= 1
     assert mapping["ScalingConfig"]["MaximumConcurrency"] >= 2
 
 
@@ -186,14 +256,16 @@ class _RecordingDynamo:
 def test_table_matches_the_one_the_local_stack_and_tests_use(template: Template) -> None:
     table = props(next(iter(resources(template, "AWS::DynamoDB::Table").values())))
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
-    assert table["SSESpecification"]["SSEEnabled"] is True and "KMSMasterKeyId" in table["SSESpecification"]
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert "KMSMasterKeyId" in table["SSESpecification"]
     assert table["DeletionProtectionEnabled"] is True
     local = _RecordingDynamo()
     create_table(local, "t")
     assert table["TimeToLiveSpecification"] == local.calls["ttl"]["TimeToLiveSpecification"]
     assert table["KeySchema"] == local.calls["create_table"]["KeySchema"]
     assert sorted(table["AttributeDefinitions"], key=str) == sorted(
-        local.calls["create_table"]["AttributeDefinitions"], key=str)
+        local.calls["create_table"]["AttributeDefinitions"], key=str
+    )
     indexes = {i["IndexName"]: i["KeySchema"] for i in table["GlobalSecondaryIndexes"]}
     assert indexes == {i["IndexName"]: i["KeySchema"] for i in local.calls["create_table"]["GlobalSecondaryIndexes"]}
 
@@ -202,26 +274,41 @@ def test_topics_and_secrets_are_encrypted_and_secrets_hold_no_value(template: Te
     for topic in resources(template, "AWS::SNS::Topic").values():
         assert "KmsMasterKeyId" in props(topic)
     subscription = props(next(iter(resources(template, "AWS::SNS::Subscription").values())))
-    assert subscription["Protocol"] == "lambda" and "deadLetterTargetArn" in subscription["RedrivePolicy"]
+    assert subscription["Protocol"] == "lambda"
+    assert "deadLetterTargetArn" in subscription["RedrivePolicy"]
     secrets = resources(template, "AWS::SecretsManager::Secret")
     names = {props(s)["Name"] for s in secrets.values()}
     assert "ticket-sentiment-test/slack" in names
     assert {"zendesk", "freshdesk", "intercom", "salesforce", "generic"} == {
-        n.rsplit("/", 1)[-1] for n in names if "/helpdesk/" in n}
+        n.rsplit("/", 1)[-1] for n in names if "/helpdesk/" in n
+    }
     for secret in secrets.values():
-        assert props(secret)["SecretString"] == "{}" and "KmsKeyId" in props(secret)
+        assert props(secret)["SecretString"] == "{}"
+        assert "KmsKeyId" in props(secret)
     key = props(next(iter(resources(template, "AWS::KMS::Key").values())))
     assert key["EnableKeyRotation"] is True
 
 
 def test_alarms_cover_dlqs_errors_throttles_latency_fallback_and_drift(template: Template) -> None:
-    alarms = {props(a)["AlarmName"].removeprefix("ticket-sentiment-test-"): props(a)
-              for a in resources(template, "AWS::CloudWatch::Alarm").values()}
-    expected = {"EventsDeadLetters", "NotifyDeadLetters", "WritebackDeadLetters", "ScorerP95Duration",
-                "ComprehendFallbackRate", "ScoreDrift", "ModelUnavailable", "EscalationPrecision"}
-    expected |= {f"{fn}{kind}" for fn in ("Ingest", "Score", "Notify", "Query", "Writeback", "Review",
-                                          "Precision", "Drift", "Audit")
-                 for kind in ("Errors", "Throttles")}
+    alarms = {
+        props(a)["AlarmName"].removeprefix("ticket-sentiment-test-"): props(a)
+        for a in resources(template, "AWS::CloudWatch::Alarm").values()
+    }
+    expected = {
+        "EventsDeadLetters",
+        "NotifyDeadLetters",
+        "WritebackDeadLetters",
+        "ScorerP95Duration",
+        "ComprehendFallbackRate",
+        "ScoreDrift",
+        "ModelUnavailable",
+        "EscalationPrecision",
+    }
+    expected |= {
+        f"{fn}{kind}"
+        for fn in ("Ingest", "Score", "Notify", "Query", "Writeback", "Review", "Precision", "Drift", "Audit")
+        for kind in ("Errors", "Throttles")
+    }
     assert set(alarms) == expected
     ops = next(k for k, v in resources(template, "AWS::SNS::Topic").items() if props(v)["TopicName"].endswith("-ops"))
     for name, alarm in alarms.items():
@@ -229,18 +316,35 @@ def test_alarms_cover_dlqs_errors_throttles_latency_fallback_and_drift(template:
     assert alarms["ScoreDrift"]["MetricName"] == m.SCORE_DRIFT
     assert alarms["ScoreDrift"]["EvaluationPeriods"] == 2  # one odd day pages no one
     fallback = json.dumps(alarms["ComprehendFallbackRate"]["Metrics"])
-    assert m.SCORED_BY_COMPREHEND in fallback and m.SCORED_BY_MODEL in fallback
+    assert m.SCORED_BY_COMPREHEND in fallback
+    assert m.SCORED_BY_MODEL in fallback
 
 
 def test_dashboard_shows_what_support_leads_ask_for(template: Template) -> None:
     body = json.dumps(props(next(iter(resources(template, "AWS::CloudWatch::Dashboard").values())))["DashboardBody"])
-    for title in ("Average sentiment and share very negative, by week", "Negative messages by product area",
-                  "First response to negative", "Precision of automated escalations", "Throughput", "Scorer latency",
-                  "Errors and throttles", "Comprehend fallback rate", "Dead-letter queues", "Score drift",
-                  "escalation precision (30 d)"):
+    for title in (
+        "Average sentiment and share very negative, by week",
+        "Negative messages by product area",
+        "First response to negative",
+        "Precision of automated escalations",
+        "Throughput",
+        "Scorer latency",
+        "Errors and throttles",
+        "Comprehend fallback rate",
+        "Dead-letter queues",
+        "Score drift",
+        "escalation precision (30 d)",
+    ):
         assert title in body, title
-    for metric in (m.SENTIMENT_SCORE, m.NEGATIVE_MESSAGES, m.NEGATIVE_FIRST_RESPONSE, m.ESCALATION_PRECISION,
-                   m.SHARE_NEGATIVE_7D, m.ESCALATION_PRECISION_30D, m.VERY_NEGATIVE_MESSAGES):
+    for metric in (
+        m.SENTIMENT_SCORE,
+        m.NEGATIVE_MESSAGES,
+        m.NEGATIVE_FIRST_RESPONSE,
+        m.ESCALATION_PRECISION,
+        m.SHARE_NEGATIVE_7D,
+        m.ESCALATION_PRECISION_30D,
+        m.VERY_NEGATIVE_MESSAGES,
+    ):
         assert metric in body, metric
 
 
@@ -249,7 +353,8 @@ def test_api_validates_throttles_logs_and_requires_keys_without_cors(template: T
     assert {x["HttpMethod"] for x in methods.values()} == {"POST", "GET", "DELETE"}  # no OPTIONS: CORS is off
     # Erasure is served by the read/admin (query) function, keyed, like the ticket read it sits beside.
     [erase] = [m for m in methods.values() if m["HttpMethod"] == "DELETE"]
-    assert "QueryFunction" in json.dumps(erase["Integration"]) and erase["ApiKeyRequired"] is True
+    assert "QueryFunction" in json.dumps(erase["Integration"])
+    assert erase["ApiKeyRequired"] is True
     webhooks = {k: m for k, m in methods.items() if "webhooks" in k}
     assert len(webhooks) == 5  # one route per enabled helpdesk
     for name, method in webhooks.items():  # signatures are checked in the function; most platforms send no key
@@ -258,14 +363,17 @@ def test_api_validates_throttles_logs_and_requires_keys_without_cors(template: T
     assert not slack.get("ApiKeyRequired", False)  # Slack signs its requests and cannot send an API key
     for name, method in methods.items():
         if name not in webhooks and "slackactions" not in name:
-            assert method["ApiKeyRequired"] is True and "RequestValidatorId" in method, name
+            assert method["ApiKeyRequired"] is True, name
+            assert "RequestValidatorId" in method, name
     stages = [props(s) for s in resources(template, "AWS::ApiGateway::Stage").values()]
     assert len(stages) == 2  # the ingest API and the read API
     for stage in stages:
         settings = stage["MethodSettings"][0]
-        assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+        assert settings["ThrottlingRateLimit"] > 0
+        assert settings["ThrottlingBurstLimit"] > 0
         assert settings["DataTraceEnabled"] is False  # request bodies hold customer text: never logged
-        assert "DestinationArn" in stage["AccessLogSetting"] and stage["TracingEnabled"] is True
+        assert "DestinationArn" in stage["AccessLogSetting"]
+        assert stage["TracingEnabled"] is True
     model = props(next(iter(resources(template, "AWS::ApiGateway::Model").values())))
     assert set(model["Schema"]["required"]) >= {"source", "ticket_id", "message_id", "author_role", "created_at"}
     plans = [props(p) for p in resources(template, "AWS::ApiGateway::UsagePlan").values()]
@@ -297,16 +405,23 @@ def test_each_api_key_opens_only_its_own_routes(template: Template) -> None:
     from infra.routes import ApiKind, route_for
 
     methods = _method_paths(template).values()
-    apis = {kind: {api for api, verb, path, _ in methods if route_for(verb, path).api == kind}  # type: ignore[union-attr]
-            for kind in ApiKind}
-    assert all(len(ids) == 1 for ids in apis.values()) and apis[ApiKind.INGEST] != apis[ApiKind.READ]
+    apis = {
+        kind: {api for api, verb, path, _ in methods if route_for(verb, path).api == kind}  # type: ignore[union-attr]
+        for kind in ApiKind
+    }
+    assert all(len(ids) == 1 for ids in apis.values())
+    assert apis[ApiKind.INGEST] != apis[ApiKind.READ]
     for api, verb, path, key_required in methods:
         route = route_for(verb, path)
-        assert route is not None and route.key_required is key_required and {api} == apis[route.api], path
+        assert route is not None, path
+        assert route.key_required is key_required, path
+        assert {api} == apis[route.api], path
     assert {p for _, v, p, _ in methods if v == "GET"} == {"/v1/tickets/{ticket_id}"}
     stage_of = {k: props(s)["RestApiId"]["Ref"] for k, s in resources(template, "AWS::ApiGateway::Stage").items()}
-    keys = {props(link)["KeyId"]["Ref"]: props(link)["UsagePlanId"]["Ref"]
-            for link in resources(template, "AWS::ApiGateway::UsagePlanKey").values()}
+    keys = {
+        props(link)["KeyId"]["Ref"]: props(link)["UsagePlanId"]["Ref"]
+        for link in resources(template, "AWS::ApiGateway::UsagePlanKey").values()
+    }
     plans = resources(template, "AWS::ApiGateway::UsagePlan")
     for key, kind in (("IngestKey", ApiKind.INGEST), ("QueryKey", ApiKind.READ)):
         [plan] = [p for k, p in keys.items() if key in k]
@@ -317,9 +432,20 @@ def test_each_api_key_opens_only_its_own_routes(template: Template) -> None:
 
 
 def test_outputs_name_the_urls_an_operator_needs(template: Template) -> None:
-    assert {"ApiUrl", "ReadApiUrl", "EventsUrl", "DashboardUrl", "SlackSecretName", "IngestApiKeyId", "QueryApiKeyId",
-            "WebhookUrlZendesk", "WebhookUrlFreshdesk", "WebhookUrlIntercom", "WebhookUrlSalesforce",
-            "WebhookUrlGeneric"} <= set(template["Outputs"])
+    assert {
+        "ApiUrl",
+        "ReadApiUrl",
+        "EventsUrl",
+        "DashboardUrl",
+        "SlackSecretName",
+        "IngestApiKeyId",
+        "QueryApiKeyId",
+        "WebhookUrlZendesk",
+        "WebhookUrlFreshdesk",
+        "WebhookUrlIntercom",
+        "WebhookUrlSalesforce",
+        "WebhookUrlGeneric",
+    } <= set(template["Outputs"])
 
 
 def test_the_stack_records_the_model_version_it_ships(template: Template) -> None:
@@ -329,8 +455,11 @@ def test_the_stack_records_the_model_version_it_ships(template: Template) -> Non
 
     version = model_version(MODEL_SOURCE)
     assert template["Outputs"]["ModelVersion"]["Value"] == version
-    [layer] = [r for r in resources(template, "AWS::Lambda::LayerVersion").values()
-               if "/opt/model" in r["Properties"]["Description"]]
+    [layer] = [
+        r
+        for r in resources(template, "AWS::Lambda::LayerVersion").values()
+        if "/opt/model" in r["Properties"]["Description"]
+    ]
     assert version in layer["Properties"]["Description"]
     assert "get-api-key" in template["Outputs"]["QueryApiKeyId"]["Description"]
 
@@ -362,16 +491,28 @@ def test_every_function_that_writes_the_table_gets_the_retention_policy(template
     from ticket_sentiment.settings import RETENTION_POLICY
 
     functions = _functions(template)
-    roles = {"score": "Score", "query": "Query", "review": "TrustLoopReview", "writeback": "Writeback",
-             "precision": "TrustLoopPrecision", "drift": "TrustLoopDrift", "audit": "TrustLoopAudit"}
-    writers = {name for name, prefix in roles.items() if _policy_actions(template, prefix) & {
-        "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}}
+    roles = {
+        "score": "Score",
+        "query": "Query",
+        "review": "TrustLoopReview",
+        "writeback": "Writeback",
+        "precision": "TrustLoopPrecision",
+        "drift": "TrustLoopDrift",
+        "audit": "TrustLoopAudit",
+    }
+    writers = {
+        name
+        for name, prefix in roles.items()
+        if _policy_actions(template, prefix) & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}
+    }
     assert writers == {"score", "query", "review"}
     for name in writers:
         env = functions[f"ticket-sentiment-test-{name}"]["Environment"]["Variables"]
         policy = Retention.model_validate_json(env[RETENTION_POLICY])
-        assert policy.message >= 395 and policy.text == int(
-            functions["ticket-sentiment-test-score"]["Environment"]["Variables"]["TEXT_RETENTION_DAYS"]), name
+        assert policy.message >= 395, name
+        assert policy.text == int(
+            functions["ticket-sentiment-test-score"]["Environment"]["Variables"]["TEXT_RETENTION_DAYS"]
+        ), name
     table = next(iter(resources(template, "AWS::DynamoDB::Table").values()))
     assert props(table)["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
@@ -380,12 +521,17 @@ def test_the_readme_floor_counts_what_the_stack_creates(template: Template) -> N
     """The fixed monthly floor in the README is priced per resource: its counts must be the template's."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme.split("### The fixed monthly floor", 1)[1].split("###", 1)[0]
-    counts = {row.split("|")[1].strip(): int(row.split("|")[2]) for row in section.splitlines()
-              if row.startswith("| ") and row.split("|")[2].strip().isdigit()}
-    kinds = {"KMS customer-managed key": "AWS::KMS::Key",
-             "Secrets Manager secrets (Slack + one per helpdesk in `helpdesks`)": "AWS::SecretsManager::Secret",
-             "CloudWatch alarms (standard resolution)": "AWS::CloudWatch::Alarm",
-             "CloudWatch dashboard": "AWS::CloudWatch::Dashboard"}
+    counts = {
+        row.split("|")[1].strip(): int(row.split("|")[2])
+        for row in section.splitlines()
+        if row.startswith("| ") and row.split("|")[2].strip().isdigit()
+    }
+    kinds = {
+        "KMS customer-managed key": "AWS::KMS::Key",
+        "Secrets Manager secrets (Slack + one per helpdesk in `helpdesks`)": "AWS::SecretsManager::Secret",
+        "CloudWatch alarms (standard resolution)": "AWS::CloudWatch::Alarm",
+        "CloudWatch dashboard": "AWS::CloudWatch::Dashboard",
+    }
     assert set(counts) == set(kinds)
     for item, kind in kinds.items():
         # The session's template switches write-back on (off by default, as the README prices it).

@@ -55,8 +55,11 @@ class HelpdeskFake:
                 reply = fake.reply_for(recorded)
                 if reply.delay:
                     time.sleep(reply.delay)
-                payload = b"" if reply.body is None else (
-                    reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode())
+                payload = (
+                    b""
+                    if reply.body is None
+                    else (reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode())
+                )
                 self.send_response(reply.status)
                 if payload:
                     self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -85,8 +88,7 @@ class HelpdeskFake:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def queue(self, method: str, pattern: str, *replies: Reply) -> None:
@@ -117,15 +119,24 @@ class HelpdeskFake:
 
 # --- default responders: the documented success answers ------------------------------------------------------------
 
+
 def zendesk(request: Recorded) -> Reply:
     match = re.fullmatch(r"/api/v2/tickets/(\d+)\.json", request.path)
     if request.method != "PUT" or match is None:
         return Reply(404, {"error": "InvalidEndpoint", "description": "Not found"})
     ticket = request.json()["ticket"]
-    return Reply(200, {"ticket": {"id": int(match[1]), "custom_fields": ticket.get("custom_fields", []),
-                                  "tags": ticket.get("additional_tags", [])},
-                       "audit": {"id": 1, "ticket_id": int(match[1])}},
-                 {"X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "699"})
+    return Reply(
+        200,
+        {
+            "ticket": {
+                "id": int(match[1]),
+                "custom_fields": ticket.get("custom_fields", []),
+                "tags": ticket.get("additional_tags", []),
+            },
+            "audit": {"id": 1, "ticket_id": int(match[1])},
+        },
+        {"X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "699"},
+    )
 
 
 FRESHDESK_TAGS = ["vip", "sentiment-positive", "sentiment-scored"]
@@ -136,8 +147,12 @@ def freshdesk(request: Recorded) -> Reply:
     if match is None:
         return Reply(404, None)
     headers = {"X-RateLimit-Total": "200", "X-RateLimit-Remaining": "199", "X-RateLimit-Used-CurrentRequest": "1"}
-    ticket: dict[str, Any] = {"id": int(match[1]), "subject": "Refund", "tags": FRESHDESK_TAGS,
-                              "custom_fields": {"cf_sentiment_score": None, "cf_sentiment_label": None}}
+    ticket: dict[str, Any] = {
+        "id": int(match[1]),
+        "subject": "Refund",
+        "tags": FRESHDESK_TAGS,
+        "custom_fields": {"cf_sentiment_score": None, "cf_sentiment_label": None},
+    }
     if request.method == "GET":
         return Reply(200, ticket, headers)
     if request.method == "PUT":
@@ -146,9 +161,11 @@ def freshdesk(request: Recorded) -> Reply:
     return Reply(405, {"code": "method_not_allowed"})
 
 
-INTERCOM_ATTACHED = [{"type": "tag", "id": "3", "name": "sentiment-positive"},
-                     {"type": "tag", "id": "9", "name": "sentiment-scored"},
-                     {"type": "tag", "id": "5", "name": "billing"}]
+INTERCOM_ATTACHED = [
+    {"type": "tag", "id": "3", "name": "sentiment-positive"},
+    {"type": "tag", "id": "9", "name": "sentiment-scored"},
+    {"type": "tag", "id": "5", "name": "billing"},
+]
 
 
 def intercom(request: Recorded) -> Reply:
@@ -158,15 +175,24 @@ def intercom(request: Recorded) -> Reply:
         return Reply(200, {"type": "tag", "id": str(100 + len(name)), "name": name}, headers)
     conversation = re.fullmatch(r"/conversations/(\d+)", request.path)
     if request.method == "PUT" and conversation:
-        return Reply(200, {"type": "conversation", "id": conversation[1],
-                           "custom_attributes": request.json()["custom_attributes"],
-                           "tags": {"type": "tag.list", "tags": INTERCOM_ATTACHED}}, headers)
+        return Reply(
+            200,
+            {
+                "type": "conversation",
+                "id": conversation[1],
+                "custom_attributes": request.json()["custom_attributes"],
+                "tags": {"type": "tag.list", "tags": INTERCOM_ATTACHED},
+            },
+            headers,
+        )
     if request.method == "POST" and re.fullmatch(r"/conversations/\d+/tags", request.path):
         return Reply(200, {"type": "tag", "id": request.json()["id"], "name": "x"}, headers)
     if request.method == "DELETE" and re.fullmatch(r"/conversations/\d+/tags/\w+", request.path):
         return Reply(200, {"type": "tag", "id": request.path.rsplit("/", 1)[1], "name": "x"}, headers)
-    return Reply(404, {"type": "error.list", "request_id": "r1", "errors": [{"code": "not_found",
-                                                                              "message": "Resource Not Found"}]})
+    return Reply(
+        404,
+        {"type": "error.list", "request_id": "r1", "errors": [{"code": "not_found", "message": "Resource Not Found"}]},
+    )
 
 
 class SalesforceOrg:
@@ -180,9 +206,18 @@ class SalesforceOrg:
         if request.method == "POST" and request.path == "/services/oauth2/token":
             token = f"00Dxx!token{len(self.issued) + 1}"
             self.issued.append(token)
-            return Reply(200, {"access_token": token, "signature": "sig", "scope": "api",
-                               "instance_url": "https://example.my.salesforce.com", "id": "https://login/id/00D/005",
-                               "token_type": "Bearer", "issued_at": "1700000000000"})
+            return Reply(
+                200,
+                {
+                    "access_token": token,
+                    "signature": "sig",
+                    "scope": "api",
+                    "instance_url": "https://example.my.salesforce.com",
+                    "id": "https://login/id/00D/005",
+                    "token_type": "Bearer",
+                    "issued_at": "1700000000000",
+                },
+            )
         if request.method == "PATCH" and re.fullmatch(r"/services/data/v\d+\.\d/sobjects/Case/\w+", request.path):
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
             if token not in self.issued or token in self.revoked:

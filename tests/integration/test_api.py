@@ -30,22 +30,28 @@ def test_ticket_history_from_dynamodb(stack: LocalStack, scorer: OnnxSentimentSc
     body = json.loads(response["body"])
     assert [m["message_id"] for m in body["history"]] == ["m-1", "m-2"]
     ticket = body["ticket"]
-    assert ticket["current"]["message_id"] == "m-2" and ticket["current"]["label"] == "negative"
-    assert ticket["trend"] == "worsening" and ticket["escalation_state"] == "alerted"
+    assert ticket["current"]["message_id"] == "m-2"
+    assert ticket["current"]["label"] == "negative"
+    assert ticket["trend"] == "worsening"
+    assert ticket["escalation_state"] == "alerted"
     assert ticket["first_seen"].startswith("2026-03-02T09:00")
     assert all(m["scorer"] == "onnx" for m in body["history"])
     assert "7946" not in response["body"]
     assert get(stack, "T-missing")["statusCode"] == 404
 
 
-def test_a_language_the_model_does_not_cover_is_marked_in_the_ticket_view(stack: LocalStack,
-                                                                           scorer: OnnxSentimentScorer) -> None:
+def test_a_language_the_model_does_not_cover_is_marked_in_the_ticket_view(
+    stack: LocalStack, scorer: OnnxSentimentScorer
+) -> None:
     """SCORER=onnx (or the local stack): no label from the model for Spanish, and the ticket says why."""
     text = "Llevo dos semanas esperando el reembolso y nadie me contesta. Es inaceptable."
     post(stack, event_payload(ticket_id="T-es", message_id="m-1", text=text))
     stack.pump_events(stack.scoring_service(scorer, RULES))
     body = json.loads(get(stack, "T-es")["body"])
     current = body["ticket"]["current"]
-    assert current["needs_fallback"] is True and current["language"] == "es"
-    assert current["label"] == "neutral" and current["score"] == 0.0 and body["ticket"]["escalation_state"] == "none"
+    assert current["needs_fallback"] is True
+    assert current["language"] == "es"
+    assert current["label"] == "neutral"
+    assert current["score"] == 0.0
+    assert body["ticket"]["escalation_state"] == "none"
     assert body["history"][0]["needs_fallback"] is True

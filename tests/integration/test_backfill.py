@@ -20,9 +20,17 @@ from typer.testing import CliRunner
 
 
 def _rows(n: int) -> list[dict[str, Any]]:
-    return [{"ticket_id": f"B-{i // 3}", "message_id": f"m{i}", "author_role": "customer",
-             "text": "Still waiting for my refund." if i % 2 else "Thanks, that worked.",
-             "created_at": f"2026-01-{1 + i % 28:02d}T10:00:00Z", "product_area": "billing"} for i in range(n)]
+    return [
+        {
+            "ticket_id": f"B-{i // 3}",
+            "message_id": f"m{i}",
+            "author_role": "customer",
+            "text": "Still waiting for my refund." if i % 2 else "Thanks, that worked.",
+            "created_at": f"2026-01-{1 + i % 28:02d}T10:00:00Z",
+            "product_area": "billing",
+        }
+        for i in range(n)
+    ]
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]], extra: Sequence[str] = ()) -> Path:
@@ -47,10 +55,12 @@ def test_rows_are_sent_in_batches_and_bad_rows_reported_by_line(stack: LocalStac
     report = run_backfill(path, stack.event_queue(), source=Source.ZENDESK, checkpoint_path=tmp_path / "cp")
     assert (report.rows, report.sent) == (25, 23)
     assert [line for line, _ in report.bad] == [24, 25]
-    assert "message_id" in report.bad[1][1] and "ticket_id" in report.bad[1][1]
+    assert "message_id" in report.bad[1][1]
+    assert "ticket_id" in report.bad[1][1]
     assert "jane.doe" not in report.bad[1][1]  # field names only, never values
     events = _drain(stack)
-    assert len(events) == 23 and {e.event.source for e in events} == {Source.ZENDESK}
+    assert len(events) == 23
+    assert {e.event.source for e in events} == {Source.ZENDESK}
 
 
 def test_backfill_has_its_own_window_and_refuses_the_future_by_line(stack: LocalStack, tmp_path: Path) -> None:
@@ -58,18 +68,28 @@ def test_backfill_has_its_own_window_and_refuses_the_future_by_line(stack: Local
     created_at is reported by line naming the field, and never queued (it would overflow or silence alerts)."""
     rows = _rows(2)
     rows[0]["created_at"] = "2025-02-01T10:00:00Z"  # ten months back: refused by ingest, fine for backfill
-    future = [json.dumps({**rows[1], "message_id": "f1", "created_at": "9999-12-31T23:59:59-14:00"}),
-              json.dumps({**rows[1], "message_id": "f2", "created_at": "2099-01-01T00:00:00Z"}),
-              json.dumps({**rows[1], "message_id": "f3", "created_at": "2020-01-01T00:00:00Z"})]
+    future = [
+        json.dumps({**rows[1], "message_id": "f1", "created_at": "9999-12-31T23:59:59-14:00"}),
+        json.dumps({**rows[1], "message_id": "f2", "created_at": "2099-01-01T00:00:00Z"}),
+        json.dumps({**rows[1], "message_id": "f3", "created_at": "2020-01-01T00:00:00Z"}),
+    ]
     path = _write_jsonl(tmp_path / "export.jsonl", rows, future)
-    report = run_backfill(path, stack.event_queue(), source=Source.ZENDESK,
-                          clock=lambda: datetime(2026, 1, 20, tzinfo=UTC))
-    assert report.sent == 2 and [line for line, _ in report.bad] == [3, 4, 5]
+    report = run_backfill(
+        path, stack.event_queue(), source=Source.ZENDESK, clock=lambda: datetime(2026, 1, 20, tzinfo=UTC)
+    )
+    assert report.sent == 2
+    assert [line for line, _ in report.bad] == [3, 4, 5]
     assert all(reason.startswith("created_at ") for _, reason in report.bad)
     assert {e.event.message_id for e in _drain(stack)} == {"m0", "m1"}
-    narrow = run_backfill(path, stack.event_queue(), source=Source.ZENDESK,
-                          clock=lambda: datetime(2026, 1, 20, tzinfo=UTC), window=CreatedAtWindow())
-    assert narrow.sent == 1 and len(_drain(stack)) == 1  # the explicit window is the one applied
+    narrow = run_backfill(
+        path,
+        stack.event_queue(),
+        source=Source.ZENDESK,
+        clock=lambda: datetime(2026, 1, 20, tzinfo=UTC),
+        window=CreatedAtWindow(),
+    )
+    assert narrow.sent == 1
+    assert len(_drain(stack)) == 1  # the explicit window is the one applied
 
 
 class FlakyQueue:
@@ -98,7 +118,8 @@ def test_a_crash_resumes_from_the_checkpoint_and_nothing_is_lost(stack: LocalSta
     assert flaky.dropped >= 1
     assert Checkpoint.model_validate_json(checkpoint.read_text()).rows_done == 10  # the first batch, retried
     report = run_backfill(path, stack.event_queue(), source=Source.FRESHDESK, checkpoint_path=checkpoint)
-    assert report.skipped_resumed == 10 and report.sent == 30
+    assert report.skipped_resumed == 10
+    assert report.sent == 30
     assert {e.event.message_id for e in _drain(stack)} == {f"m{i}" for i in range(40)}
 
 
@@ -112,33 +133,63 @@ def test_a_queue_that_never_accepts_fails_with_a_message(tmp_path: Path) -> None
         run_backfill(path, Refusing(), source=Source.OTHER, attempts=3, sleep=lambda _: None)
 
 
-def test_cli_backfills_a_csv_into_the_local_stack_and_the_scorer_takes_it(stack: LocalStack, tmp_path: Path,
-                                                                       scorer: Any) -> None:
+def test_cli_backfills_a_csv_into_the_local_stack_and_the_scorer_takes_it(
+    stack: LocalStack, tmp_path: Path, scorer: Any
+) -> None:
     path = tmp_path / "export.csv"
-    path.write_text("ticket_id,message_id,author_role,text,created_at,tags,customer_tier\n"
-                    "C-1,1,customer,This is the third time I'm writing about the double charge.,"
-                    "2026-02-01T09:00:00Z,billing refund,enterprise\n"
-                    "C-2,2,customer,Thanks so much - all sorted!,2026-02-01T10:00:00Z,,standard\n")
-    result = CliRunner().invoke(app, ["backfill", str(path), "--source", "zendesk", "--queue-url",
-                                      stack.res.events_queue_url, "--endpoint-url", stack.endpoint_url,
-                                      "--region", "us-east-1"],
-                                env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    path.write_text(
+        "ticket_id,message_id,author_role,text,created_at,tags,customer_tier\n"
+        "C-1,1,customer,This is the third time I'm writing about the double charge.,"
+        "2026-02-01T09:00:00Z,billing refund,enterprise\n"
+        "C-2,2,customer,Thanks so much - all sorted!,2026-02-01T10:00:00Z,,standard\n"
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "backfill",
+            str(path),
+            "--source",
+            "zendesk",
+            "--queue-url",
+            stack.res.events_queue_url,
+            "--endpoint-url",
+            stack.endpoint_url,
+            "--region",
+            "us-east-1",
+        ],
+        env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+    )
     assert result.exit_code == 0, result.output
     assert "sent 2" in result.output
     processor = CountingProcessor(stack.scoring_service(scorer))
     stack.pump_events(processor)
     assert processor.outcomes["scored"] == 2
     billing = stack.store().get_ticket("C-1")
-    assert billing is not None and billing.current is not None and billing.current.label == "negative"
-    again = CliRunner().invoke(app, ["backfill", str(path), "--source", "zendesk", "--queue-url",
-                                     stack.res.events_queue_url, "--endpoint-url", stack.endpoint_url,
-                                     "--region", "us-east-1"],
-                               env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    assert billing is not None
+    assert billing.current is not None
+    assert billing.current.label == "negative"
+    again = CliRunner().invoke(
+        app,
+        [
+            "backfill",
+            str(path),
+            "--source",
+            "zendesk",
+            "--queue-url",
+            stack.res.events_queue_url,
+            "--endpoint-url",
+            stack.endpoint_url,
+            "--region",
+            "us-east-1",
+        ],
+        env={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"},
+    )
     assert "sent 0, already done 2" in again.output
 
 
 def test_cli_rejects_an_unknown_source_without_a_traceback(tmp_path: Path) -> None:
     path = _write_jsonl(tmp_path / "e.jsonl", _rows(1))
     result = CliRunner().invoke(app, ["backfill", str(path), "--source", "jira", "--queue-url", "q"])
-    assert result.exit_code == 2 and "'jira' is not one of" in result.output  # a typer choice: a usage error
+    assert result.exit_code == 2
+    assert "'jira' is not one of" in result.output  # a typer choice: a usage error
     assert "Traceback" not in result.output

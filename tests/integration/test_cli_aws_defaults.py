@@ -20,8 +20,14 @@ LABELLED = Path(__file__).resolve().parents[2] / "training" / "data" / "support_
 
 @pytest.fixture
 def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                 "AWS_SESSION_TOKEN"):
+    for name in (
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
@@ -34,8 +40,9 @@ def test_local_defaults_match_the_local_stack() -> None:
 
 @pytest.mark.usefixtures("no_aws")
 def test_report_against_the_local_stack_needs_no_aws_configuration(stack: LocalStack) -> None:
-    result = runner.invoke(app, ["report", "--json", "--table", stack.res.table_name,
-                                 "--endpoint-url", stack.endpoint_url])
+    result = runner.invoke(
+        app, ["report", "--json", "--table", stack.res.table_name, "--endpoint-url", stack.endpoint_url]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["messages"] == 0
 
@@ -43,8 +50,19 @@ def test_report_against_the_local_stack_needs_no_aws_configuration(stack: LocalS
 @pytest.mark.usefixtures("no_aws")
 def test_audit_export_against_the_local_stack_needs_no_aws_configuration(stack: LocalStack, tmp_path: Path) -> None:
     queue_url = stack.client("sqs").create_queue(QueueName=f"{stack.prefix}-audit")["QueueUrl"]
-    result = runner.invoke(app, ["audit", "export", "--queue-url", queue_url, "--out", str(tmp_path / "a.csv"),
-                                 "--endpoint-url", stack.endpoint_url.replace("127.0.0.1", "localhost")])
+    result = runner.invoke(
+        app,
+        [
+            "audit",
+            "export",
+            "--queue-url",
+            queue_url,
+            "--out",
+            str(tmp_path / "a.csv"),
+            "--endpoint-url",
+            stack.endpoint_url.replace("127.0.0.1", "localhost"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "0 rows written" in result.stdout
 
@@ -58,7 +76,9 @@ def test_a_taken_port_is_one_line_before_anything_starts() -> None:
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and f"port {port}" in lines[0] and "--port" in lines[0]
+    assert len(lines) == 1
+    assert f"port {port}" in lines[0]
+    assert "--port" in lines[0]
 
 
 @pytest.mark.usefixtures("no_aws")
@@ -69,13 +89,40 @@ def test_calibrate_merges_into_the_live_rules_parameter(stack: LocalStack, tmp_p
     live = {"cooldown_minutes": 15, "rules": [{"name": "team-rule", "levels": ["very_negative"]}]}
     stack.client("ssm").put_parameter(Name=name, Value=json.dumps(live), Type="String")
     out = tmp_path / "rules.json"
-    result = runner.invoke(app, ["calibrate", str(LABELLED), "--rules-param", name,
-                                 "--endpoint-url", stack.endpoint_url, "--rules-out", str(out),
-                                 "--plot", str(tmp_path / "pr.png")])
+    result = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(LABELLED),
+            "--rules-param",
+            name,
+            "--endpoint-url",
+            stack.endpoint_url,
+            "--rules-out",
+            str(out),
+            "--plot",
+            str(tmp_path / "pr.png"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     merged = RuleConfig.model_validate_json(out.read_text())
-    assert merged.cooldown_minutes == 15 and [r.name for r in merged.rules] == ["team-rule", "calibrated"]
-    assert merged.rules[0].mode == "alert" and f"SSM parameter {name}" in result.stdout
-    missing = runner.invoke(app, ["calibrate", str(LABELLED), "--rules-param", "/nope",
-                                  "--endpoint-url", stack.endpoint_url, "--rules-out", str(tmp_path / "x.json")])
-    assert missing.exit_code == 1 and "ParameterNotFound" in missing.stderr and "Traceback" not in missing.output
+    assert merged.cooldown_minutes == 15
+    assert [r.name for r in merged.rules] == ["team-rule", "calibrated"]
+    assert merged.rules[0].mode == "alert"
+    assert f"SSM parameter {name}" in result.stdout
+    missing = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(LABELLED),
+            "--rules-param",
+            "/nope",
+            "--endpoint-url",
+            stack.endpoint_url,
+            "--rules-out",
+            str(tmp_path / "x.json"),
+        ],
+    )
+    assert missing.exit_code == 1
+    assert "ParameterNotFound" in missing.stderr
+    assert "Traceback" not in missing.output

@@ -13,16 +13,39 @@ from ..unit.pipeline_fakes import T0
 
 
 def message(message_id: str = "m-1", score: float = -0.8) -> StoredMessage:
-    return StoredMessage(message_id=message_id, event_id="e", created_at=T0, label="negative", level="negative",
-                         score=score, intensity=0.7, confidence=0.9, low_signal=False, language="en", scorer="onnx",
-                         model_version="v1")
+    return StoredMessage(
+        message_id=message_id,
+        event_id="e",
+        created_at=T0,
+        label="negative",
+        level="negative",
+        score=score,
+        intensity=0.7,
+        confidence=0.9,
+        low_signal=False,
+        language="en",
+        scorer="onnx",
+        model_version="v1",
+    )
 
 
 def view(count: int, *, score: float = -0.8, priority: str = "high") -> TicketView:
-    return TicketView.model_validate({
-        "ticket_id": "T-1", "source": "zendesk", "subject": "s", "current": message(score=score),
-        "thread_score": score, "trend": Trend.UNKNOWN, "message_count": count, "product_area": "billing",
-        "priority": priority, "customer_tier": "free", "first_seen": T0, "model_version": "v1"})
+    return TicketView.model_validate(
+        {
+            "ticket_id": "T-1",
+            "source": "zendesk",
+            "subject": "s",
+            "current": message(score=score),
+            "thread_score": score,
+            "trend": Trend.UNKNOWN,
+            "message_count": count,
+            "product_area": "billing",
+            "priority": priority,
+            "customer_tier": "free",
+            "first_seen": T0,
+            "model_version": "v1",
+        }
+    )
 
 
 def test_message_lease(stack: LocalStack) -> None:
@@ -45,11 +68,15 @@ def test_ticket_aggregate_never_goes_back_and_metadata_follows_the_latest(stack:
     assert not store.save_ticket(view(1, score=0.5), refresh_meta=True)  # built from fewer messages
     assert store.save_ticket(view(3, priority="low"), refresh_meta=False)
     ticket = store.get_ticket("T-1")
-    assert ticket is not None and ticket.message_count == 3 and ticket.priority == "high"
+    assert ticket is not None
+    assert ticket.message_count == 3
+    assert ticket.priority == "high"
     assert ticket.escalation_state == EscalationState.NONE
     assert len(store.negative_tickets("billing", T0)) == 1
-    store.save_ticket(view(4, score=0.5).model_copy(update={"current": message(score=0.5).model_copy(
-        update={"label": "positive"})}), refresh_meta=True)
+    store.save_ticket(
+        view(4, score=0.5).model_copy(update={"current": message(score=0.5).model_copy(update={"label": "positive"})}),
+        refresh_meta=True,
+    )
     assert store.negative_tickets("billing", T0) == []  # no longer negative: out of the sparse index
 
 
@@ -59,12 +86,16 @@ def test_alert_cooldown_is_a_conditional_write(stack: LocalStack) -> None:
     claim = store.claim_alert
     assert claim("T-1", "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)
     assert claim("T-1", "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)  # own claim
-    assert not claim("T-1", "m-2", rule="r", state=EscalationState.ALERTED, now=T0 + timedelta(minutes=59),
-                     cooldown_minutes=60)
-    assert claim("T-1", "m-3", rule="r2", state=EscalationState.SHADOW, now=T0 + timedelta(minutes=61),
-                 cooldown_minutes=60)
+    assert not claim(
+        "T-1", "m-2", rule="r", state=EscalationState.ALERTED, now=T0 + timedelta(minutes=59), cooldown_minutes=60
+    )
+    assert claim(
+        "T-1", "m-3", rule="r2", state=EscalationState.SHADOW, now=T0 + timedelta(minutes=61), cooldown_minutes=60
+    )
     ticket = store.get_ticket("T-1")
-    assert ticket is not None and ticket.escalation_state == EscalationState.SHADOW and ticket.last_alert_rule == "r2"
+    assert ticket is not None
+    assert ticket.escalation_state == EscalationState.SHADOW
+    assert ticket.last_alert_rule == "r2"
     assert [e["ticket_id"] for e in store.recent_escalations(T0)] == ["T-1"]
     assert not claim("T-404", "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)
 
@@ -78,11 +109,13 @@ def test_first_agent_reply_is_kept_even_when_it_arrives_before_any_customer_mess
     store.record_agent_reply("T-agent", T0 + timedelta(hours=3))  # a later reply changes nothing
     assert store.save_ticket(ticket, refresh_meta=True)
     saved = store.get_ticket("T-agent")
-    assert saved is not None and saved.message_count == 1
+    assert saved is not None
+    assert saved.message_count == 1
     assert saved.first_agent_reply_at == T0 + timedelta(hours=1)
     assert store.save_ticket(ticket.model_copy(update={"message_count": 2}), refresh_meta=True)
     resaved = store.get_ticket("T-agent")
-    assert resaved is not None and resaved.first_agent_reply_at == T0 + timedelta(hours=1)
+    assert resaved is not None
+    assert resaved.first_agent_reply_at == T0 + timedelta(hours=1)
 
 
 def outcome(delivery_id: str, kind: Outcome = Outcome.SKIPPED) -> OutcomeClaim:
@@ -97,9 +130,13 @@ def test_a_delivery_outcome_is_claimed_once(stack: LocalStack) -> None:
     assert store.claim_outcome(first)  # the SDK retrying our own write after a lost response: still ours
     assert not store.claim_outcome(outcome("sqs-1", Outcome.DUPLICATE))  # another receive of the same message
     assert store.delivery_outcome("sqs-1") == Outcome.SKIPPED
-    item = stack.resource("dynamodb").Table(stack.res.table_name).get_item(
-        Key={"PK": "DELIVERY#sqs-1", "SK": "OUTCOME"})["Item"]
-    assert item["event_id"] == "e" and item["expires_at"] == int((T0 + timedelta(days=14)).timestamp())
+    item = (
+        stack.resource("dynamodb")
+        .Table(stack.res.table_name)
+        .get_item(Key={"PK": "DELIVERY#sqs-1", "SK": "OUTCOME"})["Item"]
+    )
+    assert item["event_id"] == "e"
+    assert item["expires_at"] == int((T0 + timedelta(days=14)).timestamp())
 
 
 def test_mark_done_and_the_scored_claim_are_one_transaction(stack: LocalStack) -> None:

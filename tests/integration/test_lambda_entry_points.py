@@ -25,13 +25,20 @@ class Context:
 @pytest.fixture
 def env(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
     res = stack.res
-    for key, value in {"AWS_ENDPOINT_URL": stack.endpoint_url, "AWS_DEFAULT_REGION": "us-east-1",
-                       "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "EVENTS_QUEUE_URL": res.events_queue_url, "TABLE_NAME": res.table_name,
-                       "ALERTS_TOPIC_ARN": res.alerts_topic_arn, "SLACK_SECRET_ID": res.slack_secret_arn,
-                       "NOTIFY_DLQ_URL": res.notify_dlq_url, "SCORER": "onnx",
-                       "INGEST_MAX_AGE_DAYS": "3650",  # the fixtures' fixed 2026 dates, against the wall clock
-                       "ESCALATION_RULES": json.dumps({"rules": [{"name": "neg", "max_score": -0.3}]})}.items():
+    for key, value in {
+        "AWS_ENDPOINT_URL": stack.endpoint_url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "EVENTS_QUEUE_URL": res.events_queue_url,
+        "TABLE_NAME": res.table_name,
+        "ALERTS_TOPIC_ARN": res.alerts_topic_arn,
+        "SLACK_SECRET_ID": res.slack_secret_arn,
+        "NOTIFY_DLQ_URL": res.notify_dlq_url,
+        "SCORER": "onnx",
+        "INGEST_MAX_AGE_DAYS": "3650",  # the fixtures' fixed 2026 dates, against the wall clock
+        "ESCALATION_RULES": json.dumps({"rules": [{"name": "neg", "max_score": -0.3}]}),
+    }.items():
         monkeypatch.setenv(key, value)
     for cached in (ingest._default_queue, score.default_service, notify._adapters, api._default_store):
         cached.cache_clear()
@@ -48,18 +55,21 @@ def test_entry_points_end_to_end(env: LocalStack) -> None:
         response = ingest.handler(api_event(json.dumps(event_payload(text=text))), Context())
         assert response["statusCode"] == 202
         sqs = env.client("sqs")
-        messages = sqs.receive_message(QueueUrl=env.res.events_queue_url, MaxNumberOfMessages=10,
-                                       AttributeNames=["All"])["Messages"]
+        messages = sqs.receive_message(
+            QueueUrl=env.res.events_queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        )["Messages"]
         result = score.handler(lambda_sqs_event(messages, env.res.events_queue_url), Context())
         assert result == {"batchItemFailures": []}
         delivered = sqs.receive_message(QueueUrl=env.res.alerts_delivery_url)["Messages"]
         from ticket_sentiment_tools.local_stack import lambda_sns_event
 
         counts = notify.handler(lambda_sns_event(json.loads(delivered[0]["Body"])), Context())
-        assert counts == {"delivered": 1, "dead_lettered": 0} and len(sink.received) == 1
+        assert counts == {"delivered": 1, "dead_lettered": 0}
+        assert len(sink.received) == 1
         event = api_event(None, method="GET", path="/v1/tickets/T-1", path_parameters={"ticket_id": "T-1"})
         event["resource"] = "/v1/tickets/{ticket_id}"
         got = api.handler(event, Context())
-        assert got["statusCode"] == 200 and json.loads(got["body"])["ticket"]["escalation_state"] == "alerted"
+        assert got["statusCode"] == 200
+        assert json.loads(got["body"])["ticket"]["escalation_state"] == "alerted"
     finally:
         sink.close()

@@ -48,26 +48,60 @@ def _populate(stack: LocalStack, ticket_id: str, retention: Retention | None = N
     days for redeliveries: not the ticket's to erase); and an agent reply alone on another ticket (its own item)."""
     store = DynamoTicketStore(stack.res.table_name, stack.resource("dynamodb"), retention=retention)
 
-    service = ScoringService(store, SnsAlertPublisher(stack.res.alerts_topic_arn, stack.client("sns")),
-                             KeywordScorer(), RuleConfig(rules=(EscalationRule(name="angry", max_score=-0.5),)))
+    service = ScoringService(
+        store,
+        SnsAlertPublisher(stack.res.alerts_topic_arn, stack.client("sns")),
+        KeywordScorer(),
+        RuleConfig(rules=(EscalationRule(name="angry", max_score=-0.5),)),
+    )
     now = datetime.now(UTC)
-    events = [event_payload(ticket_id=ticket_id, message_id=f"{ticket_id}-m1", text=CALM,
-                            created_at=(now - timedelta(minutes=9)).isoformat()),
-              event_payload(ticket_id=ticket_id, message_id=f"{ticket_id}-m2", text=ANGRY,
-                            created_at=(now - timedelta(minutes=5)).isoformat()),
-              event_payload(ticket_id=ticket_id, message_id=f"{ticket_id}-a1", author_role="agent", text="On it.",
-                            created_at=(now - timedelta(minutes=4)).isoformat()),
-              event_payload(ticket_id=f"agent-only-{ticket_id[::-1]}", message_id="a9", author_role="agent",
-                            text="Hello", created_at=now.isoformat())]
+    events = [
+        event_payload(
+            ticket_id=ticket_id,
+            message_id=f"{ticket_id}-m1",
+            text=CALM,
+            created_at=(now - timedelta(minutes=9)).isoformat(),
+        ),
+        event_payload(
+            ticket_id=ticket_id,
+            message_id=f"{ticket_id}-m2",
+            text=ANGRY,
+            created_at=(now - timedelta(minutes=5)).isoformat(),
+        ),
+        event_payload(
+            ticket_id=ticket_id,
+            message_id=f"{ticket_id}-a1",
+            author_role="agent",
+            text="On it.",
+            created_at=(now - timedelta(minutes=4)).isoformat(),
+        ),
+        event_payload(
+            ticket_id=f"agent-only-{ticket_id[::-1]}",
+            message_id="a9",
+            author_role="agent",
+            text="Hello",
+            created_at=now.isoformat(),
+        ),
+    ]
     for payload in events:
         event = TicketEvent.model_validate(payload)
-        service.process(QueuedEvent(event_id=event.event_id, received_at=now, event=event),
-                        delivery_id=str(uuid.uuid4()))  # an SQS message id: names no ticket
+        service.process(
+            QueuedEvent(event_id=event.event_id, received_at=now, event=event), delivery_id=str(uuid.uuid4())
+        )  # an SQS message id: names no ticket
     ticket = store.get_ticket(ticket_id)
-    assert ticket is not None and ticket.last_alert_at is not None, "the angry message claims an alert"
+    assert ticket is not None, "the angry message claims an alert"
+    assert ticket.last_alert_at is not None, "the angry message claims an alert"
     reviews = DynamoReviewStore(stack.res.table_name, stack.resource("dynamodb"), retention=retention)
-    stored = reviews.record(Review(ticket_id=ticket_id, alert_id=f"{ticket.current.event_id}:angry",  # type: ignore[union-attr]
-                          verdict="right_call", reviewer="Dana", reviewed_at=now, source="api"))
+    stored = reviews.record(
+        Review(
+            ticket_id=ticket_id,
+            alert_id=f"{ticket.current.event_id}:angry",  # type: ignore[union-attr]
+            verdict="right_call",
+            reviewer="Dana",
+            reviewed_at=now,
+            source="api",
+        )
+    )
     assert stored.model_version == "fake-1", "the review keeps the alerted message's model version"
 
 
@@ -102,12 +136,14 @@ def _api_erase(stack: LocalStack) -> Callable[[str], dict[str, Any]]:
     api = build_app(lambda: store)
 
     def erase(ticket_id: str) -> dict[str, Any]:
-        event = api_event(None, method="DELETE", path=f"/v1/tickets/{ticket_id}",
-                          path_parameters={"ticket_id": ticket_id})
+        event = api_event(
+            None, method="DELETE", path=f"/v1/tickets/{ticket_id}", path_parameters={"ticket_id": ticket_id}
+        )
         response = api.resolve(event, None)  # type: ignore[arg-type]
         assert response["statusCode"] == 200, response
         body: dict[str, Any] = json.loads(response["body"])
         return body
+
     return erase
 
 
@@ -115,16 +151,30 @@ def _cli_erase(stack: LocalStack) -> Callable[[str], dict[str, Any]]:
     runner = CliRunner()
 
     def erase(ticket_id: str) -> dict[str, Any]:
-        result = runner.invoke(app, ["forget", "--ticket", ticket_id, "--table", stack.res.table_name,
-                                     "--endpoint-url", stack.endpoint_url, "--region", "us-east-1"])
+        result = runner.invoke(
+            app,
+            [
+                "forget",
+                "--ticket",
+                ticket_id,
+                "--table",
+                stack.res.table_name,
+                "--endpoint-url",
+                stack.endpoint_url,
+                "--region",
+                "us-east-1",
+            ],
+        )
         assert result.exit_code == 0, result.output
         return {"output": result.output, "erased": result.output.startswith("erased")}
+
     return erase
 
 
 @pytest.mark.parametrize("via", [_api_erase, _cli_erase], ids=["api", "cli"])
-def test_erasure_leaves_only_a_receipt_and_repeats_are_no_ops(stack: LocalStack, via: Any,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_erasure_leaves_only_a_receipt_and_repeats_are_no_ops(
+    stack: LocalStack, via: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
         monkeypatch.setenv(key, value)
     _populate(stack, "T-ERASE")
@@ -142,8 +192,18 @@ def test_erasure_leaves_only_a_receipt_and_repeats_are_no_ops(stack: LocalStack,
     receipt = receipts[0]
     assert (receipt["ticket"], receipt["message"], receipt["text"], receipt["review"]) == (1, 2, 2, 1)
     assert int(receipt["expires_at"]) > time.time()
-    assert set(receipt) == {"PK", "SK", "type", "erased_at", "ticket", "message", "text", "review", "other",
-                            "expires_at"}, "the receipt holds counts, never content"
+    assert set(receipt) == {
+        "PK",
+        "SK",
+        "type",
+        "erased_at",
+        "ticket",
+        "message",
+        "text",
+        "review",
+        "other",
+        "expires_at",
+    }, "the receipt holds counts, never content"
     assert _of(after, "T-KEEP") == kept, "another ticket's items are untouched"
 
     second = via(stack)("T-ERASE")
@@ -157,5 +217,7 @@ def test_api_rejects_a_malformed_ticket_id_with_a_reason(stack: LocalStack) -> N
     store = DynamoTicketStore(stack.res.table_name, stack.resource("dynamodb"))
     response = build_app(lambda: store).resolve(
         api_event(None, method="DELETE", path="/v1/tickets/a%20b", path_parameters={"ticket_id": "a b"}),
-        None)  # type: ignore[arg-type]
-    assert response["statusCode"] == 400 and "invalid ticket id" in response["body"]
+        None,  # type: ignore[arg-type]
+    )
+    assert response["statusCode"] == 400
+    assert "invalid ticket id" in response["body"]

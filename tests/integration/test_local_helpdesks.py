@@ -17,9 +17,13 @@ from ticket_sentiment_tools.local_stack import LocalRuntime, LocalStack, configu
 from .test_score_pipeline import RULES
 
 pytestmark = pytest.mark.skipif(not (shutil.which("curl") and shutil.which("openssl")), reason="needs curl, openssl")
-FIELDS = {"zendesk": {"signing_secret"}, "freshdesk": {"token", "header", "allow_basic_auth"},
-          "intercom": {"client_secret"}, "salesforce": {"organization_id", "endpoint_token"},
-          "generic": {"token", "header"}}
+FIELDS = {
+    "zendesk": {"signing_secret"},
+    "freshdesk": {"token", "header", "allow_basic_auth"},
+    "intercom": {"client_secret"},
+    "salesforce": {"organization_id", "endpoint_token"},
+    "generic": {"token", "header"},
+}
 
 
 def _run(snippet: str) -> str:
@@ -30,8 +34,9 @@ def _run(snippet: str) -> str:
 def test_every_helpdesk_can_be_tried_signed(stack: LocalStack, scorer: OnnxSentimentScorer, tmp_path: Path) -> None:
     stack.helpdesk_secret_prefix = f"{stack.prefix}/helpdesk/"
     for platform in PLATFORMS:
-        stack.client("secretsmanager").create_secret(Name=f"{stack.helpdesk_secret_prefix}{platform}",
-                                                     SecretString="{}")
+        stack.client("secretsmanager").create_secret(
+            Name=f"{stack.helpdesk_secret_prefix}{platform}", SecretString="{}"
+        )
     runtime = LocalRuntime(stack, scorer, RULES, "http://127.0.0.1:9/slack")
     try:
         out = tmp_path / "secrets.json"
@@ -41,7 +46,8 @@ def test_every_helpdesk_can_be_tried_signed(stack: LocalStack, scorer: OnnxSenti
         assert {p: set(v) for p, v in saved.items()} == FIELDS
         for platform, secret in saved.items():
             snippet = signed_curl(platform, runtime.url, secret, ingest_key=ingest_key)
-            assert f"# {platform}\nBODY=" in banner and json.dumps(secret) in banner  # printed, ready to paste
+            assert f"# {platform}\nBODY=" in banner
+            assert json.dumps(secret) in banner  # printed, ready to paste
             reply = _run(snippet)
             assert reply.endswith("HTTP 202") or (platform == "salesforce" and reply.endswith("HTTP 200")), reply
             tampered = dict(secret)

@@ -26,18 +26,27 @@ from .test_score_pipeline import ANGRY, RULES
 def test_the_review_route_answers_locally(stack: LocalStack, scorer: OnnxSentimentScorer) -> None:
     runtime = LocalRuntime(stack, scorer, RULES, "http://127.0.0.1:9/slack")
     try:
-        posted = http("POST", f"{runtime.url}/v1/events",
-                      event_payload(ticket_id="T-r", text=ANGRY, created_at=datetime.now(UTC).isoformat()),
-                      headers=runtime.key("ingest"))
+        posted = http(
+            "POST",
+            f"{runtime.url}/v1/events",
+            event_payload(ticket_id="T-r", text=ANGRY, created_at=datetime.now(UTC).isoformat()),
+            headers=runtime.key("ingest"),
+        )
         assert posted[0] == 202, posted
         runtime.drain()
-        status, body = http("POST", f"{runtime.url}/v1/tickets/T-r/review", {"verdict": "right_call"},
-                            headers=runtime.key("read"))
-        assert status == 400 and body["error"] == "invalid review"  # the review handler, not a missing route
-        status, body = http("POST", f"{runtime.url}/v1/tickets/T-none/review",
-                            {"alert_id": "a:b", "verdict": "right_call", "reviewer": "lead"},
-                            headers=runtime.key("read"))
-        assert status in (400, 404) and "Not found" not in json.dumps(body)
+        status, body = http(
+            "POST", f"{runtime.url}/v1/tickets/T-r/review", {"verdict": "right_call"}, headers=runtime.key("read")
+        )
+        assert status == 400
+        assert body["error"] == "invalid review"  # the review handler, not a missing route
+        status, body = http(
+            "POST",
+            f"{runtime.url}/v1/tickets/T-none/review",
+            {"alert_id": "a:b", "verdict": "right_call", "reviewer": "lead"},
+            headers=runtime.key("read"),
+        )
+        assert status in (400, 404)
+        assert "Not found" not in json.dumps(body)
         read = http("GET", f"{runtime.url}/v1/tickets/T-r", headers=runtime.key("read"))
         assert read[0] == 200  # GET still goes to the query function
     finally:
@@ -50,8 +59,10 @@ def test_curl_samples_are_dated_now_and_the_banner_says_what_to_export(stack: Lo
     event = json.loads(sample.split("-d '", 1)[1].split("'", 1)[0])
     assert abs(datetime.fromisoformat(event["created_at"]) - now) < timedelta(seconds=2)
     banner = cli_environment(stack)
-    assert f"TABLE_NAME={stack.res.table_name}" in banner and f"AWS_ENDPOINT_URL={stack.endpoint_url}" in banner
-    assert "AWS_REGION=us-east-1" in banner and "AWS_ACCESS_KEY_ID=testing" in banner
+    assert f"TABLE_NAME={stack.res.table_name}" in banner
+    assert f"AWS_ENDPOINT_URL={stack.endpoint_url}" in banner
+    assert "AWS_REGION=us-east-1" in banner
+    assert "AWS_ACCESS_KEY_ID=testing" in banner
 
 
 def test_metrics_go_to_the_sink_and_never_flood_stdout(capsys: pytest.CaptureFixture[str]) -> None:
@@ -62,9 +73,8 @@ def test_metrics_go_to_the_sink_and_never_flood_stdout(capsys: pytest.CaptureFix
         if i % 50 == 49:
             drain_metrics(lines.append)
     assert capsys.readouterr().out == ""
-    assert len(lines) == 5 and all(json.loads(line)["_aws"]["CloudWatchMetrics"] for line in lines)
+    assert len(lines) == 5
+    assert all(json.loads(line)["_aws"]["CloudWatchMetrics"] for line in lines)
     metrics.add_metric(name="LocalTestDropped", unit="Count", value=1)
     drain_metrics(None)
     assert not metrics.metric_set
-
-

@@ -27,15 +27,26 @@ def sink() -> Iterator[SlackSink]:
     sink.close()
 
 
-def test_http_stack_comprehend_throttling_and_slack_500s(stack: LocalStack, sink: SlackSink,
-                                                         scorer: OnnxSentimentScorer) -> None:
+def test_http_stack_comprehend_throttling_and_slack_500s(
+    stack: LocalStack, sink: SlackSink, scorer: OnnxSentimentScorer
+) -> None:
     client = boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     stubber = Stubber(client)
     stubber.add_client_error("batch_detect_sentiment", "ThrottlingException", http_status_code=400)
-    stubber.add_response("batch_detect_sentiment", {"ResultList": [{
-        "Index": 0, "Sentiment": "NEGATIVE",
-        "SentimentScore": {"Positive": 0.01, "Negative": 0.95, "Neutral": 0.03, "Mixed": 0.01}}], "ErrorList": []},
-        {"TextList": ANY, "LanguageCode": "de"})
+    stubber.add_response(
+        "batch_detect_sentiment",
+        {
+            "ResultList": [
+                {
+                    "Index": 0,
+                    "Sentiment": "NEGATIVE",
+                    "SentimentScore": {"Positive": 0.01, "Negative": 0.95, "Neutral": 0.03, "Mixed": 0.01},
+                }
+            ],
+            "ErrorList": [],
+        },
+        {"TextList": ANY, "LanguageCode": "de"},
+    )
     comprehend = ComprehendScorer(client, base_wait=0.001, max_wait=0.002)
     routed = RoutingScorer(ScorerMode.AUTO, lambda: scorer, lambda: comprehend)
     sink.statuses = [500, 500]  # the first alert needs two retries
@@ -44,25 +55,32 @@ def test_http_stack_comprehend_throttling_and_slack_500s(stack: LocalStack, sink
     try:
         with stubber:
             events = f"{runtime.url}/v1/events"
-            accepted = [http("POST", events, event_payload(ticket_id="T-de", text=GERMAN), headers=ingest),
-                        http("POST", events, event_payload(ticket_id="T-en", text=ANGRY), headers=ingest),
-                        http("POST", events, event_payload(ticket_id="T-en", text=ANGRY), headers=ingest)]
+            accepted = [
+                http("POST", events, event_payload(ticket_id="T-de", text=GERMAN), headers=ingest),
+                http("POST", events, event_payload(ticket_id="T-en", text=ANGRY), headers=ingest),
+                http("POST", events, event_payload(ticket_id="T-en", text=ANGRY), headers=ingest),
+            ]
             assert [status for status, _ in accepted] == [202, 202, 202]
             assert http("POST", f"{runtime.url}/v1/events", raw=b"{", headers=ingest)[0] == 400
             assert http("POST", f"{runtime.url}/v1/events", raw=b"x" * 300_000, headers=ingest)[0] == 413
             runtime.drain()
             stubber.assert_no_pending_responses()
         status, german = http("GET", f"{runtime.url}/v1/tickets/T-de", headers=read)
-        assert status == 200 and german["ticket"]["current"]["scorer"] == "comprehend"
-        assert german["ticket"]["current"]["language"] == "de" and german["ticket"]["current"]["label"] == "negative"
+        assert status == 200
+        assert german["ticket"]["current"]["scorer"] == "comprehend"
+        assert german["ticket"]["current"]["language"] == "de"
+        assert german["ticket"]["current"]["label"] == "negative"
         status, english = http("GET", f"{runtime.url}/v1/tickets/T-en", headers=read)
-        assert status == 200 and english["ticket"]["current"]["scorer"] == "onnx"
+        assert status == 200
+        assert english["ticket"]["current"]["scorer"] == "onnx"
         assert http("GET", f"{runtime.url}/v1/tickets/nope", headers=read)[0] == 404
         # Every accepted event ends processed (scored or a duplicate) or in a DLQ.
         outcomes = runtime.processor.outcomes
         assert runtime.accepted == 3 == outcomes["scored"] + outcomes["duplicate"] + runtime.dlq_count()
         assert outcomes["duplicate"] == 1
-        assert runtime.notified["delivered"] == 2 and len(sink.received) == 2 and sink.attempts == 4
+        assert runtime.notified["delivered"] == 2
+        assert len(sink.received) == 2
+        assert sink.attempts == 4
         assert all("7946" not in json.dumps(m) for m in sink.received)
     finally:
         runtime.close()
@@ -74,16 +92,19 @@ def test_local_demo_runs_end_to_end(scorer: OnnxSentimentScorer) -> None:
     assert run_demo(lines.append, scorer=routed) == 0
     output = "".join(lines)
     assert output.count("---- Slack message ----") >= 3
-    assert "demo-thread" in output and "worsening" in output
+    assert "demo-thread" in output
+    assert "worsening" in output
     assert "Zendesk webhook: signed delivery 202, forged signature 401" in output
     assert "accepted 23: scored 21, agent messages skipped 1, duplicates 1; events DLQ 1" in output
     # The escalated twins page someone; the calm delivery request does not.
-    assert "Ticket demo-delivery-escalated\n" in output and "Ticket demo-billing-escalated\n" in output
+    assert "Ticket demo-delivery-escalated\n" in output
+    assert "Ticket demo-billing-escalated\n" in output
     assert "Ticket demo-delivery\n" not in output
 
 
-def test_each_api_key_opens_only_its_own_routes_on_the_local_stack(stack: LocalStack, sink: SlackSink,
-                                                                   scorer: OnnxSentimentScorer) -> None:
+def test_each_api_key_opens_only_its_own_routes_on_the_local_stack(
+    stack: LocalStack, sink: SlackSink, scorer: OnnxSentimentScorer
+) -> None:
     """The attack: the ingest key (configured in every helpdesk's trigger) enumerates tickets by sequential id.
     The local stack enforces the route table the template is built from: it answers 403, as API Gateway does."""
     runtime = LocalRuntime(stack, scorer, RULES, sink.url, window=FIXTURE_WINDOW)
@@ -94,8 +115,9 @@ def test_each_api_key_opens_only_its_own_routes_on_the_local_stack(stack: LocalS
         assert http("GET", f"{runtime.url}/v1/tickets/T-k", headers=read)[0] == 200
         for headers in (ingest, {}, {"x-api-key": "guess"}):
             assert http("GET", f"{runtime.url}/v1/tickets/T-k", headers=headers) == (403, {"error": "Forbidden"})
-            assert http("POST", f"{runtime.url}/v1/tickets/T-k/review", {"verdict": "correct"},
-                        headers=headers)[0] == 403
+            assert (
+                http("POST", f"{runtime.url}/v1/tickets/T-k/review", {"verdict": "correct"}, headers=headers)[0] == 403
+            )
         for headers in (read, {}):  # and the read key cannot inject events
             assert http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-r"), headers=headers)[0] == 403
         assert runtime.stack.queue_depth(runtime.stack.res.events_queue_url) == 0

@@ -31,8 +31,9 @@ def sink() -> Iterator[SlackSink]:
 def webhook(stack: LocalStack, sink: SlackSink, attempts: int = 4) -> SlackWebhook:
     secrets = stack.client("secretsmanager")
     secrets.put_secret_value(SecretId=stack.res.slack_secret_arn, SecretString=json.dumps({"webhook_url": sink.url}))
-    return SlackWebhook(WebhookSecret(stack.res.slack_secret_arn, secrets, max_age=0), attempts=attempts,
-                        base_wait=0.01, max_wait=0.05)
+    return SlackWebhook(
+        WebhookSecret(stack.res.slack_secret_arn, secrets, max_age=0), attempts=attempts, base_wait=0.01, max_wait=0.05
+    )
 
 
 def test_retries_429_honouring_retry_after_then_delivers(sink: SlackSink) -> None:
@@ -40,7 +41,8 @@ def test_retries_429_honouring_retry_after_then_delivers(sink: SlackSink) -> Non
     client = SlackWebhook(sink.url, attempts=4, base_wait=0.01, max_wait=1.0)
     start = time.monotonic()
     client.post({"text": "hello"})
-    assert sink.attempts == 3 and sink.received == [{"text": "hello"}]
+    assert sink.attempts == 3
+    assert sink.received == [{"text": "hello"}]
     assert time.monotonic() - start >= 0.9  # waited the second Slack asked for
 
 
@@ -65,15 +67,19 @@ def test_unreachable_webhook_is_retried_then_fails() -> None:
     assert client.tries == 2
 
 
-def test_alert_flows_from_score_through_sns_to_slack(stack: LocalStack, sink: SlackSink,
-                                                     scorer: OnnxSentimentScorer) -> None:
+def test_alert_flows_from_score_through_sns_to_slack(
+    stack: LocalStack, sink: SlackSink, scorer: OnnxSentimentScorer
+) -> None:
     post(stack, event_payload(text=ANGRY))
     stack.pump_events(stack.scoring_service(scorer, RULES))
     assert stack.pump_alerts(webhook(stack, sink)) == {"delivered": 1, "dead_lettered": 0}
     [message] = sink.received
     text = json.dumps(message)
-    assert "T-1" in text and "enterprise" in text and "negative" in text
-    assert "Anna Smith" not in text and "7946" not in text
+    assert "T-1" in text
+    assert "enterprise" in text
+    assert "negative" in text
+    assert "Anna Smith" not in text
+    assert "7946" not in text
 
 
 def test_slack_500s_end_in_the_notify_dlq(stack: LocalStack, sink: SlackSink) -> None:

@@ -32,10 +32,18 @@ def reviews(stack: LocalStack, now: datetime = NOW) -> DynamoReviewStore:
     return DynamoReviewStore(stack.res.table_name, stack.resource("dynamodb"), clock=lambda: now)
 
 
-def review(verdict: Verdict, at: datetime, *, ticket_id: str = "T-1", alert_id: str = "e1:angry",
-           reviewer: str = "anna") -> Review:
-    return Review(ticket_id=ticket_id, alert_id=alert_id, verdict=verdict, reviewer=reviewer,
-                  reviewer_id="U0123ABC", reviewed_at=at, source="slack")
+def review(
+    verdict: Verdict, at: datetime, *, ticket_id: str = "T-1", alert_id: str = "e1:angry", reviewer: str = "anna"
+) -> Review:
+    return Review(
+        ticket_id=ticket_id,
+        alert_id=alert_id,
+        verdict=verdict,
+        reviewer=reviewer,
+        reviewer_id="U0123ABC",
+        reviewed_at=at,
+        source="slack",
+    )
 
 
 def raw_item(stack: LocalStack, sk: str, ticket_id: str = "T-1") -> dict[str, Any]:
@@ -47,7 +55,8 @@ def raw_item(stack: LocalStack, sk: str, ticket_id: str = "T-1") -> dict[str, An
 def escalate(stack: LocalStack, ticket_id: str = "T-1") -> str:
     publisher = FakePublisher()
     ScoringService(stack.store(), publisher, KeywordScorer(), RULES).process(
-        queued(ticket_id=ticket_id, text="This is unacceptable, cancelling"))
+        queued(ticket_id=ticket_id, text="This is unacceptable, cancelling")
+    )
     return publisher.alerts[-1].alert_id
 
 
@@ -57,7 +66,8 @@ def test_record_then_update_keeps_one_verdict_per_alert(stack: LocalStack) -> No
     first = store.record(review("false_alarm", T0 + timedelta(hours=1)))
     assert first.first_reviewed_at == T0 + timedelta(hours=1)
     second = store.record(review("right_call", T0 + timedelta(days=1), reviewer="bo"))
-    assert second.verdict == "right_call" and second.reviewer == "bo"
+    assert second.verdict == "right_call"
+    assert second.reviewer == "bo"
     assert second.first_reviewed_at == T0 + timedelta(hours=1)  # kept across updates
     # A delayed write of an older click does not undo the newer one.
     late = store.record(review("wrong_emotion", T0 + timedelta(hours=2)))
@@ -66,15 +76,21 @@ def test_record_then_update_keeps_one_verdict_per_alert(stack: LocalStack) -> No
     item = raw_item(stack, "REVIEW#e1:angry")
     assert item["GSI3PK"] == "REVIEWED#2026-03-03"
     assert item["GSI3SK"] == "2026-03-03T09:00:00.000000+00:00#T-1#e1:angry"
-    assert item["verdict"] == "right_call" and item["reviewer_id"] == "U0123ABC" and item["type"] == "review"
+    assert item["verdict"] == "right_call"
+    assert item["reviewer_id"] == "U0123ABC"
+    assert item["type"] == "review"
     assert not any("@" in str(v) for k, v in item.items() if k not in ("PK", "SK", "GSI3SK", "alert_id"))
     ticket = raw_item(stack, "TICKET")
     assert (ticket["review_verdict"], ticket["reviewed_by"], ticket["reviewed_alert_id"]) == (
-        "right_call", "bo", "e1:angry")
+        "right_call",
+        "bo",
+        "e1:angry",
+    )
     assert ticket["reviewed_at"] == "2026-03-03T09:00:00.000000+00:00"
     # The ticket aggregate still reads as before: the review fields sit beside it.
     view = stack.store().get_ticket("T-1")
-    assert view is not None and view.last_alert_rule == "angry"
+    assert view is not None
+    assert view.last_alert_rule == "angry"
 
 
 def test_review_of_an_unknown_ticket_creates_no_ticket_item(stack: LocalStack) -> None:
@@ -85,13 +101,19 @@ def test_review_of_an_unknown_ticket_creates_no_ticket_item(stack: LocalStack) -
 
 def test_reviews_since_reads_the_day_buckets(stack: LocalStack) -> None:
     store = reviews(stack)
-    times = [T0 - timedelta(days=1), T0 + timedelta(hours=1), T0 + timedelta(days=1, hours=23, minutes=59),
-             T0 + timedelta(days=2), NOW]
+    times = [
+        T0 - timedelta(days=1),
+        T0 + timedelta(hours=1),
+        T0 + timedelta(days=1, hours=23, minutes=59),
+        T0 + timedelta(days=2),
+        NOW,
+    ]
     for i, at in enumerate(times):
         store.record(review("right_call" if i % 2 else "false_alarm", at, ticket_id=f"T-{i}", alert_id=f"e{i}:r"))
     # Another kind of item on the overloaded index must not be read as a review.
-    stack.resource("dynamodb").Table(stack.res.table_name).put_item(Item={
-        "PK": "TICKET#T-9", "SK": "MSG#m", "GSI3PK": f"SCORED#{T0:%Y-%m-%d}", "GSI3SK": f"{T0.isoformat()}#T-9#m"})
+    stack.resource("dynamodb").Table(stack.res.table_name).put_item(
+        Item={"PK": "TICKET#T-9", "SK": "MSG#m", "GSI3PK": f"SCORED#{T0:%Y-%m-%d}", "GSI3SK": f"{T0.isoformat()}#T-9#m"}
+    )
     since = store.reviews_since(T0 + timedelta(minutes=30))
     assert sorted(r.ticket_id for r in since) == ["T-1", "T-2", "T-3", "T-4"]
     assert [r.ticket_id for r in store.reviews_since(NOW)] == ["T-4"]
@@ -105,12 +127,17 @@ def test_reviews_since_reads_the_day_buckets(stack: LocalStack) -> None:
 
 def test_precision_job_over_dynamodb(stack: LocalStack) -> None:
     store = reviews(stack)
-    verdicts: list[tuple[Verdict, int]] = [("right_call", 1), ("false_alarm", 2), ("wrong_emotion", 3),
-                                            ("false_alarm", 20)]
+    verdicts: list[tuple[Verdict, int]] = [
+        ("right_call", 1),
+        ("false_alarm", 2),
+        ("wrong_emotion", 3),
+        ("false_alarm", 20),
+    ]
     for i, (verdict, days_ago) in enumerate(verdicts):
         store.record(review(verdict, NOW - timedelta(days=days_ago), ticket_id=f"T-{i}", alert_id=f"e{i}:r"))
     report = run(store, NOW)
-    assert report.window(7).precision == pytest.approx(2 / 3) and report.window(30).precision == 0.5
+    assert report.window(7).precision == pytest.approx(2 / 3)
+    assert report.window(30).precision == 0.5
 
 
 @pytest.fixture
@@ -122,8 +149,12 @@ def sink() -> Iterator[SlackSink]:
 
 def route_app(stack: LocalStack, now: datetime) -> Any:
     secrets = stack.client("secretsmanager")
-    secrets.put_secret_value(SecretId=stack.res.slack_secret_arn, SecretString=json.dumps(
-        {"webhook_url": "https://hooks.slack.com/services/T/B/X", "signing_secret": SIGNING_SECRET}))
+    secrets.put_secret_value(
+        SecretId=stack.res.slack_secret_arn,
+        SecretString=json.dumps(
+            {"webhook_url": "https://hooks.slack.com/services/T/B/X", "signing_secret": SIGNING_SECRET}
+        ),
+    )
     signing = SlackSigningSecret(stack.res.slack_secret_arn, secrets, max_age=0)
     # Production follows response_url to hooks.slack.com only; here the stand-in listens on 127.0.0.1.
     responder = SlackResponder(frozenset({"127.0.0.1"}), frozenset({"http"}), base_wait=0.01, max_wait=0.02)
@@ -136,10 +167,12 @@ def test_slack_click_end_to_end(stack: LocalStack, sink: SlackSink) -> None:
     app = route_app(stack, now)
     body = form_body(interaction("false_alarm", alert_id=alert_id, response_url=sink.url))
     response = app.resolve(slack_event(body, signed_headers(body, now)), None)
-    assert response["statusCode"] == 200 and response["body"] == ""
+    assert response["statusCode"] == 200
+    assert response["body"] == ""
     stored = reviews(stack).reviews_since(T0)
     assert [(r.alert_id, r.verdict, r.reviewer, r.source) for r in stored] == [
-        (alert_id, "false_alarm", "anna", "slack")]
+        (alert_id, "false_alarm", "anna", "slack")
+    ]
     assert raw_item(stack, "TICKET")["review_verdict"] == "false_alarm"
     [update] = sink.received
     assert update["replace_original"] is True
@@ -150,7 +183,8 @@ def test_slack_click_end_to_end(stack: LocalStack, sink: SlackSink) -> None:
     forged = form_body(interaction("right_call", alert_id=alert_id, response_url=sink.url))
     response = app.resolve(slack_event(forged, signed_headers(body, now)), None)
     assert response["statusCode"] == 401
-    assert reviews(stack).reviews_since(T0)[0].verdict == "false_alarm" and len(sink.received) == 1
+    assert reviews(stack).reviews_since(T0)[0].verdict == "false_alarm"
+    assert len(sink.received) == 1
 
 
 def test_slack_update_refused_or_failing_is_not_fatal(stack: LocalStack, sink: SlackSink) -> None:
@@ -159,10 +193,12 @@ def test_slack_update_refused_or_failing_is_not_fatal(stack: LocalStack, sink: S
     sink.statuses = [500, 500, 500]
     body = form_body(interaction("right_call", alert_id=alert_id, response_url=sink.url))
     assert app.resolve(slack_event(body, signed_headers(body, T0)), None)["statusCode"] == 200
-    assert sink.attempts == 2 and sink.received == []  # two short tries, then given up
+    assert sink.attempts == 2
+    assert sink.received == []  # two short tries, then given up
     # A response_url off the allowed hosts is never contacted.
-    body = form_body(interaction("right_call", alert_id=alert_id,
-                                 response_url="http://169.254.169.254/latest/meta-data"))
+    body = form_body(
+        interaction("right_call", alert_id=alert_id, response_url="http://169.254.169.254/latest/meta-data")
+    )
     assert app.resolve(slack_event(body, signed_headers(body, T0)), None)["statusCode"] == 200
     assert [r.verdict for r in reviews(stack).reviews_since(T0 - timedelta(days=1))] == ["right_call"]
 
@@ -171,13 +207,19 @@ def test_api_review_end_to_end(stack: LocalStack) -> None:
     alert_id = escalate(stack)
     app = route_app(stack, T0 + timedelta(hours=1))
     ok = app.resolve(review_event("T-1", {"alert_id": alert_id, "verdict": "wrong_emotion", "reviewer": "Bo"}), None)
-    assert ok["statusCode"] == 200 and json.loads(ok["body"])["review"]["source"] == "api"
+    assert ok["statusCode"] == 200
+    assert json.loads(ok["body"])["review"]["source"] == "api"
     assert raw_item(stack, "TICKET")["reviewed_by"] == "Bo"
-    missing = app.resolve(review_event("T-1", {"alert_id": "ffff:angry", "verdict": "right_call",
-                                               "reviewer": "Bo"}), None)
+    missing = app.resolve(
+        review_event("T-1", {"alert_id": "ffff:angry", "verdict": "right_call", "reviewer": "Bo"}), None
+    )
     assert missing["statusCode"] == 404
-    assert app.resolve(review_event("T-nope", {"alert_id": alert_id, "verdict": "right_call",
-                                               "reviewer": "Bo"}), None)["statusCode"] == 404
+    assert (
+        app.resolve(review_event("T-nope", {"alert_id": alert_id, "verdict": "right_call", "reviewer": "Bo"}), None)[
+            "statusCode"
+        ]
+        == 404
+    )
     assert raw_item(stack, "REVIEW#ffff:angry") == {}
 
 
@@ -193,25 +235,41 @@ def test_lambda_entry_points_from_the_environment(stack: LocalStack, monkeypatch
     from ticket_sentiment.handlers import precision
     from ticket_sentiment.handlers import review as review_handler
 
-    for key, value in {"AWS_ENDPOINT_URL": stack.endpoint_url, "AWS_DEFAULT_REGION": "us-east-1",
-                       "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "TABLE_NAME": stack.res.table_name, "SLACK_SECRET_ID": stack.res.slack_secret_arn}.items():
+    for key, value in {
+        "AWS_ENDPOINT_URL": stack.endpoint_url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "TABLE_NAME": stack.res.table_name,
+        "SLACK_SECRET_ID": stack.res.slack_secret_arn,
+    }.items():
         monkeypatch.setenv(key, value)
-    caches = (review_handler._default_reviews, review_handler._default_tickets, review_handler._default_secret,
-              review_handler._default_responder, precision._default_store)
+    caches = (
+        review_handler._default_reviews,
+        review_handler._default_tickets,
+        review_handler._default_secret,
+        review_handler._default_responder,
+        precision._default_store,
+    )
     for cached in caches:
         cached.cache_clear()
     try:
-        stack.client("secretsmanager").put_secret_value(SecretId=stack.res.slack_secret_arn, SecretString=json.dumps(
-            {"webhook_url": "https://hooks.slack.com/services/T/B/X", "signing_secret": SIGNING_SECRET}))
+        stack.client("secretsmanager").put_secret_value(
+            SecretId=stack.res.slack_secret_arn,
+            SecretString=json.dumps(
+                {"webhook_url": "https://hooks.slack.com/services/T/B/X", "signing_secret": SIGNING_SECRET}
+            ),
+        )
         alert_id = escalate(stack)
         now = datetime.now(UTC)
         body = form_body(interaction("right_call", alert_id=alert_id, response_url=None))  # no call out to Slack
         response = review_handler.handler(slack_event(body, signed_headers(body, now)), Context())
         assert response["statusCode"] == 200
         result = precision.handler({"source": "aws.events", "detail-type": "Scheduled Event"}, Context())
-        assert result["windows"] == [{"days": 7, "reviews": 1, "precision": 1.0},
-                                     {"days": 30, "reviews": 1, "precision": 1.0}]
+        assert result["windows"] == [
+            {"days": 7, "reviews": 1, "precision": 1.0},
+            {"days": 30, "reviews": 1, "precision": 1.0},
+        ]
     finally:
         for cached in caches:
             cached.cache_clear()

@@ -15,8 +15,10 @@ from ticket_sentiment_tools.local_stack import MAX_RECEIVE_COUNT, LocalStack
 from ..unit.pipeline_fakes import FIXTURE_WINDOW, T0, api_event, event_payload
 
 RULES = RuleConfig(cooldown_minutes=60, rules=(EscalationRule(name="negative", max_score=-0.3, min_intensity=0.2),))
-ANGRY = ("Hi, I'm Anna Smith. I returned the blender three weeks ago and I'm still waiting for my refund. "
-         "This is the third time I'm writing, call me on +44 20 7946 0958. Unacceptable.")
+ANGRY = (
+    "Hi, I'm Anna Smith. I returned the blender three weeks ago and I'm still waiting for my refund. "
+    "This is the third time I'm writing, call me on +44 20 7946 0958. Unacceptable."
+)
 
 
 def post(stack: LocalStack, payload: dict[str, Any] | str) -> dict[str, Any]:
@@ -30,8 +32,9 @@ def delivered_alerts(stack: LocalStack) -> list[Alert]:
     sqs = stack.client("sqs")
     alerts: list[Alert] = []
     while True:
-        messages = sqs.receive_message(QueueUrl=stack.res.alerts_delivery_url, MaxNumberOfMessages=10,
-                                       WaitTimeSeconds=0).get("Messages", [])
+        messages = sqs.receive_message(
+            QueueUrl=stack.res.alerts_delivery_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages", [])
         if not messages:
             return alerts
         for m in messages:
@@ -46,12 +49,19 @@ def test_happy_path_scores_stores_and_alerts_redacted(stack: LocalStack, scorer:
     assert stack.pump_events(service) == 2
     store = stack.store()
     angry, happy = store.get_ticket("T-1"), store.get_ticket("T-2")
-    assert angry is not None and angry.current is not None and angry.current.label == "negative"
-    assert angry.escalation_state == EscalationState.ALERTED and angry.last_alert_rule == "negative"
-    assert happy is not None and happy.current is not None and happy.current.label == "positive"
+    assert angry is not None
+    assert angry.current is not None
+    assert angry.current.label == "negative"
+    assert angry.escalation_state == EscalationState.ALERTED
+    assert angry.last_alert_rule == "negative"
+    assert happy is not None
+    assert happy.current is not None
+    assert happy.current.label == "positive"
     assert happy.escalation_state == EscalationState.NONE
     [alert] = delivered_alerts(stack)
-    assert alert.ticket_id == "T-1" and alert.customer_tier == "enterprise" and alert.scorer == "onnx"
+    assert alert.ticket_id == "T-1"
+    assert alert.customer_tier == "enterprise"
+    assert alert.scorer == "onnx"
     # Raw personal data reaches neither DynamoDB nor SNS.
     items = stack.client("dynamodb").scan(TableName=stack.res.table_name)["Items"]
     everything = json.dumps(items) + alert.model_dump_json()
@@ -73,30 +83,37 @@ def test_duplicates_change_nothing_and_alert_once(stack: LocalStack, scorer: Onn
     stack.pump_events(service)
     assert stack.store().get_ticket("T-1") == before
     assert len(delivered_alerts(stack)) == 1
-    assert before is not None and before.message_count == 1
+    assert before is not None
+    assert before.message_count == 1
 
 
 def test_out_of_order_messages(stack: LocalStack, scorer: OnnxSentimentScorer) -> None:
     service = stack.scoring_service(scorer, RULES)
     later = (T0 + timedelta(hours=2)).isoformat()
-    post(stack, event_payload(message_id="m-2", text="Thanks, that fixed it, great support!", created_at=later,
-                              priority="low"))
+    post(
+        stack,
+        event_payload(message_id="m-2", text="Thanks, that fixed it, great support!", created_at=later, priority="low"),
+    )
     stack.pump_events(service)
     post(stack, event_payload(message_id="m-1", text=ANGRY, priority="urgent"))
     stack.pump_events(service)
     ticket = stack.store().get_ticket("T-1")
-    assert ticket is not None and ticket.current is not None
-    assert ticket.current.message_id == "m-2" and ticket.current.label == "positive"
-    assert ticket.priority == "low" and ticket.message_count == 2
+    assert ticket is not None
+    assert ticket.current is not None
+    assert ticket.current.message_id == "m-2"
+    assert ticket.current.label == "positive"
+    assert ticket.priority == "low"
+    assert ticket.message_count == 2
     assert ticket.first_seen == T0  # the earlier message, though it arrived last
-    assert ticket.escalation_state == EscalationState.NONE and delivered_alerts(stack) == []
+    assert ticket.escalation_state == EscalationState.NONE
+    assert delivered_alerts(stack) == []
 
 
 def test_poison_message_ends_in_the_dlq_and_every_event_is_accounted_for(
-        stack: LocalStack, scorer: OnnxSentimentScorer) -> None:
+    stack: LocalStack, scorer: OnnxSentimentScorer
+) -> None:
     service = stack.scoring_service(scorer, RULES)
-    accepted = [post(stack, event_payload(ticket_id=f"T-{i}", text="How do I export invoices?"))
-                for i in range(12)]
+    accepted = [post(stack, event_payload(ticket_id=f"T-{i}", text="How do I export invoices?")) for i in range(12)]
     assert all(r["statusCode"] == 202 for r in accepted)
     stack.client("sqs").send_message(QueueUrl=stack.res.events_queue_url, MessageBody="{poison")
     handed = stack.pump_events(service)
@@ -111,27 +128,39 @@ def test_poison_message_ends_in_the_dlq_and_every_event_is_accounted_for(
 def test_rules_on_level_and_intensity_fire_as_written(stack: LocalStack, scorer: OnnxSentimentScorer) -> None:
     """A level rule and an intensity rule through ingest, SQS, the score handler, DynamoDB and SNS: the escalated
     twin alerts on its level, the calm request alerts on nothing, and both store their level."""
-    rules = RuleConfig(cooldown_minutes=0, rules=(
-        EscalationRule(name="escalation", levels=frozenset({"very_negative"})),
-        EscalationRule(name="felt-strongly", labels=frozenset({"negative"}), min_intensity=0.99)))
+    rules = RuleConfig(
+        cooldown_minutes=0,
+        rules=(
+            EscalationRule(name="escalation", levels=frozenset({"very_negative"})),
+            EscalationRule(name="felt-strongly", labels=frozenset({"negative"}), min_intensity=0.99),
+        ),
+    )
     service = stack.scoring_service(scorer, rules)
     calm = "My order hasn't arrived yet and tracking hasn't updated since Monday. Could you check on it?"
-    escalated = ("Two weeks late, no reply to three emails. If it isn't here by Friday I'm filing a chargeback and "
-                 "leaving a review everywhere I can.")
+    escalated = (
+        "Two weeks late, no reply to three emails. If it isn't here by Friday I'm filing a chargeback and "
+        "leaving a review everywhere I can."
+    )
     assert post(stack, event_payload(ticket_id="T-calm", text=calm))["statusCode"] == 202
     assert post(stack, event_payload(ticket_id="T-esc", text=escalated))["statusCode"] == 202
     assert stack.pump_events(service) == 2
     store = stack.store()
     calm_ticket, escalated_ticket = store.get_ticket("T-calm"), store.get_ticket("T-esc")
-    assert calm_ticket is not None and calm_ticket.current is not None
-    assert escalated_ticket is not None and escalated_ticket.current is not None
-    assert calm_ticket.current.level == "negative" and calm_ticket.escalation_state == EscalationState.NONE
+    assert calm_ticket is not None
+    assert calm_ticket.current is not None
+    assert escalated_ticket is not None
+    assert escalated_ticket.current is not None
+    assert calm_ticket.current.level == "negative"
+    assert calm_ticket.escalation_state == EscalationState.NONE
     assert escalated_ticket.current.level == "very_negative"
     assert escalated_ticket.current.intensity > calm_ticket.current.intensity
     assert escalated_ticket.escalation_state == EscalationState.ALERTED
     assert escalated_ticket.last_alert_rule == "escalation"
     [alert] = delivered_alerts(stack)
-    assert alert.ticket_id == "T-esc" and alert.level == "very_negative" and alert.rule == "escalation"
-    item = stack.client("dynamodb").get_item(TableName=stack.res.table_name,
-                                              Key={"PK": {"S": "TICKET#T-esc"}, "SK": {"S": "MSG#m-1"}})["Item"]
+    assert alert.ticket_id == "T-esc"
+    assert alert.level == "very_negative"
+    assert alert.rule == "escalation"
+    item = stack.client("dynamodb").get_item(
+        TableName=stack.res.table_name, Key={"PK": {"S": "TICKET#T-esc"}, "SK": {"S": "MSG#m-1"}}
+    )["Item"]
     assert item["level"] == {"S": "very_negative"}

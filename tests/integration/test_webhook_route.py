@@ -28,15 +28,34 @@ from tests.unit.helpdesk_support import (
 PREFIX = "ts-test/helpdesk/"
 
 
-def _request(platform: str, body: bytes, headers: dict[str, str], query: dict[str, str] | None = None,
-             ) -> dict[str, Any]:
+def _request(
+    platform: str,
+    body: bytes,
+    headers: dict[str, str],
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
     path = f"/v1/webhooks/{platform}"
-    return {"resource": "/v1/webhooks/{platform}", "path": path, "httpMethod": "POST", "headers": headers,
-            "multiValueHeaders": {}, "queryStringParameters": query, "multiValueQueryStringParameters": None,
-            "pathParameters": {"platform": platform}, "stageVariables": None, "body": body.decode(),
-            "isBase64Encoded": False,
-            "requestContext": {"requestId": "r", "stage": "test", "httpMethod": "POST", "path": path,
-                               "resourcePath": "/v1/webhooks/{platform}", "identity": {"sourceIp": "127.0.0.1"}}}
+    return {
+        "resource": "/v1/webhooks/{platform}",
+        "path": path,
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"platform": platform},
+        "stageVariables": None,
+        "body": body.decode(),
+        "isBase64Encoded": False,
+        "requestContext": {
+            "requestId": "r",
+            "stage": "test",
+            "httpMethod": "POST",
+            "path": path,
+            "resourcePath": "/v1/webhooks/{platform}",
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+    }
 
 
 @pytest.fixture
@@ -51,8 +70,12 @@ def post(stack: LocalStack) -> Callable[..., dict[str, Any]]:
     lookup = secrets_manager_lookup(f"{stack.prefix}/{PREFIX}", SecretsProvider(boto3_client=secrets))
     app = build_app(stack.event_queue, clock=lambda: NOW, helpdesk_secret=lookup)
 
-    def call(platform: str, body: bytes, headers: dict[str, str], query: dict[str, str] | None = None,
-             ) -> dict[str, Any]:
+    def call(
+        platform: str,
+        body: bytes,
+        headers: dict[str, str],
+        query: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         return dict(app.resolve(_request(platform, body, headers, query), None))  # type: ignore[arg-type]
 
     return call
@@ -71,47 +94,61 @@ def test_signed_zendesk_delivery_is_enqueued_and_a_redelivery_keeps_its_id(post:
     body = fixture("zendesk_comment_created.json")
     first = post("zendesk", body, zendesk_headers(body))
     again = post("zendesk", body, zendesk_headers(body, timestamp="2025-03-14T11:59:50Z"))
-    assert first["statusCode"] == 202 and again["statusCode"] == 202
+    assert first["statusCode"] == 202
+    assert again["statusCode"] == 202
     queued = _queued(stack)
-    assert len(queued) == 2 and queued[0].event_id == queued[1].event_id  # the scorer sees a duplicate
-    assert queued[0].event.source == "zendesk" and queued[0].received_at == NOW
+    assert len(queued) == 2
+    assert queued[0].event_id == queued[1].event_id  # the scorer sees a duplicate
+    assert queued[0].event.source == "zendesk"
+    assert queued[0].received_at == NOW
 
 
 @pytest.mark.parametrize("tamper", ["forged", "other-secret", "stale", "missing"])
-def test_unauthenticated_zendesk_deliveries_are_401_and_never_enqueued(post: Any, stack: LocalStack,
-                                                                       tamper: str) -> None:
+def test_unauthenticated_zendesk_deliveries_are_401_and_never_enqueued(
+    post: Any, stack: LocalStack, tamper: str
+) -> None:
     body = fixture("zendesk_comment_created.json")
-    headers = {"forged": zendesk_headers(body + b" "), "other-secret": zendesk_headers(body, secret="x" * 32),
-               "stale": zendesk_headers(body, timestamp="2025-03-14T10:00:00Z"), "missing": {}}[tamper]
+    headers = {
+        "forged": zendesk_headers(body + b" "),
+        "other-secret": zendesk_headers(body, secret="x" * 32),
+        "stale": zendesk_headers(body, timestamp="2025-03-14T10:00:00Z"),
+        "missing": {},
+    }[tamper]
     reply = post("zendesk", body, headers)
-    assert reply["statusCode"] == 401 and json.loads(reply["body"])["error"]
+    assert reply["statusCode"] == 401
+    assert json.loads(reply["body"])["error"]
     assert _queued(stack) == []
 
 
 def test_salesforce_gets_its_soap_ack_after_every_notification_is_enqueued(post: Any, stack: LocalStack) -> None:
     body = fixture("salesforce_email_message.xml")
     reply = post("salesforce", body, {"content-type": "text/xml"}, {"token": SF_TOKEN})
-    assert reply["statusCode"] == 200 and "<Ack>true</Ack>" in reply["body"]
+    assert reply["statusCode"] == 200
+    assert "<Ack>true</Ack>" in reply["body"]
     assert reply["multiValueHeaders"]["Content-Type"][0].startswith("text/xml")
     assert len(_queued(stack)) == 2
     wrong = post("salesforce", body, {"content-type": "text/xml"}, {"token": "guess"})
-    assert wrong["statusCode"] == 401 and _queued(stack) == []
+    assert wrong["statusCode"] == 401
+    assert _queued(stack) == []
 
 
 @pytest.mark.parametrize("configured", ["token", "org id only"])
 def test_forged_salesforce_envelope_without_the_endpoint_token_is_refused_and_never_enqueued(
-        post: Any, stack: LocalStack, configured: str) -> None:
+    post: Any, stack: LocalStack, configured: str
+) -> None:
     """The attack: org ids are public (Web-to-Case forms), so an envelope naming the right org but no endpoint
     token must not get an Ack. With the token configured: 401; with only the org id: the route is not configured
     (503), as for every other platform whose secret lacks its credential."""
     if configured == "org id only":
         stack.client("secretsmanager").put_secret_value(
-            SecretId=f"{stack.prefix}/{PREFIX}salesforce", SecretString=json.dumps({"organization_id": SF_ORG}))
+            SecretId=f"{stack.prefix}/{PREFIX}salesforce", SecretString=json.dumps({"organization_id": SF_ORG})
+        )
     body = fixture("salesforce_email_message.xml")
     for query in (None, {"token": ""}):
         reply = post("salesforce", body, {"content-type": "text/xml"}, query)
         assert reply["statusCode"] == (401 if configured == "token" else 503), reply
-        assert "<Ack>" not in reply["body"] and json.loads(reply["body"])["error"]
+        assert "<Ack>" not in reply["body"]
+        assert json.loads(reply["body"])["error"]
     assert _queued(stack) == []
 
 
@@ -126,7 +163,8 @@ def test_intercom_ping_and_reply(post: Any, stack: LocalStack) -> None:
 def test_unknown_unconfigured_and_malformed(post: Any, stack: LocalStack) -> None:
     assert post("jira", b"{}", {})["statusCode"] == 404
     freshdesk = post("freshdesk", fixture("freshdesk_ticket_created.json"), token_headers())
-    assert freshdesk["statusCode"] == 503 and "secret" in json.loads(freshdesk["body"])["error"].lower()
+    assert freshdesk["statusCode"] == 503
+    assert "secret" in json.loads(freshdesk["body"])["error"].lower()
     body = b'{"ticket": '
     assert post("zendesk", body, zendesk_headers(body))["statusCode"] == 400
     assert _queued(stack) == []

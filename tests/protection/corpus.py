@@ -15,14 +15,58 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-FIRST = ["Anna", "Jonas", "Priya", "Mateo", "Chloe", "Oluwaseun", "Ingrid", "Hiroshi", "Fatima", "Liam", "Sofia",
-         "Dmitri", "Aisha", "Lucas", "Marta", "Yusuf", "Elena", "Kwame", "Noor", "Felix"]
-LAST = ["Kowalski", "Lindqvist", "Raghunathan", "Fernandez", "Dubois", "Adeyemi", "Halvorsen", "Tanaka",
-        "Al-Sayed", "O'Brien", "Rossi", "Volkov", "Mensah", "Moreau", "Novak", "Yilmaz", "Petrova", "Asante",
-        "Haddad", "Schneider"]
+FIRST = [
+    "Anna",
+    "Jonas",
+    "Priya",
+    "Mateo",
+    "Chloe",
+    "Oluwaseun",
+    "Ingrid",
+    "Hiroshi",
+    "Fatima",
+    "Liam",
+    "Sofia",
+    "Dmitri",
+    "Aisha",
+    "Lucas",
+    "Marta",
+    "Yusuf",
+    "Elena",
+    "Kwame",
+    "Noor",
+    "Felix",
+]
+LAST = [
+    "Kowalski",
+    "Lindqvist",
+    "Raghunathan",
+    "Fernandez",
+    "Dubois",
+    "Adeyemi",
+    "Halvorsen",
+    "Tanaka",
+    "Al-Sayed",
+    "O'Brien",
+    "Rossi",
+    "Volkov",
+    "Mensah",
+    "Moreau",
+    "Novak",
+    "Yilmaz",
+    "Petrova",
+    "Asante",
+    "Haddad",
+    "Schneider",
+]
 STREETS = ["Maple Avenue", "Baker Street", "Elm Street", "Harbor Road", "Oak Lane", "Pine Drive", "Cedar Court"]
-CITIES = [("Springfield", "IL", "62704"), ("Portland", "OR", "97205"), ("Austin", "TX", "78701"),
-          ("Denver", "CO", "80202"), ("Madison", "WI", "53703")]
+CITIES = [
+    ("Springfield", "IL", "62704"),
+    ("Portland", "OR", "97205"),
+    ("Austin", "TX", "78701"),
+    ("Denver", "CO", "80202"),
+    ("Madison", "WI", "53703"),
+]
 AREA_CODES = ["212", "312", "415", "617", "206", "303", "512", "608", "503", "404"]
 COMPLAINTS = [
     "I have been charged twice for the same order and nobody answers my emails. This is unacceptable.",
@@ -59,7 +103,7 @@ def iban_de(rng: random.Random) -> str:
 
 
 def group(value: str, size: int = 4) -> str:
-    return " ".join(value[i:i + size] for i in range(0, len(value), size))
+    return " ".join(value[i : i + size] for i in range(0, len(value), size))
 
 
 @dataclass
@@ -78,8 +122,15 @@ def make_ticket(i: int, rng: random.Random) -> Ticket:
     area, exchange, line = rng.choice(AREA_CODES), str(rng.randint(201, 989)), f"{rng.randint(0, 9999):04d}"
     if exchange.endswith("11") or exchange == "555":
         exchange = "634"
-    phone = rng.choice([f"({area}) {exchange}-{line}", f"{area}-{exchange}-{line}", f"+1 {area} {exchange} {line}",
-                        f"+1-{area}-{exchange}-{line}", f"{area}.{exchange}.{line}"])
+    phone = rng.choice(
+        [
+            f"({area}) {exchange}-{line}",
+            f"{area}-{exchange}-{line}",
+            f"+1 {area} {exchange} {line}",
+            f"+1-{area}-{exchange}-{line}",
+            f"{area}.{exchange}.{line}",
+        ]
+    )
     card_digits = luhn_complete(rng.choice(["4", "51", "52", "53", "54", "55"]), 16, rng)
     card = rng.choice([group(card_digits), "-".join(group(card_digits).split()), card_digits])
     iban = iban_de(rng)
@@ -96,27 +147,51 @@ def make_ticket(i: int, rng: random.Random) -> Ticket:
     greeting = f"Hola {name},\n\n{rng.choice(SPANISH)}\n" if spanish else f"Hi, my name is {name}.\n\n{complaint}\n"
     sign_off = "Saludos" if spanish else "Best regards"
     if spanish:
-        text = (greeting + f"Pueden escribirme a {email} o llamarme al {phone}.\n"
-                f"Cobraron la tarjeta {card}, por favor devuelvan el dinero al IBAN {iban_text}.\n"
-                f"Para el formulario fiscal mi SSN es {ssn}. Envíen el repuesto a {address}.\n"
-                f"Si necesitan entrar en mi cuenta, {secret_line}\n\n{sign_off},\n{name}")
+        text = (
+            greeting + f"Pueden escribirme a {email} o llamarme al {phone}.\n"
+            f"Cobraron la tarjeta {card}, por favor devuelvan el dinero al IBAN {iban_text}.\n"
+            f"Para el formulario fiscal mi SSN es {ssn}. Envíen el repuesto a {address}.\n"
+            f"Si necesitan entrar en mi cuenta, {secret_line}\n\n{sign_off},\n{name}"
+        )
     else:
-        text = (greeting + f"You can reach me at {email} or call {phone}.\n"
-                f"The card {card} was charged, please refund to IBAN {iban_text}.\n"
-                f"For the tax form my SSN is {ssn}. Ship the replacement to {address}.\n"
-                f"In case you need to log in, {secret_line}\n\n{sign_off},\n{name}")
+        text = (
+            greeting + f"You can reach me at {email} or call {phone}.\n"
+            f"The card {card} was charged, please refund to IBAN {iban_text}.\n"
+            f"For the tax form my SSN is {ssn}. Ship the replacement to {address}.\n"
+            f"In case you need to log in, {secret_line}\n\n{sign_off},\n{name}"
+        )
     created = datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=i)
     # Some put personal data in the subject or the ticket link too (drawn without the generator: the rest of the
     # corpus stays as it was).
     subject = f"Problem with my order ({email})" if i % 4 == 1 else "Problem with my order"
-    event = {"source": "other", "ticket_id": f"PII-{i:05d}", "message_id": "m-1", "author_role": "customer",
-             "text": text, "created_at": created.isoformat(), "subject": subject,
-             "priority": rng.choice(["normal", "high", "urgent"]),
-             "customer_tier": rng.choice(["standard", "premium", "enterprise"]), "product_area": "billing"}
+    event = {
+        "source": "other",
+        "ticket_id": f"PII-{i:05d}",
+        "message_id": "m-1",
+        "author_role": "customer",
+        "text": text,
+        "created_at": created.isoformat(),
+        "subject": subject,
+        "priority": rng.choice(["normal", "high", "urgent"]),
+        "customer_tier": rng.choice(["standard", "premium", "enterprise"]),
+        "product_area": "billing",
+    }
     if i % 4 == 2:
         event["ticket_url"] = f"https://helpdesk.example.com/tickets/PII-{i:05d}?requester={email}"
-    values = [name, first + " " + last, email, phone, card, card_digits, iban, iban_text, ssn, address,
-              f"{number} {street}", secret]
+    values = [
+        name,
+        first + " " + last,
+        email,
+        phone,
+        card,
+        card_digits,
+        iban,
+        iban_text,
+        ssn,
+        address,
+        f"{number} {street}",
+        secret,
+    ]
     digit_forms = [card_digits, "".join(c for c in phone if c.isdigit())[-10:]]
     return Ticket(f"PII-{i:05d}", event, sorted(set(values)), digit_forms)
 

@@ -49,7 +49,8 @@ def check_against_measurement(cases: list[Case], haystacks: dict[str, str]) -> d
     # The search finds the raw values where they are written verbatim (adversarial ones are split or hidden).
     verbatim = [v for t in tickets for v in t.values if v.lower() in json.dumps(t.event, ensure_ascii=False).lower()]
     # (the search matches whole tokens, so a value written "anna_b" or glued to a tag may escape the control)
-    assert len(verbatim) > len(tickets) // 2 and len(set(control)) >= 0.9 * len(set(verbatim))
+    assert len(verbatim) > len(tickets) // 2
+    assert len(set(control)) >= 0.9 * len(set(verbatim))
     return {"cases": len(cases), "missed by the measurement": len(missed), "control hits": len(control)}
 
 
@@ -59,7 +60,8 @@ def _sample() -> list[Case]:
 
 @pytest.mark.slow
 def test_the_faker_corpus_sample_leaves_no_raw_value_in_any_sink(
-        protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]) -> None:
+    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+) -> None:
     cases = _sample()
     captured = run_corpus(protection_moto, scorer, [to_ticket(c) for c in cases], captured_logs, "faker")
     figures = check_against_measurement(cases, captured.haystacks)
@@ -70,7 +72,8 @@ def test_the_faker_corpus_sample_leaves_no_raw_value_in_any_sink(
 
 @pytest.mark.reliability_long
 def test_the_whole_faker_corpus_leaves_no_raw_value_in_any_sink(
-        protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]) -> None:
+    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+) -> None:
     cases = build_corpus()
     captured = run_corpus(protection_moto, scorer, [to_ticket(c) for c in cases], captured_logs, "fakerall")
     check_against_measurement(cases, captured.haystacks)

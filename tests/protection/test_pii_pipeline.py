@@ -49,11 +49,16 @@ class RecordingComprehend:
         self.requests: list[dict[str, Any]] = []
 
     def batch_detect_sentiment(self, TextList: list[str], LanguageCode: str) -> dict[str, Any]:  # noqa: N803
-        self.requests.append({"operation": "BatchDetectSentiment", "TextList": list(TextList),
-                              "LanguageCode": LanguageCode})
+        self.requests.append(
+            {"operation": "BatchDetectSentiment", "TextList": list(TextList), "LanguageCode": LanguageCode}
+        )
         score = {"Positive": 0.05, "Negative": 0.9, "Neutral": 0.05, "Mixed": 0.0}
-        return {"ResultList": [{"Index": i, "Sentiment": "NEGATIVE", "SentimentScore": score}
-                               for i in range(len(TextList))], "ErrorList": []}
+        return {
+            "ResultList": [
+                {"Index": i, "Sentiment": "NEGATIVE", "SentimentScore": score} for i in range(len(TextList))
+            ],
+            "ErrorList": [],
+        }
 
     def detect_pii_entities(self, Text: str, LanguageCode: str) -> dict[str, Any]:  # noqa: N803
         self.requests.append({"operation": "DetectPiiEntities", "Text": Text, "LanguageCode": LanguageCode})
@@ -95,8 +100,13 @@ def _dump(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
-def run_corpus(endpoint: str, scorer: OnnxSentimentScorer, tickets: list[Ticket],
-               logs: tuple[io.StringIO, io.StringIO], prefix: str) -> Captured:
+def run_corpus(
+    endpoint: str,
+    scorer: OnnxSentimentScorer,
+    tickets: list[Ticket],
+    logs: tuple[io.StringIO, io.StringIO],
+    prefix: str,
+) -> Captured:
     stack = LocalStack(endpoint, prefix=prefix)
     stack.provision()
     comprehend = RecordingComprehend()
@@ -112,8 +122,11 @@ def run_corpus(endpoint: str, scorer: OnnxSentimentScorer, tickets: list[Ticket]
                 answers.append(body)
             runtime.drain(rounds=10 + len(tickets) // 5)
             for ticket in tickets:
-                status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket.ticket_id)}",
-                                    headers=runtime.key("read"))
+                status, body = http(
+                    "GET",
+                    f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket.ticket_id)}",
+                    headers=runtime.key("read"),
+                )
                 assert status == 200, body
                 answers.append(body)
             items = stack.client("dynamodb").get_paginator("scan").paginate(TableName=stack.res.table_name)
@@ -122,7 +135,8 @@ def run_corpus(endpoint: str, scorer: OnnxSentimentScorer, tickets: list[Ticket]
         runtime.close()
         sink.close()
     outcomes = runtime.processor.outcomes
-    assert outcomes["scored"] == len(tickets) and runtime.dlq_count() == 0
+    assert outcomes["scored"] == len(tickets)
+    assert runtime.dlq_count() == 0
     assert len(sink.received) == outcomes["alert_published"] > 0
     events_queue = stack.res.events_queue_url
     transport, events = _split_events_queue(recorder.calls, events_queue)
@@ -138,17 +152,26 @@ def run_corpus(endpoint: str, scorer: OnnxSentimentScorer, tickets: list[Ticket]
         "API answers": _dump(answers),
     }
     counts = {
-        "tickets": len(tickets), "DynamoDB items": len(table), "AWS calls": len(recorder.calls),
+        "tickets": len(tickets),
+        "DynamoDB items": len(table),
+        "AWS calls": len(recorder.calls),
         "SQS messages sent": sum(1 for c in recorder.calls if c.action == "sqs:SendMessage"),
         "SNS publishes": sum(1 for c in recorder.calls if c.action == "sns:Publish"),
-        "Slack payloads": len(sink.received), "Comprehend requests": len(comprehend.requests),
+        "Slack payloads": len(sink.received),
+        "Comprehend requests": len(comprehend.requests),
         "Comprehend texts": sum(len(r.get("TextList", [])) for r in comprehend.requests),
         "log bytes": len(powertools.getvalue()) + len(stdlib.getvalue()),
     }
     assert counts["Comprehend requests"] > 0  # the Spanish tickets went the Comprehend way
     assert counts["log bytes"] > 0
-    return Captured({**haystacks, "events queue (SQS sends and receives)": _dump(events),
-                     POSTED: _dump([t.event for t in tickets])}, counts)
+    return Captured(
+        {
+            **haystacks,
+            "events queue (SQS sends and receives)": _dump(events),
+            POSTED: _dump([t.event for t in tickets]),
+        },
+        counts,
+    )
 
 
 def _split_events_queue(calls: list[Call], events_queue: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -174,8 +197,12 @@ def search(tickets: list[Ticket], haystacks: dict[str, str]) -> dict[str, list[s
         lower = text.lower()
         tokens = set(_TOKEN.findall(lower))
         digit_runs = set(_NON_DIGIT.split(lower))
-        found = [v for t in tickets for v in t.values
-                 if all(tok in tokens for tok in _TOKEN.findall(v.lower())) and v.lower() in lower]
+        found = [
+            v
+            for t in tickets
+            for v in t.values
+            if all(tok in tokens for tok in _TOKEN.findall(v.lower())) and v.lower() in lower
+        ]
         found += [d for t in tickets for d in t.digit_forms if d in digit_runs]
         hits[name] = found
     return hits
@@ -184,8 +211,12 @@ def search(tickets: list[Ticket], haystacks: dict[str, str]) -> dict[str, list[s
 def check(tickets: list[Ticket], captured: Captured) -> dict[str, Any]:
     hits = search(tickets, captured.haystacks)
     control = hits.pop(POSTED)
-    figures = {**captured.counts, "values searched": sum(len(t.values) + len(t.digit_forms) for t in tickets),
-               "hits": {k: len(v) for k, v in hits.items()}, "control hits (posted events)": len(control)}
+    figures = {
+        **captured.counts,
+        "values searched": sum(len(t.values) + len(t.digit_forms) for t in tickets),
+        "hits": {k: len(v) for k, v in hits.items()},
+        "control hits (posted events)": len(control),
+    }
     out = os.environ.get("PROTECTION_FIGURES")
     if out:
         with open(out, "w", encoding="utf-8") as handle:
@@ -196,14 +227,16 @@ def check(tickets: list[Ticket], captured: Captured) -> dict[str, Any]:
     return figures
 
 
-def test_25_pii_tickets_leave_no_raw_value_anywhere(protection_moto: str, scorer: OnnxSentimentScorer,
-                                                     captured_logs: tuple[io.StringIO, io.StringIO]) -> None:
+def test_25_pii_tickets_leave_no_raw_value_anywhere(
+    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+) -> None:
     tickets = build_corpus(25)
     check(tickets, run_corpus(protection_moto, scorer, tickets, captured_logs, "pii25"))
 
 
 @pytest.mark.reliability_long
-def test_1000_pii_tickets_leave_no_raw_value_anywhere(protection_moto: str, scorer: OnnxSentimentScorer,
-                                                      captured_logs: tuple[io.StringIO, io.StringIO]) -> None:
+def test_1000_pii_tickets_leave_no_raw_value_anywhere(
+    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+) -> None:
     tickets = build_corpus(1000, seed=1000)
     check(tickets, run_corpus(protection_moto, scorer, tickets, captured_logs, "pii1000"))

@@ -20,8 +20,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", choices=get_args(Scenario), default=None)
     parser.add_argument("--concurrency", type=int, default=16, help="HTTP clients posting at once")
     workers = RunConfig.model_fields["workers"].default
-    parser.add_argument("--workers", type=int, default=None,
-                        help=f"concurrent score function containers (default {workers}, 2 for redelivery)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help=f"concurrent score function containers (default {workers}, 2 for redelivery)",
+    )
     parser.add_argument("--seed", type=int, default=20260302)
     parser.add_argument("--time-limit", type=float, default=1200.0, help="seconds for posting and draining")
     parser.add_argument("--out", type=Path, default=None, help="also write the report here (JSON)")
@@ -32,8 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = scenario_config(scenario)
     if args.workers is not None:
         settings["workers"] = args.workers
-    config = RunConfig(events=args.events, seed=args.seed, concurrency=args.concurrency,
-                       time_limit_s=args.time_limit, **settings)
+    config = RunConfig(
+        events=args.events, seed=args.seed, concurrency=args.concurrency, time_limit_s=args.time_limit, **settings
+    )
     if args.out is not None:  # before the run, so a path that cannot be written fails now, not after the load
         args.out.parent.mkdir(parents=True, exist_ok=True)
     report = run(config)

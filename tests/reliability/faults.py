@@ -53,8 +53,15 @@ class FaultPlan(BaseModel):
     @classmethod
     def issue(cls) -> FaultPlan:
         """The faults the reliability issue asks for, all at once."""
-        return cls(comprehend_throttle=0.2, comprehend_error=0.05, dynamodb_throughput=0.05, slack_429=0.1,
-                   slack_500=0.1, helpdesk_429=0.2, crash_every=97)
+        return cls(
+            comprehend_throttle=0.2,
+            comprehend_error=0.05,
+            dynamodb_throughput=0.05,
+            slack_429=0.1,
+            slack_500=0.1,
+            helpdesk_429=0.2,
+            crash_every=97,
+        )
 
 
 class _Dice:
@@ -89,22 +96,38 @@ class FaultyComprehend:
         roll = self.dice.roll()
         if roll < self.throttle:
             self._count("throttled")
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
-                               "ResponseMetadata": {"HTTPStatusCode": 400}}, "BatchDetectSentiment")
+            raise ClientError(
+                {
+                    "Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                "BatchDetectSentiment",
+            )
         if roll < self.throttle + self.error:
             self._count("errors")
-            raise ClientError({"Error": {"Code": "InternalServerException", "Message": "internal error"},
-                               "ResponseMetadata": {"HTTPStatusCode": 500}}, "BatchDetectSentiment")
+            raise ClientError(
+                {
+                    "Error": {"Code": "InternalServerException", "Message": "internal error"},
+                    "ResponseMetadata": {"HTTPStatusCode": 500},
+                },
+                "BatchDetectSentiment",
+            )
         self._count("ok")
         self._count("documents", len(TextList))
         score = {"Positive": 0.05, "Negative": 0.05, "Neutral": 0.9, "Mixed": 0.0}
-        return {"ResultList": [{"Index": i, "Sentiment": "NEUTRAL", "SentimentScore": score}
-                               for i in range(len(TextList))], "ErrorList": []}
+        return {
+            "ResultList": [{"Index": i, "Sentiment": "NEUTRAL", "SentimentScore": score} for i in range(len(TextList))],
+            "ErrorList": [],
+        }
 
 
 DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
-_PTE_BODY = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                        "message": "The level of configured provisioned throughput for the table was exceeded."})
+_PTE_BODY = json.dumps(
+    {
+        "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+        "message": "The level of configured provisioned throughput for the table was exceeded.",
+    }
+)
 
 
 class DynamoThrottling:
@@ -123,8 +146,9 @@ class DynamoThrottling:
         with self._lock:
             self.injected[operation] += 1
         raw = _RawBody(_PTE_BODY.encode())
-        return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.0",
-                                              "x-amzn-RequestId": "injected"}, raw)
+        return AWSResponse(
+            request.url, 400, {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "injected"}, raw
+        )
 
     def install(self, client: Any) -> None:
         for operation in DYNAMODB_WRITES:
@@ -233,8 +257,11 @@ class FaultyHelpdesk(_FaultyServer):
         with self.lock:
             self.written[match[1]] += 1
         ticket = json.loads(body)["ticket"]
-        return 200, {"Content-Type": "application/json", "X-Rate-Limit-Remaining": "699"}, json.dumps(
-            {"ticket": {"id": int(match[1]), "tags": ticket.get("additional_tags", [])}}).encode()
+        return (
+            200,
+            {"Content-Type": "application/json", "X-Rate-Limit-Remaining": "699"},
+            json.dumps({"ticket": {"id": int(match[1]), "tags": ticket.get("additional_tags", [])}}).encode(),
+        )
 
 
 def broken_model_dir(root: Path, kind: Literal["missing", "corrupt"]) -> Path:
@@ -288,8 +315,9 @@ class SlowBatches:
     them again. Only first receives sleep, so a message is received two or three times, never the four times
     that would move it to the DLQ."""
 
-    def __init__(self, inner: EventProcessor, seconds: float, received: set[tuple[str, float]],
-                 lock: threading.Lock) -> None:
+    def __init__(
+        self, inner: EventProcessor, seconds: float, received: set[tuple[str, float]], lock: threading.Lock
+    ) -> None:
         self.inner = inner
         self.seconds = seconds
         self.received = received  # shared by the run's workers

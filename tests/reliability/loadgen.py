@@ -59,8 +59,10 @@ AGENT = [
     "Sorry for the trouble. The fix is deployed, could you check again?",
     "Could you send us the order number so we can look into it?",
 ]
-QUOTED = ("On Tue, 3 Mar 2026 at 10:02, Support <help@example.com> wrote:\n"
-          "> Thanks for your patience! Please clear your cache and try again.\n> Happy to help!\n")
+QUOTED = (
+    "On Tue, 3 Mar 2026 at 10:02, Support <help@example.com> wrote:\n"
+    "> Thanks for your patience! Please clear your cache and try again.\n> Happy to help!\n"
+)
 SOURCES = ["zendesk", "zendesk", "freshdesk", "intercom", "salesforce", "other"]
 AREAS = ["billing", "dashboard", "auth", "exports", "mobile", None]
 TIERS = ["free", "standard", "standard", "premium", "enterprise"]
@@ -85,8 +87,10 @@ def _long_email(rng: random.Random) -> str:
     for level in range(rng.randint(3, 12)):
         quote = "> " * (level + 1)
         lines = [rng.choice(AGENT + NEUTRAL + NEGATIVE) for _ in range(rng.randint(4, 30))]
-        history.append(f"On Mon, {level + 1} Mar 2026 at 09:{level:02d}, Someone wrote:\n"
-                       + "\n".join(quote + line for line in lines))
+        history.append(
+            f"On Mon, {level + 1} Mar 2026 at 09:{level:02d}, Someone wrote:\n"
+            + "\n".join(quote + line for line in lines)
+        )
     return top + "\n\n" + "\n\n".join(history)
 
 
@@ -124,15 +128,22 @@ def _invalid(rng: random.Random, good: dict[str, Any]) -> bytes:
     if choice == 2:
         return json.dumps({**good, "created_at": "2026-03-02T09:00:00"}).encode()  # naive: rejected
     if choice == 3:  # both bodies, whichever the original had (replacing an HTML body alone left it valid)
-        return json.dumps({**good, "text": good.get("text") or "both", "html": good.get("html") or "<p>both</p>"}
-                          ).encode()
+        return json.dumps(
+            {**good, "text": good.get("text") or "both", "html": good.get("html") or "<p>both</p>"}
+        ).encode()
     if choice == 4:
         return json.dumps({**good, "ticket_id": "has spaces and ; semicolons"}).encode()
     return json.dumps([good]).encode()
 
 
-def generate(total: int, *, seed: int = 20260302, duplicate_share: float = 0.05, invalid_share: float = 0.02,
-             oversize_every: int = 2500) -> list[Post]:
+def generate(
+    total: int,
+    *,
+    seed: int = 20260302,
+    duplicate_share: float = 0.05,
+    invalid_share: float = 0.02,
+    oversize_every: int = 2500,
+) -> list[Post]:
     """Exactly `total` posts, shuffled; deterministic for a seed."""
     rng = random.Random(seed)
     invalid_n = int(total * invalid_share)
@@ -147,9 +158,14 @@ def generate(total: int, *, seed: int = 20260302, duplicate_share: float = 0.05,
         source = rng.choice(SOURCES)
         ticket_id = _ticket_id(source, ticket)
         opened = start + timedelta(minutes=rng.randint(0, 60 * 24 * 7))
-        meta: dict[str, Any] = {"source": source, "ticket_id": ticket_id, "subject": f"Ticket {ticket}",
-                                "priority": rng.choice(PRIORITIES), "customer_tier": rng.choice(TIERS),
-                                "ticket_url": f"https://example.zendesk.com/agent/tickets/{ticket}"}
+        meta: dict[str, Any] = {
+            "source": source,
+            "ticket_id": ticket_id,
+            "subject": f"Ticket {ticket}",
+            "priority": rng.choice(PRIORITIES),
+            "customer_tier": rng.choice(TIERS),
+            "ticket_url": f"https://example.zendesk.com/agent/tickets/{ticket}",
+        }
         area = rng.choice(AREAS)
         if area:
             meta["product_area"] = area
@@ -159,12 +175,17 @@ def generate(total: int, *, seed: int = 20260302, duplicate_share: float = 0.05,
                 body, html = customer_text(rng)
             else:
                 body, html = rng.choice(AGENT), False
-            payload = {**meta, "message_id": f"m-{i + 1}", "author_role": role,
-                       ("html" if html else "text"): body,
-                       "created_at": (opened + timedelta(minutes=37 * i + rng.randint(0, 30))).isoformat()}
+            payload = {
+                **meta,
+                "message_id": f"m-{i + 1}",
+                "author_role": role,
+                ("html" if html else "text"): body,
+                "created_at": (opened + timedelta(minutes=37 * i + rng.randint(0, 30))).isoformat(),
+            }
             event = TicketEvent.model_validate(payload)
-            posts.append(Post("event", json.dumps(payload).encode(), event.event_id, ticket_id,
-                              customer=role == "customer"))
+            posts.append(
+                Post("event", json.dumps(payload).encode(), event.event_id, ticket_id, customer=role == "customer")
+            )
     originals = list(posts)
     for _ in range(duplicate_n):
         original = rng.choice(originals)

@@ -151,6 +151,7 @@ class RunReport(BaseModel):
 
 # --- capture of what the functions print (EMF metrics) and log ---------------------------------------------------
 
+
 class OutputCapture:
     """Stands in for the functions' stdout: sums EMF metrics by name and counts ERROR logs; keeps no text."""
 
@@ -235,6 +236,7 @@ def captured_output() -> Iterator[OutputCapture]:
 
 
 # --- the tracked processor: every outcome, failure and timing, per event --------------------------------------------
+
 
 class Tracker:
     """Shared by the workers: outcome and accept->stored time of each processed record, last failure reasons."""
@@ -324,6 +326,7 @@ class RecordingWriteback:
 
 # --- the run ----------------------------------------------------------------------------------------------------------
 
+
 @contextmanager
 def moto_endpoint(mode: Literal["process", "thread"]) -> Iterator[str]:
     """moto's server on 127.0.0.1, in this process or a child; yields its endpoint URL."""
@@ -338,9 +341,12 @@ def moto_endpoint(mode: Literal["process", "thread"]) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     # moto's server with its load-dependent costs removed (tests/reliability/moto_server.py)
-    child = subprocess.Popen([sys.executable, "-m", "tests.reliability.moto_server", "-H", "127.0.0.1",
-                              "-p", str(port)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parents[2])
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.reliability.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).parents[2],
+    )
     endpoint = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -364,8 +370,9 @@ def moto_endpoint(mode: Literal["process", "thread"]) -> Iterator[str]:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             response.read()
@@ -389,8 +396,9 @@ def _latency(values: Sequence[float]) -> Latency:
         return Latency(count=0, p50_s=None, p95_s=None, max_s=None)
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return Latency(count=len(ordered), p50_s=round(statistics.median(ordered), 3), p95_s=round(p95, 3),
-                   max_s=round(ordered[-1], 3))
+    return Latency(
+        count=len(ordered), p50_s=round(statistics.median(ordered), 3), p95_s=round(p95, 3), max_s=round(ordered[-1], 3)
+    )
 
 
 def _rss_mb() -> float:
@@ -408,8 +416,13 @@ def _drain_queue(sqs: Any, url: str) -> list[dict[str, Any]]:
     """Every message on a queue (a DLQ), received once and hidden for the rest of the run."""
     out: list[dict[str, Any]] = []
     while True:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=3600,
-                                    MessageAttributeNames=["All"]).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=0,
+            VisibilityTimeout=3600,
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
         if not batch:
             return out
         out.extend(batch)
@@ -426,8 +439,11 @@ def _scan_deliveries(stack: LocalStack) -> list[dict[str, Any]]:
 
 def _scan(stack: LocalStack, condition: str, prefix: str, projection: str) -> list[dict[str, Any]]:
     table = stack.resource("dynamodb").Table(stack.res.table_name)
-    kwargs: dict[str, Any] = {"FilterExpression": condition, "ExpressionAttributeValues": {":p": prefix},
-                              "ProjectionExpression": projection}
+    kwargs: dict[str, Any] = {
+        "FilterExpression": condition,
+        "ExpressionAttributeValues": {":p": prefix},
+        "ProjectionExpression": projection,
+    }
     items: list[dict[str, Any]] = []
     while True:
         page = table.scan(**kwargs)
@@ -440,8 +456,14 @@ def _scan(stack: LocalStack, condition: str, prefix: str, projection: str) -> li
 class Run:
     """One reliability run; `execute()` returns the report. Loopback only: every server binds 127.0.0.1."""
 
-    def __init__(self, config: RunConfig, *, posts: list[Post] | None = None,
-                 onnx: Callable[[], TextScorer] | None = None, endpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        *,
+        posts: list[Post] | None = None,
+        onnx: Callable[[], TextScorer] | None = None,
+        endpoint: str | None = None,
+    ) -> None:
         """`endpoint`: an already running moto server to use (the tests share one), else one is started."""
         self.config = config
         self.endpoint = endpoint
@@ -470,20 +492,28 @@ class Run:
             onnx = lambda: get_scorer(broken)  # noqa: E731 -- fails on every load, as a broken layer would
         else:
             onnx = self.onnx or get_scorer
-        return RoutingScorer(ScorerMode.AUTO, onnx, cache(lambda: ComprehendScorer(comprehend)),
-                             on_model_failure=model_unavailable), comprehend
+        return RoutingScorer(
+            ScorerMode.AUTO, onnx, cache(lambda: ComprehendScorer(comprehend)), on_model_failure=model_unavailable
+        ), comprehend
 
-    def _service(self, stack: LocalStack, scorer: TextScorer, rules: RuleConfig, throttling: DynamoThrottling,
-                 writeback_url: str) -> TrackedProcessor:
+    def _service(
+        self, stack: LocalStack, scorer: TextScorer, rules: RuleConfig, throttling: DynamoThrottling, writeback_url: str
+    ) -> TrackedProcessor:
         """One score function container: its own clients and service, the faults installed on its clients."""
         dynamodb = stack.resource("dynamodb")
         throttling.install(dynamodb.meta.client)
         service = ScoringService(
             DynamoTicketStore(stack.res.table_name, dynamodb),
-            RecordingPublisher(SnsAlertPublisher(stack.res.alerts_topic_arn, stack.client("sns")), self.published,
-                               self.lock), scorer, rules,
-            writeback=RecordingWriteback(SqsWritebackQueue(writeback_url, stack.client("sqs")), self.writeback_sent,
-                                         self.lock), writeback_platforms=frozenset({"zendesk"}))
+            RecordingPublisher(
+                SnsAlertPublisher(stack.res.alerts_topic_arn, stack.client("sns")), self.published, self.lock
+            ),
+            scorer,
+            rules,
+            writeback=RecordingWriteback(
+                SqsWritebackQueue(writeback_url, stack.client("sqs")), self.writeback_sent, self.lock
+            ),
+            writeback_platforms=frozenset({"zendesk"}),
+        )
         inner: EventProcessor = service
         if self.config.slow_batch_s:
             slow = SlowBatches(service, self.config.slow_batch_s, self.received, self.lock)
@@ -498,8 +528,13 @@ class Run:
     def _score_worker(self, stack: LocalStack, processor: TrackedProcessor) -> None:
         sqs, url = stack.client("sqs"), stack.res.events_queue_url
         while not self.stop.is_set():
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                           AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+            messages = sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=1,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
             if not messages:
                 continue
             with self.lock:
@@ -524,13 +559,22 @@ class Run:
     def _settle(self, sqs: Any, url: str, messages: list[dict[str, Any]], failed: set[str]) -> None:
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
-            sqs.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+            sqs.delete_message_batch(
+                QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
+            )
         retry = [m for m in messages if m["MessageId"] in failed]
         if retry:
-            sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"],
-                 "VisibilityTimeout": round(self.config.retry_visibility_s)} for i, m in enumerate(retry)])
+            sqs.change_message_visibility_batch(
+                QueueUrl=url,
+                Entries=[
+                    {
+                        "Id": str(i),
+                        "ReceiptHandle": m["ReceiptHandle"],
+                        "VisibilityTimeout": round(self.config.retry_visibility_s),
+                    }
+                    for i, m in enumerate(retry)
+                ],
+            )
 
     def _alert_worker(self, stack: LocalStack, slack_url: str) -> None:
         from ticket_sentiment.adapters.http.slack import SlackWebhook
@@ -539,8 +583,9 @@ class Run:
         slack = SlackWebhook(slack_url)  # the notify function's settings: 5 attempts, Retry-After honoured
         dead_letters = SqsDeadLetters(stack.res.notify_dlq_url, sqs)
         while not self.stop.is_set():
-            messages = sqs.receive_message(QueueUrl=stack.res.alerts_delivery_url, MaxNumberOfMessages=10,
-                                           WaitTimeSeconds=1).get("Messages", [])
+            messages = sqs.receive_message(
+                QueueUrl=stack.res.alerts_delivery_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+            ).get("Messages", [])
             for message in messages:
                 with self.lock:
                     self.busy += 1
@@ -556,17 +601,25 @@ class Run:
 
     def _writeback_worker(self, stack: LocalStack, url: str, helpdesk: FaultyHelpdesk) -> None:
         sqs = stack.client("sqs")
-        creds = ZendeskCredentials(subdomain="acme", email="agent@example.com", api_token="local-test-token",
-                                   score_field_id=1, label_field_id=2, base_url=helpdesk.base_url)
-        writer = ZendeskWriter(creds, RetrySettings(attempts=4, base_wait=0.2, max_wait=2.0, max_total_wait=5.0,
-                                                    timeout=5.0))
+        creds = ZendeskCredentials(
+            subdomain="acme",
+            email="agent@example.com",
+            api_token="local-test-token",
+            score_field_id=1,
+            label_field_id=2,
+            base_url=helpdesk.base_url,
+        )
+        writer = ZendeskWriter(
+            creds, RetrySettings(attempts=4, base_wait=0.2, max_wait=2.0, max_total_wait=5.0, timeout=5.0)
+        )
 
         def writers(platform: Platform) -> ZendeskWriter:
             return writer
 
         while not self.stop.is_set():
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                           AttributeNames=["All"]).get("Messages", [])
+            messages = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"]
+            ).get("Messages", [])
             if not messages:
                 continue
             with self.lock:
@@ -589,28 +642,41 @@ class Run:
         started = time.monotonic()
         deadline = started + self.config.time_limit_s
         f = self.config.faults
-        moto: AbstractContextManager[str] = (moto_endpoint(self.config.moto) if self.endpoint is None
-                                             else nullcontext(self.endpoint))
+        moto: AbstractContextManager[str] = (
+            moto_endpoint(self.config.moto) if self.endpoint is None else nullcontext(self.endpoint)
+        )
         endpoint = moto.__enter__()
         slack = FaultySlack(f.slack_429, f.slack_500, seed=self.config.seed)
         helpdesk = FaultyHelpdesk(f.helpdesk_429, seed=self.config.seed)
         runtime: LocalRuntime | None = None
         threads: list[threading.Thread] = []
         try:
-            with (TemporaryDirectory(prefix="ticket-sentiment-reliability-") as tmp, captured_output() as output,
-                  serialised_metrics()):
+            with (
+                TemporaryDirectory(prefix="ticket-sentiment-reliability-") as tmp,
+                captured_output() as output,
+                serialised_metrics(),
+            ):
                 stack = LocalStack(endpoint, prefix=f"rel{next(_prefixes)}")
                 stack.provision(slack.url)
                 sqs = stack.client("sqs")
                 if self.config.events_visibility_s is not None:
-                    sqs.set_queue_attributes(QueueUrl=stack.res.events_queue_url, Attributes={
-                        "VisibilityTimeout": str(self.config.events_visibility_s)})
+                    sqs.set_queue_attributes(
+                        QueueUrl=stack.res.events_queue_url,
+                        Attributes={"VisibilityTimeout": str(self.config.events_visibility_s)},
+                    )
                 wb_dlq = sqs.create_queue(QueueName=f"{stack.prefix}-writeback-dlq")["QueueUrl"]
-                wb_dlq_arn = sqs.get_queue_attributes(QueueUrl=wb_dlq,
-                                                      AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-                wb_url = sqs.create_queue(QueueName=f"{stack.prefix}-writeback", Attributes={
-                    "VisibilityTimeout": "30", "RedrivePolicy": json.dumps(
-                        {"deadLetterTargetArn": wb_dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)})})["QueueUrl"]
+                wb_dlq_arn = sqs.get_queue_attributes(QueueUrl=wb_dlq, AttributeNames=["QueueArn"])["Attributes"][
+                    "QueueArn"
+                ]
+                wb_url = sqs.create_queue(
+                    QueueName=f"{stack.prefix}-writeback",
+                    Attributes={
+                        "VisibilityTimeout": "30",
+                        "RedrivePolicy": json.dumps(
+                            {"deadLetterTargetArn": wb_dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
+                        ),
+                    },
+                )["QueueUrl"]
                 rules = DEFAULT_RULES.model_copy(update={"cooldown_minutes": self.config.cooldown_minutes})
                 scorer, comprehend = self._scorer(Path(tmp))
                 throttling = DynamoThrottling(f.dynamodb_throughput, seed=self.config.seed)
@@ -620,8 +686,9 @@ class Run:
                     processor = self._service(stack, scorer, rules, throttling, wb_url)
                     threads.append(threading.Thread(target=self._score_worker, args=(stack, processor), daemon=True))
                 threads.append(threading.Thread(target=self._alert_worker, args=(stack, slack.url), daemon=True))
-                threads.append(threading.Thread(target=self._writeback_worker, args=(stack, wb_url, helpdesk),
-                                                daemon=True))
+                threads.append(
+                    threading.Thread(target=self._writeback_worker, args=(stack, wb_url, helpdesk), daemon=True)
+                )
                 for thread in threads:
                     thread.start()
 
@@ -648,10 +715,20 @@ class Run:
                 for thread in threads:
                     thread.join(timeout=30)
                 flush_metrics()
-                report = self._account(stack, statuses, wb_dlq=wb_dlq, slack=slack, helpdesk=helpdesk,
-                                       comprehend=comprehend, throttling=throttling, output=output,
-                                       post_seconds=post_seconds, drain_seconds=drain_seconds, drained=drained,
-                                       rss_before=rss_before)
+                report = self._account(
+                    stack,
+                    statuses,
+                    wb_dlq=wb_dlq,
+                    slack=slack,
+                    helpdesk=helpdesk,
+                    comprehend=comprehend,
+                    throttling=throttling,
+                    output=output,
+                    post_seconds=post_seconds,
+                    drain_seconds=drain_seconds,
+                    drained=drained,
+                    rss_before=rss_before,
+                )
         finally:
             self.stop.set()
             if runtime is not None:
@@ -661,10 +738,22 @@ class Run:
             moto.__exit__(None, None, None)
         return report
 
-    def _account(self, stack: LocalStack, statuses: list[int], *, wb_dlq: str, slack: FaultySlack,
-                 helpdesk: FaultyHelpdesk, comprehend: FaultyComprehend, throttling: DynamoThrottling,
-                 output: OutputCapture, post_seconds: float, drain_seconds: float, drained: bool,
-                 rss_before: float) -> RunReport:
+    def _account(
+        self,
+        stack: LocalStack,
+        statuses: list[int],
+        *,
+        wb_dlq: str,
+        slack: FaultySlack,
+        helpdesk: FaultyHelpdesk,
+        comprehend: FaultyComprehend,
+        throttling: DynamoThrottling,
+        output: OutputCapture,
+        post_seconds: float,
+        drain_seconds: float,
+        drained: bool,
+        rss_before: float,
+    ) -> RunReport:
         violations: list[str] = []
         sqs = stack.client("sqs")
         http = Counter(str(s) for s in statuses)
@@ -687,8 +776,11 @@ class Run:
         # it as REDELIVERED (its OUTCOME item says so), so it counts as processed, not as dead-lettered.
         # Only invocation crashes return finished records; anything else in the DLQ with an outcome is a bug.
         finished_then_dead_lettered = [
-            m for m in dlq_all if m["MessageId"] in with_outcome
-            and tracker.failures.get(json.loads(m["Body"])["event_id"]) == "InvocationCrash"]
+            m
+            for m in dlq_all
+            if m["MessageId"] in with_outcome
+            and tracker.failures.get(json.loads(m["Body"])["event_id"]) == "InvocationCrash"
+        ]
         dlq = [m for m in dlq_all if m not in finished_then_dead_lettered]
         dlq_ids = Counter(json.loads(m["Body"])["event_id"] for m in dlq)
         copies = Counter(p.event_id for p in accepted_posts if p.event_id)
@@ -717,8 +809,11 @@ class Run:
                 violations.append(f"event {event_id}: {n} accepted copies, {got} OUTCOME items or dead-lettered")
         if set(items_by_event) - set(copies):
             violations.append(f"{len(set(items_by_event) - set(copies))} OUTCOME items for events never accepted")
-        for outcome, metric in ((Outcome.SCORED, names.EVENTS_SCORED), (Outcome.SKIPPED, names.EVENTS_SKIPPED),
-                                (Outcome.DUPLICATE, names.EVENTS_DUPLICATE)):
+        for outcome, metric in (
+            (Outcome.SCORED, names.EVENTS_SCORED),
+            (Outcome.SKIPPED, names.EVENTS_SKIPPED),
+            (Outcome.DUPLICATE, names.EVENTS_DUPLICATE),
+        ):
             emitted = round(output.metrics.get(metric, 0))
             if emitted != tracker.outcomes[outcome.value]:
                 violations.append(f"EMF {metric} {emitted} != {tracker.outcomes[outcome.value]} {outcome.value}")
@@ -763,10 +858,14 @@ class Run:
                 violations.append(f"alert {alert_id} delivered {n} times")
         published = sum(self.published.values())
         if len(slack.delivered) + len(notify_dlq) != published:
-            violations.append(f"alerts: {published} published, {len(slack.delivered)} delivered + "
-                              f"{len(notify_dlq)} dead-lettered")
-        slack_latency = [at - tracker.received_at[a.split(":", 1)[0]] for at, _, a in slack.delivered
-                         if a.split(":", 1)[0] in tracker.received_at]
+            violations.append(
+                f"alerts: {published} published, {len(slack.delivered)} delivered + {len(notify_dlq)} dead-lettered"
+            )
+        slack_latency = [
+            at - tracker.received_at[a.split(":", 1)[0]]
+            for at, _, a in slack.delivered
+            if a.split(":", 1)[0] in tracker.received_at
+        ]
 
         # write-back: every request written or dead-lettered
         wb_dead = _drain_queue(sqs, wb_dlq)
@@ -794,31 +893,64 @@ class Run:
         scored = tracker.outcomes["scored"]
         span = (tracker.last_done - tracker.first_done) if tracker.first_done and tracker.last_done else 0.0
         return RunReport(
-            config=self.config, mix=describe(self.posts), http=dict(http), accepted=accepted, rejected=rejected,
-            outcomes=dict(tracker.outcomes), redelivered=tracker.redelivered, outcome_items=dict(outcome_items),
-            events_dlq=len(dlq), finished_then_dead_lettered=len(finished_then_dead_lettered),
+            config=self.config,
+            mix=describe(self.posts),
+            http=dict(http),
+            accepted=accepted,
+            rejected=rejected,
+            outcomes=dict(tracker.outcomes),
+            redelivered=tracker.redelivered,
+            outcome_items=dict(outcome_items),
+            events_dlq=len(dlq),
+            finished_then_dead_lettered=len(finished_then_dead_lettered),
             dlq_reasons=dict(reasons),
-            unique_customer_events=len(customer_ids), msg_items=len(items),
-            alerts={"published": published, "slack_delivered": len(slack.delivered),
-                    "notify_dlq": len(notify_dlq), "tickets_alerted": len(delivered_tickets)},
-            writeback={"requested": sent, "written": written, "dlq": len(wb_dead),
-                       "redelivered": self.writeback_results["failed_attempts"]},
-            injected=injected, emf={k: round(v, 3) for k, v in sorted(output.metrics.items())},
-            error_logs=dict(output.error_logs), post_seconds=round(post_seconds, 2),
+            unique_customer_events=len(customer_ids),
+            msg_items=len(items),
+            alerts={
+                "published": published,
+                "slack_delivered": len(slack.delivered),
+                "notify_dlq": len(notify_dlq),
+                "tickets_alerted": len(delivered_tickets),
+            },
+            writeback={
+                "requested": sent,
+                "written": written,
+                "dlq": len(wb_dead),
+                "redelivered": self.writeback_results["failed_attempts"],
+            },
+            injected=injected,
+            emf={k: round(v, 3) for k, v in sorted(output.metrics.items())},
+            error_logs=dict(output.error_logs),
+            post_seconds=round(post_seconds, 2),
             drain_seconds=round(drain_seconds, 2),
             accept_rate_per_s=round(accepted / post_seconds, 1) if post_seconds else 0.0,
             scoring_rate_per_s=round(scored / span, 1) if span else 0.0,
-            accept_to_stored=_latency(tracker.stored_latency), accept_to_slack=_latency(slack_latency),
-            rss_before_load_mb=round(rss_before, 1), peak_rss_mb=round(_peak_rss_mb(), 1), drained=drained,
-            violations=violations[:50] + ([f"... and {len(violations) - 50} more"] if len(violations) > 50 else []))
+            accept_to_stored=_latency(tracker.stored_latency),
+            accept_to_slack=_latency(slack_latency),
+            rss_before_load_mb=round(rss_before, 1),
+            peak_rss_mb=round(_peak_rss_mb(), 1),
+            drained=drained,
+            violations=violations[:50] + ([f"... and {len(violations) - 50} more"] if len(violations) > 50 else []),
+        )
 
 
 def run(config: RunConfig, *, posts: list[Post] | None = None, endpoint: str | None = None) -> RunReport:
     return Run(config, posts=posts, endpoint=endpoint).execute()
 
 
-Scenario = Literal["load", "faults", "comprehend", "dynamodb", "slack", "helpdesk", "model-missing", "model-corrupt",
-                   "crash", "crash-invocation", "redelivery"]
+Scenario = Literal[
+    "load",
+    "faults",
+    "comprehend",
+    "dynamodb",
+    "slack",
+    "helpdesk",
+    "model-missing",
+    "model-corrupt",
+    "crash",
+    "crash-invocation",
+    "redelivery",
+]
 
 
 def scenario_faults(name: Scenario) -> FaultPlan:
@@ -844,8 +976,11 @@ def scenario_faults(name: Scenario) -> FaultPlan:
 # work, well before a fourth receive (9 s) would send it to the DLQ.
 REDELIVERY_VISIBILITY_S = 3
 REDELIVERY_SLOW_BATCH_S = 4.5
-REDELIVERY: dict[str, Any] = {"events_visibility_s": REDELIVERY_VISIBILITY_S,
-                              "slow_batch_s": REDELIVERY_SLOW_BATCH_S, "workers": 2}
+REDELIVERY: dict[str, Any] = {
+    "events_visibility_s": REDELIVERY_VISIBILITY_S,
+    "slow_batch_s": REDELIVERY_SLOW_BATCH_S,
+    "workers": 2,
+}
 
 
 def scenario_config(name: Scenario) -> dict[str, Any]:

@@ -18,13 +18,22 @@ from tests.reliability.runner import moto_endpoint
 
 def test_patched_moto_server_keeps_sqs_semantics() -> None:
     with moto_endpoint("process") as endpoint:
-        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="eu-west-1",
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=endpoint,
+            region_name="eu-west-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        url = sqs.create_queue(QueueName="events", Attributes={
-            "VisibilityTimeout": "30",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
+        url = sqs.create_queue(
+            QueueName="events",
+            Attributes={
+                "VisibilityTimeout": "30",
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}),
+            },
+        )["QueueUrl"]
         for body in ("a", "b"):
             sqs.send_message(QueueUrl=url, MessageBody=body)
         sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=60)
@@ -54,14 +63,26 @@ def test_patched_moto_server_keeps_sqs_semantics() -> None:
 def test_patched_moto_server_keeps_dynamodb_queries() -> None:
     """Base-table queries read one partition (the launcher's change); index queries and scans see every item."""
     with moto_endpoint("process") as endpoint:
-        ddb = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="eu-west-1",
-                             aws_access_key_id="testing", aws_secret_access_key="testing")
+        ddb = boto3.resource(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name="eu-west-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         table = ddb.create_table(
-            TableName="t", BillingMode="PAY_PER_REQUEST",
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
             AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK", "G")],
-            GlobalSecondaryIndexes=[{"IndexName": "GSI", "KeySchema": [{"AttributeName": "G", "KeyType": "HASH"}],
-                                     "Projection": {"ProjectionType": "ALL"}}])
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "GSI",
+                    "KeySchema": [{"AttributeName": "G", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
         for ticket in range(3):
             for n in range(5):
                 table.put_item(Item={"PK": f"T#{ticket}", "SK": f"MSG#{n}", "G": f"day{n % 2}"})
@@ -85,7 +106,8 @@ def test_patched_moto_server_keeps_dynamodb_queries() -> None:
         assert [i["SK"] for i in backwards] == ["TICKET", "MSG#4", "MSG#3", "MSG#2", "MSG#1", "MSG#0"]
         assert table.query(KeyConditionExpression=Key("PK").eq("T#9"))["Items"] == []
         by_day = query_all(IndexName="GSI", KeyConditionExpression=Key("G").eq("day0"))
-        assert len(by_day) == 9 and {i["PK"] for i in by_day} == {"T#0", "T#1", "T#2"}
+        assert len(by_day) == 9
+        assert {i["PK"] for i in by_day} == {"T#0", "T#1", "T#2"}
         assert table.scan()["Count"] == 18
 
 
@@ -94,24 +116,39 @@ def test_patched_moto_server_keeps_dynamodb_transactions(mode: Literal["process"
     """A transaction applies every write or none: the launcher undoes a cancelled one item by item instead of
     putting back a copy of the whole table, with the same results and errors as moto's own server."""
     with moto_endpoint(mode) as endpoint:
-        ddb = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="eu-west-1",
-                             aws_access_key_id="testing", aws_secret_access_key="testing")
+        ddb = boto3.resource(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name="eu-west-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         create_table(ddb.meta.client, "tx")
         table, client = ddb.Table("tx"), ddb.meta.client
         for n in (1, 2):
             table.put_item(Item={"PK": "T#1", "SK": f"MSG#{n}", "done": False, "GSI3PK": "DAY#1", "GSI3SK": f"{n}"})
 
         def transact(*items: dict[str, Any]) -> None:
-            client.transact_write_items(TransactItems=[
-                {op: {"TableName": "tx", **params} for op, params in item.items()} for item in items])
+            client.transact_write_items(
+                TransactItems=[{op: {"TableName": "tx", **params} for op, params in item.items()} for item in items]
+            )
 
         def done(n: int) -> dict[str, Any]:  # marks the message done and moves it to another index partition
-            return {"Update": {"Key": {"PK": "T#1", "SK": f"MSG#{n}"}, "UpdateExpression": "SET done = :t, GSI3PK = :d",
-                               "ExpressionAttributeValues": {":t": True, ":d": "DAY#2"}}}
+            return {
+                "Update": {
+                    "Key": {"PK": "T#1", "SK": f"MSG#{n}"},
+                    "UpdateExpression": "SET done = :t, GSI3PK = :d",
+                    "ExpressionAttributeValues": {":t": True, ":d": "DAY#2"},
+                }
+            }
 
-        claim = {"Put": {"Item": {"PK": "D#1", "SK": "OUTCOME", "token": "a"},
-                         "ConditionExpression": "attribute_not_exists(PK)",
-                         "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+        claim = {
+            "Put": {
+                "Item": {"PK": "D#1", "SK": "OUTCOME", "token": "a"},
+                "ConditionExpression": "attribute_not_exists(PK)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
         transact(done(1), claim)
         assert table.get_item(Key={"PK": "T#1", "SK": "MSG#1"})["Item"]["done"] is True
         with pytest.raises(ClientError) as cancelled:

@@ -25,10 +25,22 @@ from .loadgen import describe, generate
 from .runner import REDELIVERY_SLOW_BATCH_S, REDELIVERY_VISIBILITY_S, RunConfig, RunReport, run
 
 
-def _run(endpoint: str, events: int, faults: FaultPlan, *, seed: int = 11, workers: int = 2,
-         **settings: Any) -> RunReport:
-    report = run(RunConfig(events=events, seed=seed, concurrency=8, workers=workers, faults=faults,
-                           time_limit_s=240, moto="thread", **settings), endpoint=endpoint)
+def _run(
+    endpoint: str, events: int, faults: FaultPlan, *, seed: int = 11, workers: int = 2, **settings: Any
+) -> RunReport:
+    report = run(
+        RunConfig(
+            events=events,
+            seed=seed,
+            concurrency=8,
+            workers=workers,
+            faults=faults,
+            time_limit_s=240,
+            moto="thread",
+            **settings,
+        ),
+        endpoint=endpoint,
+    )
     assert report.violations == [], report.violations
     assert report.drained
     return report
@@ -39,8 +51,11 @@ def _balanced(report: RunReport) -> None:
     table holds one OUTCOME item per outcome and the EMF counts say the same."""
     assert sum(report.outcomes.values()) + report.events_dlq == report.accepted
     assert report.outcome_items == report.outcomes
-    for outcome, metric in (("scored", names.EVENTS_SCORED), ("skipped", names.EVENTS_SKIPPED),
-                            ("duplicate", names.EVENTS_DUPLICATE)):
+    for outcome, metric in (
+        ("scored", names.EVENTS_SCORED),
+        ("skipped", names.EVENTS_SKIPPED),
+        ("duplicate", names.EVENTS_DUPLICATE),
+    ):
         assert report.emf.get(metric, 0) == report.outcomes.get(outcome, 0), metric
     assert sum(report.dlq_reasons.values()) == report.events_dlq
     assert report.msg_items + sum(n for r, n in report.dlq_reasons.items() if r) >= report.unique_customer_events
@@ -49,12 +64,17 @@ def _balanced(report: RunReport) -> None:
 def test_the_mix_is_realistic_and_deterministic() -> None:
     posts = generate(1000, seed=5)
     mix = describe(posts)
-    assert len(posts) == 1000 and describe(generate(1000, seed=5)) == mix
-    assert mix["duplicate"] == 50 and mix["invalid"] == 20 and "oversize" not in mix
+    assert len(posts) == 1000
+    assert describe(generate(1000, seed=5)) == mix
+    assert mix["duplicate"] == 50
+    assert mix["invalid"] == 20
+    assert "oversize" not in mix
     assert describe(generate(2500, seed=5))["oversize"] == 1  # one body over the 200,000-byte limit per 2,500
-    assert mix["tickets"] > 150 and mix["long_emails_over_3kb"] > 20
+    assert mix["tickets"] > 150
+    assert mix["long_emails_over_3kb"] > 20
     texts = [str(json.loads(p.body).get("text") or "") for p in posts if p.kind == "event"]
-    assert any("Rückerstattung" in t for t in texts) and any("reembolso" in t for t in texts)
+    assert any("Rückerstattung" in t for t in texts)
+    assert any("reembolso" in t for t in texts)
     assert any(t and not any(c.isalnum() for c in t) for t in texts)  # emoji-only replies
     by_ticket = [p.ticket_id for p in posts if p.kind == "event"]
     # out of order: some ticket's messages are not posted in created_at order
@@ -70,11 +90,14 @@ def test_load_without_faults_balances(moto_endpoint: str) -> None:
     report = _run(moto_endpoint, 80, FaultPlan())
     _balanced(report)
     assert report.rejected == report.mix["invalid"] + report.mix.get("oversize", 0)
-    assert report.events_dlq == 0 and report.outcomes["duplicate"] >= report.mix["duplicate"] // 2
+    assert report.events_dlq == 0
+    assert report.outcomes["duplicate"] >= report.mix["duplicate"] // 2
     assert report.msg_items == report.unique_customer_events
-    assert report.emf[names.SCORED_BY_COMPREHEND] > 0 and report.emf[names.SCORED_BY_MODEL] > 0  # other languages
+    assert report.emf[names.SCORED_BY_COMPREHEND] > 0
+    assert report.emf[names.SCORED_BY_MODEL] > 0  # other languages
     assert report.alerts["slack_delivered"] == report.alerts["published"] > 0
-    assert report.accept_to_stored.count == report.outcomes["scored"] and report.peak_rss_mb > 0
+    assert report.accept_to_stored.count == report.outcomes["scored"]
+    assert report.peak_rss_mb > 0
 
 
 def test_every_fault_at_once_loses_and_doubles_nothing(moto_endpoint: str) -> None:
@@ -108,7 +131,8 @@ def test_an_invocation_crash_mid_batch_replays_without_doubling(moto_endpoint: s
     assert report.injected["crash_invocation"] > 0
     # the batch came back whole: records finished before the crash replay as redelivered (their outcome is
     # claimed), counted once, each stored once
-    assert report.redelivered > 0 and report.emf[names.EVENTS_REDELIVERED] == report.redelivered
+    assert report.redelivered > 0
+    assert report.emf[names.EVENTS_REDELIVERED] == report.redelivered
     assert report.msg_items == report.unique_customer_events
 
 
@@ -126,19 +150,33 @@ def test_concurrent_redelivery_of_one_sqs_message_counts_one_outcome(moto_endpoi
     """A batch outlives the visibility timeout (3 s) by sleeping 4.5 s, two workers on the queue: SQS hands its
     messages to the other worker while the first still holds them. Each SQS message still has exactly one
     terminal outcome (or is dead-lettered): in the tracker, in the table's OUTCOME items and in the EMF counts."""
-    report = _run(moto_endpoint, 50, FaultPlan(), seed=16, workers=2, events_visibility_s=REDELIVERY_VISIBILITY_S,
-                  slow_batch_s=REDELIVERY_SLOW_BATCH_S)
+    report = _run(
+        moto_endpoint,
+        50,
+        FaultPlan(),
+        seed=16,
+        workers=2,
+        events_visibility_s=REDELIVERY_VISIBILITY_S,
+        slow_batch_s=REDELIVERY_SLOW_BATCH_S,
+    )
     _balanced(report)
-    assert report.injected["slow_batches"] > 0 and report.redelivered > 0
+    assert report.injected["slow_batches"] > 0
+    assert report.redelivered > 0
     assert report.emf[names.EVENTS_REDELIVERED] == report.redelivered
     assert report.msg_items == report.unique_customer_events
 
 
 def _queued(i: int, role: str = "customer") -> QueuedEvent:
-    event = TicketEvent.model_validate({
-        "source": "other", "ticket_id": f"crash-{i % 3}", "message_id": f"m-{i}", "author_role": role,
-        "text": f"Message {i}: I am still waiting for my refund, this is unacceptable.",
-        "created_at": datetime(2026, 3, 2, 9, i, tzinfo=UTC).isoformat()})
+    event = TicketEvent.model_validate(
+        {
+            "source": "other",
+            "ticket_id": f"crash-{i % 3}",
+            "message_id": f"m-{i}",
+            "author_role": role,
+            "text": f"Message {i}: I am still waiting for my refund, this is unacceptable.",
+            "created_at": datetime(2026, 3, 2, 9, i, tzinfo=UTC).isoformat(),
+        }
+    )
     return QueuedEvent(event_id=event.event_id, received_at=datetime.now(UTC), event=event)
 
 
@@ -152,13 +190,15 @@ def test_a_scorer_crash_mid_batch_returns_only_that_record(moto_endpoint: str, s
     sqs = stack.client("sqs")
     messages: list[dict[str, Any]] = []
     while len(messages) < 10:
-        messages += sqs.receive_message(QueueUrl=stack.res.events_queue_url, MaxNumberOfMessages=10,
-                                        WaitTimeSeconds=1)["Messages"]
+        messages += sqs.receive_message(QueueUrl=stack.res.events_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)[
+            "Messages"
+        ]
     crashing = CrashingProcessor(stack.scoring_service(scorer, DEFAULT_RULES), every=4, mode="exception")
     response = process_batch(crashing, lambda_sqs_event(messages, stack.res.events_queue_url), None)
     by_id = {m["MessageId"]: QueuedEvent.model_validate_json(m["Body"]).event_id for m in messages}
     failed = [by_id[f["itemIdentifier"]] for f in response["batchItemFailures"]]
-    assert failed == crashing.crashed and len(failed) == 2  # the 4th and 8th record, nothing else
+    assert failed == crashing.crashed
+    assert len(failed) == 2  # the 4th and 8th record, nothing else
     store = stack.store()
     for queued in batch:
         status = store.message_status(queued.event.ticket_id, queued.event.message_id)
@@ -171,9 +211,20 @@ def test_a_scorer_crash_mid_batch_returns_only_that_record(moto_endpoint: str, s
 
 
 def _message(i: int) -> StoredMessage:
-    return StoredMessage(message_id=f"m-{i}", event_id=f"e-{i}", created_at=datetime(2026, 3, 2, tzinfo=UTC),
-                         label="negative", level="negative", score=-0.7, intensity=0.8, confidence=0.9,
-                         low_signal=False, language="en", scorer="onnx", model_version="test")
+    return StoredMessage(
+        message_id=f"m-{i}",
+        event_id=f"e-{i}",
+        created_at=datetime(2026, 3, 2, tzinfo=UTC),
+        label="negative",
+        level="negative",
+        score=-0.7,
+        intensity=0.8,
+        confidence=0.9,
+        low_signal=False,
+        language="en",
+        scorer="onnx",
+        model_version="test",
+    )
 
 
 def test_throttled_dynamodb_writes_are_retried_not_lost(moto_endpoint: str) -> None:

@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 
 ROWS = [
-    ("I'm still waiting for my refund", "negative"), ("the app keeps crashing", "negative"),
-    ("this is the third time I write", "negative"), ("how do I change my address?", "neutral"),
-    ("please send the invoice", "neutral"), ("what are your opening hours?", "neutral"),
-    ("thanks, that fixed it!", "positive"), ("great support, thank you", "positive"),
+    ("I'm still waiting for my refund", "negative"),
+    ("the app keeps crashing", "negative"),
+    ("this is the third time I write", "negative"),
+    ("how do I change my address?", "neutral"),
+    ("please send the invoice", "neutral"),
+    ("what are your opening hours?", "neutral"),
+    ("thanks, that fixed it!", "positive"),
+    ("great support, thank you", "positive"),
 ]
 
 
@@ -27,14 +31,27 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 def tiny_data(tmp_path: Path) -> Path:
     """A miniature copy of the shared data layout, written by the test (no shared data needed)."""
     data = tmp_path / "data"
-    write_csv(data / "semeval2017_4a" / "train.csv", ["id", "text", "label"],
-           [[str(i), t, label] for i, (t, label) in enumerate(ROWS * 3)])
-    write_csv(data / "reviews" / "uci_sentences.csv", ["id", "source", "text", "label"],
-           [["u1", "yelp", "awful food", "negative"], ["u2", "yelp", "lovely place", "positive"]])
-    write_csv(data / "reviews" / "amazon_mdsd.csv", ["id", "domain", "rating", "title", "text", "label"],
-           [["m1", "books", "1.0", "Bad", "boring book", "negative"], ["m2", "dvd", "5.0", "Good", "fun", "positive"]])
-    emotions = [["g1", "thank you so much", "gratitude"], ["g2", "this makes me furious", "anger"],
-                ["g3", "I don't get it", "confusion"], ["g4", "the sky is blue", "neutral"]]
+    write_csv(
+        data / "semeval2017_4a" / "train.csv",
+        ["id", "text", "label"],
+        [[str(i), t, label] for i, (t, label) in enumerate(ROWS * 3)],
+    )
+    write_csv(
+        data / "reviews" / "uci_sentences.csv",
+        ["id", "source", "text", "label"],
+        [["u1", "yelp", "awful food", "negative"], ["u2", "yelp", "lovely place", "positive"]],
+    )
+    write_csv(
+        data / "reviews" / "amazon_mdsd.csv",
+        ["id", "domain", "rating", "title", "text", "label"],
+        [["m1", "books", "1.0", "Bad", "boring book", "negative"], ["m2", "dvd", "5.0", "Good", "fun", "positive"]],
+    )
+    emotions = [
+        ["g1", "thank you so much", "gratitude"],
+        ["g2", "this makes me furious", "anger"],
+        ["g3", "I don't get it", "confusion"],
+        ["g4", "the sky is blue", "neutral"],
+    ]
     for split in ("train", "dev"):
         write_csv(data / "goemotions" / f"{split}.csv", ["id", "text", "emotions"], emotions)
     return data

@@ -22,8 +22,18 @@ from .conftest import ROWS, write_csv
 
 def test_train_export_quantise_and_score(tiny_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"
-    report = train(TrainConfig(data_dir=tiny_data, out_dir=out, steps=3, batch_size=8, emotion_every=2,
-                               support_synthetic=40, support_repeat=1, dev_fraction=0.2))
+    report = train(
+        TrainConfig(
+            data_dir=tiny_data,
+            out_dir=out,
+            steps=3,
+            batch_size=8,
+            emotion_every=2,
+            support_synthetic=40,
+            support_repeat=1,
+            dev_fraction=0.2,
+        )
+    )
     for name in ("model.onnx", "model.onnx.data", "tokenizer.json", "model_meta.json", "training_report.json"):
         assert (out / name).is_file(), name
     assert not (out / "model.fp32.onnx").exists()
@@ -32,8 +42,10 @@ def test_train_export_quantise_and_score(tiny_data: Path, tmp_path: Path) -> Non
     assert report["int8_vs_fp32"]["int8_mb"] < report["int8_vs_fp32"]["fp32_mb"] / 3
     assert report["int8_vs_fp32"]["label_agreement"] >= 0.5
     meta = json.loads((out / "model_meta.json").read_text())
-    assert meta["graph_optimization"] == "ORT_ENABLE_EXTENDED" and meta["onnx_external_data"] == "model.onnx.data"
-    assert meta["polarity_temperature"] > 0 and set(meta["emotion_thresholds"]) == set(meta["emotions"])
+    assert meta["graph_optimization"] == "ORT_ENABLE_EXTENDED"
+    assert meta["onnx_external_data"] == "model.onnx.data"
+    assert meta["polarity_temperature"] > 0
+    assert set(meta["emotion_thresholds"]) == set(meta["emotions"])
     scorer = OnnxSentimentScorer(out)
     result = scorer.score_one("I'm still waiting for my refund")
     assert result.label in {"negative", "neutral", "positive"}
@@ -46,9 +58,21 @@ def test_distilled_student_keeps_only_its_layers(tiny_data: Path, tmp_path: Path
 
     teacher = default_model_dir()  # the bundled model stands in for a freshly trained teacher
     out = tmp_path / "student"
-    report = train(TrainConfig(data_dir=tiny_data, out_dir=out, steps=3, batch_size=8, emotion_every=2,
-                               support_synthetic=40, support_repeat=1, dev_fraction=0.2, layers=(0,),
-                               teacher_dir=teacher, version="student-test"))
+    report = train(
+        TrainConfig(
+            data_dir=tiny_data,
+            out_dir=out,
+            steps=3,
+            batch_size=8,
+            emotion_every=2,
+            support_synthetic=40,
+            support_repeat=1,
+            dev_fraction=0.2,
+            layers=(0,),
+            teacher_dir=teacher,
+            version="student-test",
+        )
+    )
     meta = json.loads((out / "model_meta.json").read_text())
     assert meta["encoder_layers"] == 1
     assert meta["distilled_from"] == json.loads((teacher / "model_meta.json").read_text())["version"]
@@ -57,7 +81,8 @@ def test_distilled_student_keeps_only_its_layers(tiny_data: Path, tmp_path: Path
     ops = Counter(node.op_type for node in onnx.load(str(out / "model.onnx"), load_external_data=False).graph.node)
     # One layer: its attention fused into one int8 QAttention (query, key and value in one product), three more
     # int8 products (attention output, two feed-forward), and the three heads (polarity, emotions, severity).
-    assert ops["QAttention"] == 1 and meta["fused_operators"]["Attention"] == 1
+    assert ops["QAttention"] == 1
+    assert meta["fused_operators"]["Attention"] == 1
     assert ops["DynamicQuantizeMatMul"] + ops["MatMulIntegerToFloat"] + ops["MatMulInteger"] == 3 + 3
     result = OnnxSentimentScorer(out).score_one("I'm still waiting for my refund")
     assert sum(result.probabilities.values()) == pytest.approx(1, abs=1e-3)
@@ -84,7 +109,8 @@ def test_keep_layers_rejects_indices_outside_the_encoder() -> None:
     with pytest.raises(ValueError, match="indices into the encoder's 2 layers"):
         keep_layers(model, (0, 2))
     keep_layers(model, (1,))
-    assert len(model.encoder.layer) == 1 and model.config.num_hidden_layers == 1
+    assert len(model.encoder.layer) == 1
+    assert model.config.num_hidden_layers == 1
 
 
 def test_temperature_scaling_recovers_a_known_temperature() -> None:
@@ -115,21 +141,26 @@ def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path, monkeypatc
     write_csv(tickets, ["text", "label"], [[f"{t} (ref {i})", label] for i in range(5) for t, label in ROWS])
     out = tmp_path / "domain-model"
     version = "ticket-sentiment-minilm-finetuned-test"
-    result = CliRunner().invoke(app, ["finetune", str(tickets), "--out", str(out), "--steps", "2",
-                                      "--version", version])
+    result = CliRunner().invoke(
+        app, ["finetune", str(tickets), "--out", str(out), "--steps", "2", "--version", version]
+    )
     assert result.exit_code == 0, result.output
     comparison = json.loads((out / "comparison.json").read_text())
-    assert comparison["heldout_rows"] == 8 and comparison["train_rows"] == 32
+    assert comparison["heldout_rows"] == 8
+    assert comparison["train_rows"] == 32
     for model in ("bundled", "finetuned"):
         assert 0 <= comparison[model]["macro_recall"] <= 1
     assert OnnxSentimentScorer(out).version == version
     card = (out / "MODEL_CARD.md").read_text()
-    assert version in card and "| finetuned |" in card and f"make layers MODEL={out}" in card
+    assert version in card
+    assert "| finetuned |" in card
+    assert f"make layers MODEL={out}" in card
 
     # `make layers MODEL=out`: the model layer from the fine-tuned directory, complete (card included).
     assert build_layers(["--model-only", "--model", str(out), "--out", str(tmp_path / "layers")]) == 0
     layer = layer_dir(tmp_path / "layers", MODEL, "arm64") / "model"
-    assert (layer / "MODEL_CARD.md").is_file() and model_version(layer) == version
+    assert (layer / "MODEL_CARD.md").is_file()
+    assert model_version(layer) == version
     # `make demo MODEL=out` / `local --model-dir out`: the local deploy's model layer follows the same directory.
     monkeypatch.setenv("TICKET_SENTIMENT_MODEL_DIR", str(out))
     assert model_version(layer_dir(local_layers(tmp_path / "local"), MODEL, "arm64") / "model") == version
@@ -148,7 +179,9 @@ def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path, monkeypatc
         assert posted["statusCode"] == 202
         stack.pump_events(stack.scoring_service(OnnxSentimentScorer(layer)))
         ticket = stack.store().get_ticket("FT-1")
-        assert ticket is not None and ticket.current is not None and ticket.current.model_version == version
+        assert ticket is not None
+        assert ticket.current is not None
+        assert ticket.current.model_version == version
         assert ticket.model_version == version
     finally:
         server.stop()
@@ -182,10 +215,16 @@ def test_regraph_rebuilds_an_unfused_int8_graph_without_changing_its_labels(tmp_
     wrapper.forward = wrapper.model.forward
     enc = tokenizer(["export sample", "a second, longer export sample text"], padding=True, return_tensors="pt")
     fp32 = tmp_path / "fp32.onnx"
-    torch.onnx.export(wrapper.eval(), (enc["input_ids"], enc["attention_mask"]), str(fp32),
-                      input_names=["input_ids", "attention_mask"], output_names=["polarity_logits", "emotion_logits"],
-                      dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}},
-                      opset_version=17, dynamo=False)
+    torch.onnx.export(
+        wrapper.eval(),
+        (enc["input_ids"], enc["attention_mask"]),
+        str(fp32),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["polarity_logits", "emotion_logits"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}},
+        opset_version=17,
+        dynamo=False,
+    )
     model_dir = tmp_path / "model"
     model_dir.mkdir()
     quantize(fp32, model_dir / "model.onnx")
@@ -193,8 +232,14 @@ def test_regraph_rebuilds_an_unfused_int8_graph_without_changing_its_labels(tmp_
     unfused = weights_from_graph(model_dir / "model.onnx")
     assert "encoder.encoder.layer.0.attention.self.query.weight" in unfused
 
-    texts = ["I'm still waiting for my refund", "thanks, that fixed it", "the app crashes at login", "ok",
-             "third time I'm writing about this invoice", "where is my order?"]
+    texts = [
+        "I'm still waiting for my refund",
+        "thanks, that fixed it",
+        "the app crashes at login",
+        "ok",
+        "third time I'm writing about this invoice",
+        "where is my order?",
+    ]
     report = regraph(model_dir, texts)
     assert report["vs_previous_graph"]["label_agreement"] == 1.0
     assert report["vs_previous_graph"]["mean_prob_diff"] < 0.01
@@ -231,21 +276,49 @@ def test_five_level_labels_train_the_severity_head_and_none_switch_it_off(tiny_d
     """With SemEval 4C's five-point tweets the export carries a used severity head; without five-level labels (a
     finetune on three-class tickets) the head is untrained, so the scorer must ignore it."""
     plain = tmp_path / "plain"
-    train(TrainConfig(data_dir=tiny_data, out_dir=plain, steps=2, batch_size=8, emotion_every=2,
-                      support_synthetic=40, support_repeat=1, dev_fraction=0.2))
+    train(
+        TrainConfig(
+            data_dir=tiny_data,
+            out_dir=plain,
+            steps=2,
+            batch_size=8,
+            emotion_every=2,
+            support_synthetic=40,
+            support_repeat=1,
+            dev_fraction=0.2,
+        )
+    )
     assert json.loads((plain / "model_meta.json").read_text())["severity_levels"] == []
     assert OnnxSentimentScorer(plain).score_one("I want to speak to a manager").level in {
-        "negative", "neutral", "positive"}
+        "negative",
+        "neutral",
+        "positive",
+    }
 
     levels = ["very_negative", "negative", "neutral", "positive", "very_positive"]
-    write_csv(tiny_data / "semeval2016_4c" / "train.csv", ["id", "topic", "score", "label", "text"],
-              [[str(i), "t", str(i % 5 - 2), levels[i % 5], f"{text} {i}"] for i, (text, _) in enumerate(ROWS * 3)])
+    write_csv(
+        tiny_data / "semeval2016_4c" / "train.csv",
+        ["id", "topic", "score", "label", "text"],
+        [[str(i), "t", str(i % 5 - 2), levels[i % 5], f"{text} {i}"] for i, (text, _) in enumerate(ROWS * 3)],
+    )
     graded = tmp_path / "graded"
-    report = train(TrainConfig(data_dir=tiny_data, out_dir=graded, steps=2, batch_size=8, emotion_every=2,
-                               support_synthetic=40, support_repeat=1, dev_fraction=0.2))
+    report = train(
+        TrainConfig(
+            data_dir=tiny_data,
+            out_dir=graded,
+            steps=2,
+            batch_size=8,
+            emotion_every=2,
+            support_synthetic=40,
+            support_repeat=1,
+            dev_fraction=0.2,
+        )
+    )
     meta = json.loads((graded / "model_meta.json").read_text())
-    assert meta["severity_levels"] == levels and "severity_logits" in meta["onnx_outputs"]
+    assert meta["severity_levels"] == levels
+    assert "severity_logits" in meta["onnx_outputs"]
     assert set(meta["severity_thresholds"]) == {"very_negative", "very_positive"}
     assert sum(report["level_counts"]) > 0
     result = OnnxSentimentScorer(graded).score_one("I want to speak to a manager")
-    assert result.level in levels and 0 <= result.intensity <= 1
+    assert result.level in levels
+    assert 0 <= result.intensity <= 1

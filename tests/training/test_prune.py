@@ -16,8 +16,14 @@ from sentiment_training.prune import ffn_importance, ffn_widths, prune_ffn  # no
 from sentiment_training.train import TrainConfig, train  # noqa: E402
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer  # noqa: E402
 
-TEXTS = ["I'm still waiting for my refund", "thanks, that fixed it", "the app crashes at login",
-         "third time I'm writing about this invoice", "where is my order?", "ok"]
+TEXTS = [
+    "I'm still waiting for my refund",
+    "thanks, that fixed it",
+    "the app crashes at login",
+    "third time I'm writing about this invoice",
+    "where is my order?",
+    "ok",
+]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +61,8 @@ def test_a_neuron_that_writes_nothing_is_pruned_first_and_changes_nothing(tokeni
     assert all(float(scores.min()) == 0.0 and float(scores.max()) > 0 for scores in importance)
 
     report = prune_ffn(model, 1535, importance)
-    assert ffn_widths(model) == [1535, 1535] and report["ffn_width_before"] == [1536, 1536]
+    assert ffn_widths(model) == [1535, 1535]
+    assert report["ffn_width_before"] == [1536, 1536]
     assert report["importance_kept_share"] == [1.0, 1.0]
     np.testing.assert_allclose(_logits(model, tokenizer), before, atol=1e-5)
 
@@ -68,21 +75,35 @@ def test_pruning_keeps_the_most_important_neurons_in_order(tokenizer: object) ->
     report = prune_ffn(model, 256, importance)
     kept = importance[0].argsort(descending=True)[:256].sort().values
     torch.testing.assert_close(layer.intermediate.dense.weight, original[kept])
-    assert layer.output.dense.in_features == 256 and model.encoder.config.intermediate_size == 256
+    assert layer.output.dense.in_features == 256
+    assert model.encoder.config.intermediate_size == 256
     assert 256 / 1536 < report["importance_kept_share"][0] < 1.0  # the kept sixth carries more than a sixth
     with pytest.raises(ValueError, match="between 1 and the current 256"):
         prune_ffn(model, 512, importance)
 
 
-def test_fused_graph_weights_read_back_and_a_pruned_model_trains_on(tiny_data: Path, tmp_path: Path,
-                                                                    tokenizer: object) -> None:
+def test_fused_graph_weights_read_back_and_a_pruned_model_trains_on(
+    tiny_data: Path, tmp_path: Path, tokenizer: object
+) -> None:
     """Stage three of `make model`: start from an exported (fused, int8) model, prune, train, export again."""
     from sentiment_training.export_graph import export_onnx, quantize
     from sentiment_training.regraph import rebuild, regraph, weights_from_graph
 
     first = tmp_path / "first"
-    train(TrainConfig(data_dir=tiny_data, out_dir=first, steps=2, batch_size=8, emotion_every=2,
-                      support_synthetic=40, support_repeat=1, dev_fraction=0.2, layers=(0, 1), version="first"))
+    train(
+        TrainConfig(
+            data_dir=tiny_data,
+            out_dir=first,
+            steps=2,
+            batch_size=8,
+            emotion_every=2,
+            support_synthetic=40,
+            support_repeat=1,
+            dev_fraction=0.2,
+            layers=(0, 1),
+            version="first",
+        )
+    )
     # The int8 graph holds every weight: read back, they give the model the graph computes.
     weights = weights_from_graph(first / "model.onnx")
     assert weights["encoder.encoder.layer.1.attention.self.value.weight"].shape == (384, 384)
@@ -90,18 +111,34 @@ def test_fused_graph_weights_read_back_and_a_pruned_model_trains_on(tiny_data: P
     rebuilt = rebuild(first)
     scorer = OnnxSentimentScorer(first)
     enc = tokenizer(TEXTS, padding=True, return_tensors="np")  # type: ignore[operator]
-    graph_logits = scorer.session.run(["polarity_logits"], {k: enc[k].astype(np.int64)
-                                                           for k in ("input_ids", "attention_mask")})[0]
+    graph_logits = scorer.session.run(
+        ["polarity_logits"], {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask")}
+    )[0]
     np.testing.assert_allclose(_logits(rebuilt, tokenizer)[:, :3], graph_logits, atol=0.25)  # int8 activations
     with pytest.raises(ValueError, match="already has fused attention"):
         regraph(first, TEXTS)
 
     pruned = tmp_path / "pruned"
-    report = train(TrainConfig(data_dir=tiny_data, out_dir=pruned, steps=2, batch_size=8, emotion_every=2,
-                               support_synthetic=40, support_repeat=1, dev_fraction=0.2, init_from=first,
-                               ffn_width=128, prune_texts=16, version="pruned"))
+    report = train(
+        TrainConfig(
+            data_dir=tiny_data,
+            out_dir=pruned,
+            steps=2,
+            batch_size=8,
+            emotion_every=2,
+            support_synthetic=40,
+            support_repeat=1,
+            dev_fraction=0.2,
+            init_from=first,
+            ffn_width=128,
+            prune_texts=16,
+            version="pruned",
+        )
+    )
     meta = json.loads((pruned / "model_meta.json").read_text())
-    assert meta["ffn_width"] == 128 and meta["encoder_layers"] == 2 and meta["initialized_from"] == "first"
+    assert meta["ffn_width"] == 128
+    assert meta["encoder_layers"] == 2
+    assert meta["initialized_from"] == "first"
     assert report["pruning"]["ffn_width_before"] == [1536, 1536]
     assert report["initialized_from_report"]["config"]["version"] == "first"
     assert rebuild(pruned).encoder.encoder.layer[0].intermediate.dense.out_features == 128

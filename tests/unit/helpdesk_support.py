@@ -34,11 +34,17 @@ def fixture(name: str) -> bytes:
     return (DATA / name).read_bytes()
 
 
-def zendesk_headers(body: bytes, secret: str = ZENDESK_SECRET, timestamp: str = "2025-03-14T11:59:30Z",
-                    ) -> dict[str, str]:
+def zendesk_headers(
+    body: bytes,
+    secret: str = ZENDESK_SECRET,
+    timestamp: str = "2025-03-14T11:59:30Z",
+) -> dict[str, str]:
     digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
-    return {"X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
-            "X-Zendesk-Webhook-Signature-Timestamp": timestamp, "Content-Type": "application/json"}
+    return {
+        "X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
+        "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
+        "Content-Type": "application/json",
+    }
 
 
 def intercom_headers(body: bytes, secret: str = INTERCOM_SECRET) -> dict[str, str]:

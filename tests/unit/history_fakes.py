@@ -10,13 +10,30 @@ from typing import Any
 from ticket_sentiment.pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
 
 
-def record(i: int, at: datetime, *, score: float = 0.0, label: str | None = None, area: str | None = "billing",
-           **overrides: Any) -> ScoredRecord:
+def record(
+    i: int,
+    at: datetime,
+    *,
+    score: float = 0.0,
+    label: str | None = None,
+    area: str | None = "billing",
+    **overrides: Any,
+) -> ScoredRecord:
     label = label or ("negative" if score <= -0.3 else "positive" if score >= 0.3 else "neutral")
     data: dict[str, Any] = {
-        "ticket_id": f"T-{i}", "message_id": f"m-{i}", "created_at": at, "label": label, "score": score,
-        "intensity": abs(score), "confidence": 0.8, "low_signal": False, "language": "en", "scorer": "onnx",
-        "model_version": "fake-1", "product_area": area}
+        "ticket_id": f"T-{i}",
+        "message_id": f"m-{i}",
+        "created_at": at,
+        "label": label,
+        "score": score,
+        "intensity": abs(score),
+        "confidence": 0.8,
+        "low_signal": False,
+        "language": "en",
+        "scorer": "onnx",
+        "model_version": "fake-1",
+        "product_area": area,
+    }
     data.update(overrides)
     return ScoredRecord.model_validate(data)
 
@@ -29,8 +46,13 @@ class FakeHistory:
     reviews: list[ReviewRecord] = field(default_factory=list)
     queries: list[tuple[datetime, datetime]] = field(default_factory=list)
 
-    def scored_between(self, start: datetime, end: datetime, *, with_ticket_meta: bool = False,
-                       ) -> Iterator[ScoredRecord]:
+    def scored_between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        with_ticket_meta: bool = False,
+    ) -> Iterator[ScoredRecord]:
         self.queries.append((start, end))
         for r in self.records:
             if start <= r.created_at < end:

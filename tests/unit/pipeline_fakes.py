@@ -22,10 +22,18 @@ FIXTURE_WINDOW = CreatedAtWindow(max_age=timedelta(days=3650))
 
 def event_payload(**overrides: Any) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "source": "zendesk", "ticket_id": "T-1", "message_id": "m-1", "author_role": "customer",
+        "source": "zendesk",
+        "ticket_id": "T-1",
+        "message_id": "m-1",
+        "author_role": "customer",
         "text": "I'm still waiting for my refund, third time I'm writing. This is unacceptable.",
-        "created_at": T0.isoformat(), "subject": "Refund", "priority": "high", "tags": ["refund"],
-        "product_area": "billing", "customer_tier": "enterprise", "requester_locale": "en-GB",
+        "created_at": T0.isoformat(),
+        "subject": "Refund",
+        "priority": "high",
+        "tags": ["refund"],
+        "product_area": "billing",
+        "customer_tier": "enterprise",
+        "requester_locale": "en-GB",
         "ticket_url": "https://example.zendesk.com/agent/tickets/1",
     }
     payload.update(overrides)
@@ -37,25 +45,59 @@ def queued(**overrides: Any) -> QueuedEvent:
     return QueuedEvent(event_id=event.event_id, received_at=T0, event=event)
 
 
-def api_event(body: str | None, *, method: str = "POST", path: str = "/v1/events",
-              path_parameters: dict[str, str] | None = None, base64: bool = False) -> dict[str, Any]:
+def api_event(
+    body: str | None,
+    *,
+    method: str = "POST",
+    path: str = "/v1/events",
+    path_parameters: dict[str, str] | None = None,
+    base64: bool = False,
+) -> dict[str, Any]:
     return {
-        "resource": path, "path": path, "httpMethod": method, "headers": {"content-type": "application/json"},
-        "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
-        "pathParameters": path_parameters, "stageVariables": None, "body": body, "isBase64Encoded": base64,
-        "requestContext": {"requestId": "req-1", "stage": "v1", "httpMethod": method, "path": path,
-                           "resourcePath": path, "identity": {"sourceIp": "127.0.0.1"}},
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"content-type": "application/json"},
+        "multiValueHeaders": {},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "body": body,
+        "isBase64Encoded": base64,
+        "requestContext": {
+            "requestId": "req-1",
+            "stage": "v1",
+            "httpMethod": method,
+            "path": path,
+            "resourcePath": path,
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
     }
 
 
 def sqs_event(bodies: Sequence[str]) -> dict[str, Any]:
-    return {"Records": [{
-        "messageId": f"sqs-{i}", "receiptHandle": f"rh-{i}", "body": body, "attributes": {
-            "ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "x",
-            "ApproximateFirstReceiveTimestamp": "0"},
-        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events", "awsRegion": "us-east-1",
-    } for i, body in enumerate(bodies)]}
+    return {
+        "Records": [
+            {
+                "messageId": f"sqs-{i}",
+                "receiptHandle": f"rh-{i}",
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "0",
+                    "SenderId": "x",
+                    "ApproximateFirstReceiveTimestamp": "0",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:events",
+                "awsRegion": "us-east-1",
+            }
+            for i, body in enumerate(bodies)
+        ]
+    }
 
 
 def body_of(response: dict[str, Any]) -> dict[str, Any]:
@@ -91,20 +133,32 @@ class KeywordScorer:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
-                       ) -> list[SentimentResult]:
+    def score_prepared(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str] | None = None,
+    ) -> list[SentimentResult]:
         self.seen.extend(texts)
         out = []
         for i, text in enumerate(texts):
             negative = any(w in text.lower() for w in self.NEGATIVE)
             positive = "thank" in text.lower()
             score = -0.9 if negative else 0.8 if positive else 0.0
-            out.append(SentimentResult(
-                label="negative" if negative else "positive" if positive else "neutral", score=score,
-                level="very_negative" if negative else "positive" if positive else "neutral",
-                intensity=abs(score), confidence=0.9, probabilities={}, low_signal=len(text.split()) < 2,
-                emotions=[EmotionScore(name="anger", probability=0.8)] if negative else [],
-                language=languages[i] if languages else "en", windows=1, model_version="fake-1"))
+            out.append(
+                SentimentResult(
+                    label="negative" if negative else "positive" if positive else "neutral",
+                    score=score,
+                    level="very_negative" if negative else "positive" if positive else "neutral",
+                    intensity=abs(score),
+                    confidence=0.9,
+                    probabilities={},
+                    low_signal=len(text.split()) < 2,
+                    emotions=[EmotionScore(name="anger", probability=0.8)] if negative else [],
+                    language=languages[i] if languages else "en",
+                    windows=1,
+                    model_version="fake-1",
+                )
+            )
         return out
 
 
@@ -133,8 +187,16 @@ class FakeStore:
         item = self.messages.get((ticket_id, message_id))
         return None if item is None else PutStatus.DONE if item[1] else PutStatus.PENDING
 
-    def put_message(self, ticket_id: str, message: StoredMessage, redacted_text: str | None,
-                    expires_at: datetime | None, *, now: datetime, lease_seconds: int) -> PutStatus:
+    def put_message(
+        self,
+        ticket_id: str,
+        message: StoredMessage,
+        redacted_text: str | None,
+        expires_at: datetime | None,
+        *,
+        now: datetime,
+        lease_seconds: int,
+    ) -> PutStatus:
         key = (ticket_id, message.message_id)
         existing = self.messages.get(key)
         if existing is not None:
@@ -158,16 +220,28 @@ class FakeStore:
         if old is not None and old.view.message_count > view.message_count:
             return False
         if old is not None and not refresh_meta:
-            view = view.model_copy(update={k: getattr(old.view, k) for k in (
-                "source", "subject", "ticket_url", "product_area", "priority", "customer_tier")})
+            view = view.model_copy(
+                update={
+                    k: getattr(old.view, k)
+                    for k in ("source", "subject", "ticket_url", "product_area", "priority", "customer_tier")
+                }
+            )
         if old is None:
             self.tickets[view.ticket_id] = _Ticket(view)
         else:
             old.view = view
         return True
 
-    def claim_alert(self, ticket_id: str, message_id: str, *, rule: str, state: EscalationState, now: datetime,
-                    cooldown_minutes: int) -> bool:
+    def claim_alert(
+        self,
+        ticket_id: str,
+        message_id: str,
+        *,
+        rule: str,
+        state: EscalationState,
+        now: datetime,
+        cooldown_minutes: int,
+    ) -> bool:
         t = self.tickets[ticket_id]
         cutoff = now - timedelta(minutes=cooldown_minutes)
         if t.last_alert_at is not None and t.last_alert_at >= cutoff and t.last_alert_message != message_id:
@@ -193,9 +267,14 @@ class FakeStore:
         t = self.tickets.get(ticket_id)
         if t is None:
             return None
-        return t.view.model_copy(update={"escalation_state": t.escalation_state, "last_alert_at": t.last_alert_at,
-                                         "last_alert_rule": t.last_alert_rule,
-                                         "first_agent_reply_at": self.agent_replies.get(ticket_id)})
+        return t.view.model_copy(
+            update={
+                "escalation_state": t.escalation_state,
+                "last_alert_at": t.last_alert_at,
+                "last_alert_rule": t.last_alert_rule,
+                "first_agent_reply_at": self.agent_replies.get(ticket_id),
+            }
+        )
 
     def erase_ticket(self, ticket_id: str) -> ErasureCounts:
         """Reviews live in their own store in the fakes: none are counted here."""
@@ -206,8 +285,9 @@ class FakeStore:
             self.claimed_at.pop(key, None)
         for key in texts:
             del self.texts[key]
-        ticket = int(self.tickets.pop(ticket_id, None) is not None or self.agent_replies.pop(ticket_id, None)
-                     is not None)
+        ticket = int(
+            self.tickets.pop(ticket_id, None) is not None or self.agent_replies.pop(ticket_id, None) is not None
+        )
         self.agent_replies.pop(ticket_id, None)
         return ErasureCounts(ticket=ticket, message=len(messages), text=len(texts))
 

@@ -17,21 +17,36 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documentation exa
 RESPONSE_URL = "https://hooks.slack.com/actions/T000/1234/abcd"
 
 
-def interaction(verdict: str = "false_alarm", *, ticket_id: str = "T-1", alert_id: str = "e1:angry",
-                user: dict[str, Any] | None = None, response_url: str | None = RESPONSE_URL,
-                **overrides: Any) -> dict[str, Any]:
+def interaction(
+    verdict: str = "false_alarm",
+    *,
+    ticket_id: str = "T-1",
+    alert_id: str = "e1:angry",
+    user: dict[str, Any] | None = None,
+    response_url: str | None = RESPONSE_URL,
+    **overrides: Any,
+) -> dict[str, Any]:
     message = build_message(alert(ticket_id=ticket_id, alert_id=alert_id))
     payload: dict[str, Any] = {
-        "type": "block_actions", "user": user or {"id": "U0123ABC", "username": "anna", "name": "anna",
-                                                  "team_id": "T000"},
-        "api_app_id": "A000", "team": {"id": "T000", "domain": "acme"}, "channel": {"id": "C000", "name": "alerts"},
-        "container": {"type": "message", "message_ts": "1700000000.000100"}, "trigger_id": "1.2.3",
+        "type": "block_actions",
+        "user": user or {"id": "U0123ABC", "username": "anna", "name": "anna", "team_id": "T000"},
+        "api_app_id": "A000",
+        "team": {"id": "T000", "domain": "acme"},
+        "channel": {"id": "C000", "name": "alerts"},
+        "container": {"type": "message", "message_ts": "1700000000.000100"},
+        "trigger_id": "1.2.3",
         "response_url": response_url,
-        "message": {"type": "message", "ts": "1700000000.000100", "text": message["text"],
-                    "blocks": message["blocks"]},
-        "actions": [{"type": "button", "block_id": "ticket_sentiment_review", "action_id": f"review_{verdict}",
-                     "value": json.dumps({"ticket_id": ticket_id, "alert_id": alert_id}),
-                     "text": {"type": "plain_text", "text": "False alarm"}, "action_ts": "1700000001.000200"}],
+        "message": {"type": "message", "ts": "1700000000.000100", "text": message["text"], "blocks": message["blocks"]},
+        "actions": [
+            {
+                "type": "button",
+                "block_id": "ticket_sentiment_review",
+                "action_id": f"review_{verdict}",
+                "value": json.dumps({"ticket_id": ticket_id, "alert_id": alert_id}),
+                "text": {"type": "plain_text", "text": "False alarm"},
+                "action_ts": "1700000001.000200",
+            }
+        ],
     }
     payload.update(overrides)
     return {k: v for k, v in payload.items() if v is not None}
@@ -44,8 +59,11 @@ def form_body(payload: dict[str, Any] | str) -> bytes:
 
 def signed_headers(body: bytes, at: datetime, secret: str = SIGNING_SECRET) -> dict[str, str]:
     timestamp = str(int(at.timestamp()))
-    return {"X-Slack-Signature": sign(secret, timestamp, body), "X-Slack-Request-Timestamp": timestamp,
-            "Content-Type": "application/x-www-form-urlencoded"}
+    return {
+        "X-Slack-Signature": sign(secret, timestamp, body),
+        "X-Slack-Request-Timestamp": timestamp,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
 
 
 def slack_event(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
@@ -56,7 +74,8 @@ def slack_event(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
 
 def review_event(ticket_id: str, body: dict[str, Any] | str) -> dict[str, Any]:
     path = f"/v1/tickets/{ticket_id}/review"
-    event = api_event(body if isinstance(body, str) else json.dumps(body), path=path,
-                      path_parameters={"ticket_id": ticket_id})
+    event = api_event(
+        body if isinstance(body, str) else json.dumps(body), path=path, path_parameters={"ticket_id": ticket_id}
+    )
     event["resource"] = "/v1/tickets/{ticket_id}/review"
     return event

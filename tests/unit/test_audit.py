@@ -28,8 +28,13 @@ MARCH = datetime(2026, 3, 1, tzinfo=UTC)
 
 def _population() -> list[ScoredRecord]:
     """1,000 messages: neutral billing dominates, one negative 'security' message is the rare stratum."""
-    spec = [("neutral", "billing", 600), ("negative", "billing", 150), ("positive", "shipping", 200),
-            ("negative", "shipping", 49), ("negative", "security", 1)]
+    spec = [
+        ("neutral", "billing", 600),
+        ("negative", "billing", 150),
+        ("positive", "shipping", 200),
+        ("negative", "shipping", 49),
+        ("negative", "security", 1),
+    ]
     out, i = [], 0
     for label, area, n in spec:
         for _ in range(n):
@@ -44,10 +49,17 @@ def _texts(records: Sequence[ScoredRecord]) -> dict[tuple[str, str], str]:
 
 
 def test_allocation_is_proportional_with_at_least_one_per_stratum() -> None:
-    sizes = {("neutral", "billing"): 600, ("negative", "billing"): 150, ("positive", "shipping"): 200,
-             ("negative", "shipping"): 49, ("negative", "security"): 1, ("neutral", "empty"): 0}
+    sizes = {
+        ("neutral", "billing"): 600,
+        ("negative", "billing"): 150,
+        ("positive", "shipping"): 200,
+        ("negative", "shipping"): 49,
+        ("negative", "security"): 1,
+        ("neutral", "empty"): 0,
+    }
     alloc = allocate(sizes, 200)
-    assert sum(alloc.values()) == 200 and ("neutral", "empty") not in alloc
+    assert sum(alloc.values()) == 200
+    assert ("neutral", "empty") not in alloc
     assert alloc[("negative", "security")] == 1
     for stratum, n in sizes.items():
         if n:
@@ -63,21 +75,35 @@ def test_allocation_edge_cases() -> None:
 
 def test_sample_size_proportions_and_rare_stratum() -> None:
     records = _population()
-    sample = draw_sample(records, lambda t, m: _texts(records)[(t, m)], audit_month="2026-03", size=200,
-                         rng=random.Random(7))
-    assert len(sample.rows) == 200 and sample.population == 1000 and sample.shortfall == 0
+    sample = draw_sample(
+        records, lambda t, m: _texts(records)[(t, m)], audit_month="2026-03", size=200, rng=random.Random(7)
+    )
+    assert len(sample.rows) == 200
+    assert sample.population == 1000
+    assert sample.shortfall == 0
     counts = Counter((r.model_label, r.product_area) for r in sample.rows)
-    assert counts[("neutral", "billing")] == 120 and counts[("negative", "billing")] == 30
+    assert counts[("neutral", "billing")] == 120
+    assert counts[("negative", "billing")] == 30
     assert counts[("negative", "security")] == 1
     assert len({(r.ticket_id, r.message_id) for r in sample.rows}) == 200  # no message twice
 
 
 def test_rows_carry_only_the_redacted_text_and_scores() -> None:
     records = [record(i, MARCH, score=-0.8, customer_tier="enterprise") for i in range(5)]
-    sample = draw_sample(records, lambda t, m: "[NAME] says the invoice is wrong", audit_month="2026-03", size=3,
-                         rng=random.Random(1))
-    assert set(AuditRow.model_fields) == {"audit_month", "ticket_id", "message_id", "created_at", "product_area",
-                                          "model_label", "score", "confidence", "text"}
+    sample = draw_sample(
+        records, lambda t, m: "[NAME] says the invoice is wrong", audit_month="2026-03", size=3, rng=random.Random(1)
+    )
+    assert set(AuditRow.model_fields) == {
+        "audit_month",
+        "ticket_id",
+        "message_id",
+        "created_at",
+        "product_area",
+        "model_label",
+        "score",
+        "confidence",
+        "text",
+    }
     for row in sample.rows:
         assert row.text == "[NAME] says the invoice is wrong"
         assert "enterprise" not in row.model_dump_json()
@@ -91,7 +117,8 @@ def test_same_seed_same_sample_whatever_the_input_order() -> None:
     first = draw_sample(records, lambda t, m: texts[(t, m)], audit_month="2026-03", rng=random.Random(42))
     again = draw_sample(shuffled, lambda t, m: texts[(t, m)], audit_month="2026-03", rng=random.Random(42))
     other = draw_sample(records, lambda t, m: texts[(t, m)], audit_month="2026-03", rng=random.Random(43))
-    assert first.rows == again.rows and first.rows != other.rows
+    assert first.rows == again.rows
+    assert first.rows != other.rows
 
 
 def test_rows_are_not_grouped_by_model_label() -> None:
@@ -106,19 +133,23 @@ def test_expired_text_is_replaced_from_the_same_stratum() -> None:
     records = [record(i, MARCH, score=-0.8, area="billing") for i in range(10)]
     records += [record(100 + i, MARCH, score=0.8, area="shipping") for i in range(10)]
     texts = {(r.ticket_id, r.message_id): "text" for r in records if int(r.message_id[2:]) % 2 == 0}
-    sample = draw_sample(records, lambda t, m: texts.get((t, m)), audit_month="2026-03", size=8,
-                         rng=random.Random(3))
-    assert len(sample.rows) == 8 and all(int(r.message_id[2:]) % 2 == 0 for r in sample.rows)
+    sample = draw_sample(records, lambda t, m: texts.get((t, m)), audit_month="2026-03", size=8, rng=random.Random(3))
+    assert len(sample.rows) == 8
+    assert all(int(r.message_id[2:]) % 2 == 0 for r in sample.rows)
     assert Counter(r.product_area for r in sample.rows) == {"billing": 4, "shipping": 4}
     assert sum(s.expired for s in sample.strata) > 0
     # A stratum with every text expired falls short and says so.
     none_left = draw_sample(records, lambda t, m: None, audit_month="2026-03", size=8, rng=random.Random(3))
-    assert none_left.rows == [] and none_left.shortfall == 8
+    assert none_left.rows == []
+    assert none_left.shortfall == 8
 
 
 def test_previous_month() -> None:
-    assert previous_month(datetime(2026, 4, 1, 0, 30, tzinfo=UTC)) == (MARCH, datetime(2026, 4, 1, tzinfo=UTC),
-                                                                      "2026-03")
+    assert previous_month(datetime(2026, 4, 1, 0, 30, tzinfo=UTC)) == (
+        MARCH,
+        datetime(2026, 4, 1, tzinfo=UTC),
+        "2026-03",
+    )
     start, end, name = previous_month(datetime(2026, 1, 15, tzinfo=UTC))
     assert (start, end, name) == (datetime(2025, 12, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC), "2025-12")
 
@@ -137,19 +168,33 @@ def test_audit_job_samples_last_month_only() -> None:
     history = FakeHistory(records, _texts(records))
     sink = ListSink()
     result = audit_job(history, sink, datetime(2026, 4, 1, 0, 30, tzinfo=UTC), size=50, rng=random.Random(1))
-    assert result["rows"] == 50 and result["audit_month"] == "2026-03" and result["population"] == 1000
+    assert result["rows"] == 50
+    assert result["audit_month"] == "2026-03"
+    assert result["population"] == 1000
     assert all(r.created_at < datetime(2026, 4, 1, tzinfo=UTC) for r in sink.rows)
 
 
 def _export(tmp_path: Path, labels: Sequence[str]) -> Path:
-    rows = [AuditRow(audit_month="2026-03", ticket_id=f"T-{i}", message_id=f"m-{i}", created_at=MARCH,
-                     product_area="billing" if i % 2 else None, model_label="negative", score=-0.7,
-                     confidence=0.9, text=f"text {i},\nwith a comma and a newline") for i in range(len(labels))]
+    rows = [
+        AuditRow(
+            audit_month="2026-03",
+            ticket_id=f"T-{i}",
+            message_id=f"m-{i}",
+            created_at=MARCH,
+            product_area="billing" if i % 2 else None,
+            model_label="negative",
+            score=-0.7,
+            confidence=0.9,
+            text=f"text {i},\nwith a comma and a newline",
+        )
+        for i in range(len(labels))
+    ]
     path = tmp_path / "audit.csv"
     write_export_csv(rows, path)
     with path.open(newline="", encoding="utf-8") as handle:
         table = list(csv.DictReader(handle))
-    assert list(table[0]) == list(EXPORT_COLUMNS) and all(r["human_label"] == "" for r in table)
+    assert list(table[0]) == list(EXPORT_COLUMNS)
+    assert all(r["human_label"] == "" for r in table)
     for row, label in zip(table, labels, strict=True):
         row["human_label"] = label
     with path.open("w", newline="", encoding="utf-8-sig") as handle:  # as a spreadsheet saves it
@@ -162,13 +207,15 @@ def _export(tmp_path: Path, labels: Sequence[str]) -> Path:
 def test_import_writes_a_csv_that_eval_and_calibrate_read(tmp_path: Path) -> None:
     path = _export(tmp_path, ["negative", "Neutral", "pos", "-1", "positive"])
     result = read_labelled_audit(path)
-    assert not result.invalid and not result.missing
+    assert not result.invalid
+    assert not result.missing
     assert [r.label for r in result.rows] == ["negative", "neutral", "positive", "negative", "positive"]
     assert result.agreement == pytest.approx(2 / 5)
     out = tmp_path / "labelled.csv"
     assert write_labelled_csv(result.rows, out) == 5
     texts, labels = read_labelled_csv(out)
-    assert labels[0] == "negative" and texts[0] == "text 0,\nwith a comma and a newline"
+    assert labels[0] == "negative"
+    assert texts[0] == "text 0,\nwith a comma and a newline"
     with out.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         assert tuple(reader.fieldnames or ()) == LABELLED_COLUMNS
@@ -180,5 +227,6 @@ def test_import_reports_missing_and_invalid_labels_by_line(tmp_path: Path) -> No
     result = read_labelled_audit(path)
     # Each text spans two physical lines (header is line 1): rows end on lines 3, 5, 7, 9.
     assert result.missing == [5]
-    assert len(result.invalid) == 1 and result.invalid[0].startswith("line 7: human_label 'angry'")
+    assert len(result.invalid) == 1
+    assert result.invalid[0].startswith("line 7: human_label 'angry'")
     assert [r.line for r in result.rows] == [3, 9]

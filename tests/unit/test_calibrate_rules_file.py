@@ -19,12 +19,16 @@ REPO = Path(__file__).resolve().parents[2]
 LABELLED = REPO / "training" / "data" / "support_eval.csv"
 runner = CliRunner()
 
-LIVE = RuleConfig(cooldown_minutes=60, rules=(
-    EscalationRule(name="vip", levels=frozenset({"very_negative"}), tiers=frozenset({"enterprise"})),
-    EscalationRule(name="calibrated", max_score=-0.2, mode="alert"),  # an earlier calibration, since reviewed
-    EscalationRule(name="billing", labels=frozenset({"negative"}), product_areas=frozenset({"billing"}),
-                   mode="escalate"),
-))
+LIVE = RuleConfig(
+    cooldown_minutes=60,
+    rules=(
+        EscalationRule(name="vip", levels=frozenset({"very_negative"}), tiers=frozenset({"enterprise"})),
+        EscalationRule(name="calibrated", max_score=-0.2, mode="alert"),  # an earlier calibration, since reviewed
+        EscalationRule(
+            name="billing", labels=frozenset({"negative"}), product_areas=frozenset({"billing"}), mode="escalate"
+        ),
+    ),
+)
 
 
 def test_merge_keeps_the_live_rules_and_appends_the_calibrated_ones() -> None:
@@ -33,7 +37,8 @@ def test_merge_keeps_the_live_rules_and_appends_the_calibrated_ones() -> None:
     calibrated = calibrate(scores, labels, 0.9, groups).rules(LIVE)
     merged = merge_rules(LIVE, calibrated)
     assert [r.name for r in merged.rules] == ["vip", "calibrated", "billing", "calibrated-mobile", "calibrated-web"]
-    assert merged.rules[0] == LIVE.rules[0] and merged.rules[2] == LIVE.rules[2]  # untouched, modes included
+    assert merged.rules[0] == LIVE.rules[0]
+    assert merged.rules[2] == LIVE.rules[2]  # untouched, modes included
     assert merged.rules[1] == calibrated.rules[-1]  # same name: replaced in place, a rerun does not duplicate it
     assert merged.cooldown_minutes == 60
     assert merge_rules(merged, calibrated) == merged
@@ -48,14 +53,19 @@ def test_live_alerting_rules_still_fire_first() -> None:
 
 
 def test_rules_json_has_one_mode_per_rule_and_round_trips() -> None:
-    config = RuleConfig(rules=(EscalationRule(name="a", max_score=-0.5, shadow=True),
-                               EscalationRule(name="b", labels=frozenset({"negative"}), mode="escalate")))
+    config = RuleConfig(
+        rules=(
+            EscalationRule(name="a", max_score=-0.5, shadow=True),
+            EscalationRule(name="b", labels=frozenset({"negative"}), mode="escalate"),
+        )
+    )
     text = rules_json(config)
     data = json.loads(text)
     assert all("shadow" not in rule for rule in data["rules"])
     assert [r["mode"] for r in data["rules"]] == ["shadow", "escalate"]
-    assert RuleConfig.model_validate_json(text) == config.model_copy(update={"rules": (
-        EscalationRule(name="a", max_score=-0.5, mode="shadow"), config.rules[1])})
+    assert RuleConfig.model_validate_json(text) == config.model_copy(
+        update={"rules": (EscalationRule(name="a", max_score=-0.5, mode="shadow"), config.rules[1])}
+    )
 
 
 def _write(path: Path, config: RuleConfig) -> Path:
@@ -65,14 +75,28 @@ def _write(path: Path, config: RuleConfig) -> Path:
 
 def test_cli_merges_into_rules_in_and_shows_the_diff(tmp_path: Path) -> None:
     live, out = _write(tmp_path / "live.json", LIVE), tmp_path / "rules.json"
-    result = runner.invoke(app, ["calibrate", str(LABELLED), "--rules-in", str(live), "--rules-out", str(out),
-                                 "--plot", str(tmp_path / "pr.png")])
+    result = runner.invoke(
+        app,
+        [
+            "calibrate",
+            str(LABELLED),
+            "--rules-in",
+            str(live),
+            "--rules-out",
+            str(out),
+            "--plot",
+            str(tmp_path / "pr.png"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     written = RuleConfig.model_validate_json(out.read_text())
     assert [r.name for r in written.rules] == ["vip", "calibrated", "billing"]
-    assert written.rules[0].mode == "alert" and written.rules[2].mode == "escalate"
-    assert written.rules[1].mode == "shadow" and written.rules[1].max_score != -0.2
-    assert f"--- live: {live}" in result.stdout and f"+++ {out}" in result.stdout
+    assert written.rules[0].mode == "alert"
+    assert written.rules[2].mode == "escalate"
+    assert written.rules[1].mode == "shadow"
+    assert written.rules[1].max_score != -0.2
+    assert f"--- live: {live}" in result.stdout
+    assert f"+++ {out}" in result.stdout
     assert '-      "max_score": -0.2,' in result.stdout
     assert all("shadow" not in rule for rule in json.loads(out.read_text())["rules"])  # one mode field only
 
@@ -82,7 +106,8 @@ def test_cli_never_overwrites_without_force(tmp_path: Path) -> None:
     out.write_text("my hand-edited rules\n")
     args = ["calibrate", str(LABELLED), "--rules-out", str(out), "--plot", str(tmp_path / "pr.png")]
     refused = runner.invoke(app, args)
-    assert refused.exit_code == 2 and "--force" in refused.stderr
+    assert refused.exit_code == 2
+    assert "--force" in refused.stderr
     assert out.read_text() == "my hand-edited rules\n"
     forced = runner.invoke(app, [*args, "--force"])
     assert forced.exit_code == 0, forced.output
@@ -93,10 +118,12 @@ def test_cli_says_plainly_when_the_lower_bound_misses_the_target(tmp_path: Path)
     args = ["calibrate", str(LABELLED), "--target-precision", "0.95", "--plot", str(tmp_path / "pr.png")]
     result = runner.invoke(app, [*args, "--rules-out", str(tmp_path / "a.json")])
     assert result.exit_code == 0, result.output
-    assert "target NOT established" in result.stdout and "95% lower bound" in result.stdout
+    assert "target NOT established" in result.stdout
+    assert "95% lower bound" in result.stdout
     as_json = runner.invoke(app, [*args, "--json", "--rules-out", str(tmp_path / "b.json")])
     payload = json.loads(as_json.stdout)
-    assert payload["precision_low_95"] < 0.95 and payload["target_met_at_95"] is False
+    assert payload["precision_low_95"] < 0.95
+    assert payload["target_met_at_95"] is False
     assert "target NOT established" in payload["target_note"]
 
 
@@ -104,9 +131,12 @@ def test_cli_says_plainly_when_the_lower_bound_misses_the_target(tmp_path: Path)
 def test_cli_rejects_a_bad_live_rules_file(tmp_path: Path, content: str) -> None:
     live = tmp_path / "live.json"
     live.write_text(content)
-    result = runner.invoke(app, ["calibrate", str(LABELLED), "--rules-in", str(live),
-                                 "--rules-out", str(tmp_path / "r.json")])
-    assert result.exit_code == 1 and "not a rules config" in result.stderr and "Traceback" not in result.output
+    result = runner.invoke(
+        app, ["calibrate", str(LABELLED), "--rules-in", str(live), "--rules-out", str(tmp_path / "r.json")]
+    )
+    assert result.exit_code == 1
+    assert "not a rules config" in result.stderr
+    assert "Traceback" not in result.output
     assert not (tmp_path / "r.json").exists()
 
 
@@ -114,12 +144,32 @@ def test_the_merged_rules_alert_where_the_live_ones_did() -> None:
     from ticket_sentiment.models import SentimentResult
     from ticket_sentiment.pipeline.events import TicketEvent
 
-    event = TicketEvent.model_validate({"source": "other", "ticket_id": "T", "message_id": "m", "author_role":
-                                        "customer", "text": "x", "created_at": "2026-01-01T00:00:00Z",
-                                        "customer_tier": "enterprise"})
-    result = SentimentResult(label="negative", level="very_negative", score=-0.9, intensity=0.9, confidence=0.9,
-                             probabilities={}, emotions=[], low_signal=False, language="en", windows=1,
-                             model_version="t")
+    event = TicketEvent.model_validate(
+        {
+            "source": "other",
+            "ticket_id": "T",
+            "message_id": "m",
+            "author_role": "customer",
+            "text": "x",
+            "created_at": "2026-01-01T00:00:00Z",
+            "customer_tier": "enterprise",
+        }
+    )
+    result = SentimentResult(
+        label="negative",
+        level="very_negative",
+        score=-0.9,
+        intensity=0.9,
+        confidence=0.9,
+        probabilities={},
+        emotions=[],
+        low_signal=False,
+        language="en",
+        windows=1,
+        model_version="t",
+    )
     merged = merge_rules(LIVE, RuleConfig(rules=(EscalationRule(name="calibrated-z", max_score=0.0, mode="shadow"),)))
     match = evaluate(merged, event, result, None)
-    assert match is not None and match.rule == "vip" and match.mode == "alert"
+    assert match is not None
+    assert match.rule == "vip"
+    assert match.mode == "alert"

@@ -22,7 +22,8 @@ def test_score_json() -> None:
     result = runner.invoke(app, ["score", "--json", "Thank you so much, that fixed it!"])
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
-    assert payload["label"] == "positive" and payload["score"] > 0
+    assert payload["label"] == "positive"
+    assert payload["score"] > 0
 
 
 def test_jsonl_scores_good_lines_in_order_and_reports_bad_ones() -> None:
@@ -42,8 +43,8 @@ def test_jsonl_scores_good_lines_in_order_and_reports_bad_ones() -> None:
     assert [r["label"] for r in records] == ["negative", "positive"]
     for record in records:
         assert {"id", "label", "level", "score", "intensity", "confidence", "emotions"} <= record.keys()
-    assert records[0]["level"] in {"negative", "very_negative"} and records[1]["level"] in {"positive",
-                                                                                          "very_positive"}
+    assert records[0]["level"] in {"negative", "very_negative"}
+    assert records[1]["level"] in {"positive", "very_positive"}
     assert "line 2: not JSON" in result.stderr
     assert "line 3: no 'text' field" in result.stderr
     assert "line 4: 'text' must be a string" in result.stderr
@@ -96,7 +97,8 @@ def test_eval_json(labelled_csv: Path) -> None:
 def test_eval_table(labelled_csv: Path) -> None:
     result = runner.invoke(app, ["eval", str(labelled_csv), "--text-col", "body", "--label-col", "sentiment"])
     assert result.exit_code == 0
-    assert "macro-recall" in result.stdout and "confusion matrix" in result.stdout
+    assert "macro-recall" in result.stdout
+    assert "confusion matrix" in result.stdout
 
 
 def test_eval_bad_column_is_a_clear_error(labelled_csv: Path) -> None:
@@ -108,7 +110,8 @@ def test_eval_bad_column_is_a_clear_error(labelled_csv: Path) -> None:
 def test_demo_runs() -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
-    assert "Sample tickets" in result.stdout and "trend" in result.stdout
+    assert "Sample tickets" in result.stdout
+    assert "trend" in result.stdout
 
 
 def test_finetune_rejects_too_few_rows(tmp_path: Path) -> None:

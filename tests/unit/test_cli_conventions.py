@@ -28,8 +28,20 @@ COMMANDS = _command_paths(typer.main.get_command(app))
 
 def test_every_command_is_covered() -> None:
     names = {" ".join(p) for p in COMMANDS}
-    assert {"score", "eval", "demo", "local", "calibrate", "backfill", "finetune", "redact", "report",
-            "audit sample", "audit export", "audit import"} <= names
+    assert {
+        "score",
+        "eval",
+        "demo",
+        "local",
+        "calibrate",
+        "backfill",
+        "finetune",
+        "redact",
+        "report",
+        "audit sample",
+        "audit export",
+        "audit import",
+    } <= names
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "root")
@@ -54,12 +66,16 @@ def test_version() -> None:
     assert result.stdout.startswith("ticket-sentiment ")
 
 
-@pytest.mark.parametrize("args", [
-    ["local", "--scorer", "bogus"],
-    ["backfill", "x.jsonl", "--source", "helpscout", "--queue-url", "q"],
-    ["redact", "--types", "EMAIL,NOPE", "hi"],
-    ["local", "--serve", "--port", "70000"],
-], ids=["scorer", "source", "types", "port"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["local", "--scorer", "bogus"],
+        ["backfill", "x.jsonl", "--source", "helpscout", "--queue-url", "q"],
+        ["redact", "--types", "EMAIL,NOPE", "hi"],
+        ["local", "--serve", "--port", "70000"],
+    ],
+    ids=["scorer", "source", "types", "port"],
+)
 def test_fixed_value_options_are_choices(args: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2
@@ -74,8 +90,9 @@ def test_choices_are_listed_in_help() -> None:
 
 
 def test_source_is_case_insensitive_and_types_accept_lower_case() -> None:
-    result = runner.invoke(app, ["redact", "--types", "email", "--json", "write to anna@example.com, IBAN "
-                                                                       "DE89 3704 0044 0532 0130 00"])
+    result = runner.invoke(
+        app, ["redact", "--types", "email", "--json", "write to anna@example.com, IBAN DE89 3704 0044 0532 0130 00"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["entities"] == {"EMAIL": 1}
 
@@ -83,9 +100,19 @@ def test_source_is_case_insensitive_and_types_accept_lower_case() -> None:
 @pytest.fixture
 def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A machine with no AWS configuration at all: no env, no config or credentials files, no instance metadata."""
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID",
-                 "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"):
+    for name in (
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
@@ -95,10 +122,12 @@ def no_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def _aws_commands(tmp_path: Path) -> list[list[str]]:
     export = tmp_path / "export.jsonl"
     export.write_text('{"ticket_id": "1"}\n')
-    return [["report", "--table", "tickets"],
-            ["audit", "sample", "--table", "tickets", "--out", str(tmp_path / "a.csv")],
-            ["audit", "export", "--queue-url", "https://sqs/q", "--out", str(tmp_path / "b.csv")],
-            ["backfill", str(export), "--source", "zendesk", "--queue-url", "https://sqs/q"]]
+    return [
+        ["report", "--table", "tickets"],
+        ["audit", "sample", "--table", "tickets", "--out", str(tmp_path / "a.csv")],
+        ["audit", "export", "--queue-url", "https://sqs/q", "--out", str(tmp_path / "b.csv")],
+        ["backfill", str(export), "--source", "zendesk", "--queue-url", "https://sqs/q"],
+    ]
 
 
 def _one_line_error(result: typer.testing.Result) -> str:
@@ -114,7 +143,9 @@ def test_no_region_is_one_line_with_the_fix(tmp_path: Path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
         line = _one_line_error(result)
-        assert "no AWS region" in line and "AWS_REGION" in line and "--region" in line
+        assert "no AWS region" in line
+        assert "AWS_REGION" in line
+        assert "--region" in line
 
 
 @pytest.mark.usefixtures("no_aws")
@@ -123,7 +154,9 @@ def test_no_credentials_is_one_line_with_the_fix(tmp_path: Path) -> None:
         result = runner.invoke(app, [*args, "--region", "eu-west-1"])
         assert result.exit_code == 2, (args, result.output)
         line = _one_line_error(result)
-        assert "no AWS credentials" in line and "AWS_PROFILE" in line and "AWS_ACCESS_KEY_ID" in line
+        assert "no AWS credentials" in line
+        assert "AWS_PROFILE" in line
+        assert "AWS_ACCESS_KEY_ID" in line
 
 
 @pytest.mark.usefixtures("no_aws")
@@ -145,7 +178,8 @@ def test_piped_stdin_without_jsonl_is_one_text() -> None:
     result = runner.invoke(app, ["score", "--json"], input=text)
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 1 and json.loads(lines[0])["label"] == "negative"
+    assert len(lines) == 1
+    assert json.loads(lines[0])["label"] == "negative"
 
 
 def test_empty_stdin_is_a_usage_error() -> None:

@@ -8,8 +8,18 @@ from ticket_sentiment_tools.evaluation import LabelledDataError, evaluate, read_
 
 def test_metrics_on_a_known_confusion_matrix() -> None:
     y_true = ["negative"] * 4 + ["neutral"] * 4 + ["positive"] * 2
-    y_pred = ["negative", "negative", "negative", "neutral", "neutral", "neutral", "negative", "neutral",
-              "positive", "neutral"]
+    y_pred = [
+        "negative",
+        "negative",
+        "negative",
+        "neutral",
+        "neutral",
+        "neutral",
+        "negative",
+        "neutral",
+        "positive",
+        "neutral",
+    ]
     report = evaluate(y_true, y_pred)
     assert report.confusion_matrix == [[3, 1, 0], [1, 3, 0], [0, 1, 1]]
     assert report.accuracy == 0.7

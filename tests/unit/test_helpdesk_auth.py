@@ -42,13 +42,16 @@ def zendesk(headers: dict[str, str], body: bytes = ZD_BODY, **kwargs: object) ->
 
 # -- Zendesk ---------------------------------------------------------------------------------------------------
 
+
 def test_zendesk_valid_signature_with_any_header_case() -> None:
     headers = {k.upper(): v for k, v in zendesk_headers(ZD_BODY).items()}
     assert handle_webhook("zendesk", headers, ZD_BODY, SECRETS["zendesk"], NOW).events
 
 
-@pytest.mark.parametrize("case", ["forged", "truncated", "other_secret", "no_signature", "no_timestamp",
-                                  "timestamp_swapped", "empty_signature"])
+@pytest.mark.parametrize(
+    "case",
+    ["forged", "truncated", "other_secret", "no_signature", "no_timestamp", "timestamp_swapped", "empty_signature"],
+)
 def test_zendesk_bad_signatures_are_rejected(case: str) -> None:
     headers = zendesk_headers(ZD_BODY)
     body = ZD_BODY
@@ -99,17 +102,21 @@ def test_verify_runs_before_parsing() -> None:
 
 # -- Intercom --------------------------------------------------------------------------------------------------
 
+
 def test_intercom_valid_signature() -> None:
     assert handle_webhook("intercom", intercom_headers(IC_BODY), IC_BODY, SECRETS["intercom"], NOW).events
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"X-Hub-Signature": "sha1=" + "0" * 40},
-    {"X-Hub-Signature": "sha256=abc"},
-    {"X-Hub-Signature": "sha1="},
-    {"X-Hub-Signature": "garbage"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Hub-Signature": "sha1=" + "0" * 40},
+        {"X-Hub-Signature": "sha256=abc"},
+        {"X-Hub-Signature": "sha1="},
+        {"X-Hub-Signature": "garbage"},
+    ],
+)
 def test_intercom_bad_signatures_are_rejected(headers: dict[str, str]) -> None:
     with pytest.raises(AuthError):
         handle_webhook("intercom", headers, IC_BODY, SECRETS["intercom"], NOW)
@@ -117,8 +124,9 @@ def test_intercom_bad_signatures_are_rejected(headers: dict[str, str]) -> None:
 
 def test_intercom_resigned_or_truncated_is_rejected() -> None:
     with pytest.raises(AuthError):
-        handle_webhook("intercom", intercom_headers(IC_BODY, "another-secret-0123456789"), IC_BODY,
-                       SECRETS["intercom"], NOW)
+        handle_webhook(
+            "intercom", intercom_headers(IC_BODY, "another-secret-0123456789"), IC_BODY, SECRETS["intercom"], NOW
+        )
     with pytest.raises(AuthError):
         handle_webhook("intercom", intercom_headers(IC_BODY), IC_BODY[:-1], SECRETS["intercom"], NOW)
 
@@ -148,8 +156,16 @@ def test_freshdesk_token_header_or_basic_password() -> None:
     assert handle_webhook("freshdesk", _basic("freshdesk", FRESHDESK_TOKEN), FD_BODY, SECRETS["freshdesk"], NOW).events
 
 
-@pytest.mark.parametrize("headers", [{}, token_headers("wrong-token-0123456789abcdef"), _basic("x", "nope"),
-                                     {"Authorization": "Basic !!!"}, {"Authorization": "Bearer " + FRESHDESK_TOKEN}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        token_headers("wrong-token-0123456789abcdef"),
+        _basic("x", "nope"),
+        {"Authorization": "Basic !!!"},
+        {"Authorization": "Bearer " + FRESHDESK_TOKEN},
+    ],
+)
 def test_freshdesk_missing_or_wrong_token_is_rejected(headers: dict[str, str]) -> None:
     with pytest.raises(AuthError):
         handle_webhook("freshdesk", headers, FD_BODY, SECRETS["freshdesk"], NOW)
@@ -172,6 +188,7 @@ def test_generic_token_when_configured() -> None:
 
 
 # -- Salesforce ------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("configured", ["00D5g000004XmplEAC", "00D5g000004Xmpl"])
 def test_salesforce_org_id_15_and_18_forms(configured: str) -> None:
@@ -209,6 +226,7 @@ def test_salesforce_missing_org_id_is_rejected() -> None:
 
 # -- secrets and limits ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("platform", ["zendesk", "intercom", "freshdesk", "salesforce"])
 @pytest.mark.parametrize("secret", [None, "", "{}", "not json", "[]", '{"signing_secrte": "x"}'])
 def test_missing_or_invalid_secret_fails_closed(platform: str, secret: str | None) -> None:
@@ -238,5 +256,7 @@ def test_error_response_never_echoes_the_secret_or_values() -> None:
     with pytest.raises(AuthError) as info:
         handle_webhook("freshdesk", token_headers("wrong-token-0123456789abcdef"), FD_BODY, SECRETS["freshdesk"], NOW)
     response = error_response(info.value)
-    assert response.status == 401 and response.content_type == "application/json"
-    assert FRESHDESK_TOKEN not in response.body and "wrong-token" not in response.body
+    assert response.status == 401
+    assert response.content_type == "application/json"
+    assert FRESHDESK_TOKEN not in response.body
+    assert "wrong-token" not in response.body

@@ -17,15 +17,30 @@ FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCh
 PLATFORMS = ["zendesk", "intercom", "freshdesk", "salesforce", "generic"]
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4)
-                           | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=20)
-header_names = st.sampled_from(["X-Zendesk-Webhook-Signature", "X-Zendesk-Webhook-Signature-Timestamp",
-                                "X-Hub-Signature", "X-Ticket-Sentiment-Token", "Authorization", "Content-Type"])
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+header_names = st.sampled_from(
+    [
+        "X-Zendesk-Webhook-Signature",
+        "X-Zendesk-Webhook-Signature-Timestamp",
+        "X-Hub-Signature",
+        "X-Ticket-Sentiment-Token",
+        "Authorization",
+        "Content-Type",
+    ]
+)
 headers_strategy = st.dictionaries(header_names | st.text(max_size=20), st.text(max_size=80), max_size=5)
 JSON_FIXTURES = {
     "zendesk": ["zendesk_comment_created.json", "zendesk_agent_reply.json", "zendesk_update_without_comment.json"],
-    "intercom": ["intercom_user_created.json", "intercom_user_replied.json", "intercom_admin_replied.json",
-                 "intercom_ping.json"],
+    "intercom": [
+        "intercom_user_created.json",
+        "intercom_user_replied.json",
+        "intercom_admin_replied.json",
+        "intercom_ping.json",
+    ],
     "freshdesk": ["freshdesk_ticket_created.json", "freshdesk_reply.json", "freshdesk_status_changed.json"],
     "generic": ["generic_event.json"],
 }
@@ -46,7 +61,7 @@ def _mutate(value: Any, path: list[int], replacement: Any) -> Any:
         key = sorted(value)[path[0] % len(value)]
         return {**value, key: _mutate(value[key], path[1:], replacement)}
     index = path[0] % len(value)
-    return [*value[:index], _mutate(value[index], path[1:], replacement), *value[index + 1:]]
+    return [*value[:index], _mutate(value[index], path[1:], replacement), *value[index + 1 :]]
 
 
 @FUZZ
@@ -95,8 +110,9 @@ def test_signed_mutated_fixtures_raise_only_typed_errors(platform: str, data: st
     original = json.loads(fixture(data.draw(st.sampled_from(JSON_FIXTURES[platform]))))
     payload = original
     for _ in range(data.draw(st.integers(1, 3))):
-        payload = _mutate(payload, data.draw(st.lists(st.integers(0, 50), min_size=1, max_size=6)),
-                          data.draw(json_values))
+        payload = _mutate(
+            payload, data.draw(st.lists(st.integers(0, 50), min_size=1, max_size=6)), data.draw(json_values)
+        )
     try:
         _check(deliver(platform, json.dumps(payload).encode()))
     except WebhookError as exc:
@@ -108,8 +124,19 @@ def test_signed_mutated_fixtures_raise_only_typed_errors(platform: str, data: st
 @given(data=st.data())
 def test_salesforce_fields_with_arbitrary_text(data: st.DataObject) -> None:
     body = fixture(data.draw(st.sampled_from(["salesforce_case.xml", "salesforce_email_message.xml"]))).decode()
-    fields = ["Description", "Subject", "Priority", "CreatedDate", "Id", "ParentId", "Incoming", "TextBody",
-              "HtmlBody", "MessageDate", "Status"]
+    fields = [
+        "Description",
+        "Subject",
+        "Priority",
+        "CreatedDate",
+        "Id",
+        "ParentId",
+        "Incoming",
+        "TextBody",
+        "HtmlBody",
+        "MessageDate",
+        "Status",
+    ]
     for name in data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=4, unique=True)):
         text = data.draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=60))
         start = body.find(f"<sf:{name}>")

@@ -13,10 +13,16 @@ from .test_helpdesk_salesforce import email_notification, envelope
 
 def test_zendesk_redelivery_with_a_new_signature_timestamp() -> None:
     body = fixture("zendesk_comment_created.json")
-    first = handle_webhook("zendesk", zendesk_headers(body, timestamp="2025-03-14T11:58:00Z"), body,
-                           SECRETS["zendesk"], NOW)
-    again = handle_webhook("zendesk", zendesk_headers(body, timestamp="2025-03-14T12:03:00Z"), body,
-                           SECRETS["zendesk"], NOW + timedelta(minutes=3))
+    first = handle_webhook(
+        "zendesk", zendesk_headers(body, timestamp="2025-03-14T11:58:00Z"), body, SECRETS["zendesk"], NOW
+    )
+    again = handle_webhook(
+        "zendesk",
+        zendesk_headers(body, timestamp="2025-03-14T12:03:00Z"),
+        body,
+        SECRETS["zendesk"],
+        NOW + timedelta(minutes=3),
+    )
     assert first.event_ids == again.event_ids
 
 
@@ -31,14 +37,16 @@ def test_salesforce_redelivery_with_new_notification_ids() -> None:
     body = fixture("salesforce_email_message.xml")
     first = deliver("salesforce", body).event_ids
     again = deliver("salesforce", body.replace(b"04l5g00000AbCd", b"04l5g00000ZzZz")).event_ids
-    assert first == again and len(set(first)) == 2
+    assert first == again
+    assert len(set(first)) == 2
 
 
 def test_salesforce_case_update_without_description_change_is_a_duplicate() -> None:
     body = fixture("salesforce_case.xml")
     first = deliver("salesforce", body).event_ids
     updated = body.replace(b"<sf:Status>New</sf:Status>", b"<sf:Status>Working</sf:Status>").replace(
-        b"<sf:LastModifiedDate>2025-03-14T07:45:12", b"<sf:LastModifiedDate>2025-03-14T09:00:00")
+        b"<sf:LastModifiedDate>2025-03-14T07:45:12", b"<sf:LastModifiedDate>2025-03-14T09:00:00"
+    )
     assert deliver("salesforce", updated).event_ids == first
     edited = body.replace(b"is unacceptable", b"is really unacceptable")
     assert deliver("salesforce", edited).event_ids != first

@@ -28,7 +28,9 @@ def test_zendesk_customer_comment() -> None:
     assert event.source == Source.ZENDESK
     assert (event.ticket_id, event.message_id) == ("4521", "38291045512")
     assert event.author_role == AuthorRole.CUSTOMER
-    assert event.html is not None and "third" in event.html and event.text is None
+    assert event.html is not None
+    assert "third" in event.html
+    assert event.text is None
     assert event.created_at == datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
     assert event.subject == "Refund still not processed after two weeks"
     assert event.priority == Priority.HIGH
@@ -44,7 +46,9 @@ def test_zendesk_agent_reply_with_numbers_and_empty_placeholders() -> None:
     [event] = deliver("zendesk", fixture("zendesk_agent_reply.json")).events
     assert (event.ticket_id, event.message_id) == ("4521", "38291077001")
     assert event.author_role == AuthorRole.AGENT  # role from the updater, who wrote the comment
-    assert event.priority == Priority.NORMAL and event.tags == [] and event.product_area == "Example Widgets"
+    assert event.priority == Priority.NORMAL
+    assert event.tags == []
+    assert event.product_area == "Example Widgets"
 
 
 def test_zendesk_update_without_comment_is_skipped() -> None:
@@ -64,9 +68,11 @@ def _zendesk(**changes: object) -> bytes:
 
 def test_zendesk_loop_guard_and_private_notes() -> None:
     ours = deliver("zendesk", _zendesk(updater__id="399999999999", comment__author_id="399999999999"))
-    assert ours.events == () and "integration" in ours.skipped[0].reason
+    assert ours.events == ()
+    assert "integration" in ours.skipped[0].reason
     note = deliver("zendesk", _zendesk(comment__public="false"))
-    assert note.events == () and note.skipped[0].reason == "internal note"
+    assert note.events == ()
+    assert note.skipped[0].reason == "internal note"
 
 
 def test_zendesk_role_falls_back_to_requester_id() -> None:
@@ -83,10 +89,13 @@ def test_zendesk_template_is_valid_json_and_parses_when_rendered() -> None:
     template = json.loads(ZENDESK_BODY_TEMPLATE)
     assert template["comment"]["id"] == "{{ticket.latest_comment.id}}"
     rendered = ZENDESK_BODY_TEMPLATE
-    for placeholder, value in {"{{ticket.id}}": "77", "{{ticket.latest_comment.id}}": "901",
-                               "{{ticket.latest_comment.author.role}}": "end-user",
-                               "{{ticket.latest_comment_html}}": "I am upset",
-                               "{{ticket.updated_at_with_timestamp}}": "2025-03-14T11:00:00Z"}.items():
+    for placeholder, value in {
+        "{{ticket.id}}": "77",
+        "{{ticket.latest_comment.id}}": "901",
+        "{{ticket.latest_comment.author.role}}": "end-user",
+        "{{ticket.latest_comment_html}}": "I am upset",
+        "{{ticket.updated_at_with_timestamp}}": "2025-03-14T11:00:00Z",
+    }.items():
         rendered = rendered.replace(placeholder, value)
     rendered = re.sub(r"\{\{[^}]+\}\}", "", rendered)  # every other placeholder rendered empty
     [event] = deliver("zendesk", rendered.encode()).events
@@ -97,10 +106,12 @@ def test_freshdesk_ticket_created() -> None:
     [event] = deliver("freshdesk", fixture("freshdesk_ticket_created.json")).events
     assert event.source == Source.FRESHDESK
     assert (event.ticket_id, event.message_id) == ("1187", "description")
-    assert event.author_role == AuthorRole.CUSTOMER and event.html is not None
+    assert event.author_role == AuthorRole.CUSTOMER
+    assert event.html is not None
     assert event.priority == Priority.URGENT
     assert event.tags == ["mobile-app", "crash", "invoices"]
-    assert event.product_area == "Mobile app" and event.customer_tier == CustomerTier.ENTERPRISE
+    assert event.product_area == "Mobile app"
+    assert event.customer_tier == CustomerTier.ENTERPRISE
     assert event.created_at == datetime(2025, 3, 14, 8, 15, 2, tzinfo=UTC)
     assert str(event.ticket_url) == "https://examplewidgets.freshdesk.com/helpdesk/tickets/1187"
 
@@ -116,7 +127,8 @@ def test_freshdesk_reply() -> None:
 
 def test_freshdesk_property_change_is_skipped() -> None:
     result = deliver("freshdesk", fixture("freshdesk_status_changed.json"))
-    assert result.events == () and "property change" in result.skipped[0].reason
+    assert result.events == ()
+    assert "property change" in result.skipped[0].reason
 
 
 def test_freshdesk_templates_are_valid_json() -> None:
@@ -128,10 +140,13 @@ def test_intercom_user_created_uses_the_source_message() -> None:
     [event] = deliver("intercom", fixture("intercom_user_created.json")).events
     assert event.source == Source.INTERCOM
     assert (event.ticket_id, event.message_id) == ("215470398", "source-2204331190")
-    assert event.author_role == AuthorRole.CUSTOMER and event.html is not None
+    assert event.author_role == AuthorRole.CUSTOMER
+    assert event.html is not None
     assert event.created_at == datetime.fromtimestamp(1741945200, tz=UTC)
-    assert event.priority == Priority.HIGH and event.tags == ["export"]
-    assert event.product_area == "Reports" and event.customer_tier == CustomerTier.ENTERPRISE
+    assert event.priority == Priority.HIGH
+    assert event.tags == ["export"]
+    assert event.product_area == "Reports"
+    assert event.customer_tier == CustomerTier.ENTERPRISE
     assert str(event.ticket_url).startswith("https://app.intercom.com/a/apps/xmpl1234/")
 
 
@@ -152,7 +167,8 @@ def test_intercom_admin_replied_skips_the_note() -> None:
 
 def test_intercom_ping_answers_pong_and_enqueues_nothing() -> None:
     result = deliver("intercom", fixture("intercom_ping.json"))
-    assert result.ping and result.events == ()
+    assert result.ping
+    assert result.events == ()
     assert (result.response.status, json.loads(result.response.body)) == (200, {"pong": True})
 
 
@@ -161,40 +177,49 @@ def test_intercom_integration_admin_is_skipped() -> None:
     for part in payload["data"]["item"]["conversation_parts"]["conversation_parts"]:
         part["author"]["id"] = "5099999"
     result = deliver("intercom", json.dumps(payload).encode())
-    assert result.events == () and any("integration" in s.reason for s in result.skipped)
+    assert result.events == ()
+    assert any("integration" in s.reason for s in result.skipped)
 
 
 def test_salesforce_case() -> None:
     result = deliver("salesforce", fixture("salesforce_case.xml"))
     [event] = result.events
     assert event.source == Source.SALESFORCE
-    assert event.ticket_id == "5005g00000XmplCAAR" and event.message_id.startswith("description-")
-    assert event.author_role == AuthorRole.CUSTOMER and event.text is not None
-    assert event.priority == Priority.HIGH and event.product_area == "Dashboards"
+    assert event.ticket_id == "5005g00000XmplCAAR"
+    assert event.message_id.startswith("description-")
+    assert event.author_role == AuthorRole.CUSTOMER
+    assert event.text is not None
+    assert event.priority == Priority.HIGH
+    assert event.product_area == "Dashboards"
     assert event.subject == "Dashboard down for the whole team"
     assert event.created_at == datetime(2025, 3, 14, 7, 45, 12, tzinfo=UTC)
     assert str(event.ticket_url) == "https://example-widgets.my.salesforce.com/lightning/r/Case/5005g00000XmplCAAR/view"
-    assert result.response.status == 200 and result.response.content_type.startswith("text/xml")
+    assert result.response.status == 200
+    assert result.response.content_type.startswith("text/xml")
     assert "<Ack>true</Ack>" in result.response.body
 
 
 def test_salesforce_email_messages() -> None:
     incoming, outgoing = deliver("salesforce", fixture("salesforce_email_message.xml")).events
     assert (incoming.message_id, incoming.author_role) == ("02s5g00000XmplAAAA", AuthorRole.CUSTOMER)
-    assert incoming.html is not None and "<b>still</b>" in incoming.html
+    assert incoming.html is not None
+    assert "<b>still</b>" in incoming.html
     assert incoming.created_at == datetime(2025, 3, 14, 8, 2, 31, tzinfo=UTC)
     assert (outgoing.message_id, outgoing.author_role) == ("02s5g00000XmpmAAAA", AuthorRole.AGENT)
-    assert outgoing.text is not None and outgoing.html is None
+    assert outgoing.text is not None
+    assert outgoing.html is None
     # A 15-character ParentId names the same ticket as the 18-character Case.Id.
     assert incoming.ticket_id == outgoing.ticket_id == "5005g00000XmplCAAR"
 
 
 def test_salesforce_integration_user_changes_are_skipped() -> None:
     body = fixture("salesforce_case.xml")
-    secret = json.dumps({"organization_id": SF_ORG, "endpoint_token": SF_TOKEN,
-                         "integration_user_id": "0055g00000XmplUAAQ"})
+    secret = json.dumps(
+        {"organization_id": SF_ORG, "endpoint_token": SF_TOKEN, "integration_user_id": "0055g00000XmplUAAQ"}
+    )
     result = deliver("salesforce", body, secret=secret)
-    assert result.events == () and "integration" in result.skipped[0].reason
+    assert result.events == ()
+    assert "integration" in result.skipped[0].reason
     assert "<Ack>true</Ack>" in result.response.body  # still acknowledged, or Salesforce retries for 24 hours
 
 
@@ -225,8 +250,12 @@ def test_unknown_platform() -> None:
 
 @pytest.mark.parametrize("platform", ["zendesk", "intercom", "freshdesk", "salesforce"])
 def test_marker_tag_never_reaches_events(platform: str) -> None:
-    names = {"zendesk": "zendesk_comment_created.json", "intercom": "intercom_user_created.json",
-             "freshdesk": "freshdesk_ticket_created.json", "salesforce": "salesforce_case.xml"}
+    names = {
+        "zendesk": "zendesk_comment_created.json",
+        "intercom": "intercom_user_created.json",
+        "freshdesk": "freshdesk_ticket_created.json",
+        "salesforce": "salesforce_case.xml",
+    }
     for event in deliver(platform, fixture(names[platform])).events:
         assert MARKER_TAG not in event.tags
 
@@ -240,7 +269,8 @@ def test_huge_html_body_is_reduced_to_text_not_rejected() -> None:
     payload = json.loads(fixture("zendesk_comment_created.json"))
     payload["comment"]["html"] = "<div style='" + "x" * 150_000 + "'><p>Still broken.</p></div>"
     [event] = deliver("zendesk", json.dumps(payload).encode()).events
-    assert event.text == "Still broken." and event.html is None
+    assert event.text == "Still broken."
+    assert event.html is None
 
 
 def test_huge_text_body_is_cut_with_a_warning() -> None:

@@ -59,19 +59,27 @@ def test_more_than_one_hundred_notifications_is_malformed() -> None:
 
 
 def test_drafts_and_unsupported_types_are_skipped() -> None:
-    result = deliver("salesforce", envelope(email_notification(1, status="5"),
-                                            email_notification(2, sobject="Task"),
-                                            email_notification(3, incoming=False)))
+    result = deliver(
+        "salesforce",
+        envelope(
+            email_notification(1, status="5"),
+            email_notification(2, sobject="Task"),
+            email_notification(3, incoming=False),
+        ),
+    )
     assert [e.message_id for e in result.events] == ["02s5g00000E000003A"]
     assert [s.reason for s in result.skipped] == ["draft e-mail", "sObject type Task is not supported"]
 
 
-@pytest.mark.parametrize("attack", [
-    '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]>',
-    '<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
-    "<!doctype html>",
-    '<! ENTITY x "y">',
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]>',
+        '<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+        "<!doctype html>",
+        '<! ENTITY x "y">',
+    ],
+)
 def test_dtds_and_entities_are_refused(attack: str) -> None:
     body = fixture("salesforce_case.xml").replace(b"<soapenv:Envelope", attack.encode() + b"\n<soapenv:Envelope", 1)
     with pytest.raises(BadPayload, match="DOCTYPE or ENTITY"):
@@ -80,8 +88,17 @@ def test_dtds_and_entities_are_refused(attack: str) -> None:
         deliver("salesforce", body)
 
 
-@pytest.mark.parametrize("body", [b"", b"<a/>", b"<soapenv:Envelope xmlns:soapenv='x'/>", b"\xff\xfe<a/>",
-                                  b"<Envelope><Body><notifications/></Body></Envelope>", b"not xml"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"<a/>",
+        b"<soapenv:Envelope xmlns:soapenv='x'/>",
+        b"\xff\xfe<a/>",
+        b"<Envelope><Body><notifications/></Body></Envelope>",
+        b"not xml",
+    ],
+)
 def test_malformed_envelopes(body: bytes) -> None:
     with pytest.raises(BadPayload):
         parse_envelope(body)
@@ -97,7 +114,8 @@ def test_ack_response_is_the_outbound_message_ack() -> None:
     root = ET.fromstring(ack_response())
     assert root.tag == "{http://schemas.xmlsoap.org/soap/envelope/}Envelope"
     ack = root.find(f".//{{{OUTBOUND}}}notificationsResponse/{{{OUTBOUND}}}Ack")
-    assert ack is not None and ack.text == "true"
+    assert ack is not None
+    assert ack.text == "true"
     assert ACK_CONTENT_TYPE.startswith("text/xml")
 
 

@@ -26,25 +26,32 @@ def post(queue: FakeQueue, created_at: str, window: CreatedAtWindow | None = Non
     return response
 
 
-@pytest.mark.parametrize("created_at", [
-    "9999-12-31T23:59:59-14:00",  # the overflow that used to reach the DLQ
-    "2099-01-01T00:00:00Z",  # the alert-suppressing future "Thanks"
-    (CLOCK + timedelta(minutes=11)).isoformat(),
-    (CLOCK - timedelta(days=30, seconds=1)).isoformat(),
-    "0001-01-01T00:00:00+14:00",
-])
+@pytest.mark.parametrize(
+    "created_at",
+    [
+        "9999-12-31T23:59:59-14:00",  # the overflow that used to reach the DLQ
+        "2099-01-01T00:00:00Z",  # the alert-suppressing future "Thanks"
+        (CLOCK + timedelta(minutes=11)).isoformat(),
+        (CLOCK - timedelta(days=30, seconds=1)).isoformat(),
+        "0001-01-01T00:00:00+14:00",
+    ],
+)
 def test_out_of_window_created_at_is_400_naming_the_field_and_nothing_is_queued(created_at: str) -> None:
     queue = FakeQueue()
     response = post(queue, created_at)
-    assert response["statusCode"] == 400 and queue.sent == []
+    assert response["statusCode"] == 400
+    assert queue.sent == []
     assert [d["field"] for d in body_of(response)["details"]] == ["created_at"]
 
 
-@pytest.mark.parametrize("created_at", [(CLOCK + timedelta(minutes=9)).isoformat(),
-                                        (CLOCK - timedelta(days=29)).isoformat(), CLOCK.isoformat()])
+@pytest.mark.parametrize(
+    "created_at",
+    [(CLOCK + timedelta(minutes=9)).isoformat(), (CLOCK - timedelta(days=29)).isoformat(), CLOCK.isoformat()],
+)
 def test_in_window_created_at_is_accepted(created_at: str) -> None:
     queue = FakeQueue()
-    assert post(queue, created_at)["statusCode"] == 202 and len(queue.sent) == 1
+    assert post(queue, created_at)["statusCode"] == 202
+    assert len(queue.sent) == 1
 
 
 def test_the_window_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,7 +75,14 @@ def test_a_signed_helpdesk_message_outside_the_window_is_skipped_with_its_reason
     """From a helpdesk's own signed payload the message is skipped (named in the reply), not the whole batch
     refused: the platform would otherwise retry it forever."""
     body = fixture("zendesk_comment_created.json")
-    result = handle_webhook("zendesk", zendesk_headers(body), body, SECRETS["zendesk"], NOW,
-                            window=CreatedAtWindow(max_age=timedelta(seconds=1), max_ahead=timedelta(0)))
-    assert result.events == () and any("created_at" in s.reason for s in result.skipped)
+    result = handle_webhook(
+        "zendesk",
+        zendesk_headers(body),
+        body,
+        SECRETS["zendesk"],
+        NOW,
+        window=CreatedAtWindow(max_age=timedelta(seconds=1), max_ahead=timedelta(0)),
+    )
+    assert result.events == ()
+    assert any("created_at" in s.reason for s in result.skipped)
     assert "created_at" in result.response.body

@@ -16,19 +16,34 @@ from ticket_sentiment.pipeline.service import ScoringService
 
 from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, sqs_event
 
-RULES = RuleConfig(rules=(EscalationRule(name="premium-negative", labels=frozenset({"negative"}),
-                                         tiers=frozenset({"premium"})),))
-FIRST = {"source": "zendesk", "ticket_id": "T-9", "message_id": "m-1", "author_role": "customer",
-         "text": "Hello, how do I change the invoice address?", "created_at": T0.isoformat(), "subject": "Invoice",
-         "priority": "high", "product_area": "billing", "customer_tier": "premium",
-         "ticket_url": "https://example.zendesk.com/agent/tickets/9"}
+RULES = RuleConfig(
+    rules=(EscalationRule(name="premium-negative", labels=frozenset({"negative"}), tiers=frozenset({"premium"})),)
+)
+FIRST = {
+    "source": "zendesk",
+    "ticket_id": "T-9",
+    "message_id": "m-1",
+    "author_role": "customer",
+    "text": "Hello, how do I change the invoice address?",
+    "created_at": T0.isoformat(),
+    "subject": "Invoice",
+    "priority": "high",
+    "product_area": "billing",
+    "customer_tier": "premium",
+    "ticket_url": "https://example.zendesk.com/agent/tickets/9",
+}
 
 
 def _follow_up(minutes: int, **fields: Any) -> dict[str, Any]:
-    return {"source": "zendesk", "ticket_id": "T-9", "message_id": f"m-{minutes}", "author_role": "customer",
-            "text": "Still not fixed. This is unacceptable.",
-            "created_at": (T0 + timedelta(minutes=minutes)).isoformat(),
-            **fields}
+    return {
+        "source": "zendesk",
+        "ticket_id": "T-9",
+        "message_id": f"m-{minutes}",
+        "author_role": "customer",
+        "text": "Still not fixed. This is unacceptable.",
+        "created_at": (T0 + timedelta(minutes=minutes)).isoformat(),
+        **fields,
+    }
 
 
 def _through_the_queue(service: ScoringService, payload: dict[str, Any]) -> None:
@@ -45,13 +60,21 @@ def test_a_follow_up_without_metadata_keeps_the_known_values_and_the_rules_see_t
     _through_the_queue(service, FIRST)
     _through_the_queue(service, _follow_up(5))
     ticket = store.get_ticket("T-9")
-    assert ticket is not None and ticket.message_count == 2 and ticket.current is not None
+    assert ticket is not None
+    assert ticket.message_count == 2
+    assert ticket.current is not None
     assert ticket.current.message_id == "m-5"
     assert (ticket.customer_tier, ticket.subject, ticket.priority, ticket.product_area) == (
-        "premium", "Invoice", "high", "billing")
+        "premium",
+        "Invoice",
+        "high",
+        "billing",
+    )
     assert ticket.ticket_url == FIRST["ticket_url"]
     [alert] = publisher.alerts  # the premium rule fired: the follow-up did not turn the customer into standard
-    assert alert.rule == "premium-negative" and alert.customer_tier == "premium" and alert.subject == "Invoice"
+    assert alert.rule == "premium-negative"
+    assert alert.customer_tier == "premium"
+    assert alert.subject == "Invoice"
 
 
 def test_a_field_the_helpdesk_sends_still_wins() -> None:
@@ -60,12 +83,15 @@ def test_a_field_the_helpdesk_sends_still_wins() -> None:
     _through_the_queue(service, FIRST)
     _through_the_queue(service, _follow_up(5, customer_tier="standard", subject="Invoice (downgraded)"))
     ticket = store.get_ticket("T-9")
-    assert ticket is not None and ticket.customer_tier == "standard" and ticket.subject == "Invoice (downgraded)"
+    assert ticket is not None
+    assert ticket.customer_tier == "standard"
+    assert ticket.subject == "Invoice (downgraded)"
     assert publisher.alerts == []
 
 
 def test_the_queued_event_keeps_which_fields_were_sent() -> None:
     queued = protect_event(TicketEvent.model_validate(_follow_up(5)), received_at=T0)
     body = queued.model_dump_json()
-    assert '"customer_tier"' not in body and '"subject"' not in body
+    assert '"customer_tier"' not in body
+    assert '"subject"' not in body
     assert type(queued).model_validate_json(body).event.customer_tier == "standard"  # the default, for readers

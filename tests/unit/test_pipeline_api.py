@@ -23,18 +23,24 @@ def get(store: FakeStore, ticket_id: str) -> dict[str, Any]:
 
 def test_ticket_with_history_trend_and_escalation() -> None:
     store = FakeStore()
-    service = ScoringService(store, FakePublisher(), KeywordScorer(),
-                             RuleConfig(rules=(EscalationRule(name="angry", max_score=-0.5),)))
-    service.process(queued(message_id="m-2", text="This is unacceptable, cancelling",
-                           created_at=(T0 + timedelta(hours=1)).isoformat()))
+    service = ScoringService(
+        store, FakePublisher(), KeywordScorer(), RuleConfig(rules=(EscalationRule(name="angry", max_score=-0.5),))
+    )
+    service.process(
+        queued(
+            message_id="m-2", text="This is unacceptable, cancelling", created_at=(T0 + timedelta(hours=1)).isoformat()
+        )
+    )
     service.process(queued(message_id="m-1", text="thanks for the quick reply"))
     response = get(store, "T-1")
     assert response["statusCode"] == 200
     body = json.loads(response["body"])
     assert [m["message_id"] for m in body["history"]] == ["m-1", "m-2"]
     assert body["ticket"]["current"]["message_id"] == "m-2"
-    assert body["ticket"]["trend"] == "worsening" and body["ticket"]["escalation_state"] == "alerted"
-    assert body["ticket"]["last_alert_rule"] == "angry" and body["history_truncated"] is False
+    assert body["ticket"]["trend"] == "worsening"
+    assert body["ticket"]["escalation_state"] == "alerted"
+    assert body["ticket"]["last_alert_rule"] == "angry"
+    assert body["history_truncated"] is False
 
 
 def test_unknown_and_invalid_tickets() -> None:

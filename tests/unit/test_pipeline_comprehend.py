@@ -20,10 +20,20 @@ def client() -> Any:
     return boto3.client("comprehend", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
 
 
-def item(index: int, sentiment: str = "NEGATIVE", *, pos: float = 0.02, neg: float = 0.9, neu: float = 0.05,
-         mixed: float = 0.03) -> dict[str, Any]:
-    return {"Index": index, "Sentiment": sentiment,
-            "SentimentScore": {"Positive": pos, "Negative": neg, "Neutral": neu, "Mixed": mixed}}
+def item(
+    index: int,
+    sentiment: str = "NEGATIVE",
+    *,
+    pos: float = 0.02,
+    neg: float = 0.9,
+    neu: float = 0.05,
+    mixed: float = 0.03,
+) -> dict[str, Any]:
+    return {
+        "Index": index,
+        "Sentiment": sentiment,
+        "SentimentScore": {"Positive": pos, "Negative": neg, "Neutral": neu, "Mixed": mixed},
+    }
 
 
 def scorer(c: Any) -> ComprehendScorer:
@@ -33,17 +43,31 @@ def scorer(c: Any) -> ComprehendScorer:
 def test_maps_onto_the_models_scale_and_records_the_scorer() -> None:
     c = client()
     with Stubber(c) as stub:
-        stub.add_response("batch_detect_sentiment", {"ResultList": [
-            item(0), item(1, "POSITIVE", pos=0.95, neg=0.01, neu=0.04, mixed=0.0),
-            item(2, "MIXED", pos=0.4, neg=0.35, neu=0.05, mixed=0.2)], "ErrorList": []},
-            {"TextList": ANY, "LanguageCode": "de"})
-        results = scorer(c).score_prepared(["Das ist wirklich ärgerlich heute", "Vielen Dank für die Hilfe",
-                                            "Gut aber auch schlecht irgendwie"], ["de", "de", "de"])
+        stub.add_response(
+            "batch_detect_sentiment",
+            {
+                "ResultList": [
+                    item(0),
+                    item(1, "POSITIVE", pos=0.95, neg=0.01, neu=0.04, mixed=0.0),
+                    item(2, "MIXED", pos=0.4, neg=0.35, neu=0.05, mixed=0.2),
+                ],
+                "ErrorList": [],
+            },
+            {"TextList": ANY, "LanguageCode": "de"},
+        )
+        results = scorer(c).score_prepared(
+            ["Das ist wirklich ärgerlich heute", "Vielen Dank für die Hilfe", "Gut aber auch schlecht irgendwie"],
+            ["de", "de", "de"],
+        )
     neg, pos, mixed = results
     # Comprehend's scores are confidences: mapped to the model's plain levels (never very_*), half the scale.
     assert (neg.label, neg.level, neg.score, neg.scorer) == ("negative", "negative", -0.44, "comprehend")
-    assert pos.label == "positive" and pos.level == "positive" and pos.score == 0.47 and 0 < pos.intensity <= 0.5
-    assert mixed.label == "neutral" and mixed.probabilities["neutral"] == 0.25
+    assert pos.label == "positive"
+    assert pos.level == "positive"
+    assert pos.score == 0.47
+    assert 0 < pos.intensity <= 0.5
+    assert mixed.label == "neutral"
+    assert mixed.probabilities["neutral"] == 0.25
     assert all(r.emotions == [] and r.model_version == "comprehend" for r in results)
 
 
@@ -51,13 +75,20 @@ def test_batches_of_25_per_language() -> None:
     c = client()
     texts = [f"Das ist Nachricht Nummer {i} und sie ist ärgerlich" for i in range(30)]
     with Stubber(c) as stub:
-        stub.add_response("batch_detect_sentiment", {"ResultList": [item(i) for i in range(25)], "ErrorList": []},
-                          {"TextList": texts[:25], "LanguageCode": "de"})
-        stub.add_response("batch_detect_sentiment", {"ResultList": [item(i) for i in range(5)], "ErrorList": []},
-                          {"TextList": texts[25:], "LanguageCode": "de"})
+        stub.add_response(
+            "batch_detect_sentiment",
+            {"ResultList": [item(i) for i in range(25)], "ErrorList": []},
+            {"TextList": texts[:25], "LanguageCode": "de"},
+        )
+        stub.add_response(
+            "batch_detect_sentiment",
+            {"ResultList": [item(i) for i in range(5)], "ErrorList": []},
+            {"TextList": texts[25:], "LanguageCode": "de"},
+        )
         results = scorer(c).score_prepared(texts, ["de"] * 30)
         stub.assert_no_pending_responses()
-    assert len(results) == 30 and all(r.label == "negative" for r in results)
+    assert len(results) == 30
+    assert all(r.label == "negative" for r in results)
 
 
 def test_throttling_is_retried_with_backoff() -> None:
@@ -88,8 +119,13 @@ def test_throttling_gives_up_and_other_errors_are_not_retried() -> None:
 def test_item_errors_fail_the_call() -> None:
     c = client()
     with Stubber(c) as stub:
-        stub.add_response("batch_detect_sentiment", {"ResultList": [], "ErrorList": [
-            {"Index": 0, "ErrorCode": "InternalServerException", "ErrorMessage": "boom"}]})
+        stub.add_response(
+            "batch_detect_sentiment",
+            {
+                "ResultList": [],
+                "ErrorList": [{"Index": 0, "ErrorCode": "InternalServerException", "ErrorMessage": "boom"}],
+            },
+        )
         with pytest.raises(ComprehendError, match="InternalServerException"):
             scorer(c).score_prepared(["Ceci est vraiment inacceptable"], ["fr"])
 
@@ -108,14 +144,19 @@ def test_most_relevant_500_characters() -> None:
     middle = " ".join(f"Detail sentence number {i} about the order history." for i in range(20))
     closing = "Please refund me today or I will cancel."
     cut = most_relevant(f"{opening} {middle} {closing}")
-    assert len(cut) <= MAX_CHARS and cut.startswith(opening) and cut.endswith(closing)
+    assert len(cut) <= MAX_CHARS
+    assert cut.startswith(opening)
+    assert cut.endswith(closing)
     one_long = "word " * 300
     assert len(most_relevant(one_long)) <= MAX_CHARS
 
 
 class Broken:
-    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
-                       ) -> list[SentimentResult]:
+    def score_prepared(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str] | None = None,
+    ) -> list[SentimentResult]:
         raise RuntimeError("onnxruntime cannot load the model")
 
 
@@ -124,22 +165,28 @@ class Named(KeywordScorer):
         super().__init__()
         self.name = name
 
-    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
-                       ) -> list[SentimentResult]:
+    def score_prepared(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str] | None = None,
+    ) -> list[SentimentResult]:
         return [r.model_copy(update={"scorer": self.name}) for r in super().score_prepared(texts, languages)]
 
 
 def test_auto_routes_by_language_and_falls_back_when_the_model_cannot_run() -> None:
     onnx, comprehend = Named("onnx"), Named("comprehend")
     routed = RoutingScorer(ScorerMode.AUTO, lambda: onnx, lambda: comprehend)
-    results = routed.score_prepared(["this is unacceptable", "das ist unacceptable", "thanks a lot"],
-                                    ["en", "de", "en"])
+    results = routed.score_prepared(
+        ["this is unacceptable", "das ist unacceptable", "thanks a lot"], ["en", "de", "en"]
+    )
     assert [r.scorer for r in results] == ["onnx", "comprehend", "onnx"]
     assert results[1].label == "negative"
     fallback = RoutingScorer(ScorerMode.AUTO, Broken, lambda: comprehend)
     assert [r.scorer for r in fallback.score_prepared(["a b", "c d"], ["en", "de"])] == ["comprehend"] * 2
-    assert RoutingScorer(ScorerMode.COMPREHEND, None, lambda: comprehend).score_prepared(
-        ["a b"], ["en"])[0].scorer == "comprehend"
+    assert (
+        RoutingScorer(ScorerMode.COMPREHEND, None, lambda: comprehend).score_prepared(["a b"], ["en"])[0].scorer
+        == "comprehend"
+    )
     assert RoutingScorer(ScorerMode.ONNX, lambda: onnx, None).score_prepared(["a b"], ["de"])[0].scorer == "onnx"
     with pytest.raises(ValueError, match="Comprehend"):
         RoutingScorer(ScorerMode.AUTO, lambda: onnx, None)

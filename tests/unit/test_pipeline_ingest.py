@@ -48,7 +48,9 @@ def test_html_body_and_base64_encoding_are_accepted() -> None:
     response = call(queue, raw, base64=True)
     assert response["statusCode"] == 202
     queued = queue.sent[0].event  # prepared at ingest: the visible text, one line per block (see protection)
-    assert queued.html is None and queued.text is not None and queued.text.split() == ["It", "still", "fails"]
+    assert queued.html is None
+    assert queued.text is not None
+    assert queued.text.split() == ["It", "still", "fails"]
 
 
 def test_event_id_is_deterministic_for_the_same_message() -> None:
@@ -58,13 +60,16 @@ def test_event_id_is_deterministic_for_the_same_message() -> None:
     assert a.event_id == b.event_id != c.event_id
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    ("{not json", "body is not valid JSON"),
-    ("[1, 2]", "body must be a JSON object"),
-    ("", "body is not valid JSON"),
-    (None, "body is not valid JSON"),
-    ("\"text\"", "body must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("{not json", "body is not valid JSON"),
+        ("[1, 2]", "body must be a JSON object"),
+        ("", "body is not valid JSON"),
+        (None, "body is not valid JSON"),
+        ('"text"', "body must be a JSON object"),
+    ],
+)
 def test_malformed_bodies_answer_400(body: str | None, reason: str) -> None:
     queue = FakeQueue()
     response = call(queue, body)
@@ -73,18 +78,21 @@ def test_malformed_bodies_answer_400(body: str | None, reason: str) -> None:
     assert queue.sent == []
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"ticket_id": None}, "ticket_id"),
-    ({"ticket_id": 123}, "ticket_id"),
-    ({"author_role": "robot"}, "author_role"),
-    ({"created_at": "yesterday"}, "created_at"),
-    ({"created_at": "2026-03-02T09:00:00"}, "created_at"),  # naive timestamps are ambiguous
-    ({"priority": "p1"}, "priority"),
-    ({"tags": "refund"}, "tags"),
-    ({"ticket_url": "not a url"}, "ticket_url"),
-    ({"surprise": 1}, "surprise"),
-    ({"ticket_id": "a b"}, "ticket_id"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"ticket_id": None}, "ticket_id"),
+        ({"ticket_id": 123}, "ticket_id"),
+        ({"author_role": "robot"}, "author_role"),
+        ({"created_at": "yesterday"}, "created_at"),
+        ({"created_at": "2026-03-02T09:00:00"}, "created_at"),  # naive timestamps are ambiguous
+        ({"priority": "p1"}, "priority"),
+        ({"tags": "refund"}, "tags"),
+        ({"ticket_url": "not a url"}, "ticket_url"),
+        ({"surprise": 1}, "surprise"),
+        ({"ticket_id": "a b"}, "ticket_id"),
+    ],
+)
 def test_invalid_fields_answer_400_naming_the_field(overrides: dict[str, Any], field: str) -> None:
     payload = event_payload()
     for key, value in overrides.items():
@@ -133,7 +141,8 @@ def test_unknown_route_answers_404() -> None:
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=6),
-    max_leaves=20)
+    max_leaves=20,
+)
 field_values = st.sampled_from(sorted(event_payload())).flatmap(lambda key: st.tuples(st.just(key), json_values))
 
 
@@ -162,6 +171,7 @@ def test_local_serve_curl_example_is_a_valid_event_that_pastes_in_a_shell() -> N
 
 # --- what reaches SQS: the real message body, read back from moto ---------------------------------------------
 
+
 @pytest.fixture
 def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -184,16 +194,19 @@ def sqs_app(sqs: tuple[Any, str]) -> Any:
 
 
 def test_a_posted_event_full_of_personal_data_reaches_sqs_without_a_raw_value(sqs: tuple[Any, str]) -> None:
-    payload = event_payload(text=PII_TEXT, subject=f"Charged twice - {EMAIL}", tags=["refund", EMAIL],
-                            created_at=NOW.isoformat())  # sqs_app's clock: within the created_at window
+    payload = event_payload(
+        text=PII_TEXT, subject=f"Charged twice - {EMAIL}", tags=["refund", EMAIL], created_at=NOW.isoformat()
+    )  # sqs_app's clock: within the created_at window
     response = sqs_app(sqs).resolve(api_event(json.dumps(payload)), None)
     assert response["statusCode"] == 202
     [message] = received(sqs)
     assert_no_raw_value(json.dumps(message))  # body and attributes, as SQS holds them
     queued = QueuedEvent.model_validate_json(message["Body"])
     assert queued.event_id == body_of(response)["event_id"]
-    assert queued.redaction is not None and queued.redaction.pii_entities == {**BODY_COUNTS, "EMAIL": 2}
-    assert queued.event.subject == "Charged twice - [EMAIL]" and queued.event.tags == ["refund"]
+    assert queued.redaction is not None
+    assert queued.redaction.pii_entities == {**BODY_COUNTS, "EMAIL": 2}
+    assert queued.event.subject == "Charged twice - [EMAIL]"
+    assert queued.event.tags == ["refund"]
     # The scorer's second pass finds nothing new: the metrics count each entity once.
     scorer = KeywordScorer()
     result = ScoringService(FakeStore(), FakePublisher(), scorer, DEFAULT_RULES, clock=lambda: T0).process(queued)
@@ -201,8 +214,7 @@ def test_a_posted_event_full_of_personal_data_reaches_sqs_without_a_raw_value(sq
     assert_no_raw_value(scorer.seen[0])
 
 
-def test_a_signed_zendesk_delivery_full_of_personal_data_reaches_sqs_without_a_raw_value(
-        sqs: tuple[Any, str]) -> None:
+def test_a_signed_zendesk_delivery_full_of_personal_data_reaches_sqs_without_a_raw_value(sqs: tuple[Any, str]) -> None:
     delivery = json.loads(fixture("zendesk_comment_created.json"))
     delivery["ticket"]["title"] = f"Refund for {EMAIL}"
     html = "".join(f"<p>{line}</p>" for line in PII_TEXT.split("\n") if line)
@@ -216,8 +228,10 @@ def test_a_signed_zendesk_delivery_full_of_personal_data_reaches_sqs_without_a_r
     [message] = received(sqs)
     assert_no_raw_value(json.dumps(message))
     queued = QueuedEvent.model_validate_json(message["Body"])
-    assert queued.event.source == "zendesk" and queued.event.html is None
-    assert queued.redaction is not None and queued.redaction.pii_entities == {**BODY_COUNTS, "EMAIL": 2}
+    assert queued.event.source == "zendesk"
+    assert queued.event.html is None
+    assert queued.redaction is not None
+    assert queued.redaction.pii_entities == {**BODY_COUNTS, "EMAIL": 2}
     assert "hello" not in (queued.event.text or "")  # the quoted reply went at ingest
     assert queued.event.subject == "Refund for [EMAIL]"
 
@@ -229,6 +243,9 @@ def test_a_long_posted_body_is_queued_capped_and_flagged(sqs: tuple[Any, str]) -
     [message] = received(sqs)
     queued = QueuedEvent.model_validate_json(message["Body"])
     text = queued.event.text or ""
-    assert queued.redaction is not None and queued.redaction.truncated
-    assert len(text) <= MODEL_TEXT_CHARS and CUT_MARK in text and text.endswith("call [PHONE].")
+    assert queued.redaction is not None
+    assert queued.redaction.truncated
+    assert len(text) <= MODEL_TEXT_CHARS
+    assert CUT_MARK in text
+    assert text.endswith("call [PHONE].")
     assert len(message["Body"]) < MODEL_TEXT_CHARS + 2_000  # the queue no longer carries the whole body

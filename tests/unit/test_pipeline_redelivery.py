@@ -30,13 +30,20 @@ def make(store: FakeStore | None = None) -> tuple[ScoringService, FakeStore, Fak
 def test_an_agent_message_delivered_twice_is_skipped_once() -> None:
     service, store, _ = make()
     service.process(queued(text=ANGRY), delivery_id="sqs-c")
-    reply = queued(author_role="agent", message_id="a-1", text="Looking into it",
-                   created_at=(T0 + timedelta(minutes=5)).isoformat())
+    reply = queued(
+        author_role="agent",
+        message_id="a-1",
+        text="Looking into it",
+        created_at=(T0 + timedelta(minutes=5)).isoformat(),
+    )
     first = service.process(reply, delivery_id="sqs-a")
     again = service.process(reply, delivery_id="sqs-a")
-    assert first.outcome == Outcome.SKIPPED and first.first_response_seconds == 300
-    assert again.outcome == Outcome.REDELIVERED and again.first_response_seconds is None
-    assert store.delivery_outcome("sqs-a") == Outcome.SKIPPED and len(store.outcomes) == 2
+    assert first.outcome == Outcome.SKIPPED
+    assert first.first_response_seconds == 300
+    assert again.outcome == Outcome.REDELIVERED
+    assert again.first_response_seconds is None
+    assert store.delivery_outcome("sqs-a") == Outcome.SKIPPED
+    assert len(store.outcomes) == 2
 
 
 def test_a_scored_message_delivered_twice_is_scored_once() -> None:
@@ -44,11 +51,12 @@ def test_a_scored_message_delivered_twice_is_scored_once() -> None:
     event = queued(text=ANGRY)
     assert service.process(event, delivery_id="sqs-1").outcome == Outcome.SCORED
     again = service.process(event, delivery_id="sqs-1")
-    assert again.outcome == Outcome.REDELIVERED and again.alert is None and again.score is None
+    assert again.outcome == Outcome.REDELIVERED
+    assert again.alert is None
+    assert again.score is None
     assert len(publisher.alerts) == 1
     claim = store.outcomes["sqs-1"]
-    assert (claim.outcome, claim.event_id, claim.expires_at) == (Outcome.SCORED, event.event_id,
-                                                                 T0 + OUTCOME_RETENTION)
+    assert (claim.outcome, claim.event_id, claim.expires_at) == (Outcome.SCORED, event.event_id, T0 + OUTCOME_RETENTION)
 
 
 def test_two_posts_of_one_event_are_scored_and_duplicate_whatever_the_redeliveries() -> None:
@@ -56,8 +64,7 @@ def test_two_posts_of_one_event_are_scored_and_duplicate_whatever_the_redeliveri
     event = queued(text=ANGRY)
     results = [service.process(event, delivery_id=d).outcome for d in ("sqs-1", "sqs-2", "sqs-2", "sqs-1")]
     assert results == [Outcome.SCORED, Outcome.DUPLICATE, Outcome.REDELIVERED, Outcome.REDELIVERED]
-    assert {d: c.outcome for d, c in store.outcomes.items()} == {"sqs-1": Outcome.SCORED,
-                                                                 "sqs-2": Outcome.DUPLICATE}
+    assert {d: c.outcome for d, c in store.outcomes.items()} == {"sqs-1": Outcome.SCORED, "sqs-2": Outcome.DUPLICATE}
 
 
 class RacingStore(FakeStore):
@@ -75,8 +82,9 @@ class RacingStore(FakeStore):
             if done is not None:
                 message, _ = self.messages[done]
                 self.messages[done] = (message, True)
-            assert self.claim_outcome(OutcomeClaim(delivery_id=delivery_id, event_id="e", outcome=outcome,
-                                                   expires_at=T0))
+            assert self.claim_outcome(
+                OutcomeClaim(delivery_id=delivery_id, event_id="e", outcome=outcome, expires_at=T0)
+            )
         return held
 
 
@@ -85,8 +93,10 @@ def test_an_agent_message_whose_claim_is_lost_records_nothing_more() -> None:
     service.process(queued(text=ANGRY))
     result = service.process(queued(author_role="agent", message_id="a-1", text="On it"), delivery_id="sqs-a")
     # The reply time is recorded once, idempotently, and its response metric goes with the call that set it.
-    assert result.outcome == Outcome.REDELIVERED and result.first_response_seconds == 0
-    assert store.outcomes["sqs-a"].outcome == Outcome.SKIPPED and len(store.outcomes) == 1
+    assert result.outcome == Outcome.REDELIVERED
+    assert result.first_response_seconds == 0
+    assert store.outcomes["sqs-a"].outcome == Outcome.SKIPPED
+    assert len(store.outcomes) == 1
 
 
 def test_a_duplicate_whose_claim_is_lost_records_nothing_more() -> None:
@@ -110,7 +120,8 @@ def test_scoring_whose_delivery_was_settled_meanwhile_neither_claims_nor_marks_d
 def test_a_claim_is_held_by_its_own_retry_and_never_redelivered() -> None:
     store = FakeStore()
     claim = OutcomeClaim(delivery_id="d", event_id="e", outcome=Outcome.SKIPPED, expires_at=T0)
-    assert store.claim_outcome(claim) and store.claim_outcome(claim)  # the SDK retrying the same write
+    assert store.claim_outcome(claim)
+    assert store.claim_outcome(claim)  # the SDK retrying the same write
     assert not store.claim_outcome(claim.model_copy(update={"token": "another caller"}))
     with pytest.raises(ValidationError):
         OutcomeClaim(delivery_id="d", event_id="e", outcome=Outcome.REDELIVERED, expires_at=T0)
@@ -125,21 +136,28 @@ def _emf(out: str) -> dict[str, float]:
                 for metric in directive["Metrics"]:
                     value = blob[metric["Name"]]
                     totals[metric["Name"]] = totals.get(metric["Name"], 0) + (
-                        sum(value) if isinstance(value, list) else value)
+                        sum(value) if isinstance(value, list) else value
+                    )
     return totals
 
 
-def test_the_score_function_counts_a_redelivered_batch_apart(monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_score_function_counts_a_redelivered_batch_apart(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
     metrics.clear_metrics()
     service, _, _ = make()
-    events: list[QueuedEvent] = [queued(text=ANGRY), queued(text=ANGRY),  # two posts of one event
-                                 queued(author_role="agent", message_id="a-1", text="On it")]
+    events: list[QueuedEvent] = [
+        queued(text=ANGRY),
+        queued(text=ANGRY),  # two posts of one event
+        queued(author_role="agent", message_id="a-1", text="On it"),
+    ]
     batch = sqs_event([e.model_dump_json() for e in events])  # SQS message ids sqs-0, sqs-1, sqs-2
     assert process_batch(service, batch, None)["batchItemFailures"] == []
     assert process_batch(service, batch, None)["batchItemFailures"] == []  # the same messages, received again
     metrics.flush_metrics()
     emitted = _emf(capsys.readouterr().out)
-    assert emitted[names.EVENTS_SCORED] == 1 and emitted[names.EVENTS_DUPLICATE] == 1
-    assert emitted[names.EVENTS_SKIPPED] == 1 and emitted[names.EVENTS_REDELIVERED] == 3
+    assert emitted[names.EVENTS_SCORED] == 1
+    assert emitted[names.EVENTS_DUPLICATE] == 1
+    assert emitted[names.EVENTS_SKIPPED] == 1
+    assert emitted[names.EVENTS_REDELIVERED] == 3

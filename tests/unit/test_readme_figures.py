@@ -8,5 +8,6 @@ from ticket_sentiment_tools.readme_figures import README, current, main, render
 
 def test_readme_figures_match_what_measures_them() -> None:
     assert current(README.read_text(encoding="utf-8")) == render(), (
-        "run `python -m ticket_sentiment_tools.readme_figures`")
+        "run `python -m ticket_sentiment_tools.readme_figures`"
+    )
     assert main(["--check"]) == 0

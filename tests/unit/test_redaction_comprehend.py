@@ -16,8 +16,9 @@ from ticket_sentiment.redaction.comprehend import MAX_BYTES, ComprehendPiiRedact
 
 @pytest.fixture
 def client() -> Iterator[tuple[object, Stubber]]:
-    comprehend = boto3.client("comprehend", region_name="eu-west-1", aws_access_key_id="testing",
-                              aws_secret_access_key="testing")  # dummy credentials: the stub answers
+    comprehend = boto3.client(
+        "comprehend", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )  # dummy credentials: the stub answers
     with Stubber(comprehend) as stubber:
         yield comprehend, stubber
         stubber.assert_no_pending_responses()
@@ -33,10 +34,13 @@ def test_local_pass_runs_first_and_comprehend_adds_names_in_running_text(client:
     # Written in lower case: a name the local pass (gazetteer and cues need a capital) leaves to Comprehend.
     raw = "I spoke with karen miller yesterday, mail me at anna@example.com or call +44 20 7946 0958."
     sent = redact(raw).text  # what Comprehend must receive: the local pass's output
-    assert "anna@example.com" not in sent and "7946" not in sent
-    stubber.add_response("detect_pii_entities",
-                         {"Entities": [_entity(sent, "karen miller", "NAME"), _entity(sent, "yesterday", "DATE_TIME")]},
-                         {"Text": sent, "LanguageCode": "en"})
+    assert "anna@example.com" not in sent
+    assert "7946" not in sent
+    stubber.add_response(
+        "detect_pii_entities",
+        {"Entities": [_entity(sent, "karen miller", "NAME"), _entity(sent, "yesterday", "DATE_TIME")]},
+        {"Text": sent, "LanguageCode": "en"},
+    )
     result = redact_with_comprehend(raw, ComprehendPiiRedactor(comprehend), "en")
     assert result.text == "I spoke with [NAME] yesterday, mail me at [EMAIL] or call [PHONE]."
     assert result.entities == {"EMAIL": 1, "NAME": 1, "PHONE": 1}
@@ -45,8 +49,11 @@ def test_local_pass_runs_first_and_comprehend_adds_names_in_running_text(client:
 def test_spanish_is_sent_other_languages_are_not(client: tuple[object, Stubber]) -> None:
     comprehend, stubber = client
     text = "Hablé con lucía fernández ayer."
-    stubber.add_response("detect_pii_entities", {"Entities": [_entity(text, "lucía fernández", "NAME")]},
-                         {"Text": text, "LanguageCode": "es"})
+    stubber.add_response(
+        "detect_pii_entities",
+        {"Entities": [_entity(text, "lucía fernández", "NAME")]},
+        {"Text": text, "LanguageCode": "es"},
+    )
     redactor = ComprehendPiiRedactor(comprehend)
     assert redact_with_comprehend(text, redactor, "es").text == "Hablé con [NAME] ayer."
     # German is not supported by DetectPiiEntities: no call at all (the stubber would fail on one).
@@ -56,9 +63,17 @@ def test_spanish_is_sent_other_languages_are_not(client: tuple[object, Stubber])
 def test_low_scores_dates_and_harmless_urls_are_ignored(client: tuple[object, Stubber]) -> None:
     comprehend, stubber = client
     text = "Maybe Paris on 2026-03-02, see https://example.com/help/export."
-    stubber.add_response("detect_pii_entities", {"Entities": [
-        _entity(text, "Paris", "NAME", score=0.4), _entity(text, "2026-03-02", "DATE_TIME"),
-        _entity(text, "https://example.com/help/export", "URL")]}, {"Text": text, "LanguageCode": "en"})
+    stubber.add_response(
+        "detect_pii_entities",
+        {
+            "Entities": [
+                _entity(text, "Paris", "NAME", score=0.4),
+                _entity(text, "2026-03-02", "DATE_TIME"),
+                _entity(text, "https://example.com/help/export", "URL"),
+            ]
+        },
+        {"Text": text, "LanguageCode": "en"},
+    )
     assert ComprehendPiiRedactor(comprehend).redact(redact(text), "en").text == text
 
 
@@ -66,8 +81,11 @@ def test_spans_are_trimmed_off_earlier_placeholders(client: tuple[object, Stubbe
     comprehend, stubber = client
     local = redact("Regards,\nAnna\nBob Lee")
     assert local.text == "Regards,\n[NAME]\nBob Lee"
-    stubber.add_response("detect_pii_entities", {"Entities": [_entity(local.text, "[NAME]\nBob Lee", "NAME")]},
-                         {"Text": local.text, "LanguageCode": "en"})
+    stubber.add_response(
+        "detect_pii_entities",
+        {"Entities": [_entity(local.text, "[NAME]\nBob Lee", "NAME")]},
+        {"Text": local.text, "LanguageCode": "en"},
+    )
     result = ComprehendPiiRedactor(comprehend).redact(local, "en")
     assert result.text == "Regards,\n[NAME]\n[NAME]"
     assert result.entities["NAME"] == local.entities["NAME"] + 1
@@ -89,30 +107,43 @@ def test_long_text_is_chunked_and_offsets_map_back(client: tuple[object, Stubber
     chunks = list(utf8_chunks(text, redactor.max_bytes, redactor.overlap))
     assert len(chunks) == 2
     for offset, chunk in chunks:
-        entities = [{"Score": 0.99, "Type": "NAME", "BeginOffset": chunk.index("karen miller"),
-                     "EndOffset": chunk.index("karen miller") + len("karen miller")}] if "karen" in chunk else []
+        entities = (
+            [
+                {
+                    "Score": 0.99,
+                    "Type": "NAME",
+                    "BeginOffset": chunk.index("karen miller"),
+                    "EndOffset": chunk.index("karen miller") + len("karen miller"),
+                }
+            ]
+            if "karen" in chunk
+            else []
+        )
         stubber.add_response("detect_pii_entities", {"Entities": entities}, {"Text": chunk, "LanguageCode": "en"})
-        assert text[offset:offset + len(chunk)] == chunk
+        assert text[offset : offset + len(chunk)] == chunk
     result = redactor.redact(redact(text), "en")
     assert "karen miller" not in result.text
     assert "I spoke with [NAME]. " in result.text
     assert result.entities == {"NAME": 1}
 
 
-@pytest.mark.parametrize("text", [
-    "a" * 1000,
-    "é" * 999,
-    "😀" * 700 + "x",
-    ("word " * 50 + "データ\n") * 30,
-    "日本語のテキスト" * 300,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 1000,
+        "é" * 999,
+        "😀" * 700 + "x",
+        ("word " * 50 + "データ\n") * 30,
+        "日本語のテキスト" * 300,
+    ],
+)
 def test_chunks_respect_the_byte_limit_and_character_boundaries(text: str) -> None:
     max_bytes, overlap = 256, 16
     chunks = list(utf8_chunks(text, max_bytes, overlap))
     covered = 0
     for offset, chunk in chunks:
         assert 0 < len(chunk.encode("utf-8")) <= max_bytes
-        assert text[offset:offset + len(chunk)] == chunk
+        assert text[offset : offset + len(chunk)] == chunk
         assert offset <= covered  # no gap
         if covered:
             assert covered - offset <= overlap + max_bytes  # overlap, not restart

@@ -34,10 +34,14 @@ def test_powertools_formatter_redacts_message_extras_keys_and_exceptions() -> No
     _assert_clean(output)
     first, second = (json.loads(line) for line in output.splitlines())
     assert first["message"] == "call [PHONE] now"
-    assert first["customer"] == "[EMAIL]" and first["card"] == "[CARD]"
-    assert first["nested"] == {"iban": ["[IBAN]"]} and first["count"] == 3
-    assert first["service"] == "redaction-test" and first["level"] == "INFO"
-    assert "[IBAN]" in second["exception"] and second["exception_name"] == "ValueError"
+    assert first["customer"] == "[EMAIL]"
+    assert first["card"] == "[CARD]"
+    assert first["nested"] == {"iban": ["[IBAN]"]}
+    assert first["count"] == 3
+    assert first["service"] == "redaction-test"
+    assert first["level"] == "INFO"
+    assert "[IBAN]" in second["exception"]
+    assert second["exception_name"] == "ValueError"
 
 
 def test_stdlib_filter_redacts_formatted_message_extras_and_traceback() -> None:
@@ -82,6 +86,11 @@ def test_a_record_that_cannot_be_redacted_is_withheld() -> None:
 
 def test_redact_value_walks_structures_and_checks_long_integers() -> None:
     assert redact_value({"a": [EMAIL, (PHONE,)], "n": 42, "ok": True, "x": None, "f": 1.5}) == {
-        "a": ["[EMAIL]", ["[PHONE]"]], "n": 42, "ok": True, "x": None, "f": 1.5}
+        "a": ["[EMAIL]", ["[PHONE]"]],
+        "n": 42,
+        "ok": True,
+        "x": None,
+        "f": 1.5,
+    }
     assert redact_value(4111111111111111) == "[CARD]"
     assert redact_value(20260302) == 20260302

@@ -28,11 +28,28 @@ TICKET = (
     "London NW1 6XE. Reset link: https://app.example.com/reset?token=Zx8Qk2LmP9rT4vW7yB1n\n\nThanks,\nJohn Smith"
 )
 RAW_VALUES = [
-    "Anna", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "+44 20 7946 0958", "(415) 555-0132",
-    "john.smith@example.com", "536-22-8790", "203.0.113.42", "Summer2024!", "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
-    "221B Baker Street", "NW1 6XE", "Zx8Qk2LmP9rT4vW7yB1n", "John Smith",
+    "Anna",
+    "4111 1111 1111 1111",
+    "DE89 3704 0044 0532 0130 00",
+    "+44 20 7946 0958",
+    "(415) 555-0132",
+    "john.smith@example.com",
+    "536-22-8790",
+    "203.0.113.42",
+    "Summer2024!",
+    "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    "221B Baker Street",
+    "NW1 6XE",
+    "Zx8Qk2LmP9rT4vW7yB1n",
+    "John Smith",
     # Fragments too: a partial redaction would leak these.
-    "4111", "0532 0130", "7946", "555-0132", "john.smith", "8790", "Summer2024",
+    "4111",
+    "0532 0130",
+    "7946",
+    "555-0132",
+    "john.smith",
+    "8790",
+    "Summer2024",
 ]
 SURVIVES = ["#48213", "$1,249.00", "2026-03-02"]
 runner = CliRunner()
@@ -49,26 +66,40 @@ def test_redact_result_is_clean_and_keeps_what_is_not_personal() -> None:
     _assert_no_raw_values(result.text, result.model_dump_json())
     for value in SURVIVES:
         assert value in result.text
-    assert result.entities == {"ADDRESS": 1, "CARD": 1, "EMAIL": 1, "IBAN": 1, "IP": 1, "NAME": 2, "PHONE": 2,
-                               "SECRET": 2, "SSN": 1, "URL": 1}
+    assert result.entities == {
+        "ADDRESS": 1,
+        "CARD": 1,
+        "EMAIL": 1,
+        "IBAN": 1,
+        "IP": 1,
+        "NAME": 2,
+        "PHONE": 2,
+        "SECRET": 2,
+        "SSN": 1,
+        "URL": 1,
+    }
 
 
 def test_cli_text_json_and_jsonl(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
         text = runner.invoke(app, ["redact", TICKET])
         as_json = runner.invoke(app, ["redact", "--json", TICKET])
-        lines = "\n".join([
-            json.dumps({"id": "t1", "text": TICKET}),
-            f"not json but full of data: {TICKET.splitlines()[2]}",
-            json.dumps({"id": "t2", "text": 4111111111111111, "card": "4111 1111 1111 1111"}),
-            json.dumps({"id": "t3", "email": "john.smith@example.com"}),
-            json.dumps({"id": "t4", "text": "call +44 20 7946 0958"}),
-        ])
+        lines = "\n".join(
+            [
+                json.dumps({"id": "t1", "text": TICKET}),
+                f"not json but full of data: {TICKET.splitlines()[2]}",
+                json.dumps({"id": "t2", "text": 4111111111111111, "card": "4111 1111 1111 1111"}),
+                json.dumps({"id": "t3", "email": "john.smith@example.com"}),
+                json.dumps({"id": "t4", "text": "call +44 20 7946 0958"}),
+            ]
+        )
         jsonl = runner.invoke(app, ["redact", "--jsonl"], input=lines + "\n")
-    assert text.exit_code == 0 and as_json.exit_code == 0
+    assert text.exit_code == 0
+    assert as_json.exit_code == 0
     assert jsonl.exit_code == 1
-    _assert_no_raw_values(text.stdout, text.stderr, as_json.stdout, as_json.stderr, jsonl.stdout, jsonl.stderr,
-                          caplog.text)
+    _assert_no_raw_values(
+        text.stdout, text.stderr, as_json.stdout, as_json.stderr, jsonl.stdout, jsonl.stderr, caplog.text
+    )
     assert "entities: ADDRESS=1, CARD=1" in text.stdout
     assert json.loads(as_json.stdout)["entities"]["PHONE"] == 2
     records = [json.loads(line) for line in jsonl.stdout.splitlines()]
@@ -104,13 +135,15 @@ def test_powertools_and_stdlib_logging() -> None:
     finally:
         stdlib.removeHandler(handler)
     _assert_no_raw_values(stream.getvalue(), stdlib_stream.getvalue())
-    assert "[CARD]" in stream.getvalue() and "[CARD]" in stdlib_stream.getvalue()
+    assert "[CARD]" in stream.getvalue()
+    assert "[CARD]" in stdlib_stream.getvalue()
 
 
 @pytest.fixture
 def comprehend() -> Iterator[tuple[object, Stubber]]:
-    client = boto3.client("comprehend", region_name="eu-west-1", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")  # dummy credentials: the stub answers
+    client = boto3.client(
+        "comprehend", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )  # dummy credentials: the stub answers
     with Stubber(client) as stubber:
         yield client, stubber
 

@@ -34,23 +34,55 @@ def _embedded(prefix: str, value: str, suffix: str) -> str:
 
 # --- generators for valid values ----------------------------------------------------------------------------------
 
-_CARD_PREFIXES = [("4", 16), ("4", 13), ("51", 16), ("55", 16), ("2221", 16), ("34", 15), ("37", 15), ("6011", 16),
-                  ("65", 16), ("3528", 16), ("36", 14), ("62", 16), ("62", 19)]
+_CARD_PREFIXES = [
+    ("4", 16),
+    ("4", 13),
+    ("51", 16),
+    ("55", 16),
+    ("2221", 16),
+    ("34", 15),
+    ("37", 15),
+    ("6011", 16),
+    ("65", 16),
+    ("3528", 16),
+    ("36", 14),
+    ("62", 16),
+    ("62", 19),
+]
 
 
 @st.composite
 def card_numbers(draw: st.DrawFn) -> str:
     prefix, length = draw(st.sampled_from(_CARD_PREFIXES))
-    body = prefix + "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=length - len(prefix) - 1,
-                                          max_size=length - len(prefix) - 1)))
+    body = prefix + "".join(
+        draw(
+            st.lists(
+                st.sampled_from("0123456789"), min_size=length - len(prefix) - 1, max_size=length - len(prefix) - 1
+            )
+        )
+    )
     digits = body + luhn.calc_check_digit(body)
     separator = draw(st.sampled_from(["", " ", "-"]))
-    return separator.join(digits[i:i + 4] for i in range(0, len(digits), 4)) if separator else digits
+    return separator.join(digits[i : i + 4] for i in range(0, len(digits), 4)) if separator else digits
 
 
 # Countries whose IBAN check in python-stdnum accepts any well-formed BBAN (no national bank-code registry).
-_IBAN_FORMATS = {"DE": "18n", "AT": "16n", "NL": "4a10n", "GB": "4a14n", "PL": "24n", "CH": "5n12c", "IE": "4a14n",
-                 "DK": "14n", "FI": "14n", "SE": "20n", "LU": "3n13c", "PT": "21n", "CZ": "20n", "HU": "24n"}
+_IBAN_FORMATS = {
+    "DE": "18n",
+    "AT": "16n",
+    "NL": "4a10n",
+    "GB": "4a14n",
+    "PL": "24n",
+    "CH": "5n12c",
+    "IE": "4a14n",
+    "DK": "14n",
+    "FI": "14n",
+    "SE": "20n",
+    "LU": "3n13c",
+    "PT": "21n",
+    "CZ": "20n",
+    "HU": "24n",
+}
 _ALPHABETS = {"n": "0123456789", "a": "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "c": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
 
@@ -78,16 +110,26 @@ def phone_numbers(draw: st.DrawFn) -> str:
     assert example is not None
     national = str(example.national_number)
     tail = "".join(draw(st.lists(st.sampled_from("0123456789"), min_size=3, max_size=3)))
-    number = phonenumbers.PhoneNumber(country_code=example.country_code,
-                                      national_number=int(national[:-3] + tail),
-                                      italian_leading_zero=example.italian_leading_zero)
+    number = phonenumbers.PhoneNumber(
+        country_code=example.country_code,
+        national_number=int(national[:-3] + tail),
+        italian_leading_zero=example.italian_leading_zero,
+    )
     assume(phonenumbers.is_valid_number(number))
-    style = draw(st.sampled_from([phonenumbers.PhoneNumberFormat.INTERNATIONAL,
-                                  phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.E164]))
+    style = draw(
+        st.sampled_from(
+            [
+                phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+                phonenumbers.PhoneNumberFormat.NATIONAL,
+                phonenumbers.PhoneNumberFormat.E164,
+            ]
+        )
+    )
     return phonenumbers.format_number(number, style)
 
 
 # --- properties ---------------------------------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(prefix=surrounding, email=st.emails(), suffix=surrounding)
@@ -121,9 +163,22 @@ def test_valid_phone_numbers_are_gone(prefix: str, phone: str, suffix: str) -> N
     assert re.sub(r"\D", "", phone)[-7:] not in re.sub(r"\D", "", output.replace(prefix, "").replace(suffix, ""))
 
 
-pii_values = st.one_of(st.emails(), card_numbers(), ibans(), phone_numbers(),
-                       st.sampled_from(["Hi Anna,", "Thanks,\nJohn Smith", "password: hunter2", "203.0.113.42",
-                                        "SSN 536-22-8790", "12 Baker Street, London NW1 6XE"]))
+pii_values = st.one_of(
+    st.emails(),
+    card_numbers(),
+    ibans(),
+    phone_numbers(),
+    st.sampled_from(
+        [
+            "Hi Anna,",
+            "Thanks,\nJohn Smith",
+            "password: hunter2",
+            "203.0.113.42",
+            "SSN 536-22-8790",
+            "12 Baker Street, London NW1 6XE",
+        ]
+    ),
+)
 
 
 @SETTINGS
@@ -139,21 +194,94 @@ def test_a_label_glued_into_an_email_domain_does_not_hide_the_next_number() -> N
     # Found by the property above: "SN" (serial number) inside "0@A.SN" read as a label kept the card on the
     # first pass only, so a second pass changed the text.
     once = redact("0@A.SN 4000000000000002")
-    assert once.text == "[EMAIL] [CARD]" and redact(once.text).text == once.text
+    assert once.text == "[EMAIL] [CARD]"
+    assert redact(once.text).text == once.text
 
 
 # Text a ticket is made of that is not personal data: words, ids, prices, dates, versions, codes, hashes.
-_WORDS = ["the", "export", "fails", "again", "order", "refund", "please", "since", "update", "dashboard", "is",
-          "blank", "my", "invoice", "was", "charged", "twice", "and", "still", "broken", "on", "mobile", "app",
-          "waiting", "for", "weeks", "this", "really", "frustrating", "can", "you", "check", "it", "today", "error",
-          "when", "login", "page", "slow", "crashes", "after", "clicking", "save", "we", "have", "users", "seats"]
-_NOT_PII = ["#48213", "ticket 48213", "ERR-5001", "v2.3.1", "$1,249.00", "€249,00", "2026-03-02", "02.03.2026",
-            "10:15:30", "2026-03-02T10:15:30Z", "1Z999AA10123456784", "550e8400-e29b-41d4-a716-446655440000",
-            "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3", "build 20260302.1", "Chrome 122.0.6261.112", "HTTP 502",
-            "0x80070005", "order #112-4567890-1234567", "case 00987654", "RMA-77812", "3 times", "50%", "2.5 GB",
-            "port 8443", "99.9%", "ISBN 978-3-16-148410-0", "SKU 4006381333931", "1,234,567", "Q3 2026"]
+_WORDS = [
+    "the",
+    "export",
+    "fails",
+    "again",
+    "order",
+    "refund",
+    "please",
+    "since",
+    "update",
+    "dashboard",
+    "is",
+    "blank",
+    "my",
+    "invoice",
+    "was",
+    "charged",
+    "twice",
+    "and",
+    "still",
+    "broken",
+    "on",
+    "mobile",
+    "app",
+    "waiting",
+    "for",
+    "weeks",
+    "this",
+    "really",
+    "frustrating",
+    "can",
+    "you",
+    "check",
+    "it",
+    "today",
+    "error",
+    "when",
+    "login",
+    "page",
+    "slow",
+    "crashes",
+    "after",
+    "clicking",
+    "save",
+    "we",
+    "have",
+    "users",
+    "seats",
+]
+_NOT_PII = [
+    "#48213",
+    "ticket 48213",
+    "ERR-5001",
+    "v2.3.1",
+    "$1,249.00",
+    "€249,00",
+    "2026-03-02",
+    "02.03.2026",
+    "10:15:30",
+    "2026-03-02T10:15:30Z",
+    "1Z999AA10123456784",
+    "550e8400-e29b-41d4-a716-446655440000",
+    "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3",
+    "build 20260302.1",
+    "Chrome 122.0.6261.112",
+    "HTTP 502",
+    "0x80070005",
+    "order #112-4567890-1234567",
+    "case 00987654",
+    "RMA-77812",
+    "3 times",
+    "50%",
+    "2.5 GB",
+    "port 8443",
+    "99.9%",
+    "ISBN 978-3-16-148410-0",
+    "SKU 4006381333931",
+    "1,234,567",
+    "Q3 2026",
+]
 non_pii_text = st.lists(st.one_of(st.sampled_from(_WORDS), st.sampled_from(_NOT_PII)), min_size=1, max_size=25).map(
-    " ".join)
+    " ".join
+)
 
 
 @SETTINGS
@@ -166,12 +294,18 @@ def test_text_without_personal_data_is_unchanged(text: str, end: str) -> None:
 
 # --- fast paths agree with the library checks they stand in for ----------------------------------------------------
 
+
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)), st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)),
-       st.integers(min_value=1, max_value=10**15 - 1), st.booleans())
+@given(
+    st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)),
+    st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)),
+    st.integers(min_value=1, max_value=10**15 - 1),
+    st.booleans(),
+)
 def test_region_validity_agrees_with_libphonenumber(region: str, origin: str, national: int, example: bool) -> None:
-    number = phonenumbers.PhoneNumber(country_code=phonenumbers.country_code_for_region(origin),
-                                      national_number=national)
+    number = phonenumbers.PhoneNumber(
+        country_code=phonenumbers.country_code_for_region(origin), national_number=national
+    )
     sample = phonenumbers.example_number(region)
     if example and sample is not None:  # near-valid numbers too: a real one with its last digits replaced
         digits = str(sample.national_number)[:-3] + f"{national % 1000:03d}"
@@ -224,7 +358,7 @@ def _old_ibans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
                     break
         if count != length or (end < len(text) and text[end].isalnum()):
             continue
-        compact = text[m.start():end].replace(" ", "").replace("-", "").upper()
+        compact = text[m.start() : end].replace(" ", "").replace("-", "").upper()
         if _mod97(compact) and _iban_valid(compact):
             found.append((m.start(), end))
             pos = end
@@ -259,7 +393,10 @@ def test_letters_before_agrees_with_the_regex(text: str, number: int) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from([*_TOKEN_TRIGGERS, "A", "S", "x", "J", "-", "_", "ghp", "sk", "SG", "ey", " "]),
-                max_size=12).map("".join))
+@given(
+    st.lists(
+        st.sampled_from([*_TOKEN_TRIGGERS, "A", "S", "x", "J", "-", "_", "ghp", "sk", "SG", "ey", " "]), max_size=12
+    ).map("".join)
+)
 def test_token_trigger_scan_agrees_with_substring_search(text: str) -> None:
     assert _has_trigger(text) == any(t in text for t in _TOKEN_TRIGGERS)

@@ -30,12 +30,14 @@ def test_clear_cases_get_the_right_label(scorer: OnnxSentimentScorer) -> None:
     labels = [r.label for r in results]
     assert labels == ["negative"] * len(NEGATIVE) + ["positive"] * len(POSITIVE) + ["neutral"] * len(NEUTRAL)
     assert all(r.score < -0.3 for r in results[: len(NEGATIVE)])
-    assert all(r.score > 0.3 for r in results[len(NEGATIVE): len(NEGATIVE) + len(POSITIVE)])
+    assert all(r.score > 0.3 for r in results[len(NEGATIVE) : len(NEGATIVE) + len(POSITIVE)])
 
 
 def test_output_ranges_and_probabilities(scorer: OnnxSentimentScorer) -> None:
     for r in scorer.score(NEGATIVE + POSITIVE + NEUTRAL):
-        assert -1 <= r.score <= 1 and 0 <= r.intensity <= 1 and 0 <= r.confidence <= 1
+        assert -1 <= r.score <= 1
+        assert 0 <= r.intensity <= 1
+        assert 0 <= r.confidence <= 1
         assert sum(r.probabilities.values()) == pytest.approx(1, abs=1e-3)
         assert r.confidence == max(r.probabilities.values())
         assert r.model_version == scorer.version
@@ -43,14 +45,16 @@ def test_output_ranges_and_probabilities(scorer: OnnxSentimentScorer) -> None:
 
 
 def test_angry_ticket_is_more_intense_than_a_question(scorer: OnnxSentimentScorer) -> None:
-    angry, question = scorer.score(["This is unacceptable!!! Third outage this week, fix it NOW.",
-                                    "How do I export my invoices as CSV?"])
+    angry, question = scorer.score(
+        ["This is unacceptable!!! Third outage this week, fix it NOW.", "How do I export my invoices as CSV?"]
+    )
     assert angry.intensity > question.intensity + 0.3
 
 
 def test_gratitude_and_anger_emotions(scorer: OnnxSentimentScorer) -> None:
     thanks, angry = scorer.score(["Thank you so much for your help!", "This is absolutely infuriating, I'm furious."])
-    assert thanks.emotions and thanks.emotions[0].name == "gratitude"
+    assert thanks.emotions
+    assert thanks.emotions[0].name == "gratitude"
     assert {e.name for e in angry.emotions} & {"anger", "annoyance"}
 
 
@@ -74,26 +78,39 @@ def test_long_ticket_is_windowed_not_truncated(scorer: OnnxSentimentScorer) -> N
 
 def test_empty_and_filler_texts_are_low_signal(scorer: OnnxSentimentScorer) -> None:
     empty, punct, ok, real = scorer.score(["", "?", "ok", "thanks a lot!"])
-    assert empty.low_signal and empty.windows == 0 and empty.label == "neutral"
-    assert punct.low_signal and ok.low_signal
+    assert empty.low_signal
+    assert empty.windows == 0
+    assert empty.label == "neutral"
+    assert punct.low_signal
+    assert ok.low_signal
     assert not real.low_signal
 
 
 def test_low_signal_rule() -> None:
-    assert is_low_signal("ok") and is_low_signal("?!") and is_low_signal("hi ok")
+    assert is_low_signal("ok")
+    assert is_low_signal("?!")
+    assert is_low_signal("hi ok")
     assert not is_low_signal("refund please")
 
 
 def test_language_is_reported(scorer: OnnxSentimentScorer) -> None:
-    de, en = scorer.score(["Ich warte seit zwei Wochen auf meine Rückerstattung, das ist ärgerlich.",
-                           "I have been waiting two weeks for my refund."])
-    assert de.language == "de" and not OnnxSentimentScorer.covers_language(de.language)
-    assert en.language == "en" and OnnxSentimentScorer.covers_language(en.language)
+    de, en = scorer.score(
+        [
+            "Ich warte seit zwei Wochen auf meine Rückerstattung, das ist ärgerlich.",
+            "I have been waiting two weeks for my refund.",
+        ]
+    )
+    assert de.language == "de"
+    assert not OnnxSentimentScorer.covers_language(de.language)
+    assert en.language == "en"
+    assert OnnxSentimentScorer.covers_language(en.language)
 
 
 def test_quoted_history_does_not_change_the_label(scorer: OnnxSentimentScorer) -> None:
-    body = ("Still not working, I've lost another day.\n\nOn Tue, 3 Mar 2026 at 10:02, Support <a@b.example> wrote:\n"
-            "> Thanks so much for your patience! We're happy to help and love hearing from you!")
+    body = (
+        "Still not working, I've lost another day.\n\nOn Tue, 3 Mar 2026 at 10:02, Support <a@b.example> wrote:\n"
+        "> Thanks so much for your patience! We're happy to help and love hearing from you!"
+    )
     assert scorer.score_one(body).label == "negative"
 
 
@@ -114,8 +131,10 @@ def test_missing_external_weights_give_a_clear_error(tmp_path: Path) -> None:
 
 def test_importing_the_scorer_leaves_optional_text_libraries_unloaded() -> None:
     """Cold start: emoji, HTML, reply-parsing and langid libraries load only when a text needs them."""
-    code = ("import sys\nfrom ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer\n"
-            "OnnxSentimentScorer().score_one('Hi, I returned the blender three weeks ago and still have no refund.')\n"
-            "print(sorted(m for m in ('emoji', 'selectolax', 'mailparser_reply', 'py3langid') if m in sys.modules))")
+    code = (
+        "import sys\nfrom ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer\n"
+        "OnnxSentimentScorer().score_one('Hi, I returned the blender three weeks ago and still have no refund.')\n"
+        "print(sorted(m for m in ('emoji', 'selectolax', 'mailparser_reply', 'py3langid') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

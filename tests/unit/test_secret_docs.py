@@ -13,8 +13,12 @@ from ticket_sentiment.helpdesks.secrets import FreshdeskSecret, IntercomSecret, 
 from ticket_sentiment.writeback.models import CredentialsError, load_credentials
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-INBOUND: dict[str, type[BaseModel]] = {"zendesk": ZendeskSecret, "freshdesk": FreshdeskSecret,
-                                       "intercom": IntercomSecret, "salesforce": SalesforceSecret}
+INBOUND: dict[str, type[BaseModel]] = {
+    "zendesk": ZendeskSecret,
+    "freshdesk": FreshdeskSecret,
+    "intercom": IntercomSecret,
+    "salesforce": SalesforceSecret,
+}
 
 
 def writeback_examples() -> dict[str, str]:
@@ -29,8 +33,10 @@ def writeback_examples() -> dict[str, str]:
 def inbound_examples() -> dict[str, dict[str, object]]:
     """The JSON block after each "Secret `<prefix>/helpdesk/<platform>`" step of docs/helpdesks.md."""
     text = (DOCS / "helpdesks.md").read_text()
-    return {platform: json.loads(block) for platform, block in
-            re.findall(r"Secret `<prefix>/helpdesk/(\w+)`.*?```json\n(.*?)\n```", text, re.S)}
+    return {
+        platform: json.loads(block)
+        for platform, block in re.findall(r"Secret `<prefix>/helpdesk/(\w+)`.*?```json\n(.*?)\n```", text, re.S)
+    }
 
 
 def test_every_writeback_example_loads_as_credentials() -> None:
@@ -48,9 +54,11 @@ def test_inbound_examples_use_only_the_inbound_models_keys(platform: str) -> Non
 
 @pytest.mark.parametrize("platform", sorted(INBOUND))
 def test_an_inbound_key_in_the_writeback_secret_is_refused_naming_it(platform: str) -> None:
-    inbound_key = next(k for k in inbound_examples()[platform] if k not in {"integration_user_id",
-                                                                            "integration_admin_id", "header",
-                                                                            "allow_basic_auth"})
+    inbound_key = next(
+        k
+        for k in inbound_examples()[platform]
+        if k not in {"integration_user_id", "integration_admin_id", "header", "allow_basic_auth"}
+    )
     credentials = json.loads(writeback_examples()[platform])
     assert inbound_key not in credentials
     merged = {**credentials, inbound_key: "x" * 20}

@@ -22,8 +22,10 @@ class FakeClient:
         self.calls = 0
 
     def rotate(self, value: str, at: datetime) -> None:
-        self.stages = {"AWSPREVIOUS": self.stages["AWSCURRENT"],
-                       "AWSCURRENT": {"SecretString": value, "CreatedDate": at}}
+        self.stages = {
+            "AWSPREVIOUS": self.stages["AWSCURRENT"],
+            "AWSCURRENT": {"SecretString": value, "CreatedDate": at},
+        }
 
     def get_secret_value(self, SecretId: str, VersionStage: str) -> dict[str, Any]:  # noqa: N803 - boto3's names
         self.calls += 1
@@ -39,6 +41,7 @@ def accepts(expected: str) -> Any:
         if value != expected:
             raise AuthError("invalid webhook signature")
         return value
+
     return attempt
 
 
@@ -63,7 +66,8 @@ def test_forged_requests_refetch_at_most_once_a_second() -> None:
         with pytest.raises(AuthError):
             verify_with_rotation(accepts("forged"), versions, NOW + timedelta(hours=1))
     assert client.calls - before <= 1  # one refetch; no previous version is read outside the window
-    assert versions.previous() is None and SecretVersion("x").created_at is None
+    assert versions.previous() is None
+    assert SecretVersion("x").created_at is None
 
 
 def test_an_unconfigured_previous_version_never_authenticates() -> None:

@@ -34,45 +34,74 @@ WORKED_EXAMPLES = [
 ]
 # The same problem asked calmly and as an escalation.
 TWINS = [
-    ("I was charged twice for the March invoice. Please refund the duplicate payment.",
-     "This is the fourth time I'm asking. Refund it today or I'm cancelling my account."),
-    ("My order hasn't arrived yet and tracking hasn't updated since Monday. Could you check on it?",
-     "Two weeks late, no reply to three emails. If it isn't here by Friday I'm filing a chargeback and leaving "
-     "a review everywhere I can."),
-    ("The export keeps failing with an error, could you take a look?",
-     "The export has failed for a week, nobody replies, and I want to speak to your manager today."),
+    (
+        "I was charged twice for the March invoice. Please refund the duplicate payment.",
+        "This is the fourth time I'm asking. Refund it today or I'm cancelling my account.",
+    ),
+    (
+        "My order hasn't arrived yet and tracking hasn't updated since Monday. Could you check on it?",
+        "Two weeks late, no reply to three emails. If it isn't here by Friday I'm filing a chargeback and leaving "
+        "a review everywhere I can.",
+    ),
+    (
+        "The export keeps failing with an error, could you take a look?",
+        "The export has failed for a week, nobody replies, and I want to speak to your manager today.",
+    ),
 ]
 
 
 def result(level: str, intensity: float, *, low_signal: bool = False) -> SentimentResult:
     label = level.removeprefix("very_")
     score = {"very_negative": -0.9, "negative": -0.5, "neutral": 0.0, "positive": 0.5, "very_positive": 0.9}[level]
-    return SentimentResult(label=label, level=level, score=score, intensity=intensity, confidence=0.9,
-                           probabilities={}, emotions=[], low_signal=low_signal, language="en", windows=1,
-                           model_version="t")
+    return SentimentResult(
+        label=label,
+        level=level,
+        score=score,
+        intensity=intensity,
+        confidence=0.9,
+        probabilities={},
+        emotions=[],
+        low_signal=low_signal,
+        language="en",
+        windows=1,
+        model_version="t",
+    )
 
 
 def event(tier: CustomerTier = CustomerTier.STANDARD) -> TicketEvent:
-    return TicketEvent(source=Source.OTHER, ticket_id="T-1", message_id="m-1", author_role=AuthorRole.CUSTOMER,
-                       text="-", created_at=datetime(2026, 12, 1, tzinfo=UTC), customer_tier=tier)
+    return TicketEvent(
+        source=Source.OTHER,
+        ticket_id="T-1",
+        message_id="m-1",
+        author_role=AuthorRole.CUSTOMER,
+        text="-",
+        created_at=datetime(2026, 12, 1, tzinfo=UTC),
+        customer_tier=tier,
+    )
 
 
 # --- the arithmetic --------------------------------------------------------------------------------------------
 
+
 def test_five_level_distribution_splits_each_side_and_sums_to_one() -> None:
     dist = five_level_distribution([0.8, 0.15, 0.05], extreme_shares([0.3, 0.3, 0.2, 0.1, 0.1]))
     assert sum(dist) == pytest.approx(1.0)
-    assert dist[0] == pytest.approx(0.4) and dist[1] == pytest.approx(0.4)  # 0.8 split 1:1
+    assert dist[0] == pytest.approx(0.4)
+    assert dist[1] == pytest.approx(0.4)  # 0.8 split 1:1
     assert dist[2] == pytest.approx(0.15)
 
 
 def test_a_calm_complaint_does_not_saturate_and_an_escalation_is_more_intense() -> None:
-    calm = polarity_and_intensity(five_level_distribution([0.98, 0.01, 0.01],
-                                                          extreme_shares([0.05, 0.9, 0.03, 0.01, 0.01])))
-    escalation = polarity_and_intensity(five_level_distribution([0.98, 0.01, 0.01],
-                                                                extreme_shares([0.9, 0.08, 0.01, 0.005, 0.005])))
-    assert -0.65 < calm[0] < -0.45 and 0.45 < calm[1] < 0.65
-    assert escalation[0] < -0.85 and escalation[1] > 0.85
+    calm = polarity_and_intensity(
+        five_level_distribution([0.98, 0.01, 0.01], extreme_shares([0.05, 0.9, 0.03, 0.01, 0.01]))
+    )
+    escalation = polarity_and_intensity(
+        five_level_distribution([0.98, 0.01, 0.01], extreme_shares([0.9, 0.08, 0.01, 0.005, 0.005]))
+    )
+    assert -0.65 < calm[0] < -0.45
+    assert 0.45 < calm[1] < 0.65
+    assert escalation[0] < -0.85
+    assert escalation[1] > 0.85
 
 
 def test_the_level_never_contradicts_the_label() -> None:
@@ -85,6 +114,7 @@ def test_the_level_never_contradicts_the_label() -> None:
 
 
 # --- rules on level and intensity ----------------------------------------------------------------------------
+
 
 def test_a_level_rule_fires_on_that_level_only() -> None:
     config = RuleConfig(rules=(EscalationRule(name="escalation", levels=frozenset({"very_negative"})),))
@@ -118,6 +148,7 @@ def test_a_rule_without_a_sentiment_condition_is_refused() -> None:
 
 # --- calibration on five-level labels --------------------------------------------------------------------------
 
+
 def test_calibrate_on_five_levels_thresholds_intensity_for_very_negative_precision() -> None:
     # 30 escalations the model calls negative with intensity 0.9, 60 calm complaints at 0.55, 30 neutral.
     labels = ["very_negative"] * 30 + ["negative"] * 60 + ["neutral"] * 30
@@ -125,11 +156,16 @@ def test_calibrate_on_five_levels_thresholds_intensity_for_very_negative_precisi
     intensities = [0.9] * 30 + [0.55] * 60 + [0.1] * 30
     outcome = calibrate(intensity_keys(predicted, intensities), labels, 0.9, kind="intensity")
     choice = outcome.overall
-    assert choice.kind == "intensity" and choice.target_label == "very_negative"
-    assert choice.threshold == pytest.approx(0.9) and choice.precision == 1.0 and choice.recall == 1.0
+    assert choice.kind == "intensity"
+    assert choice.target_label == "very_negative"
+    assert choice.threshold == pytest.approx(0.9)
+    assert choice.precision == 1.0
+    assert choice.recall == 1.0
     assert choice.alerts_per_1000 == pytest.approx(250.0)
     rule = outcome.rules().rules[-1]
-    assert rule.labels == frozenset({"negative"}) and rule.min_intensity == 0.9 and rule.mode == "shadow"
+    assert rule.labels == frozenset({"negative"})
+    assert rule.min_intensity == 0.9
+    assert rule.mode == "shadow"
 
 
 def test_calibrate_on_five_levels_needs_very_negative_examples() -> None:
@@ -140,6 +176,7 @@ def test_calibrate_on_five_levels_needs_very_negative_examples() -> None:
 
 
 # --- the shipped model ------------------------------------------------------------------------------------------
+
 
 def test_the_worked_examples_are_the_guidelines_own() -> None:
     text = GUIDELINE.read_text(encoding="utf-8")
@@ -157,8 +194,9 @@ WORKED_EXAMPLES_FLOOR = 9
 def test_the_guidelines_worked_examples_come_out_at_their_level(scorer: OnnxSentimentScorer) -> None:
     results = scorer.score([text for text, _ in WORKED_EXAMPLES])
     right = [text for (text, level), r in zip(WORKED_EXAMPLES, results, strict=True) if r.level == level]
-    assert len(right) >= WORKED_EXAMPLES_FLOOR, [(t, lv, r.level) for (t, lv), r in zip(WORKED_EXAMPLES, results,
-                                                                                       strict=True)]
+    assert len(right) >= WORKED_EXAMPLES_FLOOR, [
+        (t, lv, r.level) for (t, lv), r in zip(WORKED_EXAMPLES, results, strict=True)
+    ]
     # Whatever else moves, escalations with an explicit threat or repeated contact are very_negative.
     for text, level in WORKED_EXAMPLES[:1] + WORKED_EXAMPLES[2:4]:
         assert text in right, (text, level)

@@ -21,13 +21,16 @@ def test_html_body_becomes_visible_text_without_quoted_reply() -> None:
     html = "<div><p>Export <b>fails</b> again.</p><blockquote>We love hearing from you!</blockquote></div>"
     assert looks_like_html(html)
     text = html_to_text(html)
-    assert "Export" in text and "fails" in text
+    assert "Export" in text
+    assert "fails" in text
     assert "love hearing" not in text
 
 
 def test_quoted_email_history_is_dropped() -> None:
-    body = ("Still not working.\n\nOn Tue, 3 Mar 2026 at 10:02, Support <help@example.com> wrote:\n"
-            "> Thanks for your patience! Happy to help!\n")
+    body = (
+        "Still not working.\n\nOn Tue, 3 Mar 2026 at 10:02, Support <help@example.com> wrote:\n"
+        "> Thanks for your patience! Happy to help!\n"
+    )
     assert strip_email_history(body) == "Still not working."
     assert "patience" not in prepare_ticket_text(body)
 
@@ -37,7 +40,7 @@ def test_angle_quoted_lines_are_dropped_even_without_header() -> None:
 
 
 def test_emojis_and_emoticons_become_words() -> None:
-    assert demojize("😡") .strip() == "enraged face"
+    assert demojize("😡").strip() == "enraged face"
     assert "thumbs up" in normalize_for_model("great 👍")
     assert "frowning face" in normalize_for_model("still broken :(")
     assert "_" not in normalize_for_model("🙏🔥")
@@ -86,8 +89,9 @@ def test_history_fast_path_matches_the_reply_parser(text: str) -> None:
 
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
 def test_ascii_text_skips_emoji_with_the_same_result(text: str) -> None:
-    with_emoji = emoji.demojize(textprep._EMOTICON_RE.sub(lambda m: textprep._EMOTICONS[m.group(1).lower()], text),
-                                delimiters=(" ", " "))
+    with_emoji = emoji.demojize(
+        textprep._EMOTICON_RE.sub(lambda m: textprep._EMOTICONS[m.group(1).lower()], text), delimiters=(" ", " ")
+    )
     assert demojize(text) == re.sub(r"(?<= )[a-z0-9_]+(?= )", lambda m: m.group(0).replace("_", " "), with_emoji)
 
 

@@ -18,9 +18,21 @@ class FakeScorer:
         for text in texts:
             value = float(text.split()[-1]) if text.split()[-1].lstrip("-").replace(".", "").isdigit() else 0.0
             label = "negative" if value < -0.2 else "positive" if value > 0.2 else "neutral"
-            out.append(SentimentResult(label=label, level=label, score=value, intensity=abs(value), confidence=0.9,
-                                       probabilities={}, emotions=[], low_signal=is_low_signal(text),
-                                       language="en", windows=1, model_version="fake"))
+            out.append(
+                SentimentResult(
+                    label=label,
+                    level=label,
+                    score=value,
+                    intensity=abs(value),
+                    confidence=0.9,
+                    probabilities={},
+                    emotions=[],
+                    low_signal=is_low_signal(text),
+                    language="en",
+                    windows=1,
+                    model_version="fake",
+                )
+            )
         return out
 
 
@@ -32,36 +44,47 @@ def msg(text: str, minutes: int, role: AuthorRole = AuthorRole.CUSTOMER) -> Thre
 
 
 def test_latest_customer_message_drives_current_and_agents_are_ignored() -> None:
-    thread = score_thread(FakeScorer(), [
-        msg("broken 0.1", 0), msg("sorry about that 0.9", 5, AuthorRole.AGENT), msg("still broken -0.8", 10),
-    ])
-    assert thread.current is not None and thread.current.score == -0.8
+    thread = score_thread(
+        FakeScorer(),
+        [
+            msg("broken 0.1", 0),
+            msg("sorry about that 0.9", 5, AuthorRole.AGENT),
+            msg("still broken -0.8", 10),
+        ],
+    )
+    assert thread.current is not None
+    assert thread.current.score == -0.8
     assert thread.customer_messages == 2
     assert thread.trend == Trend.WORSENING
 
 
 def test_messages_are_ordered_by_time_not_arrival() -> None:
     thread = score_thread(FakeScorer(), [msg("now fine 0.9", 30), msg("angry -0.9", 0)])
-    assert thread.current is not None and thread.current.score == 0.9
+    assert thread.current is not None
+    assert thread.current.score == 0.9
     assert thread.trend == Trend.IMPROVING
 
 
 def test_closing_filler_does_not_hide_the_last_real_message() -> None:
     thread = score_thread(FakeScorer(), [msg("terrible -0.9", 0), msg("ok", 5)])
-    assert thread.current is not None and thread.current.score == -0.9
+    assert thread.current is not None
+    assert thread.current.score == -0.9
 
 
 def test_recent_messages_weigh_more_in_the_thread_score() -> None:
     thread = score_thread(FakeScorer(), [msg("a -1", 0), msg("b -1", 1), msg("c 1", 2)])
-    assert thread.thread_score is not None and thread.thread_score > -1 / 3
+    assert thread.thread_score is not None
+    assert thread.thread_score > -1 / 3
 
 
 def test_no_customer_messages() -> None:
     thread = score_thread(FakeScorer(), [msg("hello 0.5", 0, AuthorRole.AGENT)])
-    assert thread.current is None and thread.trend == Trend.UNKNOWN
+    assert thread.current is None
+    assert thread.trend == Trend.UNKNOWN
 
 
 def test_sample_thread_with_the_real_model_gets_worse(scorer: OnnxSentimentScorer) -> None:
     thread = score_thread(scorer, SAMPLE_THREAD)
-    assert thread.current is not None and thread.current.label == "negative"
+    assert thread.current is not None
+    assert thread.current.label == "negative"
     assert thread.trend == Trend.WORSENING

@@ -84,8 +84,9 @@ class OutOfWindowError(ValueError):
     """The row's created_at is outside the backfill window; the message names the field, never the value."""
 
 
-def to_event(row: dict[str, Any], source: Source, received_at: datetime,
-             window: CreatedAtWindow = BACKFILL_WINDOW) -> QueuedEvent:
+def to_event(
+    row: dict[str, Any], source: Source, received_at: datetime, window: CreatedAtWindow = BACKFILL_WINDOW
+) -> QueuedEvent:
     """A canonical event from an export row; CSV tags may be a space- or comma-separated string."""
     data = {"source": source.value, **row}
     if isinstance(data.get("tags"), str):
@@ -101,11 +102,19 @@ def _reason(exc: ValidationError) -> str:
     return f"invalid ticket event: {', '.join(fields)}"  # field names only: values may be personal data
 
 
-def run_backfill(path: Path, queue: BatchQueue, *, source: Source, checkpoint_path: Path | None = None,
-                 batch_size: int = SQS_BATCH, on_progress: Callable[[int], None] | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), attempts: int = 5,
-                 sleep: Callable[[float], None] = time.sleep,
-                 window: CreatedAtWindow = BACKFILL_WINDOW) -> BackfillReport:
+def run_backfill(
+    path: Path,
+    queue: BatchQueue,
+    *,
+    source: Source,
+    checkpoint_path: Path | None = None,
+    batch_size: int = SQS_BATCH,
+    on_progress: Callable[[int], None] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    attempts: int = 5,
+    sleep: Callable[[float], None] = time.sleep,
+    window: CreatedAtWindow = BACKFILL_WINDOW,
+) -> BackfillReport:
     if not path.is_file():
         raise BackfillError(f"{path}: no such file")
     if not 1 <= batch_size <= SQS_BATCH:
@@ -152,8 +161,9 @@ def run_backfill(path: Path, queue: BatchQueue, *, source: Source, checkpoint_pa
     return report
 
 
-def _send_with_retries(queue: BatchQueue, batch: list[QueuedEvent], attempts: int,
-                       sleep: Callable[[float], None]) -> None:
+def _send_with_retries(
+    queue: BatchQueue, batch: list[QueuedEvent], attempts: int, sleep: Callable[[float], None]
+) -> None:
     """SQS may accept part of a batch (throttling): resend only the rest, with exponential backoff."""
     pending = list(batch)
     for attempt in range(attempts):
@@ -161,5 +171,5 @@ def _send_with_retries(queue: BatchQueue, batch: list[QueuedEvent], attempts: in
         pending = [e for e in pending if e.event_id in failed]
         if not pending:
             return
-        sleep(min(8.0, 0.25 * 2 ** attempt))
+        sleep(min(8.0, 0.25 * 2**attempt))
     raise BackfillError(f"{len(pending)} events were not accepted after {attempts} attempts; rerun to resume")

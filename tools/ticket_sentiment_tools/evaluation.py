@@ -10,11 +10,18 @@ import numpy as np
 from pydantic import BaseModel
 from ticket_sentiment.labels import POLARITY_LABELS, SEVERITY_LEVELS
 
-_ALIASES = {"neg": "negative", "pos": "positive", "neu": "neutral", "-1": "negative", "0": "neutral",
-            "1": "positive"}
-_LEVEL_ALIASES = {**_ALIASES, "very negative": "very_negative", "very-negative": "very_negative",
-                  "very positive": "very_positive", "very-positive": "very_positive", "-2": "very_negative",
-                  "2": "very_positive", "+1": "positive", "+2": "very_positive"}
+_ALIASES = {"neg": "negative", "pos": "positive", "neu": "neutral", "-1": "negative", "0": "neutral", "1": "positive"}
+_LEVEL_ALIASES = {
+    **_ALIASES,
+    "very negative": "very_negative",
+    "very-negative": "very_negative",
+    "very positive": "very_positive",
+    "very-positive": "very_positive",
+    "-2": "very_negative",
+    "2": "very_positive",
+    "+1": "positive",
+    "+2": "very_positive",
+}
 
 
 class LabelledDataError(ValueError):
@@ -44,8 +51,9 @@ def normalise_level(raw: str) -> str:
     key = raw.strip().lower()
     key = _LEVEL_ALIASES.get(key, key)
     if key not in SEVERITY_LEVELS:
-        raise LabelledDataError(f"unknown label {raw!r}; expected one of {', '.join(SEVERITY_LEVELS)} "
-                                "(or negative/neutral/positive)")
+        raise LabelledDataError(
+            f"unknown label {raw!r}; expected one of {', '.join(SEVERITY_LEVELS)} (or negative/neutral/positive)"
+        )
     return key
 
 
@@ -89,8 +97,12 @@ def evaluate(y_true: Sequence[str], y_pred: Sequence[str], labels: tuple[str, ..
         precision = tp / cm[:, i].sum() if cm[:, i].sum() else 0.0
         recall = tp / cm[i, :].sum() if cm[i, :].sum() else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_class[label] = ClassMetrics(precision=round(float(precision), 4), recall=round(float(recall), 4),
-                                        f1=round(float(f1), 4), support=int(cm[i, :].sum()))
+        per_class[label] = ClassMetrics(
+            precision=round(float(precision), 4),
+            recall=round(float(recall), 4),
+            f1=round(float(f1), 4),
+            support=int(cm[i, :].sum()),
+        )
     present = [m for m in per_class.values() if m.support]
     return EvalReport(
         n=int(cm.sum()),

@@ -88,13 +88,22 @@ class LocalStack:
     def client(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = boto3.client(
-                service, endpoint_url=self.endpoint_url, region_name=REGION, aws_access_key_id="testing",
-                aws_secret_access_key="testing")  # moto's fixed test credentials, not a secret
+                service,
+                endpoint_url=self.endpoint_url,
+                region_name=REGION,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )  # moto's fixed test credentials, not a secret
         return self._clients[service]
 
     def resource(self, service: str) -> Any:
-        return boto3.resource(service, endpoint_url=self.endpoint_url, region_name=REGION,
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.resource(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def provision(self, slack_webhook_url: str = "http://127.0.0.1:9/slack") -> Resources:
         """Table, events queue and DLQ, alert topic with an SQS delivery subscription, notify DLQ, Slack secret."""
@@ -103,24 +112,38 @@ class LocalStack:
         create_table(self.client("dynamodb"), table)
         dlq_url = sqs.create_queue(QueueName=f"{self.prefix}-events-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        events_url = sqs.create_queue(QueueName=f"{self.prefix}-events", Attributes={
-            "VisibilityTimeout": "30",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}),
-        })["QueueUrl"]
+        events_url = sqs.create_queue(
+            QueueName=f"{self.prefix}-events",
+            Attributes={
+                "VisibilityTimeout": "30",
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
+                ),
+            },
+        )["QueueUrl"]
         topic_arn = sns.create_topic(Name=f"{self.prefix}-alerts")["TopicArn"]
         delivery_url = sqs.create_queue(QueueName=f"{self.prefix}-alerts-delivery")["QueueUrl"]
-        delivery_arn = sqs.get_queue_attributes(QueueUrl=delivery_url,
-                                                AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=delivery_arn,
-                      Attributes={"RawMessageDelivery": "false"})
+        delivery_arn = sqs.get_queue_attributes(QueueUrl=delivery_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(
+            TopicArn=topic_arn, Protocol="sqs", Endpoint=delivery_arn, Attributes={"RawMessageDelivery": "false"}
+        )
         notify_dlq_url = sqs.create_queue(QueueName=f"{self.prefix}-notify-dlq")["QueueUrl"]
         secret_arn = self.client("secretsmanager").create_secret(
-            Name=f"{self.prefix}/slack-webhook", SecretString=json.dumps({"webhook_url": slack_webhook_url}))["ARN"]
+            Name=f"{self.prefix}/slack-webhook", SecretString=json.dumps({"webhook_url": slack_webhook_url})
+        )["ARN"]
         self.resources = Resources(table, events_url, dlq_url, topic_arn, delivery_url, notify_dlq_url, secret_arn)
         return self.resources
 
-    def deploy_stack(self, workdir: Path, slack_webhook_url: str = "http://127.0.0.1:9/slack", *,
-                     assembly: Path | None = None, stage: str | None = None) -> Resources:
+    def deploy_stack(
+        self,
+        workdir: Path,
+        slack_webhook_url: str = "http://127.0.0.1:9/slack",
+        *,
+        assembly: Path | None = None,
+        stage: str | None = None,
+    ) -> Resources:
         """The CDK stack itself, synthesised and deployed into moto's CloudFormation, instead of `provision`.
 
         Needs the `infra` extra (aws-cdk-lib); `assembly` reuses an already synthesised one for `stage`.
@@ -134,14 +157,23 @@ class LocalStack:
         outputs = deploy(_Session(self), assembly, stack_name(stage))
         sqs, sns = self.client("sqs"), self.client("sns")
         delivery_url = sqs.create_queue(QueueName=f"{self.prefix}-local-alerts-delivery")["QueueUrl"]
-        delivery_arn = sqs.get_queue_attributes(QueueUrl=delivery_url,
-                                                AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        delivery_arn = sqs.get_queue_attributes(QueueUrl=delivery_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         sns.subscribe(TopicArn=outputs["AlertsTopicArn"], Protocol="sqs", Endpoint=delivery_arn)
         secret = self.client("secretsmanager").describe_secret(SecretId=outputs["SlackSecretName"])["ARN"]
         self.client("secretsmanager").put_secret_value(
-            SecretId=secret, SecretString=json.dumps({"webhook_url": slack_webhook_url}))
-        self.resources = Resources(outputs["TableName"], outputs["EventsQueueUrl"], outputs["EventsDeadLettersUrl"],
-                                   outputs["AlertsTopicArn"], delivery_url, outputs["NotifyDeadLettersUrl"], secret)
+            SecretId=secret, SecretString=json.dumps({"webhook_url": slack_webhook_url})
+        )
+        self.resources = Resources(
+            outputs["TableName"],
+            outputs["EventsQueueUrl"],
+            outputs["EventsDeadLettersUrl"],
+            outputs["AlertsTopicArn"],
+            delivery_url,
+            outputs["NotifyDeadLettersUrl"],
+            secret,
+        )
         self.stack_outputs = outputs
         self.helpdesk_secret_prefix = f"ticket-sentiment-{stage}/helpdesk/"
         return self.resources
@@ -159,8 +191,9 @@ class LocalStack:
         return DynamoTicketStore(self.res.table_name, self.resource("dynamodb"))
 
     def scoring_service(self, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES) -> ScoringService:
-        return ScoringService(self.store(), SnsAlertPublisher(self.res.alerts_topic_arn, self.client("sns")),
-                              scorer, rules)
+        return ScoringService(
+            self.store(), SnsAlertPublisher(self.res.alerts_topic_arn, self.client("sns")), scorer, rules
+        )
 
     def pump_events(self, service: EventProcessor, *, max_batches: int = 100) -> int:
         """Poll the events queue into the score handler until it is empty; returns the records handed over.
@@ -172,8 +205,12 @@ class LocalStack:
         handed = 0
         for _ in range(max_batches):
             messages = sqs.receive_message(
-                QueueUrl=self.res.events_queue_url, MaxNumberOfMessages=BATCH_SIZE, WaitTimeSeconds=0,
-                AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+                QueueUrl=self.res.events_queue_url,
+                MaxNumberOfMessages=BATCH_SIZE,
+                WaitTimeSeconds=0,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
             if not messages:
                 break
             handed += len(messages)
@@ -181,8 +218,9 @@ class LocalStack:
             failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
             for message in messages:
                 if message["MessageId"] in failed:
-                    sqs.change_message_visibility(QueueUrl=self.res.events_queue_url,
-                                                  ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+                    sqs.change_message_visibility(
+                        QueueUrl=self.res.events_queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                    )
                 else:
                     sqs.delete_message(QueueUrl=self.res.events_queue_url, ReceiptHandle=message["ReceiptHandle"])
         return handed
@@ -193,8 +231,9 @@ class LocalStack:
         totals = {"delivered": 0, "dead_lettered": 0}
         dead_letters = SqsDeadLetters(self.res.notify_dlq_url, sqs)
         for _ in range(max_batches):
-            messages = sqs.receive_message(QueueUrl=self.res.alerts_delivery_url, MaxNumberOfMessages=10,
-                                           WaitTimeSeconds=0).get("Messages", [])
+            messages = sqs.receive_message(
+                QueueUrl=self.res.alerts_delivery_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", [])
             if not messages:
                 break
             for message in messages:
@@ -206,8 +245,8 @@ class LocalStack:
 
     def queue_depth(self, queue_url: str) -> int:
         attrs = self.client("sqs").get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages",
-                                                "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
         return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
 
@@ -224,30 +263,56 @@ class _Session:
 
 def lambda_sns_event(envelope: dict[str, Any]) -> dict[str, Any]:
     """An SNS notification (as delivered to an SQS subscription) -> the event SNS gives a Lambda subscriber."""
-    return {"Records": [{
-        "EventSource": "aws:sns", "EventVersion": "1.0",
-        "EventSubscriptionArn": f"{envelope.get('TopicArn', '')}:local",
-        "Sns": {"Type": envelope.get("Type", "Notification"), "MessageId": envelope.get("MessageId", ""),
-                "TopicArn": envelope.get("TopicArn", ""), "Subject": envelope.get("Subject"),
-                "Message": envelope["Message"], "Timestamp": envelope.get("Timestamp", ""),
-                "SignatureVersion": "1", "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "",
-                "MessageAttributes": envelope.get("MessageAttributes", {})},
-    }]}
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": f"{envelope.get('TopicArn', '')}:local",
+                "Sns": {
+                    "Type": envelope.get("Type", "Notification"),
+                    "MessageId": envelope.get("MessageId", ""),
+                    "TopicArn": envelope.get("TopicArn", ""),
+                    "Subject": envelope.get("Subject"),
+                    "Message": envelope["Message"],
+                    "Timestamp": envelope.get("Timestamp", ""),
+                    "SignatureVersion": "1",
+                    "Signature": "",
+                    "SigningCertUrl": "",
+                    "UnsubscribeUrl": "",
+                    "MessageAttributes": envelope.get("MessageAttributes", {}),
+                },
+            }
+        ]
+    }
 
 
 def lambda_sqs_event(messages: list[dict[str, Any]], queue_url: str) -> dict[str, Any]:
     """SQS ReceiveMessage output -> the event Lambda's SQS event source mapping delivers."""
     name = queue_url.rstrip("/").rsplit("/", 1)[-1]
-    return {"Records": [{
-        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-        "attributes": m.get("Attributes", {}), "md5OfBody": m.get("MD5OfBody", ""),
-        "messageAttributes": {k: {"stringValue": v.get("StringValue"), "dataType": v.get("DataType")}
-                              for k, v in m.get("MessageAttributes", {}).items()},
-        "eventSource": "aws:sqs", "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{name}", "awsRegion": REGION,
-    } for m in messages]}
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "messageAttributes": {
+                    k: {"stringValue": v.get("StringValue"), "dataType": v.get("DataType")}
+                    for k, v in m.get("MessageAttributes", {}).items()
+                },
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{name}",
+                "awsRegion": REGION,
+            }
+            for m in messages
+        ]
+    }
 
 
 # --- the runtime: HTTP API on localhost, queue pollers, a Slack sink, the demo ------------------------------------
+
 
 class CountingProcessor:
     """Wraps the scoring service to count outcomes (the local stack's accounting of every accepted event)."""
@@ -328,12 +393,27 @@ def api_gateway_event(method: str, raw_path: str, headers: dict[str, str], body:
     elif parts.path.startswith("/v1/webhooks/"):
         path_parameters = {"platform": parts.path.removeprefix("/v1/webhooks/")}
     text = body.decode("utf-8", errors="replace") if body else None
-    return {"resource": resource, "path": parts.path, "httpMethod": method, "headers": headers,
-            "multiValueHeaders": {k: [v] for k, v in headers.items()}, "queryStringParameters": query,
-            "multiValueQueryStringParameters": None, "pathParameters": path_parameters, "stageVariables": None,
-            "body": text, "isBase64Encoded": False,
-            "requestContext": {"requestId": uuid.uuid4().hex, "stage": "local", "httpMethod": method,
-                               "path": parts.path, "resourcePath": resource, "identity": {"sourceIp": "127.0.0.1"}}}
+    return {
+        "resource": resource,
+        "path": parts.path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "body": text,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "requestId": uuid.uuid4().hex,
+            "stage": "local",
+            "httpMethod": method,
+            "path": parts.path,
+            "resourcePath": resource,
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+    }
 
 
 class LocalComprehend:
@@ -341,8 +421,10 @@ class LocalComprehend:
 
     def batch_detect_sentiment(self, TextList: list[str], LanguageCode: str) -> dict[str, Any]:  # noqa: N803
         score = {"Positive": 0.0, "Negative": 0.0, "Neutral": 1.0, "Mixed": 0.0}
-        return {"ResultList": [{"Index": i, "Sentiment": "NEUTRAL", "SentimentScore": score}
-                               for i in range(len(TextList))], "ErrorList": []}
+        return {
+            "ResultList": [{"Index": i, "Sentiment": "NEUTRAL", "SentimentScore": score} for i in range(len(TextList))],
+            "ErrorList": [],
+        }
 
 
 def drain_metrics(sink: Callable[[str], None] | None) -> None:
@@ -364,13 +446,20 @@ class _NoSlackResponder:
         return
 
 
-def route(method: str, path: str, *, ingest: APIGatewayRestResolver, api: APIGatewayRestResolver,
-          review: APIGatewayRestResolver) -> APIGatewayRestResolver:
+def route(
+    method: str,
+    path: str,
+    *,
+    ingest: APIGatewayRestResolver,
+    api: APIGatewayRestResolver,
+    review: APIGatewayRestResolver,
+) -> APIGatewayRestResolver:
     """Which function API Gateway would invoke: review (POST .../review, Slack's actions), query (GET tickets),
     else ingest (events and helpdesk webhooks)."""
     bare = path.split("?", 1)[0]
-    if bare.startswith("/v1/slack/") or (method == "POST" and bare.startswith("/v1/tickets/")
-                                         and bare.endswith("/review")):
+    if bare.startswith("/v1/slack/") or (
+        method == "POST" and bare.startswith("/v1/tickets/") and bare.endswith("/review")
+    ):
         return review
     return api if bare.startswith("/v1/tickets/") else ingest
 
@@ -378,12 +467,24 @@ def route(method: str, path: str, *, ingest: APIGatewayRestResolver, api: APIGat
 class LocalRuntime:
     """The stack, served: API on localhost, SQS polled into score, SNS alerts delivered to notify."""
 
-    def __init__(self, stack: LocalStack, scorer: TextScorer, rules: RuleConfig, slack_url: str,
-                 port: int = 0, *, window: CreatedAtWindow | None = None) -> None:
+    def __init__(
+        self,
+        stack: LocalStack,
+        scorer: TextScorer,
+        rules: RuleConfig,
+        slack_url: str,
+        port: int = 0,
+        *,
+        window: CreatedAtWindow | None = None,
+    ) -> None:
         self.stack = stack
         self.processor = CountingProcessor(stack.scoring_service(scorer, rules))
-        self.slack = SlackWebhook(WebhookSecret(stack.res.slack_secret_arn, stack.client("secretsmanager")),
-                                  attempts=4, base_wait=0.2, max_wait=5.0)
+        self.slack = SlackWebhook(
+            WebhookSecret(stack.res.slack_secret_arn, stack.client("secretsmanager")),
+            attempts=4,
+            base_wait=0.2,
+            max_wait=5.0,
+        )
         self.accepted = 0
         self.notified: Counter[str] = Counter()
         self.zendesk_secret: str | None = None  # set when the demo has configured the Zendesk webhook
@@ -393,18 +494,19 @@ class LocalRuntime:
         self._lock = threading.Lock()
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-        lookup = secrets_manager_lookup(stack.helpdesk_secret_prefix,
-                                        SecretsProvider(boto3_client=stack.client("secretsmanager")))
+        lookup = secrets_manager_lookup(
+            stack.helpdesk_secret_prefix, SecretsProvider(boto3_client=stack.client("secretsmanager"))
+        )
         ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup, window=window)
         api = build_api_app(stack.store)
         reviews = DynamoReviewStore(stack.res.table_name, stack.resource("dynamodb"))
         # The Slack app's signing secret for /v1/slack/actions, a fresh one per run (printed with --serve).
         self.slack_signing_secret = secrets.token_hex(16)
-        review = build_review_app(lambda: reviews, stack.store, lambda: self.slack_signing_secret,
-                                  _NoSlackResponder)
+        review = build_review_app(lambda: reviews, stack.store, lambda: self.slack_signing_secret, _NoSlackResponder)
         runtime = self
-        stack.client("secretsmanager").put_secret_value(SecretId=stack.res.slack_secret_arn,
-                                                        SecretString=json.dumps({"webhook_url": slack_url}))
+        stack.client("secretsmanager").put_secret_value(
+            SecretId=stack.res.slack_secret_arn, SecretString=json.dumps({"webhook_url": slack_url})
+        )
 
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
@@ -465,6 +567,7 @@ class LocalRuntime:
 
     def run_workers(self, interval: float = 0.25) -> None:
         """The event source mappings, for --serve: poll until stopped."""
+
         def loop() -> None:
             while not self._stop.is_set():
                 try:
@@ -501,21 +604,26 @@ def stack_api_keys(stack: LocalStack) -> dict[Any, str]:
     when the stack was provisioned without the template."""
     from infra.routes import ApiKind
 
-    ids = {ApiKind.INGEST: stack.stack_outputs.get("IngestApiKeyId"),
-           ApiKind.READ: stack.stack_outputs.get("QueryApiKeyId")}
+    ids = {
+        ApiKind.INGEST: stack.stack_outputs.get("IngestApiKeyId"),
+        ApiKind.READ: stack.stack_outputs.get("QueryApiKeyId"),
+    }
     keys: dict[Any, str] = {}
     for kind, key_id in ids.items():
-        value = (stack.client("apigateway").get_api_key(apiKey=key_id, includeValue=True).get("value")
-                 if key_id else None)
+        value = (
+            stack.client("apigateway").get_api_key(apiKey=key_id, includeValue=True).get("value") if key_id else None
+        )
         keys[kind] = value or secrets.token_urlsafe(24)
     return keys
 
 
-def http(method: str, url: str, payload: Any | None = None, raw: bytes | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, Any]:
+def http(
+    method: str, url: str, payload: Any | None = None, raw: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
     data = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else None)
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -529,31 +637,70 @@ def demo_events() -> list[dict[str, Any]]:
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)
     shift = start - max((m.created_at for m in SAMPLE_THREAD if m.created_at), default=start)  # thread ends at start
     # The calm billing request and its escalated twin come from the same premium customer: only the twin alerts.
-    tiers = {"refund": "enterprise", "outage": "enterprise", "billing": "premium", "billing-escalated": "premium",
-             "sarcasm": "premium"}
+    tiers = {
+        "refund": "enterprise",
+        "outage": "enterprise",
+        "billing": "premium",
+        "billing-escalated": "premium",
+        "sarcasm": "premium",
+    }
     priorities = {"outage": "urgent", "login": "high"}
-    areas = {"refund": "billing", "billing": "billing", "outage": "dashboard", "login": "auth", "html": "exports",
-             "how-to": "exports"}
+    areas = {
+        "refund": "billing",
+        "billing": "billing",
+        "outage": "dashboard",
+        "login": "auth",
+        "html": "exports",
+        "how-to": "exports",
+    }
     events: list[dict[str, Any]] = []
     for i, (name, text) in enumerate(SAMPLE_TICKETS):
         body = {"html": text} if text.lstrip().startswith("<") else {"text": text}
-        events.append({"source": "zendesk", "ticket_id": f"demo-{name}", "message_id": "m-1",
-                       "author_role": "customer", **body, "created_at": (start + timedelta(minutes=i)).isoformat(),
-                       "subject": name.replace("-", " ").capitalize(), "priority": priorities.get(name, "normal"),
-                       "customer_tier": tiers.get(name, "standard"), "product_area": areas.get(name, "general"),
-                       "ticket_url": f"https://example.zendesk.com/agent/tickets/{100 + i}"})
-    thread = [{"source": "zendesk", "ticket_id": "demo-thread", "message_id": f"t-{i + 1}",
-               "author_role": str(m.author_role), "text": m.text,
-               "created_at": ((m.created_at + shift) if m.created_at else start).isoformat(),
-               "subject": "App logs me out",
-               "priority": "normal", "customer_tier": "enterprise", "product_area": "mobile",
-               "ticket_url": "https://example.zendesk.com/agent/tickets/200"} for i, m in enumerate(SAMPLE_THREAD)]
+        events.append(
+            {
+                "source": "zendesk",
+                "ticket_id": f"demo-{name}",
+                "message_id": "m-1",
+                "author_role": "customer",
+                **body,
+                "created_at": (start + timedelta(minutes=i)).isoformat(),
+                "subject": name.replace("-", " ").capitalize(),
+                "priority": priorities.get(name, "normal"),
+                "customer_tier": tiers.get(name, "standard"),
+                "product_area": areas.get(name, "general"),
+                "ticket_url": f"https://example.zendesk.com/agent/tickets/{100 + i}",
+            }
+        )
+    thread = [
+        {
+            "source": "zendesk",
+            "ticket_id": "demo-thread",
+            "message_id": f"t-{i + 1}",
+            "author_role": str(m.author_role),
+            "text": m.text,
+            "created_at": ((m.created_at + shift) if m.created_at else start).isoformat(),
+            "subject": "App logs me out",
+            "priority": "normal",
+            "customer_tier": "enterprise",
+            "product_area": "mobile",
+            "ticket_url": "https://example.zendesk.com/agent/tickets/200",
+        }
+        for i, m in enumerate(SAMPLE_THREAD)
+    ]
     return events + thread[::-1]  # newest first: out of order on purpose
 
 
-def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES,
-             slack_url: str | None = None, serve: bool = False, port: int = 8787,
-             metrics_sink: Callable[[str], None] | None = None, secrets_out: Path | None = None) -> int:
+def run_demo(
+    write: Callable[[str], None],
+    *,
+    scorer: TextScorer,
+    rules: RuleConfig = DEFAULT_RULES,
+    slack_url: str | None = None,
+    serve: bool = False,
+    port: int = 8787,
+    metrics_sink: Callable[[str], None] | None = None,
+    secrets_out: Path | None = None,
+) -> int:
     server, endpoint = start_moto()
     sink = SlackPrintSink(write) if slack_url is None else None
     runtime: LocalRuntime | None = None
@@ -563,21 +710,27 @@ def run_demo(write: Callable[[str], None], *, scorer: TextScorer, rules: RuleCon
             write("synthesising the CDK stack (cdk-nag checked) and deploying it into moto's CloudFormation...\n")
             stack.deploy_stack(Path(workdir))
         write(f"stack TicketSentiment-local: CREATE_COMPLETE (table {stack.res.table_name})\n")
-        runtime = LocalRuntime(stack, scorer, rules, slack_url or (sink.url if sink else ""),
-                               port=port if serve else 0)
+        runtime = LocalRuntime(stack, scorer, rules, slack_url or (sink.url if sink else ""), port=port if serve else 0)
         runtime.metrics_sink = metrics_sink
         # The operator's step after deploying: fill the Zendesk webhook secret (a fresh random one here).
         runtime.zendesk_secret = secrets.token_hex(16)
         stack.client("secretsmanager").put_secret_value(
             SecretId=f"{stack.helpdesk_secret_prefix}zendesk",
-            SecretString=json.dumps({"signing_secret": runtime.zendesk_secret}))
-        write(f"moto on {endpoint}; API on {runtime.url} (POST /v1/events, GET /v1/tickets/<id>); "
-              f"Slack: {'SLACK_WEBHOOK_URL' if slack_url else 'a local sink that prints'}\n")
+            SecretString=json.dumps({"signing_secret": runtime.zendesk_secret}),
+        )
+        write(
+            f"moto on {endpoint}; API on {runtime.url} (POST /v1/events, GET /v1/tickets/<id>); "
+            f"Slack: {'SLACK_WEBHOOK_URL' if slack_url else 'a local sink that prints'}\n"
+        )
         if serve:
             runtime.run_workers()
             keys = {str(kind): value for kind, value in runtime.api_keys.items()}
-            write(cli_environment(stack) + curl_examples(runtime.url, keys)
-                  + configure_helpdesks(stack, runtime.url, secrets_out, keys["ingest"]) + "serving; Ctrl-C to stop\n")
+            write(
+                cli_environment(stack)
+                + curl_examples(runtime.url, keys)
+                + configure_helpdesks(stack, runtime.url, secrets_out, keys["ingest"])
+                + "serving; Ctrl-C to stop\n"
+            )
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
@@ -596,16 +749,28 @@ def curl_examples(url: str, keys: dict[str, str] | None = None, now: datetime | 
     `report --since 30d` finds them."""
     keys = keys or {"ingest": "<ingest key>", "read": "<read key>"}
     created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    event = json.dumps({"source": "other", "ticket_id": "T-100", "message_id": "m-1", "author_role": "customer",
-                        "text": "Still waiting for my refund, this is the third time I write.",
-                        "created_at": created, "subject": "Refund", "customer_tier": "premium"})
-    return (f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' "
-            f"-H 'x-api-key: {keys['ingest']}' -d '{event}'\n"
-            f"  curl -s {url}/v1/tickets/T-100 -H 'x-api-key: {keys['read']}'\n\n")
+    event = json.dumps(
+        {
+            "source": "other",
+            "ticket_id": "T-100",
+            "message_id": "m-1",
+            "author_role": "customer",
+            "text": "Still waiting for my refund, this is the third time I write.",
+            "created_at": created,
+            "subject": "Refund",
+            "customer_tier": "premium",
+        }
+    )
+    return (
+        f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' "
+        f"-H 'x-api-key: {keys['ingest']}' -d '{event}'\n"
+        f"  curl -s {url}/v1/tickets/T-100 -H 'x-api-key: {keys['read']}'\n\n"
+    )
 
 
-def configure_helpdesks(stack: LocalStack, url: str, secrets_out: Path | None = None,
-                        ingest_key: str | None = None) -> str:
+def configure_helpdesks(
+    stack: LocalStack, url: str, secrets_out: Path | None = None, ingest_key: str | None = None
+) -> str:
     """A test secret in each helpdesk's secret (written to `secrets_out` as JSON keyed by platform), and the text
     that shows them with a signed curl per platform (the generic one with the ingest API key)."""
     from .local_helpdesks import signed_curl, test_secrets
@@ -614,8 +779,9 @@ def configure_helpdesks(stack: LocalStack, url: str, secrets_out: Path | None = 
     manager = stack.client("secretsmanager")
     for platform, value in test_secrets().items():
         try:
-            manager.put_secret_value(SecretId=f"{stack.helpdesk_secret_prefix}{platform}",
-                                     SecretString=json.dumps(value))
+            manager.put_secret_value(
+                SecretId=f"{stack.helpdesk_secret_prefix}{platform}", SecretString=json.dumps(value)
+            )
         except manager.exceptions.ResourceNotFoundException:  # left out of the config's `helpdesks`: no route
             continue
         configured[platform] = value
@@ -623,31 +789,43 @@ def configure_helpdesks(stack: LocalStack, url: str, secrets_out: Path | None = 
         secrets_out.write_text(json.dumps(configured, indent=2) + "\n", encoding="utf-8")
     shown = "\n".join(f"  {platform}: {json.dumps(value)}" for platform, value in configured.items())
     where = f" (also in {secrets_out})" if secrets_out is not None else ""
-    curls = "\n".join(signed_curl(platform, url, value, ingest_key=ingest_key)
-                       for platform, value in configured.items())
-    return (f"helpdesk test secrets{where}, local only:\n{shown}\n\nsigned webhook deliveries (bash; needs openssl):"
-            f"\n{curls}\n")
+    curls = "\n".join(
+        signed_curl(platform, url, value, ingest_key=ingest_key) for platform, value in configured.items()
+    )
+    return (
+        f"helpdesk test secrets{where}, local only:\n{shown}\n\nsigned webhook deliveries (bash; needs openssl):"
+        f"\n{curls}\n"
+    )
 
 
 def cli_environment(stack: LocalStack) -> str:
     """What to export so the CLI's AWS commands (report, audit, backfill, calibrate) reach this local stack."""
     res = stack.res
-    pairs = {"AWS_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-             "AWS_ENDPOINT_URL": stack.endpoint_url, "TABLE_NAME": res.table_name,
-             "EVENTS_QUEUE_URL": res.events_queue_url}
+    pairs = {
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL": stack.endpoint_url,
+        "TABLE_NAME": res.table_name,
+        "EVENTS_QUEUE_URL": res.events_queue_url,
+    }
     param = stack.stack_outputs.get("EscalationRulesParameter")
     if param:
         pairs["ESCALATION_RULES_PARAM"] = param
     exports = " ".join(f"{k}={v}" for k, v in pairs.items())
-    return (f"\nfor the CLI (report, audit, backfill, calibrate; moto's test credentials, not secrets):\n"
-            f"  export {exports}\n")
+    return (
+        f"\nfor the CLI (report, audit, backfill, calibrate; moto's test credentials, not secrets):\n"
+        f"  export {exports}\n"
+    )
 
 
 def zendesk_signature(secret: str, body: bytes, timestamp: str) -> dict[str, str]:
     """The headers Zendesk sends: base64 HMAC-SHA256 over timestamp + body."""
     digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
-    return {"X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
-            "X-Zendesk-Webhook-Signature-Timestamp": timestamp}
+    return {
+        "X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
+        "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
+    }
 
 
 def _post_zendesk_webhooks(runtime: LocalRuntime, write: Callable[[str], None]) -> bool:
@@ -657,10 +835,15 @@ def _post_zendesk_webhooks(runtime: LocalRuntime, write: Callable[[str], None]) 
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     ticket = {**SAMPLE_ZENDESK_WEBHOOK["ticket"], "updated_at": now}  # type: ignore[dict-item]
     body = json.dumps({**SAMPLE_ZENDESK_WEBHOOK, "ticket": ticket}).encode()  # dated now: inside ingest's window
-    ok, _ = http("POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body,
-                 headers=zendesk_signature(runtime.zendesk_secret, body, now))
-    forged, reason = http("POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body,
-                          headers=zendesk_signature("not-the-secret", body, now))
+    ok, _ = http(
+        "POST",
+        f"{runtime.url}/v1/webhooks/zendesk",
+        raw=body,
+        headers=zendesk_signature(runtime.zendesk_secret, body, now),
+    )
+    forged, reason = http(
+        "POST", f"{runtime.url}/v1/webhooks/zendesk", raw=body, headers=zendesk_signature("not-the-secret", body, now)
+    )
     write(f"Zendesk webhook: signed delivery {ok}, forged signature {forged} ({reason['error']})\n")
     return ok == 202 and forged == 401
 
@@ -684,32 +867,44 @@ def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     write("\nticket                 label     score  thread  trend      escalation  rule                 scorer\n")
     webhook_ticket = [str(SAMPLE_ZENDESK_WEBHOOK["ticket"]["id"])] if runtime.zendesk_secret else []  # type: ignore[index]
     for ticket_id in sorted({e["ticket_id"] for e in events} | set(webhook_ticket)):
-        status, body = http("GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}",
-                            headers=runtime.key("read"))
+        status, body = http(
+            "GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}", headers=runtime.key("read")
+        )
         if status != 200:
             write(f"{ticket_id:<22} {status} {body}\n")
             continue
         t, current = body["ticket"], body["ticket"]["current"] or {}
         thread_score = "-" if t["thread_score"] is None else f"{t['thread_score']:+.2f}"
-        write(f"{ticket_id:<22} {current.get('label', '-'):<9} {current.get('score', 0):+.2f}  {thread_score:>6}  "
-              f"{t['trend']:<10} {t['escalation_state']:<11} {t.get('last_alert_rule') or '-':<20} "
-              f"{current.get('scorer', '-')}\n")
+        write(
+            f"{ticket_id:<22} {current.get('label', '-'):<9} {current.get('score', 0):+.2f}  {thread_score:>6}  "
+            f"{t['trend']:<10} {t['escalation_state']:<11} {t.get('last_alert_rule') or '-':<20} "
+            f"{current.get('scorer', '-')}\n"
+        )
     outcomes = runtime.processor.outcomes
     dlq = runtime.dlq_count()
     done = outcomes["scored"] + outcomes["skipped"] + outcomes["duplicate"]
-    write(f"\naccepted {runtime.accepted}: scored {outcomes['scored']}, agent messages skipped "
-          f"{outcomes['skipped']}, duplicates {outcomes['duplicate']}; events DLQ {dlq} (the injected poison "
-          f"message); alerts published {outcomes['alert_published']}, in cooldown {outcomes['alert_cooldown']}; "
-          f"Slack delivered {runtime.notified['delivered']}, notify DLQ {runtime.notified['dead_lettered']}\n")
+    write(
+        f"\naccepted {runtime.accepted}: scored {outcomes['scored']}, agent messages skipped "
+        f"{outcomes['skipped']}, duplicates {outcomes['duplicate']}; events DLQ {dlq} (the injected poison "
+        f"message); alerts published {outcomes['alert_published']}, in cooldown {outcomes['alert_cooldown']}; "
+        f"Slack delivered {runtime.notified['delivered']}, notify DLQ {runtime.notified['dead_lettered']}\n"
+    )
     if done != runtime.accepted or dlq != 1:
         write("accounting mismatch: some accepted event is neither processed nor in a DLQ\n")
         return 1
     return 0
 
 
-def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "auto", serve: bool = False,
-              port: int = 8787, metrics_sink: Callable[[str], None] | None = None,
-              secrets_out: Path | None = None) -> int:
+def run_local(
+    write: Callable[[str], None],
+    onnx: TextScorer,
+    *,
+    mode: str = "auto",
+    serve: bool = False,
+    port: int = 8787,
+    metrics_sink: Callable[[str], None] | None = None,
+    secrets_out: Path | None = None,
+) -> int:
     """`ticket-sentiment local`: quiet Powertools output, Comprehend replaced by LocalComprehend, then run."""
     import os
 
@@ -724,13 +919,23 @@ def run_local(write: Callable[[str], None], onnx: TextScorer, *, mode: str = "au
     logging.getLogger("moto").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message="Tried to parse AWS::")
     chosen = ScorerMode(mode)
-    scorer = RoutingScorer(chosen, None if chosen == ScorerMode.COMPREHEND else lambda: onnx,
-                           None if chosen == ScorerMode.ONNX else lambda: ComprehendScorer(LocalComprehend()))
+    scorer = RoutingScorer(
+        chosen,
+        None if chosen == ScorerMode.COMPREHEND else lambda: onnx,
+        None if chosen == ScorerMode.ONNX else lambda: ComprehendScorer(LocalComprehend()),
+    )
     if chosen != ScorerMode.ONNX:
         write("Comprehend: LocalComprehend stands in (moto has no BatchDetectSentiment): every document NEUTRAL\n")
     _quiet_node_warning(write)
-    return run_demo(write, scorer=scorer, slack_url=os.environ.get("SLACK_WEBHOOK_URL") or None, serve=serve,
-                    port=port, metrics_sink=metrics_sink, secrets_out=secrets_out)
+    return run_demo(
+        write,
+        scorer=scorer,
+        slack_url=os.environ.get("SLACK_WEBHOOK_URL") or None,
+        serve=serve,
+        port=port,
+        metrics_sink=metrics_sink,
+        secrets_out=secrets_out,
+    )
 
 
 def _quiet_node_warning(write: Callable[[str], None]) -> None:
@@ -741,12 +946,15 @@ def _quiet_node_warning(write: Callable[[str], None]) -> None:
     if os.environ.get("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"):
         return
     try:
-        version = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=10,
-                                 check=False).stdout.strip()
+        version = subprocess.run(
+            ["node", "--version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return  # no Node: the deploy step says so itself
     major = version.lstrip("v").split(".", 1)[0]
     if major.isdigit() and int(major) < SUPPORTED_NODE:
         os.environ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = major
-        write(f"note: Node {version} is end-of-life for the CDK (jsii); the local deploy still works, but upgrade to "
-              f"Node {SUPPORTED_NODE} or later\n")
+        write(
+            f"note: Node {version} is end-of-life for the CDK (jsii); the local deploy still works, but upgrade to "
+            f"Node {SUPPORTED_NODE} or later\n"
+        )

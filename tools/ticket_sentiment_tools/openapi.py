@@ -80,17 +80,21 @@ def _errors(*statuses: tuple[int, str]) -> dict[str, Any]:
 
 _COMMON = ((404, "unknown route"), (500, "a bug: a JSON reason, never a stack trace"))
 SCHEMES = {ApiKind.INGEST: "IngestKey", ApiKind.READ: "ReadKey"}
-_SCHEME_TEXT = {ApiKind.INGEST: "The ingest key: event producers and helpdesk triggers; opens only the ingest API's "
-                                "routes (POST /v1/events, POST /v1/webhooks/generic).",
-                ApiKind.READ: "The read key: dashboards and back-office tools; opens only the read API's routes "
-                              "(GET /v1/tickets/{ticket_id}, POST /v1/tickets/{ticket_id}/review)."}
-FORBIDDEN = "missing API key, or another API's key (API Gateway's own answer: {\"error\": \"Forbidden\"})"
+_SCHEME_TEXT = {
+    ApiKind.INGEST: "The ingest key: event producers and helpdesk triggers; opens only the ingest API's "
+    "routes (POST /v1/events, POST /v1/webhooks/generic).",
+    ApiKind.READ: "The read key: dashboards and back-office tools; opens only the read API's routes "
+    "(GET /v1/tickets/{ticket_id}, POST /v1/tickets/{ticket_id}/review).",
+}
+FORBIDDEN = 'missing API key, or another API\'s key (API Gateway\'s own answer: {"error": "Forbidden"})'
 SIGNED = " No API key: the platform cannot send one; its signature or token is verified on the raw body."
 
 
 def security_schemes() -> dict[str, Any]:
-    return {SCHEMES[kind]: {"type": "apiKey", "in": "header", "name": "x-api-key", "description": _SCHEME_TEXT[kind]}
-            for kind in ApiKind}
+    return {
+        SCHEMES[kind]: {"type": "apiKey", "in": "header", "name": "x-api-key", "description": _SCHEME_TEXT[kind]}
+        for kind in ApiKind
+    }
 
 
 def _secured(method: str, path: str, operation: dict[str, Any]) -> dict[str, Any]:
@@ -102,8 +106,7 @@ def _secured(method: str, path: str, operation: dict[str, Any]) -> dict[str, Any
         return {**operation, "security": []}
     responses = dict(operation["responses"])
     responses["403"] = _json(ErrorResponse, FORBIDDEN)
-    return {**operation, "security": [{SCHEMES[route.api]: []}],
-            "responses": dict(sorted(responses.items()))}
+    return {**operation, "security": [{SCHEMES[route.api]: []}], "responses": dict(sorted(responses.items()))}
 
 
 def _with_security(paths: dict[str, Any]) -> dict[str, Any]:
@@ -125,79 +128,178 @@ def _with_security(paths: dict[str, Any]) -> dict[str, Any]:
 
 def _webhook(operation_id: str, summary: str, content: dict[str, Any]) -> dict[str, Any]:
     return {
-        "operationId": operation_id, "summary": summary, "requestBody": {"required": True, "content": content},
+        "operationId": operation_id,
+        "summary": summary,
+        "requestBody": {"required": True, "content": content},
         "responses": {
-            "200": {"description": "authenticated: nothing to enqueue, a ping, or Salesforce's SOAP Ack",
-                    "content": {"application/json": {"schema": {"anyOf": [_ref(WebhookAccepted), _ref(WebhookPong)]}},
-                                ACK_CONTENT_TYPE: {"schema": {"type": "string"}}}},
+            "200": {
+                "description": "authenticated: nothing to enqueue, a ping, or Salesforce's SOAP Ack",
+                "content": {
+                    "application/json": {"schema": {"anyOf": [_ref(WebhookAccepted), _ref(WebhookPong)]}},
+                    ACK_CONTENT_TYPE: {"schema": {"type": "string"}},
+                },
+            },
             "202": _json(WebhookAccepted, "authenticated and enqueued"),
-            **_errors((400, "authenticated but malformed"), (401, "missing, wrong or stale credentials"),
-                      (413, "body too large"), (503, "secret not configured or unreachable, retry"), *_COMMON)}}
+            **_errors(
+                (400, "authenticated but malformed"),
+                (401, "missing, wrong or stale credentials"),
+                (413, "body too large"),
+                (503, "secret not configured or unreachable, retry"),
+                *_COMMON,
+            ),
+        },
+    }
 
 
 def build_document() -> dict[str, Any]:
-    models: list[type[BaseModel]] = [TicketEvent, TicketResponse, ReviewRequest, ReviewRecorded, ErrorResponse,
-                                     EventAccepted, WebhookAccepted, WebhookPong, ErasureReceipt]
-    _, defs = models_json_schema([(m, "validation" if m in {TicketEvent, ReviewRequest} else "serialization")
-                                  for m in models], ref_template=REF)
+    models: list[type[BaseModel]] = [
+        TicketEvent,
+        TicketResponse,
+        ReviewRequest,
+        ReviewRecorded,
+        ErrorResponse,
+        EventAccepted,
+        WebhookAccepted,
+        WebhookPong,
+        ErasureReceipt,
+    ]
+    _, defs = models_json_schema(
+        [(m, "validation" if m in {TicketEvent, ReviewRequest} else "serialization") for m in models], ref_template=REF
+    )
     schemas: dict[str, Any] = dict(sorted(defs.get("$defs", {}).items()))
-    ticket_id = {"name": "ticket_id", "in": "path", "required": True,
-                 "schema": {"type": "string", "pattern": TICKET_ID_PATTERN}}
-    paths: dict[str, Any] = {
-        "/v1/events": {"post": {
-            "operationId": "postEvent", "summary": "Enqueue one canonical ticket event",
-            "description": f"Bodies over {MAX_BODY_BYTES} bytes answer 413.",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(TicketEvent)}}},
-            "responses": {"202": _json(EventAccepted, "accepted and enqueued"),
-                          **_errors((400, "not JSON, not an object or invalid fields"), (413, "body too large"),
-                                    (503, "the queue could not be reached, retry"), *_COMMON)}}},
-        "/v1/webhooks/generic": {"post": _webhook(
-            "postGenericWebhook", "Any other producer's webhook: the ingest key and the X-Ticket-Sentiment-Token",
-            {"application/json": {"schema": {"type": "object"}}})},
-        "/v1/webhooks/{platform}": {"post": {
-            **_webhook("postWebhook", "A helpdesk's own webhook payload, verified on the raw bytes",
-                       {"application/json": {"schema": {"type": "object"}},
-                        "text/xml": {"schema": {"type": "string"}}}),
-            "description": SIGNED.strip(),
-            "parameters": [{"name": "platform", "in": "path", "required": True,
-                            "schema": {"type": "string", "enum": list(KEYLESS_HELPDESKS)}}]}},
-        "/v1/tickets/{ticket_id}": {"get": {
-            "operationId": "getTicket", "summary": "Current and thread sentiment, trend, history, escalation",
-            "parameters": [ticket_id],
-            "responses": {"200": _json(TicketResponse, "the ticket"),
-                          **_errors((400, "invalid ticket id"), (404, "ticket not found"),
-                                    (500, "a bug: a JSON reason, never a stack trace"))}},
-            "delete": {
-                "operationId": "eraseTicket", "summary": "Erase every stored item of the ticket (right to erasure)",
-                "description": "Idempotent: 200 with the receipt each time; `erased` is false when nothing of the "
-                               "ticket was left (no second receipt is written). Query/admin API key only.",
-                "parameters": [ticket_id],
-                "responses": {"200": _json(ErasureReceipt, "erased, or nothing left to erase"),
-                              **_errors((400, "invalid ticket id"),
-                                        (500, "a bug: a JSON reason, never a stack trace"))}}},
-        "/v1/tickets/{ticket_id}/review": {"post": {
-            "operationId": "postReview", "summary": "A human verdict on an escalation (teams without Slack)",
-            "parameters": [ticket_id],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(ReviewRequest)}}},
-            "responses": {"200": _json(ReviewRecorded, "stored"),
-                          **_errors((400, "invalid body or ticket id"), (404, "ticket or alert not found"),
-                                    (500, "a bug: a JSON reason, never a stack trace"))}}},
-        "/v1/slack/actions": {"post": {
-            "operationId": "postSlackAction", "summary": "Slack interactivity (review buttons), signed by Slack",
-            "description": SIGNED.strip(),
-            "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
-                "type": "object", "properties": {"payload": {"type": "string"}}, "required": ["payload"]}}}},
-            "responses": {"200": {"description": "stored; Slack wants an empty body",
-                                  "content": {"text/plain": {"schema": {"type": "string", "maxLength": 0}}}},
-                          **_errors((400, "signed but malformed"), (401, "missing, wrong or stale signature"),
-                                    (503, "signing secret not configured or unreachable"), *_COMMON)}}},
+    ticket_id = {
+        "name": "ticket_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": TICKET_ID_PATTERN},
     }
-    return {"openapi": "3.1.0",
-            "info": {"title": "ticket-sentiment", "version": "1",
-                     "description": "Generated from the code by `python -m ticket_sentiment_tools.openapi`; "
-                                    "do not edit."},
-            "paths": _with_security(paths),
-            "components": {"schemas": schemas, "securitySchemes": security_schemes()}}
+    paths: dict[str, Any] = {
+        "/v1/events": {
+            "post": {
+                "operationId": "postEvent",
+                "summary": "Enqueue one canonical ticket event",
+                "description": f"Bodies over {MAX_BODY_BYTES} bytes answer 413.",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(TicketEvent)}}},
+                "responses": {
+                    "202": _json(EventAccepted, "accepted and enqueued"),
+                    **_errors(
+                        (400, "not JSON, not an object or invalid fields"),
+                        (413, "body too large"),
+                        (503, "the queue could not be reached, retry"),
+                        *_COMMON,
+                    ),
+                },
+            }
+        },
+        "/v1/webhooks/generic": {
+            "post": _webhook(
+                "postGenericWebhook",
+                "Any other producer's webhook: the ingest key and the X-Ticket-Sentiment-Token",
+                {"application/json": {"schema": {"type": "object"}}},
+            )
+        },
+        "/v1/webhooks/{platform}": {
+            "post": {
+                **_webhook(
+                    "postWebhook",
+                    "A helpdesk's own webhook payload, verified on the raw bytes",
+                    {"application/json": {"schema": {"type": "object"}}, "text/xml": {"schema": {"type": "string"}}},
+                ),
+                "description": SIGNED.strip(),
+                "parameters": [
+                    {
+                        "name": "platform",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": list(KEYLESS_HELPDESKS)},
+                    }
+                ],
+            }
+        },
+        "/v1/tickets/{ticket_id}": {
+            "get": {
+                "operationId": "getTicket",
+                "summary": "Current and thread sentiment, trend, history, escalation",
+                "parameters": [ticket_id],
+                "responses": {
+                    "200": _json(TicketResponse, "the ticket"),
+                    **_errors(
+                        (400, "invalid ticket id"),
+                        (404, "ticket not found"),
+                        (500, "a bug: a JSON reason, never a stack trace"),
+                    ),
+                },
+            },
+            "delete": {
+                "operationId": "eraseTicket",
+                "summary": "Erase every stored item of the ticket (right to erasure)",
+                "description": "Idempotent: 200 with the receipt each time; `erased` is false when nothing of the "
+                "ticket was left (no second receipt is written). Query/admin API key only.",
+                "parameters": [ticket_id],
+                "responses": {
+                    "200": _json(ErasureReceipt, "erased, or nothing left to erase"),
+                    **_errors((400, "invalid ticket id"), (500, "a bug: a JSON reason, never a stack trace")),
+                },
+            },
+        },
+        "/v1/tickets/{ticket_id}/review": {
+            "post": {
+                "operationId": "postReview",
+                "summary": "A human verdict on an escalation (teams without Slack)",
+                "parameters": [ticket_id],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(ReviewRequest)}}},
+                "responses": {
+                    "200": _json(ReviewRecorded, "stored"),
+                    **_errors(
+                        (400, "invalid body or ticket id"),
+                        (404, "ticket or alert not found"),
+                        (500, "a bug: a JSON reason, never a stack trace"),
+                    ),
+                },
+            }
+        },
+        "/v1/slack/actions": {
+            "post": {
+                "operationId": "postSlackAction",
+                "summary": "Slack interactivity (review buttons), signed by Slack",
+                "description": SIGNED.strip(),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"payload": {"type": "string"}},
+                                "required": ["payload"],
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "stored; Slack wants an empty body",
+                        "content": {"text/plain": {"schema": {"type": "string", "maxLength": 0}}},
+                    },
+                    **_errors(
+                        (400, "signed but malformed"),
+                        (401, "missing, wrong or stale signature"),
+                        (503, "signing secret not configured or unreachable"),
+                        *_COMMON,
+                    ),
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ticket-sentiment",
+            "version": "1",
+            "description": "Generated from the code by `python -m ticket_sentiment_tools.openapi`; do not edit.",
+        },
+        "paths": _with_security(paths),
+        "components": {"schemas": schemas, "securitySchemes": security_schemes()},
+    }
 
 
 def render() -> str:
@@ -210,8 +312,12 @@ def check(path: Path = DEFAULT_PATH) -> str | None:
     current = path.read_text(encoding="utf-8") if path.exists() else ""
     if current == wanted:
         return None
-    diff = difflib.unified_diff(current.splitlines(keepends=True), wanted.splitlines(keepends=True),
-                                fromfile=f"{path} (committed)", tofile="generated from the code")
+    diff = difflib.unified_diff(
+        current.splitlines(keepends=True),
+        wanted.splitlines(keepends=True),
+        fromfile=f"{path} (committed)",
+        tofile="generated from the code",
+    )
     return "".join(diff) or f"{path} is missing\n"
 
 

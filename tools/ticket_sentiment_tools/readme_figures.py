@@ -31,11 +31,14 @@ def _calibration_line(model_dir: Path) -> str:
     with (REPO / "training" / "data" / "support_eval.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     results = OnnxSentimentScorer(model_dir).score([r["text"] for r in rows])
-    choice = calibrate([r.score for r in results], [normalise_level(r["label"]) for r in rows],
-                       CALIBRATION_TARGET).overall
-    return (f"| `calibrate support_eval.csv --target-precision {CALIBRATION_TARGET}` | threshold "
-            f"{choice.threshold:+.3f}: precision {choice.precision:.3f} (95% lower bound {choice.precision_low:.3f}), "
-            f"recall {choice.recall:.3f}, {choice.alerts_per_1000:.0f} alerts per 1,000 |")
+    choice = calibrate(
+        [r.score for r in results], [normalise_level(r["label"]) for r in rows], CALIBRATION_TARGET
+    ).overall
+    return (
+        f"| `calibrate support_eval.csv --target-precision {CALIBRATION_TARGET}` | threshold "
+        f"{choice.threshold:+.3f}: precision {choice.precision:.3f} (95% lower bound {choice.precision_low:.3f}), "
+        f"recall {choice.recall:.3f}, {choice.alerts_per_1000:.0f} alerts per 1,000 |"
+    )
 
 
 def render(model_dir: Path | None = None) -> str:
@@ -78,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         if block != fresh:
             sys.stderr.write("README.md figures have drifted; run `python -m ticket_sentiment_tools.readme_figures`\n")
-            sys.stderr.writelines(difflib.unified_diff(block.splitlines(keepends=True),
-                                                       fresh.splitlines(keepends=True)))
+            sys.stderr.writelines(
+                difflib.unified_diff(block.splitlines(keepends=True), fresh.splitlines(keepends=True))
+            )
             return 1
         return 0
     README.write_text(text.replace(block, fresh), encoding="utf-8")

@@ -103,9 +103,15 @@ def weekly_sentiment(messages: Iterable[ScoredRecord]) -> list[WeekRow]:
     for m in messages:
         if not m.low_signal:
             by_week[iso_week(m.created_at)].append(m)
-    return [WeekRow(week=w, messages=len(ms), mean_score=float(np.mean([m.score for m in ms])),
-                    share_negative=sum(m.label == "negative" for m in ms) / len(ms))
-            for w, ms in sorted(by_week.items())]
+    return [
+        WeekRow(
+            week=w,
+            messages=len(ms),
+            mean_score=float(np.mean([m.score for m in ms])),
+            share_negative=sum(m.label == "negative" for m in ms) / len(ms),
+        )
+        for w, ms in sorted(by_week.items())
+    ]
 
 
 def _area(m: ScoredRecord, tickets: Mapping[str, TicketMeta]) -> str:
@@ -125,9 +131,16 @@ def negatives_by_area(messages: Iterable[ScoredRecord], tickets: Mapping[str, Ti
         if m.label == "negative":
             negative[area] += 1
             negative_tickets[area].add(m.ticket_id)
-    rows = [AreaRow(product_area=a, messages=n, negative_messages=negative[a],
-                    negative_tickets=len(negative_tickets[a]), share_negative=negative[a] / n)
-            for a, n in total.items()]
+    rows = [
+        AreaRow(
+            product_area=a,
+            messages=n,
+            negative_messages=negative[a],
+            negative_tickets=len(negative_tickets[a]),
+            share_negative=negative[a] / n,
+        )
+        for a, n in total.items()
+    ]
     return sorted(rows, key=lambda r: (-r.negative_messages, r.product_area))
 
 
@@ -143,27 +156,47 @@ def response_times(messages: Iterable[ScoredRecord], tickets: Mapping[str, Ticke
         # An agent who wrote first (an outbound ticket) answered at once, as the live metric counts it.
         hours.append(max(0.0, (meta.first_agent_reply_at - meta.first_seen).total_seconds()) / 3600)
     return ResponseTimes(
-        negative_tickets=len(negative_ids), answered=len(hours), unanswered=unanswered,
+        negative_tickets=len(negative_ids),
+        answered=len(hours),
+        unanswered=unanswered,
         median_hours=float(np.median(hours)) if hours else None,
         p90_hours=float(np.percentile(hours, 90)) if hours else None,
-        mean_hours=float(np.mean(hours)) if hours else None)
+        mean_hours=float(np.mean(hours)) if hours else None,
+    )
 
 
 def escalation_precision(reviews: Iterable[ReviewRecord]) -> EscalationPrecision:
     counts = Counter(r.verdict for r in reviews if r.verdict in VERDICTS)
     n = sum(counts.values())
     good = counts["right_call"] + counts["wrong_emotion"]
-    return EscalationPrecision(reviews=n, right_call=counts["right_call"], false_alarm=counts["false_alarm"],
-                               wrong_emotion=counts["wrong_emotion"], precision=good / n if n else None,
-                               precision_low_95=wilson_low(good, n) if n else None)
+    return EscalationPrecision(
+        reviews=n,
+        right_call=counts["right_call"],
+        false_alarm=counts["false_alarm"],
+        wrong_emotion=counts["wrong_emotion"],
+        precision=good / n if n else None,
+        precision_low_95=wilson_low(good, n) if n else None,
+    )
 
 
-def build_report(messages: Sequence[ScoredRecord], tickets: Mapping[str, TicketMeta],
-                 reviews: Iterable[ReviewRecord], *, start: datetime, end: datetime) -> LeadsReport:
-    return LeadsReport(start=start, end=end, messages=len(messages),
-                       scored=sum(not m.low_signal for m in messages), weeks=weekly_sentiment(messages),
-                       areas=negatives_by_area(messages, tickets), response=response_times(messages, tickets),
-                       precision=escalation_precision(reviews))
+def build_report(
+    messages: Sequence[ScoredRecord],
+    tickets: Mapping[str, TicketMeta],
+    reviews: Iterable[ReviewRecord],
+    *,
+    start: datetime,
+    end: datetime,
+) -> LeadsReport:
+    return LeadsReport(
+        start=start,
+        end=end,
+        messages=len(messages),
+        scored=sum(not m.low_signal for m in messages),
+        weeks=weekly_sentiment(messages),
+        areas=negatives_by_area(messages, tickets),
+        response=response_times(messages, tickets),
+        precision=escalation_precision(reviews),
+    )
 
 
 def fmt(value: float | None, spec: str = ".2f", suffix: str = "") -> str:
@@ -222,24 +255,62 @@ def render_html(report: LeadsReport) -> str:
         f"<h1>Ticket sentiment report</h1><p>{e(report.start.date().isoformat())} to "
         f"{e(report.end.date().isoformat())}: {report.messages} customer messages scored, {report.scored} with "
         "signal.</p>",
-        "<h2>Average sentiment by week</h2>" + img("weeks", "average sentiment by week")
-        + table(["week", "messages", "average", "share negative"],
-                [(w.week, str(w.messages), f"{w.mean_score:+.2f}", f"{w.share_negative:.0%}") for w in report.weeks]),
-        "<h2>Negative volume by product area</h2>" + img("areas", "negative messages by product area")
-        + table(["product area", "negative messages", "negative tickets", "messages", "share negative"],
-                [(a.product_area, str(a.negative_messages), str(a.negative_tickets), str(a.messages),
-                  f"{a.share_negative:.0%}") for a in report.areas]),
+        "<h2>Average sentiment by week</h2>"
+        + img("weeks", "average sentiment by week")
+        + table(
+            ["week", "messages", "average", "share negative"],
+            [(w.week, str(w.messages), f"{w.mean_score:+.2f}", f"{w.share_negative:.0%}") for w in report.weeks],
+        ),
+        "<h2>Negative volume by product area</h2>"
+        + img("areas", "negative messages by product area")
+        + table(
+            ["product area", "negative messages", "negative tickets", "messages", "share negative"],
+            [
+                (
+                    a.product_area,
+                    str(a.negative_messages),
+                    str(a.negative_tickets),
+                    str(a.messages),
+                    f"{a.share_negative:.0%}",
+                )
+                for a in report.areas
+            ],
+        ),
         "<h2>First response time, negative tickets</h2>"
-        + table(["negative tickets", "answered", "not answered yet", "median", "90th percentile", "mean"],
-                [(str(r.negative_tickets), str(r.answered), str(r.unanswered), fmt(r.median_hours, ".1f", " h"),
-                  fmt(r.p90_hours, ".1f", " h"), fmt(r.mean_hours, ".1f", " h"))]),
+        + table(
+            ["negative tickets", "answered", "not answered yet", "median", "90th percentile", "mean"],
+            [
+                (
+                    str(r.negative_tickets),
+                    str(r.answered),
+                    str(r.unanswered),
+                    fmt(r.median_hours, ".1f", " h"),
+                    fmt(r.p90_hours, ".1f", " h"),
+                    fmt(r.mean_hours, ".1f", " h"),
+                )
+            ],
+        ),
         "<h2>Precision of automated escalations</h2>"
-        + table(["reviews", "right call", "wrong emotion", "false alarm", "precision", "95% lower bound"],
-                [(str(p.reviews), str(p.right_call), str(p.wrong_emotion), str(p.false_alarm),
-                  fmt(p.precision, ".0%"), fmt(p.precision_low_95, ".0%"))]),
+        + table(
+            ["reviews", "right call", "wrong emotion", "false alarm", "precision", "95% lower bound"],
+            [
+                (
+                    str(p.reviews),
+                    str(p.right_call),
+                    str(p.wrong_emotion),
+                    str(p.false_alarm),
+                    fmt(p.precision, ".0%"),
+                    fmt(p.precision_low_95, ".0%"),
+                )
+            ],
+        ),
     ]
-    style = ("body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;color:#222}"
-             "table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;"
-             "text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}")
-    return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>Ticket sentiment report</title>"
-            f"<style>{style}</style></head><body>{''.join(sections)}</body></html>\n")
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;color:#222}"
+        "table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;"
+        "text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
+    )
+    return (
+        '<!doctype html><html><head><meta charset="utf-8"><title>Ticket sentiment report</title>'
+        f"<style>{style}</style></head><body>{''.join(sections)}</body></html>\n"
+    )

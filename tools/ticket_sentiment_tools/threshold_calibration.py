@@ -75,8 +75,13 @@ class CalibrationResult(BaseModel):
 
 def _rule(name: str, choice: ThresholdChoice, areas: frozenset[str] | None) -> EscalationRule:
     if choice.kind == "intensity":
-        return EscalationRule(name=name, labels=frozenset({"negative"}), min_intensity=round(choice.threshold, 3),
-                              product_areas=areas, mode="shadow")
+        return EscalationRule(
+            name=name,
+            labels=frozenset({"negative"}),
+            min_intensity=round(choice.threshold, 3),
+            product_areas=areas,
+            mode="shadow",
+        )
     return EscalationRule(name=name, max_score=round(choice.threshold, 3), product_areas=areas, mode="shadow")
 
 
@@ -126,14 +131,26 @@ def precision_recall_curve(scores: Sequence[float], is_negative: Sequence[bool])
     flagged = np.arange(1, len(s) + 1)
     last_of_each = np.r_[s[1:] != s[:-1], True]  # ties share one threshold
     total_neg = int(y.sum())
-    return [CurvePoint(threshold=float(s[i]), precision=float(tp[i] / flagged[i]),
-                       recall=float(tp[i] / total_neg) if total_neg else 0.0,
-                       alerts_per_1000=float(flagged[i] * 1000 / len(s)), alerts=int(flagged[i]))
-            for i in np.flatnonzero(last_of_each)]
+    return [
+        CurvePoint(
+            threshold=float(s[i]),
+            precision=float(tp[i] / flagged[i]),
+            recall=float(tp[i] / total_neg) if total_neg else 0.0,
+            alerts_per_1000=float(flagged[i] * 1000 / len(s)),
+            alerts=int(flagged[i]),
+        )
+        for i in np.flatnonzero(last_of_each)
+    ]
 
 
-def choose_threshold(scores: Sequence[float], labels: Sequence[str], target_precision: float,
-                     group: str | None = None, *, kind: ThresholdKind = "score") -> ThresholdChoice:
+def choose_threshold(
+    scores: Sequence[float],
+    labels: Sequence[str],
+    target_precision: float,
+    group: str | None = None,
+    *,
+    kind: ThresholdKind = "score",
+) -> ThresholdChoice:
     """`scores`: polarity scores (kind "score"), or for kind "intensity" -intensity of tickets the model calls
     negative and +inf for the others (see `intensity_keys`); `labels`: three-class or five-level labels."""
     if not 0 < target_precision < 1:
@@ -143,11 +160,14 @@ def choose_threshold(scores: Sequence[float], labels: Sequence[str], target_prec
     is_negative = [label == target for label in labels]
     negatives = sum(is_negative)
     if len(labels) < MIN_LABELS:
-        raise CalibrationError(f"only {len(labels)} labelled tickets{where}; at least {MIN_LABELS} are needed "
-                               "(500 is a good start)")
+        raise CalibrationError(
+            f"only {len(labels)} labelled tickets{where}; at least {MIN_LABELS} are needed (500 is a good start)"
+        )
     if negatives < MIN_PER_CLASS or len(labels) - negatives < MIN_PER_CLASS:
-        raise CalibrationError(f"{negatives} {target} and {len(labels) - negatives} other tickets{where}; at least "
-                               f"{MIN_PER_CLASS} of each are needed to measure precision and recall")
+        raise CalibrationError(
+            f"{negatives} {target} and {len(labels) - negatives} other tickets{where}; at least "
+            f"{MIN_PER_CLASS} of each are needed to measure precision and recall"
+        )
     curve = [p for p in precision_recall_curve(scores, is_negative) if math.isfinite(p.threshold)]
     reachable = [p for p in curve if p.precision >= target_precision and p.alerts >= MIN_ALERTS]
     if not reachable:
@@ -155,16 +175,27 @@ def choose_threshold(scores: Sequence[float], labels: Sequence[str], target_prec
         raise CalibrationError(
             f"no threshold reaches precision {target_precision:.2f}{where}: the best is {best.precision:.2f} at "
             f"{describe(kind, -best.threshold if kind == 'intensity' else best.threshold)} (recall {best.recall:.2f}); "
-            "lower the target or add labels")
+            "lower the target or add labels"
+        )
     chosen = max(reachable, key=lambda p: (p.recall, p.precision))
     tp = round(chosen.precision * chosen.alerts)
     if kind == "intensity":  # back to the intensity scale the rule reads
         curve = [p.model_copy(update={"threshold": -p.threshold}) for p in curve]
         chosen = chosen.model_copy(update={"threshold": -chosen.threshold})
-    return ThresholdChoice(kind=kind, target_label=target, group=group, n=len(labels), negatives=negatives,
-                           target_precision=target_precision, threshold=chosen.threshold, precision=chosen.precision,
-                           precision_low=wilson_low(tp, chosen.alerts), recall=chosen.recall,
-                           alerts_per_1000=chosen.alerts_per_1000, curve=curve)
+    return ThresholdChoice(
+        kind=kind,
+        target_label=target,
+        group=group,
+        n=len(labels),
+        negatives=negatives,
+        target_precision=target_precision,
+        threshold=chosen.threshold,
+        precision=chosen.precision,
+        precision_low=wilson_low(tp, chosen.alerts),
+        recall=chosen.recall,
+        alerts_per_1000=chosen.alerts_per_1000,
+        curve=curve,
+    )
 
 
 def describe(kind: ThresholdKind, threshold: float) -> str:
@@ -181,8 +212,14 @@ def is_five_level(labels: Sequence[str]) -> bool:
     return any(label.startswith("very_") for label in labels)
 
 
-def calibrate(scores: Sequence[float], labels: Sequence[str], target_precision: float,
-              groups: Sequence[str | None] | None = None, *, kind: ThresholdKind = "score") -> CalibrationResult:
+def calibrate(
+    scores: Sequence[float],
+    labels: Sequence[str],
+    target_precision: float,
+    groups: Sequence[str | None] | None = None,
+    *,
+    kind: ThresholdKind = "score",
+) -> CalibrationResult:
     """The overall threshold, and one per group (product area, tier) that has enough labels of its own."""
     overall = choose_threshold(scores, labels, target_precision, kind=kind)
     per_group: dict[str, ThresholdChoice] = {}
@@ -191,8 +228,9 @@ def calibrate(scores: Sequence[float], labels: Sequence[str], target_precision: 
         for name in sorted({g for g in groups if g}):
             idx = [i for i, g in enumerate(groups) if g == name]
             try:
-                per_group[name] = choose_threshold([scores[i] for i in idx], [labels[i] for i in idx],
-                                                   target_precision, group=name, kind=kind)
+                per_group[name] = choose_threshold(
+                    [scores[i] for i in idx], [labels[i] for i in idx], target_precision, group=name, kind=kind
+                )
             except CalibrationError as exc:
                 skipped[name] = str(exc)
     return CalibrationResult(overall=overall, groups=per_group, skipped_groups=skipped)
@@ -227,8 +265,13 @@ def plot_pr_curve(choice: ThresholdChoice, path: str) -> None:
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=120)
     ax.plot([p.recall for p in choice.curve], [p.precision for p in choice.curve], lw=1.5, label="threshold sweep")
     ax.axhline(choice.target_precision, color="grey", ls="--", lw=1, label=f"target {choice.target_precision:.2f}")
-    ax.scatter([choice.recall], [choice.precision], color="crimson", zorder=3,
-               label=f"chosen: {describe(choice.kind, choice.threshold)}")
+    ax.scatter(
+        [choice.recall],
+        [choice.precision],
+        color="crimson",
+        zorder=3,
+        label=f"chosen: {describe(choice.kind, choice.threshold)}",
+    )
     ax.set_xlabel(f"recall ({choice.target_label} tickets escalated)")
     ax.set_ylabel(f"precision (escalations that were {choice.target_label})")
     ax.set_xlim(0, 1)

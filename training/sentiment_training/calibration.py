@@ -69,8 +69,14 @@ def macro_mae(true_levels: np.ndarray, pred_levels: np.ndarray) -> float:
 SUPPORT_SOURCES = frozenset({"team", "email"})
 
 
-def fit_severity_thresholds(polarity_probs: np.ndarray, severity_probs: np.ndarray, levels: np.ndarray,
-                            sources: list[str], *, max_calm_escalated: float = 0.05) -> dict[str, Any]:
+def fit_severity_thresholds(
+    polarity_probs: np.ndarray,
+    severity_probs: np.ndarray,
+    levels: np.ndarray,
+    sources: list[str],
+    *,
+    max_calm_escalated: float = 0.05,
+) -> dict[str, Any]:
     """The extreme-share thresholds (severity.decide_level) minimising the mean over dev sources of MAE^M.
 
     Each source (SemEval tweets, the team's support requests and e-mails) counts once whatever its size, so the
@@ -92,14 +98,21 @@ def fit_severity_thresholds(polarity_probs: np.ndarray, severity_probs: np.ndarr
     for very_neg in grid:
         for very_pos in grid:
             thresholds = {"very_negative": very_neg, "very_positive": very_pos}
-            pred = np.array([LEVEL_INDEX[decide_level(int(lab), share, thresholds)]
-                             for lab, share in zip(labels, shares, strict=True)])
+            pred = np.array(
+                [
+                    LEVEL_INDEX[decide_level(int(lab), share, thresholds)]
+                    for lab, share in zip(labels, shares, strict=True)
+                ]
+            )
             score = float(np.mean([macro_mae(levels[mask], pred[mask]) for mask in groups.values() if mask.any()]))
             calm_escalated = float((pred[calm] == 0).mean()) if calm.any() else 0.0
             key = (max(calm_escalated - max_calm_escalated, 0.0), score, very_neg, very_pos)
             if best_key is None or key < best_key:
                 best_key, best = key, (calm_escalated, score, very_neg, very_pos)
     assert best is not None
-    return {"thresholds": {"very_negative": best[2], "very_positive": best[3]}, "dev_mean_macro_mae": best[1],
-            "dev_calm_called_very_negative": best[0],
-            "dev_sources": {source: int(mask.sum()) for source, mask in groups.items()}}
+    return {
+        "thresholds": {"very_negative": best[2], "very_positive": best[3]},
+        "dev_mean_macro_mae": best[1],
+        "dev_calm_called_very_negative": best[0],
+        "dev_sources": {source: int(mask.sum()) for source, mask in groups.items()},
+    }

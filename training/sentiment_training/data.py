@@ -15,8 +15,14 @@ from ticket_sentiment.textprep import normalize_for_model, prepare_ticket_text
 from .support_corpus import generate as generate_support
 
 _LABEL_INDEX = {label: i for i, label in enumerate(POLARITY_LABELS)}
-_LABEL_ALIASES = {"neg": "negative", "pos": "positive", "neu": "neutral", "-1": "negative", "0": "neutral",
-                  "1": "positive"}
+_LABEL_ALIASES = {
+    "neg": "negative",
+    "pos": "positive",
+    "neu": "neutral",
+    "-1": "negative",
+    "0": "neutral",
+    "1": "positive",
+}
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,12 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def load_labelled_csv(path: Path, text_col: str = "text", label_col: str = "label", source: str = "user",
-                      ) -> list[PolarityExample]:
+def load_labelled_csv(
+    path: Path,
+    text_col: str = "text",
+    label_col: str = "label",
+    source: str = "user",
+) -> list[PolarityExample]:
     out = []
     for row in _rows(path):
         text = (row.get(text_col) or "").strip()
@@ -81,8 +91,11 @@ def load_general_polarity(data_dir: Path) -> list[PolarityExample]:
     semeval = load_labelled_csv(data_dir / "semeval2017_4a" / "train.csv", source="semeval")
     out = [PolarityExample(ex.text, ex.label, ex.source, levels.get(ex.text)) for ex in semeval]
     seen = {ex.text for ex in semeval}
-    out += [PolarityExample(text, polarity_of_level(level), "semeval", level) for text, level in levels.items()
-            if text not in seen]
+    out += [
+        PolarityExample(text, polarity_of_level(level), "semeval", level)
+        for text, level in levels.items()
+        if text not in seen
+    ]
     out += load_labelled_csv(data_dir / "reviews" / "uci_sentences.csv", source="uci")
     for row in _rows(data_dir / "reviews" / "amazon_mdsd.csv"):
         # Reviews are long; the title and first sentences carry the verdict within 64 tokens.
@@ -122,8 +135,10 @@ def load_team_emails(folder: Path, split: str, dev_share: float = 0.15) -> list[
 
 
 def load_support_synthetic(n: int, seed: int) -> list[PolarityExample]:
-    return [PolarityExample(normalize_for_model(t), parse_label(label), "support_synthetic")
-            for t, label in generate_support(n, seed)]
+    return [
+        PolarityExample(normalize_for_model(t), parse_label(label), "support_synthetic")
+        for t, label in generate_support(n, seed)
+    ]
 
 
 def load_emotions(path: Path) -> list[EmotionExample]:
@@ -138,8 +153,11 @@ def load_emotions(path: Path) -> list[EmotionExample]:
     return out
 
 
-def split_dev(examples: list[PolarityExample], fraction: float, seed: int,
-              ) -> tuple[list[PolarityExample], list[PolarityExample]]:
+def split_dev(
+    examples: list[PolarityExample],
+    fraction: float,
+    seed: int,
+) -> tuple[list[PolarityExample], list[PolarityExample]]:
     """Stratified hold-out split: returns (train, dev)."""
     rng = random.Random(seed)
     by_label: dict[int, list[PolarityExample]] = {}

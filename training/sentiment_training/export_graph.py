@@ -47,9 +47,11 @@ class FusableEncoder(nn.Module):
         encoder: Any = self.encoder
         embeddings: Any = encoder.embeddings
         positions = torch.arange(input_ids.size(1), dtype=torch.long, device=input_ids.device).unsqueeze(0)
-        hidden: torch.Tensor = (embeddings.word_embeddings(input_ids)
-                                 + embeddings.token_type_embeddings(torch.zeros_like(input_ids))
-                                 + embeddings.position_embeddings(positions))
+        hidden: torch.Tensor = (
+            embeddings.word_embeddings(input_ids)
+            + embeddings.token_type_embeddings(torch.zeros_like(input_ids))
+            + embeddings.position_embeddings(positions)
+        )
         hidden = embeddings.LayerNorm(hidden)
         additive_mask = (1.0 - attention_mask[:, None, None, :].to(hidden.dtype)) * _MASKED
         for layer in encoder.encoder.layer:
@@ -74,8 +76,11 @@ class _Exportable(nn.Module):
         self.encoder = FusableEncoder(model.encoder)
         self.polarity, self.emotions, self.severity = model.polarity, model.emotions, model.severity
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         hidden = self.encoder(input_ids, attention_mask)
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
@@ -91,21 +96,30 @@ def export_onnx(model: Any, tokenizer: Any, path: Path) -> dict[str, Any]:
     exportable = _Exportable(model).eval()
     enc = tokenizer(["export sample", "a second, longer export sample text"], padding=True, return_tensors="pt")
     with torch.no_grad():
-        expected, got = model(enc["input_ids"], enc["attention_mask"]), exportable(enc["input_ids"],
-                                                                                    enc["attention_mask"])
+        expected, got = (
+            model(enc["input_ids"], enc["attention_mask"]),
+            exportable(enc["input_ids"], enc["attention_mask"]),
+        )
     diff = max(float((a - b).abs().max()) for a, b in zip(expected, got, strict=True))
     if diff > 1e-3:
         raise RuntimeError(f"the fusable forward pass differs from the model's by {diff:.2e}")
     unfused = path.with_name(path.name + ".unfused.tmp")
     try:
         torch.onnx.export(
-            exportable, (enc["input_ids"], enc["attention_mask"]), str(unfused),
+            exportable,
+            (enc["input_ids"], enc["attention_mask"]),
+            str(unfused),
             input_names=["input_ids", "attention_mask"],
             output_names=["polarity_logits", "emotion_logits", "severity_logits"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                          "polarity_logits": {0: "batch"}, "emotion_logits": {0: "batch"},
-                          "severity_logits": {0: "batch"}},
-            opset_version=17, dynamo=False,
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "seq"},
+                "attention_mask": {0: "batch", 1: "seq"},
+                "polarity_logits": {0: "batch"},
+                "emotion_logits": {0: "batch"},
+                "severity_logits": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
         )
         fused = fuse_attention(unfused, path, model.encoder.config)
     finally:
@@ -118,8 +132,9 @@ def fuse_attention(source: Path, out: Path, config: Any) -> dict[str, Any]:
     attention must fuse, or the export pattern has drifted from what the fusion expects."""
     from onnxruntime.transformers import optimizer
 
-    graph = optimizer.optimize_model(str(source), model_type="bert", num_heads=int(config.num_attention_heads),
-                                     hidden_size=int(config.hidden_size))
+    graph = optimizer.optimize_model(
+        str(source), model_type="bert", num_heads=int(config.num_attention_heads), hidden_size=int(config.hidden_size)
+    )
     stats = {name: count for name, count in graph.get_fused_operator_statistics().items() if count}
     layers = int(config.num_hidden_layers)
     if stats.get("Attention", 0) != layers:
@@ -135,5 +150,10 @@ def quantize(fp32_path: Path, int8_path: Path) -> None:
 
     # The fused operators are onnxruntime contrib ops that ONNX shape inference cannot type: their outputs
     # are float.
-    quantize_dynamic(str(fp32_path), str(int8_path), per_channel=True, weight_type=QuantType.QInt8,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    quantize_dynamic(
+        str(fp32_path),
+        str(int8_path),
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )

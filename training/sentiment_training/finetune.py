@@ -31,9 +31,17 @@ def finetuned_version(now: datetime | None = None) -> str:
     return f"{FINETUNED_PREFIX}-{(now or datetime.now(UTC)):%Y%m%dT%H%M%S}"
 
 
-def finetune_from_csv(tickets: Path, out_dir: Path, *, data_dir: Path | None = None, steps: int = 600,
-                      baseline_dir: Path | None = None, seed: int = 20261125, holdout: float = 0.2,
-                      version: str | None = None) -> dict[str, Any]:
+def finetune_from_csv(
+    tickets: Path,
+    out_dir: Path,
+    *,
+    data_dir: Path | None = None,
+    steps: int = 600,
+    baseline_dir: Path | None = None,
+    seed: int = 20261125,
+    holdout: float = 0.2,
+    version: str | None = None,
+) -> dict[str, Any]:
     """Train on 80% of the user's tickets, then score the held-out 20% with the new and the bundled model; the
     directory it writes is a complete model (ONNX graph, tokenizer, meta, MODEL_CARD.md) that `make layers
     MODEL=<dir>` ships."""
@@ -50,9 +58,17 @@ def finetune_from_csv(tickets: Path, out_dir: Path, *, data_dir: Path | None = N
     _write_csv(out_dir / "train_split.csv", train_rows)
     _write_csv(out_dir / "heldout_split.csv", heldout)
 
-    report = train(TrainConfig(data_dir=data_dir, out_dir=out_dir, user_csv=out_dir / "train_split.csv",
-                               steps=steps, seed=seed, support_synthetic=2000,
-                               version=version or finetuned_version()))
+    report = train(
+        TrainConfig(
+            data_dir=data_dir,
+            out_dir=out_dir,
+            user_csv=out_dir / "train_split.csv",
+            steps=steps,
+            seed=seed,
+            support_synthetic=2000,
+            version=version or finetuned_version(),
+        )
+    )
     held_texts = [t for t, _ in heldout]
     held_labels = [label for _, label in heldout]
     comparison: dict[str, Any] = {"heldout_rows": len(heldout), "train_rows": len(train_rows)}
@@ -63,10 +79,13 @@ def finetune_from_csv(tickets: Path, out_dir: Path, *, data_dir: Path | None = N
             comparison[name] = {"error": str(exc)}
             continue
         result = evaluate(held_labels, [r.label for r in scorer.score(held_texts)])
-        comparison[name] = {"accuracy": result.accuracy, "macro_f1": result.macro_f1,
-                            "macro_recall": result.macro_recall,
-                            "negative_recall": result.per_class["negative"].recall,
-                            "negative_precision": result.per_class["negative"].precision}
+        comparison[name] = {
+            "accuracy": result.accuracy,
+            "macro_f1": result.macro_f1,
+            "macro_recall": result.macro_recall,
+            "negative_recall": result.per_class["negative"].recall,
+            "negative_precision": result.per_class["negative"].precision,
+        }
     comparison["int8_vs_fp32"] = report["int8_vs_fp32"]
     (out_dir / "comparison.json").write_text(json.dumps(comparison, indent=2) + "\n")
     (out_dir / "MODEL_CARD.md").write_text(render_finetune_card(out_dir, tickets, comparison, steps))
@@ -83,8 +102,10 @@ def render_finetune_card(model_dir: Path, tickets: Path, comparison: dict[str, A
         if "error" in m:
             rows.append(f"| {name} | not available: {m['error']} | | | |")
         else:
-            rows.append(f"| {name} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {m['negative_precision']:.3f} | "
-                        f"{m['negative_recall']:.3f} |")
+            rows.append(
+                f"| {name} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} | {m['negative_precision']:.3f} | "
+                f"{m['negative_recall']:.3f} |"
+            )
     table = "\n".join(rows)
     return f"""# Model card: {meta["version"]}
 

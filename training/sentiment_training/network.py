@@ -28,8 +28,11 @@ class MultiTaskSentiment(nn.Module):
         self.emotions = nn.Linear(hidden, n_emotions)
         self.severity = nn.Linear(hidden, len(SEVERITY_LEVELS))
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)

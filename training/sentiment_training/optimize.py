@@ -43,13 +43,22 @@ def optimize_for_load(model_path: Path, out_path: Path) -> dict[str, Any]:
         graph = onnx.load(str(inline))
         data = out_path.with_name(EXTERNAL_DATA)
         data.unlink(missing_ok=True)  # onnx appends to an existing data file
-        onnx.save_model(graph, str(out_path), save_as_external_data=True, all_tensors_to_one_file=True,
-                        location=EXTERNAL_DATA, size_threshold=1024)
+        onnx.save_model(
+            graph,
+            str(out_path),
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location=EXTERNAL_DATA,
+            size_threshold=1024,
+        )
         data.chmod(0o644)  # onnx creates it owner-only; the layer zip must be world-readable
     finally:
         inline.unlink(missing_ok=True)
-    return {"graph_optimization": GRAPH_OPTIMIZATION, "optimized_with": f"onnxruntime {ort.__version__}",
-            "onnx_external_data": EXTERNAL_DATA}
+    return {
+        "graph_optimization": GRAPH_OPTIMIZATION,
+        "optimized_with": f"onnxruntime {ort.__version__}",
+        "onnx_external_data": EXTERNAL_DATA,
+    }
 
 
 def max_output_diff(a_path: Path, b_path: Path, feeds: list[dict[str, np.ndarray]]) -> float:
@@ -70,7 +79,7 @@ def _sample_feeds() -> list[dict[str, np.ndarray]]:
     for batch, seq in ((1, 2), (1, 41), (4, 17), (8, 128)):
         ids = rng.integers(1000, 30000, size=(batch, seq), dtype=np.int64)
         mask = np.ones_like(ids)
-        mask[1:, seq // 2:] = 0  # padded rows
+        mask[1:, seq // 2 :] = 0  # padded rows
         feeds.append({"input_ids": ids, "attention_mask": mask})
     return feeds
 
@@ -104,8 +113,12 @@ def model_mb(path: Path) -> float:
     import onnx
 
     graph = onnx.load(str(path), load_external_data=False)
-    files = {path} | {path.with_name(entry.value) for tensor in graph.graph.initializer
-                      for entry in tensor.external_data if entry.key == "location"}
+    files = {path} | {
+        path.with_name(entry.value)
+        for tensor in graph.graph.initializer
+        for entry in tensor.external_data
+        if entry.key == "location"
+    }
     return round(sum(f.stat().st_size for f in files) / 1e6, 1)
 
 

@@ -44,8 +44,9 @@ def resize_ffn(model: Any, widths: list[int]) -> None:
     model.encoder.config.intermediate_size = max(widths)
 
 
-def ffn_importance(model: Any, tokenizer: Any, texts: list[str], *, max_len: int,
-                   batch_size: int = 64) -> list[torch.Tensor]:
+def ffn_importance(
+    model: Any, tokenizer: Any, texts: list[str], *, max_len: int, batch_size: int = 64
+) -> list[torch.Tensor]:
     """Per layer, each intermediate neuron's mean |activation| over real tokens x the norm of its output weights."""
     layers = list(model.encoder.encoder.layer)
     sums = [torch.zeros(layer.intermediate.dense.out_features) for layer in layers]
@@ -56,6 +57,7 @@ def ffn_importance(model: Any, tokenizer: Any, texts: list[str], *, max_len: int
         def record(_module: nn.Module, _inputs: Any, output: torch.Tensor) -> None:
             assert mask is not None
             sums[index] += (output.abs() * mask).sum(dim=(0, 1)).float().cpu()
+
         return record
 
     handles = [layer.intermediate.register_forward_hook(hook(i)) for i, layer in enumerate(layers)]
@@ -65,8 +67,13 @@ def ffn_importance(model: Any, tokenizer: Any, texts: list[str], *, max_len: int
     try:
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
-                enc = tokenizer(texts[start:start + batch_size], padding=True, truncation=True, max_length=max_len,
-                                return_tensors="pt")
+                enc = tokenizer(
+                    texts[start : start + batch_size],
+                    padding=True,
+                    truncation=True,
+                    max_length=max_len,
+                    return_tensors="pt",
+                )
                 attention = enc["attention_mask"].to(device)
                 mask = attention.unsqueeze(-1).to(torch.float32)
                 tokens += int(attention.sum())
@@ -75,8 +82,10 @@ def ffn_importance(model: Any, tokenizer: Any, texts: list[str], *, max_len: int
         for handle in handles:
             handle.remove()
         model.train(was_training)
-    return [(total / max(tokens, 1)) * layer.output.dense.weight.detach().float().cpu().norm(dim=0)
-            for total, layer in zip(sums, layers, strict=True)]
+    return [
+        (total / max(tokens, 1)) * layer.output.dense.weight.detach().float().cpu().norm(dim=0)
+        for total, layer in zip(sums, layers, strict=True)
+    ]
 
 
 def prune_ffn(model: Any, width: int, importance: list[torch.Tensor]) -> dict[str, Any]:
@@ -90,5 +99,9 @@ def prune_ffn(model: Any, width: int, importance: list[torch.Tensor]) -> dict[st
         kept_share.append(round(float(scores[keep].sum() / scores.sum()), 4))
         set_ffn_width(layer, keep)
     model.encoder.config.intermediate_size = width
-    return {"ffn_width_before": before, "ffn_width": width, "importance_kept_share": kept_share,
-            "importance": "mean |activation| over tokens x norm of the output weights"}
+    return {
+        "ffn_width_before": before,
+        "ffn_width": width,
+        "importance_kept_share": kept_share,
+        "importance": "mean |activation| over tokens x norm of the output weights",
+    }

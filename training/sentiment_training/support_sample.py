@@ -23,7 +23,8 @@ ESCALATION_CUES = re.compile(
     r"\b(cancel\w*|unsubscrib\w*|switch\w* to|apple music|manager|supervisor|escalat\w*|lawyer|legal|sue|"
     r"chargeback|refund|scam\w*|fraud|ridiculous|unacceptable|worst|disgust\w*|pathetic|joke|"
     r"(second|third|fourth|fifth|\d+(st|nd|rd|th)) time|again|still|days?|weeks?|f+u+c+k\w*|wtf|shit\w*)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 SCORE_BINS = (-1.01, -0.9, -0.5, 0.0, 0.5, 1.01)
 SPLIT_SHARES = (("test", 0.30), ("dev", 0.12), ("train", 0.58))
 
@@ -51,9 +52,12 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--double", type=int, default=300)
     parser.add_argument("--batches", type=int, default=4)
     parser.add_argument("--seed", type=int, default=20261207)
-    parser.add_argument("--round", type=int, default=1,
-                        help="a later round samples only messages no earlier round took (files sample_N.csv, "
-                             "batch_N_*.csv)")
+    parser.add_argument(
+        "--round",
+        type=int,
+        default=1,
+        help="a later round samples only messages no earlier round took (files sample_N.csv, batch_N_*.csv)",
+    )
     parser.add_argument("--splits", default="train,dev,test", help="author splits to sample from")
     parser.add_argument("--model", type=Path, default=None, help="model directory to stratify with")
     return parser.parse_args()
@@ -62,9 +66,13 @@ def _parse_args() -> argparse.Namespace:
 def candidates(data: Path, taken: set[str], splits: set[str]) -> list[dict[str, str]]:
     """The support requests with some words in them (not only mentions and links), not yet taken, by authors in
     `splits`."""
-    return [r for r in csv.DictReader((data / SUPPORT_CSV).open(encoding="utf-8"))
-            if re.search(r"[^\W\d_]{2,}", re.sub(r"@\w+|https?://\S+", "", r["text"]))
-            and r["id"] not in taken and author_split(r["author_id"]) in splits]
+    return [
+        r
+        for r in csv.DictReader((data / SUPPORT_CSV).open(encoding="utf-8"))
+        if re.search(r"[^\W\d_]{2,}", re.sub(r"@\w+|https?://\S+", "", r["text"]))
+        and r["id"] not in taken
+        and author_split(r["author_id"]) in splits
+    ]
 
 
 def strata_of(rows: list[dict[str, str]], scores: list[float]) -> dict[str, list[int]]:
@@ -99,8 +107,13 @@ def _write_texts(path: Path, rows: list[dict[str, str]], indices: list[int]) -> 
             writer.writerow([rows[i]["id"], rows[i]["text"]])
 
 
-def write_files(args: argparse.Namespace, rows: list[dict[str, str]], chosen: list[int],
-                stratum_of: dict[int, str], rng: random.Random) -> None:
+def write_files(
+    args: argparse.Namespace,
+    rows: list[dict[str, str]],
+    chosen: list[int],
+    stratum_of: dict[int, str],
+    rng: random.Random,
+) -> None:
     """The sample with its splits and strata, and the annotators' batches (id and text only, blind to the model and
     the strata), one of them the second pass over a spread of the sample."""
     args.out.mkdir(parents=True, exist_ok=True)
@@ -115,15 +128,17 @@ def write_files(args: argparse.Namespace, rows: list[dict[str, str]], chosen: li
         _write_texts(args.out / f"batch{suffix}_{b + 1}.csv", rows, chosen[b :: args.batches])
     if args.double:
         double = chosen[:: max(1, len(chosen) // args.double)][: args.double]
-        _write_texts(args.out / f"batch{suffix}_second_pass.csv", rows,
-                     sorted(double, key=lambda _: rng.random()))
+        _write_texts(args.out / f"batch{suffix}_second_pass.csv", rows, sorted(double, key=lambda _: rng.random()))
 
 
 def main() -> None:
     args = _parse_args()
     splits = set(args.splits.split(","))
-    taken = {row["id"] for path in args.out.glob("sample*.csv")
-             for row in csv.DictReader(path.open(encoding="utf-8"))} if args.round > 1 else set()
+    taken = (
+        {row["id"] for path in args.out.glob("sample*.csv") for row in csv.DictReader(path.open(encoding="utf-8"))}
+        if args.round > 1
+        else set()
+    )
 
     from ticket_sentiment.adapters.aws.onnx_scorer import get_scorer
 
@@ -136,6 +151,7 @@ def main() -> None:
     stratum_of = {i: key for key, members in strata.items() for i in members}
     write_files(args, rows, chosen, stratum_of, rng)
     print(Counter(stratum_of[i] for i in chosen), Counter(author_split(rows[i]["author_id"]) for i in chosen))
+
 
 if __name__ == "__main__":
     main()

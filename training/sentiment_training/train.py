@@ -108,8 +108,8 @@ def _batches(items: list[Any], batch_size: int, rng: random.Random, key: Any) ->
     window = batch_size * 50
     out = []
     for start in range(0, len(items), window):
-        chunk = sorted(items[start:start + window], key=key)
-        out += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+        chunk = sorted(items[start : start + window], key=key)
+        out += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
     rng.shuffle(out)
     return out
 
@@ -127,16 +127,18 @@ class _Cycle:
         return self.queue.pop()
 
 
-def _logits(model: MultiTaskSentiment, tokenizer: Any, texts: list[str], max_len: int,
-            batch_size: int = 128) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _logits(
+    model: MultiTaskSentiment, tokenizer: Any, texts: list[str], max_len: int, batch_size: int = 128
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     model.eval()
     pol, emo, sev = [], [], []
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     with torch.inference_mode():
         for i in range(0, len(order), batch_size):
-            idx = order[i:i + batch_size]
-            enc = tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=max_len,
-                            return_tensors="pt")
+            idx = order[i : i + batch_size]
+            enc = tokenizer(
+                [texts[j] for j in idx], padding=True, truncation=True, max_length=max_len, return_tensors="pt"
+            )
             device = next(model.parameters()).device
             p, e, s = model(enc["input_ids"].to(device), enc["attention_mask"].to(device))
             pol.append(p.float().cpu().numpy())
@@ -151,8 +153,9 @@ def macro_recall(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 3) -> 
     return float(np.mean(recalls))
 
 
-def load_training_data(cfg: TrainConfig) -> tuple[list[PolarityExample], list[PolarityExample],
-                                                    list[EmotionExample], list[EmotionExample]]:
+def load_training_data(
+    cfg: TrainConfig,
+) -> tuple[list[PolarityExample], list[PolarityExample], list[EmotionExample], list[EmotionExample]]:
     rng = random.Random(cfg.seed)
     polarity: list[PolarityExample] = []
     if cfg.data_dir is not None:
@@ -161,7 +164,7 @@ def load_training_data(cfg: TrainConfig) -> tuple[list[PolarityExample], list[Po
             polarity = [ex for ex in polarity if ex.source == "semeval"]
     if cfg.limit:
         rng.shuffle(polarity)
-        polarity = polarity[:cfg.limit]
+        polarity = polarity[: cfg.limit]
     train_pol, dev_pol = split_dev(polarity, cfg.dev_fraction, cfg.seed) if polarity else ([], [])
     n_support = 0 if cfg.plain_baseline else cfg.support_synthetic if not cfg.limit else min(cfg.limit, 200)
     support = load_support_synthetic(n_support, cfg.seed)
@@ -186,7 +189,7 @@ def load_training_data(cfg: TrainConfig) -> tuple[list[PolarityExample], list[Po
         emo_train = load_emotions(cfg.data_dir / "goemotions" / "train.csv")
         emo_dev = load_emotions(cfg.data_dir / "goemotions" / "dev.csv")
         if cfg.limit:
-            emo_train, emo_dev = emo_train[:cfg.limit], emo_dev[:cfg.limit]
+            emo_train, emo_dev = emo_train[: cfg.limit], emo_dev[: cfg.limit]
     return train_pol, dev_pol, emo_train, emo_dev
 
 
@@ -198,8 +201,9 @@ def transfer_set(emo_train: list[EmotionExample]) -> list[PolarityExample]:
     return [PolarityExample(ex.text, UNLABELLED, "transfer") for ex in emo_train]
 
 
-def teacher_logits(teacher_dir: Path, tokenizer: Any, texts: list[str], *, max_len: int, threads: int,
-                   batch_size: int = 128) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def teacher_logits(
+    teacher_dir: Path, tokenizer: Any, texts: list[str], *, max_len: int, threads: int, batch_size: int = 128
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Polarity and emotion logits of the exported teacher graph for each distinct text."""
     import onnxruntime as ort
 
@@ -210,10 +214,12 @@ def teacher_logits(teacher_dir: Path, tokenizer: Any, texts: list[str], *, max_l
     pol: dict[str, np.ndarray] = {}
     emo: dict[str, np.ndarray] = {}
     for i in range(0, len(unique), batch_size):
-        chunk = unique[i:i + batch_size]
+        chunk = unique[i : i + batch_size]
         enc = tokenizer(chunk, padding=True, truncation=True, max_length=max_len, return_tensors="np")
-        p, e = session.run(["polarity_logits", "emotion_logits"],
-                           {name: enc[name].astype(np.int64) for name in ("input_ids", "attention_mask")})
+        p, e = session.run(
+            ["polarity_logits", "emotion_logits"],
+            {name: enc[name].astype(np.int64) for name in ("input_ids", "attention_mask")},
+        )
         for text, p_row, e_row in zip(chunk, p, e, strict=True):
             pol[text], emo[text] = p_row, e_row
     return pol, emo
@@ -257,17 +263,20 @@ def _class_weights(train_pol: list[PolarityExample]) -> _Weights:
     counts = np.bincount([ex.label for ex in train_pol if ex.label != UNLABELLED], minlength=3).astype(float)
     # Inverse-frequency class weights: the general sets are 16% negative, support is not.
     class_weights = torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
-    level_counts = np.bincount([ex.level for ex in train_pol if ex.level is not None],
-                               minlength=len(SEVERITY_LEVELS)).astype(float)
+    level_counts = np.bincount(
+        [ex.level for ex in train_pol if ex.level is not None], minlength=len(SEVERITY_LEVELS)
+    ).astype(float)
     # Square-root inverse frequency: very_negative is 1% of SemEval's five-point set; full inverse weights
     # would make every complaint an escalation.
-    level_weights = torch.tensor(np.sqrt(level_counts.sum() / (len(SEVERITY_LEVELS) * np.maximum(level_counts, 1))),
-                                 dtype=torch.float32)
+    level_weights = torch.tensor(
+        np.sqrt(level_counts.sum() / (len(SEVERITY_LEVELS) * np.maximum(level_counts, 1))), dtype=torch.float32
+    )
     return _Weights(counts, class_weights, level_counts, level_weights)
 
 
-def _build_model(cfg: TrainConfig, base: Path, tokenizer: Any,
-                 train_pol: list[PolarityExample]) -> tuple[MultiTaskSentiment, dict[str, Any] | None]:
+def _build_model(
+    cfg: TrainConfig, base: Path, tokenizer: Any, train_pol: list[PolarityExample]
+) -> tuple[MultiTaskSentiment, dict[str, Any] | None]:
     """The model to train (the base encoder with new heads, or a trained model read back), cut to cfg.layers and
     pruned to cfg.ffn_width; and the pruning report."""
     from transformers import AutoModel
@@ -292,17 +301,25 @@ def _build_model(cfg: TrainConfig, base: Path, tokenizer: Any,
     return model, pruning
 
 
-def _teacher(cfg: TrainConfig, tokenizer: Any, train_pol: list[PolarityExample],
-             emo_train: list[EmotionExample]) -> _Teacher:
+def _teacher(
+    cfg: TrainConfig, tokenizer: Any, train_pol: list[PolarityExample], emo_train: list[EmotionExample]
+) -> _Teacher:
     """With a teacher: adds the transfer set to train_pol (in place) and returns the teacher's logits."""
     if cfg.teacher_dir is None:
         return _Teacher()
     train_pol += transfer_set(emo_train)
-    teacher_pol, teacher_emo = teacher_logits(cfg.teacher_dir, tokenizer,
-                                              [ex.text for ex in train_pol] + [ex.text for ex in emo_train],
-                                              max_len=cfg.max_len, threads=cfg.threads)
-    print(f"teacher {cfg.teacher_dir}: logits for {len(teacher_pol)} texts "
-          f"({len(train_pol)} polarity examples with the transfer set)", flush=True)
+    teacher_pol, teacher_emo = teacher_logits(
+        cfg.teacher_dir,
+        tokenizer,
+        [ex.text for ex in train_pol] + [ex.text for ex in emo_train],
+        max_len=cfg.max_len,
+        threads=cfg.threads,
+    )
+    print(
+        f"teacher {cfg.teacher_dir}: logits for {len(teacher_pol)} texts "
+        f"({len(train_pol)} polarity examples with the transfer set)",
+        flush=True,
+    )
     return _Teacher(teacher_pol, teacher_emo)
 
 
@@ -310,59 +327,74 @@ def _losses(cfg: TrainConfig, weights: _Weights, emo_train: list[EmotionExample]
     pos_weight = None
     if emo_train:
         emo_pos = np.array([ex.targets for ex in emo_train]).sum(0)
-        pos_weight = torch.tensor(np.clip(np.sqrt((len(emo_train) - emo_pos) / np.maximum(emo_pos, 1)), 1, 10),
-                                  dtype=torch.float32)
-    return _Losses(nn.CrossEntropyLoss(weight=weights.classes.to(cfg.device)),
-                   nn.CrossEntropyLoss(weight=weights.levels.to(cfg.device)),
-                   nn.BCEWithLogitsLoss(pos_weight=None if pos_weight is None else pos_weight.to(cfg.device)))
+        pos_weight = torch.tensor(
+            np.clip(np.sqrt((len(emo_train) - emo_pos) / np.maximum(emo_pos, 1)), 1, 10), dtype=torch.float32
+        )
+    return _Losses(
+        nn.CrossEntropyLoss(weight=weights.classes.to(cfg.device)),
+        nn.CrossEntropyLoss(weight=weights.levels.to(cfg.device)),
+        nn.BCEWithLogitsLoss(pos_weight=None if pos_weight is None else pos_weight.to(cfg.device)),
+    )
 
 
 def _optimizer(cfg: TrainConfig, model: MultiTaskSentiment) -> tuple[torch.optim.Optimizer, Any]:
     from transformers import get_linear_schedule_with_warmup
 
     heads = [*model.polarity.parameters(), *model.emotions.parameters(), *model.severity.parameters()]
-    optimizer = torch.optim.AdamW([
-        {"params": model.encoder.parameters(), "lr": cfg.lr_encoder},
-        {"params": heads, "lr": cfg.lr_heads},
-    ], weight_decay=0.01)
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": model.encoder.parameters(), "lr": cfg.lr_encoder},
+            {"params": heads, "lr": cfg.lr_heads},
+        ],
+        weight_decay=0.01,
+    )
     warmup = int(cfg.steps * cfg.warmup_fraction)
     scheduler = get_linear_schedule_with_warmup(optimizer, warmup, cfg.steps)  # type: ignore[no-untyped-call]
     return optimizer, scheduler
 
 
-def _emotion_loss(cfg: TrainConfig, batch: list[EmotionExample], emo_logits: torch.Tensor, losses: _Losses,
-                  teacher: _Teacher) -> torch.Tensor:
+def _emotion_loss(
+    cfg: TrainConfig, batch: list[EmotionExample], emo_logits: torch.Tensor, losses: _Losses, teacher: _Teacher
+) -> torch.Tensor:
     emo_targets = torch.tensor([ex.targets for ex in batch], dtype=torch.float32, device=cfg.device)
     if teacher.emotion:
         # Half the labels, half the teacher's belief: GoEmotions labels are sparse and noisy.
-        emo_soft = torch.sigmoid(torch.tensor(np.stack([teacher.emotion[ex.text] for ex in batch]),
-                                              device=cfg.device))
+        emo_soft = torch.sigmoid(torch.tensor(np.stack([teacher.emotion[ex.text] for ex in batch]), device=cfg.device))
         emo_targets = 0.5 * emo_targets + 0.5 * emo_soft
     loss: torch.Tensor = losses.emotion(emo_logits, emo_targets)
     return loss
 
 
-def _polarity_loss(cfg: TrainConfig, batch: list[PolarityExample], pol_logits: torch.Tensor, losses: _Losses,
-                   teacher: _Teacher) -> torch.Tensor:
+def _polarity_loss(
+    cfg: TrainConfig, batch: list[PolarityExample], pol_logits: torch.Tensor, losses: _Losses, teacher: _Teacher
+) -> torch.Tensor:
     """The labels' loss, mixed with the teacher's soft targets where it has them."""
     pol_labels = torch.tensor([ex.label for ex in batch], device=cfg.device)
     labelled = pol_labels != UNLABELLED
-    hard: torch.Tensor = (losses.polarity(pol_logits[labelled], pol_labels[labelled]) if bool(labelled.any())
-                          else pol_logits.sum() * 0)
+    hard: torch.Tensor = (
+        losses.polarity(pol_logits[labelled], pol_labels[labelled]) if bool(labelled.any()) else pol_logits.sum() * 0
+    )
     # The teacher never saw the team's labels: on those the labels alone teach.
     distilled = torch.tensor([ex.source not in SUPPORT_SOURCES for ex in batch], device=cfg.device)
     if not (teacher.polarity and bool(distilled.any())):
         return hard
     t = cfg.distil_temperature
-    soft = torch.softmax(torch.tensor(np.stack([teacher.polarity[ex.text] for ex in batch]),
-                                      device=cfg.device) / t, dim=-1)
-    kd = nn.functional.kl_div(torch.log_softmax(pol_logits[distilled] / t, dim=-1), soft[distilled],
-                              reduction="batchmean") * t * t
+    soft = torch.softmax(
+        torch.tensor(np.stack([teacher.polarity[ex.text] for ex in batch]), device=cfg.device) / t, dim=-1
+    )
+    kd = (
+        nn.functional.kl_div(
+            torch.log_softmax(pol_logits[distilled] / t, dim=-1), soft[distilled], reduction="batchmean"
+        )
+        * t
+        * t
+    )
     return cfg.distil_alpha * kd + (1 - cfg.distil_alpha) * hard
 
 
-def _severity_loss(cfg: TrainConfig, batch: list[PolarityExample], sev_logits: torch.Tensor,
-                   losses: _Losses) -> torch.Tensor | None:
+def _severity_loss(
+    cfg: TrainConfig, batch: list[PolarityExample], sev_logits: torch.Tensor, losses: _Losses
+) -> torch.Tensor | None:
     """The five-level loss on the batch's graded examples; None when none is graded."""
     levels = torch.tensor([-1 if ex.level is None else ex.level for ex in batch], device=cfg.device)
     graded = levels >= 0
@@ -372,8 +404,16 @@ def _severity_loss(cfg: TrainConfig, batch: list[PolarityExample], sev_logits: t
     return loss
 
 
-def _train_steps(cfg: TrainConfig, model: MultiTaskSentiment, tokenizer: Any, *, losses: _Losses, teacher: _Teacher,
-                 cycles: tuple[_Cycle, _Cycle | None], started: float) -> None:
+def _train_steps(
+    cfg: TrainConfig,
+    model: MultiTaskSentiment,
+    tokenizer: Any,
+    *,
+    losses: _Losses,
+    teacher: _Teacher,
+    cycles: tuple[_Cycle, _Cycle | None],
+    started: float,
+) -> None:
     """cfg.steps optimizer steps: every cfg.emotion_every-th on an emotion batch, the others on polarity (and the
     severity of the batch's graded examples)."""
     optimizer, scheduler = _optimizer(cfg, model)
@@ -383,10 +423,12 @@ def _train_steps(cfg: TrainConfig, model: MultiTaskSentiment, tokenizer: Any, *,
     for step in range(1, cfg.steps + 1):
         emotion_step = emo_cycle is not None and step % cfg.emotion_every == 0
         batch = emo_cycle.next() if emotion_step and emo_cycle else pol_cycle.next()
-        enc = tokenizer([ex.text for ex in batch], padding=True, truncation=True, max_length=cfg.max_len,
-                        return_tensors="pt")
-        pol_logits, emo_logits, sev_logits = model(enc["input_ids"].to(cfg.device),
-                                                   enc["attention_mask"].to(cfg.device))
+        enc = tokenizer(
+            [ex.text for ex in batch], padding=True, truncation=True, max_length=cfg.max_len, return_tensors="pt"
+        )
+        pol_logits, emo_logits, sev_logits = model(
+            enc["input_ids"].to(cfg.device), enc["attention_mask"].to(cfg.device)
+        )
         if emotion_step:
             loss = _emotion_loss(cfg, batch, emo_logits, losses, teacher)
             running["emotion"].append(loss.item())
@@ -407,8 +449,13 @@ def _train_steps(cfg: TrainConfig, model: MultiTaskSentiment, tokenizer: Any, *,
             print(f"step {step}/{cfg.steps} loss={avg} elapsed={time.time() - started:.0f}s", flush=True)
 
 
-def _calibrate(model: MultiTaskSentiment, tokenizer: Any, dev_pol: list[PolarityExample],
-               emo_dev: list[EmotionExample], max_len: int) -> _Calibration:
+def _calibrate(
+    model: MultiTaskSentiment,
+    tokenizer: Any,
+    dev_pol: list[PolarityExample],
+    emo_dev: list[EmotionExample],
+    max_len: int,
+) -> _Calibration:
     """Calibration on held-out dev splits: polarity temperature, severity thresholds, emotion temperature and
     thresholds."""
     dev_labels = np.array([ex.label for ex in dev_pol])
@@ -424,8 +471,11 @@ def _calibrate(model: MultiTaskSentiment, tokenizer: Any, dev_pol: list[Polarity
     }
     dev_graded = [i for i, ex in enumerate(dev_pol) if ex.level is not None]
     severity_thresholds = fit_severity_thresholds(
-        probs[dev_graded], _softmax(dev_sev_logits[dev_graded]), np.array([dev_pol[i].level for i in dev_graded]),
-        [dev_pol[i].source for i in dev_graded])
+        probs[dev_graded],
+        _softmax(dev_sev_logits[dev_graded]),
+        np.array([dev_pol[i].level for i in dev_graded]),
+        [dev_pol[i].source for i in dev_graded],
+    )
     calibration["severity"] = severity_thresholds
     emotion_thresholds = {name: 0.5 for name in EMOTIONS}
     emotion_temperature = 1.0
@@ -438,8 +488,9 @@ def _calibrate(model: MultiTaskSentiment, tokenizer: Any, dev_pol: list[Polarity
     return _Calibration(calibration, temperature, severity_thresholds, emotion_temperature, emotion_thresholds)
 
 
-def _export(cfg: TrainConfig, model: MultiTaskSentiment, tokenizer: Any, base: Path,
-            dev_texts: list[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
+def _export(
+    cfg: TrainConfig, model: MultiTaskSentiment, tokenizer: Any, base: Path, dev_texts: list[str]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
     """The int8 graph, optimised, and the tokenizer in cfg.out_dir: (export, graph optimisation, int8 vs fp32)
     reports. The fp32 graph stays for the caller to remove."""
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
@@ -455,8 +506,16 @@ def _export(cfg: TrainConfig, model: MultiTaskSentiment, tokenizer: Any, base: P
     return exported, graph, verification
 
 
-def _model_meta(cfg: TrainConfig, model: MultiTaskSentiment, calibrated: _Calibration, weights: _Weights, *,
-                emotions_trained: bool, graph: dict[str, Any], exported: dict[str, Any]) -> dict[str, Any]:
+def _model_meta(
+    cfg: TrainConfig,
+    model: MultiTaskSentiment,
+    calibrated: _Calibration,
+    weights: _Weights,
+    *,
+    emotions_trained: bool,
+    graph: dict[str, Any],
+    exported: dict[str, Any],
+) -> dict[str, Any]:
     """model_meta.json: what the scorer needs to run the exported graph."""
     encoder_config: Any = model.encoder.config
     return {
@@ -502,9 +561,12 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     if not train_pol:
         raise ValueError("no polarity training data")
     weights = _class_weights(train_pol)
-    print(f"polarity train={len(train_pol)} dev={len(dev_pol)} counts={weights.counts.tolist()} "
-          f"weights={weights.classes.numpy().round(3).tolist()} levels={weights.level_counts.tolist()} "
-          f"level weights={weights.levels.numpy().round(3).tolist()} emotion train={len(emo_train)}", flush=True)
+    print(
+        f"polarity train={len(train_pol)} dev={len(dev_pol)} counts={weights.counts.tolist()} "
+        f"weights={weights.classes.numpy().round(3).tolist()} levels={weights.level_counts.tolist()} "
+        f"level weights={weights.levels.numpy().round(3).tolist()} emotion train={len(emo_train)}",
+        flush=True,
+    )
 
     base = base_model_dir()
     tokenizer = AutoTokenizer.from_pretrained(base)
@@ -520,16 +582,21 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     dev_texts = [ex.text for ex in dev_pol]
     calibrated = _calibrate(model, tokenizer, dev_pol, emo_dev, cfg.max_len)
     exported, graph, verification = _export(cfg, model, tokenizer, base, dev_texts)
-    meta = _model_meta(cfg, model, calibrated, weights, emotions_trained=bool(emo_train), graph=graph,
-                       exported=exported)
+    meta = _model_meta(
+        cfg, model, calibrated, weights, emotions_trained=bool(emo_train), graph=graph, exported=exported
+    )
     (cfg.out_dir / "model_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     report = {
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
-        "train_examples": len(train_pol), "class_counts": weights.counts.tolist(),
+        "train_examples": len(train_pol),
+        "class_counts": weights.counts.tolist(),
         "level_counts": weights.level_counts.tolist(),
-        "class_weights": weights.classes.tolist(), "emotion_train_examples": len(emo_train),
-        "train_seconds": round(train_seconds, 1), "calibration": calibrated.report,
-        "emotion_temperature": calibrated.emotion_temperature, "emotion_thresholds": calibrated.emotion_thresholds,
+        "class_weights": weights.classes.tolist(),
+        "emotion_train_examples": len(emo_train),
+        "train_seconds": round(train_seconds, 1),
+        "calibration": calibrated.report,
+        "emotion_temperature": calibrated.emotion_temperature,
+        "emotion_thresholds": calibrated.emotion_thresholds,
         "int8_vs_fp32": verification,
         "graph_optimization": graph,
         "export": exported,
@@ -562,14 +629,19 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
 
-def verify_quantized(fp32_path: Path, int8_path: Path, tokenizer: Any, texts: list[str], max_len: int,
-                     ) -> dict[str, float]:
+def verify_quantized(
+    fp32_path: Path,
+    int8_path: Path,
+    tokenizer: Any,
+    texts: list[str],
+    max_len: int,
+) -> dict[str, float]:
     import onnxruntime as ort
 
     sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32_path, int8_path)]
     outs: list[list[np.ndarray]] = [[], []]
     for i in range(0, len(texts), 64):
-        enc = tokenizer(texts[i:i + 64], padding=True, truncation=True, max_length=max_len, return_tensors="np")
+        enc = tokenizer(texts[i : i + 64], padding=True, truncation=True, max_length=max_len, return_tensors="np")
         feed = {name: enc[name].astype(np.int64) for name in ("input_ids", "attention_mask")}
         for k, sess in enumerate(sessions):
             outs[k].append(_softmax(sess.run(["polarity_logits"], feed)[0]))
@@ -599,35 +671,72 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=TrainConfig.steps)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
-    parser.add_argument("--plain-baseline", action="store_true",
-                        help="reference run: SemEval train only, no support data, no emotions")
-    parser.add_argument("--layers", type=_layer_list, default=None,
-                        help="encoder layers to keep, e.g. 0,1,2 (default: all)")
-    parser.add_argument("--teacher", type=Path, default=None,
-                        help="exported model directory to distil from (its logits become soft targets)")
+    parser.add_argument(
+        "--plain-baseline", action="store_true", help="reference run: SemEval train only, no support data, no emotions"
+    )
+    parser.add_argument(
+        "--layers", type=_layer_list, default=None, help="encoder layers to keep, e.g. 0,1,2 (default: all)"
+    )
+    parser.add_argument(
+        "--teacher",
+        type=Path,
+        default=None,
+        help="exported model directory to distil from (its logits become soft targets)",
+    )
     parser.add_argument("--version", default=None, help="model version written to model_meta.json")
     parser.add_argument("--device", default="cpu", help="torch device to train on (cpu, cuda)")
-    parser.add_argument("--init-from", type=Path, default=None,
-                        help="exported model directory whose weights training starts from (default: the base model)")
-    parser.add_argument("--ffn-width", type=int, default=None,
-                        help="prune each feed-forward block to this many neurons before training (default: no pruning)")
+    parser.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="exported model directory whose weights training starts from (default: the base model)",
+    )
+    parser.add_argument(
+        "--ffn-width",
+        type=int,
+        default=None,
+        help="prune each feed-forward block to this many neurons before training (default: no pruning)",
+    )
     parser.add_argument("--lr-encoder", type=float, default=TrainConfig.lr_encoder)
     parser.add_argument("--lr-heads", type=float, default=TrainConfig.lr_heads)
-    parser.add_argument("--team-labels", type=Path, default=None,
-                        help="the team's five-level labels (training/data/support_tweets/labels.csv)")
+    parser.add_argument(
+        "--team-labels",
+        type=Path,
+        default=None,
+        help="the team's five-level labels (training/data/support_tweets/labels.csv)",
+    )
     parser.add_argument("--team-repeat", type=int, default=TrainConfig.team_repeat)
-    parser.add_argument("--team-emails", type=Path, default=None,
-                        help="folder of the team's training e-mails (training/data/support_email_train)")
+    parser.add_argument(
+        "--team-emails",
+        type=Path,
+        default=None,
+        help="folder of the team's training e-mails (training/data/support_email_train)",
+    )
     parser.add_argument("--max-len", type=int, default=TrainConfig.max_len, help="tokens per training text")
     args = parser.parse_args(argv)
     version = args.version or ("plain-baseline" if args.plain_baseline else TrainConfig.version)
-    report = train(TrainConfig(data_dir=args.data, out_dir=args.out, steps=args.steps, limit=args.limit,
-                               seed=args.seed, plain_baseline=args.plain_baseline, layers=args.layers,
-                               teacher_dir=args.teacher, version=version, device=args.device,
-                               init_from=args.init_from, ffn_width=args.ffn_width, lr_encoder=args.lr_encoder,
-                               lr_heads=args.lr_heads, team_labels=args.team_labels,
-                               team_repeat=args.team_repeat, team_emails=args.team_emails,
-                               max_len=args.max_len))
+    report = train(
+        TrainConfig(
+            data_dir=args.data,
+            out_dir=args.out,
+            steps=args.steps,
+            limit=args.limit,
+            seed=args.seed,
+            plain_baseline=args.plain_baseline,
+            layers=args.layers,
+            teacher_dir=args.teacher,
+            version=version,
+            device=args.device,
+            init_from=args.init_from,
+            ffn_width=args.ffn_width,
+            lr_encoder=args.lr_encoder,
+            lr_heads=args.lr_heads,
+            team_labels=args.team_labels,
+            team_repeat=args.team_repeat,
+            team_emails=args.team_emails,
+            max_len=args.max_len,
+        )
+    )
     print(json.dumps(report["int8_vs_fp32"]), flush=True)
 
 

@@ -3,5 +3,14 @@
 from .models import EXPORT_COLUMNS, LABELLED_COLUMNS, AuditRow, AuditSample, StratumReport
 from .sampler import DEFAULT_SAMPLE_SIZE, allocate, draw_sample, previous_month
 
-__all__ = ["DEFAULT_SAMPLE_SIZE", "EXPORT_COLUMNS", "LABELLED_COLUMNS", "AuditRow", "AuditSample", "StratumReport",
-           "allocate", "draw_sample", "previous_month"]
+__all__ = [
+    "DEFAULT_SAMPLE_SIZE",
+    "EXPORT_COLUMNS",
+    "LABELLED_COLUMNS",
+    "AuditRow",
+    "AuditSample",
+    "StratumReport",
+    "allocate",
+    "draw_sample",
+    "previous_month",
+]

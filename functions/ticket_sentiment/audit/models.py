@@ -9,8 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..models import Label
 
 # The CSV a labeller fills in; `human_label` is the only column they write.
-EXPORT_COLUMNS = ("audit_month", "ticket_id", "message_id", "created_at", "product_area", "model_label", "score",
-                  "confidence", "text", "human_label")
+EXPORT_COLUMNS = (
+    "audit_month",
+    "ticket_id",
+    "message_id",
+    "created_at",
+    "product_area",
+    "model_label",
+    "score",
+    "confidence",
+    "text",
+    "human_label",
+)
 # What `audit import` writes: accepted as is by `eval`, `calibrate --by product_area` and `finetune`.
 LABELLED_COLUMNS = ("text", "label", "product_area")
 NO_AREA = "-"  # stratum name for messages whose ticket has no product area

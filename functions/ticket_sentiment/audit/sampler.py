@@ -26,8 +26,11 @@ def previous_month(now: datetime) -> tuple[datetime, datetime, str]:
     """[first instant of last month, first instant of this month) in UTC, and its YYYY-MM."""
     now = now.astimezone(UTC)
     end = datetime(now.year, now.month, 1, tzinfo=UTC)
-    start = datetime(end.year - 1, 12, 1, tzinfo=UTC) if end.month == 1 else datetime(end.year, end.month - 1, 1,
-                                                                                        tzinfo=UTC)
+    start = (
+        datetime(end.year - 1, 12, 1, tzinfo=UTC)
+        if end.month == 1
+        else datetime(end.year, end.month - 1, 1, tzinfo=UTC)
+    )
     return start, end, f"{start:%Y-%m}"
 
 
@@ -60,8 +63,14 @@ def allocate(sizes: Mapping[Stratum, int], total: int) -> dict[Stratum, int]:
     return alloc
 
 
-def draw_sample(records: Sequence[ScoredRecord], text_of: TextLookup, *, audit_month: str,
-                size: int = DEFAULT_SAMPLE_SIZE, rng: random.Random | None = None) -> AuditSample:
+def draw_sample(
+    records: Sequence[ScoredRecord],
+    text_of: TextLookup,
+    *,
+    audit_month: str,
+    size: int = DEFAULT_SAMPLE_SIZE,
+    rng: random.Random | None = None,
+) -> AuditSample:
     """Sample `size` rows; a candidate whose redacted text has expired is skipped for another from its stratum."""
     rng = rng or random.Random()
     by_stratum: dict[Stratum, list[ScoredRecord]] = defaultdict(list)
@@ -82,13 +91,30 @@ def draw_sample(records: Sequence[ScoredRecord], text_of: TextLookup, *, audit_m
             if text is None:
                 expired += 1
                 continue
-            rows.append(AuditRow(audit_month=audit_month, ticket_id=record.ticket_id, message_id=record.message_id,
-                                 created_at=record.created_at, product_area=record.product_area,
-                                 model_label=record.label, score=record.score, confidence=record.confidence,
-                                 text=text))
+            rows.append(
+                AuditRow(
+                    audit_month=audit_month,
+                    ticket_id=record.ticket_id,
+                    message_id=record.message_id,
+                    created_at=record.created_at,
+                    product_area=record.product_area,
+                    model_label=record.label,
+                    score=record.score,
+                    confidence=record.confidence,
+                    text=text,
+                )
+            )
             drawn += 1
-        reports.append(StratumReport(label=stratum[0], product_area=stratum[1], population=len(candidates),
-                                     allocated=want, drawn=drawn, expired=expired))
+        reports.append(
+            StratumReport(
+                label=stratum[0],
+                product_area=stratum[1],
+                population=len(candidates),
+                allocated=want,
+                drawn=drawn,
+                expired=expired,
+            )
+        )
     # Labellers see the rows in random order, not grouped by the model's label (that would prime them).
     rng.shuffle(rows)
     return AuditSample(audit_month=audit_month, population=len(records), rows=rows, strata=reports)

@@ -14,5 +14,16 @@ from .stats import (
     window_stats,
 )
 
-__all__ = ["ALARM_PERIODS", "ALARM_THRESHOLD", "DEFAULT_CONFIG", "DriftConfig", "DriftReport", "WindowStats",
-           "compute_drift", "drift_windows", "psi", "score_histogram", "window_stats"]
+__all__ = [
+    "ALARM_PERIODS",
+    "ALARM_THRESHOLD",
+    "DEFAULT_CONFIG",
+    "DriftConfig",
+    "DriftReport",
+    "WindowStats",
+    "compute_drift",
+    "drift_windows",
+    "psi",
+    "score_histogram",
+    "window_stats",
+]

@@ -117,12 +117,16 @@ def window_stats(records: Sequence[ScoredRecord], start: datetime, end: datetime
     signal = [r for r in records if not r.low_signal]
     n = len(records)
     return WindowStats(
-        start=start, end=end, messages=n, scored=len(signal),
+        start=start,
+        end=end,
+        messages=n,
+        scored=len(signal),
         mean_score=_mean([r.score for r in signal]),
         share_negative=_mean([1.0 if r.label == "negative" else 0.0 for r in signal]),
         mean_confidence=_mean([r.confidence for r in signal]),
         fallback_rate=_mean([1.0 if r.scorer == "comprehend" else 0.0 for r in records]),
-        low_signal_rate=(n - len(signal)) / n if n else None)
+        low_signal_rate=(n - len(signal)) / n if n else None,
+    )
 
 
 _RATES = ("mean_score", "share_negative", "mean_confidence", "fallback_rate", "low_signal_rate")
@@ -134,8 +138,10 @@ def live_model(records: Sequence[ScoredRecord]) -> str | None:
     return max(own, key=lambda r: r.created_at).model_version if own else None
 
 
-def same_model(records: Sequence[ScoredRecord], version: str | None,
-               ) -> tuple[list[ScoredRecord], dict[str, int]]:
+def same_model(
+    records: Sequence[ScoredRecord],
+    version: str | None,
+) -> tuple[list[ScoredRecord], dict[str, int]]:
     """The records scored by `version` (or by the fallback scorer), and counts of those left out by version."""
     kept: list[ScoredRecord] = []
     other: dict[str, int] = {}
@@ -158,8 +164,13 @@ def _too_few(current: int, baseline: int, config: DriftConfig, restarted: str) -
     return reasons
 
 
-def compute_drift(current: Sequence[ScoredRecord], baseline: Sequence[ScoredRecord], *, now: datetime,
-                  config: DriftConfig = DEFAULT_CONFIG) -> DriftReport:
+def compute_drift(
+    current: Sequence[ScoredRecord],
+    baseline: Sequence[ScoredRecord],
+    *,
+    now: datetime,
+    config: DriftConfig = DEFAULT_CONFIG,
+) -> DriftReport:
     baseline_start, current_start, current_end = drift_windows(now, config)
     version = live_model([*baseline, *current])
     current, left_current = same_model(current, version)
@@ -178,8 +189,14 @@ def compute_drift(current: Sequence[ScoredRecord], baseline: Sequence[ScoredReco
     if value is not None and not math.isfinite(value):
         value, reasons = None, ["PSI is not finite"]
     return DriftReport(
-        current=cur, baseline=base, psi=value, level=None if value is None else level_of(value),
-        reason="; ".join(reasons) or None, deltas=deltas,
+        current=cur,
+        baseline=base,
+        psi=value,
+        level=None if value is None else level_of(value),
+        reason="; ".join(reasons) or None,
+        deltas=deltas,
         current_histogram=score_histogram(cur_scores, config.bins).tolist(),
-        baseline_histogram=score_histogram(base_scores, config.bins).tolist(), model_version=version,
-        other_versions=dict(sorted(other.items())))
+        baseline_histogram=score_histogram(base_scores, config.bins).tolist(),
+        model_version=version,
+        other_versions=dict(sorted(other.items())),
+    )

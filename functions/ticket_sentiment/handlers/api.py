@@ -45,8 +45,9 @@ def build_app(store: Callable[[], TicketAdminStore]) -> APIGatewayRestResolver:
         if ticket is None:
             return error(404, "ticket not found")
         messages = sorted(store().list_messages(ticket_id), key=lambda m: (m.created_at, m.message_id))
-        body = TicketResponse(ticket=ticket, history=messages[-MAX_HISTORY:],
-                              history_truncated=len(messages) > MAX_HISTORY)
+        body = TicketResponse(
+            ticket=ticket, history=messages[-MAX_HISTORY:], history_truncated=len(messages) > MAX_HISTORY
+        )
         return json_response(200, body.model_dump_json())
 
     @app.delete("/v1/tickets/<ticket_id>")

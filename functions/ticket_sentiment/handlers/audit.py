@@ -22,18 +22,38 @@ from .observability import logger, metrics
 from .schedule import scheduled_time
 
 
-def audit_job(history: ScoredHistory, sink: AuditSink, now: datetime, *, size: int = DEFAULT_SAMPLE_SIZE,
-              rng: random.Random | None = None) -> dict[str, Any]:
+def audit_job(
+    history: ScoredHistory,
+    sink: AuditSink,
+    now: datetime,
+    *,
+    size: int = DEFAULT_SAMPLE_SIZE,
+    rng: random.Random | None = None,
+) -> dict[str, Any]:
     sample = sample_month(history, now, size=size, rng=rng)
     sent = sink.send_rows(sample.rows)
     metrics.add_metric(name=names.AUDIT_ROWS_QUEUED, unit=MetricUnit.Count, value=sent)
     expired = sum(s.expired for s in sample.strata)
     # Counts only: the rows themselves hold redacted text and stay out of the logs.
-    logger.info("audit sample queued", extra={"audit_month": sample.audit_month, "population": sample.population,
-                                              "rows": sent, "strata": len(sample.strata),
-                                              "expired_skipped": expired, "shortfall": sample.shortfall})
-    return {"audit_month": sample.audit_month, "population": sample.population, "rows": sent,
-            "strata": len(sample.strata), "expired_skipped": expired, "shortfall": sample.shortfall}
+    logger.info(
+        "audit sample queued",
+        extra={
+            "audit_month": sample.audit_month,
+            "population": sample.population,
+            "rows": sent,
+            "strata": len(sample.strata),
+            "expired_skipped": expired,
+            "shortfall": sample.shortfall,
+        },
+    )
+    return {
+        "audit_month": sample.audit_month,
+        "population": sample.population,
+        "rows": sent,
+        "strata": len(sample.strata),
+        "expired_skipped": expired,
+        "shortfall": sample.shortfall,
+    }
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -43,5 +63,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from ..adapters.aws.history import DynamoHistory
 
     settings = AuditSettings.from_env()
-    return audit_job(DynamoHistory(settings.table_name), SqsAuditQueue(settings.audit_queue_url),
-                     scheduled_time(event), size=settings.sample_size or DEFAULT_SAMPLE_SIZE)
+    return audit_job(
+        DynamoHistory(settings.table_name),
+        SqsAuditQueue(settings.audit_queue_url),
+        scheduled_time(event),
+        size=settings.sample_size or DEFAULT_SAMPLE_SIZE,
+    )

@@ -30,10 +30,12 @@ def emit_drift_metrics(report: DriftReport) -> None:
     if report.psi is not None:
         metrics.add_metric(name=names.SCORE_DRIFT, unit=MetricUnit.NoUnit, value=report.psi)
     cur = report.current
-    for name, value in ((names.SHARE_NEGATIVE_7D, cur.share_negative),
-                        (names.MEAN_CONFIDENCE_7D, cur.mean_confidence),
-                        (names.FALLBACK_RATE_7D, cur.fallback_rate),
-                        (names.LOW_SIGNAL_RATE_7D, cur.low_signal_rate)):
+    for name, value in (
+        (names.SHARE_NEGATIVE_7D, cur.share_negative),
+        (names.MEAN_CONFIDENCE_7D, cur.mean_confidence),
+        (names.FALLBACK_RATE_7D, cur.fallback_rate),
+        (names.LOW_SIGNAL_RATE_7D, cur.low_signal_rate),
+    ):
         if value is not None:
             metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)
 
@@ -42,9 +44,17 @@ def drift_job(history: ScoredHistory, now: datetime, config: DriftConfig = DEFAU
     report = run_drift(history, now, config)
     emit_drift_metrics(report)
     # Numbers only: no text, no ticket ids.
-    logger.info("score drift", extra={"psi": report.psi, "level": report.level, "reason": report.reason,
-                                      "current_messages": report.current.messages,
-                                      "baseline_messages": report.baseline.messages, "deltas": report.deltas})
+    logger.info(
+        "score drift",
+        extra={
+            "psi": report.psi,
+            "level": report.level,
+            "reason": report.reason,
+            "current_messages": report.current.messages,
+            "baseline_messages": report.baseline.messages,
+            "deltas": report.deltas,
+        },
+    )
     return report.model_dump(mode="json", exclude={"current_histogram", "baseline_histogram"})
 
 

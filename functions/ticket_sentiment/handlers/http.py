@@ -26,8 +26,9 @@ def raw_body(event: APIGatewayProxyEvent) -> bytes | None:
 
 
 def json_response(status: int, body: dict[str, Any] | str) -> Response[Any]:
-    return Response(status_code=status, content_type="application/json",
-                    body=body if isinstance(body, str) else json.dumps(body))
+    return Response(
+        status_code=status, content_type="application/json", body=body if isinstance(body, str) else json.dumps(body)
+    )
 
 
 def error(status: int, reason: str, details: list[dict[str, str]] | None = None) -> Response[Any]:

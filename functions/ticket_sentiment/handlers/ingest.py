@@ -37,9 +37,12 @@ from .http import add_fallback_handlers, error, json_response, raw_body, validat
 from .observability import logger, metrics
 
 
-def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-              helpdesk_secret: SecretLookup | None = None,
-              window: CreatedAtWindow | None = None) -> APIGatewayRestResolver:
+def build_app(
+    queue: Callable[[], EventQueue],
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    helpdesk_secret: SecretLookup | None = None,
+    window: CreatedAtWindow | None = None,
+) -> APIGatewayRestResolver:
     """`helpdesk_secret(platform)` returns the platform's secret (JSON or versions), or None when there is none;
     `window` bounds created_at (default: the function's settings, read per request)."""
     app = APIGatewayRestResolver()
@@ -51,13 +54,20 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
             return error(400, "body is not valid base64")
         lookup = (lambda: helpdesk_secret(platform)) if helpdesk_secret is not None else None
         try:
-            result = handle_webhook(platform, app.current_event.headers or {}, data, lookup, clock(),
-                                    query=app.current_event.query_string_parameters or {},
-                                    window=window or _window())
+            result = handle_webhook(
+                platform,
+                app.current_event.headers or {},
+                data,
+                lookup,
+                clock(),
+                query=app.current_event.query_string_parameters or {},
+                window=window or _window(),
+            )
         except WebhookError as exc:
             metrics.add_metric(name=names.WEBHOOKS_REJECTED, unit=MetricUnit.Count, value=1)
-            logger.info("webhook rejected", extra={"platform": platform[:32], "status": exc.status,
-                                                   "reason": exc.reason})
+            logger.info(
+                "webhook rejected", extra={"platform": platform[:32], "status": exc.status, "reason": exc.reason}
+            )
             reply = error_response(exc)
             return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body)
         except SecretUnavailableError:
@@ -73,9 +83,16 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
             return error(503, "could not enqueue the events, retry later")
         if result.events:
             metrics.add_metric(name=names.EVENTS_ACCEPTED, unit=MetricUnit.Count, value=len(result.events))
-        logger.info("webhook accepted", extra={"platform": platform, "events": len(result.events),
-                                               "skipped": len(result.skipped), "warnings": list(result.warnings),
-                                               "truncated": sum(1 for q in protected if _truncated(q))})
+        logger.info(
+            "webhook accepted",
+            extra={
+                "platform": platform,
+                "events": len(result.events),
+                "skipped": len(result.skipped),
+                "warnings": list(result.warnings),
+                "truncated": sum(1 for q in protected if _truncated(q)),
+            },
+        )
         reply = result.response
         return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body)
 
@@ -106,8 +123,10 @@ def build_app(queue: Callable[[], EventQueue], clock: Callable[[], datetime] = l
             logger.exception("enqueue failed", extra={"event_id": queued.event_id})
             return error(503, "could not enqueue the event, retry later")
         metrics.add_metric(name=names.EVENTS_ACCEPTED, unit=MetricUnit.Count, value=1)
-        logger.info("event accepted", extra={"event_id": queued.event_id, "source": str(event.source),
-                                             "truncated": _truncated(queued)})
+        logger.info(
+            "event accepted",
+            extra={"event_id": queued.event_id, "source": str(event.source), "truncated": _truncated(queued)},
+        )
         return json_response(202, {"event_id": queued.event_id})
 
     add_fallback_handlers(app)
@@ -134,8 +153,9 @@ def _default_queue() -> EventQueue:
     return SqsEventQueue(queue_url)
 
 
-_app = build_app(_default_queue,
-                 helpdesk_secret=secrets_manager_lookup(IngestSettings.from_env().helpdesk_secret_prefix))
+_app = build_app(
+    _default_queue, helpdesk_secret=secrets_manager_lookup(IngestSettings.from_env().helpdesk_secret_prefix)
+)
 
 
 @logger.inject_lambda_context(clear_state=True)

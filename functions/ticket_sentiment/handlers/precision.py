@@ -43,14 +43,27 @@ def run(store: ReviewStore, now: datetime) -> PrecisionReport:
     report = precision_since(store, now, WINDOWS)
     for window in report.windows:
         emitted = emit(window)
-        logger.info("escalation precision", extra={
-            "days": window.days, "reviews": window.reviews, "precision": window.precision,
-            "right_call": window.right_call, "false_alarm": window.false_alarm,
-            "wrong_emotion": window.wrong_emotion, "emitted": emitted})
+        logger.info(
+            "escalation precision",
+            extra={
+                "days": window.days,
+                "reviews": window.reviews,
+                "precision": window.precision,
+                "right_call": window.right_call,
+                "false_alarm": window.false_alarm,
+                "wrong_emotion": window.wrong_emotion,
+                "emitted": emitted,
+            },
+        )
     for version, windows in report.by_model.items():
-        logger.info("escalation precision by model", extra={
-            "model_version": version, **{f"precision_{w.days}d": w.precision for w in windows},
-            **{f"reviews_{w.days}d": w.reviews for w in windows}})
+        logger.info(
+            "escalation precision by model",
+            extra={
+                "model_version": version,
+                **{f"precision_{w.days}d": w.precision for w in windows},
+                **{f"reviews_{w.days}d": w.reviews for w in windows},
+            },
+        )
     return report
 
 
@@ -61,12 +74,17 @@ def _default_store() -> ReviewStore:
     return DynamoReviewStore(TableSettings.from_env().table_name)
 
 
-def job(store: Callable[[], ReviewStore] = _default_store,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Any]:
+def job(
+    store: Callable[[], ReviewStore] = _default_store, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> dict[str, Any]:
     report = run(store(), clock())
-    return {"windows": [{"days": w.days, "reviews": w.reviews, "precision": w.precision} for w in report.windows],
-            "by_model": {v: [{"days": w.days, "reviews": w.reviews, "precision": w.precision} for w in windows]
-                         for v, windows in report.by_model.items()}}
+    return {
+        "windows": [{"days": w.days, "reviews": w.reviews, "precision": w.precision} for w in report.windows],
+        "by_model": {
+            v: [{"days": w.days, "reviews": w.reviews, "precision": w.precision} for w in windows]
+            for v, windows in report.by_model.items()
+        },
+    }
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -50,10 +50,15 @@ def _rejected(exc: ReviewError, route: str) -> Response[Any]:
     return error(exc.status, exc.reason)
 
 
-def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketStore],
-              signing_secret: Callable[[], str | None], responder: Callable[[], SlackResponder], *,
-              clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-              replay_window: timedelta = signature.DEFAULT_REPLAY_WINDOW) -> APIGatewayRestResolver:
+def build_app(
+    reviews: Callable[[], ReviewStore],
+    tickets: Callable[[], TicketStore],
+    signing_secret: Callable[[], str | None],
+    responder: Callable[[], SlackResponder],
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    replay_window: timedelta = signature.DEFAULT_REPLAY_WINDOW,
+) -> APIGatewayRestResolver:
     """`signing_secret()` returns the Slack app's signing secret, or None while it is not configured."""
     app = APIGatewayRestResolver()
 
@@ -65,9 +70,15 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
         try:
             responder().post(click.response_url, message)
         except Exception as exc:  # the review is stored; a stale message is cosmetic
-            logger.warning("could not update the Slack message", extra={
-                "ticket_id": stored.ticket_id, "alert_id": stored.alert_id, "error": type(exc).__name__,
-                "detail": str(exc)[:200]})
+            logger.warning(
+                "could not update the Slack message",
+                extra={
+                    "ticket_id": stored.ticket_id,
+                    "alert_id": stored.alert_id,
+                    "error": type(exc).__name__,
+                    "detail": str(exc)[:200],
+                },
+            )
             metrics.add_metric(name=names.REVIEW_MESSAGE_UPDATE_FAILED, unit=MetricUnit.Count, value=1)
 
     @app.post("/v1/slack/actions")
@@ -89,8 +100,15 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
             return _rejected(exc, "slack")
         stored = reviews().record(click.review)
         _count(stored)
-        logger.info("review recorded", extra={"ticket_id": stored.ticket_id, "alert_id": stored.alert_id,
-                                              "verdict": stored.verdict, "source": stored.source})
+        logger.info(
+            "review recorded",
+            extra={
+                "ticket_id": stored.ticket_id,
+                "alert_id": stored.alert_id,
+                "verdict": stored.verdict,
+                "source": stored.source,
+            },
+        )
         update_message(click, stored)
         # Slack only needs the 200; anything in the body would be posted to the channel as a reply.
         return Response(status_code=200, content_type="text/plain", body="")
@@ -120,8 +138,15 @@ def build_app(reviews: Callable[[], ReviewStore], tickets: Callable[[], TicketSt
         except ReviewError as exc:
             return _rejected(exc, "api")
         _count(stored)
-        logger.info("review recorded", extra={"ticket_id": stored.ticket_id, "alert_id": stored.alert_id,
-                                              "verdict": stored.verdict, "source": stored.source})
+        logger.info(
+            "review recorded",
+            extra={
+                "ticket_id": stored.ticket_id,
+                "alert_id": stored.alert_id,
+                "verdict": stored.verdict,
+                "source": stored.source,
+            },
+        )
         return json_response(200, {"review": stored.model_dump(mode="json")})
 
     add_fallback_handlers(app)

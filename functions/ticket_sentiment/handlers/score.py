@@ -30,8 +30,12 @@ from .observability import logger, metrics
 __all__ = ["area_dimension", "emit_dashboard_metrics", "handler", "model_unavailable", "process_batch"]
 
 # REDELIVERED is no outcome of the event: counted apart, so the three terminal counts add up to the events done.
-OUTCOME_METRICS = {Outcome.SCORED: names.EVENTS_SCORED, Outcome.SKIPPED: names.EVENTS_SKIPPED,
-                   Outcome.DUPLICATE: names.EVENTS_DUPLICATE, Outcome.REDELIVERED: names.EVENTS_REDELIVERED}
+OUTCOME_METRICS = {
+    Outcome.SCORED: names.EVENTS_SCORED,
+    Outcome.SKIPPED: names.EVENTS_SKIPPED,
+    Outcome.DUPLICATE: names.EVENTS_DUPLICATE,
+    Outcome.REDELIVERED: names.EVENTS_REDELIVERED,
+}
 
 
 class InvalidRecordError(ValueError):
@@ -52,9 +56,16 @@ def handle_record(service: EventProcessor, record: SQSRecord) -> ProcessResult:
     if result.alert is not None:
         metrics.add_metric(name=f"{names.ALERTS_PREFIX}{result.alert.capitalize()}", unit=MetricUnit.Count, value=1)
     emit_dashboard_metrics(result)
-    logger.info("event processed", extra={"event_id": result.event_id, "outcome": result.outcome.value,
-                                          "alert": result.alert, "rule": result.rule,
-                                          "sqs_message_id": record.message_id})
+    logger.info(
+        "event processed",
+        extra={
+            "event_id": result.event_id,
+            "outcome": result.outcome.value,
+            "alert": result.alert,
+            "rule": result.rule,
+            "sqs_message_id": record.message_id,
+        },
+    )
     return result
 
 
@@ -64,11 +75,17 @@ def _emit_sentiment(result: ProcessResult, score: float) -> None:
         metrics.add_metric(name=names.VERY_NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1)
     if result.label == "negative" and not is_metrics_disabled():  # single_metric ignores the switch
         area = area_dimension(result.product_area, MetricSettings.from_env().metric_product_areas)
-        with single_metric(name=names.NEGATIVE_MESSAGES, unit=MetricUnit.Count, value=1,
-                           namespace=metrics.namespace,
-                           default_dimensions={**metrics.default_dimensions, "service": metrics.service or "",
-                                               names.PRODUCT_AREA_DIMENSION: area},
-                           ):
+        with single_metric(
+            name=names.NEGATIVE_MESSAGES,
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=metrics.namespace,
+            default_dimensions={
+                **metrics.default_dimensions,
+                "service": metrics.service or "",
+                names.PRODUCT_AREA_DIMENSION: area,
+            },
+        ):
             pass
 
 
@@ -84,18 +101,22 @@ def emit_dashboard_metrics(result: ProcessResult) -> None:
     if result.truncated:
         metrics.add_metric(name=names.TEXTS_TRUNCATED, unit=MetricUnit.Count, value=1)
     if result.first_response_seconds is not None:
-        metrics.add_metric(name=names.NEGATIVE_FIRST_RESPONSE, unit=MetricUnit.Seconds,
-                           value=result.first_response_seconds)
+        metrics.add_metric(
+            name=names.NEGATIVE_FIRST_RESPONSE, unit=MetricUnit.Seconds, value=result.first_response_seconds
+        )
 
 
-def process_batch(service: EventProcessor, event: dict[str, Any], context: LambdaContext | None,
-                  ) -> dict[str, Any]:
+def process_batch(
+    service: EventProcessor,
+    event: dict[str, Any],
+    context: LambdaContext | None,
+) -> dict[str, Any]:
     _prescore(service, event)
     # A batch where every record fails is reported like any other (same effect as raising: all are retried).
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(
-        event=event, record_handler=lambda record: handle_record(service, record), processor=processor,
-        context=context)
+        event=event, record_handler=lambda record: handle_record(service, record), processor=processor, context=context
+    )
     failures = len(response.get("batchItemFailures", []))
     if failures:
         metrics.add_metric(name=names.EVENTS_FAILED, unit=MetricUnit.Count, value=failures)
@@ -132,9 +153,15 @@ def default_service() -> ScoringService:
         raise KeyError(WRITEBACK_QUEUE_URL)
     writeback = SqsWritebackQueue(settings.writeback_queue_url) if platforms and settings.writeback_queue_url else None
     store = DynamoTicketStore(settings.table_name, retention=settings.retention)
-    return ScoringService(store, SnsAlertPublisher(settings.alerts_topic_arn), build_scorer(), rules,
-                          keep_text_days=settings.text_retention_days, writeback=writeback,
-                          writeback_platforms=platforms)
+    return ScoringService(
+        store,
+        SnsAlertPublisher(settings.alerts_topic_arn),
+        build_scorer(),
+        rules,
+        keep_text_days=settings.text_retention_days,
+        writeback=writeback,
+        writeback_platforms=platforms,
+    )
 
 
 def build_scorer(mode: str | None = None) -> RoutingScorer:
@@ -144,8 +171,12 @@ def build_scorer(mode: str | None = None) -> RoutingScorer:
 
     chosen = ScorerMode(mode or ScorerSettings.from_env().scorer or ScorerMode.AUTO)
     comprehend: Callable[[], TextScorer] = cache(ComprehendScorer)
-    return RoutingScorer(chosen, None if chosen == ScorerMode.COMPREHEND else get_scorer,
-                         None if chosen == ScorerMode.ONNX else comprehend, on_model_failure=model_unavailable)
+    return RoutingScorer(
+        chosen,
+        None if chosen == ScorerMode.COMPREHEND else get_scorer,
+        None if chosen == ScorerMode.ONNX else comprehend,
+        on_model_failure=model_unavailable,
+    )
 
 
 def model_unavailable(exc: Exception) -> None:

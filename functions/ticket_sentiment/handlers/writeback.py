@@ -27,12 +27,16 @@ from .observability import logger, metrics
 
 __all__ = ["SecretWriters", "current_message_check", "handler", "process_batch"]
 
+
 def _log(level: Level, message: str, fields: Mapping[str, object]) -> None:
     getattr(logger, level)(message, extra=dict(fields))
 
 
-def process_batch(event: dict[str, Any], writers: Callable[[Platform], HelpdeskWriter],
-                  still_current: Callable[[WritebackRequest], bool] | None = None) -> dict[str, Any]:
+def process_batch(
+    event: dict[str, Any],
+    writers: Callable[[Platform], HelpdeskWriter],
+    still_current: Callable[[WritebackRequest], bool] | None = None,
+) -> dict[str, Any]:
     records = event.get("Records", [])
     failures = process_writebacks(records, writers, still_current=still_current, log=_log)
     permanent = sum(not f.retryable for f in failures)
@@ -53,8 +57,10 @@ def current_message_check(table_name: str) -> Callable[[WritebackRequest], bool]
 @cache
 def _dependencies() -> tuple[SecretWriters, Callable[[WritebackRequest], bool] | None]:
     settings = WritebackSettings.from_env()
-    return (SecretWriters(settings.writeback_secret_prefix),
-            current_message_check(settings.table_name) if settings.table_name else None)
+    return (
+        SecretWriters(settings.writeback_secret_prefix),
+        current_message_check(settings.table_name) if settings.table_name else None,
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

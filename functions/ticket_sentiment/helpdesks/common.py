@@ -55,6 +55,7 @@ class Parsed:
 
 # -- headers and credentials -------------------------------------------------------------------------------------
 
+
 def header(headers: Mapping[str, str], name: str) -> str | None:
     """HTTP header names are case-insensitive, and API Gateway keeps whatever case the sender used."""
     wanted = name.lower()
@@ -89,13 +90,16 @@ def check_shared_token(headers: Mapping[str, str], token: str, header_name: str,
     if presented is None and allow_basic_auth:
         presented = basic_auth_password(headers)
     if presented is None:
-        raise AuthError(f"missing credentials: send the shared token in the {header_name} header"
-                        + (" or as the basic auth password" if allow_basic_auth else ""))
+        raise AuthError(
+            f"missing credentials: send the shared token in the {header_name} header"
+            + (" or as the basic auth password" if allow_basic_auth else "")
+        )
     if not equals(presented.strip(), token):
         raise AuthError("invalid credentials")
 
 
 # -- JSON and validation ---------------------------------------------------------------------------------------
+
 
 def load_json_object(raw: bytes) -> dict[str, Any]:
     try:
@@ -111,8 +115,10 @@ def load_json_object(raw: bytes) -> dict[str, Any]:
 
 def validation_details(exc: ValidationError) -> list[dict[str, str]]:
     """Field and message for each error, without the offending input (it may hold personal data)."""
-    return [{"field": ".".join(str(p) for p in err["loc"]) or "body", "reason": err["msg"]}
-            for err in exc.errors(include_input=False, include_url=False, include_context=False)[:20]]
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]) or "body", "reason": err["msg"]}
+        for err in exc.errors(include_input=False, include_url=False, include_context=False)[:20]
+    ]
 
 
 def validate(model: type[M], data: Any, what: str) -> M:
@@ -123,6 +129,7 @@ def validate(model: type[M], data: Any, what: str) -> M:
 
 
 # -- field normalisation ---------------------------------------------------------------------------------------
+
 
 def blank(value: object) -> bool:
     """Templates render missing placeholders as "" (Zendesk, Freshdesk) and some as "-" or "null"."""
@@ -183,10 +190,18 @@ def required_timestamp(*candidates: object, name: str) -> datetime:
 
 
 _PRIORITIES: dict[str, Priority] = {
-    "low": Priority.LOW, "1": Priority.LOW,
-    "normal": Priority.NORMAL, "medium": Priority.NORMAL, "2": Priority.NORMAL, "not_priority": Priority.NORMAL,
-    "high": Priority.HIGH, "3": Priority.HIGH, "priority": Priority.HIGH,
-    "urgent": Priority.URGENT, "critical": Priority.URGENT, "4": Priority.URGENT,
+    "low": Priority.LOW,
+    "1": Priority.LOW,
+    "normal": Priority.NORMAL,
+    "medium": Priority.NORMAL,
+    "2": Priority.NORMAL,
+    "not_priority": Priority.NORMAL,
+    "high": Priority.HIGH,
+    "3": Priority.HIGH,
+    "priority": Priority.HIGH,
+    "urgent": Priority.URGENT,
+    "critical": Priority.URGENT,
+    "4": Priority.URGENT,
 }
 
 
@@ -272,8 +287,9 @@ def looks_like_html(value: str) -> bool:
     return _LOOKS_LIKE_HTML.search(value) is not None
 
 
-def body_fields(value: object, warnings: list[str], message_id: str,
-                html_hint: bool | None = None) -> tuple[str | None, str | None] | None:
+def body_fields(
+    value: object, warnings: list[str], message_id: str, html_hint: bool | None = None
+) -> tuple[str | None, str | None] | None:
     """(text, html) for TicketEvent, or None when there is nothing to score.
 
     Platforms say "HTML" but often send plain text (and vice versa), so markup is detected. A body over
@@ -294,15 +310,34 @@ def body_fields(value: object, warnings: list[str], message_id: str,
     return (None, text) if is_html else (text, None)
 
 
-def build_event(*, source: Source, ticket_id: str, message_id: str, author_role: AuthorRole,
-                body: tuple[str | None, str | None], created_at: datetime, subject: object = "",
-                priority: Priority = Priority.NORMAL, tags: list[str] | None = None, area: str | None = None,
-                tier: CustomerTier | None = None, url: str | None = None) -> TicketEvent:
+def build_event(
+    *,
+    source: Source,
+    ticket_id: str,
+    message_id: str,
+    author_role: AuthorRole,
+    body: tuple[str | None, str | None],
+    created_at: datetime,
+    subject: object = "",
+    priority: Priority = Priority.NORMAL,
+    tags: list[str] | None = None,
+    area: str | None = None,
+    tier: CustomerTier | None = None,
+    url: str | None = None,
+) -> TicketEvent:
     text, html = body
     fields: dict[str, Any] = {
-        "source": source, "ticket_id": ticket_id, "message_id": message_id, "author_role": author_role,
-        "text": text, "html": html, "created_at": created_at, "subject": shorten(subject, MAX_SUBJECT_CHARS),
-        "priority": priority, "tags": tags or [], "product_area": area,
+        "source": source,
+        "ticket_id": ticket_id,
+        "message_id": message_id,
+        "author_role": author_role,
+        "text": text,
+        "html": html,
+        "created_at": created_at,
+        "subject": shorten(subject, MAX_SUBJECT_CHARS),
+        "priority": priority,
+        "tags": tags or [],
+        "product_area": area,
         **({"customer_tier": tier} if tier is not None else {}),  # absent stays absent (pipeline.service)
     }
     try:

@@ -41,12 +41,28 @@ Kind = Literal["ticket_created", "customer_reply", "agent_reply"]
 Scalar = str | int | float | bool | None
 
 _ROLES: dict[str, AuthorRole] = {
-    "ticket_created": AuthorRole.CUSTOMER, "customer_reply": AuthorRole.CUSTOMER, "agent_reply": AuthorRole.AGENT,
+    "ticket_created": AuthorRole.CUSTOMER,
+    "customer_reply": AuthorRole.CUSTOMER,
+    "agent_reply": AuthorRole.AGENT,
 }
 # {{triggered_event}} renders e.g. "{ticket_action:created}", "{reply_sent:sent}", "{status:{from:2,to:3}}";
 # these keys are property changes (ours included: the write-back sets tags and fields), never a new message.
-_PROPERTY_EVENTS = {"status", "priority", "ticket_type", "group_id", "responder_id", "source", "product_id",
-                    "tag", "tags", "custom_field", "due_by", "time_sheet_action", "deleted", "spam"}
+_PROPERTY_EVENTS = {
+    "status",
+    "priority",
+    "ticket_type",
+    "group_id",
+    "responder_id",
+    "source",
+    "product_id",
+    "tag",
+    "tags",
+    "custom_field",
+    "due_by",
+    "time_sheet_action",
+    "deleted",
+    "spam",
+}
 
 
 def _template(kind: Kind, message_placeholder: str) -> str:
@@ -149,9 +165,20 @@ def parse(raw_body: bytes, received_at: datetime) -> Parsed:
     # Freshdesk renders dates in the account's display format; when it is not ISO the delivery time stands in
     # (the event id does not depend on it, so redeliveries still deduplicate).
     created_at = parse_timestamp(ticket.modified_at) or parse_timestamp(ticket.created_at) or received_at
-    result.events.append(build_event(
-        source=Source.FRESHDESK, ticket_id=ticket_id, message_id=message_id, author_role=_ROLES[payload.kind],
-        body=body, created_at=created_at, subject=ticket.subject, priority=map_priority(ticket.priority),
-        tags=clean_tags(_split_tags(ticket.tags)), area=product_area(ticket.product_area, ticket.group),
-        tier=map_tier(ticket.customer_tier), url=clean_url(ticket.url)))
+    result.events.append(
+        build_event(
+            source=Source.FRESHDESK,
+            ticket_id=ticket_id,
+            message_id=message_id,
+            author_role=_ROLES[payload.kind],
+            body=body,
+            created_at=created_at,
+            subject=ticket.subject,
+            priority=map_priority(ticket.priority),
+            tags=clean_tags(_split_tags(ticket.tags)),
+            area=product_area(ticket.product_area, ticket.group),
+            tier=map_tier(ticket.customer_tier),
+            url=clean_url(ticket.url),
+        )
+    )
     return result

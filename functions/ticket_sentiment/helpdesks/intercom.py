@@ -174,20 +174,23 @@ def parse(raw_body: bytes, secret: IntercomSecret) -> Parsed:
         return result
     conversation_id = identifier(item.id, "data.item.id")
     context = _Context(
-        conversation_id=conversation_id, fallback_created_at=notification.created_at,
+        conversation_id=conversation_id,
+        fallback_created_at=notification.created_at,
         subject=item.title if text_or_none(item.title) else _plain_subject(item),
         priority=Priority.HIGH if text_or_none(item.priority) == "priority" else Priority.NORMAL,
         tags=clean_tags(tag.name for tag in item.tags.tags),
         area=product_area(_attribute(item.custom_attributes, _AREA_KEYS)),
         tier=map_tier(_attribute(item.custom_attributes, _TIER_KEYS)),
-        url=_url(item, notification.app_id, conversation_id))
+        url=_url(item, notification.app_id, conversation_id),
+    )
 
     candidates: list[tuple[str, IntercomAuthor, object, object, object]] = []  # id, author, body, time, redacted
     if notification.topic.endswith(".created") and item.source is not None:
         # The conversation's first message lives in `source`, not in conversation_parts.
         source_id = text_or_none(item.source.id) or "source"
-        candidates.append((f"source-{source_id}", item.source.author, item.source.body, item.created_at,
-                           item.source.redacted))
+        candidates.append(
+            (f"source-{source_id}", item.source.author, item.source.body, item.created_at, item.source.redacted)
+        )
     for part in item.conversation_parts.conversation_parts:
         part_type = (text_or_none(part.part_type) or "").lower()
         part_id = identifier(part.id, "conversation_parts.id")
@@ -249,8 +252,18 @@ def _event(result: Parsed, secret: IntercomSecret, context: _Context, candidate:
         result.skipped.append(Skip("empty message", message_id))
         return None
     return build_event(
-        source=Source.INTERCOM, ticket_id=context.conversation_id, message_id=message_id, author_role=role,
-        body=body, created_at=required_timestamp(candidate.created_at, context.fallback_created_at,
-                                                 name="conversation part created_at"),
-        subject=context.subject, priority=context.priority, tags=context.tags, area=context.area,
-        tier=context.tier, url=context.url)
+        source=Source.INTERCOM,
+        ticket_id=context.conversation_id,
+        message_id=message_id,
+        author_role=role,
+        body=body,
+        created_at=required_timestamp(
+            candidate.created_at, context.fallback_created_at, name="conversation part created_at"
+        ),
+        subject=context.subject,
+        priority=context.priority,
+        tags=context.tags,
+        area=context.area,
+        tier=context.tier,
+        url=context.url,
+    )

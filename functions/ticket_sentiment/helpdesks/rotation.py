@@ -37,12 +37,15 @@ class SecretVersions(Protocol):
         """The cached current value; `refresh` refetches it (the adapter may ignore refreshes that come too often)."""
         ...
 
-    def previous(self) -> SecretVersion | None:
-        ...
+    def previous(self) -> SecretVersion | None: ...
 
 
-def verify_with_rotation(attempt: Callable[[str | None], T], versions: SecretVersions, now: datetime,
-                         window: timedelta = DEFAULT_ROTATION_WINDOW) -> T:
+def verify_with_rotation(
+    attempt: Callable[[str | None], T],
+    versions: SecretVersions,
+    now: datetime,
+    window: timedelta = DEFAULT_ROTATION_WINDOW,
+) -> T:
     """`attempt(secret_json)` with the cached current value; on an auth (or configuration) failure, once more with
     a refetched current value, then with the previous value if the current one is younger than `window`. The
     first failure is what the caller sees when nothing verifies."""
@@ -65,8 +68,12 @@ def _candidates(versions: SecretVersions, cached: SecretVersion, now: datetime, 
         previous = versions.previous()
         # A previous version that configured nothing ("{}" as the stack creates it) never authenticates: for the
         # generic route an empty secret means "API key only", which would undo a token set minutes ago.
-        if (previous is not None and previous.value is not None and previous.value not in (fresh.value, *found)
-                and not _unconfigured(previous.value)):
+        if (
+            previous is not None
+            and previous.value is not None
+            and previous.value not in (fresh.value, *found)
+            and not _unconfigured(previous.value)
+        ):
             found.append(previous.value)
     return found
 

@@ -154,8 +154,12 @@ def parse_envelope(raw_body: bytes) -> Envelope:
             values[name] = _text(child)
     if not items:
         raise BadPayload("notifications element holds no Notification")
-    return Envelope(text_or_none(values.get("OrganizationId")), text_or_none(values.get("EnterpriseUrl")),
-                    text_or_none(values.get("PartnerUrl")), items)
+    return Envelope(
+        text_or_none(values.get("OrganizationId")),
+        text_or_none(values.get("EnterpriseUrl")),
+        text_or_none(values.get("PartnerUrl")),
+        items,
+    )
 
 
 def _notification(element: ET.Element) -> Notification:
@@ -265,12 +269,21 @@ def _case(result: Parsed, envelope: Envelope, notification: Notification, secret
         result.skipped.append(Skip("empty message", case_id))
         return
     fields = notification.fields
-    result.events.append(build_event(
-        source=Source.SALESFORCE, ticket_id=case_id, message_id=message_id, author_role=AuthorRole.CUSTOMER,
-        body=body, created_at=required_timestamp(case.CreatedDate, case.LastModifiedDate, name="Case.CreatedDate"),
-        subject=case.Subject or "", priority=map_priority(case.Priority),
-        area=product_area(_first(fields, _AREA_FIELDS)), tier=map_tier(_first(fields, _TIER_FIELDS)),
-        url=_case_url(envelope, "Case", case_id)))
+    result.events.append(
+        build_event(
+            source=Source.SALESFORCE,
+            ticket_id=case_id,
+            message_id=message_id,
+            author_role=AuthorRole.CUSTOMER,
+            body=body,
+            created_at=required_timestamp(case.CreatedDate, case.LastModifiedDate, name="Case.CreatedDate"),
+            subject=case.Subject or "",
+            priority=map_priority(case.Priority),
+            area=product_area(_first(fields, _AREA_FIELDS)),
+            tier=map_tier(_first(fields, _TIER_FIELDS)),
+            url=_case_url(envelope, "Case", case_id),
+        )
+    )
 
 
 def _email(result: Parsed, envelope: Envelope, notification: Notification, secret: SalesforceSecret) -> None:
@@ -290,13 +303,23 @@ def _email(result: Parsed, envelope: Envelope, notification: Notification, secre
     if incoming not in ("true", "false"):
         raise BadPayload("EmailMessage.Incoming must be true or false")
     html = text_or_none(email.HtmlBody)
-    body = (body_fields(html, result.warnings, message_id, html_hint=True) if html
-            else body_fields(email.TextBody, result.warnings, message_id, html_hint=False))
+    body = (
+        body_fields(html, result.warnings, message_id, html_hint=True)
+        if html
+        else body_fields(email.TextBody, result.warnings, message_id, html_hint=False)
+    )
     if body is None:
         result.skipped.append(Skip("empty message", message_id))
         return
-    result.events.append(build_event(
-        source=Source.SALESFORCE, ticket_id=case_id, message_id=message_id,
-        author_role=AuthorRole.CUSTOMER if incoming == "true" else AuthorRole.AGENT, body=body,
-        created_at=required_timestamp(email.MessageDate, email.CreatedDate, name="EmailMessage.MessageDate"),
-        subject=email.Subject or "", url=_case_url(envelope, "Case", case_id)))
+    result.events.append(
+        build_event(
+            source=Source.SALESFORCE,
+            ticket_id=case_id,
+            message_id=message_id,
+            author_role=AuthorRole.CUSTOMER if incoming == "true" else AuthorRole.AGENT,
+            body=body,
+            created_at=required_timestamp(email.MessageDate, email.CreatedDate, name="EmailMessage.MessageDate"),
+            subject=email.Subject or "",
+            url=_case_url(envelope, "Case", case_id),
+        )
+    )

@@ -72,10 +72,17 @@ def _secret_json(secret: SecretSource) -> str | SecretVersions | None:
     return secret() if callable(secret) else secret
 
 
-def handle_webhook(platform: str, headers: Mapping[str, str], raw_body: bytes, secret_json: SecretSource,
-                   now: datetime, *, query: Mapping[str, str] | None = None,
-                   replay_window: timedelta = zendesk.DEFAULT_REPLAY_WINDOW,
-                   window: CreatedAtWindow | None = None) -> WebhookResult:
+def handle_webhook(
+    platform: str,
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    secret_json: SecretSource,
+    now: datetime,
+    *,
+    query: Mapping[str, str] | None = None,
+    replay_window: timedelta = zendesk.DEFAULT_REPLAY_WINDOW,
+    window: CreatedAtWindow | None = None,
+) -> WebhookResult:
     """Authenticate and parse one webhook delivery.
 
     Raises UnknownPlatform (404), PayloadTooLarge (413), NotConfigured (503, the secret is missing or invalid),
@@ -94,18 +101,34 @@ def handle_webhook(platform: str, headers: Mapping[str, str], raw_body: bytes, s
     secret = _secret_json(secret_json)
 
     def attempt(value: str | None) -> Parsed:
-        return _authenticated_parse(name, headers, raw_body, value, now=now, query=query or {},
-                                    replay_window=replay_window)
+        return _authenticated_parse(
+            name, headers, raw_body, value, now=now, query=query or {}, replay_window=replay_window
+        )
 
-    authenticated = (verify_with_rotation(attempt, secret, now) if isinstance(secret, SecretVersions)
-                     else attempt(secret))
+    authenticated = (
+        verify_with_rotation(attempt, secret, now) if isinstance(secret, SecretVersions) else attempt(secret)
+    )
     parsed = _within_window(name, authenticated, now, window or CreatedAtWindow())
-    return WebhookResult(platform=name, events=tuple(parsed.events), skipped=tuple(parsed.skipped),
-                         warnings=tuple(parsed.warnings), response=_response(name, parsed), ping=parsed.ping)
+    return WebhookResult(
+        platform=name,
+        events=tuple(parsed.events),
+        skipped=tuple(parsed.skipped),
+        warnings=tuple(parsed.warnings),
+        response=_response(name, parsed),
+        ping=parsed.ping,
+    )
 
 
-def _authenticated_parse(name: str, headers: Mapping[str, str], raw_body: bytes, secret: str | None, *,
-                         now: datetime, query: Mapping[str, str], replay_window: timedelta) -> Parsed:
+def _authenticated_parse(
+    name: str,
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    secret: str | None,
+    *,
+    now: datetime,
+    query: Mapping[str, str],
+    replay_window: timedelta,
+) -> Parsed:
     if name == "zendesk":
         zendesk_secret = load_secret(ZendeskSecret, secret, name)
         zendesk.verify(headers, raw_body, zendesk_secret, now, replay_window)
@@ -122,8 +145,9 @@ def _authenticated_parse(name: str, headers: Mapping[str, str], raw_body: bytes,
         salesforce.verify(raw_body, salesforce_secret, query)
         return salesforce.parse(raw_body, salesforce_secret)
     # generic: the secret is optional ("{}" or nothing means the API key alone guards the route).
-    generic_secret = GenericSecret() if secret is None or not secret.strip() else load_secret(
-        GenericSecret, secret, name)
+    generic_secret = (
+        GenericSecret() if secret is None or not secret.strip() else load_secret(GenericSecret, secret, name)
+    )
     generic.verify(headers, generic_secret)
     return generic.parse(raw_body)
 
@@ -135,8 +159,12 @@ def _within_window(name: str, parsed: Parsed, now: datetime, window: CreatedAtWi
         if not (details := window.details(event, now)):
             kept.append(event)
         elif name == "generic":
-            raise BadPayload("invalid ticket event", [{**d, "field": f"events.{index}.{d['field']}"}
-                                                      for d in details] if len(parsed.events) > 1 else details)
+            raise BadPayload(
+                "invalid ticket event",
+                [{**d, "field": f"events.{index}.{d['field']}"} for d in details]
+                if len(parsed.events) > 1
+                else details,
+            )
         else:
             skipped.append(Skip(details[0]["reason"], event.message_id))
     return Parsed(events=kept, skipped=skipped, warnings=parsed.warnings, ping=parsed.ping)
@@ -149,7 +177,8 @@ def _response(name: str, parsed: Parsed) -> WebhookResponse:
         return _json(200, {"pong": True})
     payload = {
         "accepted": [event.event_id for event in parsed.events],
-        "skipped": [{"reason": s.reason, **({"message_id": s.message_id} if s.message_id else {})}
-                    for s in parsed.skipped],
+        "skipped": [
+            {"reason": s.reason, **({"message_id": s.message_id} if s.message_id else {})} for s in parsed.skipped
+        ],
     }
     return _json(202 if parsed.events else 200, payload)

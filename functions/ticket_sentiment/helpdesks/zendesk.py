@@ -131,8 +131,13 @@ def sign(secret: str, timestamp: str, raw_body: bytes) -> str:
     return base64.b64encode(digest).decode()
 
 
-def verify(headers: Mapping[str, str], raw_body: bytes, secret: ZendeskSecret, now: datetime,
-           replay_window: timedelta = DEFAULT_REPLAY_WINDOW) -> None:
+def verify(
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    secret: ZendeskSecret,
+    now: datetime,
+    replay_window: timedelta = DEFAULT_REPLAY_WINDOW,
+) -> None:
     signature = header(headers, SIGNATURE_HEADER)
     timestamp = header(headers, TIMESTAMP_HEADER)
     if not signature or not timestamp:
@@ -192,11 +197,22 @@ def parse(raw_body: bytes, secret: ZendeskSecret) -> Parsed:
         result.skipped.append(Skip("empty message", message_id))
         return result
     tags = ticket.tags.split() if isinstance(ticket.tags, str) else (ticket.tags or [])
-    result.events.append(build_event(
-        source=Source.ZENDESK, ticket_id=ticket_id, message_id=message_id, author_role=role, body=body,
-        created_at=required_timestamp(comment.created_at, ticket.updated_at, ticket.created_at,
-                                      name="ticket.updated_at"),
-        subject=ticket.title, priority=map_priority(ticket.priority), tags=clean_tags(tags),
-        area=product_area(ticket.product_area, ticket.group, ticket.brand), tier=map_tier(ticket.customer_tier),
-        url=clean_url(ticket.link)))
+    result.events.append(
+        build_event(
+            source=Source.ZENDESK,
+            ticket_id=ticket_id,
+            message_id=message_id,
+            author_role=role,
+            body=body,
+            created_at=required_timestamp(
+                comment.created_at, ticket.updated_at, ticket.created_at, name="ticket.updated_at"
+            ),
+            subject=ticket.title,
+            priority=map_priority(ticket.priority),
+            tags=clean_tags(tags),
+            area=product_area(ticket.product_area, ticket.group, ticket.brand),
+            tier=map_tier(ticket.customer_tier),
+            url=clean_url(ticket.link),
+        )
+    )
     return result

@@ -42,8 +42,11 @@ def _no_personal_data(value: str) -> str:
     return value
 
 
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128,
-                                              pattern=r"^[A-Za-z0-9._:@/#+-]+$"), AfterValidator(_no_personal_data)]
+Identifier = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/#+-]+$"),
+    AfterValidator(_no_personal_data),
+]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -87,8 +90,9 @@ class TicketEvent(BaseModel):
     tags: list[Tag] = Field(default_factory=list, max_length=50)
     product_area: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
     customer_tier: CustomerTier = CustomerTier.STANDARD
-    requester_locale: Annotated[str, StringConstraints(max_length=35, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
-                                ] | None = None
+    requester_locale: (
+        Annotated[str, StringConstraints(max_length=35, pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")] | None
+    ) = None
     ticket_url: HttpUrl | None = None
 
     @model_validator(mode="after")

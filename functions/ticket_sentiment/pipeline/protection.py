@@ -85,11 +85,31 @@ def kept_tags(tags: list[str]) -> list[str]:
 
 # Product areas a metric may carry as a dimension: a closed set (METRIC_PRODUCT_AREAS overrides it), so no
 # free text a helpdesk sends ("maria gonzalez") ever becomes a CloudWatch dimension; any other area is "other".
-DEFAULT_METRIC_AREAS = frozenset({
-    "billing", "payments", "refunds", "invoices", "subscription", "account", "login", "security", "orders",
-    "shipping", "delivery", "returns", "mobile app", "web app", "api", "integrations", "technical", "onboarding",
-    "general", "sales", "feedback",
-})
+DEFAULT_METRIC_AREAS = frozenset(
+    {
+        "billing",
+        "payments",
+        "refunds",
+        "invoices",
+        "subscription",
+        "account",
+        "login",
+        "security",
+        "orders",
+        "shipping",
+        "delivery",
+        "returns",
+        "mobile app",
+        "web app",
+        "api",
+        "integrations",
+        "technical",
+        "onboarding",
+        "general",
+        "sales",
+        "feedback",
+    }
+)
 
 
 def metric_area(product_area: str | None, allowed: frozenset[str] = DEFAULT_METRIC_AREAS) -> str:
@@ -132,16 +152,25 @@ def protect_event(event: TicketEvent, received_at: datetime) -> QueuedEvent:
     keep_url = event.ticket_url is not None and safe_url(str(event.ticket_url)) is not None
     # Validated again, so what is queued is what the scorer will accept (limits and patterns included).
     cleaned = {
-        "subject": fit(subject.text, MAX_SUBJECT_CHARS), "ticket_url": event.ticket_url if keep_url else None,
-        "tags": kept_tags(event.tags), "product_area": area[:64] if area else None,
+        "subject": fit(subject.text, MAX_SUBJECT_CHARS),
+        "ticket_url": event.ticket_url if keep_url else None,
+        "tags": kept_tags(event.tags),
+        "product_area": area[:64] if area else None,
     }
-    protected = TicketEvent.model_validate({  # a field the helpdesk left out stays out (see QueuedEvent)
-        **event.model_dump(exclude_unset=True), "text": body.text, "html": None,
-        **{k: v for k, v in cleaned.items() if k in event.model_fields_set},
-    })
-    return QueuedEvent(event_id=event.event_id, received_at=received_at, event=protected,
-                       redaction=IngestRedaction(pii_entities=merge_counts(body.entities, subject.entities),
-                                                 truncated=body.truncated))
+    protected = TicketEvent.model_validate(
+        {  # a field the helpdesk left out stays out (see QueuedEvent)
+            **event.model_dump(exclude_unset=True),
+            "text": body.text,
+            "html": None,
+            **{k: v for k, v in cleaned.items() if k in event.model_fields_set},
+        }
+    )
+    return QueuedEvent(
+        event_id=event.event_id,
+        received_at=received_at,
+        event=protected,
+        redaction=IngestRedaction(pii_entities=merge_counts(body.entities, subject.entities), truncated=body.truncated),
+    )
 
 
 def clean_for_scoring(queued: QueuedEvent) -> CleanMessage:
@@ -156,5 +185,9 @@ def clean_for_scoring(queued: QueuedEvent) -> CleanMessage:
         earlier = queued.redaction.pii_entities
     subject = redact_subject(event.subject)
     # The lines are joined into the single line the model and the store get.
-    return CleanMessage(text=" ".join(body.text.split("\n")), subject=subject.text,
-                        entities=merge_counts(earlier, body.entities, subject.entities), truncated=body.truncated)
+    return CleanMessage(
+        text=" ".join(body.text.split("\n")),
+        subject=subject.text,
+        entities=merge_counts(earlier, body.entities, subject.entities),
+        truncated=body.truncated,
+    )

@@ -65,10 +65,10 @@ class TicketView(BaseModel):
 
 
 class PutStatus(StrEnum):
-    NEW = "new"          # first time this message is stored
+    NEW = "new"  # first time this message is stored
     PENDING = "pending"  # stored before, its processing never finished and its lease ran out: take it over
     IN_FLIGHT = "in_flight"  # stored before and still leased: a concurrent duplicate is processing it now
-    DONE = "done"        # fully processed already: a replay, change nothing
+    DONE = "done"  # fully processed already: a replay, change nothing
 
 
 class OutcomeClaim(BaseModel):

@@ -24,9 +24,14 @@ class ScorerMode(StrEnum):
 
 
 class RoutingScorer:
-    def __init__(self, mode: ScorerMode, onnx: Callable[[], TextScorer] | None,
-                 comprehend: Callable[[], TextScorer] | None, *,
-                 on_model_failure: Callable[[Exception], None] | None = None) -> None:
+    def __init__(
+        self,
+        mode: ScorerMode,
+        onnx: Callable[[], TextScorer] | None,
+        comprehend: Callable[[], TextScorer] | None,
+        *,
+        on_model_failure: Callable[[Exception], None] | None = None,
+    ) -> None:
         if mode != ScorerMode.COMPREHEND and onnx is None:
             raise ValueError(f"SCORER={mode} needs the ONNX model")
         if mode != ScorerMode.ONNX and comprehend is None:
@@ -36,8 +41,11 @@ class RoutingScorer:
         self._comprehend = comprehend
         self._on_model_failure = on_model_failure
 
-    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
-                       ) -> list[SentimentResult]:
+    def score_prepared(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str] | None = None,
+    ) -> list[SentimentResult]:
         languages = list(languages) if languages is not None else ["en"] * len(texts)
         if self.mode == ScorerMode.ONNX and self._onnx is not None:
             return self._onnx().score_prepared(texts, languages)
@@ -47,8 +55,13 @@ class RoutingScorer:
             return self._comprehend().score_prepared(texts, languages)
         return self._auto(self._onnx, self._comprehend, texts, languages)
 
-    def _auto(self, onnx: Callable[[], TextScorer], comprehend: Callable[[], TextScorer], texts: Sequence[str],
-              languages: list[str]) -> list[SentimentResult]:
+    def _auto(
+        self,
+        onnx: Callable[[], TextScorer],
+        comprehend: Callable[[], TextScorer],
+        texts: Sequence[str],
+        languages: list[str],
+    ) -> list[SentimentResult]:
         """The model's languages through the model, the others (and all, if the model fails) through Comprehend."""
         model = [i for i, lang in enumerate(languages) if lang in MODEL_LANGUAGES]
         other = [i for i, lang in enumerate(languages) if lang not in MODEL_LANGUAGES]
@@ -66,7 +79,11 @@ class RoutingScorer:
         return [results[i] for i in range(len(texts))]
 
 
-def _score_subset(scorer: TextScorer, texts: Sequence[str], languages: Sequence[str], indexes: list[int],
-                  ) -> dict[int, SentimentResult]:
+def _score_subset(
+    scorer: TextScorer,
+    texts: Sequence[str],
+    languages: Sequence[str],
+    indexes: list[int],
+) -> dict[int, SentimentResult]:
     scored = scorer.score_prepared([texts[i] for i in indexes], [languages[i] for i in indexes])
     return dict(zip(indexes, scored, strict=True))

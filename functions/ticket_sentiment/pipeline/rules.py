@@ -34,8 +34,9 @@ class EscalationRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-    levels: frozenset[Level] | None = Field(default=None, description="fires when the five-level severity is one "
-                                                                      "of these")
+    levels: frozenset[Level] | None = Field(
+        default=None, description="fires when the five-level severity is one of these"
+    )
     labels: frozenset[Label] | None = Field(default=None, description="fires when the polarity label is one of these")
     max_score: float | None = Field(default=None, ge=-1, le=1, description="fires at or below this polarity")
     min_intensity: float = Field(default=0.0, ge=0, le=1, description="fires at or above this intensity")
@@ -76,8 +77,11 @@ class EscalationRule(BaseModel):
         return self.max_thread_score is None or (thread_score is not None and thread_score <= self.max_thread_score)
 
     def _ticket_matches(self, event: TicketEvent) -> bool:
-        return (_allowed(self.priorities, event.priority) and _allowed(self.tiers, event.customer_tier)
-                and _allowed(self.product_areas, event.product_area))
+        return (
+            _allowed(self.priorities, event.priority)
+            and _allowed(self.tiers, event.customer_tier)
+            and _allowed(self.product_areas, event.product_area)
+        )
 
 
 def _allowed(allowed: frozenset[Any] | None, value: object) -> bool:
@@ -106,17 +110,31 @@ class RuleMatch(BaseModel):
 
 # Escalations alert; an ordinary complaint does not, unless the customer or the ticket is one a lead watches and
 # the complaint is strongly felt.
-DEFAULT_RULES = RuleConfig(rules=(
-    EscalationRule(name="very-negative", levels=frozenset({"very_negative"})),
-    EscalationRule(name="negative-high-value", labels=frozenset({"negative"}), min_intensity=0.7,
-                   tiers=frozenset({CustomerTier.PREMIUM, CustomerTier.ENTERPRISE})),
-    EscalationRule(name="negative-urgent", labels=frozenset({"negative"}), min_intensity=0.7,
-                   priorities=frozenset({Priority.HIGH, Priority.URGENT})),
-))
+DEFAULT_RULES = RuleConfig(
+    rules=(
+        EscalationRule(name="very-negative", levels=frozenset({"very_negative"})),
+        EscalationRule(
+            name="negative-high-value",
+            labels=frozenset({"negative"}),
+            min_intensity=0.7,
+            tiers=frozenset({CustomerTier.PREMIUM, CustomerTier.ENTERPRISE}),
+        ),
+        EscalationRule(
+            name="negative-urgent",
+            labels=frozenset({"negative"}),
+            min_intensity=0.7,
+            priorities=frozenset({Priority.HIGH, Priority.URGENT}),
+        ),
+    )
+)
 
 
-def evaluate(config: RuleConfig, event: TicketEvent, result: SentimentResult, thread_score: float | None,
-             ) -> RuleMatch | None:
+def evaluate(
+    config: RuleConfig,
+    event: TicketEvent,
+    result: SentimentResult,
+    thread_score: float | None,
+) -> RuleMatch | None:
     for rule in config.rules:
         if rule.matches(event, result, thread_score):
             return RuleMatch(rule=rule.name, mode="shadow" if config.shadow else rule.mode)

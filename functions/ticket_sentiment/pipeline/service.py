@@ -59,10 +59,20 @@ def with_known_metadata(event: TicketEvent, subject: str, previous: TicketView |
 
 
 class ScoringService:
-    def __init__(self, store: TicketStore, publisher: AlertPublisher, scorer: TextScorer, rules: RuleConfig,
-                 *, scorer_name: str = "onnx", keep_text_days: int | None = 30, lease_seconds: int = LEASE_SECONDS,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), writeback: WritebackSink | None = None,
-                 writeback_platforms: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        store: TicketStore,
+        publisher: AlertPublisher,
+        scorer: TextScorer,
+        rules: RuleConfig,
+        *,
+        scorer_name: str = "onnx",
+        keep_text_days: int | None = 30,
+        lease_seconds: int = LEASE_SECONDS,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        writeback: WritebackSink | None = None,
+        writeback_platforms: frozenset[str] = frozenset(),
+    ) -> None:
         self.store = store
         self.publisher = publisher
         self.scorer = scorer
@@ -120,8 +130,9 @@ class ScoringService:
         is_current = view.current is not None and view.current.message_id == message.message_id
         # Only the ticket's latest message can escalate it: a late, older message never alerts.
         match = evaluate(self.rules, event, result, view.thread_score) if is_current else None
-        alert_state = self._escalate(queued, match, view=view, result=result, message=message, text=cleaned.text,
-                                     now=now)
+        alert_state = self._escalate(
+            queued, match, view=view, result=result, message=message, text=cleaned.text, now=now
+        )
         self._write_back(queued, result, view, match, alert_state)
         # Done and this delivery's SCORED outcome in one transaction: a concurrent receive of the same delivery can
         # never find the message done and claim DUPLICATE for it first.
@@ -129,11 +140,20 @@ class ScoringService:
         if not self.store.mark_done(event.ticket_id, event.message_id, claim):
             # Another receive of this delivery (whose lease ran out on us) scored and claimed it: nothing to add.
             return ProcessResult(event_id=queued.event_id, outcome=Outcome.REDELIVERED)
-        return ProcessResult(event_id=queued.event_id, outcome=Outcome.SCORED, scorer=message.scorer,
-                             alert=alert_state, rule=match.rule if match is not None else None, label=result.label,
-                             level=result.level, score=result.score,
-                             low_signal=result.low_signal, product_area=event.product_area,
-                             pii_entities=cleaned.entities, truncated=cleaned.truncated)
+        return ProcessResult(
+            event_id=queued.event_id,
+            outcome=Outcome.SCORED,
+            scorer=message.scorer,
+            alert=alert_state,
+            rule=match.rule if match is not None else None,
+            label=result.label,
+            level=result.level,
+            score=result.score,
+            low_signal=result.low_signal,
+            product_area=event.product_area,
+            pii_entities=cleaned.entities,
+            truncated=cleaned.truncated,
+        )
 
     def _skip(self, queued: QueuedEvent, delivery_id: str | None) -> ProcessResult:
         """Agents' words do not count towards sentiment, but their first reply times the response."""
@@ -142,15 +162,17 @@ class ScoringService:
         # Idempotent (the earliest time is kept) and True only for the call that set the ticket's first reply
         # time, however often the message is delivered: the first-response metric follows it, whichever
         # receive wins the outcome claim below (tying it to the claim could lose it in that race).
-        if event.author_role == AuthorRole.AGENT and self.store.record_agent_reply(event.ticket_id,
-                                                                                   event.created_at):
+        if event.author_role == AuthorRole.AGENT and self.store.record_agent_reply(event.ticket_id, event.created_at):
             ticket = self.store.get_ticket(event.ticket_id)
             if ticket is not None and ticket.current is not None and ticket.current.label == "negative":
                 response = max(0.0, (event.created_at - ticket.first_seen).total_seconds())
         claimed = self._claim(queued, delivery_id, Outcome.SKIPPED)
-        return ProcessResult(event_id=queued.event_id,
-                             outcome=Outcome.SKIPPED if claimed else Outcome.REDELIVERED,
-                             first_response_seconds=response, product_area=event.product_area)
+        return ProcessResult(
+            event_id=queued.event_id,
+            outcome=Outcome.SKIPPED if claimed else Outcome.REDELIVERED,
+            first_response_seconds=response,
+            product_area=event.product_area,
+        )
 
     def _score(self, queued: QueuedEvent) -> tuple[CleanMessage, SentimentResult]:
         """The batch's result from `prescore` when there is one, else this message scored on its own."""
@@ -163,25 +185,44 @@ class ScoringService:
     def _stored_message(self, queued: QueuedEvent, result: SentimentResult) -> StoredMessage:
         event = queued.event
         return StoredMessage(
-            message_id=event.message_id, event_id=queued.event_id, created_at=event.created_at,
-            label=result.label, level=result.level, score=result.score, intensity=result.intensity,
+            message_id=event.message_id,
+            event_id=queued.event_id,
+            created_at=event.created_at,
+            label=result.label,
+            level=result.level,
+            score=result.score,
+            intensity=result.intensity,
             confidence=result.confidence,
-            emotions=result.emotions, low_signal=result.low_signal, language=result.language,
+            emotions=result.emotions,
+            low_signal=result.low_signal,
+            language=result.language,
             needs_fallback=result.needs_fallback,
-            scorer=result.scorer if result.scorer else self.scorer_name, model_version=result.model_version)
+            scorer=result.scorer if result.scorer else self.scorer_name,
+            model_version=result.model_version,
+        )
 
     def _put(self, queued: QueuedEvent, message: StoredMessage, text: str, now: datetime) -> PutStatus:
         """Store the message under a lease: NEW or PENDING (ours now), DONE (a replay), or raise while another
         invocation holds it (the record is retried later)."""
         expires = now + timedelta(days=self.keep_text_days) if self.keep_text_days else None
-        status = self.store.put_message(queued.event.ticket_id, message, text if self.keep_text_days else None,
-                                        expires, now=now, lease_seconds=self.lease_seconds)
+        status = self.store.put_message(
+            queued.event.ticket_id,
+            message,
+            text if self.keep_text_days else None,
+            expires,
+            now=now,
+            lease_seconds=self.lease_seconds,
+        )
         if status == PutStatus.IN_FLIGHT:
             raise EventInFlightError(f"event {queued.event_id} is being processed by another invocation")
         return status
 
-    def _save_view(self, queued: QueuedEvent, cleaned: CleanMessage, result: SentimentResult,
-                   ) -> tuple[TicketView, TicketEvent]:
+    def _save_view(
+        self,
+        queued: QueuedEvent,
+        cleaned: CleanMessage,
+        result: SentimentResult,
+    ) -> tuple[TicketView, TicketEvent]:
         """The ticket aggregate rebuilt from all its stored messages (metadata refreshed by its latest one), and
         the event with the metadata its helpdesk left out taken from the stored ticket."""
         event = queued.event
@@ -191,57 +232,112 @@ class ScoringService:
         previous = self.store.get_ticket(event.ticket_id)
         event, subject = with_known_metadata(event, cleaned.subject, previous)
         view = TicketView(
-            ticket_id=event.ticket_id, source=event.source, subject=subject,
-            ticket_url=safe_url(str(event.ticket_url)) if event.ticket_url else None, current=current,
-            thread_score=thread_score, trend=trend, trend_delta=delta, message_count=len(messages),
-            product_area=event.product_area, priority=event.priority, customer_tier=event.customer_tier,
+            ticket_id=event.ticket_id,
+            source=event.source,
+            subject=subject,
+            ticket_url=safe_url(str(event.ticket_url)) if event.ticket_url else None,
+            current=current,
+            thread_score=thread_score,
+            trend=trend,
+            trend_delta=delta,
+            message_count=len(messages),
+            product_area=event.product_area,
+            priority=event.priority,
+            customer_tier=event.customer_tier,
             first_seen=min((m.created_at for m in messages), default=event.created_at),
-            model_version=result.model_version)
+            model_version=result.model_version,
+        )
         self.store.save_ticket(view, refresh_meta=is_current or previous is None)
         return view, event
 
-    def _escalate(self, queued: QueuedEvent, match: RuleMatch | None, *, view: TicketView, result: SentimentResult,
-                  message: StoredMessage, text: str, now: datetime) -> AlertState | None:
+    def _escalate(
+        self,
+        queued: QueuedEvent,
+        match: RuleMatch | None,
+        *,
+        view: TicketView,
+        result: SentimentResult,
+        message: StoredMessage,
+        text: str,
+        now: datetime,
+    ) -> AlertState | None:
         """Claim the alert (cooldown) and publish it, unless the rule is in shadow mode."""
         if match is None:
             return None
         event = queued.event
         state = EscalationState.SHADOW if match.shadow else EscalationState.ALERTED
-        claimed = self.store.claim_alert(event.ticket_id, event.message_id, rule=match.rule, state=state,
-                                         now=now, cooldown_minutes=self.rules.cooldown_minutes)
+        claimed = self.store.claim_alert(
+            event.ticket_id,
+            event.message_id,
+            rule=match.rule,
+            state=state,
+            now=now,
+            cooldown_minutes=self.rules.cooldown_minutes,
+        )
         if not claimed:
             return "cooldown"
         if match.shadow:
             return "shadow"
-        self.publisher.publish(Alert(
-            alert_id=f"{queued.event_id}:{match.rule}", event_id=queued.event_id, ticket_id=event.ticket_id,
-            source=event.source, subject=view.subject, ticket_url=view.ticket_url, label=result.label,
-            level=result.level, score=result.score, intensity=result.intensity, thread_score=view.thread_score,
-            emotions=result.emotions, excerpt=excerpt(text), rule=match.rule,
-            customer_tier=event.customer_tier, priority=event.priority, product_area=event.product_area,
-            scorer=message.scorer, created_at=event.created_at))
+        self.publisher.publish(
+            Alert(
+                alert_id=f"{queued.event_id}:{match.rule}",
+                event_id=queued.event_id,
+                ticket_id=event.ticket_id,
+                source=event.source,
+                subject=view.subject,
+                ticket_url=view.ticket_url,
+                label=result.label,
+                level=result.level,
+                score=result.score,
+                intensity=result.intensity,
+                thread_score=view.thread_score,
+                emotions=result.emotions,
+                excerpt=excerpt(text),
+                rule=match.rule,
+                customer_tier=event.customer_tier,
+                priority=event.priority,
+                product_area=event.product_area,
+                scorer=message.scorer,
+                created_at=event.created_at,
+            )
+        )
         return "published"
 
-    def _write_back(self, queued: QueuedEvent, result: SentimentResult, view: TicketView, match: RuleMatch | None,
-                    alert_state: AlertState | None) -> None:
+    def _write_back(
+        self,
+        queued: QueuedEvent,
+        result: SentimentResult,
+        view: TicketView,
+        match: RuleMatch | None,
+        alert_state: AlertState | None,
+    ) -> None:
         # Before mark_done: a crash between the two redelivers the record and sends again, which is harmless.
         if self.writeback is None or not self.writeback_platforms:
             return
         current = view.current
-        request = writeback_request(queued.event, queued.event_id, result,
-                                    current_message_id=current.message_id if current else None,
-                                    enabled=self.writeback_platforms)
+        request = writeback_request(
+            queued.event,
+            queued.event_id,
+            result,
+            current_message_id=current.message_id if current else None,
+            enabled=self.writeback_platforms,
+        )
         if request is not None and match is not None and match.mode == "escalate" and alert_state == "published":
             request = request.model_copy(update={"priority": "urgent"})
         if request is not None:
             self.writeback.send(request)
 
-    def _outcome_claim(self, queued: QueuedEvent, delivery_id: str | None, outcome: Outcome,
-                       now: datetime | None = None) -> OutcomeClaim | None:
+    def _outcome_claim(
+        self, queued: QueuedEvent, delivery_id: str | None, outcome: Outcome, now: datetime | None = None
+    ) -> OutcomeClaim | None:
         if delivery_id is None:
             return None
-        return OutcomeClaim(delivery_id=delivery_id, event_id=queued.event_id, outcome=outcome,
-                            expires_at=(now or self.clock()) + OUTCOME_RETENTION)
+        return OutcomeClaim(
+            delivery_id=delivery_id,
+            event_id=queued.event_id,
+            outcome=outcome,
+            expires_at=(now or self.clock()) + OUTCOME_RETENTION,
+        )
 
     def _claim(self, queued: QueuedEvent, delivery_id: str | None, outcome: Outcome) -> bool:
         """True when this delivery's outcome is now `outcome` by this call (always, without a delivery id)."""

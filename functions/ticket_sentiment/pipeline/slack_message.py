@@ -23,8 +23,12 @@ def review_actions(alert: Alert) -> dict[str, Any]:
     value = button_value(alert.ticket_id, alert.alert_id)
     buttons: list[dict[str, Any]] = []
     for verdict, label in VERDICT_LABELS.items():
-        button: dict[str, Any] = {"type": "button", "action_id": action_id(verdict), "value": value,
-                                  "text": {"type": "plain_text", "text": label}}
+        button: dict[str, Any] = {
+            "type": "button",
+            "action_id": action_id(verdict),
+            "value": value,
+            "text": {"type": "plain_text", "text": label},
+        }
         if verdict in _STYLES:
             button["style"] = _STYLES[verdict]
         buttons.append(button)
@@ -38,23 +42,34 @@ def build_message(alert: Alert) -> dict[str, Any]:
     thread = "n/a" if alert.thread_score is None else f"{alert.thread_score:+.2f}"
     level = alert.level.replace("_", " ")
     fields = [
-        f"*Level*\n{level}", f"*Score*\n{alert.score:+.2f} (intensity {alert.intensity:.2f})",
-        f"*Thread*\n{thread}", f"*Emotions*\n{escape(emotions)}",
-        f"*Tier*\n{alert.customer_tier}", f"*Priority*\n{alert.priority}",
-        f"*Rule*\n{escape(alert.rule)}", f"*Area*\n{escape(alert.product_area or '-')}",
+        f"*Level*\n{level}",
+        f"*Score*\n{alert.score:+.2f} (intensity {alert.intensity:.2f})",
+        f"*Thread*\n{thread}",
+        f"*Emotions*\n{escape(emotions)}",
+        f"*Tier*\n{alert.customer_tier}",
+        f"*Priority*\n{alert.priority}",
+        f"*Rule*\n{escape(alert.rule)}",
+        f"*Area*\n{escape(alert.product_area or '-')}",
     ]
     excerpt = escape(alert.excerpt).replace("\n", " ")
     return {
         "text": f"{level.capitalize()} ticket {alert.ticket_id}: {alert.subject or '(no subject)'} "
-                f"({alert.score:+.2f}, intensity {alert.intensity:.2f}, rule {alert.rule})",
+        f"({alert.score:+.2f}, intensity {alert.intensity:.2f}, rule {alert.rule})",
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": f"Ticket {alert.ticket_id}"[:150]}},
             {"type": "section", "text": {"type": "mrkdwn", "text": f":rotating_light: {title}"}},
             {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
             {"type": "section", "text": {"type": "mrkdwn", "text": f">{excerpt}" if excerpt else "_no text_"}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text":
-                f"{alert.source} · scored by {alert.scorer} · {alert.created_at:%Y-%m-%d %H:%M} UTC · "
-                f"alert {alert.alert_id}"}]},
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"{alert.source} · scored by {alert.scorer} · {alert.created_at:%Y-%m-%d %H:%M} UTC · "
+                        f"alert {alert.alert_id}",
+                    }
+                ],
+            },
             review_actions(alert),
         ],
     }

@@ -21,13 +21,18 @@ class CreatedAtWindow:
     max_ahead: timedelta = timedelta(minutes=10)
 
     @classmethod
-    def with_limits(cls, max_age_days: float | None = None, max_ahead_minutes: float | None = None,
-                    ) -> CreatedAtWindow:
+    def with_limits(
+        cls,
+        max_age_days: float | None = None,
+        max_ahead_minutes: float | None = None,
+    ) -> CreatedAtWindow:
         """The window with these limits; None keeps a default (30 days, 10 minutes). The ingest function reads
         them from INGEST_MAX_AGE_DAYS and INGEST_MAX_AHEAD_MINUTES (settings.IngestSettings)."""
         default = cls()
-        return cls(max_age=timedelta(days=max_age_days) if max_age_days else default.max_age,
-                   max_ahead=timedelta(minutes=max_ahead_minutes) if max_ahead_minutes else default.max_ahead)
+        return cls(
+            max_age=timedelta(days=max_age_days) if max_age_days else default.max_age,
+            max_ahead=timedelta(minutes=max_ahead_minutes) if max_ahead_minutes else default.max_ahead,
+        )
 
     def problem(self, created_at: datetime, now: datetime) -> str | None:
         """Why `created_at` is refused, or None. Aware datetimes compare without converting (no overflow)."""

@@ -1,9 +1,9 @@
 """PII redaction: nothing personal leaves the scoring step (logs, metrics, DynamoDB, SNS, Slack, Comprehend).
 
-    from ticket_sentiment.redaction import redact
-    result = redact("Hi Anna, call me on +44 20 7946 0958")
-    result.text      # "Hi [NAME], call me on [PHONE]"
-    result.entities  # {"NAME": 1, "PHONE": 1}: counts for metrics, never values
+from ticket_sentiment.redaction import redact
+result = redact("Hi Anna, call me on +44 20 7946 0958")
+result.text      # "Hi [NAME], call me on [PHONE]"
+result.entities  # {"NAME": 1, "PHONE": 1}: counts for metrics, never values
 """
 
 from __future__ import annotations

@@ -39,63 +39,231 @@ Terrace Throughway Trafficway Trail Tunnel Turnpike Underpass Valley Valleys Via
 Vista Walk Walks Way Ways
 """
 _USPS_SUFFIXES = "|".join(sorted(_USPS_WORDS.split(), key=len, reverse=True))
-_EN_STREET = (r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Close|"
-              r"Crescent|Cres|Parkway|Pkwy|Highway|Hwy|Square|Sq|Gardens|Grove|Row|Mews|Hill|Circle|Cir|Trail|Walk|"
-              r"Green|Parade|Marg|Nagar|Quay|Wharf|Embankment|" + _USPS_SUFFIXES)
-_CITY_TAIL = (r"(?:,[ ]?" + _WORD + r"(?:[ -]" + _WORD + r"){0,2}){0,2}"
-              r"(?:,?[ ](?:[A-Z]{2}[ ]\d{5}(?:-\d{4})?|[A-Z]{2}[ ][A-Z]\d[A-Z][ ]?\d[A-Z]\d|" + _UK_POSTCODE
-              + r"|\d{6}|\d{5}|D\d{2}[ ]?[A-Z0-9]{4}))?")
+_EN_STREET = (
+    r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Close|"
+    r"Crescent|Cres|Parkway|Pkwy|Highway|Hwy|Square|Sq|Gardens|Grove|Row|Mews|Hill|Circle|Cir|Trail|Walk|"
+    r"Green|Parade|Marg|Nagar|Quay|Wharf|Embankment|" + _USPS_SUFFIXES
+)
+_CITY_TAIL = (
+    r"(?:,[ ]?" + _WORD + r"(?:[ -]" + _WORD + r"){0,2}){0,2}"
+    r"(?:,?[ ](?:[A-Z]{2}[ ]\d{5}(?:-\d{4})?|[A-Z]{2}[ ][A-Z]\d[A-Z][ ]?\d[A-Z]\d|"
+    + _UK_POSTCODE
+    + r"|\d{6}|\d{5}|D\d{2}[ ]?[A-Z0-9]{4}))?"
+)
 _ADDR_EN = re.compile(
     r"\d(?<![\w-]\d)\d{0,4}[A-Za-z]?(?:-\d{1,5})?,?[ ](?:[A-Z][\w'.-]{0,30}[ ]){1,3}(?:" + _EN_STREET + r")\b\.?"
     r"(?:[ ](?:N|S|E|W|NE|NW|SE|SW)\b)?"
-    r"(?:,?[ ](?:Apt|Apartment|Unit|Suite|Ste|Flat|Floor|Fl)\.?[ ]?#?[\w-]{1,6})?" + _CITY_TAIL)
+    r"(?:,?[ ](?:Apt|Apartment|Unit|Suite|Ste|Flat|Floor|Fl)\.?[ ]?#?[\w-]{1,6})?" + _CITY_TAIL
+)
 
 # "Flat 41Q, Garry Circles", "Studio 5, Eileen Avenue": a flat or studio number, then the street without one.
-_ADDR_FLAT_FIRST = re.compile(r"(?:Flat|Studio|Apartment|Apt\.?|Unit|Suite)[ ]\w{1,5},?[ ]"
-                              r"(?:[A-Z][\w'.-]{0,30}[ ]){1,3}(?:" + _EN_STREET + r")\b")
+_ADDR_FLAT_FIRST = re.compile(
+    r"(?:Flat|Studio|Apartment|Apt\.?|Unit|Suite)[ ]\w{1,5},?[ ]"
+    r"(?:[A-Z][\w'.-]{0,30}[ ]){1,3}(?:" + _EN_STREET + r")\b"
+)
 _FLAT_LEAD = re.compile(r"(?:Flat|Studio|Apartment|Apt\.?|Unit|Suite)[ ]#?$")
 _FLAT_BEFORE = re.compile(r"(?:Flat|Apt|Apartment|Unit|Suite|Ste)\.?[ ]?#?(?:[\w-]{1,6},?[ ])?$")
-_DE_NL_SUFFIXES = ("straße", "strasse", "str.", "weg", "allee", "platz", "gasse", "ring", "damm", "ufer", "chaussee",
-                   "markt", "steig", "pfad", "straat", "laan", "gracht", "plein", "kade", "singel", "dijk", "steeg",
-                   "hof", "plantsoen", "dreef", "graben", "berg", "anger", "pad", "baan", "boulevard", "park", "erf",
-                   "wal", "veld", "kant", "poort", "lei", "gatan", "vägen", "gata", "gade", "vej")
-_WORD_NUMBER = re.compile(r"(" + _CAP + r"(?<![\w-]" + _CAP + r")(?:[^\W\d_.-]|-(?=[^\W\d_])){1,60}\.?)[ ]"
-                          r"(\d{1,4}[ ]?[a-zA-Z]?(?:[-/]\d{1,4})?)(?![\w-])")
+_DE_NL_SUFFIXES = (
+    "straße",
+    "strasse",
+    "str.",
+    "weg",
+    "allee",
+    "platz",
+    "gasse",
+    "ring",
+    "damm",
+    "ufer",
+    "chaussee",
+    "markt",
+    "steig",
+    "pfad",
+    "straat",
+    "laan",
+    "gracht",
+    "plein",
+    "kade",
+    "singel",
+    "dijk",
+    "steeg",
+    "hof",
+    "plantsoen",
+    "dreef",
+    "graben",
+    "berg",
+    "anger",
+    "pad",
+    "baan",
+    "boulevard",
+    "park",
+    "erf",
+    "wal",
+    "veld",
+    "kant",
+    "poort",
+    "lei",
+    "gatan",
+    "vägen",
+    "gata",
+    "gade",
+    "vej",
+)
+_WORD_NUMBER = re.compile(
+    r"(" + _CAP + r"(?<![\w-]" + _CAP + r")(?:[^\W\d_.-]|-(?=[^\W\d_])){1,60}\.?)[ ]"
+    r"(\d{1,4}[ ]?[a-zA-Z]?(?:[-/]\d{1,4})?)(?![\w-])"
+)
 _PREVIOUS_WORD = re.compile(_WORD + r"[ -]$")
 _DE_NL_TAIL = re.compile(r",?[ ](?:\d{5}|\d{4}[ ]?[A-Z]{2}|\d{4})[ ]" + _WORD + r"(?:[ -]" + _WORD + r")?")
 
 _ADDR_FR = re.compile(
     r"\d(?<![\w-]\d)\d{0,3}(?:[ ]?(?:bis|ter))?,?[ ](?i:rue|avenue|av\.|boulevard|bd|place|chemin|impasse|allée|allee|"
-    r"quai|route|cours|square|passage|voie)(?:[ ](?:de|du|des|la|le|les|l['’]|d['’])){0,3}[ ]?" + _CAP
-    + r"[\w'’-]{1,30}(?:[ ](?:(?:de|du|des|la|le)[ ])?" + _CAP + r"[\w'’-]{1,30}){0,3}"
-    r"(?:,?[ ]\d{5}[ ]" + _WORD + r"(?:[ -]" + _WORD + r")?)?")
+    r"quai|route|cours|square|passage|voie)(?:[ ](?:de|du|des|la|le|les|l['’]|d['’])){0,3}[ ]?"
+    + _CAP
+    + r"[\w'’-]{1,30}(?:[ ](?:(?:de|du|des|la|le)[ ])?"
+    + _CAP
+    + r"[\w'’-]{1,30}){0,3}"
+    r"(?:,?[ ]\d{5}[ ]" + _WORD + r"(?:[ -]" + _WORD + r")?)?"
+)
 _ADDR_ES = re.compile(
     r"(?<![\w-])(?i:calle|c/|avenida|avda\.?|av\.|plaza|pza\.?|paseo|carrer|camino|ronda|traves[íi]a|carretera|"
     r"glorieta|pasaje)[ ]?(?:(?:de|del|la|las|los|el|y)[ ]){0,3}" + _CAP + r"[\w'’-]{1,30}"
     r"(?:[ ](?:(?:de|del|la|las|los|el|y)[ ]){0,2}" + _CAP + r"[\w'’-]{1,30}){0,3},?[ ](?:n[ºo°.][ ]?)?\d{1,4}"
-    r"(?:,?[ ]\d{1,2}[ºª]?[ ]?[A-Z]?\b)?(?:,?[ ]\d{5}[ ]" + _WORD + r"(?:[ -]" + _WORD + r")?)?")
+    r"(?:,?[ ]\d{1,2}[ºª]?[ ]?[A-Z]?\b)?(?:,?[ ]\d{5}[ ]" + _WORD + r"(?:[ -]" + _WORD + r")?)?"
+)
 # Indian addresses: "House No. 45, Sector 21, Gurugram 122001" (a six-digit PIN code after the city).
-_ADDR_IN = re.compile(r"(?i:house|h\.|flat|plot|door|shop|bldg|building)[ ]?(?i:no\.?|#)[ ]?\d{1,5}[A-Za-z]?"
-                      r"(?:,[ ]?[\w][\w .'/-]{1,40}?){1,4},[ ]?" + _WORD + r"(?:[ ]" + _WORD
-                      + r")?[ ]?-?[ ]?\d{6}(?!\d)")
-_IN_TRIGGERS = ("house no", "h.no", "h. no", "flat no", "plot no", "door no", "shop no", "bldg no", "building no",
-                "house #", "flat #")
-_FR_TRIGGERS = ("rue ", "avenue ", "av. ", "boulevard ", "bd ", "place ", "chemin ", "impasse ", "allée ", "allee ",
-                "quai ", "route ", "cours ", "square ", "passage ", "voie ")
-_ES_TRIGGERS = ("calle ", "c/", "avenida ", "avda", "av. ", "plaza ", "pza", "paseo ", "carrer ", "camino ", "ronda ",
-                "travesía ", "travesia ", "carretera ", "glorieta ", "pasaje ")
+_ADDR_IN = re.compile(
+    r"(?i:house|h\.|flat|plot|door|shop|bldg|building)[ ]?(?i:no\.?|#)[ ]?\d{1,5}[A-Za-z]?"
+    r"(?:,[ ]?[\w][\w .'/-]{1,40}?){1,4},[ ]?" + _WORD + r"(?:[ ]" + _WORD + r")?[ ]?-?[ ]?\d{6}(?!\d)"
+)
+_IN_TRIGGERS = (
+    "house no",
+    "h.no",
+    "h. no",
+    "flat no",
+    "plot no",
+    "door no",
+    "shop no",
+    "bldg no",
+    "building no",
+    "house #",
+    "flat #",
+)
+_FR_TRIGGERS = (
+    "rue ",
+    "avenue ",
+    "av. ",
+    "boulevard ",
+    "bd ",
+    "place ",
+    "chemin ",
+    "impasse ",
+    "allée ",
+    "allee ",
+    "quai ",
+    "route ",
+    "cours ",
+    "square ",
+    "passage ",
+    "voie ",
+)
+_ES_TRIGGERS = (
+    "calle ",
+    "c/",
+    "avenida ",
+    "avda",
+    "av. ",
+    "plaza ",
+    "pza",
+    "paseo ",
+    "carrer ",
+    "camino ",
+    "ronda ",
+    "travesía ",
+    "travesia ",
+    "carretera ",
+    "glorieta ",
+    "pasaje ",
+)
 
 
 # Street-type words written before the name: Italian, Polish, Russian, Portuguese, Spanish and French ones. The
 # name is capitalised ("via email 12 times" is not an address) and a house number follows.
-_PREFIX_WORDS = ("via", "viale", "piazza", "piazzale", "corso", "largo", "vicolo", "borgo", "contrada", "strada",
-                 "rotonda", "incrocio", "stretto", "canale", "lungomare", "ulica", "ul.", "aleja", "al.", "plac",
-                 "pl.", "osiedle", "os.", "улица", "ул.", "проспект", "пр.", "переулок", "пер.", "набережная", "наб.",
-                 "бульвар", "бул.", "шоссе", "ш.", "аллея", "алл.", "площадь", "пл.", "rua", "travessa", "praça",
-                 "estrada", "avenida", "calle", "callejón", "camino", "carrera", "cuesta", "glorieta", "pasaje",
-                 "paseo", "plaza", "rambla", "ronda", "travesía", "urbanización", "vía", "alameda", "acceso",
-                 "carretera", "rue", "avenue", "boulevard", "chemin", "impasse", "allée", "place", "quai", "route",
-                 "vial", "cañada", "pasadizo", "c.")
+_PREFIX_WORDS = (
+    "via",
+    "viale",
+    "piazza",
+    "piazzale",
+    "corso",
+    "largo",
+    "vicolo",
+    "borgo",
+    "contrada",
+    "strada",
+    "rotonda",
+    "incrocio",
+    "stretto",
+    "canale",
+    "lungomare",
+    "ulica",
+    "ul.",
+    "aleja",
+    "al.",
+    "plac",
+    "pl.",
+    "osiedle",
+    "os.",
+    "улица",
+    "ул.",
+    "проспект",
+    "пр.",
+    "переулок",
+    "пер.",
+    "набережная",
+    "наб.",
+    "бульвар",
+    "бул.",
+    "шоссе",
+    "ш.",
+    "аллея",
+    "алл.",
+    "площадь",
+    "пл.",
+    "rua",
+    "travessa",
+    "praça",
+    "estrada",
+    "avenida",
+    "calle",
+    "callejón",
+    "camino",
+    "carrera",
+    "cuesta",
+    "glorieta",
+    "pasaje",
+    "paseo",
+    "plaza",
+    "rambla",
+    "ronda",
+    "travesía",
+    "urbanización",
+    "vía",
+    "alameda",
+    "acceso",
+    "carretera",
+    "rue",
+    "avenue",
+    "boulevard",
+    "chemin",
+    "impasse",
+    "allée",
+    "place",
+    "quai",
+    "route",
+    "vial",
+    "cañada",
+    "pasadizo",
+    "c.",
+)
 _NAME_CAP = r"[A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁ0-9]"
 _ADDR_PREFIXED = re.compile(
     r"(?i:" + "|".join(re.escape(w) for w in sorted(_PREFIX_WORDS, key=len, reverse=True)) + r")[ ]?"
@@ -103,11 +271,14 @@ _ADDR_PREFIXED = re.compile(
     r"(?:" + _NAME_CAP + r"[\w'’.-]{0,30}[ ]){0,4}" + _NAME_CAP + r"[\w'’.-]{0,30},?[ ]"
     r"(?:(?i:д\.|дом|n[º°o.]|nr\.?|no[:.]?|nº)[ ]?)?\d{1,4}[a-zA-Z]?(?:[/-]\d{1,4})?(?![\w-])"
     r"(?:,?[ ](?:к\.|стр\.|кв\.|m\.|lok\.|(?i:piano|appartamento|interno|scala|apt\.?|piso|puerta|escalera|"
-    r"bajo|andar|apto\.?))[ ]?\w{1,4})*")
+    r"bajo|andar|apto\.?))[ ]?\w{1,4})*"
+)
 # Turkish streets: the type follows the name ("Atatürk Caddesi No: 12", "Gül Sok. No:5").
-_ADDR_TR = re.compile(r"[A-ZÇĞİÖŞÜ][\wçğıöşü'’-]{1,30}[ ](?:[A-ZÇĞİÖŞÜ][\wçğıöşü'’-]{1,30}[ ])?"
-                      r"(?:Sokak|Sokağı|Sok\.|Caddesi|Cad\.|Bulvarı|Blv\.|Mahallesi|Mah\.)[ ,]*"
-                      r"(?:No|Numara)[: .]*\d{1,4}(?:/\d{1,4})?")
+_ADDR_TR = re.compile(
+    r"[A-ZÇĞİÖŞÜ][\wçğıöşü'’-]{1,30}[ ](?:[A-ZÇĞİÖŞÜ][\wçğıöşü'’-]{1,30}[ ])?"
+    r"(?:Sokak|Sokağı|Sok\.|Caddesi|Cad\.|Bulvarı|Blv\.|Mahallesi|Mah\.)[ ,]*"
+    r"(?:No|Numara)[: .]*\d{1,4}(?:/\d{1,4})?"
+)
 _TR_TRIGGERS = ("sokak", "sok.", "caddesi", "cad.", "bulvarı", "blv.", "mahallesi", "mah.")
 
 
@@ -115,10 +286,15 @@ _PREFIX_ASCII = tuple(w for w in _PREFIX_WORDS if w.isascii())
 
 
 def _flat_first(text: str, runs: list[tuple[int, int]]) -> Iterator[Span]:
-    """"Flat 41Q, Garry Circles": tried only at a number right after a flat word."""
+    """ "Flat 41Q, Garry Circles": tried only at a number right after a flat word."""
     for start, _ in runs:
-        if start >= 5 and text[start - 1] == " " and text[max(0, start - 12):start].rstrip(" #").endswith(
-                ("Flat", "Studio", "Apartment", "Apt", "Apt.", "Unit", "Suite")):
+        if (
+            start >= 5
+            and text[start - 1] == " "
+            and text[max(0, start - 12) : start]
+            .rstrip(" #")
+            .endswith(("Flat", "Studio", "Apartment", "Apt", "Apt.", "Unit", "Suite"))
+        ):
             lead = _FLAT_LEAD.search(text, max(0, start - 12), start)
             m = _ADDR_FLAT_FIRST.match(text, lead.start()) if lead else None
             if m is not None:
@@ -162,8 +338,10 @@ def letters_before(text: str, number: int) -> int | None:
         end -= 1
     start = end
     # Letters, and hyphens between letters ("Rabea-Adler-Weg"): a hyphen only with a letter on each side.
-    while start > lo and (_is_letter(text[start - 1]) or (text[start - 1] == "-" and start < end
-                                                            and start - 1 > lo and _is_letter(text[start - 2]))):
+    while start > lo and (
+        _is_letter(text[start - 1])
+        or (text[start - 1] == "-" and start < end and start - 1 > lo and _is_letter(text[start - 2]))
+    ):
         start -= 1
     if start == end or (start > 0 and _is_letter(text[start - 1])):
         return None  # no letters, or the word goes on before the window: only its first letter starts a match
@@ -183,8 +361,9 @@ def _is_letter(char: str) -> bool:
     return char.isalnum() and not char.isdecimal()  # the regex class [^\W\d_]
 
 
-def find_addresses(text: str, low: str, digits: list[tuple[int, int]] | None = None,
-                   words: WordIndex | None = None) -> Iterator[Span]:
+def find_addresses(
+    text: str, low: str, digits: list[tuple[int, int]] | None = None, words: WordIndex | None = None
+) -> Iterator[Span]:
     """`digits` and `words`: the text's digit runs and WordIndex, when the caller has them already.
 
     Every pattern here holds a digit, so each is tried only at the digit runs whose length and neighbours
@@ -195,8 +374,13 @@ def find_addresses(text: str, low: str, digits: list[tuple[int, int]] | None = N
         return
     # A house number: a run of at most five digits not glued to a word character or a hyphen (the look-behind),
     # then a letter, hyphen, comma or space ("12B", "12-14", "12, ", "12 ").
-    houses = [(start, end) for start, end in runs if end - start <= 5 and not (
-        start and (text[start - 1].isalnum() or text[start - 1] in "_-")) and text[end:end + 1] in _AFTER_HOUSE]
+    houses = [
+        (start, end)
+        for start, end in runs
+        if end - start <= 5
+        and not (start and (text[start - 1].isalnum() or text[start - 1] in "_-"))
+        and text[end : end + 1] in _AFTER_HOUSE
+    ]
     for m in _matches_at(_ADDR_EN, text, (start for start, _ in houses)):
         flat = _FLAT_BEFORE.search(text, max(0, m.start() - 24), m.start())
         yield Span(flat.start() if flat else m.start(), m.end(), EntityType.ADDRESS)
@@ -204,13 +388,26 @@ def find_addresses(text: str, low: str, digits: list[tuple[int, int]] | None = N
     yield from _prefixed_addresses(text, low, words)
     # "SW1A 1AA": the inward code is one digit after a space and before two letters; the outward code is two to
     # four characters before that space.
-    inward = [start for start, end in runs if end - start == 1 and text[start - 1:start] == " "
-              and len(text) >= end + 2 and text[end] in _INWARD_LETTERS and text[end + 1] in _INWARD_LETTERS]
+    inward = [
+        start
+        for start, end in runs
+        if end - start == 1
+        and text[start - 1 : start] == " "
+        and len(text) >= end + 2
+        and text[end] in _INWARD_LETTERS
+        and text[end + 1] in _INWARD_LETTERS
+    ]
     for m in _matches_at(_POSTCODE_ALONE, text, (d - k for d in inward for k in (5, 4, 3) if d >= k)):
         yield Span(m.start(), m.end(), EntityType.ADDRESS)
     # "Hauptstraße 5": at most four digits after a single space, after a letter or the dot of "Str.".
-    numbers = [start for start, end in runs if end - start <= 4 and start >= 3 and text[start - 1] == " "
-               and (text[start - 2] == "." or _is_letter(text[start - 2]))]
+    numbers = [
+        start
+        for start, end in runs
+        if end - start <= 4
+        and start >= 3
+        and text[start - 1] == " "
+        and (text[start - 2] == "." or _is_letter(text[start - 2]))
+    ]
     for m in _matches_at(_WORD_NUMBER, text, _word_number_starts(text, numbers)):
         word = m.group(1).lower()
         if not word.endswith(_DE_NL_SUFFIXES):
@@ -223,14 +420,15 @@ def find_addresses(text: str, low: str, digits: list[tuple[int, int]] | None = N
         tail = _DE_NL_TAIL.match(text, m.end())
         yield Span(start, tail.end() if tail else m.end(), EntityType.ADDRESS)
     # "House No. 45": the number follows "no", "no." or "#", so a text without that before a digit has none.
-    if any("#" in text[max(0, d - 3):d] or "no" in text[max(0, d - 5):d].lower() for d, _ in runs):
+    if any("#" in text[max(0, d - 3) : d] or "no" in text[max(0, d - 5) : d].lower() for d, _ in runs):
         for pos in keyword_positions(text, low, _IN_TRIGGERS, words):
             india = _ADDR_IN.match(text, pos)
             if india is not None:
                 yield Span(india.start(), india.end(), EntityType.ADDRESS)
     # The cheap anchored attempts first: the street-word check only when one of them matched.
-    french = list(_matches_at(_ADDR_FR, text, (start for start, end in houses
-                                               if end - start <= 4 and text[end] in " ,bt")))  # "12 ", "12bis"
+    french = list(
+        _matches_at(_ADDR_FR, text, (start for start, end in houses if end - start <= 4 and text[end] in " ,bt"))
+    )  # "12 ", "12bis"
     if french and keyword_positions(text, low, _FR_TRIGGERS, words):
         for m in french:
             yield Span(m.start(), m.end(), EntityType.ADDRESS)

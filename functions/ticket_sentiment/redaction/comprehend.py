@@ -27,17 +27,42 @@ COMPREHEND_PII_LANGUAGES = frozenset({"en", "es"})
 E = EntityType
 # Comprehend's entity types in ours; None: not personal data on its own (dates, ages, card expiry dates).
 TYPE_MAP: dict[str, EntityType | None] = {
-    "NAME": E.NAME, "USERNAME": E.NAME, "ADDRESS": E.ADDRESS, "EMAIL": E.EMAIL, "PHONE": E.PHONE,
-    "CREDIT_DEBIT_NUMBER": E.CARD, "CREDIT_DEBIT_CVV": E.SECRET, "CREDIT_DEBIT_EXPIRY": None, "PIN": E.SECRET,
-    "PASSWORD": E.SECRET, "AWS_ACCESS_KEY": E.SECRET, "AWS_SECRET_KEY": E.SECRET, "SSN": E.SSN,
-    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER": E.NATIONAL_ID, "IP_ADDRESS": E.IP, "MAC_ADDRESS": E.IP,
-    "URL": E.URL, "BANK_ACCOUNT_NUMBER": E.BANK_ACCOUNT, "BANK_ROUTING": E.BANK_ACCOUNT, "SWIFT_CODE": None,
-    "INTERNATIONAL_BANK_ACCOUNT_NUMBER": E.IBAN, "PASSPORT_NUMBER": E.NATIONAL_ID, "DRIVER_ID": E.NATIONAL_ID,
-    "LICENSE_PLATE": E.NATIONAL_ID, "VEHICLE_IDENTIFICATION_NUMBER": E.NATIONAL_ID,
-    "UK_NATIONAL_INSURANCE_NUMBER": E.NATIONAL_ID, "CA_SOCIAL_INSURANCE_NUMBER": E.NATIONAL_ID,
-    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER": E.NATIONAL_ID, "UK_NATIONAL_HEALTH_SERVICE_NUMBER": E.NATIONAL_ID,
-    "CA_HEALTH_NUMBER": E.NATIONAL_ID, "IN_PERMANENT_ACCOUNT_NUMBER": E.NATIONAL_ID, "IN_NREGA": E.NATIONAL_ID,
-    "IN_AADHAAR": E.NATIONAL_ID, "IN_VOTER_NUMBER": E.NATIONAL_ID, "DATE_TIME": None, "AGE": None,
+    "NAME": E.NAME,
+    "USERNAME": E.NAME,
+    "ADDRESS": E.ADDRESS,
+    "EMAIL": E.EMAIL,
+    "PHONE": E.PHONE,
+    "CREDIT_DEBIT_NUMBER": E.CARD,
+    "CREDIT_DEBIT_CVV": E.SECRET,
+    "CREDIT_DEBIT_EXPIRY": None,
+    "PIN": E.SECRET,
+    "PASSWORD": E.SECRET,
+    "AWS_ACCESS_KEY": E.SECRET,
+    "AWS_SECRET_KEY": E.SECRET,
+    "SSN": E.SSN,
+    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER": E.NATIONAL_ID,
+    "IP_ADDRESS": E.IP,
+    "MAC_ADDRESS": E.IP,
+    "URL": E.URL,
+    "BANK_ACCOUNT_NUMBER": E.BANK_ACCOUNT,
+    "BANK_ROUTING": E.BANK_ACCOUNT,
+    "SWIFT_CODE": None,
+    "INTERNATIONAL_BANK_ACCOUNT_NUMBER": E.IBAN,
+    "PASSPORT_NUMBER": E.NATIONAL_ID,
+    "DRIVER_ID": E.NATIONAL_ID,
+    "LICENSE_PLATE": E.NATIONAL_ID,
+    "VEHICLE_IDENTIFICATION_NUMBER": E.NATIONAL_ID,
+    "UK_NATIONAL_INSURANCE_NUMBER": E.NATIONAL_ID,
+    "CA_SOCIAL_INSURANCE_NUMBER": E.NATIONAL_ID,
+    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER": E.NATIONAL_ID,
+    "UK_NATIONAL_HEALTH_SERVICE_NUMBER": E.NATIONAL_ID,
+    "CA_HEALTH_NUMBER": E.NATIONAL_ID,
+    "IN_PERMANENT_ACCOUNT_NUMBER": E.NATIONAL_ID,
+    "IN_NREGA": E.NATIONAL_ID,
+    "IN_AADHAAR": E.NATIONAL_ID,
+    "IN_VOTER_NUMBER": E.NATIONAL_ID,
+    "DATE_TIME": None,
+    "AGE": None,
 }
 _PLACEHOLDER_EDGE = re.compile(r"\[[A-Z_]{2,20}\]")
 
@@ -50,7 +75,7 @@ def utf8_chunks(text: str, max_bytes: int = MAX_BYTES, overlap: int = 500) -> It
         raise ValueError("overlap must leave room for new text in every chunk")
     start, n = 0, len(text)
     while start < n:
-        piece = text[start:start + max_bytes]  # a character is at least one byte, so this is an upper bound
+        piece = text[start : start + max_bytes]  # a character is at least one byte, so this is an upper bound
         encoded = piece.encode("utf-8")
         if len(encoded) > max_bytes:
             piece = encoded[:max_bytes].decode("utf-8", "ignore")  # drop the character the byte limit cut
@@ -87,8 +112,14 @@ class ComprehendPiiRedactor:
     `client` is a boto3 Comprehend client, injected so the Lambda reuses one and tests can stub it.
     """
 
-    def __init__(self, client: Any, *, min_score: float = 0.8, max_bytes: int = MAX_BYTES, overlap: int = 500,
-                 ) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        min_score: float = 0.8,
+        max_bytes: int = MAX_BYTES,
+        overlap: int = 500,
+    ) -> None:
         self.client = client
         self.min_score = min_score
         self.max_bytes = max_bytes
@@ -106,15 +137,20 @@ class ComprehendPiiRedactor:
                 ours = TYPE_MAP.get(entity.get("Type", ""))
                 if ours is None or ours not in want or float(entity.get("Score", 0.0)) < self.min_score:
                     continue
-                start, end = _trim_placeholders(text, offset + int(entity["BeginOffset"]),
-                                                offset + int(entity["EndOffset"]))
+                start, end = _trim_placeholders(
+                    text, offset + int(entity["BeginOffset"]), offset + int(entity["EndOffset"])
+                )
                 if end <= start or (ours is E.URL and not is_personal_url(text[start:end])):
                     continue
                 spans.append(Span(start, end, ours))
         return merge_spans(spans)
 
-    def redact(self, local: RedactionResult, language: str, config: RedactionConfig | None = None,
-               ) -> RedactionResult:
+    def redact(
+        self,
+        local: RedactionResult,
+        language: str,
+        config: RedactionConfig | None = None,
+    ) -> RedactionResult:
         """`local` (the local pass's result) with Comprehend's findings redacted too; counts are summed.
 
         If Comprehend fails, the local result stands: it is already safe to pass on, and scoring goes on.
@@ -129,8 +165,9 @@ class ComprehendPiiRedactor:
         return RedactionResult(text=second.text, entities=merge_counts(local.entities, second.entities))
 
 
-def redact_with_comprehend(text: str, redactor: ComprehendPiiRedactor, language: str,
-                           config: RedactionConfig | None = None) -> RedactionResult:
+def redact_with_comprehend(
+    text: str, redactor: ComprehendPiiRedactor, language: str, config: RedactionConfig | None = None
+) -> RedactionResult:
     """The local pass, then Comprehend on its output: raw text is never sent to the API."""
     local = redact(sanitize(text), config)
     return redactor.redact(local, language, config)

@@ -76,8 +76,9 @@ def _present(keywords: tuple[str, ...], words: WordIndex | None) -> Sequence[str
     return keywords if words is None else _groups(keywords).present(words)
 
 
-def keyword_windows(text: str, low: str, keywords: tuple[str, ...], before: int, after: int, *,
-                    words: WordIndex | None = None) -> list[tuple[int, int]]:
+def keyword_windows(
+    text: str, low: str, keywords: tuple[str, ...], before: int, after: int, *, words: WordIndex | None = None
+) -> list[tuple[int, int]]:
     """Merged [start, end) windows around every occurrence of the keywords (the whole text if offsets drift).
 
     `words` skips keywords that start no word: pass it only where every match lies in the window of a keyword
@@ -154,9 +155,39 @@ _DOMAIN = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.){1,32}(?:[^\W\d_]{2,63}
 # "anna (at) example (dot) com", "anna at example dot com": people do this to dodge spam filters.
 _EMAIL_SPELLED = re.compile(
     r"(?i)(?<![\w.+-])[\w.+-]{1,64}\s?(?:[(\[{]\s?at\s?[)\]}]|\sat\s)\s?[\w-]{1,63}"
-    r"(?:\s?(?:[(\[{]\s?dot\s?[)\]}]|\sdot\s)\s?[\w-]{1,63}){1,3}(?![\w-])")
-_SPELLED_TLDS = frozenset({"com", "net", "org", "de", "fr", "es", "nl", "uk", "co", "in", "io", "eu", "it", "ie", "be",
-                           "at", "ch", "info", "biz", "edu", "gov", "me", "us", "ca", "au", "mx", "br"})
+    r"(?:\s?(?:[(\[{]\s?dot\s?[)\]}]|\sdot\s)\s?[\w-]{1,63}){1,3}(?![\w-])"
+)
+_SPELLED_TLDS = frozenset(
+    {
+        "com",
+        "net",
+        "org",
+        "de",
+        "fr",
+        "es",
+        "nl",
+        "uk",
+        "co",
+        "in",
+        "io",
+        "eu",
+        "it",
+        "ie",
+        "be",
+        "at",
+        "ch",
+        "info",
+        "biz",
+        "edu",
+        "gov",
+        "me",
+        "us",
+        "ca",
+        "au",
+        "mx",
+        "br",
+    }
+)
 
 
 # Obfuscated addresses: "john dot doe at gmail dot com", "anna_b @ gmail.com", "x at gmail.com", "a (at) b.de".
@@ -164,19 +195,142 @@ _LOOSE_DOT = r"(?:\.|[ \t]?[(\[{][ \t]?(?:dot|punkt|point|punto)[ \t]?[)\]}][ \t
 _EMAIL_LOOSE = re.compile(
     r"(?i)(?<![\w.+-])[\w+-]{1,64}(?:" + _LOOSE_DOT + r"[\w+-]{1,64}){0,4}"
     r"(?P<at>[ \t]?@[ \t]?|[ \t]?[(\[{<][ \t]?(?:at|@)[ \t]?[)\]}>][ \t]?|[ \t](?:at|arroba|chez)[ \t])"
-    r"(?P<domain>[\w-]{1,63}(?:" + _LOOSE_DOT + r"[\w-]{1,63}){1,3})(?![\w-])")
-_LOOSE_TRIGGERS = ("(at)", "[at]", "{at}", "( at )", "[ at ]", "<at>", " dot ", "(dot)", "[dot]", " @", "@ ",
-                   " arroba ", " chez ", " punkt ", "gmail", "googlemail", "yahoo", "hotmail", "outlook", "icloud",
-                   "gmx", "aol.", "proton", "yandex", "live.", "msn.", "web.de", "t-online", "mail.ru", "wp.pl",
-                   "o2.pl", "onet.", "interia", "orange.fr", "free.fr", "libero", "laposte", "btinternet", "zoho")
+    r"(?P<domain>[\w-]{1,63}(?:" + _LOOSE_DOT + r"[\w-]{1,63}){1,3})(?![\w-])"
+)
+_LOOSE_TRIGGERS = (
+    "(at)",
+    "[at]",
+    "{at}",
+    "( at )",
+    "[ at ]",
+    "<at>",
+    " dot ",
+    "(dot)",
+    "[dot]",
+    " @",
+    "@ ",
+    " arroba ",
+    " chez ",
+    " punkt ",
+    "gmail",
+    "googlemail",
+    "yahoo",
+    "hotmail",
+    "outlook",
+    "icloud",
+    "gmx",
+    "aol.",
+    "proton",
+    "yandex",
+    "live.",
+    "msn.",
+    "web.de",
+    "t-online",
+    "mail.ru",
+    "wp.pl",
+    "o2.pl",
+    "onet.",
+    "interia",
+    "orange.fr",
+    "free.fr",
+    "libero",
+    "laposte",
+    "btinternet",
+    "zoho",
+)
 # With a bare " at " and real dots ("meet me at example.com"), only a webmail domain makes it an address.
-_WEBMAIL = frozenset({"gmail", "googlemail", "yahoo", "hotmail", "outlook", "icloud", "me", "mac", "gmx", "aol",
-                      "protonmail", "proton", "yandex", "live", "msn", "web", "t-online", "mail", "wp", "o2", "onet",
-                      "interia", "orange", "free", "libero", "laposte", "btinternet", "zoho", "ymail", "rocketmail"})
-_LOOSE_TLDS = frozenset({
-    "com", "net", "org", "de", "fr", "es", "nl", "uk", "co", "in", "io", "eu", "it", "ie", "be", "at", "ch", "info",
-    "biz", "edu", "gov", "me", "us", "ca", "au", "mx", "br", "pl", "ru", "tr", "pt", "se", "dk", "no", "fi", "cz",
-    "gr", "ro", "hu", "jp", "cn", "kr", "ar", "cl", "za", "nz", "sg", "ua", "sk", "lt", "lv", "ee", "si", "hr"})
+_WEBMAIL = frozenset(
+    {
+        "gmail",
+        "googlemail",
+        "yahoo",
+        "hotmail",
+        "outlook",
+        "icloud",
+        "me",
+        "mac",
+        "gmx",
+        "aol",
+        "protonmail",
+        "proton",
+        "yandex",
+        "live",
+        "msn",
+        "web",
+        "t-online",
+        "mail",
+        "wp",
+        "o2",
+        "onet",
+        "interia",
+        "orange",
+        "free",
+        "libero",
+        "laposte",
+        "btinternet",
+        "zoho",
+        "ymail",
+        "rocketmail",
+    }
+)
+_LOOSE_TLDS = frozenset(
+    {
+        "com",
+        "net",
+        "org",
+        "de",
+        "fr",
+        "es",
+        "nl",
+        "uk",
+        "co",
+        "in",
+        "io",
+        "eu",
+        "it",
+        "ie",
+        "be",
+        "at",
+        "ch",
+        "info",
+        "biz",
+        "edu",
+        "gov",
+        "me",
+        "us",
+        "ca",
+        "au",
+        "mx",
+        "br",
+        "pl",
+        "ru",
+        "tr",
+        "pt",
+        "se",
+        "dk",
+        "no",
+        "fi",
+        "cz",
+        "gr",
+        "ro",
+        "hu",
+        "jp",
+        "cn",
+        "kr",
+        "ar",
+        "cl",
+        "za",
+        "nz",
+        "sg",
+        "ua",
+        "sk",
+        "lt",
+        "lv",
+        "ee",
+        "si",
+        "hr",
+    }
+)
 _DOT_SPLIT = re.compile(r"(?i)" + _LOOSE_DOT)
 
 
@@ -214,8 +368,10 @@ def find_emails(text: str, low: str, words: WordIndex | None = None) -> Iterator
 
 # --- IPv6 (IPv4 is found with the other numbers) ---------------------------------------------------------------
 
-_IPV6 = re.compile(r"(?i)(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?:%\w{1,15})?"
-                   r"(?:/\d{1,3})?(?![\w:])")
+_IPV6 = re.compile(
+    r"(?i)(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?:%\w{1,15})?"
+    r"(?:/\d{1,3})?(?![\w:])"
+)
 _NOT_PERSONAL_IPV6 = frozenset({"::", "::1"})
 
 
@@ -245,10 +401,35 @@ _KNOWN_TOKEN = re.compile(
     r"|sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,250}"  # OpenAI / Anthropic style
     r"|glpat-[A-Za-z0-9_-]{20,100}|npm_[A-Za-z0-9]{36}|SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{16,64}"
     r"|eyJ[A-Za-z0-9_-]{8,4000}\.eyJ[A-Za-z0-9_-]{8,8000}\.[A-Za-z0-9_-]{0,4000}"  # JWTs
-    r")(?![\w-])")
-_TOKEN_TRIGGERS = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA", "ghp_", "gho_", "ghu_",
-                   "ghs_", "ghr_", "github_pat_", "xox", "_live_", "_test_", "whsec_", "AIza", "sk-", "glpat-", "npm_",
-                   "SG.", "eyJ")
+    r")(?![\w-])"
+)
+_TOKEN_TRIGGERS = (
+    "AKIA",
+    "ASIA",
+    "AGPA",
+    "AIDA",
+    "AROA",
+    "AIPA",
+    "ANPA",
+    "ANVA",
+    "APKA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xox",
+    "_live_",
+    "_test_",
+    "whsec_",
+    "AIza",
+    "sk-",
+    "glpat-",
+    "npm_",
+    "SG.",
+    "eyJ",
+)
 
 
 _Anchors = tuple[tuple[str, tuple[tuple[int, tuple[str, ...]], ...]], ...]
@@ -278,54 +459,228 @@ def _has_trigger(text: str) -> bool:
                     return True
             i = text.find(anchor, i + 1)
     return False
+
+
 # The body stops at the END line, or at the first character a PEM body cannot hold when the END line is missing.
-_PEM = re.compile(r"-----BEGIN[A-Z ]{0,30}PRIVATE KEY-----(?:(?!-----END)[A-Za-z0-9+/=\s:,-]){0,20000}"
-                  r"(?:-----END[A-Z ]{0,30}PRIVATE KEY-----)?")
+_PEM = re.compile(
+    r"-----BEGIN[A-Z ]{0,30}PRIVATE KEY-----(?:(?!-----END)[A-Za-z0-9+/=\s:,-]){0,20000}"
+    r"(?:-----END[A-Z ]{0,30}PRIVATE KEY-----)?"
+)
 _SECRET_WORD = (
     r"(?:pass(?:word|wd|code|phrase)?|pwd|pw|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|key|"
     r"client[_-]?secret|auth[_-]?token|credentials?|kennwort|passwort|wachtwoord|contrase[ñn]a|clave|"
-    r"mot de passe|mdp)")
+    r"mot de passe|mdp)"
+)
 _CODE_WORD = r"(?:(?:one[- ]time|verification|security|2fa|mfa|otp|sms|login|auth) ?code|otp|pin|cvv2?|cvc2?|csc)"
 _SECRET_KV = re.compile(
     r"(?i)(?<![^\W_])(?:(?P<word>" + _SECRET_WORD + r")|(?P<code>" + _CODE_WORD + r"))(?:[_.-][a-z0-9]{1,20}){0,3}"
     r"(?![\w])(?:\s[\w'-]{1,20}){0,4}?"  # "password for the admin panel is ...", "password by mistake: ..."
     r"(?P<sep>\s{0,3}(?:[:=]|=>|->)\s{0,3}|\s{1,3}(?:is|was|is now|ist|lautet|est|es|era|is nu)\s{1,3}|"
     r"\s{1,3}(?=[\"'`]|[^\s]*\d))"
-    r"(?P<value>\"[^\"\n]{1,200}\"|'[^'\n]{1,200}'|`[^`\n]{1,200}`|[^\s\"'`]{1,200})")
+    r"(?P<value>\"[^\"\n]{1,200}\"|'[^'\n]{1,200}'|`[^`\n]{1,200}`|[^\s\"'`]{1,200})"
+)
 # Every word the key alternatives above can open with: the pattern is tried only where one of them starts a word.
 # Modifiers ("api", "security", ...) only matter before a head noun ("key", "code", ...), so they are searched
 # only when one of those occurs at all.
-_SECRET_KEYWORDS = ("pass", "pw", "secret", "token", "key", "credential", "kennwort", "wachtwoord", "contrase",
-                    "clave", "mot de passe", "mdp", "otp", "pin", "cvv", "cvc", "csc")
-_SECRET_MODIFIERS = ("api", "access", "private", "client", "auth", "one", "verif", "security", "2fa", "mfa", "sms",
-                     "login")
+_SECRET_KEYWORDS = (
+    "pass",
+    "pw",
+    "secret",
+    "token",
+    "key",
+    "credential",
+    "kennwort",
+    "wachtwoord",
+    "contrase",
+    "clave",
+    "mot de passe",
+    "mdp",
+    "otp",
+    "pin",
+    "cvv",
+    "cvc",
+    "csc",
+)
+_SECRET_MODIFIERS = (
+    "api",
+    "access",
+    "private",
+    "client",
+    "auth",
+    "one",
+    "verif",
+    "security",
+    "2fa",
+    "mfa",
+    "sms",
+    "login",
+)
 _SECRET_HEADS = ("key", "code", "secret", "token")
 _PLACEHOLDER_START = re.compile(r"\[[A-Z_]{2,20}\]")
 _BEARER = re.compile(r"(?i)\b(?:bearer|basic)\s+(?P<value>[A-Za-z0-9\-._~+/]{12,4000}=*)")
 # Words that follow "password:" in tickets without being the password.
-_NOT_A_SECRET = frozenset({
-    "reset", "resets", "expired", "expires", "incorrect", "wrong", "invalid", "required", "missing", "none", "null",
-    "n/a", "na", "not", "no", "yes", "empty", "blank", "changed", "change", "forgotten", "forgot", "lost", "same",
-    "unknown", "locked", "ok", "okay", "correct", "set", "please", "help", "the", "a", "an", "my", "your", "is",
-    "was", "policy", "rules", "requirements", "manager", "field", "prompt", "screen", "page", "link", "email",
-    "e-mail", "mail", "sent", "via", "and", "or", "but", "it", "this", "that", "still", "doesn't", "does", "didn't",
-    "won't", "can't", "cannot", "isn't", "wasn't", "again", "too", "also", "has", "had", "have", "will", "would",
-    "should", "must", "needs", "need", "works", "working", "problem", "issue", "error", "here", "there", "below",
-    "above", "attached", "hidden", "redacted", "removed", "withheld", "correctly", "now", "then", "every", "each",
-    "for", "to", "of", "in", "on", "at", "with", "without", "be", "being", "been", "are", "were", "so", "very",
-    "really", "just", "only", "never", "always", "because", "since", "after", "before", "when", "if", "while",
-    "till", "until", "i", "we", "you", "they", "he", "she", "me", "us", "them", "him", "her", "enter", "value",
-    "authentication", "based", "protected", "strength", "length", "complexity", "history", "update", "updated",
-})
+_NOT_A_SECRET = frozenset(
+    {
+        "reset",
+        "resets",
+        "expired",
+        "expires",
+        "incorrect",
+        "wrong",
+        "invalid",
+        "required",
+        "missing",
+        "none",
+        "null",
+        "n/a",
+        "na",
+        "not",
+        "no",
+        "yes",
+        "empty",
+        "blank",
+        "changed",
+        "change",
+        "forgotten",
+        "forgot",
+        "lost",
+        "same",
+        "unknown",
+        "locked",
+        "ok",
+        "okay",
+        "correct",
+        "set",
+        "please",
+        "help",
+        "the",
+        "a",
+        "an",
+        "my",
+        "your",
+        "is",
+        "was",
+        "policy",
+        "rules",
+        "requirements",
+        "manager",
+        "field",
+        "prompt",
+        "screen",
+        "page",
+        "link",
+        "email",
+        "e-mail",
+        "mail",
+        "sent",
+        "via",
+        "and",
+        "or",
+        "but",
+        "it",
+        "this",
+        "that",
+        "still",
+        "doesn't",
+        "does",
+        "didn't",
+        "won't",
+        "can't",
+        "cannot",
+        "isn't",
+        "wasn't",
+        "again",
+        "too",
+        "also",
+        "has",
+        "had",
+        "have",
+        "will",
+        "would",
+        "should",
+        "must",
+        "needs",
+        "need",
+        "works",
+        "working",
+        "problem",
+        "issue",
+        "error",
+        "here",
+        "there",
+        "below",
+        "above",
+        "attached",
+        "hidden",
+        "redacted",
+        "removed",
+        "withheld",
+        "correctly",
+        "now",
+        "then",
+        "every",
+        "each",
+        "for",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "with",
+        "without",
+        "be",
+        "being",
+        "been",
+        "are",
+        "were",
+        "so",
+        "very",
+        "really",
+        "just",
+        "only",
+        "never",
+        "always",
+        "because",
+        "since",
+        "after",
+        "before",
+        "when",
+        "if",
+        "while",
+        "till",
+        "until",
+        "i",
+        "we",
+        "you",
+        "they",
+        "he",
+        "she",
+        "me",
+        "us",
+        "them",
+        "him",
+        "her",
+        "enter",
+        "value",
+        "authentication",
+        "based",
+        "protected",
+        "strength",
+        "length",
+        "complexity",
+        "history",
+        "update",
+        "updated",
+    }
+)
 
 
 def _credential_like(value: str) -> bool:
-    return (any(c.isdigit() for c in value) or any(not c.isalnum() for c in value)
-            or any(c.isupper() for c in value[1:]))
+    return any(c.isdigit() for c in value) or any(not c.isalnum() for c in value) or any(c.isupper() for c in value[1:])
 
 
 def _bare_credential(value: str) -> bool:
-    """"pwd Adm!n2026": letters and digits, six characters or more."""
+    """ "pwd Adm!n2026": letters and digits, six characters or more."""
     return len(value) >= 6 and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
@@ -379,14 +734,34 @@ def _secret_value(m: re.Match[str]) -> Span | None:
 # --- dates of birth -----------------------------------------------------------------------------------------------
 
 _MONTH = r"[^\W\d_]{3,10}\.?"
-_DATE = (r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}(?:st|nd|rd|th)?\.?\s(?:of\s)?" + _MONTH + r",?\s\d{4}|"
-         + _MONTH + r"\s\d{1,2}(?:st|nd|rd|th)?,?\s\d{4}")
+_DATE = (
+    r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}(?:st|nd|rd|th)?\.?\s(?:of\s)?"
+    + _MONTH
+    + r",?\s\d{4}|"
+    + _MONTH
+    + r"\s\d{1,2}(?:st|nd|rd|th)?,?\s\d{4}"
+)
 _DOB = re.compile(
     r"(?i)(?<![\w])(?:date of birth|d\.o\.b\.?|dob|birth ?date|birthday|born(?: on)?|geburtsdatum|geboren(?: am)?|"
     r"date de naissance|n[ée]e? le|fecha de nacimiento|nacid[oa] el|geboortedatum|geboren op)(?![\w])"
-    r"[^\w\n]{0,3}(?:(?:is|was|ist|est|es|:)(?![\w])[^\w\n]{0,3})?(?P<value>" + _DATE + r")(?![\w])")
-_DOB_KEYWORDS = ("birth", "dob", "d.o.b", "born", "geburt", "geboren", "naissance", "née le", "nee le", "né le",
-                 "ne le", "nacimiento", "nacid", "geboorte")
+    r"[^\w\n]{0,3}(?:(?:is|was|ist|est|es|:)(?![\w])[^\w\n]{0,3})?(?P<value>" + _DATE + r")(?![\w])"
+)
+_DOB_KEYWORDS = (
+    "birth",
+    "dob",
+    "d.o.b",
+    "born",
+    "geburt",
+    "geboren",
+    "naissance",
+    "née le",
+    "nee le",
+    "né le",
+    "ne le",
+    "nacimiento",
+    "nacid",
+    "geboorte",
+)
 
 
 def find_birth_dates(text: str, low: str, words: WordIndex | None = None) -> Iterator[Span]:
@@ -404,10 +779,35 @@ _URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'`{}|\\^\[\]]{1,2000}")
 _SENSITIVE_PARAM = re.compile(
     r"(?i)token|secret|passw|pwd|session|sess_?id|^sid$|sig$|signature|e-?mail|^mail$|phone|^tel$|user|login|"
     r"^name$|^first_?name$|^last_?name$|^code$|otp|ssn|^card|account|invite|reset|jwt|credential|api_?key|"
-    r"access_?key|^key$|^auth|nonce|^hash$|^address$|^dob$")
-_PERSONAL_PATH = frozenset({"reset", "reset-password", "password-reset", "invite", "invitation", "verify", "confirm",
-                            "activate", "unsubscribe", "magic-link", "magic", "login", "share", "s", "d", "u",
-                            "user", "users", "profile", "account", "accounts", "webhooks", "services"})
+    r"access_?key|^key$|^auth|nonce|^hash$|^address$|^dob$"
+)
+_PERSONAL_PATH = frozenset(
+    {
+        "reset",
+        "reset-password",
+        "password-reset",
+        "invite",
+        "invitation",
+        "verify",
+        "confirm",
+        "activate",
+        "unsubscribe",
+        "magic-link",
+        "magic",
+        "login",
+        "share",
+        "s",
+        "d",
+        "u",
+        "user",
+        "users",
+        "profile",
+        "account",
+        "accounts",
+        "webhooks",
+        "services",
+    }
+)
 _WEBHOOK_HOSTS = ("hooks.slack.com", "discord.com", "discordapp.com", "outlook.office.com", "webhook.office.com")
 
 
@@ -418,14 +818,18 @@ def _tokenish(segment: str) -> bool:
     digits = sum(c.isdigit() for c in segment)
     upper = sum(c.isupper() for c in segment)
     lower = sum(c.islower() for c in segment)
-    return segment.startswith("eyJ") or (upper > 0 and lower > 0 and digits > 0) or (
-        len(segment) >= 24 and digits >= 4 and (upper + lower) >= 4 and "-" not in segment)
+    return (
+        segment.startswith("eyJ")
+        or (upper > 0 and lower > 0 and digits > 0)
+        or (len(segment) >= 24 and digits >= 4 and (upper + lower) >= 4 and "-" not in segment)
+    )
 
 
 def _id_like(segment: str) -> bool:
     """/users/48213, /s/AbC9xYz: an id or token after a personal path word (not /account/billing-history)."""
-    return len(segment) >= 4 and (any(c.isdigit() for c in segment) or (len(segment) >= 8 and not segment.islower()
-                                                                          and not segment.isupper()))
+    return len(segment) >= 4 and (
+        any(c.isdigit() for c in segment) or (len(segment) >= 8 and not segment.islower() and not segment.isupper())
+    )
 
 
 def is_personal_url(url: str) -> bool:

@@ -89,7 +89,7 @@ def detect(text: str, config: RedactionConfig | None = None) -> list[Span]:
     placeholders = [(m.start(), m.end()) for m in _PLACEHOLDER_TOKEN.finditer(text)] if "[" in text else []
     kept = []
     for span in found:
-        value = text[span.start:span.end]
+        value = text[span.start : span.end]
         if span.type not in want or span.end <= span.start or _PLACEHOLDER.fullmatch(value):
             continue
         if any(a < span.end and span.start < b for a, b in placeholders):
@@ -108,7 +108,7 @@ def apply_spans(text: str, spans: Iterable[Span], config: RedactionConfig | None
     marks: dict[EntityType, str] = {}  # one placeholder per type, not one call per span
     pos = 0
     for span in spans:
-        parts.append(text[pos:span.start])
+        parts.append(text[pos : span.start])
         mark = marks.get(span.type)
         if mark is None:
             mark = marks[span.type] = cfg.placeholder(span.type)
@@ -151,8 +151,11 @@ def _across_lines(text: str, config: RedactionConfig | None) -> list[Span]:
     searched in windows around the breaks instead of the whole text again; spans near a window's cut edge,
     where a label may have been cut off, are dropped (the lined pass saw them with their context)."""
     joined = text.replace("\n", " ")
-    breaks = [i for i, c in enumerate(text) if c == "\n"] if len(text) < 4096 else \
-        [m.start() for m in re.finditer("\n", text)]
+    breaks = (
+        [i for i, c in enumerate(text) if c == "\n"]
+        if len(text) < 4096
+        else [m.start() for m in re.finditer("\n", text)]
+    )
     windows: list[list[int]] = []
     for i in breaks:
         lo, hi = max(0, i - _JOIN_CONTEXT), min(len(text), i + _JOIN_CONTEXT)

@@ -24,9 +24,22 @@ if TYPE_CHECKING:
 # Attributes every LogRecord has; anything else on a record came in through `extra=`.
 _RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # Fields Powertools fills in itself (never user data); everything else is redacted.
-_POWERTOOLS_FIELDS = frozenset({"level", "location", "timestamp", "service", "sampling_rate", "cold_start",
-                                "function_name", "function_memory_size", "function_arn", "function_request_id",
-                                "xray_trace_id", "exception_name"})
+_POWERTOOLS_FIELDS = frozenset(
+    {
+        "level",
+        "location",
+        "timestamp",
+        "service",
+        "sampling_rate",
+        "cold_start",
+        "function_name",
+        "function_memory_size",
+        "function_arn",
+        "function_request_id",
+        "xray_trace_id",
+        "exception_name",
+    }
+)
 _FAILED = "[log record withheld: redaction failed]"
 
 
@@ -89,8 +102,10 @@ class PiiRedactingFormatter(LambdaPowertoolsFormatter):
     def serialize(self, log: LogRecord) -> str:
         fields: dict[str, Any] = dict(log)
         try:
-            safe = {key: value if key in _POWERTOOLS_FIELDS else redact_value(value, self.redaction_config)
-                    for key, value in fields.items()}
+            safe = {
+                key: value if key in _POWERTOOLS_FIELDS else redact_value(value, self.redaction_config)
+                for key, value in fields.items()
+            }
         except Exception:
             safe = {key: value for key, value in fields.items() if key in _POWERTOOLS_FIELDS} | {"message": _FAILED}
         return super().serialize(safe)

@@ -33,9 +33,19 @@ class MaskStyle(StrEnum):
 
 # When two detections overlap and are equally long, the more specific type names the merged span.
 PRIORITY: dict[EntityType, int] = {
-    EntityType.SECRET: 12, EntityType.CARD: 11, EntityType.IBAN: 10, EntityType.SSN: 9, EntityType.NATIONAL_ID: 8,
-    EntityType.BANK_ACCOUNT: 7, EntityType.EMAIL: 6, EntityType.URL: 5, EntityType.IP: 4, EntityType.PHONE: 3,
-    EntityType.DOB: 2, EntityType.ADDRESS: 1, EntityType.NAME: 0,
+    EntityType.SECRET: 12,
+    EntityType.CARD: 11,
+    EntityType.IBAN: 10,
+    EntityType.SSN: 9,
+    EntityType.NATIONAL_ID: 8,
+    EntityType.BANK_ACCOUNT: 7,
+    EntityType.EMAIL: 6,
+    EntityType.URL: 5,
+    EntityType.IP: 4,
+    EntityType.PHONE: 3,
+    EntityType.DOB: 2,
+    EntityType.ADDRESS: 1,
+    EntityType.NAME: 0,
 }
 
 DEFAULT_PHONE_REGIONS = ("US", "CA", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "ES", "IT", "NL", "IN", "AU")
@@ -57,9 +67,11 @@ class RedactionConfig(BaseModel):
     mask_style: MaskStyle = MaskStyle.TYPED
     mask: str = Field(default="[REDACTED]", min_length=1, max_length=40, description="the fixed mask")
     allow: tuple[str, ...] = Field(
-        default=(), description="regular expressions; a detected value that fully matches one is kept")
+        default=(), description="regular expressions; a detected value that fully matches one is kept"
+    )
     phone_regions: tuple[str, ...] = Field(
-        default=DEFAULT_PHONE_REGIONS, description="regions whose national formats are tried without a + prefix")
+        default=DEFAULT_PHONE_REGIONS, description="regions whose national formats are tried without a + prefix"
+    )
 
     @field_validator("allow")
     @classmethod

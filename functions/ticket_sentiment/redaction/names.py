@@ -20,74 +20,403 @@ from .detectors import WordIndex, keyword_positions
 from .models import EntityType, Span
 
 _GREETINGS = (
-    "hi", "hello", "hey", "hiya", "heya", "dear", "good morning", "good afternoon", "good evening", "morning",
-    "greetings", "hallo", "liebe", "lieber", "liebes", "sehr geehrte", "sehr geehrter", "guten tag", "guten morgen",
-    "moin", "servus", "grüezi", "bonjour", "bonsoir", "salut", "cher", "chère", "chers", "hola", "buenos días",
-    "buenos dias", "buenas tardes", "buenas", "estimado", "estimada", "estimados", "querido", "querida", "beste",
-    "geachte", "hoi", "goedemorgen", "goedemiddag", "dag", "namaste", "ciao", "buongiorno", "gentile", "olá", "caro",
-    "cara", "hej", "thank you", "thanks",
+    "hi",
+    "hello",
+    "hey",
+    "hiya",
+    "heya",
+    "dear",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "morning",
+    "greetings",
+    "hallo",
+    "liebe",
+    "lieber",
+    "liebes",
+    "sehr geehrte",
+    "sehr geehrter",
+    "guten tag",
+    "guten morgen",
+    "moin",
+    "servus",
+    "grüezi",
+    "bonjour",
+    "bonsoir",
+    "salut",
+    "cher",
+    "chère",
+    "chers",
+    "hola",
+    "buenos días",
+    "buenos dias",
+    "buenas tardes",
+    "buenas",
+    "estimado",
+    "estimada",
+    "estimados",
+    "querido",
+    "querida",
+    "beste",
+    "geachte",
+    "hoi",
+    "goedemorgen",
+    "goedemiddag",
+    "dag",
+    "namaste",
+    "ciao",
+    "buongiorno",
+    "gentile",
+    "olá",
+    "caro",
+    "cara",
+    "hej",
+    "thank you",
+    "thanks",
 )
 # Polish, Turkish and Russian: looked for at line starts, and after a sentence only where their first letter is
 # already one the scan tries (adding "i" of "iyi" and "p" of "pozdrawiam" to it would try every "I ..." and
 # "Please ..." sentence).
 _GREETINGS_MORE = (
-    "dzień dobry", "witam", "cześć", "szanowny panie", "szanowna pani", "drogi", "droga", "merhaba", "sayın",
-    "selam", "iyi günler", "здравствуйте", "привет", "добрый день", "добрый вечер", "доброе утро", "уважаемый",
-    "уважаемая", "дорогой", "дорогая",
+    "dzień dobry",
+    "witam",
+    "cześć",
+    "szanowny panie",
+    "szanowna pani",
+    "drogi",
+    "droga",
+    "merhaba",
+    "sayın",
+    "selam",
+    "iyi günler",
+    "здравствуйте",
+    "привет",
+    "добрый день",
+    "добрый вечер",
+    "доброе утро",
+    "уважаемый",
+    "уважаемая",
+    "дорогой",
+    "дорогая",
 )
 _SIGNOFFS = (
-    "thanks", "thank you", "thanks again", "thanks so much", "thank you so much", "many thanks", "thanks a lot",
-    "thanks in advance", "thanks and regards", "thanks & regards", "thx", "ty", "cheers", "regards", "kind regards",
-    "best regards", "warm regards", "warmest regards", "best wishes", "best", "all the best", "sincerely",
-    "yours sincerely", "sincerely yours", "yours faithfully", "yours truly", "respectfully", "take care",
-    "talk soon", "rgds", "with thanks", "mit freundlichen grüßen", "mit freundlichen grüssen", "freundliche grüße",
-    "freundliche grüsse", "viele grüße", "viele grüsse", "beste grüße", "liebe grüße", "herzliche grüße",
-    "schöne grüße", "grüße", "gruß", "mfg", "lg", "vg", "danke", "vielen dank", "danke schön", "cordialement",
-    "bien cordialement", "bien à vous", "salutations", "meilleures salutations", "sincères salutations", "merci",
-    "merci beaucoup", "merci d'avance", "amicalement", "mit besten grüßen", "mit besten grüssen", "besten dank",
-    "beste grüsse", "mit freundlichem gruß", "danke und gruß", "danke und grüße", "many thanks & kind regards",
-    "thanks & kind regards", "thanks and kind regards", "ok thx bye", "thx bye", "bye", "bonne journée",
-    "à bientôt", "saludos", "un saludo",
-    "saludos cordiales", "atentamente", "gracias", "muchas gracias", "un abrazo", "cordialmente",
-    "met vriendelijke groet", "met vriendelijke groeten", "vriendelijke groeten", "vriendelijke groet", "groeten",
-    "groet", "mvg", "bedankt", "dank je", "dank u", "hartelijke groet", "cordiali saluti", "grazie", "saluti",
-    "sent by", "signed",
+    "thanks",
+    "thank you",
+    "thanks again",
+    "thanks so much",
+    "thank you so much",
+    "many thanks",
+    "thanks a lot",
+    "thanks in advance",
+    "thanks and regards",
+    "thanks & regards",
+    "thx",
+    "ty",
+    "cheers",
+    "regards",
+    "kind regards",
+    "best regards",
+    "warm regards",
+    "warmest regards",
+    "best wishes",
+    "best",
+    "all the best",
+    "sincerely",
+    "yours sincerely",
+    "sincerely yours",
+    "yours faithfully",
+    "yours truly",
+    "respectfully",
+    "take care",
+    "talk soon",
+    "rgds",
+    "with thanks",
+    "mit freundlichen grüßen",
+    "mit freundlichen grüssen",
+    "freundliche grüße",
+    "freundliche grüsse",
+    "viele grüße",
+    "viele grüsse",
+    "beste grüße",
+    "liebe grüße",
+    "herzliche grüße",
+    "schöne grüße",
+    "grüße",
+    "gruß",
+    "mfg",
+    "lg",
+    "vg",
+    "danke",
+    "vielen dank",
+    "danke schön",
+    "cordialement",
+    "bien cordialement",
+    "bien à vous",
+    "salutations",
+    "meilleures salutations",
+    "sincères salutations",
+    "merci",
+    "merci beaucoup",
+    "merci d'avance",
+    "amicalement",
+    "mit besten grüßen",
+    "mit besten grüssen",
+    "besten dank",
+    "beste grüsse",
+    "mit freundlichem gruß",
+    "danke und gruß",
+    "danke und grüße",
+    "many thanks & kind regards",
+    "thanks & kind regards",
+    "thanks and kind regards",
+    "ok thx bye",
+    "thx bye",
+    "bye",
+    "bonne journée",
+    "à bientôt",
+    "saludos",
+    "un saludo",
+    "saludos cordiales",
+    "atentamente",
+    "gracias",
+    "muchas gracias",
+    "un abrazo",
+    "cordialmente",
+    "met vriendelijke groet",
+    "met vriendelijke groeten",
+    "vriendelijke groeten",
+    "vriendelijke groet",
+    "groeten",
+    "groet",
+    "mvg",
+    "bedankt",
+    "dank je",
+    "dank u",
+    "hartelijke groet",
+    "cordiali saluti",
+    "grazie",
+    "saluti",
+    "sent by",
+    "signed",
 )
 _SIGNOFFS_MORE = (
-    "pozdrawiam", "z poważaniem", "z pozdrowieniami", "dziękuję", "serdecznie pozdrawiam", "saygılarımla",
-    "teşekkürler", "teşekkür ederim", "iyi çalışmalar", "с уважением", "спасибо", "всего доброго",
+    "pozdrawiam",
+    "z poważaniem",
+    "z pozdrowieniami",
+    "dziękuję",
+    "serdecznie pozdrawiam",
+    "saygılarımla",
+    "teşekkürler",
+    "teşekkür ederim",
+    "iyi çalışmalar",
+    "с уважением",
+    "спасибо",
+    "всего доброго",
     "с наилучшими пожеланиями",
 )
 _INTROS = (
-    "account holder", "kontoinhaber", "kontoinhaberin", "cardholder", "card holder", "titular", "t.n.v.",
-    "ten name van", "au nom de", "a nombre de", "my name is", "my name's", "name's", "mein name ist", "ich heiße",
-    "ich heisse", "je m'appelle", "je m’appelle",
-    "mon nom est", "me llamo", "mi nombre es", "mijn naam is", "ik heet", "mera naam", "i am called",
+    "account holder",
+    "kontoinhaber",
+    "kontoinhaberin",
+    "cardholder",
+    "card holder",
+    "titular",
+    "t.n.v.",
+    "ten name van",
+    "au nom de",
+    "a nombre de",
+    "my name is",
+    "my name's",
+    "name's",
+    "mein name ist",
+    "ich heiße",
+    "ich heisse",
+    "je m'appelle",
+    "je m’appelle",
+    "mon nom est",
+    "me llamo",
+    "mi nombre es",
+    "mijn naam is",
+    "ik heet",
+    "mera naam",
+    "i am called",
 )
 # Ambiguous introductions ("I'm Anna" vs "I'm Furious"): only with a follower that fits a name.
-_WEAK_INTROS = ("i am", "i'm", "i’m", "im", "this is", "it's", "it’s", "ich bin", "je suis", "soy", "ik ben",
-                "here's")
+_WEAK_INTROS = ("i am", "i'm", "i’m", "im", "this is", "it's", "it’s", "ich bin", "je suis", "soy", "ik ben", "here's")
 _FIELD_LABELS = (
-    "name", "full name", "customer name", "account holder", "account name", "cardholder", "cardholder name",
-    "card holder", "contact", "contact person", "kontoinhaber", "kontoinhaberin", "ansprechpartner",
-    "ansprechpartnerin", "nom", "nom complet", "nombre", "nombre completo", "titular", "naam", "from", "to", "cc",
-    "von", "an", "de", "à", "para", "van", "aan", "sender", "requester", "requested by", "submitted by",
-    "reported by", "customer", "agent", "assignee", "first name", "last name", "surname", "given name",
-    "family name", "your name", "prénom", "vorname", "nachname", "apellido", "apellidos", "voornaam", "achternaam",
-    "name of account holder", "contact name", "billing name",
+    "name",
+    "full name",
+    "customer name",
+    "account holder",
+    "account name",
+    "cardholder",
+    "cardholder name",
+    "card holder",
+    "contact",
+    "contact person",
+    "kontoinhaber",
+    "kontoinhaberin",
+    "ansprechpartner",
+    "ansprechpartnerin",
+    "nom",
+    "nom complet",
+    "nombre",
+    "nombre completo",
+    "titular",
+    "naam",
+    "from",
+    "to",
+    "cc",
+    "von",
+    "an",
+    "de",
+    "à",
+    "para",
+    "van",
+    "aan",
+    "sender",
+    "requester",
+    "requested by",
+    "submitted by",
+    "reported by",
+    "customer",
+    "agent",
+    "assignee",
+    "first name",
+    "last name",
+    "surname",
+    "given name",
+    "family name",
+    "your name",
+    "prénom",
+    "vorname",
+    "nachname",
+    "apellido",
+    "apellidos",
+    "voornaam",
+    "achternaam",
+    "name of account holder",
+    "contact name",
+    "billing name",
 )
-_TITLES = frozenset({
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "monsieur", "madame", "mme",
-    "mlle", "m", "señor", "señora", "señorita", "sr", "sra", "srta", "don", "doña", "dhr", "mevr", "mevrouw",
-    "meneer", "heer", "shri", "smt", "sig", "sig.ra", "signor", "signora", "ing", "mag", "dipl", "pan", "pani",
-    "panie", "bay", "bayan", "господин", "госпожа", "dott", "dott.ssa", "dottssa", "avv", "arch", "geom", "rag",
-    "univ", "uz", "öğr", "çev", "av", "op", "doç", "sayın",
-})
-_PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das", "la", "le",
-                        "ter", "ten", "'t", "bin", "ibn", "al", "el", "zu", "y", "e"})
+_TITLES = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "herr",
+        "frau",
+        "monsieur",
+        "madame",
+        "mme",
+        "mlle",
+        "m",
+        "señor",
+        "señora",
+        "señorita",
+        "sr",
+        "sra",
+        "srta",
+        "don",
+        "doña",
+        "dhr",
+        "mevr",
+        "mevrouw",
+        "meneer",
+        "heer",
+        "shri",
+        "smt",
+        "sig",
+        "sig.ra",
+        "signor",
+        "signora",
+        "ing",
+        "mag",
+        "dipl",
+        "pan",
+        "pani",
+        "panie",
+        "bay",
+        "bayan",
+        "господин",
+        "госпожа",
+        "dott",
+        "dott.ssa",
+        "dottssa",
+        "avv",
+        "arch",
+        "geom",
+        "rag",
+        "univ",
+        "uz",
+        "öğr",
+        "çev",
+        "av",
+        "op",
+        "doç",
+        "sayın",
+    }
+)
+_PARTICLES = frozenset(
+    {
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "du",
+        "dos",
+        "das",
+        "la",
+        "le",
+        "ter",
+        "ten",
+        "'t",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+        "zu",
+        "y",
+        "e",
+    }
+)
 _CONNECTORS = frozenset({"and", "&", "und", "et", "y", "en", "e"})
-_WEAK_FOLLOWERS = frozenset({"from", "here", "at", "of", "and", "speaking", "calling", "writing", "again", "von",
-                             "bei", "de", "du", "van", "del", "aus", "en", "y", "und", "et"})
+_WEAK_FOLLOWERS = frozenset(
+    {
+        "from",
+        "here",
+        "at",
+        "of",
+        "and",
+        "speaking",
+        "calling",
+        "writing",
+        "again",
+        "von",
+        "bei",
+        "de",
+        "du",
+        "van",
+        "del",
+        "aus",
+        "en",
+        "y",
+        "und",
+        "et",
+    }
+)
 # Capitalised words that follow greetings and sign-offs without being names.
 _STOP_WORDS = """
 team teams there all everyone everybody anyone someone folks guys gals people friends colleagues customer
@@ -143,14 +472,27 @@ _SENTENCE_START = re.compile(r"[.!?;:][ \t]+[>*\"'“]*([^\W\d_]+)")
 _DELIMITER_LINE = re.compile(r"[ \t]*(?:--|—|–)[ \t]*\n")
 # A line that ends in a sign-off word, whatever precedes it ("Many thanks & kind regards,"). Only the end of the
 # line decides, so redacting something earlier on the line never changes the verdict.
-_CLOSING_TAIL = re.compile(r"(?i)\b(?:regards|wishes|grüßen?|grüssen?|gruß|groet(?:en)?|saludos|salutations|"
-                           r"cordialement|saluti|thanks|thank you|thx|cheers)[ \t]*[,.!]?[ \t]*$")
+_CLOSING_TAIL = re.compile(
+    r"(?i)\b(?:regards|wishes|grüßen?|grüssen?|gruß|groet(?:en)?|saludos|salutations|"
+    r"cordialement|saluti|thanks|thank you|thx|cheers)[ \t]*[,.!]?[ \t]*$"
+)
 # For ASCII text, a line can end in a sign-off only if its end, stripped as the pattern allows, ends in one of its
 # ASCII words: that test skips the pattern's search of every offset of the window on almost every line.
-_CLOSING_ASCII = ("regards", "wishes", "groet", "groeten", "saludos", "salutations", "cordialement", "saluti",
-                  "thanks", "thank you", "thx", "cheers")
+_CLOSING_ASCII = (
+    "regards",
+    "wishes",
+    "groet",
+    "groeten",
+    "saludos",
+    "salutations",
+    "cordialement",
+    "saluti",
+    "thanks",
+    "thank you",
+    "thx",
+    "cheers",
+)
 _LEAD = re.compile(r"[ \t>*\"'“]*([^\W\d_]+(?:['’][^\W\d_]+)?)")
-
 
 
 def _by_first_word(phrases: tuple[str, ...]) -> dict[str, re.Pattern[str]]:
@@ -158,8 +500,9 @@ def _by_first_word(phrases: tuple[str, ...]) -> dict[str, re.Pattern[str]]:
     groups: dict[str, list[str]] = {}
     for phrase in phrases:
         groups.setdefault(phrase.split()[0], []).append(phrase)
-    return {first: re.compile(r"(?i)(?:" + _alternation(tuple(group)) + r")(?![\w'’])") for first, group in
-            groups.items()}
+    return {
+        first: re.compile(r"(?i)(?:" + _alternation(tuple(group)) + r")(?![\w'’])") for first, group in groups.items()
+    }
 
 
 _GREETING_AT = _by_first_word(_GREETINGS + _GREETINGS_MORE)
@@ -171,13 +514,42 @@ _FIRST_WORDS = _SCAN_FIRST_WORDS | frozenset(w.split()[0] for w in (*_GREETINGS_
 # in the pattern the commonest sentence openings no greeting or sign-off starts with: a letter none starts with
 # ("I ...", "Please ..."), or a frequent word that is none of them ("The ...", "You ..."). The first letter of
 # every ASCII first word stays possible, and text that is not ASCII is still checked word by word.
-_NO_FIRST_LETTERS = "".join(c + c.upper() for c in string.ascii_lowercase
-                            if not any(w.startswith(c) for w in _SCAN_FIRST_WORDS))
-_NOT_FIRST = ("the", "this", "that", "they", "there", "these", "you", "your", "we", "my", "so", "and", "but", "can",
-              "could", "would", "what", "when", "how", "now", "no", "not", "still", "also", "just", "our", "as")
+_NO_FIRST_LETTERS = "".join(
+    c + c.upper() for c in string.ascii_lowercase if not any(w.startswith(c) for w in _SCAN_FIRST_WORDS)
+)
+_NOT_FIRST = (
+    "the",
+    "this",
+    "that",
+    "they",
+    "there",
+    "these",
+    "you",
+    "your",
+    "we",
+    "my",
+    "so",
+    "and",
+    "but",
+    "can",
+    "could",
+    "would",
+    "what",
+    "when",
+    "how",
+    "now",
+    "no",
+    "not",
+    "still",
+    "also",
+    "just",
+    "our",
+    "as",
+)
 assert _FIRST_WORDS.isdisjoint(_NOT_FIRST)
-_SENTENCE_SCAN = re.compile(r"[.!?;:][ \t]+[>*\"'“]*(?![" + _NO_FIRST_LETTERS + r"]|(?i:" + "|".join(_NOT_FIRST)
-                            + r")(?![^\W\d_]))([^\W\d_]+)")
+_SENTENCE_SCAN = re.compile(
+    r"[.!?;:][ \t]+[>*\"'“]*(?![" + _NO_FIRST_LETTERS + r"]|(?i:" + "|".join(_NOT_FIRST) + r")(?![^\W\d_]))([^\W\d_]+)"
+)
 _INTRO_AT = _by_first_word(_INTROS)
 _WEAK_INTRO_AT = _by_first_word(_WEAK_INTROS)
 _INTRO_PHRASES = tuple(sorted({*_INTROS, *_WEAK_INTROS}))
@@ -202,13 +574,22 @@ def _is_name_token(token: str) -> bool:
 def _lower_name_ok(text: str, token: str, end: int) -> bool:
     """A lower-case word as a name, only alone at the end of a line or clause ("thanks john", "im anna,")."""
     word = token.rstrip(".").lower()
-    follower = text[end:end + 1]
-    return (len(word) >= 2 and word not in _STOP and not word.endswith(("ing", "ed", "ly"))
-            and (follower in ("", "\n", ",", "!", "?") or token.endswith(".")))
+    follower = text[end : end + 1]
+    return (
+        len(word) >= 2
+        and word not in _STOP
+        and not word.endswith(("ing", "ed", "ly"))
+        and (follower in ("", "\n", ",", "!", "?") or token.endswith("."))
+    )
 
 
-def parse_names(text: str, pos: int, max_tokens: int = 4, *, allow_lower: bool = False,
-                ) -> tuple[list[tuple[int, int]], int]:
+def parse_names(
+    text: str,
+    pos: int,
+    max_tokens: int = 4,
+    *,
+    allow_lower: bool = False,
+) -> tuple[list[tuple[int, int]], int]:
     """Names starting at `pos` on the same line (titles skipped, particles kept, "Anna and Tom" split).
 
     Returns the name spans and the position right after the last token examined.
@@ -265,7 +646,7 @@ def _line_end(text: str, pos: int) -> int:
 
 def _rest_is_tail(text: str, pos: int) -> bool:
     """After a name on its own line: nothing, punctuation, or a separator before a job title or company."""
-    rest = text[pos:_line_end(text, pos)].strip()
+    rest = text[pos : _line_end(text, pos)].strip()
     return not rest or rest[0] in ",.!|-–—(/·•" or rest.lower().startswith(("from ", "at ", "@"))
 
 
@@ -276,12 +657,12 @@ def _next_line_names(text: str, pos: int) -> list[tuple[int, int]]:
     if nl < 0:
         return []
     line_start = nl + 1
-    line = text[line_start:_line_end(text, line_start)]
+    line = text[line_start : _line_end(text, line_start)]
     if not line.strip():
         line_start += len(line) + 1
         if line_start >= len(text):
             return []
-        line = text[line_start:_line_end(text, line_start)]
+        line = text[line_start : _line_end(text, line_start)]
     indent = len(line) - len(line.lstrip(" \t>*-–—~"))
     spans, _ = parse_names(text, line_start + indent, allow_lower=True)
     return spans if spans and _rest_is_tail(text, spans[-1][1]) else []
@@ -296,7 +677,7 @@ def _closing_tail(text: str, lo: int, hi: int) -> bool:
 
 
 def _weak_ok(text: str, pos: int) -> bool:
-    rest = text[pos:pos + 40]
+    rest = text[pos : pos + 40]
     if not rest.strip() or rest[:1] in ",.!;:)\n" or rest.lstrip(" \t")[:1] in ",.!;:)\n":
         return True
     follower = rest.split(None, 1)[0].lower().rstrip(",.!;:")
@@ -355,7 +736,7 @@ def _trigger_names(text: str, pos: int, line_start: bool) -> list[tuple[int, int
 
 
 def _intro_names(text: str, pos: int) -> list[tuple[int, int]]:
-    first = text[pos:pos + 12].split(None, 1)[0].lower() if text[pos:pos + 12].strip() else ""
+    first = text[pos : pos + 12].split(None, 1)[0].lower() if text[pos : pos + 12].strip() else ""
     for table, weak in ((_INTRO_AT, False), (_WEAK_INTRO_AT, True)):
         pattern = table.get(first)
         m = pattern.match(text, pos) if pattern else None
@@ -365,7 +746,7 @@ def _intro_names(text: str, pos: int) -> list[tuple[int, int]]:
         if gap is None:
             continue
         lower_ok = not weak or first == "im"  # "I am happy" is the common case: skip it before parsing
-        if not lower_ok and not text[gap.end():gap.end() + 1].isupper():
+        if not lower_ok and not text[gap.end() : gap.end() + 1].isupper():
             continue
         spans, _ = parse_names(text, gap.end(), allow_lower=lower_ok)
         if first == "im" and spans and not text[spans[0][0]].islower():
@@ -425,7 +806,7 @@ def _names_before_addresses(text: str) -> Iterator[Span]:
                 first -= 1
             else:
                 break
-        while first < len(tokens) and text[tokens[first][0]:tokens[first][1]].lower() in _PARTICLES:
+        while first < len(tokens) and text[tokens[first][0] : tokens[first][1]].lower() in _PARTICLES:
             first += 1
         if first < len(tokens):
             end = tokens[-1][1]
@@ -461,15 +842,48 @@ esposa compañero compañera según medewerker medewerkster vrouw volgens mąż 
 według eşim temsilciniz temsilci оператор муж жена коллега менеджер со
 """
 _PERSON_CUES = frozenset(_PERSON_CUES_WORDS.split())
-_CUE_PHRASES = ("spoke to", "spoke with", "talked to", "talked with", "speak to", "speak with", "talk to",
-                "talking to", "speaking to", "speaking with", "chatted with", "ask for", "asked for", "asked",
-                "contacted", "emailed", "called", "thanks to", "according to", "helped by", "handled by",
-                "assisted by", "escalated to", "assigned to", "transferred to", "forwarded to", "cc",
-                "mit", "avec", "con", "met", "z", "ze", "с")
+_CUE_PHRASES = (
+    "spoke to",
+    "spoke with",
+    "talked to",
+    "talked with",
+    "speak to",
+    "speak with",
+    "talk to",
+    "talking to",
+    "speaking to",
+    "speaking with",
+    "chatted with",
+    "ask for",
+    "asked for",
+    "asked",
+    "contacted",
+    "emailed",
+    "called",
+    "thanks to",
+    "according to",
+    "helped by",
+    "handled by",
+    "assisted by",
+    "escalated to",
+    "assigned to",
+    "transferred to",
+    "forwarded to",
+    "cc",
+    "mit",
+    "avec",
+    "con",
+    "met",
+    "z",
+    "ze",
+    "с",
+)
 _PHRASE_CUES = frozenset(_CUE_PHRASES)
 # A capitalised word of Latin, Greek or Cyrillic script (the first letter is checked for case in Python).
-_CAPITALISED = re.compile(r"(?<![\w'’@.#/\\-])[A-ZÀ-ÖØ-ÞĀ-ɏΆ-ΏΑ-ΩЀ-Я][^\W\d_]{1,24}(?:[-'’][A-Z][^\W\d_]{1,24})?"
-                          r"(?![\w@])")
+_CAPITALISED = re.compile(
+    r"(?<![\w'’@.#/\\-])[A-ZÀ-ÖØ-ÞĀ-ɏΆ-ΏΑ-ΩЀ-Я][^\W\d_]{1,24}(?:[-'’][A-Z][^\W\d_]{1,24})?"
+    r"(?![\w@])"
+)
 _NAME_GAP = re.compile(r"[ \t]{1,2}")
 
 
@@ -489,15 +903,14 @@ def _sentence_start(text: str, pos: int) -> bool:
 
 def _cue_before(text: str, pos: int) -> bool:
     """The word (or two) right before `pos`, after a space, is a person cue ("agent", "spoke to")."""
-    head = text[max(0, pos - 32):pos]
+    head = text[max(0, pos - 32) : pos]
     if not head.endswith((" ", "\t")):
         return False
     words = head.lower().split()
     if not words:
         return False
     last = words[-1]
-    return last in _PERSON_CUES or last in _PHRASE_CUES or (
-        len(words) >= 2 and f"{words[-2]} {last}" in _PHRASE_CUES)
+    return last in _PERSON_CUES or last in _PHRASE_CUES or (len(words) >= 2 and f"{words[-2]} {last}" in _PHRASE_CUES)
 
 
 def _name_word(token: str) -> bool:
@@ -516,8 +929,26 @@ _COMPANY_WORDS = frozenset(_COMPANY_WORDS_TEXT.split())
 # "Shaw, Morgan and Garcia", "Geertsen & Kalman": surnames in a list are a firm's name unless a cue names people.
 _FIRM_AFTER = re.compile(r",[ ]" + r"[A-Z][\w'’-]+,?[ ](?:and|&|und|et|y|en|e)[ ][A-Z]|[ ](?:&|und|et)[ ][A-Z]")
 _FIRM_BEFORE = re.compile(r"(?:[A-Z][\w'’-]+,[ ]|[A-Z][\w'’-]+,?[ ](?:and|&|und|et|y|en|e)[ ])\Z")
-_SURNAME_STOP = frozenset({"team", "support", "service", "services", "customer", "billing", "sales", "department",
-                           "desk", "from", "and", "the"}) | BRANDS | _COMPANY_WORDS
+_SURNAME_STOP = (
+    frozenset(
+        {
+            "team",
+            "support",
+            "service",
+            "services",
+            "customer",
+            "billing",
+            "sales",
+            "department",
+            "desk",
+            "from",
+            "and",
+            "the",
+        }
+    )
+    | BRANDS
+    | _COMPANY_WORDS
+)
 
 
 def _surname_word(token: str) -> bool:
@@ -536,7 +967,7 @@ def _in_firm_name(text: str, start: int, stop: int, token: str) -> bool:
 
 def _company_after(text: str, end: int) -> bool:
     """The words right after a name end a company name: "Walker Ltd", "Shaw, Morgan and Garcia PLC"."""
-    for word in text[end:end + 48].replace(",", " ").split()[:4]:
+    for word in text[end : end + 48].replace(",", " ").split()[:4]:
         low = word.casefold().rstrip(".,;:!?)")
         if low in _COMPANY_WORDS or low.rstrip(".") in _COMPANY_WORDS or word == "&":
             return True
@@ -608,5 +1039,9 @@ def looks_like_person(value: str) -> bool:
     """A short label ("maria gonzalez") that reads as a person's name: two or three words, the first a known
     first name."""
     words = value.split()
-    return 1 <= len(words) <= 3 and words[0].casefold() in first_names() and all(
-        w.isalpha() for w in words) and words[0].casefold() not in _STOP
+    return (
+        1 <= len(words) <= 3
+        and words[0].casefold() in first_names()
+        and all(w.isalpha() for w in words)
+        and words[0].casefold() not in _STOP
+    )

@@ -56,10 +56,14 @@ _NANP = re.compile(r"(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-])\d{3}[ .-]\d{4
 _ES = re.compile(r"[6-9]\d{2}(?:[ .-]\d{3}){2}|[6-9]\d[ .-]\d{3}(?:[ .-]\d{2}){2}|[6-9]\d{2}(?:[ .-]\d{2}){3}")
 _IN_MOBILE = re.compile(r"[6-9]\d{4}[ -]?\d{5}")
 # "020 7946 0958 or 07700 900123": a number right after a phone number, joined by "or" or a slash, is one too.
-_PHONE_JOINER = re.compile(r"(?i)\s*(?:,|/|or|oder|ou|o|of|en|y|und|et|and|\||;)?\s*(?:\(|\b(?:mobile|mob|m|t|"
-                           r"tel|cell|landline|home|work|office|fax)\b\.?:?\s*)?")
-_CARRIER_NEAR = re.compile(r"(?i)\b(?:ups|fedex|dhl|usps|tnt|gls|dpd|hermes|royal mail|parcelforce|colissimo|correos|"
-                           r"postnl|tracking|sendung|colis|envío|envio|zending)\b[^\n]*$")
+_PHONE_JOINER = re.compile(
+    r"(?i)\s*(?:,|/|or|oder|ou|o|of|en|y|und|et|and|\||;)?\s*(?:\(|\b(?:mobile|mob|m|t|"
+    r"tel|cell|landline|home|work|office|fax)\b\.?:?\s*)?"
+)
+_CARRIER_NEAR = re.compile(
+    r"(?i)\b(?:ups|fedex|dhl|usps|tnt|gls|dpd|hermes|royal mail|parcelforce|colissimo|correos|"
+    r"postnl|tracking|sendung|colis|envío|envio|zending)\b[^\n]*$"
+)
 # Regions whose national format starts with the trunk prefix 0, tried in order of how often that length occurs.
 _TRUNK_ZERO_BY_LENGTH = {
     11: ("GB", "IN", "DE", "IT", "AT", "IE", "NL"),
@@ -140,8 +144,9 @@ def _valid_international(digits: str) -> bool:
                 return False
             # The code's main region first (GB for +44, US for +1): one check instead of one per sharing region.
             national = int(rest)
-            return _valid_nsn(code, str(national), region) or bool(phonenumbers.is_valid_number(
-                phonenumbers.PhoneNumber(country_code=code, national_number=national)))
+            return _valid_nsn(code, str(national), region) or bool(
+                phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=code, national_number=national))
+            )
     return False
 
 
@@ -209,8 +214,7 @@ def _phone_at(text: str, start: int, end: int, regions: tuple[str, ...], state: 
     if not international and _CARRIER_NEAR.search(text, max(0, start - 40), start):
         return False  # "UPS 1Z 999 AA1 01 2345 6784": a spaced tracking number, not a phone
     label = number_label(state.words_before(text, start))
-    if state.last_end >= 0 and start - state.last_end <= 24 and _PHONE_JOINER.fullmatch(text, state.last_end,
-                                                                                         start):
+    if state.last_end >= 0 and start - state.last_end <= 24 and _PHONE_JOINER.fullmatch(text, state.last_end, start):
         label = "phone"
     is_phone_label = label in PHONE_LABELS
     # A + prefix or a bracketed area code says "phone" louder than any label before it.
@@ -239,17 +243,21 @@ def _phones(text: str, lo: int, hi: int, regions: tuple[str, ...], state: _ScanS
         if _phone_at(text, start, m.end(), regions, state):
             extension = _EXTENSION.match(text, m.end())
             yield Span(start, extension.end() if extension else m.end(), _E_PHONE)
-        elif not text[start - 1:start].isalpha():  # a run glued to letters ("DE89 3704 ...") is something else
+        elif not text[start - 1 : start].isalpha():  # a run glued to letters ("DE89 3704 ...") is something else
             yield from _phones_inside(text, start, m.end(), regions, state)
 
 
-def _phones_inside(text: str, start: int, end: int, regions: tuple[str, ...], state: _ScanState,
-                   ) -> Iterator[Span]:
+def _phones_inside(
+    text: str,
+    start: int,
+    end: int,
+    regions: tuple[str, ...],
+    state: _ScanState,
+) -> Iterator[Span]:
     """Numbers behind or between others in one run ("order 48213 020 7946 0958", "0100000 0100000"): left to
     right, the longest run of whole groups that is a phone, so the result is the same whether or not a
     neighbour was redacted first. Bounded: at most _MAX_RETRIES checks per run."""
-    groups = [(g.start(), g.end()) for _, g in zip(range(_MAX_GROUPS), _GROUP.finditer(text, start, end),
-                                                     strict=False)]
+    groups = [(g.start(), g.end()) for _, g in zip(range(_MAX_GROUPS), _GROUP.finditer(text, start, end), strict=False)]
     tries, i = 0, 0
     while i < len(groups) and tries < _MAX_RETRIES:
         found = -1
@@ -289,20 +297,39 @@ _LONG = range(16, 20)
 # Mastercard incl. the 2-series, Amex, Discover, JCB incl. its 15-digit 2131/1800 ranges, Diners, UnionPay, Maestro
 # (12-19 digits), Mir, RuPay, Troy.
 _SCHEMES: tuple[tuple[int, int, int, range | tuple[int, ...]], ...] = (
-    (5018, 5018, 4, _ANY), (5020, 5020, 4, _ANY), (5038, 5038, 4, _ANY), (5893, 5893, 4, _ANY),
-    (6304, 6304, 4, _ANY), (6759, 6759, 4, _ANY), (6761, 6763, 4, _ANY),  # Maestro
+    (5018, 5018, 4, _ANY),
+    (5020, 5020, 4, _ANY),
+    (5038, 5038, 4, _ANY),
+    (5893, 5893, 4, _ANY),
+    (6304, 6304, 4, _ANY),
+    (6759, 6759, 4, _ANY),
+    (6761, 6763, 4, _ANY),  # Maestro
     (4, 4, 1, (13, 16, 19)),  # Visa
-    (51, 55, 2, (16,)), (2221, 2720, 4, (16,)),  # Mastercard
-    (34, 34, 2, (15,)), (37, 37, 2, (15,)),  # American Express
-    (2131, 2131, 4, (15,)), (1800, 1800, 4, (15,)),  # JCB's old 15-digit ranges
-    (6011, 6011, 4, _LONG), (65, 65, 2, _LONG), (644, 649, 3, _LONG), (622126, 622925, 6, _LONG),  # Discover
+    (51, 55, 2, (16,)),
+    (2221, 2720, 4, (16,)),  # Mastercard
+    (34, 34, 2, (15,)),
+    (37, 37, 2, (15,)),  # American Express
+    (2131, 2131, 4, (15,)),
+    (1800, 1800, 4, (15,)),  # JCB's old 15-digit ranges
+    (6011, 6011, 4, _LONG),
+    (65, 65, 2, _LONG),
+    (644, 649, 3, _LONG),
+    (622126, 622925, 6, _LONG),  # Discover
     (35, 35, 2, _LONG),  # JCB (3528-3589 issued; the whole 35 range is JCB's)
-    (36, 36, 2, range(14, 20)), (38, 39, 2, range(14, 20)), (300, 305, 3, range(14, 20)),
+    (36, 36, 2, range(14, 20)),
+    (38, 39, 2, range(14, 20)),
+    (300, 305, 3, range(14, 20)),
     (3095, 3095, 4, range(14, 20)),  # Diners
     (2200, 2204, 4, _LONG),  # Mir
     (9792, 9792, 4, (16,)),  # Troy
-    (353, 353, 3, _LONG), (356, 356, 3, _LONG), (508, 508, 3, _LONG), (60, 60, 2, _LONG), (81, 82, 2, _LONG),  # RuPay
-    (50, 50, 2, _ANY), (62, 62, 2, _LONG), (56, 69, 2, _LONG),  # Maestro, UnionPay
+    (353, 353, 3, _LONG),
+    (356, 356, 3, _LONG),
+    (508, 508, 3, _LONG),
+    (60, 60, 2, _LONG),
+    (81, 82, 2, _LONG),  # RuPay
+    (50, 50, 2, _ANY),
+    (62, 62, 2, _LONG),
+    (56, 69, 2, _LONG),  # Maestro, UnionPay
 )
 
 
@@ -335,15 +362,34 @@ def is_card(digits: str) -> bool:
     return 12 <= len(digits) <= 19 and card_brand_ok(digits) and luhn_valid(digits)
 
 
-_CARD_WORDS = frozenset({"card", "maestro", "karte", "carte", "tarjeta", "carta", "kaart", "karta", "kart", "карта",
-                         "debit", "credit", "cc"})
+_CARD_WORDS = frozenset(
+    {
+        "card",
+        "maestro",
+        "karte",
+        "carte",
+        "tarjeta",
+        "carta",
+        "kaart",
+        "karta",
+        "kart",
+        "карта",
+        "debit",
+        "credit",
+        "cc",
+    }
+)
 
 
 def _short_maestro(digits: str, words: list[str]) -> bool:
     """A 12-15 digit Maestro card in the broad 56-58 ranges: only where the words before say "card" (order
     numbers of that length pass Luhn one time in ten)."""
-    return (12 <= len(digits) <= 15 and digits[:2] in ("56", "57", "58") and luhn_valid(digits)
-            and not _CARD_WORDS.isdisjoint(words))
+    return (
+        12 <= len(digits) <= 15
+        and digits[:2] in ("56", "57", "58")
+        and luhn_valid(digits)
+        and not _CARD_WORDS.isdisjoint(words)
+    )
 
 
 def _cards(text: str, lo: int, hi: int, state: _ScanState) -> Iterator[Span]:
@@ -364,9 +410,15 @@ def _cards(text: str, lo: int, hi: int, state: _ScanState) -> Iterator[Span]:
                 i += 1
                 continue
             checks += _MAX_CARD_GROUPS
-            last = next((j for j in range(min(len(groups) - 1, i + _MAX_CARD_GROUPS - 1), i - 1, -1)
-                         if is_card("".join(text[a:b] for a, b in groups[i:j + 1]))
-                         and not _HAS_DATE.search(text, groups[i][0], groups[j][1])), None)
+            last = next(
+                (
+                    j
+                    for j in range(min(len(groups) - 1, i + _MAX_CARD_GROUPS - 1), i - 1, -1)
+                    if is_card("".join(text[a:b] for a, b in groups[i : j + 1]))
+                    and not _HAS_DATE.search(text, groups[i][0], groups[j][1])
+                ),
+                None,
+            )
             if last is None:
                 i += 1
                 continue
@@ -378,14 +430,94 @@ def _cards(text: str, lo: int, hi: int, state: _ScanState) -> Iterator[Span]:
 
 # Lengths from the SWIFT IBAN registry: they tell where an IBAN ends when words follow it.
 IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27, "BR": 29,
-    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
-    "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
-    "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
-    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
-    "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29,
-    "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24,
-    "SM": 27, "SO": 23, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    "AD": 24,
+    "AE": 23,
+    "AL": 28,
+    "AT": 20,
+    "AZ": 28,
+    "BA": 20,
+    "BE": 16,
+    "BG": 22,
+    "BH": 22,
+    "BI": 27,
+    "BR": 29,
+    "BY": 28,
+    "CH": 21,
+    "CR": 22,
+    "CY": 28,
+    "CZ": 24,
+    "DE": 22,
+    "DJ": 27,
+    "DK": 18,
+    "DO": 28,
+    "EE": 20,
+    "EG": 29,
+    "ES": 24,
+    "FI": 18,
+    "FK": 18,
+    "FO": 18,
+    "FR": 27,
+    "GB": 22,
+    "GE": 22,
+    "GI": 23,
+    "GL": 18,
+    "GR": 27,
+    "GT": 28,
+    "HN": 28,
+    "HR": 21,
+    "HU": 28,
+    "IE": 22,
+    "IL": 23,
+    "IQ": 23,
+    "IS": 26,
+    "IT": 27,
+    "JO": 30,
+    "KW": 30,
+    "KZ": 20,
+    "LB": 28,
+    "LC": 32,
+    "LI": 21,
+    "LT": 20,
+    "LU": 20,
+    "LV": 21,
+    "LY": 25,
+    "MC": 27,
+    "MD": 24,
+    "ME": 22,
+    "MK": 19,
+    "MN": 20,
+    "MR": 27,
+    "MT": 31,
+    "MU": 30,
+    "NI": 28,
+    "NL": 18,
+    "NO": 15,
+    "OM": 23,
+    "PK": 24,
+    "PL": 28,
+    "PS": 29,
+    "PT": 25,
+    "QA": 29,
+    "RO": 24,
+    "RS": 22,
+    "RU": 33,
+    "SA": 24,
+    "SC": 31,
+    "SD": 18,
+    "SE": 24,
+    "SI": 19,
+    "SK": 24,
+    "SM": 27,
+    "SO": 23,
+    "ST": 25,
+    "SV": 28,
+    "TL": 23,
+    "TN": 24,
+    "TR": 26,
+    "UA": 29,
+    "VA": 22,
+    "VG": 24,
+    "XK": 20,
     "YE": 30,
 }
 _LETTER_VALUES = str.maketrans({c: str(int(c, 36)) for c in string.ascii_uppercase})  # A -> "10" ... Z -> "35"
@@ -403,9 +535,11 @@ def _bban_format(country: str) -> tuple[re.Pattern[str] | None, bool]:
     props = numdb.get("iban").info(country)[0][1]
     if not props:
         return None, False
-    structure = re.sub(r"([1-9][0-9]*)!([nac])",
-                       lambda m: {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}[m.group(2)] + f"{{{m.group(1)}}}",
-                       props.get("bban", ""))
+    structure = re.sub(
+        r"([1-9][0-9]*)!([nac])",
+        lambda m: {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}[m.group(2)] + f"{{{m.group(1)}}}",
+        props.get("bban", ""),
+    )
     return re.compile(f"^{structure}$"), get_cc_module(country, "iban") is not None
 
 
@@ -421,8 +555,9 @@ def _iban_valid(compact: str) -> bool:
 _IBAN_HEAD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2}\d{2}")
 # An IBAN of exactly n alphanumerics, single spaces or hyphens allowed between them: each repeat takes one
 # alphanumeric (and the separator before it), so the match ends right after the n-th one.
-_IBAN_OF_LENGTH = {n: re.compile(rf"[A-Za-z]{{2}}\d{{2}}(?:[ \-]?[A-Za-z0-9]){{{n - 4}}}")
-                   for n in set(IBAN_LENGTHS.values())}
+_IBAN_OF_LENGTH = {
+    n: re.compile(rf"[A-Za-z]{{2}}\d{{2}}(?:[ \-]?[A-Za-z0-9]){{{n - 4}}}") for n in set(IBAN_LENGTHS.values())
+}
 _IBAN_START = re.compile(r"[A-Za-z]{2}\d{2}")
 
 
@@ -447,16 +582,20 @@ def _ibans(text: str, lo: int, hi: int) -> Iterator[Span]:
 # --- national ids and labelled numbers ----------------------------------------------------------------------------
 
 _SSN = re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?!\w|[-.,/]\d)")
-_NINO = re.compile(r"(?<![\w-])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]"
-                   r"(?![\w-])")
+_NINO = re.compile(
+    r"(?<![\w-])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]"
+    r"(?![\w-])"
+)
 _DNI = re.compile(r"(?i)(?<![\w-])\d{8}[ -]?[A-HJ-NP-TV-Z](?![\w-])")
 _NIE = re.compile(r"(?i)(?<![\w-])[XYZ][ -]?\d{7}[ -]?[A-HJ-NP-TV-Z](?![\w-])")
 _NIR = re.compile(r"(?<![\w-])[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}(?![\w-])")
 _PAN = re.compile(r"(?<![\w-])[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z](?![\w-])")
 _VALUE = re.compile(r"[A-Za-z0-9]{1,20}(?:[ \-/.][A-Za-z0-9]{1,20}){0,5}")
 # A bare "account" is a bank account only where banking words are near ("AWS account 1234..." is not).
-_BANK_CONTEXT = re.compile(r"(?i)\b(?:bank|routing|sort code|iban|ifsc|bic|swift|bsb|aba|wire|transfer|refund|"
-                           r"deposit|kontonummer|blz|compte|cuenta|rekening)")
+_BANK_CONTEXT = re.compile(
+    r"(?i)\b(?:bank|routing|sort code|iban|ifsc|bic|swift|bsb|aba|wire|transfer|refund|"
+    r"deposit|kontonummer|blz|compte|cuenta|rekening)"
+)
 _ALNUM_TOKEN = re.compile(r"(?=[A-Za-z0-9]{0,20}\d)(?=[A-Za-z0-9]{0,20}[A-Za-z])[A-Za-z0-9]{8,20}(?![A-Za-z0-9])")
 _TOKEN_START = re.compile(r"[A-Za-z0-9]{1,6}$")
 
@@ -484,7 +623,10 @@ def _labelled_entity(kind: str, compact: str) -> EntityType | None:
         ok = 6 <= len(compact) <= 18 and (compact.isdigit() or (len(compact) == 11 and compact[4] == "0"))
         return E.BANK_ACCOUNT if ok else None
     checks: dict[str, Callable[[str], bool]] = {
-        "bsn": bsn.is_valid, "aadhaar": aadhaar.is_valid, "nir": nir.is_valid, "pan": pan.is_valid,
+        "bsn": bsn.is_valid,
+        "aadhaar": aadhaar.is_valid,
+        "nir": nir.is_valid,
+        "pan": pan.is_valid,
         "nino": lambda v: _NINO.fullmatch(v) is not None,
         "idnr": lambda v: idnr.is_valid(v) or 5 <= len(v) <= 20,
         "doc": lambda v: 5 <= len(v) <= 20,
@@ -506,20 +648,20 @@ def _national_ids(text: str, start: int, end: int, nd: int, words: list[str]) ->
             for m in _NIR.finditer(text, lo, hi):
                 if not is_not_personal(words) and nir.is_valid(m.group()):
                     found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
-    if nd >= 6 and text[max(0, start - 2):start].strip().isupper():
+    if nd >= 6 and text[max(0, start - 2) : start].strip().isupper():
         found += (Span(m.start(), m.end(), _E_NATIONAL_ID) for m in _NINO.finditer(text, lo, hi))
     if nd >= 7:
-        after = text[end:end + 2]
+        after = text[end : end + 2]
         if after[:1].isalpha() or after[1:2].isalpha():
             if nd >= 8:
                 for m in _DNI.finditer(text, lo, hi):
                     if dni.is_valid(_compact(m.group())):
                         found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
-            if not _NIE_LETTERS.isdisjoint(text[max(0, start - 3):start]):
+            if not _NIE_LETTERS.isdisjoint(text[max(0, start - 3) : start]):
                 for m in _NIE.finditer(text, lo, hi):
                     if nie.is_valid(_compact(m.group())):
                         found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
-    elif nd == 4 and text[end:end + 1].isupper() and text[max(0, start - 5):start].isupper():
+    elif nd == 4 and text[end : end + 1].isupper() and text[max(0, start - 5) : start].isupper():
         for m in _PAN.finditer(text, lo, hi):
             if pan.is_valid(m.group()):
                 found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
@@ -541,8 +683,11 @@ def _labelled(text: str, token_start: int, words: list[str]) -> Span | None:
     if m is None:
         return None
     compact, length = _value_tokens(m.group())
-    if kind == "bank" and words[-1:] in (["account"], ["acct"], ["acc"]) and not _BANK_CONTEXT.search(
-            text, max(0, token_start - 160), token_start):
+    if (
+        kind == "bank"
+        and words[-1:] in (["account"], ["acct"], ["acc"])
+        and not _BANK_CONTEXT.search(text, max(0, token_start - 160), token_start)
+    ):
         return None
     entity = _labelled_entity(kind, compact) if compact else None
     return Span(token_start, token_start + length, entity) if entity else None
@@ -552,8 +697,29 @@ def _labelled(text: str, token_start: int, words: list[str]) -> Span | None:
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(r"(?<![\w.])" + _OCTET + r"(?:\." + _OCTET + r"){3}(?:/\d{1,2})?(?!\w|\.\d)")
-_VERSION_WORDS = frozenset({"v", "version", "ver", "build", "release", "firmware", "fw", "sdk", "app", "os", "chrome",
-                            "firefox", "safari", "edge", "windows", "ios", "android", "macos", "kernel"})
+_VERSION_WORDS = frozenset(
+    {
+        "v",
+        "version",
+        "ver",
+        "build",
+        "release",
+        "firmware",
+        "fw",
+        "sdk",
+        "app",
+        "os",
+        "chrome",
+        "firefox",
+        "safari",
+        "edge",
+        "windows",
+        "ios",
+        "android",
+        "macos",
+        "kernel",
+    }
+)
 _IP_WORDS = frozenset({"ip", "ipv4", "address", "addr", "host", "server", "from", "adresse", "dirección"})
 _NOT_PERSONAL_IPS = frozenset({"0.0.0.0", "127.0.0.1", "255.255.255.255"})
 
@@ -611,15 +777,20 @@ def _iban_head_near(text: str, digits: list[tuple[int, int]], k: int, start: int
         run_start, run_end = digits[k]
         if run_start < start - 14:
             return False
-        if (run_end - run_start >= 2 and run_start >= 2 and text[run_start - 1] in _ASCII_LETTERS
-                and text[run_start - 2] in _ASCII_LETTERS):
+        if (
+            run_end - run_start >= 2
+            and run_start >= 2
+            and text[run_start - 1] in _ASCII_LETTERS
+            and text[run_start - 2] in _ASCII_LETTERS
+        ):
             return True
         k -= 1
     return False
 
 
-def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...],
-                 digits: list[tuple[int, int]] | None = None) -> Iterator[Span]:
+def find_numeric(
+    text: str, want: frozenset[EntityType], regions: tuple[str, ...], digits: list[tuple[int, int]] | None = None
+) -> Iterator[Span]:
     """`digits`: the text's digit runs (see digit_runs), when the caller has them already."""
     runs = digit_runs(text) if digits is None else digits
     if not runs:
@@ -654,7 +825,7 @@ def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...
         if not (ids or dotted):
             continue
         # _TOKEN_START.search(text, max(0, start - 6), start): the ASCII letters and digits right before the run.
-        before = text[max(0, start - 6):start]
+        before = text[max(0, start - 6) : start]
         token_start = start - len(before) + len(before.rstrip(_ASCII_ALNUM))
         # Labels matter for IPs and for ids of five digits or more; a four-digit run can only be a PAN's middle.
         words = phones.words_before(text, token_start) if dotted or nd >= 5 else []
@@ -672,16 +843,23 @@ def find_numeric(text: str, want: frozenset[EntityType], regions: tuple[str, ...
         yield from _mixed_ids(text, runs, phones, want)
 
 
-def _mixed_ids(text: str, runs: list[tuple[int, int]], state: _ScanState, want: frozenset[EntityType],
-               ) -> Iterator[Span]:
+def _mixed_ids(
+    text: str,
+    runs: list[tuple[int, int]],
+    state: _ScanState,
+    want: frozenset[EntityType],
+) -> Iterator[Span]:
     """Labelled identifiers of letters and digits whose digit runs are too short for the scan above ("codice
     fiscale CRCLCU21E19D395C"): each such token is read once, from its first run."""
     seen = -1
     for start, end in runs:
-        if end - start >= 4 or start <= seen or not (text[end:end + 1] in _ASCII_LETTERS
-                                                       or text[start - 1:start] in _ASCII_LETTERS):
+        if (
+            end - start >= 4
+            or start <= seen
+            or not (text[end : end + 1] in _ASCII_LETTERS or text[start - 1 : start] in _ASCII_LETTERS)
+        ):
             continue  # only a run glued to a letter can be part of such a token
-        before = text[max(0, start - 12):start]
+        before = text[max(0, start - 12) : start]
         token_start = start - len(before) + len(before.rstrip(_ASCII_ALNUM))
         token = _ALNUM_TOKEN.match(text, token_start)
         if token is None:

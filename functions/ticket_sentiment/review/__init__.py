@@ -9,6 +9,18 @@ from .errors import BadReview, NotConfigured, ReviewError, ReviewTargetNotFound,
 from .models import VERDICT_LABELS, VERDICTS, Review, ReviewRequest, Verdict
 from .precision import PrecisionReport, PrecisionWindow, precision_report
 
-__all__ = ["VERDICTS", "VERDICT_LABELS", "BadReview", "NotConfigured", "PrecisionReport", "PrecisionWindow",
-           "Review", "ReviewError", "ReviewRequest", "ReviewTargetNotFound", "SignatureError", "Verdict",
-           "precision_report"]
+__all__ = [
+    "VERDICTS",
+    "VERDICT_LABELS",
+    "BadReview",
+    "NotConfigured",
+    "PrecisionReport",
+    "PrecisionWindow",
+    "Review",
+    "ReviewError",
+    "ReviewRequest",
+    "ReviewTargetNotFound",
+    "SignatureError",
+    "Verdict",
+    "precision_report",
+]

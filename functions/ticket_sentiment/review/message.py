@@ -15,8 +15,11 @@ _REVIEW_ACTIONS = {action_id(v) for v in VERDICT_LABELS}
 
 
 def reviewed_line(reviewer_name: str, verdict: Verdict) -> dict[str, Any]:
-    return {"type": "context", "block_id": REVIEWED_BLOCK_ID, "elements": [
-        {"type": "mrkdwn", "text": f"Reviewed by @{escape(reviewer_name)}: {VERDICT_LABELS[verdict]}"}]}
+    return {
+        "type": "context",
+        "block_id": REVIEWED_BLOCK_ID,
+        "elements": [{"type": "mrkdwn", "text": f"Reviewed by @{escape(reviewer_name)}: {VERDICT_LABELS[verdict]}"}],
+    }
 
 
 def _is_review_block(block: dict[str, Any]) -> bool:
@@ -25,11 +28,13 @@ def _is_review_block(block: dict[str, Any]) -> bool:
     # Slack may rewrite block ids; the buttons' own action ids still identify the block.
     elements = block.get("elements") if block.get("type") == "actions" else None
     return isinstance(elements, list) and any(
-        isinstance(e, dict) and e.get("action_id") in _REVIEW_ACTIONS for e in elements)
+        isinstance(e, dict) and e.get("action_id") in _REVIEW_ACTIONS for e in elements
+    )
 
 
-def reviewed_message(blocks: list[dict[str, Any]] | None, text: str | None, reviewer_name: str,
-                     verdict: Verdict) -> dict[str, Any]:
+def reviewed_message(
+    blocks: list[dict[str, Any]] | None, text: str | None, reviewer_name: str, verdict: Verdict
+) -> dict[str, Any]:
     """The replacement message. Without the original blocks (Slack omits them for some message kinds) the
     verdict line alone replaces the message, which still tells the channel it was handled."""
     line = reviewed_line(reviewer_name, verdict)

@@ -18,7 +18,10 @@ VERDICTS: tuple[Verdict, ...] = ("right_call", "false_alarm", "wrong_emotion")
 
 # What the buttons and the reviewed line say.
 VERDICT_LABELS: dict[Verdict, str] = {
-    "right_call": "Right call", "false_alarm": "False alarm", "wrong_emotion": "Wrong emotion"}
+    "right_call": "Right call",
+    "false_alarm": "False alarm",
+    "wrong_emotion": "Wrong emotion",
+}
 ACTION_PREFIX = "review_"
 REVIEW_BLOCK_ID = "ticket_sentiment_review"  # the actions block with the buttons
 REVIEWED_BLOCK_ID = "ticket_sentiment_reviewed"  # the context line that replaces it
@@ -33,11 +36,16 @@ def button_value(ticket_id: str, alert_id: str) -> str:
     return json.dumps({"ticket_id": ticket_id, "alert_id": alert_id}, separators=(",", ":"))
 
 
-TicketId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128,
-                                            pattern=r"^[A-Za-z0-9._:@/#+-]+$")]
+TicketId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/#+-]+$")
+]
 # An alert id is "<event id>:<rule name>" (see ScoringService.process).
-AlertId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200,
-                                           pattern=r"^[A-Za-z0-9._-]+:[A-Za-z0-9._-]+$")]
+AlertId = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=200, pattern=r"^[A-Za-z0-9._-]+:[A-Za-z0-9._-]+$"
+    ),
+]
 SlackUserId = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")]
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -57,8 +65,9 @@ def _check_reviewer(value: str) -> str:
     return value
 
 
-ReviewerName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80),
-                         AfterValidator(_check_reviewer)]
+ReviewerName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AfterValidator(_check_reviewer)
+]
 
 
 class Review(BaseModel):

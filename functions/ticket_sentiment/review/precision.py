@@ -75,14 +75,22 @@ def precision_window(reviews: Iterable[Review], now: datetime, days: int) -> Pre
     return PrecisionWindow(days=days, reviews=sum(counts.values()), **counts)
 
 
-def precision_report(reviews: Iterable[Review], now: datetime, windows: Sequence[int] = WINDOWS_DAYS,
-                     ) -> PrecisionReport:
+def precision_report(
+    reviews: Iterable[Review],
+    now: datetime,
+    windows: Sequence[int] = WINDOWS_DAYS,
+) -> PrecisionReport:
     held = latest_per_alert(reviews)
     versions = sorted({r.model_version or UNKNOWN_MODEL for r in held})
-    by_model = {v: tuple(precision_window([r for r in held if (r.model_version or UNKNOWN_MODEL) == v], now, d)
-                         for d in windows) for v in versions}
-    return PrecisionReport(computed_at=now, windows=tuple(precision_window(held, now, d) for d in windows),
-                           by_model=by_model)
+    by_model = {
+        v: tuple(
+            precision_window([r for r in held if (r.model_version or UNKNOWN_MODEL) == v], now, d) for d in windows
+        )
+        for v in versions
+    }
+    return PrecisionReport(
+        computed_at=now, windows=tuple(precision_window(held, now, d) for d in windows), by_model=by_model
+    )
 
 
 def precision_since(store: ReviewStore, now: datetime, windows: Sequence[int]) -> PrecisionReport:

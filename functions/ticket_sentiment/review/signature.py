@@ -35,8 +35,13 @@ def sign(signing_secret: str, timestamp: str, raw_body: bytes) -> str:
     return f"{VERSION}=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def verify(headers: Mapping[str, str], raw_body: bytes, signing_secret: str, now: datetime,
-           window: timedelta = DEFAULT_REPLAY_WINDOW) -> None:
+def verify(
+    headers: Mapping[str, str],
+    raw_body: bytes,
+    signing_secret: str,
+    now: datetime,
+    window: timedelta = DEFAULT_REPLAY_WINDOW,
+) -> None:
     """Raise SignatureError (401) unless Slack signed exactly these bytes within `window` of `now`."""
     if not signing_secret:
         raise ValueError("signing secret is empty")  # a configuration bug, never a caller's fault

@@ -83,8 +83,9 @@ def _payload_json(raw_body: bytes) -> dict[str, Any]:
     if len(raw_body) > MAX_PAYLOAD_BYTES:
         raise BadReview(f"body is larger than {MAX_PAYLOAD_BYTES} bytes")
     try:
-        form = urllib.parse.parse_qs(raw_body.decode("utf-8"), keep_blank_values=True, strict_parsing=True,
-                                     max_num_fields=20)
+        form = urllib.parse.parse_qs(
+            raw_body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, max_num_fields=20
+        )
     except (UnicodeDecodeError, ValueError):
         raise BadReview("body is not a URL-encoded form") from None
     values = form.get("payload", [])
@@ -102,8 +103,13 @@ def _payload_json(raw_body: bytes) -> dict[str, Any]:
 def _reviewer_name(user: _SlackUser) -> str:
     # Prefer the handle; an email-like or empty name falls back to the opaque user id (never store an email).
     for candidate in (user.username, user.name):
-        if candidate and candidate.strip() and not looks_like_email(candidate) and len(candidate.strip()) <= 80 \
-                and candidate.isprintable():
+        if (
+            candidate
+            and candidate.strip()
+            and not looks_like_email(candidate)
+            and len(candidate.strip()) <= 80
+            and candidate.isprintable()
+        ):
             return candidate.strip()
     return user.id
 
@@ -129,13 +135,23 @@ def parse_interaction(raw_body: bytes, now: datetime) -> SlackInteraction:
         raise BadReview("review button value must be JSON with ticket_id and alert_id") from None
     name = _reviewer_name(payload.user)
     try:
-        review = Review(ticket_id=ids.ticket_id, alert_id=ids.alert_id, verdict=verdict, reviewer=name,
-                        reviewer_id=payload.user.id, reviewed_at=now, source="slack")
+        review = Review(
+            ticket_id=ids.ticket_id,
+            alert_id=ids.alert_id,
+            verdict=verdict,
+            reviewer=name,
+            reviewer_id=payload.user.id,
+            reviewed_at=now,
+            source="slack",
+        )
     except ValidationError as exc:
         raise BadReview(f"invalid review: {_fields(exc)}") from None
     message = payload.message
     return SlackInteraction(
-        review=review, reviewer_name=name, response_url=payload.response_url,
+        review=review,
+        reviewer_name=name,
+        response_url=payload.response_url,
         message_text=message.text if message else None,
         message_blocks=list(message.blocks) if message and message.blocks else None,
-        message_ts=message.ts if message else None)
+        message_ts=message.ts if message else None,
+    )

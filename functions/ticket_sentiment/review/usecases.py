@@ -10,14 +10,21 @@ from .models import Review, ReviewRequest
 from .targets import alert_exists
 
 
-def record_api_review(reviews: ReviewStore, tickets: TicketStore, ticket_id: str, request: ReviewRequest,
-                      now: datetime) -> Review:
+def record_api_review(
+    reviews: ReviewStore, tickets: TicketStore, ticket_id: str, request: ReviewRequest, now: datetime
+) -> Review:
     """Store a verdict given through the API; ReviewTargetNotFound when the ticket or its alert does not exist."""
     ticket = tickets.get_ticket(ticket_id)
     if ticket is None:
         raise ReviewTargetNotFound("ticket not found")
     if not alert_exists(ticket, tickets.list_messages(ticket_id), request.alert_id):
         raise ReviewTargetNotFound("alert not found on this ticket")
-    review = Review(ticket_id=ticket_id, alert_id=request.alert_id, verdict=request.verdict,
-                    reviewer=request.reviewer, reviewed_at=now, source="api")
+    review = Review(
+        ticket_id=ticket_id,
+        alert_id=request.alert_id,
+        verdict=request.verdict,
+        reviewer=request.reviewer,
+        reviewed_at=now,
+        source="api",
+    )
     return reviews.record(review)

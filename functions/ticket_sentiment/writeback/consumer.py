@@ -66,9 +66,13 @@ def parse_request(body: str) -> WritebackRequest:
         raise ValueError(f"not a write-back request: {', '.join(fields)}") from None
 
 
-def process_writebacks(records: Sequence[Mapping[str, Any]], writers: Writers, *,
-                       still_current: Callable[[WritebackRequest], bool] | None = None,
-                       log: EventLog = stdlib_log) -> list[WritebackFailure]:
+def process_writebacks(
+    records: Sequence[Mapping[str, Any]],
+    writers: Writers,
+    *,
+    still_current: Callable[[WritebackRequest], bool] | None = None,
+    log: EventLog = stdlib_log,
+) -> list[WritebackFailure]:
     """Write each record's request; return the failures (retryable and permanent), in record order.
 
     `still_current(request)` (optional) returns False when a newer customer message now drives the ticket, so an
@@ -85,8 +89,9 @@ def process_writebacks(records: Sequence[Mapping[str, Any]], writers: Writers, *
                 return "superseded"
             _writer(writers, request.platform).write(request)
         except WritebackError as exc:
-            failures[record.message_id] = _failure(record, request, exc.retryable, exc.reason, status=exc.status,
-                                                   retry_after=exc.retry_after)
+            failures[record.message_id] = _failure(
+                record, request, exc.retryable, exc.reason, status=exc.status, retry_after=exc.retry_after
+            )
             raise
         except (ValueError, CredentialsError) as exc:  # CredentialsError is a ValueError; named for the reader
             failures[record.message_id] = _failure(record, request, False, str(exc))
@@ -102,22 +107,48 @@ def process_writebacks(records: Sequence[Mapping[str, Any]], writers: Writers, *
         processor.process()
     ordered = [failures[r["messageId"]] for r in records if r.get("messageId") in failures]
     for failure in ordered:
-        log("warning" if failure.retryable else "error",
+        log(
+            "warning" if failure.retryable else "error",
             "write-back failed, will retry" if failure.retryable else "write-back failed permanently",
-            {"message_id": failure.message_id, "platform": failure.platform, "ticket_id": failure.ticket_id,
-             "event_id": failure.event_id, "status": failure.status, "retryable": failure.retryable,
-             "reason": failure.reason, "retry_after": failure.retry_after})
+            {
+                "message_id": failure.message_id,
+                "platform": failure.platform,
+                "ticket_id": failure.ticket_id,
+                "event_id": failure.event_id,
+                "status": failure.status,
+                "retryable": failure.retryable,
+                "reason": failure.reason,
+                "retry_after": failure.retry_after,
+            },
+        )
     return ordered
 
 
 def _fields(request: WritebackRequest) -> dict[str, object]:
-    return {"platform": request.platform.value, "ticket_id": request.ticket_id, "event_id": request.event_id,
-            "label": request.label}
+    return {
+        "platform": request.platform.value,
+        "ticket_id": request.ticket_id,
+        "event_id": request.event_id,
+        "label": request.label,
+    }
 
 
-def _failure(record: SQSRecord, request: WritebackRequest | None, retryable: bool, reason: str, *,
-             status: int | None = None, retry_after: float | None = None) -> WritebackFailure:
-    return WritebackFailure(message_id=record.message_id, retryable=retryable, reason=reason, status=status,
-                            platform=request.platform.value if request else None,
-                            ticket_id=request.ticket_id if request else None,
-                            event_id=request.event_id if request else None, retry_after=retry_after)
+def _failure(
+    record: SQSRecord,
+    request: WritebackRequest | None,
+    retryable: bool,
+    reason: str,
+    *,
+    status: int | None = None,
+    retry_after: float | None = None,
+) -> WritebackFailure:
+    return WritebackFailure(
+        message_id=record.message_id,
+        retryable=retryable,
+        reason=reason,
+        status=status,
+        platform=request.platform.value if request else None,
+        ticket_id=request.ticket_id if request else None,
+        event_id=request.event_id if request else None,
+        retry_after=retry_after,
+    )

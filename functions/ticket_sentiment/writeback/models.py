@@ -120,7 +120,11 @@ class IntercomCredentials(_Credentials):
 
     @property
     def url(self) -> str:
-        hosts = {"us": "https://api.intercom.io", "eu": "https://api.eu.intercom.io", "au": "https://api.au.intercom.io"}
+        hosts = {
+            "us": "https://api.intercom.io",
+            "eu": "https://api.eu.intercom.io",
+            "au": "https://api.au.intercom.io",
+        }
         return self.base_url or hosts[self.region]
 
 
@@ -140,10 +144,13 @@ class SalesforceCredentials(_Credentials):
 
 Credentials = ZendeskCredentials | FreshdeskCredentials | IntercomCredentials | SalesforceCredentials
 
-_MODELS: dict[Platform, type[ZendeskCredentials | FreshdeskCredentials | IntercomCredentials
-                             | SalesforceCredentials]] = {
-    Platform.ZENDESK: ZendeskCredentials, Platform.FRESHDESK: FreshdeskCredentials,
-    Platform.INTERCOM: IntercomCredentials, Platform.SALESFORCE: SalesforceCredentials,
+_MODELS: dict[
+    Platform, type[ZendeskCredentials | FreshdeskCredentials | IntercomCredentials | SalesforceCredentials]
+] = {
+    Platform.ZENDESK: ZendeskCredentials,
+    Platform.FRESHDESK: FreshdeskCredentials,
+    Platform.INTERCOM: IntercomCredentials,
+    Platform.SALESFORCE: SalesforceCredentials,
 }
 
 

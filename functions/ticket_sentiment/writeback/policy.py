@@ -26,8 +26,14 @@ def tags_for(label: str) -> tuple[str, ...]:
     return (LABEL_TAGS[label], MARKER_TAG)
 
 
-def writeback_request(event: TicketEvent, event_id: str, scored: Scored, *, current_message_id: str | None,
-                      enabled: Collection[Platform | str] = ALL_PLATFORMS) -> WritebackRequest | None:
+def writeback_request(
+    event: TicketEvent,
+    event_id: str,
+    scored: Scored,
+    *,
+    current_message_id: str | None,
+    enabled: Collection[Platform | str] = ALL_PLATFORMS,
+) -> WritebackRequest | None:
     """The write-back for a freshly scored message, or None when nothing should be written.
 
     `current_message_id` is the message that drives the ticket's sentiment after this one was stored (the
@@ -45,13 +51,20 @@ def writeback_request(event: TicketEvent, event_id: str, scored: Scored, *, curr
         return None
     if platform not in {Platform(p) for p in enabled}:
         return None
-    return WritebackRequest(platform=platform, ticket_id=event.ticket_id, score=round(scored.score, 2),
-                            label=scored.label, tags=tags_for(scored.label), event_id=event_id,
-                            message_id=event.message_id)
+    return WritebackRequest(
+        platform=platform,
+        ticket_id=event.ticket_id,
+        score=round(scored.score, 2),
+        label=scored.label,
+        tags=tags_for(scored.label),
+        event_id=event_id,
+        message_id=event.message_id,
+    )
 
 
-def is_own_update(tags: Iterable[str], previous_tags: Iterable[str] | None = None, *,
-                  new_customer_message: bool = False) -> bool:
+def is_own_update(
+    tags: Iterable[str], previous_tags: Iterable[str] | None = None, *, new_customer_message: bool = False
+) -> bool:
     """True when a "ticket updated" event looks like the echo of our own write-back, so it can be dropped.
 
     Never for an event that carries a new customer message (that must be scored, marker or not). Otherwise: with

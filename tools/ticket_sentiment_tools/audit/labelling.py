@@ -41,10 +41,18 @@ class ImportResult(BaseModel):
 
 
 def export_row(row: AuditRow) -> dict[str, str]:
-    return {"audit_month": row.audit_month, "ticket_id": row.ticket_id, "message_id": row.message_id,
-            "created_at": row.created_at.isoformat(), "product_area": row.product_area or "",
-            "model_label": row.model_label, "score": f"{row.score:.4f}", "confidence": f"{row.confidence:.4f}",
-            "text": row.text, "human_label": ""}
+    return {
+        "audit_month": row.audit_month,
+        "ticket_id": row.ticket_id,
+        "message_id": row.message_id,
+        "created_at": row.created_at.isoformat(),
+        "product_area": row.product_area or "",
+        "model_label": row.model_label,
+        "score": f"{row.score:.4f}",
+        "confidence": f"{row.confidence:.4f}",
+        "text": row.text,
+        "human_label": "",
+    }
 
 
 def write_export_csv(rows: Iterable[AuditRow], path: Path) -> int:
@@ -87,8 +95,15 @@ def read_labelled_audit(path: Path) -> ImportResult:
             if not text.strip():
                 invalid.append(f"line {line}: empty text")
                 continue
-            rows.append(LabelledRow(line=line, text=text, label=label, product_area=row.get("product_area") or "",
-                                    model_label=(row.get("model_label") or "").strip() or None))
+            rows.append(
+                LabelledRow(
+                    line=line,
+                    text=text,
+                    label=label,
+                    product_area=row.get("product_area") or "",
+                    model_label=(row.get("model_label") or "").strip() or None,
+                )
+            )
     return ImportResult(rows=rows, missing=missing, invalid=invalid)
 
 

@@ -12,9 +12,12 @@ import typer
 
 from . import audit, backfill, calibrate, finetune, forget, local, redact, report, score
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
+    pretty_exceptions_enable=False,
+)
 
 
 def _version(value: bool) -> None:
@@ -30,14 +33,17 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                               help="print the version and exit")] = False,
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
 ) -> None:
     """Sentiment triage for helpdesk tickets.
 
     Exit status: 0 ok, 1 bad input (bad lines or rows, an AWS call that failed, a target not reached), 2 usage
     (a bad or missing option, missing AWS region or credentials, no model).
     """
+
+
 app.add_typer(score.app)  # score, eval, demo
 app.add_typer(local.app)
 app.add_typer(calibrate.app)

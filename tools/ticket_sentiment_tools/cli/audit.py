@@ -51,8 +51,9 @@ def audit_sample(  # noqa: PLR0917 - typer maps each parameter to an option
     size: Annotated[int, typer.Option("--size", min=1, max=10_000)] = 200,
     seed: Annotated[int | None, typer.Option("--seed", help="reproducible sample")] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="CSV for labelling (default audit.csv)")] = None,
-    queue_url: Annotated[str | None, typer.Option("--queue-url", help="put the rows on this review queue "
-                                                                       "instead of writing a CSV")] = None,
+    queue_url: Annotated[
+        str | None, typer.Option("--queue-url", help="put the rows on this review queue instead of writing a CSV")
+    ] = None,
 ) -> None:
     """Run the monthly audit's sampler against a table (e.g. the local stack) and write the CSV or queue it."""
     import random
@@ -83,14 +84,17 @@ def audit_sample(  # noqa: PLR0917 - typer maps each parameter to an option
     if out_path is not None or not queue_url:
         target = out_path or Path("audit.csv")
         write_export_csv(sample.rows, target)
-        out.print(f"{len(sample.rows)} rows written to {target}; fill in human_label, then run `audit import`",
-                  markup=False)
+        out.print(
+            f"{len(sample.rows)} rows written to {target}; fill in human_label, then run `audit import`", markup=False
+        )
 
 
 @app.command("export")
 def audit_export(  # noqa: PLR0917 - typer maps each parameter to an option
-    queue_url: Annotated[str | None, typer.Option("--queue-url", envvar="AUDIT_QUEUE_URL",
-                                                  help="the review queue (stack output AuditQueueUrl)")] = None,
+    queue_url: Annotated[
+        str | None,
+        typer.Option("--queue-url", envvar="AUDIT_QUEUE_URL", help="the review queue (stack output AuditQueueUrl)"),
+    ] = None,
     out_path: Annotated[Path, typer.Option("--out", help="CSV for labelling")] = Path("audit.csv"),
     endpoint_url: EndpointOption = None,
     region: RegionOption = None,
@@ -128,8 +132,9 @@ def _lines(numbers: list[int], limit: int = 20) -> str:
 def audit_import(
     path: Annotated[Path, typer.Argument(help="the exported CSV with human_label filled in")],
     out_path: Annotated[Path, typer.Option("--out", help="text,label,product_area CSV")] = Path("labelled.csv"),
-    skip_unlabelled: Annotated[bool, typer.Option("--skip-unlabelled",
-                                                  help="write the labelled rows even if some have no label")] = False,
+    skip_unlabelled: Annotated[
+        bool, typer.Option("--skip-unlabelled", help="write the labelled rows even if some have no label")
+    ] = False,
 ) -> None:
     """Check the human labels (negative/neutral/positive) and write a CSV that eval, calibrate and finetune read."""
     from ..audit.labelling import read_labelled_audit, write_labelled_csv
@@ -149,7 +154,10 @@ def audit_import(
         fail("no labelled rows", 1)
     written = write_labelled_csv(result.rows, out_path)
     agreement = result.agreement
-    out.print(f"{written} labelled rows written to {out_path}"
-              + (f"; the model agreed with the labels on {agreement:.0%}" if agreement is not None else "")
-              + f". Next: ticket-sentiment eval {out_path}; calibrate {out_path} --by product_area; "
-                f"finetune {out_path} --out my-model", markup=False)
+    out.print(
+        f"{written} labelled rows written to {out_path}"
+        + (f"; the model agreed with the labels on {agreement:.0%}" if agreement is not None else "")
+        + f". Next: ticket-sentiment eval {out_path}; calibrate {out_path} --by product_area; "
+        f"finetune {out_path} --out my-model",
+        markup=False,
+    )

@@ -17,8 +17,10 @@ app = typer.Typer()
 def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
     path: Annotated[Path, typer.Argument(help="export as JSON lines (.jsonl) or CSV, one message per row")],
     source: Annotated[Source, typer.Option("--source", case_sensitive=False, help="the helpdesk the export is from")],
-    queue_url: Annotated[str | None, typer.Option("--queue-url", envvar="EVENTS_QUEUE_URL",
-                                                  help="the ingest queue (stack output EventsQueueUrl)")] = None,
+    queue_url: Annotated[
+        str | None,
+        typer.Option("--queue-url", envvar="EVENTS_QUEUE_URL", help="the ingest queue (stack output EventsQueueUrl)"),
+    ] = None,
     endpoint_url: EndpointOption = None,
     region: RegionOption = None,
     checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="default: <file>.checkpoint")] = None,
@@ -42,20 +44,28 @@ def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
     with path.open("rb") as handle:
         total = max(0, sum(1 for _ in handle) - (1 if path.suffix.lower() == ".csv" else 0))
     client = aws_session(endpoint_url, region).client("sqs", endpoint_url=endpoint_url)
-    with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err) as progress:
+    with Progress(
+        TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
+    ) as progress:
         task = progress.add_task("rows", total=total)
         try:
-            report = run_backfill(path, SqsEventQueue(queue_url, client), source=source,
-                                  checkpoint_path=checkpoint or path.with_name(path.name + ".checkpoint"),
-                                  batch_size=batch_size, on_progress=lambda n: progress.advance(task, n))
+            report = run_backfill(
+                path,
+                SqsEventQueue(queue_url, client),
+                source=source,
+                checkpoint_path=checkpoint or path.with_name(path.name + ".checkpoint"),
+                batch_size=batch_size,
+                on_progress=lambda n: progress.advance(task, n),
+            )
         except BackfillError as exc:
             fail(str(exc), 1)
         except Exception as exc:  # AWS errors: the message, not a traceback; the checkpoint keeps the progress
             fail(f"{type(exc).__name__}: {exc} (rerun to resume)", 1)
     for line_no, reason in report.bad:
         err.print(f"line {line_no}: {reason}", markup=False)
-    out.print(f"rows {report.rows}: sent {report.sent}, already done {report.skipped_resumed}, "
-              f"bad {len(report.bad)}", markup=False)
+    out.print(
+        f"rows {report.rows}: sent {report.sent}, already done {report.skipped_resumed}, bad {len(report.bad)}",
+        markup=False,
+    )
     if report.bad:
         raise typer.Exit(1)

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from ..threshold_calibration import CalibrationResult, ThresholdChoice
 
 
-def _live_rules(rules_in: Path | None, rules_param: str | None, endpoint_url: str | None,
-                region: str | None) -> tuple[RuleConfig, str]:
+def _live_rules(
+    rules_in: Path | None, rules_param: str | None, endpoint_url: str | None, region: str | None
+) -> tuple[RuleConfig, str]:
     """The rules the service runs now, and where they came from: --rules-in, else the SSM parameter, else the
     built-in defaults (what a stack without a rules parameter runs)."""
     from pydantic import ValidationError
@@ -56,22 +57,34 @@ def _write_rules(result: CalibrationResult, live: RuleConfig, source: str, rules
 
     merged = rules_json(merge_rules(live, result.rules(live)))
     rules_out.write_text(merged, encoding="utf-8")
-    return "".join(difflib.unified_diff(rules_json(live).splitlines(keepends=True), merged.splitlines(keepends=True),
-                                        fromfile=f"live: {source}", tofile=str(rules_out)))
+    return "".join(
+        difflib.unified_diff(
+            rules_json(live).splitlines(keepends=True),
+            merged.splitlines(keepends=True),
+            fromfile=f"live: {source}",
+            tofile=str(rules_out),
+        )
+    )
 
 
 def _target_note(choice: ThresholdChoice) -> str | None:
     """Said plainly when the labels cannot back the target: the point estimate reaches it, the 95% bound does not."""
     if choice.precision_low >= choice.target_precision:
         return None
-    return (f"target NOT established: precision {choice.precision:.2f} reaches --target-precision "
-            f"{choice.target_precision:.2f}, but its 95% lower bound is {choice.precision_low:.2f} "
-            f"(from {round(choice.alerts_per_1000 * choice.n / 1000)} escalated of {choice.n} labelled tickets); "
-            f"label more tickets before relying on it")
+    return (
+        f"target NOT established: precision {choice.precision:.2f} reaches --target-precision "
+        f"{choice.target_precision:.2f}, but its 95% lower bound is {choice.precision_low:.2f} "
+        f"(from {round(choice.alerts_per_1000 * choice.n / 1000)} escalated of {choice.n} labelled tickets); "
+        f"label more tickets before relying on it"
+    )
 
 
-def _read_calibration_csv(path: Path, text_col: str, label_col: str, group_col: str | None,
-                          ) -> tuple[list[str], list[str], list[str | None] | None]:
+def _read_calibration_csv(
+    path: Path,
+    text_col: str,
+    label_col: str,
+    group_col: str | None,
+) -> tuple[list[str], list[str], list[str | None] | None]:
     import csv
 
     from ..evaluation import normalise_level
@@ -97,20 +110,33 @@ def _read_calibration_csv(path: Path, text_col: str, label_col: str, group_col: 
 
 @app.command()
 def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
-    path: Annotated[Path, typer.Argument(help="labelled CSV: text and label (negative/neutral/positive, or the "
-                                              "five levels very_negative ... very_positive)")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="labelled CSV: text and label (negative/neutral/positive, or the "
+            "five levels very_negative ... very_positive)"
+        ),
+    ],
     target_precision: Annotated[float, typer.Option("--target-precision", min=0.01, max=0.99)] = 0.9,
-    by: Annotated[str | None, typer.Option("--by", help="also calibrate per value of this column "
-                                                         "(e.g. product_area, customer_tier)")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="also calibrate per value of this column (e.g. product_area, customer_tier)"),
+    ] = None,
     text_col: Annotated[str, typer.Option("--text-col")] = "text",
     label_col: Annotated[str, typer.Option("--label-col")] = "label",
     plot: Annotated[Path, typer.Option("--plot", help="precision-recall plot (PNG)")] = Path("calibration-pr.png"),
-    rules_out: Annotated[Path, typer.Option("--rules-out", help="the live rules with the calibrated ones merged in, "
-                                                                "to deploy (JSON)")] = Path("escalation-rules.json"),
-    rules_in: Annotated[Path | None, typer.Option("--rules-in", help="the live rules config (JSON) to merge into")
-                        ] = None,
-    rules_param: Annotated[str | None, typer.Option("--rules-param", envvar="ESCALATION_RULES_PARAM",
-                                                    help="or read the live rules from this SSM parameter")] = None,
+    rules_out: Annotated[
+        Path, typer.Option("--rules-out", help="the live rules with the calibrated ones merged in, to deploy (JSON)")
+    ] = Path("escalation-rules.json"),
+    rules_in: Annotated[
+        Path | None, typer.Option("--rules-in", help="the live rules config (JSON) to merge into")
+    ] = None,
+    rules_param: Annotated[
+        str | None,
+        typer.Option(
+            "--rules-param", envvar="ESCALATION_RULES_PARAM", help="or read the live rules from this SSM parameter"
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --rules-out if it exists")] = False,
     endpoint_url: EndpointOption = None,
     region: RegionOption = None,
@@ -135,11 +161,13 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
     scorer = load_scorer(model_dir)
     results = scorer.score(texts)
     five_level = is_five_level(labels)
-    keys = (intensity_keys([r.label for r in results], [r.intensity for r in results]) if five_level
-            else [r.score for r in results])
+    keys = (
+        intensity_keys([r.label for r in results], [r.intensity for r in results])
+        if five_level
+        else [r.score for r in results]
+    )
     try:
-        result = run_calibration(keys, labels, target_precision, groups,
-                                 kind="intensity" if five_level else "score")
+        result = run_calibration(keys, labels, target_precision, groups, kind="intensity" if five_level else "score")
     except CalibrationError as exc:
         fail(str(exc), 1)
     plot_pr_curve(result.overall, str(plot))
@@ -170,18 +198,36 @@ class _Report:
 
 def _print_json(r: _Report) -> None:
     overall = r.result.overall
-    payload = {"kind": overall.kind, "target_label": overall.target_label,
-               "threshold": overall.threshold, "precision": round(overall.precision, 4),
-               "precision_low_95": round(overall.precision_low, 4), "recall": round(overall.recall, 4),
-               "alerts_per_1000": round(overall.alerts_per_1000, 1), "n": overall.n,
-               "negatives": overall.negatives, "target_precision": r.target_precision,
-               "groups": {g: {"threshold": c.threshold, "precision": round(c.precision, 4),
-                              "recall": round(c.recall, 4), "alerts_per_1000": round(c.alerts_per_1000, 1),
-                              "n": c.n} for g, c in r.result.groups.items()},
-               "target_met_at_95": r.note is None, "target_note": r.note,
-               "skipped_groups": r.result.skipped_groups, "plot": str(r.plot),
-               "rules_file": str(r.rules_out), "live_rules": r.source, "rules": json.loads(r.rules_out.read_text()),
-               "rules_diff": r.diff}
+    payload = {
+        "kind": overall.kind,
+        "target_label": overall.target_label,
+        "threshold": overall.threshold,
+        "precision": round(overall.precision, 4),
+        "precision_low_95": round(overall.precision_low, 4),
+        "recall": round(overall.recall, 4),
+        "alerts_per_1000": round(overall.alerts_per_1000, 1),
+        "n": overall.n,
+        "negatives": overall.negatives,
+        "target_precision": r.target_precision,
+        "groups": {
+            g: {
+                "threshold": c.threshold,
+                "precision": round(c.precision, 4),
+                "recall": round(c.recall, 4),
+                "alerts_per_1000": round(c.alerts_per_1000, 1),
+                "n": c.n,
+            }
+            for g, c in r.result.groups.items()
+        },
+        "target_met_at_95": r.note is None,
+        "target_note": r.note,
+        "skipped_groups": r.result.skipped_groups,
+        "plot": str(r.plot),
+        "rules_file": str(r.rules_out),
+        "live_rules": r.source,
+        "rules": json.loads(r.rules_out.read_text()),
+        "rules_diff": r.diff,
+    }
     out.print_json(json.dumps(payload))
 
 
@@ -194,23 +240,38 @@ def _print_table(r: _Report) -> None:
     for col in ("threshold", "precision", "recall", "alerts / 1,000"):
         table.add_column(col, justify="right")
     for row in table_rows(o):
-        table.add_row(f"{row.threshold:.2f}" if five_level else f"{row.threshold:+.1f}", f"{row.precision:.2f}",
-                      f"{row.recall:.2f}", f"{row.alerts_per_1000:.0f}")
+        table.add_row(
+            f"{row.threshold:.2f}" if five_level else f"{row.threshold:+.1f}",
+            f"{row.precision:.2f}",
+            f"{row.recall:.2f}",
+            f"{row.alerts_per_1000:.0f}",
+        )
     out.print(table)
+
     def shown(threshold: float) -> str:  # on the rule's own scale: intensity in [0, 1], score signed
         return f"{threshold:.3f}" if five_level else f"{threshold:+.3f}"
 
-    out.print(f"chosen threshold {shown(o.threshold)}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
-              f"recall {o.recall:.2f}, {o.alerts_per_1000:.0f} alerts per 1,000 tickets", markup=False)
+    out.print(
+        f"chosen threshold {shown(o.threshold)}: precision {o.precision:.2f} (95% >= {o.precision_low:.2f}), "
+        f"recall {o.recall:.2f}, {o.alerts_per_1000:.0f} alerts per 1,000 tickets",
+        markup=False,
+    )
     for name, choice in r.result.groups.items():
-        out.print(f"  {by}={name}: threshold {shown(choice.threshold)}, precision {choice.precision:.2f}, "
-                  f"recall {choice.recall:.2f} ({choice.n} tickets)", markup=False)
+        out.print(
+            f"  {by}={name}: threshold {shown(choice.threshold)}, precision {choice.precision:.2f}, "
+            f"recall {choice.recall:.2f} ({choice.n} tickets)",
+            markup=False,
+        )
     for name, reason in r.result.skipped_groups.items():
         out.print(f"  {by}={name}: not calibrated separately ({reason})", markup=False)
     if r.note:
         out.print(r.note, markup=False)
-    out.print(f"\nrules: {r.rules_out} = {r.source} + the calibrated rules (shadow, after the live ones):",
-              markup=False)
+    out.print(
+        f"\nrules: {r.rules_out} = {r.source} + the calibrated rules (shadow, after the live ones):", markup=False
+    )
     out.print(r.diff or "(no change)", markup=False, highlight=False)
-    out.print(f"plot: {r.plot}. Deploy the rules with: aws ssm put-parameter --overwrite --type String "
-              f"--name {r.rules_param or '<EscalationRulesParameter>'} --value file://{r.rules_out}", markup=False)
+    out.print(
+        f"plot: {r.plot}. Deploy the rules with: aws ssm put-parameter --overwrite --type String "
+        f"--name {r.rules_param or '<EscalationRulesParameter>'} --value file://{r.rules_out}",
+        markup=False,
+    )

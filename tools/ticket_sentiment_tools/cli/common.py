@@ -107,26 +107,46 @@ def exit_on_bad_lines(bad: int) -> None:
 
 def results_table(rows: list[tuple[str, str, SentimentResult]], title: str) -> Table:
     table = Table(title=title, show_lines=False)
-    for col, justify in (("ticket", "left"), ("text", "left"), ("level", "left"), ("score", "right"),
-                         ("intensity", "right"), ("conf.", "right"), ("emotions", "left"), ("notes", "left")):
+    for col, justify in (
+        ("ticket", "left"),
+        ("text", "left"),
+        ("level", "left"),
+        ("score", "right"),
+        ("intensity", "right"),
+        ("conf.", "right"),
+        ("emotions", "left"),
+        ("notes", "left"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    colour = {"very_negative": "bold red", "negative": "red", "neutral": "yellow", "positive": "green",
-              "very_positive": "bold green"}
+    colour = {
+        "very_negative": "bold red",
+        "negative": "red",
+        "neutral": "yellow",
+        "positive": "green",
+        "very_positive": "bold green",
+    }
     for name, text, r in rows:
         notes = []
         if r.low_signal and not r.needs_fallback:
             notes.append("low signal")
         if r.needs_fallback:
-            notes.append(f"needs_fallback: lang={r.language} is not covered by the model, no label from it "
-                         f"(Comprehend scores it in AWS)")
+            notes.append(
+                f"needs_fallback: lang={r.language} is not covered by the model, no label from it "
+                f"(Comprehend scores it in AWS)"
+            )
         if r.windows > 1:
             notes.append(f"{r.windows} windows")
         excerpt = prepare_ticket_text(text)  # what the model saw: no HTML, quoted history or signature
-        table.add_row(name, excerpt[:50] + ("…" if len(excerpt) > 50 else ""),
-                      "[dim]n/a[/]" if r.needs_fallback else f"[{colour[r.level]}]{r.level}[/]",
-                      f"{r.score:+.2f}", f"{r.intensity:.2f}",
-                      f"{r.confidence:.2f}", ", ".join(f"{e.name} {e.probability:.2f}" for e in r.emotions),
-                      "; ".join(notes))
+        table.add_row(
+            name,
+            excerpt[:50] + ("…" if len(excerpt) > 50 else ""),
+            "[dim]n/a[/]" if r.needs_fallback else f"[{colour[r.level]}]{r.level}[/]",
+            f"{r.score:+.2f}",
+            f"{r.intensity:.2f}",
+            f"{r.confidence:.2f}",
+            ", ".join(f"{e.name} {e.probability:.2f}" for e in r.emotions),
+            "; ".join(notes),
+        )
     return table
 
 
@@ -139,8 +159,13 @@ def json_line(record: dict[str, Any]) -> str:
     return line + "\n"
 
 
-EndpointOption = Annotated[str | None, typer.Option("--endpoint-url", help="AWS endpoint, e.g. the local stack's moto "
-                                                  "(a localhost URL brings the local region and test credentials)")]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        help="AWS endpoint, e.g. the local stack's moto (a localhost URL brings the local region and test credentials)",
+    ),
+]
 RegionOption = Annotated[str | None, typer.Option("--region", envvar="AWS_REGION")]
 TableOption = Annotated[str | None, typer.Option("--table", envvar="TABLE_NAME", help="the tickets table")]
 
@@ -174,8 +199,10 @@ def aws_session(endpoint_url: str | None, region: str | None) -> Any:
     if session.region_name is None:
         fail("no AWS region: pass --region or set AWS_REGION (e.g. export AWS_REGION=eu-west-1)")
     if credentials is None:
-        fail("no AWS credentials: set AWS_PROFILE (after `aws configure` or `aws sso login`) or AWS_ACCESS_KEY_ID "
-             "and AWS_SECRET_ACCESS_KEY; for the local stack pass --endpoint-url http://127.0.0.1:<moto port>")
+        fail(
+            "no AWS credentials: set AWS_PROFILE (after `aws configure` or `aws sso login`) or AWS_ACCESS_KEY_ID "
+            "and AWS_SECRET_ACCESS_KEY; for the local stack pass --endpoint-url http://127.0.0.1:<moto port>"
+        )
     return session
 
 

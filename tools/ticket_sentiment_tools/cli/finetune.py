@@ -20,8 +20,10 @@ def finetune(  # noqa: PLR0917 - typer maps each parameter to an option
     out_dir: Annotated[Path, typer.Option("--out", help="directory for the new model")],
     data: Annotated[Path | None, typer.Option("--data", help="general labelled data to mix in")] = None,
     steps: Annotated[int, typer.Option("--steps", min=1, help="optimizer steps")] = 600,
-    version: Annotated[str | None, typer.Option("--version", help="model version (default: "
-                                                "ticket-sentiment-minilm-finetuned-<UTC time>)")] = None,
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="model version (default: ticket-sentiment-minilm-finetuned-<UTC time>)"),
+    ] = None,
     model_dir: ModelDirOption = None,
 ) -> None:
     """Fine-tune a domain model on your tickets and compare it with the bundled model (needs the train extra)."""
@@ -30,10 +32,12 @@ def finetune(  # noqa: PLR0917 - typer maps each parameter to an option
     except ImportError as exc:
         fail(f"fine-tuning needs the train extra (pip install -e '.[train]'): {exc}")
     try:
-        comparison = finetune_from_csv(tickets, out_dir, data_dir=data, steps=steps, baseline_dir=model_dir,
-                                       version=version)
+        comparison = finetune_from_csv(
+            tickets, out_dir, data_dir=data, steps=steps, baseline_dir=model_dir, version=version
+        )
     except (LabelledDataError, ValueError) as exc:
         fail(str(exc))
     out.print_json(json.dumps(comparison))
-    err.print(f"model written to {out_dir} (MODEL_CARD.md included); ship it with: make layers MODEL={out_dir}",
-              markup=False)
+    err.print(
+        f"model written to {out_dir} (MODEL_CARD.md included); ship it with: make layers MODEL={out_dir}", markup=False
+    )

@@ -14,8 +14,9 @@ TicketOption = Annotated[str, typer.Option("--ticket", help="the helpdesk's tick
 
 
 @app.command("forget")
-def forget(ticket: TicketOption, table: TableOption = None, endpoint_url: EndpointOption = None,
-           region: RegionOption = None) -> None:
+def forget(
+    ticket: TicketOption, table: TableOption = None, endpoint_url: EndpointOption = None, region: RegionOption = None
+) -> None:
     """Delete every stored item of the ticket (ticket, messages, text, reviews, alert claim) and record an erasure
     receipt (the id's hash, the time, item counts). Running it again erases nothing and records nothing."""
     import boto3
@@ -29,8 +30,9 @@ def forget(ticket: TicketOption, table: TableOption = None, endpoint_url: Endpoi
     if not ticket.strip() or len(ticket) > 128:
         fail("--ticket: expected the helpdesk's ticket id (1 to 128 characters)")
     retention = TableSettings.from_env({**os.environ, "TABLE_NAME": table}).retention  # RETENTION_POLICY if set
-    store = DynamoTicketStore(table, boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region),
-                              retention=retention)
+    store = DynamoTicketStore(
+        table, boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region), retention=retention
+    )
     try:
         receipt = erase_ticket(store, ticket)
     except (BotoCoreError, ClientError) as exc:
@@ -39,6 +41,8 @@ def forget(ticket: TicketOption, table: TableOption = None, endpoint_url: Endpoi
     if not receipt.erased:
         out.print(f"nothing stored for ticket hash {receipt.ticket_hash[:16]}: already erased or never scored")
         return
-    out.print(f"erased {counts.total} items (ticket {counts.ticket}, messages {counts.message}, text {counts.text}, "
-              f"reviews {counts.review}, other {counts.other}); receipt {receipt.ticket_hash[:16]} at "
-              f"{receipt.erased_at:%Y-%m-%dT%H:%M:%SZ}")
+    out.print(
+        f"erased {counts.total} items (ticket {counts.ticket}, messages {counts.message}, text {counts.text}, "
+        f"reviews {counts.review}, other {counts.other}); receipt {receipt.ticket_hash[:16]} at "
+        f"{receipt.erased_at:%Y-%m-%dT%H:%M:%SZ}"
+    )

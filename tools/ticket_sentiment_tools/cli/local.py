@@ -29,16 +29,21 @@ def _check_port_free(port: int) -> None:
 def local(  # noqa: PLR0917 - typer maps each parameter to an option
     serve: Annotated[bool, typer.Option("--serve", help="stay up for curl instead of running the demo")] = False,
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="API port with --serve")] = 8787,
-    scorer_mode: Annotated[ScorerMode, typer.Option("--scorer", case_sensitive=False,
-                                                    help="auto: the model, Comprehend for other languages")
-                           ] = ScorerMode.AUTO,
+    scorer_mode: Annotated[
+        ScorerMode,
+        typer.Option("--scorer", case_sensitive=False, help="auto: the model, Comprehend for other languages"),
+    ] = ScorerMode.AUTO,
     model_dir: ModelDirOption = None,
-    metrics_out: Annotated[Path | None, typer.Option("--metrics-out", help="append the handlers' CloudWatch EMF "
-                                                                        "metrics here (JSON lines)")] = None,
+    metrics_out: Annotated[
+        Path | None, typer.Option("--metrics-out", help="append the handlers' CloudWatch EMF metrics here (JSON lines)")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="print the EMF metrics too")] = False,
-    secrets_out: Annotated[Path | None, typer.Option("--secrets-out", help="with --serve: write the helpdesk test "
-                                                                        "secrets here (JSON, keyed by platform)")
-                           ] = None,
+    secrets_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--secrets-out", help="with --serve: write the helpdesk test secrets here (JSON, keyed by platform)"
+        ),
+    ] = None,
 ) -> None:
     """Run the pipeline on a local AWS (moto): the same handlers, real wire protocols, Slack to a printing sink.
 
@@ -66,6 +71,14 @@ def local(  # noqa: PLR0917 - typer maps each parameter to an option
             with metrics_out.open("a", encoding="utf-8") as handle:
                 handle.write(line)
 
-    raise typer.Exit(run_local(write, scorer, mode=scorer_mode, serve=serve, port=port,
-                               metrics_sink=metrics_sink if verbose or metrics_out is not None else None,
-                               secrets_out=secrets_out))
+    raise typer.Exit(
+        run_local(
+            write,
+            scorer,
+            mode=scorer_mode,
+            serve=serve,
+            port=port,
+            metrics_sink=metrics_sink if verbose or metrics_out is not None else None,
+            secrets_out=secrets_out,
+        )
+    )

@@ -61,9 +61,15 @@ def redact_command(
     *,
     jsonl: Annotated[bool, typer.Option("--jsonl", help='read {"id","text"} JSON lines on stdin')] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
-    types: Annotated[str | None, typer.Option(
-        "--types", callback=_entity_types, metavar="[" + "|".join(ENTITY_TYPES) + "],...",
-        help="comma-separated entity types (default: all)")] = None,
+    types: Annotated[
+        str | None,
+        typer.Option(
+            "--types",
+            callback=_entity_types,
+            metavar="[" + "|".join(ENTITY_TYPES) + "],...",
+            help="comma-separated entity types (default: all)",
+        ),
+    ] = None,
     mask: Annotated[str | None, typer.Option("--mask", help="one fixed mask instead of typed placeholders")] = None,
     allow: Annotated[list[str] | None, typer.Option("--allow", help="regex of values to keep (repeatable)")] = None,
 ) -> None:

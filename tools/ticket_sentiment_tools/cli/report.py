@@ -56,22 +56,39 @@ def report(  # noqa: PLR0917 - typer maps each parameter to an option
     for col in ("product area", "negative messages", "negative tickets", "messages", "share negative"):
         areas.add_column(col, justify="left" if col == "product area" else "right")
     for a in result.areas:
-        areas.add_row(a.product_area, str(a.negative_messages), str(a.negative_tickets), str(a.messages),
-                      f"{a.share_negative:.0%}")
+        areas.add_row(
+            a.product_area,
+            str(a.negative_messages),
+            str(a.negative_tickets),
+            str(a.messages),
+            f"{a.share_negative:.0%}",
+        )
     out.print(areas)
     r = result.response
     response = Table(title="First response time, negative tickets")
     for col in ("negative tickets", "answered", "not answered yet", "median", "p90", "mean"):
         response.add_column(col, justify="right")
-    response.add_row(str(r.negative_tickets), str(r.answered), str(r.unanswered), fmt(r.median_hours, ".1f", " h"),
-                     fmt(r.p90_hours, ".1f", " h"), fmt(r.mean_hours, ".1f", " h"))
+    response.add_row(
+        str(r.negative_tickets),
+        str(r.answered),
+        str(r.unanswered),
+        fmt(r.median_hours, ".1f", " h"),
+        fmt(r.p90_hours, ".1f", " h"),
+        fmt(r.mean_hours, ".1f", " h"),
+    )
     out.print(response)
     p = result.precision
     precision = Table(title="Precision of automated escalations (human reviews)")
     for col in ("reviews", "right call", "wrong emotion", "false alarm", "precision", "95% lower bound"):
         precision.add_column(col, justify="right")
-    precision.add_row(str(p.reviews), str(p.right_call), str(p.wrong_emotion), str(p.false_alarm),
-                      fmt(p.precision, ".0%"), fmt(p.precision_low_95, ".0%"))
+    precision.add_row(
+        str(p.reviews),
+        str(p.right_call),
+        str(p.wrong_emotion),
+        str(p.false_alarm),
+        fmt(p.precision, ".0%"),
+        fmt(p.precision_low_95, ".0%"),
+    )
     out.print(precision)
     if html_out is not None:
         out.print(f"HTML report: {html_out}", markup=False)

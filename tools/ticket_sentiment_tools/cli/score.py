@@ -29,10 +29,13 @@ app = typer.Typer()
 
 def score_jsonl(scorer: OnnxSentimentScorer, stream: Iterator[str]) -> int:
     """Score a JSON-lines stream in order; returns the number of bad lines."""
-    return process_jsonl(stream, lambda items: [
-        result_record(item.id, result)
-        for item, result in zip(items, scorer.score([item.text for item in items]), strict=True)
-    ])
+    return process_jsonl(
+        stream,
+        lambda items: [
+            result_record(item.id, result)
+            for item, result in zip(items, scorer.score([item.text for item in items]), strict=True)
+        ],
+    )
 
 
 @app.command()
@@ -124,9 +127,14 @@ def demo(model_dir: ModelDirOption = None) -> None:
     out.print(results_table(rows, title=f"Sample tickets (model {scorer.version})"))
     thread = score_thread(scorer, SAMPLE_THREAD)
     customer = [m for m in SAMPLE_THREAD if m.author_role == "customer"]
-    out.print(results_table([(f"msg {i + 1}", m.text, r) for i, (m, r) in enumerate(zip(customer, thread.messages,
-                                                                                     strict=True))],
-                            title="Sample thread: customer messages in time order"))
+    out.print(
+        results_table(
+            [(f"msg {i + 1}", m.text, r) for i, (m, r) in enumerate(zip(customer, thread.messages, strict=True))],
+            title="Sample thread: customer messages in time order",
+        )
+    )
     current = thread.current
-    out.print(f"thread score [bold]{thread.thread_score:+.2f}[/], trend [bold]{thread.trend}[/] "
-              f"(delta {thread.trend_delta:+.2f}), current label [bold]{current.label if current else '-'}[/]")
+    out.print(
+        f"thread score [bold]{thread.thread_score:+.2f}[/], trend [bold]{thread.trend}[/] "
+        f"(delta {thread.trend_delta:+.2f}), current label [bold]{current.label if current else '-'}[/]"
+    )

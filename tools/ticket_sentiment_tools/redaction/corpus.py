@@ -47,75 +47,144 @@ class Case:
 # --- locale wording -----------------------------------------------------------------------------------------------
 
 _LANG: dict[str, dict[str, Any]] = {
-    "en": {"hi": ["Hi", "Hello", "Dear", "Good morning"], "bye": ["Thanks", "Best regards", "Kind regards", "Cheers"],
-           "complaint": ["My refund still has not arrived and nobody answers.",
-                         "The app logs me out every time I pay. I am really annoyed.",
-                         "I was charged twice this month, please fix it."],
-           "phone": ["Call me on {v}.", "My number is {v}.", "Phone: {v}", "You can reach me at {v} after 5pm."],
-           "email": ["Please write to {v} instead.", "My email is {v}.", "Send the invoice to {v} please."],
-           "prose": ["I spoke to {n} yesterday and nothing happened.", "My husband {n} ordered it last week.",
-                     "Your agent {f} closed my ticket without an answer.", "I already explained it to {n} twice.",
-                     "{n} from your billing team promised a refund.", "My colleague {n} has the same problem.",
-                     "Please ask {f} about the refund, she knows the case.",
-                     "Last week {n} told me it would be fixed."]},
-    "de": {"hi": ["Hallo", "Liebe", "Sehr geehrte", "Guten Tag"], "bye": ["Viele Grüße", "Mit freundlichen Grüßen",
-                                                                         "Danke", "Beste Grüße"],
-           "complaint": ["Meine Erstattung ist immer noch nicht da.", "Die App stürzt bei jeder Zahlung ab."],
-           "phone": ["Rufen Sie mich unter {v} an.", "Telefon: {v}", "Meine Handynummer ist {v}."],
-           "email": ["Bitte schreiben Sie an {v}.", "Meine E-Mail ist {v}."],
-           "prose": ["Ich habe gestern mit {n} gesprochen.", "Mein Mann {n} hat es bestellt.",
-                     "Ihr Mitarbeiter {f} hat das Ticket geschlossen.", "Laut {n} ist alles erledigt."]},
-    "fr": {"hi": ["Bonjour", "Cher", "Chère", "Bonsoir"], "bye": ["Cordialement", "Merci", "Bien cordialement"],
-           "complaint": ["Mon remboursement n'est toujours pas arrivé.", "L'application plante à chaque paiement."],
-           "phone": ["Appelez-moi au {v}.", "Mon numéro est le {v}.", "Tél : {v}"],
-           "email": ["Écrivez-moi à {v}.", "Mon adresse e-mail est {v}."],
-           "prose": ["J'ai parlé avec {n} hier.", "Mon mari {n} l'a commandé.",
-                     "Votre agent {f} a fermé mon ticket.", "Selon {n} tout est réglé."]},
-    "es": {"hi": ["Hola", "Estimado", "Estimada", "Buenos días"], "bye": ["Saludos", "Gracias", "Un saludo"],
-           "complaint": ["Mi reembolso todavía no ha llegado.", "La aplicación se cierra cada vez que pago."],
-           "phone": ["Llámame al {v}.", "Mi teléfono es {v}.", "Móvil: {v}"],
-           "email": ["Escríbanme a {v}.", "Mi correo es {v}."],
-           "prose": ["Hablé con {n} ayer.", "Mi marido {n} lo pidió.", "Su agente {f} cerró mi ticket.",
-                     "Según {n} ya está resuelto."]},
-    "it": {"hi": ["Ciao", "Buongiorno", "Gentile", "Caro"], "bye": ["Cordiali saluti", "Grazie", "Saluti"],
-           "complaint": ["Il mio rimborso non è ancora arrivato.", "L'app si chiude a ogni pagamento."],
-           "phone": ["Chiamatemi al {v}.", "Il mio numero è {v}.", "Telefono: {v}"],
-           "email": ["Scrivetemi a {v}.", "La mia email è {v}."],
-           "prose": ["Ho parlato con {n} ieri.", "Mio marito {n} l'ha ordinato.",
-                     "Il vostro operatore {f} ha chiuso il ticket.", "Secondo {n} è tutto risolto."]},
-    "nl": {"hi": ["Hallo", "Beste", "Geachte", "Goedemorgen"], "bye": ["Met vriendelijke groet", "Groeten",
-                                                                       "Bedankt"],
-           "complaint": ["Mijn terugbetaling is er nog steeds niet.", "De app crasht bij elke betaling."],
-           "phone": ["Bel me op {v}.", "Mijn telefoonnummer is {v}.", "Tel: {v}"],
-           "email": ["Mail naar {v} alstublieft.", "Mijn e-mail is {v}."],
-           "prose": ["Ik heb gisteren met {n} gesproken.", "Mijn man {n} heeft het besteld.",
-                     "Uw medewerker {f} heeft mijn ticket gesloten.", "Volgens {n} is alles opgelost."]},
-    "pl": {"hi": ["Dzień dobry", "Witam", "Cześć", "Szanowna Pani"], "bye": ["Pozdrawiam", "Z poważaniem",
-                                                                             "Dziękuję"],
-           "complaint": ["Mój zwrot pieniędzy nadal nie dotarł.", "Aplikacja zamyka się przy każdej płatności."],
-           "phone": ["Proszę zadzwonić pod numer {v}.", "Mój telefon: {v}", "Tel. {v}"],
-           "email": ["Proszę pisać na {v}.", "Mój e-mail to {v}."],
-           "prose": ["Rozmawiałem wczoraj z {n}.", "Mój mąż {n} to zamówił.", "Wasz konsultant {f} zamknął zgłoszenie.",
-                     "Według {n} wszystko jest załatwione."]},
-    "tr": {"hi": ["Merhaba", "Sayın", "Selam", "İyi günler"], "bye": ["Saygılarımla", "Teşekkürler",
-                                                                       "İyi çalışmalar"],
-           "complaint": ["Param hâlâ iade edilmedi.", "Uygulama her ödemede kapanıyor."],
-           "phone": ["Beni {v} numarasından arayın.", "Telefon: {v}", "Numaram {v}."],
-           "email": ["Lütfen {v} adresine yazın.", "E-postam {v}."],
-           "prose": ["Dün {n} ile konuştum.", "Eşim {n} sipariş verdi.", "Temsilciniz {f} talebimi kapattı.",
-                     "{n} bana iade sözü verdi."]},
-    "ru": {"hi": ["Здравствуйте", "Добрый день", "Привет", "Уважаемая"], "bye": ["С уважением", "Спасибо",
-                                                                                  "Всего доброго"],
-           "complaint": ["Мне до сих пор не вернули деньги.", "Приложение закрывается при каждой оплате."],
-           "phone": ["Позвоните мне по номеру {v}.", "Телефон: {v}", "Мой номер {v}."],
-           "email": ["Напишите мне на {v}.", "Моя почта {v}."],
-           "prose": ["Вчера я говорил с {n}.", "Мой муж {n} сделал заказ.", "Ваш оператор {f} закрыл заявку.",
-                     "{n} обещал вернуть деньги."]},
+    "en": {
+        "hi": ["Hi", "Hello", "Dear", "Good morning"],
+        "bye": ["Thanks", "Best regards", "Kind regards", "Cheers"],
+        "complaint": [
+            "My refund still has not arrived and nobody answers.",
+            "The app logs me out every time I pay. I am really annoyed.",
+            "I was charged twice this month, please fix it.",
+        ],
+        "phone": ["Call me on {v}.", "My number is {v}.", "Phone: {v}", "You can reach me at {v} after 5pm."],
+        "email": ["Please write to {v} instead.", "My email is {v}.", "Send the invoice to {v} please."],
+        "prose": [
+            "I spoke to {n} yesterday and nothing happened.",
+            "My husband {n} ordered it last week.",
+            "Your agent {f} closed my ticket without an answer.",
+            "I already explained it to {n} twice.",
+            "{n} from your billing team promised a refund.",
+            "My colleague {n} has the same problem.",
+            "Please ask {f} about the refund, she knows the case.",
+            "Last week {n} told me it would be fixed.",
+        ],
+    },
+    "de": {
+        "hi": ["Hallo", "Liebe", "Sehr geehrte", "Guten Tag"],
+        "bye": ["Viele Grüße", "Mit freundlichen Grüßen", "Danke", "Beste Grüße"],
+        "complaint": ["Meine Erstattung ist immer noch nicht da.", "Die App stürzt bei jeder Zahlung ab."],
+        "phone": ["Rufen Sie mich unter {v} an.", "Telefon: {v}", "Meine Handynummer ist {v}."],
+        "email": ["Bitte schreiben Sie an {v}.", "Meine E-Mail ist {v}."],
+        "prose": [
+            "Ich habe gestern mit {n} gesprochen.",
+            "Mein Mann {n} hat es bestellt.",
+            "Ihr Mitarbeiter {f} hat das Ticket geschlossen.",
+            "Laut {n} ist alles erledigt.",
+        ],
+    },
+    "fr": {
+        "hi": ["Bonjour", "Cher", "Chère", "Bonsoir"],
+        "bye": ["Cordialement", "Merci", "Bien cordialement"],
+        "complaint": ["Mon remboursement n'est toujours pas arrivé.", "L'application plante à chaque paiement."],
+        "phone": ["Appelez-moi au {v}.", "Mon numéro est le {v}.", "Tél : {v}"],
+        "email": ["Écrivez-moi à {v}.", "Mon adresse e-mail est {v}."],
+        "prose": [
+            "J'ai parlé avec {n} hier.",
+            "Mon mari {n} l'a commandé.",
+            "Votre agent {f} a fermé mon ticket.",
+            "Selon {n} tout est réglé.",
+        ],
+    },
+    "es": {
+        "hi": ["Hola", "Estimado", "Estimada", "Buenos días"],
+        "bye": ["Saludos", "Gracias", "Un saludo"],
+        "complaint": ["Mi reembolso todavía no ha llegado.", "La aplicación se cierra cada vez que pago."],
+        "phone": ["Llámame al {v}.", "Mi teléfono es {v}.", "Móvil: {v}"],
+        "email": ["Escríbanme a {v}.", "Mi correo es {v}."],
+        "prose": [
+            "Hablé con {n} ayer.",
+            "Mi marido {n} lo pidió.",
+            "Su agente {f} cerró mi ticket.",
+            "Según {n} ya está resuelto.",
+        ],
+    },
+    "it": {
+        "hi": ["Ciao", "Buongiorno", "Gentile", "Caro"],
+        "bye": ["Cordiali saluti", "Grazie", "Saluti"],
+        "complaint": ["Il mio rimborso non è ancora arrivato.", "L'app si chiude a ogni pagamento."],
+        "phone": ["Chiamatemi al {v}.", "Il mio numero è {v}.", "Telefono: {v}"],
+        "email": ["Scrivetemi a {v}.", "La mia email è {v}."],
+        "prose": [
+            "Ho parlato con {n} ieri.",
+            "Mio marito {n} l'ha ordinato.",
+            "Il vostro operatore {f} ha chiuso il ticket.",
+            "Secondo {n} è tutto risolto.",
+        ],
+    },
+    "nl": {
+        "hi": ["Hallo", "Beste", "Geachte", "Goedemorgen"],
+        "bye": ["Met vriendelijke groet", "Groeten", "Bedankt"],
+        "complaint": ["Mijn terugbetaling is er nog steeds niet.", "De app crasht bij elke betaling."],
+        "phone": ["Bel me op {v}.", "Mijn telefoonnummer is {v}.", "Tel: {v}"],
+        "email": ["Mail naar {v} alstublieft.", "Mijn e-mail is {v}."],
+        "prose": [
+            "Ik heb gisteren met {n} gesproken.",
+            "Mijn man {n} heeft het besteld.",
+            "Uw medewerker {f} heeft mijn ticket gesloten.",
+            "Volgens {n} is alles opgelost.",
+        ],
+    },
+    "pl": {
+        "hi": ["Dzień dobry", "Witam", "Cześć", "Szanowna Pani"],
+        "bye": ["Pozdrawiam", "Z poważaniem", "Dziękuję"],
+        "complaint": ["Mój zwrot pieniędzy nadal nie dotarł.", "Aplikacja zamyka się przy każdej płatności."],
+        "phone": ["Proszę zadzwonić pod numer {v}.", "Mój telefon: {v}", "Tel. {v}"],
+        "email": ["Proszę pisać na {v}.", "Mój e-mail to {v}."],
+        "prose": [
+            "Rozmawiałem wczoraj z {n}.",
+            "Mój mąż {n} to zamówił.",
+            "Wasz konsultant {f} zamknął zgłoszenie.",
+            "Według {n} wszystko jest załatwione.",
+        ],
+    },
+    "tr": {
+        "hi": ["Merhaba", "Sayın", "Selam", "İyi günler"],
+        "bye": ["Saygılarımla", "Teşekkürler", "İyi çalışmalar"],
+        "complaint": ["Param hâlâ iade edilmedi.", "Uygulama her ödemede kapanıyor."],
+        "phone": ["Beni {v} numarasından arayın.", "Telefon: {v}", "Numaram {v}."],
+        "email": ["Lütfen {v} adresine yazın.", "E-postam {v}."],
+        "prose": [
+            "Dün {n} ile konuştum.",
+            "Eşim {n} sipariş verdi.",
+            "Temsilciniz {f} talebimi kapattı.",
+            "{n} bana iade sözü verdi.",
+        ],
+    },
+    "ru": {
+        "hi": ["Здравствуйте", "Добрый день", "Привет", "Уважаемая"],
+        "bye": ["С уважением", "Спасибо", "Всего доброго"],
+        "complaint": ["Мне до сих пор не вернули деньги.", "Приложение закрывается при каждой оплате."],
+        "phone": ["Позвоните мне по номеру {v}.", "Телефон: {v}", "Мой номер {v}."],
+        "email": ["Напишите мне на {v}.", "Моя почта {v}."],
+        "prose": [
+            "Вчера я говорил с {n}.",
+            "Мой муж {n} сделал заказ.",
+            "Ваш оператор {f} закрыл заявку.",
+            "{n} обещал вернуть деньги.",
+        ],
+    },
 }
-_ID_LABELS = {"en_US": ("SSN", "ssn"), "nl_NL": ("BSN", "ssn"), "fr_FR": ("numéro de sécurité sociale", "ssn"),
-              "es_ES": ("DNI", "nif"), "it_IT": ("codice fiscale", "ssn"), "pl_PL": ("PESEL", "pesel"),
-              "tr_TR": ("TC Kimlik No", "ssn"), "ru_RU": ("ИНН", "businesses_inn"), "de_DE": ("Steuer-ID", None),
-              "en_GB": ("passport number", None)}
+_ID_LABELS = {
+    "en_US": ("SSN", "ssn"),
+    "nl_NL": ("BSN", "ssn"),
+    "fr_FR": ("numéro de sécurité sociale", "ssn"),
+    "es_ES": ("DNI", "nif"),
+    "it_IT": ("codice fiscale", "ssn"),
+    "pl_PL": ("PESEL", "pesel"),
+    "tr_TR": ("TC Kimlik No", "ssn"),
+    "ru_RU": ("ИНН", "businesses_inn"),
+    "de_DE": ("Steuer-ID", None),
+    "en_GB": ("passport number", None),
+}
 _CARD_TYPES = ("visa16", "visa13", "visa19", "mastercard", "amex", "discover", "jcb15", "jcb16", "diners", "maestro")
 NEGATIVE_MAKERS: tuple[Callable[[random.Random], str], ...] = (
     lambda r: f"order #{r.randint(10000, 99999999)}",
@@ -132,13 +201,33 @@ NEGATIVE_MAKERS: tuple[Callable[[random.Random], str], ...] = (
     lambda r: f"ticket {r.randint(100000, 9999999)}",
     lambda r: "2.3.4.5",
     lambda r: f"invoice INV-{r.randint(2019, 2026)}-{r.randint(1, 99999):05d}",
-    lambda r: r.choice(["Apple Pay", "Google Drive", "Microsoft Teams", "Galaxy S24", "iPhone 15", "Chrome",
-                        "Zendesk", "Amazon Prime", "PayPal", "Outlook"]),
+    lambda r: r.choice(
+        [
+            "Apple Pay",
+            "Google Drive",
+            "Microsoft Teams",
+            "Galaxy S24",
+            "iPhone 15",
+            "Chrome",
+            "Zendesk",
+            "Amazon Prime",
+            "PayPal",
+            "Outlook",
+        ]
+    ),
     lambda r: f"error {r.choice(['ERR', 'E', 'HTTP'])}-{r.randint(100, 5999)}",
 )
-_OPENERS = ("Will you fix this today?", "May I ask for an update?", "Can you check the logs?",
-            "Mark as read does not work.", "Grace period ended yesterday.", "Thanks, Apple Pay works again.",
-            "Dear Zendesk Team, please help.", "Hope this helps.", "Best part: nothing works.")
+_OPENERS = (
+    "Will you fix this today?",
+    "May I ask for an update?",
+    "Can you check the logs?",
+    "Mark as read does not work.",
+    "Grace period ended yesterday.",
+    "Thanks, Apple Pay works again.",
+    "Dear Zendesk Team, please help.",
+    "Hope this helps.",
+    "Best part: nothing works.",
+)
 
 
 def _lang(locale: str) -> dict[str, Any]:
@@ -147,10 +236,11 @@ def _lang(locale: str) -> dict[str, Any]:
 
 # --- value formats --------------------------------------------------------------------------------------------------
 
+
 def _card(fake: Any, rng: random.Random) -> str:
     digits = fake.credit_card_number(card_type=rng.choice(_CARD_TYPES))
     sep = rng.choice([" ", " ", "-", ".", "/", "", "mixed"])
-    groups = [digits[i:i + 4] for i in range(0, len(digits), 4)]
+    groups = [digits[i : i + 4] for i in range(0, len(digits), 4)]
     if sep == "mixed":
         return "".join(g + (rng.choice(" -.") if i < len(groups) - 1 else "") for i, g in enumerate(groups))
     return sep.join(groups)
@@ -158,15 +248,21 @@ def _card(fake: Any, rng: random.Random) -> str:
 
 def _iban(fake: Any, rng: random.Random) -> str:
     iban = fake.iban()
-    return " ".join(iban[i:i + 4] for i in range(0, len(iban), 4)) if rng.random() < 0.5 else iban
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) if rng.random() < 0.5 else iban
 
 
 def _email(fake: Any, rng: random.Random) -> str:
     email = str(fake.free_email() if rng.random() < 0.5 else fake.email())
     if rng.random() < 0.12:  # written to dodge spam filters
         local, domain = email.split("@")
-        return rng.choice([f"{local} at {domain.replace('.', ' dot ')}", f"{local} (at) {domain}",
-                           f"{local} @ {domain}", f"{local.replace('.', ' dot ')} at {domain.replace('.', ' dot ')}"])
+        return rng.choice(
+            [
+                f"{local} at {domain.replace('.', ' dot ')}",
+                f"{local} (at) {domain}",
+                f"{local} @ {domain}",
+                f"{local.replace('.', ' dot ')} at {domain.replace('.', ' dot ')}",
+            ]
+        )
     return email
 
 
@@ -182,6 +278,7 @@ def _address(fake: Any, locale: str, rng: random.Random) -> str:
 
 
 # --- cases ------------------------------------------------------------------------------------------------------------
+
 
 def _greeting_case(fake: Any, locale: str, rng: random.Random) -> Case:
     lang = _lang(locale)
@@ -210,12 +307,14 @@ def _structured_case(fake: Any, locale: str, rng: random.Random, kind: str, card
     complaint = rng.choice(lang["complaint"])
     if kind == "EMAIL":
         value = _email(fake, rng)
-        return Case("", locale, kind, f"{complaint} {rng.choice(lang['email']).format(v=value)}",
-                    values=[(kind, value)])
+        return Case(
+            "", locale, kind, f"{complaint} {rng.choice(lang['email']).format(v=value)}", values=[(kind, value)]
+        )
     if kind == "PHONE":
         value = _phone(fake, rng)
-        return Case("", locale, kind, f"{complaint} {rng.choice(lang['phone']).format(v=value)}",
-                    values=[(kind, value)])
+        return Case(
+            "", locale, kind, f"{complaint} {rng.choice(lang['phone']).format(v=value)}", values=[(kind, value)]
+        )
     if kind == "CARD":
         value = _card(cards, rng)
         return Case("", locale, kind, f"{complaint} Card {value} was charged twice.", values=[(kind, value)])
@@ -233,22 +332,37 @@ def _structured_case(fake: Any, locale: str, rng: random.Random, kind: str, card
 def _address_case(fake: Any, locale: str, rng: random.Random) -> Case:
     value = _address(fake, locale, rng)
     lang = _lang(locale)
-    return Case("", locale, "ADDRESS", f"{rng.choice(lang['complaint'])} Ship it to {value} please.",
-                values=[("ADDRESS", value)])
+    return Case(
+        "",
+        locale,
+        "ADDRESS",
+        f"{rng.choice(lang['complaint'])} Ship it to {value} please.",
+        values=[("ADDRESS", value)],
+    )
 
 
 def _negative_case(fake: Any, locale: str, rng: random.Random) -> Case:
     negatives = [maker(rng) for maker in rng.sample(NEGATIVE_MAKERS, 3)]
     company = fake.company()
     opener = rng.choice(_OPENERS)
-    body = (f"{opener} {rng.choice(_lang(locale)['complaint'])} It is about {negatives[0]} and {negatives[1]} "
-            f"({negatives[2]}), bought from {company}.")
+    body = (
+        f"{opener} {rng.choice(_lang(locale)['complaint'])} It is about {negatives[0]} and {negatives[1]} "
+        f"({negatives[2]}), bought from {company}."
+    )
     return Case("", locale, "negative", body, negatives=[opener, *negatives, company])
 
 
 _PLAN: tuple[tuple[str, int], ...] = (
-    ("greeting", 24), ("prose", 32), ("EMAIL", 14), ("PHONE", 14), ("CARD", 14), ("IBAN", 8), ("NATIONAL_ID", 5),
-    ("IP", 5), ("ADDRESS", 14), ("negative", 20),
+    ("greeting", 24),
+    ("prose", 32),
+    ("EMAIL", 14),
+    ("PHONE", 14),
+    ("CARD", 14),
+    ("IBAN", 8),
+    ("NATIONAL_ID", 5),
+    ("IP", 5),
+    ("ADDRESS", 14),
+    ("negative", 20),
 )
 
 
@@ -303,18 +417,34 @@ def adversarial_cases() -> list[Case]:
         ("split", "4111\n1111\n1111\n1111", False, [("CARD", "4111 1111 1111 1111")]),
         ("split", "my card is 4111 1111\n1111 1111 thanks", False, [("CARD", "4111 1111 1111 1111")]),
         ("html", "<p>my card is 4111 <b>1111</b> 1111 1111</p>", True, [("CARD", "4111 1111 1111 1111")]),
-        ("html", "<p>My name is <b>Maria Gonzalez</b>, date of birth <b>14/03/1985</b></p>", True,
-         [("NAME_GREETING", "Maria Gonzalez")]),
-        ("html", "<div>mail <span>anna.kowalski</span>@<span>example.com</span></div>", True,
-         [("EMAIL", "anna.kowalski@example.com")]),
+        (
+            "html",
+            "<p>My name is <b>Maria Gonzalez</b>, date of birth <b>14/03/1985</b></p>",
+            True,
+            [("NAME_GREETING", "Maria Gonzalez")],
+        ),
+        (
+            "html",
+            "<div>mail <span>anna.kowalski</span>@<span>example.com</span></div>",
+            True,
+            [("EMAIL", "anna.kowalski@example.com")],
+        ),
         ("invisible", "card 4111\u00a01111\u200b1111\u2060 1111", False, [("CARD", "4111 1111 1111 1111")]),
         ("invisible", "card 4111\u00ad1111\u00ad1111\u00ad1111", False, [("CARD", "4111 1111 1111 1111")]),
         ("invisible", "card 4111\x001111\x0011111111", False, [("CARD", "4111 1111 11111111")]),
         ("invisible", "mail anna.kowalski\uff20example.com", False, [("EMAIL", "anna.kowalski@example.com")]),
-        ("digits", "card \u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 "
-                   "\u0661\u0661\u0661\u0661", False, [("CARD", "4111 1111 1111 1111")]),
-        ("digits", "call \uff14\uff11\uff15-\uff15\uff15\uff15-\uff10\uff11\uff13\uff12", False,
-         [("PHONE", "415-555-0132")]),
+        (
+            "digits",
+            "card \u0664\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661 \u0661\u0661\u0661\u0661",
+            False,
+            [("CARD", "4111 1111 1111 1111")],
+        ),
+        (
+            "digits",
+            "call \uff14\uff11\uff15-\uff15\uff15\uff15-\uff10\uff11\uff13\uff12",
+            False,
+            [("PHONE", "415-555-0132")],
+        ),
         ("brand", "JCB 3530 1113 3330 0000", False, [("CARD", "3530 1113 3330 0000")]),
         ("brand", "JCB 213100000000001", False, [("CARD", "213100000000001")]),
         ("brand", "Maestro 6759 6498 2643 8453", False, [("CARD", "6759 6498 2643 8453")]),
@@ -326,8 +456,12 @@ def adversarial_cases() -> list[Case]:
         ("obfuscation", "write to john dot doe at gmail dot com", False, [("EMAIL", "john dot doe at gmail dot com")]),
         ("obfuscation", "mail anna_b @ gmail.com", False, [("EMAIL", "anna_b @ gmail.com")]),
         ("obfuscation", "reach x at gmail.com", False, [("EMAIL", "x at gmail.com")]),
-        ("signature", "Still broken.\n\n-- \nMaria Lopez\nHead of Ops\n+1 415 555 0132", False,
-         [("NAME_GREETING", "Maria Lopez"), ("PHONE", "+1 415 555 0132")]),
+        (
+            "signature",
+            "Still broken.\n\n-- \nMaria Lopez\nHead of Ops\n+1 415 555 0132",
+            False,
+            [("NAME_GREETING", "Maria Lopez"), ("PHONE", "+1 415 555 0132")],
+        ),
         ("signature", "Still broken.\n\nSent from my iPhone\nTom Becker", False, [("NAME_GREETING", "Tom Becker")]),
         ("prose", "I spoke to Maria Gonzalez yesterday", False, [("NAME_PROSE", "Maria Gonzalez")]),
         ("prose", "my husband Tom Becker ordered it", False, [("NAME_PROSE", "Tom Becker")]),
@@ -336,8 +470,10 @@ def adversarial_cases() -> list[Case]:
         ("greeting", "Merhaba Ayşe Hanım,\nçalışmıyor.", False, [("NAME_GREETING", "Ayşe")]),
         ("greeting", "Здравствуйте, Ольга!\nНе работает.", False, [("NAME_GREETING", "Ольга")]),
     ]
-    return [Case(f"adv-{i:03d}", "en_US", kind, body, html=html, values=values)
-            for i, (kind, body, html, values) in enumerate(rows)]
+    return [
+        Case(f"adv-{i:03d}", "en_US", kind, body, html=html, values=values)
+        for i, (kind, body, html, values) in enumerate(rows)
+    ]
 
 
 def build_corpus(seed: int = SEED) -> list[Case]:
@@ -350,15 +486,108 @@ _TOKEN = re.compile(r"[^\W_]+")
 _EMAIL_LOCAL_END = re.compile(r"(?i)\s?(?:@|\(at\)|\bat\b)")
 # Words a value may share with its sentence or with a placeholder; never a sign of a leak on their own.
 # Titles ("Mr", "Dott.", "pani") are not personal data.
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "herr", "frau", "pan", "pani", "dott", "ssa",
-                     "sig", "ra", "ing", "dipl", "univ", "uz", "öğr", "çev", "av", "op", "doç", "eng", "mag", "phd",
-                     "mba", "msc", "bsc", "ba", "ma", "md", "jr", "sr", "iii", "ii", "dds", "dvm", "mme", "mlle",
-                     "señor", "señora", "dhr", "mevr", "ir", "drs", "bay", "bayan", "hanım", "bey", "sra", "srta",
-                     # name particles: "de" of "Maaike de Keijzer" is not hers
-                     "de", "da", "di", "du", "la", "le", "van", "von", "ter", "ten", "al", "el", "bin", "zu"})
-_COMMON = _TITLES | frozenset({"the", "and", "for", "von", "van", "der", "den", "del", "della", "dos", "street",
-                               "road", "str", "via", "rue", "calle", "ulica", "apt", "suite", "unit", "flat", "com",
-                               "net", "org", "dot", "gmail"})
+_TITLES = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "prof",
+        "sir",
+        "herr",
+        "frau",
+        "pan",
+        "pani",
+        "dott",
+        "ssa",
+        "sig",
+        "ra",
+        "ing",
+        "dipl",
+        "univ",
+        "uz",
+        "öğr",
+        "çev",
+        "av",
+        "op",
+        "doç",
+        "eng",
+        "mag",
+        "phd",
+        "mba",
+        "msc",
+        "bsc",
+        "ba",
+        "ma",
+        "md",
+        "jr",
+        "sr",
+        "iii",
+        "ii",
+        "dds",
+        "dvm",
+        "mme",
+        "mlle",
+        "señor",
+        "señora",
+        "dhr",
+        "mevr",
+        "ir",
+        "drs",
+        "bay",
+        "bayan",
+        "hanım",
+        "bey",
+        "sra",
+        "srta",
+        # name particles: "de" of "Maaike de Keijzer" is not hers
+        "de",
+        "da",
+        "di",
+        "du",
+        "la",
+        "le",
+        "van",
+        "von",
+        "ter",
+        "ten",
+        "al",
+        "el",
+        "bin",
+        "zu",
+    }
+)
+_COMMON = _TITLES | frozenset(
+    {
+        "the",
+        "and",
+        "for",
+        "von",
+        "van",
+        "der",
+        "den",
+        "del",
+        "della",
+        "dos",
+        "street",
+        "road",
+        "str",
+        "via",
+        "rue",
+        "calle",
+        "ulica",
+        "apt",
+        "suite",
+        "unit",
+        "flat",
+        "com",
+        "net",
+        "org",
+        "dot",
+        "gmail",
+    }
+)
 
 
 def significant_tokens(kind: str, value: str) -> list[str]:
@@ -383,9 +612,15 @@ class Measured:
 
 
 def _event(case: Case) -> dict[str, Any]:
-    return {"source": "other", "ticket_id": case.case_id, "message_id": "m-1", "author_role": "customer",
-            "created_at": datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat(), "subject": case.subject,
-            ("html" if case.html else "text"): case.body}
+    return {
+        "source": "other",
+        "ticket_id": case.case_id,
+        "message_id": "m-1",
+        "author_role": "customer",
+        "created_at": datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat(),
+        "subject": case.subject,
+        ("html" if case.html else "text"): case.body,
+    }
 
 
 def event_payload(case: Case) -> dict[str, Any]:
@@ -444,9 +679,11 @@ class Report:
 
     def format(self) -> str:
         locales = sorted({m.case.locale for m in self.measured})
-        lines = [f"{len(self.measured)} cases, {len(locales)} locales ({', '.join(locales)}), "
-                 "through protect_event + clean_for_scoring",
-                 f"{'type':<16}{'values':>8}{'protected':>11}{'recall':>9}"]
+        lines = [
+            f"{len(self.measured)} cases, {len(locales)} locales ({', '.join(locales)}), "
+            "through protect_event + clean_for_scoring",
+            f"{'type':<16}{'values':>8}{'protected':>11}{'recall':>9}",
+        ]
         for kind, (gold, protected) in sorted(self.per_type.items()):
             lines.append(f"{kind:<16}{gold:>8}{protected:>11}{protected / gold:>9.3f}")
         lines.append(f"{'structured':<16}{'':>8}{'':>11}{self.structured_recall():>9.3f}")
@@ -458,8 +695,10 @@ class Report:
         for m in self.measured:
             if (m.leaked or m.dropped) and shown < limit:
                 shown += 1
-                yield json.dumps({"case": m.case.case_id, "leaked": m.leaked, "dropped": m.dropped,
-                                  "stored": m.stored[:300]}, ensure_ascii=False)
+                yield json.dumps(
+                    {"case": m.case.case_id, "leaked": m.leaked, "dropped": m.dropped, "stored": m.stored[:300]},
+                    ensure_ascii=False,
+                )
 
 
 def measure(cases: list[Case] | None = None) -> Report:

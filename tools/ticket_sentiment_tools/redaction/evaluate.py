@@ -56,7 +56,7 @@ def parse_marked(marked: str) -> tuple[str, list[GoldSpan]]:
     spans: list[GoldSpan] = []
     pos = length = 0
     for m in _MARK.finditer(marked):
-        parts.append(marked[pos:m.start()])
+        parts.append(marked[pos : m.start()])
         length += m.start() - pos
         value = m.group(2)
         spans.append(GoldSpan(length, length + len(value), m.group(1)))
@@ -103,22 +103,33 @@ def evaluate_corpus(rows: list[tuple[str, list[GoldSpan]]], config: RedactionCon
             c[3] += 1
             c[4] += any(g.type.rstrip("*") == p.type.value and g.start < p.end and p.start < g.end for g in gold)
     per_type = {
-        t: TypeMetrics(gold=c[0], predicted=c[3], recall=round(c[1] / c[0], 4) if c[0] else 1.0,
-                       precision=round(c[4] / c[3], 4) if c[3] else 1.0,
-                       recall_any_type=round(c[2] / c[0], 4) if c[0] else 1.0)
+        t: TypeMetrics(
+            gold=c[0],
+            predicted=c[3],
+            recall=round(c[1] / c[0], 4) if c[0] else 1.0,
+            precision=round(c[4] / c[3], 4) if c[3] else 1.0,
+            recall_any_type=round(c[2] / c[0], 4) if c[0] else 1.0,
+        )
         for t, c in sorted(counts.items())
     }
-    return CorpusReport(snippets=len(rows), negatives=sum(1 for _, g in rows if not g), per_type=per_type,
-                        false_positive_snippets=false_positive_snippets)
+    return CorpusReport(
+        snippets=len(rows),
+        negatives=sum(1 for _, g in rows if not g),
+        per_type=per_type,
+        false_positive_snippets=false_positive_snippets,
+    )
 
 
 def format_report(report: CorpusReport) -> str:
-    lines = [f"{report.snippets} snippets, {report.negatives} without personal data "
-             f"({report.false_positive_snippets} of those had a false redaction)",
-             f"{'type':<14}{'gold':>6}{'pred':>6}{'precision':>11}{'recall':>9}{'recall(any)':>13}"]
+    lines = [
+        f"{report.snippets} snippets, {report.negatives} without personal data "
+        f"({report.false_positive_snippets} of those had a false redaction)",
+        f"{'type':<14}{'gold':>6}{'pred':>6}{'precision':>11}{'recall':>9}{'recall(any)':>13}",
+    ]
     for name, m in report.per_type.items():
-        lines.append(f"{name:<14}{m.gold:>6}{m.predicted:>6}{m.precision:>11.3f}{m.recall:>9.3f}"
-                     f"{m.recall_any_type:>13.3f}")
+        lines.append(
+            f"{name:<14}{m.gold:>6}{m.predicted:>6}{m.precision:>11.3f}{m.recall:>9.3f}{m.recall_any_type:>13.3f}"
+        )
     return "\n".join(lines)
 
 

@@ -25,17 +25,23 @@ class SqsAuditQueue:
         """SendMessageBatch in tens; entries SQS refused are retried once by themselves, then raise."""
         sent = 0
         for i in range(0, len(rows), SQS_BATCH):
-            chunk = rows[i:i + SQS_BATCH]
-            response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(j), "MessageBody": row.model_dump_json()} for j, row in enumerate(chunk)])
+            chunk = rows[i : i + SQS_BATCH]
+            response = self.client.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(j), "MessageBody": row.model_dump_json()} for j, row in enumerate(chunk)],
+            )
             for failed in response.get("Failed", []):
                 row = chunk[int(failed["Id"])]
                 self.client.send_message(QueueUrl=self.queue_url, MessageBody=row.model_dump_json())
             sent += len(chunk)
         return sent
 
-    def drain(self, *, wait_seconds: int = 1, visibility_timeout: int = 300,
-              ) -> tuple[list[AuditRow], list[str], int]:
+    def drain(
+        self,
+        *,
+        wait_seconds: int = 1,
+        visibility_timeout: int = 300,
+    ) -> tuple[list[AuditRow], list[str], int]:
         """Receive everything on the queue: (rows, receipt handles to delete once saved, bad message count).
 
         Messages stay invisible for `visibility_timeout` while the caller writes them out, so nothing is lost if
@@ -45,9 +51,12 @@ class SqsAuditQueue:
         handles: list[str] = []
         bad = 0
         while True:
-            messages = self.client.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=SQS_BATCH,
-                                                   WaitTimeSeconds=wait_seconds,
-                                                   VisibilityTimeout=visibility_timeout).get("Messages", [])
+            messages = self.client.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=SQS_BATCH,
+                WaitTimeSeconds=wait_seconds,
+                VisibilityTimeout=visibility_timeout,
+            ).get("Messages", [])
             if not messages:
                 break
             for message in messages:
@@ -63,5 +72,7 @@ class SqsAuditQueue:
 
     def delete(self, receipt_handles: Sequence[str]) -> None:
         for i in range(0, len(receipt_handles), SQS_BATCH):
-            self.client.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(j), "ReceiptHandle": h} for j, h in enumerate(receipt_handles[i:i + SQS_BATCH])])
+            self.client.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(j), "ReceiptHandle": h} for j, h in enumerate(receipt_handles[i : i + SQS_BATCH])],
+            )

@@ -26,8 +26,16 @@ MAX_CHARS = 500
 SCORER_NAME = "comprehend"
 # Languages BatchDetectSentiment accepts.
 LANGUAGES = frozenset({"en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"})
-_THROTTLING = frozenset({"ThrottlingException", "TooManyRequestsException", "ProvisionedThroughputExceededException",
-                         "RequestLimitExceeded", "ServiceUnavailableException", "InternalServerException"})
+_THROTTLING = frozenset(
+    {
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ServiceUnavailableException",
+        "InternalServerException",
+    }
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _LABELS: dict[str, Label] = {"POSITIVE": "positive", "NEGATIVE": "negative", "NEUTRAL": "neutral", "MIXED": "neutral"}
 
@@ -52,7 +60,7 @@ def most_relevant(text: str, limit: int = MAX_CHARS) -> str:
     if not tail:  # one very long sentence: its end, cut at a word boundary
         end = text[-budget:]
         cut = end.find(" ")
-        tail = [end[cut + 1:] if 0 <= cut < 40 else end]
+        tail = [end[cut + 1 :] if 0 <= cut < 40 else end]
     return " ".join([head, *tail]).strip() if head else " ".join(tail)
 
 
@@ -75,15 +83,22 @@ def comprehend_language(language: str) -> str | None:
 class ComprehendScorer:
     """A TextScorer over BatchDetectSentiment; `scorer` on every result is "comprehend"."""
 
-    def __init__(self, client: Any | None = None, *, attempts: int = 6, base_wait: float = 0.2,
-                 max_wait: float = 5.0) -> None:
+    def __init__(
+        self, client: Any | None = None, *, attempts: int = 6, base_wait: float = 0.2, max_wait: float = 5.0
+    ) -> None:
         self.client = client or boto3.client("comprehend")
-        self.retrying = Retrying(stop=stop_after_attempt(attempts), reraise=True,
-                                 wait=wait_exponential_jitter(initial=base_wait, max=max_wait, jitter=base_wait),
-                                 retry=retry_if_exception(_is_throttling))
+        self.retrying = Retrying(
+            stop=stop_after_attempt(attempts),
+            reraise=True,
+            wait=wait_exponential_jitter(initial=base_wait, max=max_wait, jitter=base_wait),
+            retry=retry_if_exception(_is_throttling),
+        )
 
-    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None,
-                       ) -> list[SentimentResult]:
+    def score_prepared(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str] | None = None,
+    ) -> list[SentimentResult]:
         languages = languages or ["en"] * len(texts)
         results: list[SentimentResult | None] = [None] * len(texts)
         by_language: dict[str, list[int]] = {}
@@ -95,21 +110,29 @@ class ComprehendScorer:
                 by_language.setdefault(code, []).append(i)
         for code, indexes in by_language.items():
             for start in range(0, len(indexes), BATCH):
-                chunk = indexes[start:start + BATCH]
+                chunk = indexes[start : start + BATCH]
                 for i, result in self._detect(code, chunk, texts, languages):
                     results[i] = result
         return [r if r is not None else _empty(languages[i], low_signal=True) for i, r in enumerate(results)]
 
-    def _detect(self, code: str, chunk: list[int], texts: Sequence[str], languages: Sequence[str],
-                ) -> list[tuple[int, SentimentResult]]:
+    def _detect(
+        self,
+        code: str,
+        chunk: list[int],
+        texts: Sequence[str],
+        languages: Sequence[str],
+    ) -> list[tuple[int, SentimentResult]]:
         """One BatchDetectSentiment call (throttling retried); any per-document error fails the call."""
-        response = self.retrying(self.client.batch_detect_sentiment,
-                                 TextList=[most_relevant(texts[i]) for i in chunk], LanguageCode=code)
+        response = self.retrying(
+            self.client.batch_detect_sentiment, TextList=[most_relevant(texts[i]) for i in chunk], LanguageCode=code
+        )
         if response.get("ErrorList"):
             codes = sorted({e.get("ErrorCode", "?") for e in response["ErrorList"]})
             raise ComprehendError(f"comprehend failed {len(response['ErrorList'])} documents: {codes}")
-        return [(chunk[item["Index"]], _result(item, languages[chunk[item["Index"]]], texts[chunk[item["Index"]]]))
-                for item in response["ResultList"]]
+        return [
+            (chunk[item["Index"]], _result(item, languages[chunk[item["Index"]]], texts[chunk[item["Index"]]]))
+            for item in response["ResultList"]
+        ]
 
 
 def _result(item: dict[str, Any], language: str, text: str) -> SentimentResult:
@@ -121,15 +144,33 @@ def _result(item: dict[str, Any], language: str, text: str) -> SentimentResult:
     # score and intensity sit on the model's scale for a plain (not extreme) level, so they never saturate.
     score, intensity = polarity_and_intensity([0.0, neg, neu + mixed, pos, 0.0])
     return SentimentResult(
-        label=label, level=label,
-        score=round(score, 4), intensity=round(intensity, 4),
-        confidence=round(probabilities[label], 4), probabilities=probabilities, emotions=[],
-        low_signal=is_low_signal(text), language=language, windows=1, scorer=SCORER_NAME,
-        model_version=SCORER_NAME)
+        label=label,
+        level=label,
+        score=round(score, 4),
+        intensity=round(intensity, 4),
+        confidence=round(probabilities[label], 4),
+        probabilities=probabilities,
+        emotions=[],
+        low_signal=is_low_signal(text),
+        language=language,
+        windows=1,
+        scorer=SCORER_NAME,
+        model_version=SCORER_NAME,
+    )
 
 
 def _empty(language: str, *, low_signal: bool) -> SentimentResult:
-    return SentimentResult(label="neutral", level="neutral", score=0.0, intensity=0.0, confidence=0.0,
-                           probabilities={"negative": 0.0, "neutral": 0.0, "positive": 0.0}, emotions=[],
-                           low_signal=low_signal, language=language, windows=0, scorer=SCORER_NAME,
-                           model_version=SCORER_NAME)
+    return SentimentResult(
+        label="neutral",
+        level="neutral",
+        score=0.0,
+        intensity=0.0,
+        confidence=0.0,
+        probabilities={"negative": 0.0, "neutral": 0.0, "positive": 0.0},
+        emotions=[],
+        low_signal=low_signal,
+        language=language,
+        windows=0,
+        scorer=SCORER_NAME,
+        model_version=SCORER_NAME,
+    )

@@ -20,8 +20,14 @@ class SecretWriters:
     """Platform -> writer, built from the platform's secret. The writer (and Salesforce's cached token, and the
     rate-limit window it has seen) lives as long as the secret's value: a rotated secret builds a new one."""
 
-    def __init__(self, prefix: str, provider: SecretsProvider | None = None, *, max_age: int = SECRET_MAX_AGE,
-                 settings: RetrySettings | None = None) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        provider: SecretsProvider | None = None,
+        *,
+        max_age: int = SECRET_MAX_AGE,
+        settings: RetrySettings | None = None,
+    ) -> None:
         self.prefix = prefix
         self.provider = provider or SecretsProvider()
         self.max_age = max_age

@@ -52,8 +52,11 @@ class DynamoHistory:
         self._meta: dict[str, TicketMeta] = {}
 
     def _query_day(self, key: str) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {"IndexName": DAY_INDEX, "KeyConditionExpression": "GSI3PK = :k",
-                                  "ExpressionAttributeValues": {":k": key}}
+        kwargs: dict[str, Any] = {
+            "IndexName": DAY_INDEX,
+            "KeyConditionExpression": "GSI3PK = :k",
+            "ExpressionAttributeValues": {":k": key},
+        }
         while True:
             page = self.table.query(**kwargs)
             yield from page.get("Items", [])
@@ -61,11 +64,19 @@ class DynamoHistory:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def scored_between(self, start: datetime, end: datetime, *, with_ticket_meta: bool = False,
-                       ) -> Iterator[ScoredRecord]:
+    def scored_between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        with_ticket_meta: bool = False,
+    ) -> Iterator[ScoredRecord]:
         for day in days_between(start, end):
-            records = [r for r in (self._record(i) for i in self._query_day(scored_day_key(day)))
-                       if r is not None and start <= r.created_at < end]
+            records = [
+                r
+                for r in (self._record(i) for i in self._query_day(scored_day_key(day)))
+                if r is not None and start <= r.created_at < end
+            ]
             if with_ticket_meta and records:
                 meta = self.tickets(r.ticket_id for r in records)
                 records = [_with_meta(r, meta.get(r.ticket_id)) for r in records]
@@ -75,10 +86,13 @@ class DynamoHistory:
     def _record(item: dict[str, Any]) -> ScoredRecord | None:
         data = from_dynamo(item)
         try:
-            return ScoredRecord.model_validate({
-                **{k: v for k, v in data.items() if k in ScoredRecord.model_fields},
-                "ticket_id": strip_prefix(data.get("PK", ""), TICKET_PREFIX),
-                "message_id": strip_prefix(data.get("SK", ""), MESSAGE_PREFIX)})
+            return ScoredRecord.model_validate(
+                {
+                    **{k: v for k, v in data.items() if k in ScoredRecord.model_fields},
+                    "ticket_id": strip_prefix(data.get("PK", ""), TICKET_PREFIX),
+                    "message_id": strip_prefix(data.get("SK", ""), MESSAGE_PREFIX),
+                }
+            )
         except ValidationError:
             # One malformed item must not stop a monthly job; it is counted in the logs, never its content.
             log.warning("skipping a GSI3 item that is not a scored message")
@@ -90,9 +104,15 @@ class DynamoHistory:
         todo = sorted({t for t in wanted if t not in self._meta})
         names = {f"#{f}": f for f in ("PK", *_TICKET_FIELDS)}
         for i in range(0, len(todo), BATCH_GET_LIMIT):
-            self._fetch({self.table_name: {
-                "Keys": [ticket_key(t) for t in todo[i:i + BATCH_GET_LIMIT]],
-                "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}})
+            self._fetch(
+                {
+                    self.table_name: {
+                        "Keys": [ticket_key(t) for t in todo[i : i + BATCH_GET_LIMIT]],
+                        "ProjectionExpression": ", ".join(names),
+                        "ExpressionAttributeNames": names,
+                    }
+                }
+            )
         return {t: self._meta[t] for t in wanted if t in self._meta}
 
     def _fetch(self, request: dict[str, Any]) -> None:
@@ -134,9 +154,12 @@ class DynamoHistory:
 
 def _with_meta(record: ScoredRecord, meta: TicketMeta | None) -> ScoredRecord:
     """The ticket's product area and tier where the message item has none."""
-    return record.model_copy(update={
-        "product_area": record.product_area or (meta.product_area if meta is not None else None),
-        "customer_tier": record.customer_tier or (meta.customer_tier if meta is not None else None)})
+    return record.model_copy(
+        update={
+            "product_area": record.product_area or (meta.product_area if meta is not None else None),
+            "customer_tier": record.customer_tier or (meta.customer_tier if meta is not None else None),
+        }
+    )
 
 
 def _review_record(data: dict[str, Any]) -> ReviewRecord | None:

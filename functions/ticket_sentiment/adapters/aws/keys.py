@@ -102,7 +102,7 @@ def iso(at: datetime) -> str:
 
 def strip_prefix(value: Any, prefix: str) -> str:
     text = str(value)
-    return text[len(prefix):] if text.startswith(prefix) else text
+    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 def to_dynamo(value: Any) -> Any:

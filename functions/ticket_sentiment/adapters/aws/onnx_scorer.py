@@ -45,8 +45,9 @@ class _Window:
 class OnnxSentimentScorer:
     """Scores texts in batches; long texts are split into overlapping windows and aggregated."""
 
-    def __init__(self, model_dir: Path | None = None, *, intra_op_threads: int = 1, batch_size: int = 32,
-                 window_stride: int = 96) -> None:
+    def __init__(
+        self, model_dir: Path | None = None, *, intra_op_threads: int = 1, batch_size: int = 32, window_stride: int = 96
+    ) -> None:
         model_dir = model_dir or default_model_dir()
         paths = {name: model_dir / name for name in ("model.onnx", "tokenizer.json", "model_meta.json")}
         missing = [name for name, p in paths.items() if not p.is_file()]
@@ -54,8 +55,10 @@ class OnnxSentimentScorer:
             raise ModelNotFoundError(f"model directory {model_dir} lacks {', '.join(missing)}; run `make model`")
         self.meta = ModelMeta.model_validate_json(paths["model_meta.json"].read_text())
         if self.meta.onnx_external_data and not (model_dir / self.meta.onnx_external_data).is_file():
-            raise ModelNotFoundError(f"model directory {model_dir} lacks {self.meta.onnx_external_data}, "
-                                     "the weights of model.onnx; run `make model`")
+            raise ModelNotFoundError(
+                f"model directory {model_dir} lacks {self.meta.onnx_external_data}, "
+                "the weights of model.onnx; run `make model`"
+            )
         self.tokenizer = Tokenizer.from_file(str(paths["tokenizer.json"]))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
@@ -97,7 +100,7 @@ class OnnxSentimentScorer:
             if last and last[-1] + self.body_tokens < len(ids):
                 last.append(len(ids) - self.body_tokens)  # the tail of a long message is often the ask
             for start in last:
-                windows.append(_Window(i, [self._cls, *ids[start:start + self.body_tokens], self._sep]))
+                windows.append(_Window(i, [self._cls, *ids[start : start + self.body_tokens], self._sep]))
         return windows
 
     def _run(self, windows: list[_Window]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -108,14 +111,14 @@ class OnnxSentimentScorer:
         emo = np.zeros((len(windows), len(self.meta.emotions)), dtype=np.float32)
         sev = np.zeros((len(windows), len(self.meta.severity_levels)), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             width = max(len(windows[k].ids) for k in idx)
             input_ids = np.full((len(idx), width), self._pad, dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
             for row, k in enumerate(idx):
                 ids = windows[k].ids
-                input_ids[row, :len(ids)] = ids
-                mask[row, :len(ids)] = 1
+                input_ids[row, : len(ids)] = ids
+                mask[row, : len(ids)] = 1
             outputs = self.session.run(self._outputs, {"input_ids": input_ids, "attention_mask": mask})
             pol[idx], emo[idx] = outputs[0], outputs[1]
             if self._severity:
@@ -128,37 +131,48 @@ class OnnxSentimentScorer:
         # A language the model was not trained on gets no label from it, not a confident guess (see _empty).
         non_empty = [i for i, t in enumerate(texts) if CONTENT_WORD.search(t) and self.covers_language(languages[i])]
         windows = self._windows([texts[i] for i in non_empty])
-        pol_probs, emo_probs, sev_probs, window_counts = self._per_text(windows, len(non_empty),
-                                                                        *self._probabilities(windows))
+        pol_probs, emo_probs, sev_probs, window_counts = self._per_text(
+            windows, len(non_empty), *self._probabilities(windows)
+        )
         if not self.meta.emotions_trained:
             emo_probs = np.zeros((len(non_empty), 0))
         return self._assemble(texts, languages, non_empty, (pol_probs, emo_probs, sev_probs), window_counts)
 
-    def _assemble(self, texts: Sequence[str], languages: Sequence[str], non_empty: list[int],
-                  probabilities: tuple[np.ndarray, np.ndarray, np.ndarray], window_counts: list[int],
-                  ) -> list[SentimentResult]:
+    def _assemble(
+        self,
+        texts: Sequence[str],
+        languages: Sequence[str],
+        non_empty: list[int],
+        probabilities: tuple[np.ndarray, np.ndarray, np.ndarray],
+        window_counts: list[int],
+    ) -> list[SentimentResult]:
         """One result per text, in order; texts without content get the empty (low-signal) result."""
         pol_probs, emo_probs, sev_probs = probabilities
         # Python floats from here: per-element numpy calls cost more than the arithmetic on a few numbers.
-        severities: list[list[float] | None] = (list(sev_probs.tolist()) if self._severity
-                                                else [None] * len(non_empty))
-        scored = {text_index: self._result(texts[text_index], probs, emotions, severity,
-                                           language=languages[text_index], windows=count)
-                  for text_index, probs, emotions, severity, count in zip(
-                      non_empty, pol_probs.tolist(), emo_probs.tolist(), severities, window_counts, strict=True)}
+        severities: list[list[float] | None] = list(sev_probs.tolist()) if self._severity else [None] * len(non_empty)
+        scored = {
+            text_index: self._result(
+                texts[text_index], probs, emotions, severity, language=languages[text_index], windows=count
+            )
+            for text_index, probs, emotions, severity, count in zip(
+                non_empty, pol_probs.tolist(), emo_probs.tolist(), severities, window_counts, strict=True
+            )
+        }
         return [scored[i] if i in scored else self._empty(languages[i]) for i in range(len(texts))]
 
     def _probabilities(self, windows: list[_Window]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per window: polarity and severity probabilities (softmax) and emotion probabilities (sigmoid)."""
-        pol_logits, emo_logits, sev_logits = (self._run(windows) if windows else
-                                              (np.zeros((0, 3)), np.zeros((0, 0)), np.zeros((0, 5))))
+        pol_logits, emo_logits, sev_logits = (
+            self._run(windows) if windows else (np.zeros((0, 3)), np.zeros((0, 0)), np.zeros((0, 5)))
+        )
         pol_probs = _softmax(pol_logits / self.meta.polarity_temperature)
         sev_probs = _softmax(sev_logits) if self._severity else np.zeros((len(pol_probs), 0))
         emo_probs = 1.0 / (1.0 + np.exp(-emo_logits / self.meta.emotion_temperature))
         return pol_probs, emo_probs, sev_probs
 
-    def _per_text(self, windows: list[_Window], texts: int, pol_probs: np.ndarray, emo_probs: np.ndarray,
-                  sev_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    def _per_text(
+        self, windows: list[_Window], texts: int, pol_probs: np.ndarray, emo_probs: np.ndarray, sev_probs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
         """Window rows folded into one row per text, and each text's window count."""
         if len(windows) == texts:  # one window per text: nothing to fold
             return pol_probs, emo_probs, sev_probs, [1] * texts
@@ -187,15 +201,29 @@ class OnnxSentimentScorer:
     def score_one(self, text: str) -> SentimentResult:
         return self.score([text])[0]
 
-    def _result(self, text: str, probs: list[float], emotions: list[float], severity: list[float] | None, *,
-                language: str, windows: int) -> SentimentResult:
+    def _result(
+        self,
+        text: str,
+        probs: list[float],
+        emotions: list[float],
+        severity: list[float] | None,
+        *,
+        language: str,
+        windows: int,
+    ) -> SentimentResult:
         labels = self.meta.polarity_labels
         confidence = max(probs)
         label_index = probs.index(confidence)
         label = labels[label_index]
         contradicting = EMOTIONS_CONTRADICTING.get(label, frozenset())
-        fired = sorted(((p, name) for name, p, t in zip(self.meta.emotions, emotions, self._thresholds, strict=False)
-                        if p >= t and name not in contradicting), reverse=True)
+        fired = sorted(
+            (
+                (p, name)
+                for name, p, t in zip(self.meta.emotions, emotions, self._thresholds, strict=False)
+                if p >= t and name not in contradicting
+            ),
+            reverse=True,
+        )
         shares = extreme_shares(severity)
         score, intensity = polarity_and_intensity(five_level_distribution(probs, shares))
         return SentimentResult(
@@ -214,9 +242,17 @@ class OnnxSentimentScorer:
 
     def _empty(self, language: str) -> SentimentResult:
         return SentimentResult(
-            label="neutral", level="neutral", score=0.0, intensity=0.0, confidence=0.0,
-            probabilities={label: 0.0 for label in self.meta.polarity_labels}, emotions=[], low_signal=True,
-            language=language, needs_fallback=not self.covers_language(language), windows=0,
+            label="neutral",
+            level="neutral",
+            score=0.0,
+            intensity=0.0,
+            confidence=0.0,
+            probabilities={label: 0.0 for label in self.meta.polarity_labels},
+            emotions=[],
+            low_signal=True,
+            language=language,
+            needs_fallback=not self.covers_language(language),
+            windows=0,
             model_version=self.meta.version,
         )
 

@@ -39,9 +39,14 @@ def day_key(at: datetime) -> str:
 
 
 class DynamoReviewStore:
-    def __init__(self, table_name: str, resource: Any | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
-                 retention: Retention | None = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        resource: Any | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        retention: Retention | None = None,
+    ) -> None:
         self.table = (resource or boto3.resource("dynamodb")).Table(table_name)
         self.clock = clock
         self.retention = retention or Retention()
@@ -51,14 +56,30 @@ class DynamoReviewStore:
         ticket. Returns the review as stored, with `first_reviewed_at`."""
         at = iso(review.reviewed_at)
         values: dict[str, Any] = {
-            ":type": "review", ":ticket": review.ticket_id, ":alert": review.alert_id, ":verdict": review.verdict,
-            ":reviewer": review.reviewer, ":at": at, ":source": review.source, ":day": day_key(review.reviewed_at),
+            ":type": "review",
+            ":ticket": review.ticket_id,
+            ":alert": review.alert_id,
+            ":verdict": review.verdict,
+            ":reviewer": review.reviewer,
+            ":at": at,
+            ":source": review.source,
+            ":day": day_key(review.reviewed_at),
             ":daysk": f"{at}#{review.ticket_id}#{review.alert_id}",
-            ":ttl": self.retention.expires_at("review", max(review.reviewed_at, self.clock()))}
-        sets = ["#type = :type", "ticket_id = :ticket", "alert_id = :alert", "verdict = :verdict",
-                "reviewer = :reviewer", "reviewed_at = :at", "#source = :source",
-                "first_reviewed_at = if_not_exists(first_reviewed_at, :at)", "GSI3PK = :day", "GSI3SK = :daysk",
-                f"{TTL_ATTRIBUTE} = :ttl"]
+            ":ttl": self.retention.expires_at("review", max(review.reviewed_at, self.clock())),
+        }
+        sets = [
+            "#type = :type",
+            "ticket_id = :ticket",
+            "alert_id = :alert",
+            "verdict = :verdict",
+            "reviewer = :reviewer",
+            "reviewed_at = :at",
+            "#source = :source",
+            "first_reviewed_at = if_not_exists(first_reviewed_at, :at)",
+            "GSI3PK = :day",
+            "GSI3SK = :daysk",
+            f"{TTL_ATTRIBUTE} = :ttl",
+        ]
         update = "SET " + ", ".join(sets)
         version = self._model_version(review)
         if version is not None:
@@ -72,10 +93,13 @@ class DynamoReviewStore:
         try:
             stored = self.table.update_item(
                 Key=review_key(review.ticket_id, review.alert_id),
-                UpdateExpression=update, ExpressionAttributeNames={"#type": "type", "#source": "source"},
+                UpdateExpression=update,
+                ExpressionAttributeNames={"#type": "type", "#source": "source"},
                 # A delayed write of an older click must not undo a newer one.
                 ConditionExpression="attribute_not_exists(reviewed_at) OR reviewed_at <= :at",
-                ExpressionAttributeValues=values, ReturnValues="ALL_NEW")["Attributes"]
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
         except ClientError as exc:
             if not conditional_failed(exc):
                 raise
@@ -88,9 +112,11 @@ class DynamoReviewStore:
         stored (erased, expired)."""
         event_id = review.alert_id.split(":", 1)[0]
         kwargs: dict[str, Any] = {
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :msg)", "FilterExpression": "event_id = :e",
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :msg)",
+            "FilterExpression": "event_id = :e",
             "ProjectionExpression": "model_version",
-            "ExpressionAttributeValues": {":pk": ticket_pk(review.ticket_id), ":msg": MESSAGE_PREFIX, ":e": event_id}}
+            "ExpressionAttributeValues": {":pk": ticket_pk(review.ticket_id), ":msg": MESSAGE_PREFIX, ":e": event_id},
+        }
         while True:
             page = self.table.query(**kwargs)
             for item in page.get("Items", []):
@@ -105,18 +131,22 @@ class DynamoReviewStore:
             self.table.update_item(
                 Key=ticket_key(review.ticket_id),
                 UpdateExpression="SET review_verdict = :v, reviewed_by = :by, reviewed_at = :at, "
-                                 "reviewed_alert_id = :alert",
+                "reviewed_alert_id = :alert",
                 ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(reviewed_at) "
-                                    "OR reviewed_at <= :at)",
-                ExpressionAttributeValues={":v": review.verdict, ":by": review.reviewer, ":at": at,
-                                           ":alert": review.alert_id})
+                "OR reviewed_at <= :at)",
+                ExpressionAttributeValues={
+                    ":v": review.verdict,
+                    ":by": review.reviewer,
+                    ":at": at,
+                    ":alert": review.alert_id,
+                },
+            )
         except ClientError as exc:
             if not conditional_failed(exc):
                 raise
 
     def _get(self, ticket_id: str, alert_id: str) -> Review | None:
-        item = self.table.get_item(Key=review_key(ticket_id, alert_id),
-                                   ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key=review_key(ticket_id, alert_id), ConsistentRead=True).get("Item")
         return None if item is None else _review(item)
 
     def get(self, ticket_id: str, alert_id: str) -> Review | None:
@@ -136,8 +166,11 @@ class DynamoReviewStore:
             if offset == 0:  # only the first day is cut; later days are read whole
                 condition += " AND GSI3SK >= :from"
                 values[":from"] = iso(since)
-            kwargs: dict[str, Any] = {"IndexName": DAY_INDEX, "KeyConditionExpression": condition,
-                                      "ExpressionAttributeValues": values}
+            kwargs: dict[str, Any] = {
+                "IndexName": DAY_INDEX,
+                "KeyConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+            }
             while True:
                 page = self.table.query(**kwargs)
                 out.extend(_review(item) for item in page.get("Items", []))
@@ -148,8 +181,16 @@ class DynamoReviewStore:
 
 
 def _review(item: dict[str, Any]) -> Review:
-    return Review.model_validate({
-        "ticket_id": item["ticket_id"], "alert_id": item["alert_id"], "verdict": item["verdict"],
-        "reviewer": item["reviewer"], "reviewer_id": item.get("reviewer_id"), "reviewed_at": item["reviewed_at"],
-        "source": item["source"], "first_reviewed_at": item.get("first_reviewed_at"),
-        "model_version": item.get("model_version")})
+    return Review.model_validate(
+        {
+            "ticket_id": item["ticket_id"],
+            "alert_id": item["alert_id"],
+            "verdict": item["verdict"],
+            "reviewer": item["reviewer"],
+            "reviewer_id": item.get("reviewer_id"),
+            "reviewed_at": item["reviewed_at"],
+            "source": item["source"],
+            "first_reviewed_at": item.get("first_reviewed_at"),
+            "model_version": item.get("model_version"),
+        }
+    )

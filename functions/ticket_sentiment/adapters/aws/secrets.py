@@ -34,8 +34,15 @@ class SecretsManagerVersions:
     cached for `max_age` seconds; a refresh is honoured at most once per `min_refresh` seconds, so a flood of
     forged requests cannot turn into a flood of GetSecretValue calls."""
 
-    def __init__(self, client: Any, secret_id: str, *, max_age: float = 300, min_refresh: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: Any,
+        secret_id: str,
+        *,
+        max_age: float = 300,
+        min_refresh: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client, self.secret_id = client, secret_id
         self.max_age, self.min_refresh, self.clock = max_age, min_refresh, clock
         self._held: dict[str, tuple[float, SecretVersion]] = {}

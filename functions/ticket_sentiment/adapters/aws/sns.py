@@ -15,6 +15,11 @@ class SnsAlertPublisher:
         self.client = client or boto3.client("sns")
 
     def publish(self, alert: Alert) -> None:
-        self.client.publish(TopicArn=self.topic_arn, Message=alert.model_dump_json(),
-                            MessageAttributes={"rule": {"DataType": "String", "StringValue": alert.rule},
-                                               "tier": {"DataType": "String", "StringValue": alert.customer_tier}})
+        self.client.publish(
+            TopicArn=self.topic_arn,
+            Message=alert.model_dump_json(),
+            MessageAttributes={
+                "rule": {"DataType": "String", "StringValue": alert.rule},
+                "tier": {"DataType": "String", "StringValue": alert.customer_tier},
+            },
+        )

@@ -17,17 +17,27 @@ class SqsEventQueue:
         self.client = client or boto3.client("sqs")
 
     def send(self, event: QueuedEvent) -> None:
-        self.client.send_message(QueueUrl=self.queue_url, MessageBody=event.model_dump_json(),
-                                 MessageAttributes={"event_id": {"DataType": "String", "StringValue": event.event_id}})
+        self.client.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=event.model_dump_json(),
+            MessageAttributes={"event_id": {"DataType": "String", "StringValue": event.event_id}},
+        )
 
     def send_batch(self, events: Sequence[QueuedEvent]) -> list[str]:
         """SendMessageBatch (up to 10); returns the ids of events SQS did not accept, for the caller to retry."""
         if not events:
             return []
-        response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=[
-            {"Id": str(i), "MessageBody": e.model_dump_json(),
-             "MessageAttributes": {"event_id": {"DataType": "String", "StringValue": e.event_id}}}
-            for i, e in enumerate(events)])
+        response = self.client.send_message_batch(
+            QueueUrl=self.queue_url,
+            Entries=[
+                {
+                    "Id": str(i),
+                    "MessageBody": e.model_dump_json(),
+                    "MessageAttributes": {"event_id": {"DataType": "String", "StringValue": e.event_id}},
+                }
+                for i, e in enumerate(events)
+            ],
+        )
         return [events[int(f["Id"])].event_id for f in response.get("Failed", [])]
 
 
@@ -50,5 +60,8 @@ class SqsDeadLetters:
         self.client = client or boto3.client("sqs")
 
     def send(self, alert_json: str, reason: str) -> None:
-        self.client.send_message(QueueUrl=self.queue_url, MessageBody=alert_json,
-                                 MessageAttributes={"reason": {"DataType": "String", "StringValue": reason[:256]}})
+        self.client.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=alert_json,
+            MessageAttributes={"reason": {"DataType": "String", "StringValue": reason[:256]}},
+        )

@@ -34,6 +34,7 @@ def _first(items: Any) -> Any:
 
 # --- Zendesk -------------------------------------------------------------------------------------------------------
 
+
 def zendesk_error(body: Any) -> str | None:
     """{"error": "RecordNotFound", "description": ...} or {"error": {"title": ..., "message": ...}}."""
     if not isinstance(body, dict):
@@ -56,10 +57,12 @@ class ZendeskWriter:
 
     def body(self, request: WritebackRequest) -> dict[str, Any]:
         c = self.credentials
-        ticket: dict[str, Any] = {"custom_fields": [
-            {"id": c.score_field_id, "value": request.score},
-            {"id": c.label_field_id, "value": c.label_values.get(request.label, request.label)},
-        ]}
+        ticket: dict[str, Any] = {
+            "custom_fields": [
+                {"id": c.score_field_id, "value": request.score},
+                {"id": c.label_field_id, "value": c.label_values.get(request.label, request.label)},
+            ]
+        }
         if request.tags:
             ticket["additional_tags"] = list(request.tags)
             ticket["remove_tags"] = list(request.stale_tags)
@@ -70,11 +73,16 @@ class ZendeskWriter:
     def write(self, request: WritebackRequest) -> None:
         c = self.credentials
         auth = _basic(f"{c.email}/token", c.api_token.get_secret_value())
-        self.transport.request("PUT", f"{c.url}/api/v2/tickets/{quote_id(request.ticket_id)}.json",
-                               headers={"Authorization": auth}, body=self.body(request))
+        self.transport.request(
+            "PUT",
+            f"{c.url}/api/v2/tickets/{quote_id(request.ticket_id)}.json",
+            headers={"Authorization": auth},
+            body=self.body(request),
+        )
 
 
 # --- Freshdesk -----------------------------------------------------------------------------------------------------
+
 
 def freshdesk_error(body: Any) -> str | None:
     """{"description": "Validation failed", "errors": [{"field": ..., "message": ..., "code": "invalid_value"}]}."""
@@ -123,6 +131,7 @@ class FreshdeskWriter:
 
 # --- Intercom ------------------------------------------------------------------------------------------------------
 
+
 def intercom_error(body: Any) -> str | None:
     """{"type": "error.list", "request_id": ..., "errors": [{"code": "not_found", "message": ...}]}."""
     first = _first(body.get("errors")) if isinstance(body, dict) else None
@@ -141,8 +150,10 @@ class IntercomWriter:
         self._lock = threading.Lock()
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.credentials.access_token.get_secret_value()}",
-                "Intercom-Version": self.credentials.intercom_version}
+        return {
+            "Authorization": f"Bearer {self.credentials.access_token.get_secret_value()}",
+            "Intercom-Version": self.credentials.intercom_version,
+        }
 
     def body(self, request: WritebackRequest) -> dict[str, Any]:
         c = self.credentials
@@ -152,8 +163,9 @@ class IntercomWriter:
         """Configured id, else POST /tags {"name"} (creates the tag or returns the existing one), cached."""
         with self._lock:
             if name not in self._tag_ids:
-                tag = self.transport.request("POST", f"{self.credentials.url}/tags", headers=self._headers(),
-                                             body={"name": name}).json()
+                tag = self.transport.request(
+                    "POST", f"{self.credentials.url}/tags", headers=self._headers(), body={"name": name}
+                ).json()
                 if not isinstance(tag, dict) or not tag.get("id"):
                     raise WritebackError(None, True, "intercom: tag create answered without an id")
                 self._tag_ids[name] = str(tag["id"])
@@ -177,20 +189,29 @@ class IntercomWriter:
         attached = self.attached_tags(answer.json())
         for name in request.tags:
             if attached is None or name not in attached:
-                self.transport.request("POST", f"{conversation}/tags", headers=self._headers(),
-                                       body={"id": self.tag_id(name), "admin_id": c.admin_id})
+                self.transport.request(
+                    "POST",
+                    f"{conversation}/tags",
+                    headers=self._headers(),
+                    body={"id": self.tag_id(name), "admin_id": c.admin_id},
+                )
         for name in request.stale_tags:
             if attached is not None and name in attached:
                 # 404: removed meanwhile, which is the state we want.
-                self.transport.request("DELETE", f"{conversation}/tags/{quote_id(attached[name])}",
-                                       headers=self._headers(), body={"admin_id": c.admin_id},
-                                       ok=frozenset({404}))
+                self.transport.request(
+                    "DELETE",
+                    f"{conversation}/tags/{quote_id(attached[name])}",
+                    headers=self._headers(),
+                    body={"admin_id": c.admin_id},
+                    ok=frozenset({404}),
+                )
 
 
 # --- Salesforce ----------------------------------------------------------------------------------------------------
 
 # 403 with this code is the org's rolling 24-hour API allowance, not a permission problem: it clears by itself.
 SALESFORCE_RETRYABLE = frozenset({"REQUEST_LIMIT_EXCEEDED"})
+
 
 def salesforce_error(body: Any) -> str | None:
     """REST: [{"message": ..., "errorCode": "NOT_FOUND", "fields": []}]; OAuth: {"error": "invalid_client"}."""
@@ -211,8 +232,9 @@ class SalesforceWriter:
 
     def __init__(self, credentials: SalesforceCredentials, settings: RetrySettings | None = None) -> None:
         self.credentials = credentials
-        self.transport = Transport("salesforce", salesforce_error, settings or RetrySettings(),
-                                   retryable_codes=SALESFORCE_RETRYABLE)
+        self.transport = Transport(
+            "salesforce", salesforce_error, settings or RetrySettings(), retryable_codes=SALESFORCE_RETRYABLE
+        )
         self._token: str | None = None
         self._lock = threading.Lock()
         self.token_fetches = 0
@@ -228,12 +250,21 @@ class SalesforceWriter:
         c = self.credentials
         self.token_fetches += 1
         try:
-            answer = self.transport.request("POST", f"{c.url}/services/oauth2/token", headers={}, form=True, body={
-                "grant_type": "client_credentials", "client_id": c.client_id.get_secret_value(),
-                "client_secret": c.client_secret.get_secret_value()}).json()
+            answer = self.transport.request(
+                "POST",
+                f"{c.url}/services/oauth2/token",
+                headers={},
+                form=True,
+                body={
+                    "grant_type": "client_credentials",
+                    "client_id": c.client_id.get_secret_value(),
+                    "client_secret": c.client_secret.get_secret_value(),
+                },
+            ).json()
         except WritebackError as exc:
-            raise WritebackError(exc.status, exc.retryable, f"token request failed: {exc.reason}",
-                                 retry_after=exc.retry_after) from None
+            raise WritebackError(
+                exc.status, exc.retryable, f"token request failed: {exc.reason}", retry_after=exc.retry_after
+            ) from None
         token = answer.get("access_token") if isinstance(answer, dict) else None
         if not isinstance(token, str) or not token:
             raise WritebackError(None, False, "salesforce token response has no access_token")
@@ -250,12 +281,14 @@ class SalesforceWriter:
         c = self.credentials
         url = f"{c.url}/services/data/v{c.api_version}/sobjects/Case/{quote_id(request.ticket_id)}"
         token = self.token()
-        answer = self.transport.request("PATCH", url, headers={"Authorization": f"Bearer {token}"},
-                                        body=self.body(request), ok=frozenset({401}))
+        answer = self.transport.request(
+            "PATCH", url, headers={"Authorization": f"Bearer {token}"}, body=self.body(request), ok=frozenset({401})
+        )
         if answer.status == 401:
             token = self.token(refresh=True, stale=token)
-            answer = self.transport.request("PATCH", url, headers={"Authorization": f"Bearer {token}"},
-                                            body=self.body(request), ok=frozenset({401}))
+            answer = self.transport.request(
+                "PATCH", url, headers={"Authorization": f"Bearer {token}"}, body=self.body(request), ok=frozenset({401})
+            )
             if answer.status == 401:
                 raise self.transport.error(answer)
 

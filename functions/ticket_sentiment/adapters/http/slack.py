@@ -36,8 +36,16 @@ def _no_error_code(_body: Any) -> str | None:
 
 
 class SlackWebhook:
-    def __init__(self, url: str | Callable[[], str], *, attempts: int = 5, base_wait: float = 0.5,
-                 max_wait: float = 20.0, timeout: float = 5.0, sleep: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self,
+        url: str | Callable[[], str],
+        *,
+        attempts: int = 5,
+        base_wait: float = 0.5,
+        max_wait: float = 20.0,
+        timeout: float = 5.0,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
         self._url = url
         self.attempts = attempts
         self.base_wait = base_wait
@@ -51,12 +59,24 @@ class SlackWebhook:
         return self._url() if callable(self._url) else self._url
 
     def _transport(self) -> Transport:
-        settings = RetrySettings(attempts=self.attempts, base_wait=self.base_wait, max_wait=self.max_wait,
-                                 max_total_wait=float("inf"), timeout=self.timeout, cap_long_waits=True,
-                                 sleep=self.sleep or time.sleep)
-        return Transport("slack", _no_error_code, settings, retryable_statuses=frozenset({429}),
-                         retry_after_statuses=frozenset({429, *range(500, 600)}),
-                         user_agent="ticket-sentiment-notify/1", content_type="application/json")
+        settings = RetrySettings(
+            attempts=self.attempts,
+            base_wait=self.base_wait,
+            max_wait=self.max_wait,
+            max_total_wait=float("inf"),
+            timeout=self.timeout,
+            cap_long_waits=True,
+            sleep=self.sleep or time.sleep,
+        )
+        return Transport(
+            "slack",
+            _no_error_code,
+            settings,
+            retryable_statuses=frozenset({429}),
+            retry_after_statuses=frozenset({429, *range(500, 600)}),
+            user_agent="ticket-sentiment-notify/1",
+            content_type="application/json",
+        )
 
     def post(self, message: dict[str, Any]) -> None:
         url = self.url

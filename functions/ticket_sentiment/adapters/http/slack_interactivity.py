@@ -40,23 +40,37 @@ class SlackSigningSecret:
         return secret.strip() if isinstance(secret, str) and secret.strip() else None
 
 
-def allowed_response_url(url: str, hosts: frozenset[str] = SLACK_RESPONSE_HOSTS,
-                         schemes: frozenset[str] = frozenset({"https"})) -> bool:
+def allowed_response_url(
+    url: str, hosts: frozenset[str] = SLACK_RESPONSE_HOSTS, schemes: frozenset[str] = frozenset({"https"})
+) -> bool:
     try:
         parts = urllib.parse.urlsplit(url)
     except ValueError:
         return False
     # `hostname` is what urllib connects to (userinfo such as https://hooks.slack.com@evil.example is not).
-    return (parts.scheme in schemes and parts.hostname is not None and parts.hostname in hosts
-            and parts.username is None and parts.password is None)
+    return (
+        parts.scheme in schemes
+        and parts.hostname is not None
+        and parts.hostname in hosts
+        and parts.username is None
+        and parts.password is None
+    )
 
 
 class SlackResponder:
     """POSTs a message to an interaction's response_url. Short on purpose: Slack wants its 200 within 3 s."""
 
-    def __init__(self, hosts: frozenset[str] = SLACK_RESPONSE_HOSTS, schemes: frozenset[str] = frozenset({"https"}),
-                 *, attempts: int = 2, base_wait: float = 0.2, max_wait: float = 0.5, timeout: float = 1.0,
-                 sleep: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self,
+        hosts: frozenset[str] = SLACK_RESPONSE_HOSTS,
+        schemes: frozenset[str] = frozenset({"https"}),
+        *,
+        attempts: int = 2,
+        base_wait: float = 0.2,
+        max_wait: float = 0.5,
+        timeout: float = 1.0,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
         self.hosts = hosts
         self.schemes = schemes
         self.attempts = attempts
@@ -68,5 +82,11 @@ class SlackResponder:
     def post(self, url: str, message: dict[str, Any]) -> None:
         if not allowed_response_url(url, self.hosts, self.schemes):
             raise SlackDeliveryError("response_url is not on an allowed Slack host")
-        SlackWebhook(url, attempts=self.attempts, base_wait=self.base_wait, max_wait=self.max_wait,
-                     timeout=self.timeout, sleep=self.sleep).post(message)
+        SlackWebhook(
+            url,
+            attempts=self.attempts,
+            base_wait=self.base_wait,
+            max_wait=self.max_wait,
+            timeout=self.timeout,
+            sleep=self.sleep,
+        ).post(message)

@@ -180,8 +180,16 @@ class Transport:
     def max_wait(self) -> float:
         return self.settings.max_wait
 
-    def request(self, method: str, url: str, *, headers: Mapping[str, str], body: Any = None, form: bool = False,
-                ok: frozenset[int] = frozenset()) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: Any = None,
+        form: bool = False,
+        ok: frozenset[int] = frozenset(),
+    ) -> Response:
         """JSON (or form) `body`; returns a 2xx response, or one whose status is in `ok`; raises WritebackError."""
         if not allowed_url(url):
             raise WritebackError(None, False, f"{self.platform}: base URL must be https (http only on localhost)")
@@ -190,8 +198,13 @@ class Transport:
         if body is not None:
             data = (urllib.parse.urlencode(body) if form else json.dumps(body, separators=(",", ":"))).encode()
             all_headers["Content-Type"] = "application/x-www-form-urlencoded" if form else self.content_type
-        retrying = Retrying(stop=stop_any(stop_after_attempt(self.settings.attempts), _StopOnLongWait(self.settings)),
-                            wait=self._wait, retry=retry_if_exception(_retryable), sleep=self.sleep, reraise=True)
+        retrying = Retrying(
+            stop=stop_any(stop_after_attempt(self.settings.attempts), _StopOnLongWait(self.settings)),
+            wait=self._wait,
+            retry=retry_if_exception(_retryable),
+            sleep=self.sleep,
+            reraise=True,
+        )
         response: Response = retrying(self._once, method, url, all_headers, data, ok)
         return response
 
@@ -208,12 +221,19 @@ class Transport:
         if wait <= 0:
             return
         if wait > self.max_wait:
-            raise WritebackError(429, True, f"{self.platform}: rate limit window resets in {wait:.0f}s",
-                                 retry_after=wait)
+            raise WritebackError(
+                429, True, f"{self.platform}: rate limit window resets in {wait:.0f}s", retry_after=wait
+            )
         self.sleep(wait)
 
-    def _once(self, method: str, url: str, headers: dict[str, str], data: bytes | None, ok: frozenset[int],
-              ) -> Response:
+    def _once(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        data: bytes | None,
+        ok: frozenset[int],
+    ) -> Response:
         self._hold()
         self.calls += 1
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
@@ -233,8 +253,11 @@ class Transport:
             kind = "timeout" if isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError) else "unreachable"
             raise WritebackError(None, True, f"{self.platform}: {kind} ({type(reason).__name__})") from None
         now = self.clock()
-        retry_after = (parse_retry_after(_header(response.headers, "Retry-After"), now)
-                       if response.status in self.retry_after_statuses else None)
+        retry_after = (
+            parse_retry_after(_header(response.headers, "Retry-After"), now)
+            if response.status in self.retry_after_statuses
+            else None
+        )
         hold = rate_limit_wait(response.headers, now, self.settings.rate_limit_default_wait)
         if retry_after is not None:  # the server's own word beats our guess at its window
             self._not_before = now + retry_after
@@ -254,6 +277,9 @@ class Transport:
             retry_after = parse_retry_after(_header(response.headers, "Retry-After"), now)
             if retry_after is None and status == 429:
                 retry_after = rate_limit_wait(response.headers, now, self.settings.rate_limit_default_wait)
-        retryable = (status in self.retryable_statuses or status >= 500
-                     or (code is not None and safe_code(code) in self.retryable_codes))
+        retryable = (
+            status in self.retryable_statuses
+            or status >= 500
+            or (code is not None and safe_code(code) in self.retryable_codes)
+        )
         return WritebackError(status, retryable, reason, retry_after=retry_after)
