@@ -8,6 +8,21 @@ import pytest
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer, default_model_dir
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Faker ships a pytest plugin, so pytest marks the whole `faker` package for assertion rewriting and re-parses
+    each of its locale modules with `ast.parse` on import; on CPython 3.11.7 that parse can fail with "AST
+    constructor recursion depth mismatch" (a CPython bug), depending on what was parsed before. Faker is a library
+    here (the PII corpus generator), never a test module: import it plainly."""
+    from _pytest.assertion.rewrite import assertstate_key  # pytest's own state; no public way to unmark a package
+
+    state = config.stash.get(assertstate_key, None)
+    must_rewrite = getattr(getattr(state, "hook", None), "_must_rewrite", None)
+    if isinstance(must_rewrite, set):
+        must_rewrite.discard("faker")
+
+
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
