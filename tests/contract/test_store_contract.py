@@ -296,7 +296,7 @@ def test_erasure_removes_every_item_of_the_ticket_and_only_those(store: TicketAd
 def test_erasure_is_idempotent(store: TicketAdminStore) -> None:
     put(store, message())
     store.save_ticket(view(), refresh_meta=True)
-    assert store.erase_ticket("T-1").total == 3 - 1  # the message and the ticket (no text was stored)
+    assert store.erase_ticket("T-1").total == 2  # the message and the ticket (no text was stored)
     assert store.erase_ticket("T-1").total == 0
     assert store.erase_ticket("T-404").total == 0
 
