@@ -70,13 +70,14 @@ test: $(VENV)/.train lint
 	$(BIN)/pytest -q
 
 # Parts of it, for a quicker loop (none lints). unit: the domain with fakes, no server. integration: the pipeline
-# against moto over real HTTP (local stack), the hostile-input and data-protection suites, the short reliability
-# scenarios. infra: the CDK app (synth, template, IAM, layers, handler imports).
+# against moto over real HTTP (local stack), the port contracts (each fake and its moto adapter), the hostile-input
+# and data-protection suites, the short reliability scenarios. infra: the CDK app (synth, template, IAM, layers,
+# handler imports).
 unit: $(VENV)/.dev
 	$(BIN)/pytest -q tests/unit
 
 integration: $(VENV)/.dev
-	$(BIN)/pytest -q tests/integration tests/protection tests/hostile tests/reliability
+	$(BIN)/pytest -q tests/integration tests/contract tests/protection tests/hostile tests/reliability
 
 infra: $(VENV)/.dev
 	$(BIN)/pytest -q tests/infra

@@ -164,7 +164,7 @@ class KeywordScorer:
 
 @dataclass
 class _Ticket:
-    view: TicketView
+    view: TicketView | None  # None: the item holds only an agent's reply (and maybe an alert claim), no score yet
     escalation_state: EscalationState = EscalationState.NONE
     last_alert_at: datetime | None = None
     last_alert_rule: str | None = None
@@ -217,12 +217,13 @@ class FakeStore:
 
     def save_ticket(self, view: TicketView, *, refresh_meta: bool) -> bool:
         old = self.tickets.get(view.ticket_id)
-        if old is not None and old.view.message_count > view.message_count:
+        held = None if old is None else old.view
+        if held is not None and held.message_count > view.message_count:
             return False
-        if old is not None and not refresh_meta:
+        if held is not None and not refresh_meta:
             view = view.model_copy(
                 update={
-                    k: getattr(old.view, k)
+                    k: getattr(held, k)
                     for k in ("source", "subject", "ticket_url", "product_area", "priority", "customer_tier")
                 }
             )
@@ -242,7 +243,12 @@ class FakeStore:
         now: datetime,
         cooldown_minutes: int,
     ) -> bool:
-        t = self.tickets[ticket_id]
+        t = self.tickets.get(ticket_id)
+        if t is None and ticket_id in self.agent_replies:
+            # The adapter's ticket item exists once an agent replied: the claim lands on it.
+            t = self.tickets[ticket_id] = _Ticket(None)
+        if t is None:
+            return False  # like the adapter's attribute_exists(PK): no ticket item, no claim
         cutoff = now - timedelta(minutes=cooldown_minutes)
         if t.last_alert_at is not None and t.last_alert_at >= cutoff and t.last_alert_message != message_id:
             return False
@@ -251,8 +257,12 @@ class FakeStore:
 
     def mark_done(self, ticket_id: str, message_id: str, claim: OutcomeClaim | None = None) -> bool:
         message, _ = self.messages[(ticket_id, message_id)]
-        if claim is not None and not self.claim_outcome(claim):
-            return False  # the transaction is cancelled: the message is not marked done by this call
+        if claim is not None and claim.delivery_id in self.outcomes:
+            # The adapter's transaction is cancelled whenever the claim item exists, so nothing is written; it
+            # answers True only when the stored claim is this very one (an SDK retry of a write that succeeded).
+            return self.outcomes[claim.delivery_id].token == claim.token
+        if claim is not None:
+            self.outcomes[claim.delivery_id] = claim
         self.messages[(ticket_id, message_id)] = (message, True)
         return True
 
@@ -265,8 +275,8 @@ class FakeStore:
 
     def get_ticket(self, ticket_id: str) -> TicketView | None:
         t = self.tickets.get(ticket_id)
-        if t is None:
-            return None
+        if t is None or t.view is None:
+            return None  # only an agent's reply so far, as in the adapter
         return t.view.model_copy(
             update={
                 "escalation_state": t.escalation_state,
