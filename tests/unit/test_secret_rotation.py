@@ -80,3 +80,14 @@ def test_an_unconfigured_previous_version_never_authenticates() -> None:
     tick[0] += 2
     with pytest.raises(AuthError):
         verify_with_rotation(accepts("{}"), versions, NOW + timedelta(minutes=2))
+
+
+def test_a_rotation_stamped_after_the_function_clock_is_inside_the_window() -> None:
+    """Secrets Manager's CreatedDate can be a second ahead of the function's clock (skew, whole seconds): the old
+    secret must still be accepted right after the rotation, not refused as if the window were over."""
+    client, tick = FakeClient(), [0.0]
+    versions = SecretsManagerVersions(client, "s", clock=lambda: tick[0])
+    assert verify_with_rotation(accepts("old"), versions, NOW) == "old"
+    client.rotate("new", NOW + timedelta(seconds=2))
+    tick[0] += 2
+    assert verify_with_rotation(accepts("old"), versions, NOW + timedelta(seconds=1)) == "old"

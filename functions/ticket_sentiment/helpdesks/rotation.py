@@ -64,7 +64,9 @@ def verify_with_rotation(
 def _candidates(versions: SecretVersions, cached: SecretVersion, now: datetime, window: timedelta) -> list[str]:
     fresh = versions.current(refresh=True)
     found = [fresh.value] if fresh.value is not None and fresh.value != cached.value else []
-    if fresh.created_at is not None and timedelta(0) <= now - fresh.created_at <= window:
+    # No lower bound: a version stamped a little after our clock (clock skew, or Secrets Manager's whole seconds)
+    # was created just now, well inside the window.
+    if fresh.created_at is not None and now - fresh.created_at <= window:
         previous = versions.previous()
         # A previous version that configured nothing ("{}" as the stack creates it) never authenticates: for the
         # generic route an empty secret means "API key only", which would undo a token set minutes ago.
