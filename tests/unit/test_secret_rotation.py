@@ -90,4 +90,6 @@ def test_a_rotation_stamped_after_the_function_clock_is_inside_the_window() -> N
     assert verify_with_rotation(accepts("old"), versions, NOW) == "old"
     client.rotate("new", NOW + timedelta(seconds=2))
     tick[0] += 2
+    assert verify_with_rotation(accepts("new"), versions, NOW + timedelta(seconds=1)) == "new"  # now cached
+    tick[0] += 2
     assert verify_with_rotation(accepts("old"), versions, NOW + timedelta(seconds=1)) == "old"
