@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from sentiment_training.train import TrainConfig
 
 ROWS = [
     ("I'm still waiting for my refund", "negative"),
@@ -55,3 +59,18 @@ def tiny_data(tmp_path: Path) -> Path:
     for split in ("train", "dev"):
         write_csv(data / "goemotions" / f"{split}.csv", ["id", "text", "emotions"], emotions)
     return data
+
+
+def tiny_config(data_dir: Path, **settings: Any) -> TrainConfig:
+    """A training run small enough for a test (a few steps on `tiny_data`); `settings` override or add fields."""
+    from sentiment_training.train import TrainConfig  # torch: imported only where the train extra is installed
+
+    tiny = {
+        "steps": 3,
+        "batch_size": 8,
+        "emotion_every": 2,
+        "support_synthetic": 40,
+        "support_repeat": 1,
+        "dev_fraction": 0.2,
+    }
+    return TrainConfig(data_dir=data_dir, **{**tiny, **settings})

@@ -14,24 +14,19 @@ pytest.importorskip("torch", reason="the training pipeline needs the train extra
 
 from sentiment_training.calibration import expected_calibration_error, fit_temperature
 from sentiment_training.network import keep_layers
-from sentiment_training.train import TrainConfig, train
+from sentiment_training.train import train
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer, default_model_dir
 
-from .conftest import ROWS, write_csv
+from .conftest import ROWS, tiny_config, write_csv
 
 
 def test_train_export_quantise_and_score(tiny_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"
     report = train(
-        TrainConfig(
-            data_dir=tiny_data,
+        tiny_config(
+            tiny_data,
             out_dir=out,
             steps=3,
-            batch_size=8,
-            emotion_every=2,
-            support_synthetic=40,
-            support_repeat=1,
-            dev_fraction=0.2,
         )
     )
     for name in ("model.onnx", "model.onnx.data", "tokenizer.json", "model_meta.json", "training_report.json"):
@@ -59,15 +54,10 @@ def test_distilled_student_keeps_only_its_layers(tiny_data: Path, tmp_path: Path
     teacher = default_model_dir()  # the bundled model stands in for a freshly trained teacher
     out = tmp_path / "student"
     report = train(
-        TrainConfig(
-            data_dir=tiny_data,
+        tiny_config(
+            tiny_data,
             out_dir=out,
             steps=3,
-            batch_size=8,
-            emotion_every=2,
-            support_synthetic=40,
-            support_repeat=1,
-            dev_fraction=0.2,
             layers=(0,),
             teacher_dir=teacher,
             version="student-test",
@@ -277,15 +267,10 @@ def test_five_level_labels_train_the_severity_head_and_none_switch_it_off(tiny_d
     finetune on three-class tickets) the head is untrained, so the scorer must ignore it."""
     plain = tmp_path / "plain"
     train(
-        TrainConfig(
-            data_dir=tiny_data,
+        tiny_config(
+            tiny_data,
             out_dir=plain,
             steps=2,
-            batch_size=8,
-            emotion_every=2,
-            support_synthetic=40,
-            support_repeat=1,
-            dev_fraction=0.2,
         )
     )
     assert json.loads((plain / "model_meta.json").read_text())["severity_levels"] == []
@@ -303,15 +288,10 @@ def test_five_level_labels_train_the_severity_head_and_none_switch_it_off(tiny_d
     )
     graded = tmp_path / "graded"
     report = train(
-        TrainConfig(
-            data_dir=tiny_data,
+        tiny_config(
+            tiny_data,
             out_dir=graded,
             steps=2,
-            batch_size=8,
-            emotion_every=2,
-            support_synthetic=40,
-            support_repeat=1,
-            dev_fraction=0.2,
         )
     )
     meta = json.loads((graded / "model_meta.json").read_text())

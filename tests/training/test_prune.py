@@ -13,8 +13,10 @@ torch = pytest.importorskip("torch", reason="the training pipeline needs the tra
 
 from sentiment_training.network import MultiTaskSentiment, base_model_dir, keep_layers  # noqa: E402
 from sentiment_training.prune import ffn_importance, ffn_widths, prune_ffn  # noqa: E402
-from sentiment_training.train import TrainConfig, train  # noqa: E402
+from sentiment_training.train import train  # noqa: E402
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer  # noqa: E402
+
+from .conftest import tiny_config  # noqa: E402
 
 TEXTS = [
     "I'm still waiting for my refund",
@@ -91,15 +93,10 @@ def test_fused_graph_weights_read_back_and_a_pruned_model_trains_on(
 
     first = tmp_path / "first"
     train(
-        TrainConfig(
-            data_dir=tiny_data,
+        tiny_config(
+            tiny_data,
             out_dir=first,
             steps=2,
-            batch_size=8,
-            emotion_every=2,
-            support_synthetic=40,
-            support_repeat=1,
-            dev_fraction=0.2,
             layers=(0, 1),
             version="first",
         )
@@ -120,15 +117,10 @@ def test_fused_graph_weights_read_back_and_a_pruned_model_trains_on(
 
     pruned = tmp_path / "pruned"
     report = train(
-        TrainConfig(
-            data_dir=tiny_data,
+        tiny_config(
+            tiny_data,
             out_dir=pruned,
             steps=2,
-            batch_size=8,
-            emotion_every=2,
-            support_synthetic=40,
-            support_repeat=1,
-            dev_fraction=0.2,
             init_from=first,
             ffn_width=128,
             prune_texts=16,
