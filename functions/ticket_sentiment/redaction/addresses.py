@@ -372,22 +372,41 @@ def find_addresses(
     runs = digit_runs(text) if digits is None else digits
     if not runs:
         return
-    # A house number: a run of at most five digits not glued to a word character or a hyphen (the look-behind),
-    # then a letter, hyphen, comma or space ("12B", "12-14", "12, ", "12 ").
-    houses = [
+    houses = _house_numbers(text, runs)
+    yield from _english_addresses(text, houses)
+    yield from _flat_first(text, runs)
+    yield from _prefixed_addresses(text, low, words)
+    yield from _uk_postcodes(text, runs)
+    yield from _street_word_numbers(text, runs)
+    yield from _indian_addresses(text, low, runs, words)
+    yield from _french_addresses(text, low, houses, words)
+    for pos in keyword_positions(text, low, _ES_TRIGGERS, words):
+        es = _ADDR_ES.match(text, pos)
+        if es is not None:
+            yield Span(es.start(), es.end(), EntityType.ADDRESS)
+
+
+def _house_numbers(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A house number: a run of at most five digits not glued to a word character or a hyphen (the
+    look-behind), then a letter, hyphen, comma or space ("12B", "12-14", "12, ", "12 ")."""
+    return [
         (start, end)
         for start, end in runs
         if end - start <= 5
         and not (start and (text[start - 1].isalnum() or text[start - 1] in "_-"))
         and text[end : end + 1] in _AFTER_HOUSE
     ]
+
+
+def _english_addresses(text: str, houses: list[tuple[int, int]]) -> Iterator[Span]:
     for m in _matches_at(_ADDR_EN, text, (start for start, _ in houses)):
         flat = _FLAT_BEFORE.search(text, max(0, m.start() - 24), m.start())
         yield Span(flat.start() if flat else m.start(), m.end(), EntityType.ADDRESS)
-    yield from _flat_first(text, runs)
-    yield from _prefixed_addresses(text, low, words)
-    # "SW1A 1AA": the inward code is one digit after a space and before two letters; the outward code is two to
-    # four characters before that space.
+
+
+def _uk_postcodes(text: str, runs: list[tuple[int, int]]) -> Iterator[Span]:
+    """ "SW1A 1AA": the inward code is one digit after a space and before two letters; the outward code is two
+    to four characters before that space."""
     inward = [
         start
         for start, end in runs
@@ -399,7 +418,10 @@ def find_addresses(
     ]
     for m in _matches_at(_POSTCODE_ALONE, text, (d - k for d in inward for k in (5, 4, 3) if d >= k)):
         yield Span(m.start(), m.end(), EntityType.ADDRESS)
-    # "Hauptstraße 5": at most four digits after a single space, after a letter or the dot of "Str.".
+
+
+def _street_word_numbers(text: str, runs: list[tuple[int, int]]) -> Iterator[Span]:
+    """ "Hauptstraße 5": at most four digits after a single space, after a letter or the dot of "Str."."""
     numbers = [
         start
         for start, end in runs
@@ -419,20 +441,23 @@ def find_addresses(
             start = before.start() if before else start
         tail = _DE_NL_TAIL.match(text, m.end())
         yield Span(start, tail.end() if tail else m.end(), EntityType.ADDRESS)
-    # "House No. 45": the number follows "no", "no." or "#", so a text without that before a digit has none.
-    if any("#" in text[max(0, d - 3) : d] or "no" in text[max(0, d - 5) : d].lower() for d, _ in runs):
-        for pos in keyword_positions(text, low, _IN_TRIGGERS, words):
-            india = _ADDR_IN.match(text, pos)
-            if india is not None:
-                yield Span(india.start(), india.end(), EntityType.ADDRESS)
-    # The cheap anchored attempts first: the street-word check only when one of them matched.
+
+
+def _indian_addresses(text: str, low: str, runs: list[tuple[int, int]], words: WordIndex | None) -> Iterator[Span]:
+    """ "House No. 45": the number follows "no", "no." or "#", so a text without that before a digit has none."""
+    if not any("#" in text[max(0, d - 3) : d] or "no" in text[max(0, d - 5) : d].lower() for d, _ in runs):
+        return
+    for pos in keyword_positions(text, low, _IN_TRIGGERS, words):
+        india = _ADDR_IN.match(text, pos)
+        if india is not None:
+            yield Span(india.start(), india.end(), EntityType.ADDRESS)
+
+
+def _french_addresses(text: str, low: str, houses: list[tuple[int, int]], words: WordIndex | None) -> Iterator[Span]:
+    """The cheap anchored attempts first ("12 ", "12bis"): the street-word check only when one of them matched."""
     french = list(
         _matches_at(_ADDR_FR, text, (start for start, end in houses if end - start <= 4 and text[end] in " ,bt"))
-    )  # "12 ", "12bis"
+    )
     if french and keyword_positions(text, low, _FR_TRIGGERS, words):
         for m in french:
             yield Span(m.start(), m.end(), EntityType.ADDRESS)
-    for pos in keyword_positions(text, low, _ES_TRIGGERS, words):
-        es = _ADDR_ES.match(text, pos)
-        if es is not None:
-            yield Span(es.start(), es.end(), EntityType.ADDRESS)

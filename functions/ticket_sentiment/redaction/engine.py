@@ -64,6 +64,14 @@ def detect(text: str, config: RedactionConfig | None = None) -> list[Span]:
     cfg = config or DEFAULT_CONFIG
     if not text:
         return []
+    found = _find(text, cfg)
+    allow = _allow_pattern(cfg.allow)
+    placeholders = [(m.start(), m.end()) for m in _PLACEHOLDER_TOKEN.finditer(text)] if "[" in text else []
+    return merge_spans(span for span in found if _keeps(text, span, cfg, allow, placeholders))
+
+
+def _find(text: str, cfg: RedactionConfig) -> list[Span]:
+    """Every detector whose types are wanted, on the text's shared indexes (digit runs, words)."""
     want = cfg.entities
     low = text.lower()  # for cheap substring gates only: lower() may change lengths, so never for offsets
     digits = digit_runs(text) if want & _DIGIT_TYPES else []
@@ -85,19 +93,24 @@ def detect(text: str, config: RedactionConfig | None = None) -> list[Span]:
         found += find_addresses(text, low, digits, words)
     if E.NAME in want:
         found += find_names(text, low, words)
-    allow = _allow_pattern(cfg.allow)
-    placeholders = [(m.start(), m.end()) for m in _PLACEHOLDER_TOKEN.finditer(text)] if "[" in text else []
-    kept = []
-    for span in found:
-        value = text[span.start : span.end]
-        if span.type not in want or span.end <= span.start or _PLACEHOLDER.fullmatch(value):
-            continue
-        if any(a < span.end and span.start < b for a, b in placeholders):
-            continue  # touches an earlier pass's placeholder: never a new value (keeps redaction idempotent)
-        if value.strip() == cfg.mask or (allow is not None and allow.fullmatch(value)):
-            continue
-        kept.append(span)
-    return merge_spans(kept)
+    return found
+
+
+def _keeps(
+    text: str,
+    span: Span,
+    cfg: RedactionConfig,
+    allow: re.Pattern[str] | None,
+    placeholders: list[tuple[int, int]],
+) -> bool:
+    """A detection is kept unless its type is not wanted, it is empty, it is or touches an earlier pass's
+    placeholder (that keeps redaction idempotent), it is the mask itself, or it is allowed in full."""
+    value = text[span.start : span.end]
+    if span.type not in cfg.entities or span.end <= span.start or _PLACEHOLDER.fullmatch(value):
+        return False
+    if any(a < span.end and span.start < b for a, b in placeholders):
+        return False
+    return value.strip() != cfg.mask and not (allow is not None and allow.fullmatch(value))
 
 
 def apply_spans(text: str, spans: Iterable[Span], config: RedactionConfig | None = None) -> RedactionResult:

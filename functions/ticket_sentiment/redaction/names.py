@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -583,6 +584,49 @@ def _lower_name_ok(text: str, token: str, end: int) -> bool:
     )
 
 
+@dataclass(slots=True)
+class _NameRun:
+    """The names parse_names has found so far, and the one it is reading."""
+
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    start: int = -1
+    end: int = -1
+    count: int = 0
+    titled: bool = False
+
+    def close(self) -> None:
+        if self.start >= 0:
+            self.spans.append((self.start, self.end))
+        self.start = self.end = -1
+
+    def skips(self, token: str) -> bool:
+        """Titles before a name, connectors between names ("Anna and Tom" is two), lower-case particles inside
+        one ("van", "de"): consumed, but not a name token."""
+        word = token.rstrip(".").lower()
+        if self.start < 0 and (word in _TITLES or (self.titled and word in _CONNECTORS)):
+            self.titled = True  # "Dear Mr. and Mrs. Jensen"
+            self.count += 1
+            return True
+        if self.start >= 0 and word in _CONNECTORS:
+            self.close()
+            return True
+        return self.start >= 0 and word in _PARTICLES and not token[0].isupper()
+
+    def add(self, start: int, end: int, token: str) -> bool:
+        """A name token; True when it also ends the name ("Smith." ends the sentence; "J." is an initial)."""
+        if self.start < 0:
+            self.start = start
+        self.count += 1
+        if token.endswith(".") and len(token) > 2:
+            self.end = end - 1
+            return True
+        self.end = end
+        return False
+
+    def lower_name_first(self, text: str, token: str, end: int) -> bool:
+        return not self.spans and self.start < 0 and token[0].islower() and _lower_name_ok(text, token, end)
+
+
 def parse_names(
     text: str,
     pos: int,
@@ -594,49 +638,28 @@ def parse_names(
 
     Returns the name spans and the position right after the last token examined.
     """
-    spans: list[tuple[int, int]] = []
-    start = end = -1
-    count = 0
-    titled = False
+    run = _NameRun()
     i = pos
-    while count <= max_tokens + 2:
+    while run.count <= max_tokens + 2:
         gap = _GAP.match(text, i)
         j = gap.end() if gap else i
         m = _TOKEN.match(text, j)
         if m is None:
             break
         token = m.group()
-        word = token.rstrip(".").lower()
-        if start < 0 and (word in _TITLES or (titled and word in _CONNECTORS)):
-            titled = True  # "Dear Mr. and Mrs. Jensen"
-            i = m.end()
-            count += 1
-            continue
-        if start >= 0 and word in _CONNECTORS:
-            spans.append((start, end))
-            start = end = -1
-            i = m.end()
-            continue
-        if start >= 0 and word in _PARTICLES and not token[0].isupper():
+        if run.skips(token):
             i = m.end()
             continue
         if not _is_name_token(token):
-            if allow_lower and start < 0 and not spans and token[0].islower() and _lower_name_ok(text, token, m.end()):
-                end = m.end() - 1 if token.endswith(".") else m.end()
-                spans.append((j, end))
+            if allow_lower and run.lower_name_first(text, token, m.end()):
+                run.spans.append((j, m.end() - 1 if token.endswith(".") else m.end()))
                 i = m.end()
             break
-        if start < 0:
-            start = j
-        count += 1
         i = m.end()
-        if token.endswith(".") and len(token) > 2:
-            end = m.end() - 1  # "Smith." ends the sentence, and the name; "J." is an initial
+        if run.add(j, m.end(), token):
             break
-        end = m.end()
-    if start >= 0:
-        spans.append((start, end))
-    return spans, i
+    run.close()
+    return run.spans, i
 
 
 def _line_end(text: str, pos: int) -> int:

@@ -641,30 +641,53 @@ def _national_ids(text: str, start: int, end: int, nd: int, words: list[str]) ->
     lo, hi = max(0, start - 5), min(len(text), end + 3)
     found: list[Span] = []
     if nd >= 9:
-        for m in _SSN.finditer(text, lo, hi):
-            if not is_not_personal(words) and ssn.is_valid(m.group().replace(m.group(1), "")):
-                found.append(Span(m.start(), m.end(), _E_SSN))
-        if nd >= 13 and text[start] in "12":
-            for m in _NIR.finditer(text, lo, hi):
-                if not is_not_personal(words) and nir.is_valid(m.group()):
-                    found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
+        found += _ssns_and_nirs(text, start, (lo, hi), nd, words)
     if nd >= 6 and text[max(0, start - 2) : start].strip().isupper():
         found += (Span(m.start(), m.end(), _E_NATIONAL_ID) for m in _NINO.finditer(text, lo, hi))
     if nd >= 7:
         after = text[end : end + 2]
         if after[:1].isalpha() or after[1:2].isalpha():
-            if nd >= 8:
-                for m in _DNI.finditer(text, lo, hi):
-                    if dni.is_valid(_compact(m.group())):
-                        found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
-            if not _NIE_LETTERS.isdisjoint(text[max(0, start - 3) : start]):
-                for m in _NIE.finditer(text, lo, hi):
-                    if nie.is_valid(_compact(m.group())):
-                        found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
+            found += _spanish_ids(text, start, (lo, hi), nd)
     elif nd == 4 and text[end : end + 1].isupper() and text[max(0, start - 5) : start].isupper():
-        for m in _PAN.finditer(text, lo, hi):
-            if pan.is_valid(m.group()):
-                found.append(Span(m.start(), m.end(), _E_NATIONAL_ID))
+        found += (
+            Span(m.start(), m.end(), _E_NATIONAL_ID) for m in _PAN.finditer(text, lo, hi) if pan.is_valid(m.group())
+        )
+    return found
+
+
+def _ssns_and_nirs(text: str, start: int, window: tuple[int, int], nd: int, words: list[str]) -> list[Span]:
+    """US social security numbers and French NIRs (13+ digits starting 1 or 2), unless labelled not personal."""
+    if is_not_personal(words):
+        return []
+    lo, hi = window
+    found = [
+        Span(m.start(), m.end(), _E_SSN)
+        for m in _SSN.finditer(text, lo, hi)
+        if ssn.is_valid(m.group().replace(m.group(1), ""))
+    ]
+    if nd >= 13 and text[start] in "12":
+        found += (
+            Span(m.start(), m.end(), _E_NATIONAL_ID) for m in _NIR.finditer(text, lo, hi) if nir.is_valid(m.group())
+        )
+    return found
+
+
+def _spanish_ids(text: str, start: int, window: tuple[int, int], nd: int) -> list[Span]:
+    """A DNI (eight digits and a letter) or an NIE (X, Y or Z, seven digits and a letter)."""
+    lo, hi = window
+    found: list[Span] = []
+    if nd >= 8:
+        found += (
+            Span(m.start(), m.end(), _E_NATIONAL_ID)
+            for m in _DNI.finditer(text, lo, hi)
+            if dni.is_valid(_compact(m.group()))
+        )
+    if not _NIE_LETTERS.isdisjoint(text[max(0, start - 3) : start]):
+        found += (
+            Span(m.start(), m.end(), _E_NATIONAL_ID)
+            for m in _NIE.finditer(text, lo, hi)
+            if nie.is_valid(_compact(m.group()))
+        )
     return found
 
 
@@ -788,6 +811,30 @@ def _iban_head_near(text: str, digits: list[tuple[int, int]], k: int, start: int
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """The wanted types, tested once per text, not per run: an enum member lookup costs about 0.1 µs on Python
+    3.11."""
+
+    iban: bool
+    card: bool
+    phone: bool
+    ip: bool
+    national: bool
+    ids: bool
+
+    @classmethod
+    def of(cls, want: frozenset[EntityType]) -> _Wanted:
+        return cls(
+            iban=_E_IBAN in want,
+            card=_E_CARD in want,
+            phone=_E_PHONE in want,
+            ip=_E_IP in want,
+            national=_E_NATIONAL_ID in want or _E_SSN in want,
+            ids=not want.isdisjoint(_ID_TYPES),
+        )
+
+
 def find_numeric(
     text: str, want: frozenset[EntityType], regions: tuple[str, ...], digits: list[tuple[int, int]] | None = None
 ) -> Iterator[Span]:
@@ -797,50 +844,76 @@ def find_numeric(
         return
     phones = _ScanState()
     n = len(text)
-    # Membership tested once per text, not per run: an enum member lookup costs about 0.1 µs on Python 3.11.
-    want_iban, want_card, want_phone, want_ip = _E_IBAN in want, _E_CARD in want, _E_PHONE in want, _E_IP in want
-    want_national = _E_NATIONAL_ID in want or _E_SSN in want
-    ids = not want.isdisjoint(_ID_TYPES)
+    wanted = _Wanted.of(want)
     for m, k in _runs(text, runs):
         run = m.group().rstrip(_SEPARATORS)
         start = m.start()
         end = start + len(run)
         nd = sum(map(str.isdigit, run))
         lo, hi = max(0, start - 3), min(n, end + 3)
-        found: list[Span] = []
-        if want_iban and _iban_head_near(text, runs, k, start):
-            found += _ibans(text, max(0, start - 16), min(n, start + 48))
-        if nd >= 12 and want_card:
-            # Cards are looked for beside an IBAN, never across it ("DE11 ... 62 4000 0000 0000 6").
-            for a, b in _gaps(lo, hi, found) if found else ((lo, hi),):
-                found += _cards(text, a, b, phones)
+        found = _cards_and_ibans(text, runs, k, where=(start, lo, hi), nd=nd, wanted=wanted, phones=phones)
         if found:
             yield from found
             if any(s.start <= start and s.end >= end for s in found):
                 continue  # a card or IBAN: its digits are not also a phone number or an id
-        if nd >= 7 and want_phone:
+        if nd >= 7 and wanted.phone:
             for a, b in _gaps(lo, hi, found) if found else ((lo, hi),):
                 yield from _phones(text, a, b, regions, phones)
-        dotted = want_ip and run.count(".") >= 3
-        if not (ids or dotted):
-            continue
-        # _TOKEN_START.search(text, max(0, start - 6), start): the ASCII letters and digits right before the run.
-        before = text[max(0, start - 6) : start]
-        token_start = start - len(before) + len(before.rstrip(_ASCII_ALNUM))
-        # Labels matter for IPs and for ids of five digits or more; a four-digit run can only be a PAN's middle.
-        words = phones.words_before(text, token_start) if dotted or nd >= 5 else []
-        if dotted:
-            yield from _ipv4(text, lo, hi, words)
-        if ids:
-            if want_national and nd != 5:  # no national id pattern below holds a run of five digits
-                for national in _national_ids(text, start, end, nd, words):
-                    if national.type in want:
-                        yield national
-            span = _labelled(text, token_start, words) if words else None
-            if span is not None and span.type in want:
-                yield span
-    if ids:
+        dotted = wanted.ip and run.count(".") >= 3
+        if wanted.ids or dotted:
+            yield from _ids_at(text, (start, end, nd, lo, hi), dotted=dotted, wanted=wanted, want=want, phones=phones)
+    if wanted.ids:
         yield from _mixed_ids(text, runs, phones, want)
+
+
+def _cards_and_ibans(
+    text: str,
+    runs: list[tuple[int, int]],
+    k: int,
+    *,
+    where: tuple[int, int, int],
+    nd: int,
+    wanted: _Wanted,
+    phones: _ScanState,
+) -> list[Span]:
+    start, lo, hi = where
+    found: list[Span] = []
+    if wanted.iban and _iban_head_near(text, runs, k, start):
+        found += _ibans(text, max(0, start - 16), min(len(text), start + 48))
+    if nd >= 12 and wanted.card:
+        # Cards are looked for beside an IBAN, never across it ("DE11 ... 62 4000 0000 0000 6").
+        for a, b in _gaps(lo, hi, found) if found else ((lo, hi),):
+            found += _cards(text, a, b, phones)
+    return found
+
+
+def _ids_at(
+    text: str,
+    run: tuple[int, int, int, int, int],
+    *,
+    dotted: bool,
+    wanted: _Wanted,
+    want: frozenset[EntityType],
+    phones: _ScanState,
+) -> Iterator[Span]:
+    """IPv4 addresses and identifiers at a digit run (`run`: start, end, digit count, and the window lo, hi)."""
+    start, end, nd, lo, hi = run
+    # _TOKEN_START.search(text, max(0, start - 6), start): the ASCII letters and digits right before the run.
+    before = text[max(0, start - 6) : start]
+    token_start = start - len(before) + len(before.rstrip(_ASCII_ALNUM))
+    # Labels matter for IPs and for ids of five digits or more; a four-digit run can only be a PAN's middle.
+    words = phones.words_before(text, token_start) if dotted or nd >= 5 else []
+    if dotted:
+        yield from _ipv4(text, lo, hi, words)
+    if not wanted.ids:
+        return
+    if wanted.national and nd != 5:  # no national id pattern below holds a run of five digits
+        for national in _national_ids(text, start, end, nd, words):
+            if national.type in want:
+                yield national
+    span = _labelled(text, token_start, words) if words else None
+    if span is not None and span.type in want:
+        yield span
 
 
 def _mixed_ids(
