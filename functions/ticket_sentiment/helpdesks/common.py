@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .. import bounded_json
+from ..headers import header
 from ..models import AuthorRole
 from ..pipeline.events import MAX_TEXT_CHARS, CustomerTier, Priority, Source, TicketEvent
 from .errors import AuthError, BadPayload
@@ -54,15 +55,6 @@ class Parsed:
 
 
 # -- headers and credentials -------------------------------------------------------------------------------------
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """HTTP header names are case-insensitive, and API Gateway keeps whatever case the sender used."""
-    wanted = name.lower()
-    for key, value in headers.items():
-        if isinstance(key, str) and key.lower() == wanted:
-            return value if isinstance(value, str) else None
-    return None
 
 
 def equals(a: str | bytes, b: str | bytes) -> bool:

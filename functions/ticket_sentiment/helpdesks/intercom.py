@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..headers import header
 from ..models import AuthorRole
 from ..pipeline.events import CustomerTier, Priority, Source, TicketEvent
 from .common import (
@@ -24,7 +25,6 @@ from .common import (
     clean_tags,
     clean_url,
     equals,
-    header,
     html_to_text,
     identifier,
     load_json_object,

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..headers import header
 from ..models import AuthorRole
 from ..pipeline.events import Source
 from .common import (
@@ -26,7 +27,6 @@ from .common import (
     clean_tags,
     clean_url,
     equals,
-    header,
     identifier,
     load_json_object,
     map_priority,

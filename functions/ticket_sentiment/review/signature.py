@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+from ..headers import header
 from .errors import SignatureError
 
 SIGNATURE_HEADER = "X-Slack-Signature"
@@ -19,15 +20,6 @@ TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 VERSION = "v0"
 DEFAULT_REPLAY_WINDOW = timedelta(minutes=5)
 _TIMESTAMP = re.compile(r"[0-9]{1,10}")
-
-
-def header(headers: Mapping[str, str], name: str) -> str | None:
-    """HTTP header names are case-insensitive; API Gateway passes them as the client sent them."""
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def sign(signing_secret: str, timestamp: str, raw_body: bytes) -> str:
