@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -63,27 +64,45 @@ def normalise_label(raw: str) -> str:
     return level.removeprefix("very_")
 
 
-def read_labelled_csv(path: Path, text_col: str = "text", label_col: str = "label") -> tuple[list[str], list[str]]:
+@dataclass(frozen=True)
+class LabelledRows:
+    texts: list[str]
+    levels: list[str]  # five-level or three-class labels, normalised
+    groups: list[str | None] | None  # the group column's values, when one was asked for
+
+
+def read_labelled_rows(
+    path: Path, text_col: str = "text", label_col: str = "label", group_col: str | None = None
+) -> LabelledRows:
+    """A labelled CSV (a byte-order mark from a spreadsheet export is ignored); LabelledDataError names the file,
+    the line and what is wrong."""
     if not path.is_file():
         raise LabelledDataError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         columns = reader.fieldnames or []
-        for col in (text_col, label_col):
+        for col in (text_col, label_col, *([group_col] if group_col else [])):
             if col not in columns:
                 raise LabelledDataError(f"{path}: no column {col!r} (columns: {', '.join(columns) or 'none'})")
-        texts, labels = [], []
-        for line, row in enumerate(reader, start=2):
-            text = row[text_col] or ""
+        texts: list[str] = []
+        levels: list[str] = []
+        groups: list[str | None] = []
+        for row in reader:
             try:
-                label = normalise_label(row[label_col] or "")
+                levels.append(normalise_level(row[label_col] or ""))
             except LabelledDataError as exc:
-                raise LabelledDataError(f"{path}:{line}: {exc}") from None
-            texts.append(text)
-            labels.append(label)
+                raise LabelledDataError(f"{path}:{reader.line_num}: {exc}") from None
+            texts.append(row[text_col] or "")
+            groups.append((row[group_col] or None) if group_col else None)
     if not texts:
         raise LabelledDataError(f"{path}: no labelled rows")
-    return texts, labels
+    return LabelledRows(texts, levels, groups if group_col else None)
+
+
+def read_labelled_csv(path: Path, text_col: str = "text", label_col: str = "label") -> tuple[list[str], list[str]]:
+    """Texts and their three-class labels (five-level labels count on their side)."""
+    rows = read_labelled_rows(path, text_col, label_col)
+    return rows.texts, [level.removeprefix("very_") for level in rows.levels]
 
 
 def evaluate(y_true: Sequence[str], y_pred: Sequence[str], labels: tuple[str, ...] = POLARITY_LABELS) -> EvalReport:

@@ -85,27 +85,13 @@ def _read_calibration_csv(
     label_col: str,
     group_col: str | None,
 ) -> tuple[list[str], list[str], list[str | None] | None]:
-    import csv
+    from ..evaluation import read_labelled_rows
 
-    from ..evaluation import normalise_level
-
-    if not path.is_file():
-        fail(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        columns = reader.fieldnames or []
-        for col in (text_col, label_col, *([group_col] if group_col else [])):
-            if col not in columns:
-                fail(f"{path}: no column {col!r} (columns: {', '.join(columns) or 'none'})")
-        texts, labels, groups = [], [], []
-        for row in reader:
-            try:
-                labels.append(normalise_level(row[label_col] or ""))
-            except LabelledDataError as exc:
-                fail(f"{path} line {reader.line_num}: {exc}")
-            texts.append(row[text_col] or "")
-            groups.append((row[group_col] or None) if group_col else None)
-    return texts, labels, groups if group_col else None
+    try:
+        rows = read_labelled_rows(path, text_col, label_col, group_col)
+    except LabelledDataError as exc:
+        fail(str(exc))
+    return rows.texts, rows.levels, rows.groups
 
 
 @app.command()
