@@ -86,7 +86,8 @@ def make(
     shadow_scorer: TextScorer | None, shadow_store: ShadowList | None = None
 ) -> tuple[ScoringService, FakeStore, FakePublisher, FakeWriteback, ShadowList, list[Exception]]:
     store, publisher, writeback = FakeStore(), FakePublisher(), FakeWriteback()
-    shadows, failures = shadow_store or ShadowList(), []
+    shadows = shadow_store or ShadowList()
+    failures: list[Exception] = []
     shadow = (
         ShadowScoring(lambda: shadow_scorer, shadows, RULES, on_failure=failures.append)
         if shadow_scorer is not None
@@ -161,7 +162,8 @@ def test_a_shadow_model_that_cannot_load_is_a_shadow_failure_not_a_live_one() ->
     def missing() -> TextScorer:
         raise FileNotFoundError("/opt/shadow-model/model.onnx")
 
-    store, publisher, failures = FakeStore(), FakePublisher(), []
+    store, publisher = FakeStore(), FakePublisher()
+    failures: list[Exception] = []
     shadow = ShadowScoring(missing, ShadowList(), RULES, on_failure=failures.append)
     service = ScoringService(store, publisher, KeywordScorer(), RULES, clock=lambda: T0, shadow=shadow)
     assert service.process(queued(text=ANGRY)).alert == "published"
@@ -256,8 +258,8 @@ def _score(
 ) -> ModelScore:
     label = "negative" if "negative" in level else "positive" if "positive" in level else "neutral"
     return ModelScore(
-        label=label,  # type: ignore[arg-type]
-        level=level,  # type: ignore[arg-type]
+        label=label,
+        level=level,
         score=score,
         intensity=abs(score),
         confidence=0.8,
@@ -294,7 +296,8 @@ def test_the_comparison_counts_agreement_confusion_score_gap_and_alert_rates() -
     assert result.confusion == expected
     assert result.mean_abs_score_difference == pytest.approx((0.1 + 0.3 + 0.2 + 0.4) / 4)
     assert (result.live_alerts, result.shadow_alerts) == (1, 2)
-    assert (result.live_alert_rate, result.shadow_alert_rate) == (pytest.approx(0.25), pytest.approx(0.5))
+    assert result.live_alert_rate == pytest.approx(0.25)
+    assert result.shadow_alert_rate == pytest.approx(0.5)
     assert result.alert_rate_difference == pytest.approx(0.25)
     assert (result.alerts_only_live, result.alerts_only_shadow) == (0, 1)
     text = render_text(result)
