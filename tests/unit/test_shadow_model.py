@@ -309,3 +309,15 @@ def test_an_empty_shadow_period_reports_no_numbers_rather_than_zeros() -> None:
     result = compare_models([], start=T0, end=T0 + timedelta(days=1))
     assert (result.both_scored, result.label_agreement, result.live_alert_rate, result.first) == (0, None, None, None)
     assert "no shadow records in the window" in render_text(result)
+
+
+def test_compare_models_refuses_an_html_report_with_one_line(tmp_path: Any) -> None:
+    from ticket_sentiment_tools.cli import app
+    from typer.testing import CliRunner
+
+    args = ["report", "--compare-models", "--table", "t", "--out", str(tmp_path / "r.html")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "--out: the model comparison has no HTML report" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "r.html").exists()

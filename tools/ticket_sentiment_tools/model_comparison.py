@@ -14,6 +14,7 @@ import io
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from rich.console import Console
@@ -51,16 +52,41 @@ def _share(count: int, total: int) -> float | None:
     return count / total if total else None
 
 
-def compare_models(records: Iterable[ShadowRecord], *, start: datetime, end: datetime) -> ModelComparison:
-    shadowed = list(records)
-    both = [r for r in shadowed if not r.live.needs_fallback and not r.shadow.needs_fallback]
+def _confusion(both: list[ShadowRecord]) -> list[list[int]]:
     index = {level: i for i, level in enumerate(SEVERITY_LEVELS)}
     confusion = [[0] * len(SEVERITY_LEVELS) for _ in SEVERITY_LEVELS]
     for r in both:
         confusion[index[r.live.level]][index[r.shadow.level]] += 1
-    live_alerts = sum(r.live.rule is not None for r in both)
-    shadow_alerts = sum(r.shadow.rule is not None for r in both)
-    live_rate, shadow_rate = _share(live_alerts, len(both)), _share(shadow_alerts, len(both))
+    return confusion
+
+
+def _agreement(both: list[ShadowRecord]) -> dict[str, float | None]:
+    n = len(both)
+    return {
+        "label_agreement": _share(sum(r.live.label == r.shadow.label for r in both), n),
+        "level_agreement": _share(sum(r.live.level == r.shadow.level for r in both), n),
+        "mean_abs_score_difference": sum(abs(r.live.score - r.shadow.score) for r in both) / n if n else None,
+    }
+
+
+def _alerts(both: list[ShadowRecord]) -> dict[str, Any]:
+    live = [r.live.rule is not None for r in both]
+    shadow = [r.shadow.rule is not None for r in both]
+    live_rate, shadow_rate = _share(sum(live), len(both)), _share(sum(shadow), len(both))
+    return {
+        "live_alerts": sum(live),
+        "shadow_alerts": sum(shadow),
+        "live_alert_rate": live_rate,
+        "shadow_alert_rate": shadow_rate,
+        "alert_rate_difference": shadow_rate - live_rate if shadow_rate is not None and live_rate is not None else None,
+        "alerts_only_live": sum(a and not b for a, b in zip(live, shadow, strict=True)),
+        "alerts_only_shadow": sum(b and not a for a, b in zip(live, shadow, strict=True)),
+    }
+
+
+def compare_models(records: Iterable[ShadowRecord], *, start: datetime, end: datetime) -> ModelComparison:
+    shadowed = list(records)
+    both = [r for r in shadowed if r.live.comparable and r.shadow.comparable]
     return ModelComparison(
         start=start,
         end=end,
@@ -70,17 +96,9 @@ def compare_models(records: Iterable[ShadowRecord], *, start: datetime, end: dat
         shadow_versions=dict(Counter(r.shadow.model_version for r in shadowed).most_common()),
         shadowed=len(shadowed),
         both_scored=len(both),
-        label_agreement=_share(sum(r.live.label == r.shadow.label for r in both), len(both)),
-        level_agreement=_share(sum(r.live.level == r.shadow.level for r in both), len(both)),
-        confusion=confusion,
-        mean_abs_score_difference=(sum(abs(r.live.score - r.shadow.score) for r in both) / len(both) if both else None),
-        live_alerts=live_alerts,
-        shadow_alerts=shadow_alerts,
-        live_alert_rate=live_rate,
-        shadow_alert_rate=shadow_rate,
-        alert_rate_difference=shadow_rate - live_rate if shadow_rate is not None and live_rate is not None else None,
-        alerts_only_live=sum(r.live.rule is not None and r.shadow.rule is None for r in both),
-        alerts_only_shadow=sum(r.shadow.rule is not None and r.live.rule is None for r in both),
+        confusion=_confusion(both),
+        **_agreement(both),
+        **_alerts(both),
     )
 
 

@@ -42,6 +42,9 @@ def report(  # noqa: PLR0917 - typer maps each parameter to an option
     if compare_models:
         from .compare import print_comparison
 
+        if html_out is not None:
+            fail("--out: the model comparison has no HTML report; use --json for a file")
+
         print_comparison(table, endpoint_url, region, start=start, end=end, as_json=as_json)
         return
     history = table_history(table, endpoint_url, region)
