@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         StoredMessage,
         TicketView,
     )
-    from .pipeline.shadow import ShadowRecord
+    from .pipeline.shadow_records import ShadowRecord
     from .review.models import Review
     from .writeback.models import WritebackRequest
 

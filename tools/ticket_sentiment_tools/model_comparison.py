@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 from rich.table import Table
 from ticket_sentiment.labels import SEVERITY_LEVELS
-from ticket_sentiment.pipeline.shadow import ShadowRecord
+from ticket_sentiment.pipeline.shadow_records import ShadowRecord
 
 
 class ModelComparison(BaseModel):

@@ -13,49 +13,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
-from ..models import Label, Level, SentimentResult
+from ..models import SentimentResult
 from .events import TicketEvent
 from .records import StoredMessage
 from .rules import RuleConfig, evaluate
+from .shadow_records import ModelScore, ShadowRecord
 
 if TYPE_CHECKING:
     from ..ports import ShadowStore, TextScorer
 
-
-class ModelScore(BaseModel):
-    """One model's score of a message: numbers and the model's name, never text."""
-
-    model_config = ConfigDict(frozen=True)
-
-    label: Label
-    level: Level
-    score: float
-    intensity: float
-    confidence: float
-    low_signal: bool
-    needs_fallback: bool = False  # the model does not cover the message's language: not a comparable score
-    scorer: str
-    model_version: str
-    # The escalation rule it would fire under the live rules (cooldown and rollout mode aside), or None.
-    rule: str | None = None
-
-    @property
-    def comparable(self) -> bool:
-        return not self.needs_fallback
-
-
-class ShadowRecord(BaseModel):
-    """A message scored by both models: the live score as stored, the shadow's beside it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    ticket_id: str
-    message_id: str
-    created_at: datetime
-    live: ModelScore
-    shadow: ModelScore
+__all__ = ["ModelScore", "ShadowRecord", "ShadowScoring", "live_score", "shadow_score"]
 
 
 def live_score(message: StoredMessage, rule: str | None) -> ModelScore:

@@ -17,7 +17,7 @@ import boto3
 from pydantic import ValidationError
 
 from ...pipeline.lifecycle import Retention
-from ...pipeline.shadow import ShadowRecord
+from ...pipeline.shadow_records import ShadowRecord
 from .history import days_between
 from .keys import DAY_INDEX, TTL_ATTRIBUTE, from_dynamo, iso, shadow_day_key, shadow_key, to_dynamo
 
