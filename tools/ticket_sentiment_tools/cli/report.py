@@ -24,7 +24,7 @@ def report(  # noqa: PLR0917 - typer maps each parameter to an option
     compare_models: Annotated[
         bool,
         typer.Option(
-            "--compare-models", help="instead: the live model against the shadow model (SHADOW_MODEL) in the window"
+            "--compare-models", help="instead: the live model against the shadow model (shadow_model) in the window"
         ),
     ] = False,
 ) -> None:
