@@ -46,9 +46,12 @@ lock: $(VENV)/.dev
 # accepted event was processed or dead-lettered. The scorer-only table is `ticket-sentiment demo`.
 # MODEL=path: a fine-tuned model directory (`ticket-sentiment finetune --out path`) instead of layers/model, for
 # `make demo` and `make layers` alike.
+# SHADOW_MODEL=path: a candidate model scoring every message beside the live one (stored apart, never alerting);
+# the demo ends with the comparison `ticket-sentiment report --compare-models` prints.
 MODEL ?=
+SHADOW_MODEL ?=
 demo: $(VENV)/.dev
-	$(BIN)/ticket-sentiment local $(if $(MODEL),--model-dir $(MODEL))
+	$(BIN)/ticket-sentiment local $(if $(MODEL),--model-dir $(MODEL)) $(if $(SHADOW_MODEL),--shadow-model $(SHADOW_MODEL))
 
 # The complexity gate: no function above radon grade C (xenon reads radon's grades).
 xenon: $(VENV)/.dev

@@ -59,6 +59,10 @@ class StackConfig(BaseModel):
     alarm_email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$")
     rules: RuleConfig = DEFAULT_RULES
     alarms: AlarmConfig = AlarmConfig()
+    # A candidate model directory (relative to the repository, e.g. one `ticket-sentiment finetune --out` wrote):
+    # shipped as a second model layer, it scores every message beside the live model, stored apart and never
+    # alerting, until `ticket-sentiment report --compare-models` says whether to switch. Unset: no second model.
+    shadow_model: str | None = Field(None, min_length=1)
 
     @property
     def retention_policy(self) -> str:

@@ -39,6 +39,8 @@ PYTHON_VERSION = "3.13"
 # Provided by the Lambda runtime: shipping our own copy only adds size.
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer"}
 RUNTIME, NUMPY, SCORING, MODEL = "runtime", "numpy", "scoring", "model"
+# The shadow model's layer (the stack context's `shadow_model`): mounted at /opt/shadow-model, beside /opt/model.
+SHADOW_MODEL = "shadow-model"
 # The dependency layers besides `runtime` and the packages each holds (distribution and module names are the same):
 # a function without the layer must never import them. Every other run-time dependency goes in `runtime`.
 LAYER_PACKAGES: dict[str, frozenset[str]] = {
@@ -213,9 +215,9 @@ def model_version(model_dir: Path) -> str:
     return str(json.loads((model_dir / "model_meta.json").read_text())["version"])
 
 
-def build_model(out: Path, source: Path | None = None) -> Path:
+def build_model(out: Path, source: Path | None = None, *, mount: str = MODEL) -> Path:
     """The model layer: the model directory's files under model/, which Lambda mounts at /opt/model (the scorer's
-    default). `source` defaults to model_source()."""
+    default), or under `mount` (the shadow model's: /opt/shadow-model). `source` defaults to model_source()."""
     source = source or model_source()
     if not (source / "model_meta.json").is_file():
         raise SystemExit(
@@ -229,9 +231,9 @@ def build_model(out: Path, source: Path | None = None) -> Path:
             f"finetune`, which writes them all) first"
         )
     shutil.rmtree(out, ignore_errors=True)
-    (out / "model").mkdir(parents=True)
+    (out / mount).mkdir(parents=True)
     for name in model_files(source):
-        shutil.copy2(source / name, out / "model" / name)
+        shutil.copy2(source / name, out / mount / name)
     return out
 
 

@@ -60,7 +60,12 @@ class TicketSentimentStack(Stack):
         )
         alerts = AlertTopic(self, "Alerts", key=key, prefix=config.prefix)
         layers = ServiceLayers(
-            self, "Layers", architecture=config.architecture, python_version=config.python_version, build_dir=layers_dir
+            self,
+            "Layers",
+            architecture=config.architecture,
+            python_version=config.python_version,
+            build_dir=layers_dir,
+            shadow_model=config.shadow_model,
         )
         rules = ssm.StringParameter(
             self,
@@ -106,6 +111,8 @@ class TicketSentimentStack(Stack):
                 env.TEXT_RETENTION_DAYS: str(config.text_retention_days),
                 env.RETENTION_POLICY: config.retention_policy,
                 env.MODEL_DIR: "/opt/model",
+                # Only with a shadow model: without it the scorer loads one model, as before.
+                **({env.SHADOW_MODEL_DIR: "/opt/shadow-model"} if layers.shadow is not None else {}),
             },
         )
         scorer.function.add_event_source(
@@ -299,6 +306,13 @@ class TicketSentimentStack(Stack):
             value=layers.model_version,
             description="the model in the scorer's model layer (every scored message records it)",
         )
+        if layers.shadow_model_version is not None:
+            CfnOutput(
+                self,
+                "ShadowModelVersion",
+                value=layers.shadow_model_version,
+                description="the shadow model scoring beside the live one (ticket-sentiment report --compare-models)",
+            )
         CfnOutput(self, "AlertsTopicArn", value=alerts.topic.topic_arn)
         CfnOutput(
             self,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 NAMESPACE = "TicketSentiment"
 PRODUCT_AREA_DIMENSION = "ProductArea"
+MODEL_VERSION_DIMENSION = "ModelVersion"
 
 EVENTS_ACCEPTED = "EventsAccepted"
 WEBHOOKS_REJECTED = "WebhooksRejected"  # helpdesk webhooks refused (auth, payload, unknown platform)
@@ -23,6 +24,11 @@ EVENTS_FAILED = "EventsFailed"
 SCORED_BY_PREFIX = "ScoredBy_"  # + the scorer's name
 SCORED_BY_MODEL = f"{SCORED_BY_PREFIX}onnx"
 SCORED_BY_COMPREHEND = f"{SCORED_BY_PREFIX}comprehend"
+# With ModelVersion: one line per model version on the dashboard, so a model change shows where one line hands
+# over to the next (pipeline.dimensions.model_version_dimension keeps the values a closed set).
+SCORED_BY_MODEL_VERSION = "ScoredByModelVersion"
+SHADOW_SCORED = "ShadowScored"  # with ModelVersion: messages the shadow model scored beside the live one
+SHADOW_FAILED = "ShadowFailed"  # the shadow model or its store failed; the live result stood
 ALERTS_PREFIX = "Alerts"  # + the alert state, capitalised: AlertsPublished, AlertsShadow, ...
 ALERTS_PUBLISHED = f"{ALERTS_PREFIX}Published"
 SENTIMENT_SCORE = "SentimentScore"  # polarity of each scored customer message, in [-1, 1]

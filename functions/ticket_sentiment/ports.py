@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         StoredMessage,
         TicketView,
     )
+    from .pipeline.shadow_records import ShadowRecord
     from .review.models import Review
     from .writeback.models import WritebackRequest
 
@@ -59,6 +60,20 @@ class TextScorer(Protocol):
         texts: Sequence[str],
         languages: Sequence[str] | None = None,
     ) -> list[SentimentResult]: ...
+
+
+class ShadowStore(Protocol):
+    """Where the shadow model's scores go (pipeline/shadow.py): apart from the scored messages, with their TTL."""
+
+    def put_shadow(self, record: ShadowRecord, *, now: datetime) -> None:
+        """Store (or replace: a redelivery scores the message again) the message's shadow record."""
+        ...
+
+
+class ShadowHistory(Protocol):
+    def shadow_between(self, start: datetime, end: datetime) -> Iterator[ShadowRecord]:
+        """Shadow records of the messages with start <= created_at < end."""
+        ...
 
 
 class TicketStore(Protocol):

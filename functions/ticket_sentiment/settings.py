@@ -32,6 +32,7 @@ SCORER = "SCORER"
 ESCALATION_RULES = "ESCALATION_RULES"
 ESCALATION_RULES_PARAM = "ESCALATION_RULES_PARAM"
 MODEL_DIR = "TICKET_SENTIMENT_MODEL_DIR"
+SHADOW_MODEL_DIR = "SHADOW_MODEL_DIR"  # a candidate model scoring beside the live one (pipeline/shadow.py)
 SLACK_SECRET_ID = "SLACK_SECRET_ID"
 NOTIFY_DLQ_URL = "NOTIFY_DLQ_URL"
 AUDIT_QUEUE_URL = "AUDIT_QUEUE_URL"
@@ -99,6 +100,8 @@ class ScoreSettings(FunctionSettings):
     retention: RetentionPolicy = Field(default_factory=Retention, alias=RETENTION_POLICY)
     escalation_rules: str | None = Field(None, alias=ESCALATION_RULES)
     escalation_rules_param: str | None = Field(None, alias=ESCALATION_RULES_PARAM)
+    # Unset (the default): no shadow model is loaded, the live path is exactly as without the feature.
+    shadow_model_dir: str | None = Field(None, alias=SHADOW_MODEL_DIR)
 
 
 class ScorerSettings(FunctionSettings):

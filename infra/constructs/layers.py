@@ -14,8 +14,11 @@ from ..layers import (
     LAYER_PACKAGES,
     MODEL,
     NUMPY,
+    REPO,
     RUNTIME,
     SCORING,
+    SHADOW_MODEL,
+    build_model,
     layer_dir,
     model_files,
     model_version,
@@ -49,10 +52,12 @@ _DESCRIPTIONS = {
     NUMPY: "numpy, for the functions that compute with it (scorer, drift, audit)",
     SCORING: "the scorer's engine: onnxruntime, tokenizers, py3langid",
     MODEL: "ticket-sentiment bundled ONNX model, mounted at /opt/model",
+    SHADOW_MODEL: "ticket-sentiment shadow (candidate) model, mounted at /opt/shadow-model: scores beside the live "
+    "model, never alerts",
 }
 # Construct ids (the layers' logical ids start with Layers<id>); `Dependencies` is the run-time layer's from before
 # the split.
-LAYER_IDS = {RUNTIME: "Dependencies", NUMPY: "Numpy", SCORING: "Scoring", MODEL: "Model"}
+LAYER_IDS = {RUNTIME: "Dependencies", NUMPY: "Numpy", SCORING: "Scoring", MODEL: "Model", SHADOW_MODEL: "ShadowModel"}
 
 
 class ServiceLayers(Construct):
@@ -60,7 +65,14 @@ class ServiceLayers(Construct):
     function's own."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, architecture: str, python_version: str, build_dir: Path = BUILD
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        architecture: str,
+        python_version: str,
+        build_dir: Path = BUILD,
+        shadow_model: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         arch = lambda_architecture(architecture)
@@ -85,7 +97,35 @@ class ServiceLayers(Construct):
             )
             for layer in (RUNTIME, *LAYER_PACKAGES, MODEL)
         }
+        self.shadow: lambda_.LayerVersion | None = None
+        self.shadow_model_version: str | None = None
+        if shadow_model:
+            self._add_shadow(Path(shadow_model), build_dir, arch, runtime)
+
+    def _add_shadow(self, source: Path, build_dir: Path, arch: lambda_.Architecture, runtime: lambda_.Runtime) -> None:
+        """The shadow model's layer, copied at synth from the directory the context names (so what ships is exactly
+        that model, never a stale build), refused when it is the live model again."""
+        source = source if source.is_absolute() else REPO / source
+        if not (source / "model_meta.json").is_file():
+            raise LayerNotBuiltError(f"shadow_model: {source} is not a model directory (no model_meta.json)")
+        out = build_model(build_dir / SHADOW_MODEL, source, mount=SHADOW_MODEL)
+        self.shadow_model_version = model_version(out / SHADOW_MODEL)
+        if self.shadow_model_version == self.model_version:
+            raise LayerNotBuiltError(
+                f"shadow_model: {source} is the live model's version ({self.model_version}); a comparison needs two"
+            )
+        self.shadow = lambda_.LayerVersion(
+            self,
+            LAYER_IDS[SHADOW_MODEL],
+            code=lambda_.Code.from_asset(str(out)),
+            compatible_architectures=[arch],
+            compatible_runtimes=[runtime],
+            removal_policy=RemovalPolicy.RETAIN,
+            description=f"{_DESCRIPTIONS[SHADOW_MODEL]} ({self.shadow_model_version})",
+        )
 
     def for_function(self, function: str) -> list[lambda_.ILayerVersion]:
-        """The layers infra.layers.FUNCTION_LAYERS gives this function of the stack."""
-        return [self.layers[layer] for layer in FUNCTION_LAYERS[function]]
+        """The layers infra.layers.FUNCTION_LAYERS gives this function of the stack, and the scorer the shadow
+        model's when there is one."""
+        shadow = [self.shadow] if self.shadow is not None and MODEL in FUNCTION_LAYERS[function] else []
+        return [self.layers[layer] for layer in FUNCTION_LAYERS[function]] + shadow

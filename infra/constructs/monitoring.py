@@ -17,6 +17,7 @@ from ..config import StackConfig
 
 WEEK = Duration.days(7)
 FIVE_MINUTES = Duration.minutes(5)
+DAY = Duration.days(1)
 
 
 class Monitoring(Construct):
@@ -199,6 +200,7 @@ class Monitoring(Construct):
                 right=[self.metric(m.ESCALATION_PRECISION_30D, "Average", Duration.days(1))],
             ),
         )
+        self.dashboard.add_widgets(self.model_versions_widget())
         self.dashboard.add_widgets(
             cw.GraphWidget(
                 title="Dead-letter queues and backlog",
@@ -214,6 +216,31 @@ class Monitoring(Construct):
                 ],
             ),
             cw.AlarmStatusWidget(title="Alarms", width=12, alarms=self.alarms),
+        )
+
+    def model_versions_widget(self) -> cw.GraphWidget:
+        """Scored messages per day, one line per live model version (and per shadow model version): a model change
+        shows where one version's line ends and the next one's starts, beside the drift graph it explains.
+
+        A metric dimension rather than annotations: CloudWatch's vertical annotations are fixed dates written into
+        the dashboard body at deploy time, while a new model starts scoring when its layer is live (and a finetune
+        may be deployed by another pipeline); each deploy would also have to carry every earlier date along. The
+        dimension marks each change from the data itself, and SEARCH picks up a new version without a redeploy.
+        The values are a closed set (pipeline.dimensions.model_version_dimension): one per model layer shipped.
+        """
+        return cw.GraphWidget(
+            title="Model versions: scored messages per day (a new line marks a model change)",
+            width=24,
+            left=[self._by_model_version(m.SCORED_BY_MODEL_VERSION, "live ")],
+            right=[self._by_model_version(m.SHADOW_SCORED, "shadow "), self.metric(m.SHADOW_FAILED, "Sum", DAY)],
+        )
+
+    def _by_model_version(self, name: str, label: str) -> cw.MathExpression:
+        return cw.MathExpression(
+            expression=f"SEARCH('{{{m.NAMESPACE},{m.MODEL_VERSION_DIMENSION},service}} "
+            f'MetricName="{name}" service="{self.config.prefix}"\', \'Sum\', 86400)',
+            label=f"{label}${{PROP('Dim.{m.MODEL_VERSION_DIMENSION}')}}",  # CloudWatch's dynamic label: the version
+            period=DAY,
         )
 
     def very_negative_share(self) -> cw.MathExpression:

@@ -35,6 +35,7 @@ from moto.server import ThreadedMotoServer
 from ticket_sentiment.adapters.aws.dynamodb import DynamoTicketStore, create_table
 from ticket_sentiment.adapters.aws.reviews import DynamoReviewStore
 from ticket_sentiment.adapters.aws.secrets import WebhookSecret, secrets_manager_lookup
+from ticket_sentiment.adapters.aws.shadow import DynamoShadowStore
 from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
 from ticket_sentiment.adapters.aws.sqs import SqsDeadLetters, SqsEventQueue
 from ticket_sentiment.adapters.http.slack import SlackWebhook
@@ -42,10 +43,11 @@ from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.review import build_app as build_review_app
-from ticket_sentiment.handlers.score import process_batch
+from ticket_sentiment.handlers.score import process_batch, shadow_failed
 from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
+from ticket_sentiment.pipeline.shadow import ShadowScoring
 from ticket_sentiment.pipeline.window import CreatedAtWindow
 from ticket_sentiment.ports import EventProcessor, SlackPoster, TextScorer
 
@@ -190,10 +192,24 @@ class LocalStack:
     def store(self) -> DynamoTicketStore:
         return DynamoTicketStore(self.res.table_name, self.resource("dynamodb"))
 
-    def scoring_service(self, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES) -> ScoringService:
+    def scoring_service(
+        self, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES, *, shadow: TextScorer | None = None
+    ) -> ScoringService:
+        """The score function's service; `shadow`: a candidate model scoring beside `scorer` (SHADOW_MODEL_DIR)."""
         return ScoringService(
-            self.store(), SnsAlertPublisher(self.res.alerts_topic_arn, self.client("sns")), scorer, rules
+            self.store(),
+            SnsAlertPublisher(self.res.alerts_topic_arn, self.client("sns")),
+            scorer,
+            rules,
+            shadow=self.shadow_scoring(shadow, rules) if shadow is not None else None,
         )
+
+    def shadow_store(self) -> DynamoShadowStore:
+        return DynamoShadowStore(self.res.table_name, self.resource("dynamodb"))
+
+    def shadow_scoring(self, scorer: TextScorer, rules: RuleConfig) -> ShadowScoring:
+        """As the score handler builds it (handlers.score.build_shadow), its failures reported the same way."""
+        return ShadowScoring(lambda: scorer, self.shadow_store(), rules, on_failure=shadow_failed)
 
     def pump_events(self, service: EventProcessor, *, max_batches: int = 100) -> int:
         """Poll the events queue into the score handler until it is empty; returns the records handed over.
@@ -476,9 +492,11 @@ class LocalRuntime:
         port: int = 0,
         *,
         window: CreatedAtWindow | None = None,
+        shadow: TextScorer | None = None,
     ) -> None:
         self.stack = stack
-        self.processor = CountingProcessor(stack.scoring_service(scorer, rules))
+        self.shadow = shadow
+        self.processor = CountingProcessor(stack.scoring_service(scorer, rules, shadow=shadow))
         self.slack = SlackWebhook(
             WebhookSecret(stack.res.slack_secret_arn, stack.client("secretsmanager")),
             attempts=4,
@@ -700,7 +718,9 @@ def run_demo(
     port: int = 8787,
     metrics_sink: Callable[[str], None] | None = None,
     secrets_out: Path | None = None,
+    shadow: TextScorer | None = None,
 ) -> int:
+    """`shadow`: a candidate model scoring every message beside `scorer`; the demo ends with the comparison."""
     server, endpoint = start_moto()
     sink = SlackPrintSink(write) if slack_url is None else None
     runtime: LocalRuntime | None = None
@@ -710,7 +730,9 @@ def run_demo(
             write("synthesising the CDK stack (cdk-nag checked) and deploying it into moto's CloudFormation...\n")
             stack.deploy_stack(Path(workdir))
         write(f"stack TicketSentiment-local: CREATE_COMPLETE (table {stack.res.table_name})\n")
-        runtime = LocalRuntime(stack, scorer, rules, slack_url or (sink.url if sink else ""), port=port if serve else 0)
+        runtime = LocalRuntime(
+            stack, scorer, rules, slack_url or (sink.url if sink else ""), port=port if serve else 0, shadow=shadow
+        )
         runtime.metrics_sink = metrics_sink
         # The operator's step after deploying: fill the Zendesk webhook secret (a fresh random one here).
         runtime.zendesk_secret = secrets.token_hex(16)
@@ -892,7 +914,18 @@ def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     if done != runtime.accepted or dlq != 1:
         write("accounting mismatch: some accepted event is neither processed nor in a DLQ\n")
         return 1
+    if runtime.shadow is not None:
+        write("\n" + shadow_comparison(runtime.stack))
     return 0
+
+
+def shadow_comparison(stack: LocalStack, since: timedelta = timedelta(days=30)) -> str:
+    """`ticket-sentiment report --compare-models` over the stack's table, as text."""
+    from .model_comparison import compare_models, render_text
+
+    end = datetime.now(UTC) + timedelta(minutes=10)  # ingest accepts created_at up to 10 minutes ahead
+    start = end - since
+    return render_text(compare_models(stack.shadow_store().shadow_between(start, end), start=start, end=end))
 
 
 def run_local(
@@ -904,6 +937,7 @@ def run_local(
     port: int = 8787,
     metrics_sink: Callable[[str], None] | None = None,
     secrets_out: Path | None = None,
+    shadow: TextScorer | None = None,
 ) -> int:
     """`ticket-sentiment local`: quiet Powertools output, Comprehend replaced by LocalComprehend, then run."""
     import os
@@ -935,6 +969,7 @@ def run_local(
         port=port,
         metrics_sink=metrics_sink,
         secrets_out=secrets_out,
+        shadow=shadow,
     )
 
 

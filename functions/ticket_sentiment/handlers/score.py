@@ -18,11 +18,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from .. import metric_names as names
-from ..pipeline.dimensions import area_dimension
+from ..pipeline.dimensions import area_dimension, model_version_dimension
 from ..pipeline.events import Outcome, ProcessResult, QueuedEvent
 from ..pipeline.routing import RoutingScorer, ScorerMode
-from ..pipeline.rules import rules_from
+from ..pipeline.rules import RuleConfig, rules_from
 from ..pipeline.service import ScoringService
+from ..pipeline.shadow import ShadowScoring
 from ..ports import EventProcessor, TextScorer
 from ..settings import WRITEBACK_QUEUE_URL, MetricSettings, ScorerSettings, ScoreSettings
 from .observability import logger, metrics
@@ -53,6 +54,7 @@ def handle_record(service: EventProcessor, record: SQSRecord) -> ProcessResult:
     metrics.add_metric(name=OUTCOME_METRICS[result.outcome], unit=MetricUnit.Count, value=1)
     if result.outcome == Outcome.SCORED:
         metrics.add_metric(name=f"{names.SCORED_BY_PREFIX}{result.scorer}", unit=MetricUnit.Count, value=1)
+        emit_model_versions(result)
     if result.alert is not None:
         metrics.add_metric(name=f"{names.ALERTS_PREFIX}{result.alert.capitalize()}", unit=MetricUnit.Count, value=1)
     emit_dashboard_metrics(result)
@@ -87,6 +89,30 @@ def _emit_sentiment(result: ProcessResult, score: float) -> None:
             },
         ):
             pass
+
+
+def _count_by_model_version(name: str, version: str | None) -> None:
+    if is_metrics_disabled():  # single_metric ignores the switch
+        return
+    with single_metric(
+        name=name,
+        unit=MetricUnit.Count,
+        value=1,
+        namespace=metrics.namespace,
+        default_dimensions={
+            **metrics.default_dimensions,
+            "service": metrics.service or "",
+            names.MODEL_VERSION_DIMENSION: model_version_dimension(version),
+        },
+    ):
+        pass
+
+
+def emit_model_versions(result: ProcessResult) -> None:
+    """Scored messages per live model version (the dashboard marks version changes) and per shadow version."""
+    _count_by_model_version(names.SCORED_BY_MODEL_VERSION, result.model_version)
+    if result.shadow_model_version is not None:
+        _count_by_model_version(names.SHADOW_SCORED, result.shadow_model_version)
 
 
 def emit_dashboard_metrics(result: ProcessResult) -> None:
@@ -161,7 +187,33 @@ def default_service() -> ScoringService:
         keep_text_days=settings.text_retention_days,
         writeback=writeback,
         writeback_platforms=platforms,
+        shadow=build_shadow(settings, rules),
     )
+
+
+def build_shadow(settings: ScoreSettings, rules: RuleConfig) -> ShadowScoring | None:
+    """The shadow model beside the live one when SHADOW_MODEL_DIR names one; without it nothing is loaded. It loads
+    on the first message: a candidate that cannot load is counted as shadow failures, the live path goes on."""
+    if not settings.shadow_model_dir:
+        return None
+    from pathlib import Path
+
+    from ..adapters.aws.onnx_scorer import OnnxSentimentScorer
+    from ..adapters.aws.shadow import DynamoShadowStore
+
+    model_dir = Path(settings.shadow_model_dir)
+    return ShadowScoring(
+        cache(lambda: OnnxSentimentScorer(model_dir)),
+        DynamoShadowStore(settings.table_name, retention=settings.retention),
+        rules,
+        on_failure=shadow_failed,
+    )
+
+
+def shadow_failed(exc: Exception) -> None:
+    """The live result stands; the exception's type only (its message could quote the text)."""
+    logger.warning("shadow model failed; the live result stands", extra={"error": type(exc).__name__})
+    metrics.add_metric(name=names.SHADOW_FAILED, unit=MetricUnit.Count, value=1)
 
 
 def build_scorer(mode: str | None = None) -> RoutingScorer:

@@ -220,3 +220,5 @@ class ProcessResult(BaseModel):
     first_response_seconds: float | None = None  # set when an agent's first reply lands on a negative ticket
     pii_entities: dict[str, int] = Field(default_factory=dict)  # redacted entities by type: counts, never values
     truncated: bool = False  # the model saw the text's head and tail only (see textprep.MODEL_TEXT_CHARS)
+    model_version: str | None = None  # the live model's (a metric dimension: the dashboard marks version changes)
+    shadow_model_version: str | None = None  # the shadow model's, when it scored this message too

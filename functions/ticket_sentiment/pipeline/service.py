@@ -17,6 +17,7 @@ from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, 
 from .protection import CleanMessage, clean_for_scoring, safe_url
 from .records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from .rules import RuleConfig, RuleMatch, evaluate
+from .shadow import ShadowRecord, ShadowScoring
 
 EXCERPT_CHARS = 280
 # Longer than the score function's timeout, shorter than the queue's visibility timeout: a redelivery after a
@@ -72,6 +73,7 @@ class ScoringService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         writeback: WritebackSink | None = None,
         writeback_platforms: frozenset[str] = frozenset(),
+        shadow: ShadowScoring | None = None,
     ) -> None:
         self.store = store
         self.publisher = publisher
@@ -83,6 +85,7 @@ class ScoringService:
         self.clock = clock
         self.writeback = writeback
         self.writeback_platforms = writeback_platforms
+        self.shadow = shadow  # a candidate model beside the live one: recorded only (pipeline/shadow.py)
         self._prescored: dict[str, tuple[CleanMessage, SentimentResult]] = {}
 
     @staticmethod
@@ -140,6 +143,8 @@ class ScoringService:
         if not self.store.mark_done(event.ticket_id, event.message_id, claim):
             # Another receive of this delivery (whose lease ran out on us) scored and claimed it: nothing to add.
             return ProcessResult(event_id=queued.event_id, outcome=Outcome.REDELIVERED)
+        # After the live result is stored and settled: nothing the shadow does can hold up or change it.
+        shadowed = self._observe_shadow(event, message, cleaned.text, match=match, view=view, now=now)
         return ProcessResult(
             event_id=queued.event_id,
             outcome=Outcome.SCORED,
@@ -153,6 +158,30 @@ class ScoringService:
             product_area=event.product_area,
             pii_entities=cleaned.entities,
             truncated=cleaned.truncated,
+            model_version=message.model_version,
+            shadow_model_version=shadowed.shadow.model_version if shadowed is not None else None,
+        )
+
+    def _observe_shadow(
+        self,
+        event: TicketEvent,
+        message: StoredMessage,
+        text: str,
+        *,
+        match: RuleMatch | None,
+        view: TicketView,
+        now: datetime,
+    ) -> ShadowRecord | None:
+        if self.shadow is None:
+            return None
+        return self.shadow.observe(
+            event,
+            message,
+            text,
+            live_rule=match.rule if match is not None else None,
+            thread_score=view.thread_score,
+            is_current=view.current is not None and view.current.message_id == message.message_id,
+            now=now,
         )
 
     def _skip(self, queued: QueuedEvent, delivery_id: str | None) -> ProcessResult:

@@ -38,6 +38,14 @@ def local(  # noqa: PLR0917 - typer maps each parameter to an option
         Path | None, typer.Option("--metrics-out", help="append the handlers' CloudWatch EMF metrics here (JSON lines)")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="print the EMF metrics too")] = False,
+    shadow_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--shadow-model",
+            help="a candidate model directory scoring every message beside the live one (stored apart, never "
+            "alerting); the demo ends with `report --compare-models`",
+        ),
+    ] = None,
     secrets_out: Annotated[
         Path | None,
         typer.Option(
@@ -63,6 +71,9 @@ def local(  # noqa: PLR0917 - typer maps each parameter to an option
         sys.stdout.flush()
 
     write(f"model {scorer.version} ({model_dir or 'the bundled model'})\n")
+    shadow = load_scorer(shadow_model) if shadow_model is not None else None
+    if shadow is not None:
+        write(f"shadow model {shadow.version} ({shadow_model}): scores beside the live one, never alerts\n")
 
     def metrics_sink(line: str) -> None:
         if verbose:
@@ -80,5 +91,6 @@ def local(  # noqa: PLR0917 - typer maps each parameter to an option
             port=port,
             metrics_sink=metrics_sink if verbose or metrics_out is not None else None,
             secrets_out=secrets_out,
+            shadow=shadow,
         )
     )

@@ -21,6 +21,12 @@ def report(  # noqa: PLR0917 - typer maps each parameter to an option
     region: RegionOption = None,
     html_out: Annotated[Path | None, typer.Option("--out", help="also write a self-contained HTML report")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    compare_models: Annotated[
+        bool,
+        typer.Option(
+            "--compare-models", help="instead: the live model against the shadow model (shadow_model) in the window"
+        ),
+    ] = False,
 ) -> None:
     """The four numbers support leads ask for: sentiment by week, negatives by area, response time, precision."""
     from datetime import UTC, datetime
@@ -31,9 +37,17 @@ def report(  # noqa: PLR0917 - typer maps each parameter to an option
         window = parse_since(since)
     except ValueError as exc:
         fail(str(exc))
-    history = table_history(table, endpoint_url, region)
     end = datetime.now(UTC)
     start = end - window
+    if compare_models:
+        from .compare import print_comparison
+
+        if html_out is not None:
+            fail("--out: the model comparison has no HTML report; use --json for a file")
+
+        print_comparison(table, endpoint_url, region, start=start, end=end, as_json=as_json)
+        return
+    history = table_history(table, endpoint_url, region)
     try:
         messages = list(history.scored_between(start, end, with_ticket_meta=True))
         tickets = history.tickets(m.ticket_id for m in messages)

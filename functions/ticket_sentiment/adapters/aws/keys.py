@@ -5,6 +5,8 @@ Keys (all strings):
     message       PK=TICKET#<ticket_id>  SK=MSG#<message_id>      scores only; `done` once fully processed
     message text  PK=TICKET#<ticket_id>  SK=TEXT#<message_id>     redacted text, deleted by TTL (`expires_at`)
     review        PK=TICKET#<ticket_id>  SK=REVIEW#<alert_id>     one verdict per alert; a later click replaces it
+    shadow score  PK=TICKET#<ticket_id>  SK=SHADOW#<message_id>   the shadow model's score beside the live one
+                                                                  (pipeline/shadow.py), the messages' retention
     delivery      PK=DELIVERY#<SQS message id>  SK=OUTCOME       the delivery's one terminal outcome and event id,
                                                                   deleted by TTL (`expires_at`, 14 days)
     erasure       PK=ERASURE#<sha256 of ticket id>  SK=RECEIPT#<ISO time>   counts only, no content
@@ -15,7 +17,8 @@ GSIs (sparse):
     GSI2 recent escalations: GSI2PK=ESC#<YYYY-MM>  GSI2SK=<last_alert_at ISO>#<ticket_id>  (real alerts only)
     GSI3 items by day, overloaded by prefix: GSI3PK=<KIND>#<YYYY-MM-DD>  GSI3SK=<ISO time>#<ticket_id>#<id>
          (scored messages for drift and audits: SCORED#<day of created_at, UTC>, set on the message item;
-          reviews for escalation precision: REVIEWED#<day>)
+          reviews for escalation precision: REVIEWED#<day>;
+          shadow scores for `report --compare-models`: SHADOW#<day of created_at, UTC>)
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ TICKET_SK = "TICKET"
 MESSAGE_PREFIX = "MSG#"
 TEXT_PREFIX = "TEXT#"
 REVIEW_PREFIX = "REVIEW#"
+SHADOW_PREFIX = "SHADOW#"  # the sort key's prefix, and GSI3PK's for the shadow scores by day
 DELIVERY_PREFIX = "DELIVERY#"
 OUTCOME_SK = "OUTCOME"
 ERASURE_PREFIX = "ERASURE#"
@@ -66,6 +70,15 @@ def text_key(ticket_id: str, message_id: str) -> dict[str, str]:
 
 def review_key(ticket_id: str, alert_id: str) -> dict[str, str]:
     return {PARTITION_KEY: ticket_pk(ticket_id), SORT_KEY: f"{REVIEW_PREFIX}{alert_id}"}
+
+
+def shadow_key(ticket_id: str, message_id: str) -> dict[str, str]:
+    return {PARTITION_KEY: ticket_pk(ticket_id), SORT_KEY: f"{SHADOW_PREFIX}{message_id}"}
+
+
+def shadow_day_key(day: str) -> str:
+    """GSI3PK of the shadow scores of the messages created on one UTC day (YYYY-MM-DD)."""
+    return f"{SHADOW_PREFIX}{day}"
 
 
 def delivery_key(delivery_id: str) -> dict[str, str]:
