@@ -108,7 +108,7 @@ class SqsParkedQueue:
         return purged
 
 
-def names_ticket(body: str, ticket_id: str, only: frozenset[str] | None = None, depth: int = 4) -> bool:
+def names_ticket(body: str, ticket_id: str, only: frozenset[str] | None = None, depth: int = 8) -> bool:
     """Whether a queued body (an audit row, an alert, or the SNS event a failed invocation left, whose alert is a
     JSON string inside) names the ticket, and with `only` one of those message or event ids."""
     try:
