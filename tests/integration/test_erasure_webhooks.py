@@ -30,7 +30,9 @@ from ticket_sentiment.pipeline.lifecycle import Eraser, ticket_hash
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.review.models import Review
+from ticket_sentiment_tools.cli import app as cli
 from ticket_sentiment_tools.local_stack import LocalStack, lambda_sns_event
+from typer.testing import CliRunner
 
 from ..unit.pipeline_fakes import KeywordScorer, api_event, event_payload
 from .slack_sink import SlackSink
@@ -340,13 +342,10 @@ def test_a_redacted_comment_drops_that_message_and_restates_the_ticket(stack: Lo
     assert env.store.get_ticket("48213") == after, "dropping it again changes nothing"
 
 
-def test_a_deleted_requester_takes_every_ticket_of_theirs_and_the_raw_id_is_never_stored(stack: LocalStack) -> None:
-    """Zendesk trigger deliveries name the requester; ingest queues only its keyed hash, the scorer indexes the
-    ticket by it, and user.deleted erases every ticket of that requester (and no one else's)."""
-    env = _Env(stack)
-    requester = "90210777"
-    now = datetime.now(UTC)
-    for ticket_id, who in (("501", requester), ("502", requester), ("503", "1234567")):
+def _requester_tickets(env: _Env, requester: str) -> list[dict[str, Any]]:
+    """Zendesk trigger deliveries naming the requester (two tickets) and another requester (one), scored."""
+    stack, now = env.stack, datetime.now(UTC)
+    for ticket_id, who in (("REQT-501", requester), ("REQT-502", requester), ("REQT-503", "1234567")):
         body = json.dumps(
             {
                 "ticket": {"id": ticket_id, "title": "Refund", "updated_at": now.isoformat(), "requester_id": who},
@@ -376,13 +375,49 @@ def test_a_deleted_requester_takes_every_ticket_of_theirs_and_the_raw_id_is_neve
     )
     assert handed == 3, handed
     items = env.scan()
-    assert {i["PK"] for i in items if i.get("SK") == "TICKET"} == {"TICKET#501", "TICKET#502", "TICKET#503"}
+    assert {i["PK"] for i in items if i.get("SK") == "TICKET"} == {
+        "TICKET#REQT-501",
+        "TICKET#REQT-502",
+        "TICKET#REQT-503",
+    }
     assert not _names(items, requester), "the raw requester id is never stored"
+    return items
 
-    response = _zendesk(env, "user.deleted", {"id": requester, "role": "end-user"})
-    assert response["statusCode"] == 200, response
+
+def _cli_forget(env: _Env, requester: str) -> str:
+    secret = env.stack.client("secretsmanager").create_secret(
+        Name=f"{env.stack.prefix}/requester-key", SecretString=REQUESTER_KEY.decode()
+    )["Name"]
+    args = ["forget", "--requester", requester, "--source", "zendesk", "--requester-key-secret", secret]
+    args += ["--table", env.stack.res.table_name, "--endpoint-url", env.stack.endpoint_url, "--region", "us-east-1"]
+    args += ["--parked-queues", f"{env.audit_url},{env.stack.res.notify_dlq_url}"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("via", ["webhook", "cli"])
+def test_a_deleted_requester_takes_every_ticket_of_theirs_and_the_raw_id_is_never_stored(
+    stack: LocalStack, via: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest queues only the requester's keyed hash, the scorer indexes the ticket by it, and Zendesk's user.deleted
+    (or `forget --requester`) erases every ticket of that requester, and no one else's."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(key, value)
+    env, requester = _Env(stack), "90210777"
+    _requester_tickets(env, requester)
+
+    def erase() -> None:
+        if via == "cli":
+            _cli_forget(env, requester)
+        else:
+            assert _zendesk(env, "user.deleted", {"id": requester, "role": "end-user"})["statusCode"] == 200
+
+    erase()
     left = env.scan()
-    assert not _names(left, "501") and not _names(left, "502")
-    assert _names(left, "503"), "another requester's ticket stays"
-    assert _zendesk(env, "user.deleted", {"id": requester, "role": "end-user"})["statusCode"] == 200
-    assert env.scan() == left
+    assert not _names(left, "REQT-501") and not _names(left, "REQT-502")
+    assert _names(left, "REQT-503"), "another requester's ticket stays"
+    assert len([i for i in left if str(i["PK"]).startswith("ERASURE#")]) == 2
+    if via == "webhook":
+        erase()
+        assert env.scan() == left
