@@ -322,6 +322,12 @@ class TicketSentimentStack(Stack):
         CfnOutput(self, "EventsQueueUrl", value=queues.events.queue_url)
         CfnOutput(self, "EventsDeadLettersUrl", value=queues.dead_letters.queue_url)
         CfnOutput(self, "NotifyDeadLettersUrl", value=alerts.dead_letters.queue_url)
+        CfnOutput(
+            self,
+            "RequesterKeySecretName",
+            value=secrets.requester_key.secret_name,
+            description="ticket-sentiment forget --requester ID --source PLATFORM --requester-key-secret <this>",
+        )
         CfnOutput(self, "EscalationRulesParameter", value=rules.parameter_name)
         CfnOutput(
             self,
