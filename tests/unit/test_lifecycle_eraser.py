@@ -118,3 +118,26 @@ def test_a_parked_body_names_a_ticket_directly_or_inside_an_sns_envelope() -> No
     envelope = '{"Records": [{"Sns": {"Message": "{\\"ticket_id\\": \\"T-1\\", \\"event_id\\": \\"ev-2\\"}"}}]}'
     assert names_ticket(envelope, "T-1", frozenset({"ev-2"}))
     assert not names_ticket("not json", "T-1")
+
+
+def test_the_restatement_equals_the_scorers_aggregate() -> None:
+    """The ingest function restates without numpy: the scorer's current message and trend, and its scores to the
+    stored 4 decimals (numpy's summation order can round a tie the other way)."""
+    import random
+
+    from ticket_sentiment.pipeline import lifecycle
+    from ticket_sentiment.pipeline.service import aggregate
+
+    rng = random.Random(19)
+    for _ in range(3000):
+        thread = [
+            _message(f"m{i}", round(rng.uniform(-1, 1), 4), rng.randint(0, 50)).model_copy(
+                update={"low_signal": rng.random() < 0.25}
+            )
+            for i in range(rng.choice([rng.randint(0, 12), rng.randint(0, 300)]))
+        ]
+        ours, scorers = lifecycle.aggregate(thread), aggregate(thread)
+        assert (ours[0], ours[2]) == (scorers[0], scorers[2]), thread  # the current message and the trend
+        for mine, theirs in ((ours[1], scorers[1]), (ours[3], scorers[3])):  # thread score, trend delta
+            assert (mine is None) == (theirs is None)
+            assert mine is None or theirs is None or abs(mine - theirs) <= 0.0001 + 1e-12

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .records import MIN_DELIVERY_DAYS, ErasureCounts, ErasureReceipt, Retention
+from ..models import Trend
+from .records import MIN_DELIVERY_DAYS, ErasureCounts, ErasureReceipt, Retention, StoredMessage
 
 if TYPE_CHECKING:
     from ..ports import ErasableStore, ParkedQueue, TicketAdminStore
@@ -64,8 +66,6 @@ def drop_message(
     """A message redacted in the helpdesk: drop its score and text (and its audit row or alert waiting on a
     parked queue) and restate the ticket from the messages left, as if it had never been scored; a ticket left
     without messages is erased whole. Dropping it again removes nothing and records nothing."""
-    from .service import aggregate  # the scorer's own aggregate: a restated ticket equals a freshly scored one
-
     stored = store.list_messages(ticket_id)
     # Audit rows name the message, alerts its event: either id marks what the message left on a parked queue.
     only = frozenset({message_id, *(m.event_id for m in stored if m.message_id == message_id)})
@@ -91,6 +91,38 @@ def drop_message(
                 )
             )
     return _receipt(store, ticket_id, counts, clock)
+
+
+# thread.summarise's constants: the scorer's aggregate needs numpy, which the ingest function does not ship, so
+# the restatement after a dropped message is computed here in plain Python (exactly rounded sums, where numpy's
+# summation order can move a stored 4-decimal score by 0.0001 at a tie); tests/unit/test_lifecycle_eraser.py holds
+# it to pipeline.service.aggregate on random threads, and the ticket's next message restates it with numpy anyway.
+_HALF_LIFE, _TREND_MIN_DELTA = 3.0, 0.25
+
+
+def aggregate(messages: list[StoredMessage]) -> tuple[StoredMessage | None, float | None, Trend, float | None]:
+    """pipeline.service.aggregate without numpy: current message, thread score, trend and its delta."""
+    if not messages:
+        return None, None, Trend.UNKNOWN, None
+    ordered = sorted(messages, key=lambda m: (m.created_at, m.message_id))
+    low = [m.low_signal for m in ordered]
+    signal = [i for i, is_low in enumerate(low) if not is_low] or list(range(len(ordered)))
+    values = [ordered[i].score for i in signal]
+    weights = [0.5 ** ((len(values) - 1 - k) / _HALF_LIFE) for k in range(len(values))]
+    mean = math.fsum([v * w for v, w in zip(values, weights, strict=True)]) / math.fsum(weights)
+    thread_score = round(min(1.0, max(-1.0, mean)), 4)
+    trend, delta = Trend.UNKNOWN, None
+    if len(values) >= 2:
+        delta = values[-1] - math.fsum(values[:-1]) / (len(values) - 1)
+        trend = (
+            Trend.IMPROVING
+            if delta >= _TREND_MIN_DELTA
+            else Trend.WORSENING
+            if delta <= -_TREND_MIN_DELTA
+            else Trend.STABLE
+        )
+    current = len(ordered) - 1 if not low[-1] else signal[-1]
+    return ordered[current], thread_score, trend, None if delta is None else round(delta, 4)
 
 
 def _receipt(store: ErasableStore, ticket_id: str, counts: ErasureCounts, clock: Clock) -> ErasureReceipt:
