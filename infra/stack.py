@@ -6,8 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from ticket_sentiment import settings as env
@@ -31,6 +35,45 @@ COMPREHEND_REASON = (
     "the only resource IAM allows for them."
 )
 HANDLERS = "ticket_sentiment.handlers"
+
+
+def _grant_erasure(
+    fn: ServiceFunction,
+    *,
+    config: StackConfig,
+    table: dynamodb.ITable,
+    key: kms.IKey,
+    parked: list[sqs.IQueue],
+    requester_key: secretsmanager.ISecret | None = None,
+) -> None:
+    """What erasure on request (pipeline.lifecycle.Eraser) needs, and no more: delete items only in ticket
+    partitions, write only erasure receipts (IAM's leading-key condition), sweep the parked queues. With the
+    requester key (the ingest function, which carries out helpdesk deletions): also restate a ticket after a
+    redacted message is dropped, and find tickets by requester hash on GSI4 alone."""
+    environment = {
+        env.TABLE_NAME: table.table_name,
+        env.RETENTION_POLICY: config.retention_policy,
+        env.PARKED_QUEUE_URLS: ",".join(q.queue_url for q in parked),
+    }
+    ticket_actions = ["dynamodb:Query", "dynamodb:DeleteItem"]
+    scoped = [(["dynamodb:PutItem"], table.table_arn, keys.ERASURE_PREFIX)]
+    if requester_key is not None:
+        environment[env.REQUESTER_KEY_SECRET] = requester_key.secret_name
+        ticket_actions += ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+        scoped.append((["dynamodb:Query"], f"{table.table_arn}/index/{keys.REQUESTER_INDEX}", keys.REQUESTER_PREFIX))
+        fn.allow(["secretsmanager:GetSecretValue"], [requester_key.secret_arn])
+    for name, value in environment.items():
+        fn.function.add_environment(name, value)
+    for actions, resource, prefix in [(ticket_actions, table.table_arn, keys.TICKET_PREFIX), *scoped]:
+        fn.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=actions,
+                resources=[resource],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{prefix}*"]}},
+            )
+        )
+    fn.allow(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"], [q.queue_arn for q in parked])
+    fn.allow(TABLE_WRITE_KMS, [key.key_arn])  # receipts and restated tickets are written to the encrypted table
 
 
 class TicketSentimentStack(Stack):
@@ -186,6 +229,9 @@ class TicketSentimentStack(Stack):
         notify.allow(["secretsmanager:GetSecretValue"], [secrets.slack.secret_arn])
         alerts.subscribe(notify, key)
 
+        trust = TrustLoop(
+            self, "TrustLoop", config=config, key=key, table=table, slack_secret=secrets.slack, layers=layers
+        )
         query = ServiceFunction(
             self,
             "Query",
@@ -197,26 +243,10 @@ class TicketSentimentStack(Stack):
             environment={env.TABLE_NAME: table.table_name, env.RETENTION_POLICY: config.retention_policy},
         )
         query.allow(["dynamodb:GetItem", "dynamodb:Query"], [table.table_arn])
-        # Erasure: deletes only in ticket partitions, writes only erasure receipts (IAM's leading-key condition).
-        query.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:DeleteItem"],
-                resources=[table.table_arn],
-                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{keys.TICKET_PREFIX}*"]}},
-            )
-        )
-        query.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:PutItem"],
-                resources=[table.table_arn],
-                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{keys.ERASURE_PREFIX}*"]}},
-            )
-        )
-        query.allow(TABLE_WRITE_KMS, [key.key_arn])  # the erasure receipt is written to the encrypted table
+        parked = [trust.audit_queue, alerts.dead_letters]
+        _grant_erasure(query, config=config, table=table, key=key, parked=parked)
+        _grant_erasure(ingest, config=config, table=table, key=key, parked=parked, requester_key=secrets.requester_key)
 
-        trust = TrustLoop(
-            self, "TrustLoop", config=config, key=key, table=table, slack_secret=secrets.slack, layers=layers
-        )
         api = ServiceApi(
             self, "Api", config=config, ingest=ingest.function, query=query.function, review=trust.review.function
         )
@@ -299,6 +329,12 @@ class TicketSentimentStack(Stack):
         CfnOutput(self, "EventsQueueUrl", value=queues.events.queue_url)
         CfnOutput(self, "EventsDeadLettersUrl", value=queues.dead_letters.queue_url)
         CfnOutput(self, "NotifyDeadLettersUrl", value=alerts.dead_letters.queue_url)
+        CfnOutput(
+            self,
+            "RequesterKeySecretName",
+            value=secrets.requester_key.secret_name,
+            description="ticket-sentiment forget --requester ID --source PLATFORM --requester-key-secret <this>",
+        )
         CfnOutput(self, "EscalationRulesParameter", value=rules.parameter_name)
         CfnOutput(
             self,

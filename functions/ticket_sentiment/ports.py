@@ -98,10 +98,11 @@ class TicketStore(Protocol):
 
     def list_messages(self, ticket_id: str) -> list[StoredMessage]: ...
 
-    def save_ticket(self, view: TicketView, *, refresh_meta: bool) -> bool:
+    def save_ticket(self, view: TicketView, *, refresh_meta: bool, requester_hash: str | None = None) -> bool:
         """Write the aggregate unless a view built from more messages is already stored.
 
-        Escalation fields are never touched; metadata (priority, tier, ...) only with `refresh_meta`.
+        Escalation fields are never touched; metadata (priority, tier, ...) only with `refresh_meta`; the
+        requester's keyed hash, when given, indexes the ticket for erasure by requester (never read back).
         """
         ...
 
@@ -150,6 +151,29 @@ class ErasableStore(Protocol):
 
     def record_erasure(self, receipt: ErasureReceipt) -> None:
         """Store the receipt (hash, time, counts: no content), itself kept for its retention."""
+        ...
+
+    def tickets_of_requester(self, requester_hash: str) -> list[str]:
+        """The ids of the stored tickets whose requester has this keyed hash (pipeline.lifecycle.requester_hash)."""
+        ...
+
+    def drop_message(self, ticket_id: str, message_id: str) -> ErasureCounts:
+        """Delete one message's items (its score and its text); counts, all zero when it was not stored."""
+        ...
+
+    def restate_ticket(self, view: TicketView) -> bool:
+        """Replace the ticket's scores with `view`'s after a message was dropped (the count may go down; metadata
+        and escalation are kept); False when the ticket is not stored."""
+        ...
+
+
+class ParkedQueue(Protocol):
+    """A queue no function polls, whose messages wait for a person or a redrive (the audit queue, the notify
+    dead-letter queue): erasure takes a ticket's messages off it."""
+
+    def purge_ticket(self, ticket_id: str, only: frozenset[str] | None = None) -> int:
+        """Delete the messages naming the ticket (with `only`, those whose message or event id is in it); how
+        many."""
         ...
 
 

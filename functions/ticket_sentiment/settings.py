@@ -39,6 +39,8 @@ AUDIT_QUEUE_URL = "AUDIT_QUEUE_URL"
 AUDIT_SAMPLE_SIZE = "AUDIT_SAMPLE_SIZE"
 DRIFT_MIN_CURRENT = "DRIFT_MIN_CURRENT"
 DRIFT_MIN_BASELINE = "DRIFT_MIN_BASELINE"
+PARKED_QUEUE_URLS = "PARKED_QUEUE_URLS"  # queues erasure sweeps: the audit queue, the notify DLQ (comma-separated)
+REQUESTER_KEY_SECRET = "REQUESTER_KEY_SECRET"  # the HMAC key that hashes requester ids (pipeline.lifecycle)
 SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 
@@ -113,6 +115,18 @@ class TableSettings(FunctionSettings):
 
     table_name: str = Field(alias=TABLE_NAME)
     retention: RetentionPolicy = Field(default_factory=Retention, alias=RETENTION_POLICY)
+
+
+class ErasureSettings(FunctionSettings):
+    """What erasure on request needs (pipeline.lifecycle.Eraser): the ingest function has it only to carry out a
+    helpdesk's deletion events, the query function for DELETE."""
+
+    table_name: str | None = Field(None, alias=TABLE_NAME)
+    retention: RetentionPolicy = Field(default_factory=Retention, alias=RETENTION_POLICY)
+    parked_queue_urls: Annotated[frozenset[str], BeforeValidator(_comma_separated)] = Field(
+        frozenset(), alias=PARKED_QUEUE_URLS
+    )
+    requester_key_secret: str | None = Field(None, alias=REQUESTER_KEY_SECRET)
 
 
 class ReviewSettings(FunctionSettings):

@@ -7,7 +7,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
-from ticket_sentiment.adapters.aws.keys import INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
+from ticket_sentiment.adapters.aws.keys import INDEXES, PARTITION_KEY, REQUESTER_INDEX, SORT_KEY, TTL_ATTRIBUTE
 
 S = dynamodb.AttributeType.STRING
 
@@ -31,11 +31,14 @@ class TicketTable(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         # GSI1: negative tickets by product area and ISO week; GSI2: escalations by month; GSI3: items by day
-        # (scored messages for drift and audits, reviews for precision), overloaded by key prefix.
+        # (scored messages for drift and audits, reviews for precision), overloaded by key prefix; GSI4: tickets by
+        # requester hash, keys only (erasure needs nothing else).
         for name in INDEXES:
             self.table.add_global_secondary_index(
                 index_name=name,
                 partition_key=dynamodb.Attribute(name=f"{name}PK", type=S),
                 sort_key=dynamodb.Attribute(name=f"{name}SK", type=S),
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=dynamodb.ProjectionType.KEYS_ONLY
+                if name == REQUESTER_INDEX
+                else dynamodb.ProjectionType.ALL,
             )

@@ -307,6 +307,34 @@ def test_a_ticket_holding_only_an_agent_reply_is_erased(store: TicketAdminStore)
     assert store.record_agent_reply("T-1", T0 + timedelta(hours=1))  # nothing of the old reply is left
 
 
+def test_a_dropped_message_takes_its_text_and_the_restated_ticket_counts_one_less(store: TicketAdminStore) -> None:
+    put(store, message("m-1", score=0.5), text="fine")
+    put(store, message("m-2", score=-0.9, created_at=T0 + timedelta(minutes=5)), text="[NAME] is furious")
+    store.save_ticket(view(2), refresh_meta=True)
+    counts = store.drop_message("T-1", "m-2")
+    assert (counts.message, counts.text) == (1, 1)
+    assert [m.message_id for m in store.list_messages("T-1")] == ["m-1"]
+    assert store.drop_message("T-1", "m-2").total == 0
+    held = store.get_ticket("T-1")
+    assert held is not None
+    assert store.restate_ticket(held.model_copy(update={"message_count": 1, "current": message("m-1", score=0.5)}))
+    restated = store.get_ticket("T-1")
+    assert restated is not None and restated.message_count == 1 and restated.subject == held.subject
+    assert not store.restate_ticket(view(1, ticket_id="T-404")), "no ticket is created by a restatement"
+    assert store.get_ticket("T-404") is None
+
+
+def test_tickets_are_found_by_requester_hash_until_erased(store: TicketAdminStore) -> None:
+    mine, theirs = "a" * 64, "b" * 64
+    for ticket_id, requester in (("T-1", mine), ("T-2", mine), ("T-3", theirs)):
+        store.save_ticket(view(1, ticket_id=ticket_id), refresh_meta=True, requester_hash=requester)
+    store.save_ticket(view(2, ticket_id="T-2"), refresh_meta=True)  # a later event naming no requester keeps it
+    assert store.tickets_of_requester(mine) == ["T-1", "T-2"]
+    store.erase_ticket("T-2")
+    assert store.tickets_of_requester(mine) == ["T-1"]
+    assert store.tickets_of_requester("c" * 64) == []
+
+
 # --- what only the real table shows: retention on every item written ---
 
 

@@ -14,10 +14,13 @@ from typing import Any
 
 import pytest
 from ticket_sentiment.handlers import api, audit, drift, ingest, notify, precision, review, score, writeback
+from ticket_sentiment.helpdesks import zendesk
+from ticket_sentiment.helpdesks.zendesk import sign as zendesk_sign
 from ticket_sentiment_tools.local_stack import LocalStack, lambda_sns_event, lambda_sqs_event, start_moto
 
 from tests.hostile.harness import slack_headers
-from tests.integration.helpdesk_fakes import HelpdeskFake, zendesk
+from tests.integration.helpdesk_fakes import HelpdeskFake
+from tests.integration.helpdesk_fakes import zendesk as zendesk_fake
 from tests.integration.slack_sink import SlackSink
 from tests.protection.recorder import Recorder, recording
 from tests.unit.pipeline_fakes import api_event, event_payload
@@ -63,6 +66,7 @@ ROLES = {
 WITH_ESM = {"score", "writeback"}
 SLACK_SIGNING = "slack-signing-secret-0123456789abcdef"
 GENERIC_TOKEN = "generic-token-0123456789abcdef"
+ZENDESK_SIGNING = "zendesk-events-secret-0123456789"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -76,6 +80,8 @@ class Context:
 
 CACHED: list[Callable[..., Any]] = [
     ingest._default_queue,
+    ingest._default_eraser,
+    api._default_eraser,
     score.default_service,
     notify._adapters,
     api._default_store,
@@ -92,7 +98,7 @@ CACHED: list[Callable[..., Any]] = [
 def recorded() -> Iterator[dict[str, set[str]]]:
     server, endpoint = start_moto()
     monkeypatch = pytest.MonkeyPatch()
-    sink, fake = SlackSink(), HelpdeskFake(zendesk)
+    sink, fake = SlackSink(), HelpdeskFake(zendesk_fake)
     try:
         yield _run_every_function(LocalStack(endpoint, prefix="iam"), monkeypatch, sink, fake)
     finally:
@@ -119,6 +125,8 @@ def _run_every_function(
     )
     prefix = "ticket-sentiment/helpdesk/"  # ingest reads $HELPDESK_SECRET_PREFIX at import: the default
     secrets.create_secret(Name=f"{prefix}generic", SecretString=json.dumps({"token": GENERIC_TOKEN}))
+    secrets.create_secret(Name=f"{prefix}zendesk", SecretString=json.dumps({"signing_secret": ZENDESK_SIGNING}))
+    secrets.create_secret(Name="iam/requester-key", SecretString="k" * 64)
     secrets.create_secret(
         Name="ticket-sentiment/writeback/zendesk",
         SecretString=json.dumps(
@@ -151,6 +159,8 @@ def _run_every_function(
         "WRITEBACK_QUEUE_URL": writeback_url,
         "AUDIT_QUEUE_URL": audit_url,
         "AUDIT_SAMPLE_SIZE": "5",
+        "PARKED_QUEUE_URLS": f"{audit_url},{res.notify_dlq_url}",
+        "REQUESTER_KEY_SECRET": "iam/requester-key",
         "POWERTOOLS_METRICS_DISABLED": "true",
     }.items():
         monkeypatch.setenv(key, value)
@@ -173,6 +183,8 @@ def _run_every_function(
             for i in range(3):
                 body = json.dumps(event_payload(source="zendesk", ticket_id=f"IAM-{i}", created_at=T0.isoformat()))
                 assert ingest.handler(api_event(body), ctx)["statusCode"] == 202
+            second = event_payload(source="zendesk", ticket_id="IAM-2", message_id="m2", created_at=T0.isoformat())
+            assert ingest.handler(api_event(json.dumps(second)), ctx)["statusCode"] == 202
             webhook = json.dumps(event_payload(source="other", ticket_id="IAM-W", created_at=T0.isoformat()))
             event = api_event(webhook, path="/v1/webhooks/generic", path_parameters={"platform": "generic"})
             event["headers"]["X-Ticket-Sentiment-Token"] = GENERIC_TOKEN
@@ -221,6 +233,9 @@ def _run_every_function(
 
         run("notify", do_notify, rec)
 
+        # A parked audit row of the ticket the query erases: the sweep deletes it and releases the DLQ's message.
+        sqs.send_message(QueueUrl=audit_url, MessageBody=json.dumps({"ticket_id": "IAM-W", "message_id": "m1"}))
+
         def do_query() -> None:
             event = api_event(None, method="GET", path="/v1/tickets/IAM-0", path_parameters={"ticket_id": "IAM-0"})
             assert api.handler(event, ctx)["statusCode"] == 200
@@ -257,6 +272,24 @@ def _run_every_function(
             writeback.handler(lambda_sqs_event(writebacks, writeback_url), ctx)
 
         run("writeback", do_writeback, rec)
+
+        # ingest again: a helpdesk's deletions (Zendesk event webhook), carried out before the reply.
+        def do_deletions() -> None:
+            for kind, detail, change in (
+                ("ticket.soft_deleted", {"id": "IAM-1"}, {}),
+                ("ticket.comment_redacted", {"id": "IAM-2"}, {"comment": {"id": "m2"}}),
+                ("user.deleted", {"id": "4242", "role": "end-user"}, {}),
+            ):
+                body = json.dumps({"type": f"zen:event-type:{kind}", "detail": detail, "event": change}).encode()
+                stamp = datetime.now(UTC).isoformat()
+                event = api_event(body.decode(), path="/v1/webhooks/zendesk", path_parameters={"platform": "zendesk"})
+                event["headers"] = {
+                    zendesk.SIGNATURE_HEADER: zendesk_sign(ZENDESK_SIGNING, stamp, body),
+                    zendesk.TIMESTAMP_HEADER: stamp,
+                }
+                assert ingest.handler(event, ctx)["statusCode"] == 200
+
+        run("ingest", do_deletions, rec)
     return found
 
 
@@ -344,3 +377,30 @@ def test_query_role_erases_only_ticket_partitions_and_writes_only_receipts(templ
     assert set(writes) == {"dynamodb:DeleteItem", "dynamodb:PutItem"}
     assert writes["dynamodb:DeleteItem"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TICKET#*"]}}
     assert writes["dynamodb:PutItem"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["ERASURE#*"]}}
+
+
+def test_ingest_role_touches_the_table_only_to_erase(template: dict[str, Any]) -> None:
+    """The public ingest function carries out helpdesk deletions: every table action it holds is scoped by key
+    prefix (ticket partitions, receipts, the requester index), so it can neither read scores elsewhere nor write
+    anything but a receipt or a restated ticket."""
+    role = next(
+        k
+        for k, v in template["Resources"].items()
+        if v["Type"] == "AWS::IAM::Role" and k.startswith("Ingest") and "Role" in k
+    )
+    scoped: dict[str, list[Any]] = {}
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role} in resource["Properties"].get("Roles", []):
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+                for action in (a for a in actions if a.startswith("dynamodb:")):
+                    scoped.setdefault(action, []).append(statement.get("Condition"))
+
+    def prefixes(action: str) -> set[str]:
+        return {c["ForAllValues:StringLike"]["dynamodb:LeadingKeys"][0] for c in scoped[action]}
+
+    assert all(all(c is not None for c in conditions) for conditions in scoped.values()), scoped
+    assert prefixes("dynamodb:DeleteItem") == prefixes("dynamodb:UpdateItem") == {"TICKET#*"}
+    assert prefixes("dynamodb:GetItem") == {"TICKET#*"}
+    assert prefixes("dynamodb:PutItem") == {"ERASURE#*"}
+    assert prefixes("dynamodb:Query") == {"TICKET#*", "REQ#*"}

@@ -46,7 +46,8 @@ def test_stack_is_created_complete_with_its_outputs(deployed: LocalStack) -> Non
 
 def test_deployed_resources_carry_the_template_settings(deployed: LocalStack) -> None:
     table = deployed.client("dynamodb").describe_table(TableName=deployed.res.table_name)["Table"]
-    assert {i["IndexName"] for i in table["GlobalSecondaryIndexes"]} == {"GSI1", "GSI2", "GSI3"}
+    indexes = {i["IndexName"]: i["Projection"]["ProjectionType"] for i in table["GlobalSecondaryIndexes"]}
+    assert indexes == {"GSI1": "ALL", "GSI2": "ALL", "GSI3": "ALL", "GSI4": "KEYS_ONLY"}  # GSI4: requester hashes
     ttl = deployed.client("dynamodb").describe_time_to_live(TableName=deployed.res.table_name)
     assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
     attrs = deployed.client("sqs").get_queue_attributes(QueueUrl=deployed.res.events_queue_url, AttributeNames=["All"])[

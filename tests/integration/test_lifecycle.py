@@ -202,6 +202,7 @@ def test_erasure_leaves_only_a_receipt_and_repeats_are_no_ops(
         "text",
         "review",
         "other",
+        "queued",
         "expires_at",
     }, "the receipt holds counts, never content"
     assert _of(after, "T-KEEP") == kept, "another ticket's items are untouched"

@@ -178,6 +178,7 @@ class FakeStore:
         self.messages: dict[tuple[str, str], tuple[StoredMessage, bool]] = {}
         self.texts: dict[tuple[str, str], str] = {}
         self.claimed_at: dict[tuple[str, str], datetime] = {}
+        self.requesters: dict[str, str] = {}  # ticket id -> requester hash
         self.tickets: dict[str, _Ticket] = {}
         self.agent_replies: dict[str, datetime] = {}
         self.outcomes: dict[str, OutcomeClaim] = {}  # delivery id -> its claimed outcome
@@ -215,7 +216,9 @@ class FakeStore:
     def list_messages(self, ticket_id: str) -> list[StoredMessage]:
         return [m for (t, _), (m, _) in self.messages.items() if t == ticket_id]
 
-    def save_ticket(self, view: TicketView, *, refresh_meta: bool) -> bool:
+    def save_ticket(self, view: TicketView, *, refresh_meta: bool, requester_hash: str | None = None) -> bool:
+        if requester_hash is not None:
+            self.requesters[view.ticket_id] = requester_hash
         old = self.tickets.get(view.ticket_id)
         held = None if old is None else old.view
         if held is not None and held.message_count > view.message_count:
@@ -299,10 +302,28 @@ class FakeStore:
             self.tickets.pop(ticket_id, None) is not None or self.agent_replies.pop(ticket_id, None) is not None
         )
         self.agent_replies.pop(ticket_id, None)
+        self.requesters.pop(ticket_id, None)
         return ErasureCounts(ticket=ticket, message=len(messages), text=len(texts))
 
     def record_erasure(self, receipt: ErasureReceipt) -> None:
         self.receipts.append(receipt)
+
+    def tickets_of_requester(self, requester_hash: str) -> list[str]:
+        return sorted(t for t, h in self.requesters.items() if h == requester_hash and t in self.tickets)
+
+    def drop_message(self, ticket_id: str, message_id: str) -> ErasureCounts:
+        message = self.messages.pop((ticket_id, message_id), None)
+        self.claimed_at.pop((ticket_id, message_id), None)
+        text = self.texts.pop((ticket_id, message_id), None)
+        return ErasureCounts(message=int(message is not None), text=int(text is not None))
+
+    def restate_ticket(self, view: TicketView) -> bool:
+        held = self.tickets.get(view.ticket_id)
+        if held is None or held.view is None:
+            return False
+        meta = ("source", "subject", "ticket_url", "product_area", "priority", "customer_tier")
+        held.view = view.model_copy(update={k: getattr(held.view, k) for k in meta})
+        return True
 
     def record_agent_reply(self, ticket_id: str, at: datetime) -> bool:
         if ticket_id not in self.agent_replies or at < self.agent_replies[ticket_id]:

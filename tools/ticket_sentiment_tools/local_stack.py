@@ -37,7 +37,7 @@ from ticket_sentiment.adapters.aws.reviews import DynamoReviewStore
 from ticket_sentiment.adapters.aws.secrets import WebhookSecret, secrets_manager_lookup
 from ticket_sentiment.adapters.aws.shadow import DynamoShadowStore
 from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
-from ticket_sentiment.adapters.aws.sqs import SqsDeadLetters, SqsEventQueue
+from ticket_sentiment.adapters.aws.sqs import SqsDeadLetters, SqsEventQueue, SqsParkedQueue
 from ticket_sentiment.adapters.http.slack import SlackWebhook
 from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
@@ -45,6 +45,7 @@ from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.review import build_app as build_review_app
 from ticket_sentiment.handlers.score import process_batch, shadow_failed
 from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
+from ticket_sentiment.pipeline.lifecycle import Eraser
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.pipeline.shadow import ShadowScoring
@@ -515,8 +516,13 @@ class LocalRuntime:
         lookup = secrets_manager_lookup(
             stack.helpdesk_secret_prefix, SecretsProvider(boto3_client=stack.client("secretsmanager"))
         )
-        ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup, window=window)
-        api = build_api_app(stack.store)
+        # Erasure as in the stack: the helpdesks' deletion events and DELETE sweep the notify DLQ; the requester key
+        # is a fresh one per run (the stack's lives in Secrets Manager).
+        requester_key = secrets.token_bytes(32)
+        parked = [SqsParkedQueue(stack.res.notify_dlq_url, stack.client("sqs"), wait_seconds=0)]
+        eraser = Eraser(stack.store(), parked=parked, requester_key=lambda: requester_key)
+        ingest = build_ingest_app(stack.event_queue, helpdesk_secret=lookup, window=window, eraser=lambda: eraser)
+        api = build_api_app(stack.store, lambda: eraser)
         reviews = DynamoReviewStore(stack.res.table_name, stack.resource("dynamodb"))
         # The Slack app's signing secret for /v1/slack/actions, a fresh one per run (printed with --serve).
         self.slack_signing_secret = secrets.token_hex(16)

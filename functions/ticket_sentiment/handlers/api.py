@@ -14,10 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from .. import metric_names as names
-from ..pipeline.lifecycle import erase_ticket
+from ..pipeline.lifecycle import Eraser
 from ..pipeline.records import StoredMessage, TicketView
 from ..ports import TicketAdminStore
-from ..settings import TableSettings
+from ..settings import ErasureSettings, TableSettings
 from .http import add_fallback_handlers, error, json_response
 from .observability import logger, metrics
 
@@ -33,7 +33,10 @@ class TicketResponse(BaseModel):
     history_truncated: bool
 
 
-def build_app(store: Callable[[], TicketAdminStore]) -> APIGatewayRestResolver:
+def build_app(
+    store: Callable[[], TicketAdminStore], eraser: Callable[[], Eraser] | None = None
+) -> APIGatewayRestResolver:
+    """`eraser` (default: over `store` alone) also sweeps the parked queues: the one a helpdesk deletion uses."""
     app = APIGatewayRestResolver()
 
     @app.get("/v1/tickets/<ticket_id>")
@@ -55,7 +58,7 @@ def build_app(store: Callable[[], TicketAdminStore]) -> APIGatewayRestResolver:
         """Idempotent: 200 with the receipt each time; `erased` is false when nothing of the ticket was left."""
         if not _TICKET_ID.fullmatch(ticket_id):
             return error(400, "invalid ticket id")
-        receipt = erase_ticket(store(), ticket_id)
+        receipt = (eraser() if eraser is not None else Eraser(store())).ticket(ticket_id)
         metrics.add_metric(name=names.TICKETS_ERASED, unit=MetricUnit.Count, value=int(receipt.erased))
         logger.info("ticket erased", extra={"ticket_hash": receipt.ticket_hash, "items": receipt.counts.total})
         return json_response(200, receipt.model_dump_json())
@@ -72,7 +75,14 @@ def _default_store() -> TicketAdminStore:
     return DynamoTicketStore(settings.table_name, retention=settings.retention)
 
 
-_app = build_app(_default_store)
+@cache
+def _default_eraser() -> Eraser:
+    from ..adapters.aws.erasure import aws_eraser
+
+    return aws_eraser(ErasureSettings.from_env())
+
+
+_app = build_app(_default_store, _default_eraser)
 
 
 @logger.inject_lambda_context(clear_state=True)

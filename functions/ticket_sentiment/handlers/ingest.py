@@ -14,7 +14,7 @@ is sent, and carries its entity counts, so the events queue holds no raw ticket 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -28,11 +28,13 @@ from .. import bounded_json
 from .. import metric_names as names
 from ..adapters.aws.secrets import secrets_manager_lookup
 from ..helpdesks import WebhookError, error_response, handle_webhook
+from ..helpdesks.common import Erasure, ErasureKind
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
+from ..pipeline.lifecycle import Eraser, ErasureReceipt, RequesterKeyMissingError, requester_hash
 from ..pipeline.protection import protect_event
 from ..pipeline.window import CreatedAtWindow
 from ..ports import EventQueue, SecretLookup, SecretUnavailableError
-from ..settings import EVENTS_QUEUE_URL, IngestSettings
+from ..settings import EVENTS_QUEUE_URL, ErasureSettings, IngestSettings
 from .http import add_fallback_handlers, error, json_response, raw_body, validation_details
 from .observability import logger, metrics
 
@@ -42,9 +44,12 @@ def build_app(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     helpdesk_secret: SecretLookup | None = None,
     window: CreatedAtWindow | None = None,
+    eraser: Callable[[], Eraser | None] | None = None,
 ) -> APIGatewayRestResolver:
     """`helpdesk_secret(platform)` returns the platform's secret (JSON or versions), or None when there is none;
-    `window` bounds created_at (default: the function's settings, read per request)."""
+    `window` bounds created_at (default: the function's settings, read per request); `eraser` carries out the
+    deletions a helpdesk's verified webhook reports (None: such a delivery is answered 503, never dropped) and
+    hashes requester ids with its key."""
     app = APIGatewayRestResolver()
 
     @app.post("/v1/webhooks/<platform>")
@@ -73,8 +78,15 @@ def build_app(
         except SecretUnavailableError:
             logger.exception("webhook secret unavailable", extra={"platform": platform})
             return error(503, "could not read the webhook secret, retry later")
+        if result.erasures and (failure := _erase(eraser, platform, result.erasures)) is not None:
+            return failure
         received = clock()
-        protected = [protect_event(event, received) for event in result.events]
+        try:
+            key = _requester_key(eraser) if result.requesters else None
+        except Exception:
+            logger.exception("requester key unavailable", extra={"platform": platform})
+            return error(503, "could not read the requester key, retry later")
+        protected = [_with_requester(protect_event(e, received), result.requesters, key) for e in result.events]
         try:
             for queued in protected:
                 queue().send(queued)
@@ -133,6 +145,59 @@ def build_app(
     return app
 
 
+def _erase(
+    eraser: Callable[[], Eraser | None] | None, platform: str, erasures: Sequence[Erasure]
+) -> Response[Any] | None:
+    """Carry out the helpdesk's deletions before answering (a 200 tells it they are done); None when all were, else
+    the 503 that makes the helpdesk retry (erasure is idempotent, so a retry after a partial run is safe)."""
+    target = eraser() if eraser is not None else None
+    if target is None:
+        logger.error("deletion webhook but erasure is not configured", extra={"platform": platform})
+        return error(503, "erasure is not configured here, retry later")
+    try:
+        receipts = [receipt for erasure in erasures for receipt in carry_out(target, erasure)]
+    except RequesterKeyMissingError:
+        logger.error("requester deletion but no requester key", extra={"platform": platform})
+        return error(503, "erasure by requester is not configured here, retry later")
+    except Exception:
+        logger.exception("erasure failed", extra={"platform": platform, "erasures": len(erasures)})
+        return error(503, "could not erase, retry later")
+    erased = [r for r in receipts if r.erased]
+    metrics.add_metric(name=names.TICKETS_ERASED, unit=MetricUnit.Count, value=len(erased))
+    logger.info(
+        "helpdesk deletion carried out",
+        extra={
+            "platform": platform,
+            "kinds": [e.kind.value for e in erasures],
+            "ticket_hashes": [r.ticket_hash for r in erased],
+            "items": sum(r.counts.total for r in receipts),
+        },
+    )
+    return None
+
+
+def carry_out(eraser: Eraser, erasure: Erasure) -> list[ErasureReceipt]:
+    """One reported deletion, through the same use cases as DELETE /v1/tickets and `forget`."""
+    if erasure.kind is ErasureKind.TICKET:
+        return [eraser.ticket(erasure.subject)]
+    if erasure.kind is ErasureKind.MESSAGE and erasure.message_id is not None:
+        return [eraser.message(erasure.subject, erasure.message_id)]
+    return eraser.requester(str(erasure.source), erasure.subject)
+
+
+def _requester_key(eraser: Callable[[], Eraser | None] | None) -> bytes | None:
+    target = eraser() if eraser is not None else None
+    return target.requester_key() if target is not None and target.requester_key is not None else None
+
+
+def _with_requester(queued: QueuedEvent, requesters: Mapping[str, str], key: bytes | None) -> QueuedEvent:
+    """Queued with the requester's keyed hash, never the id; without a key, without a requester."""
+    requester = requesters.get(queued.event_id)
+    if key is None or requester is None:
+        return queued
+    return queued.model_copy(update={"requester_hash": requester_hash(key, str(queued.event.source), requester)})
+
+
 def _truncated(queued: QueuedEvent) -> bool:
     return queued.redaction is not None and queued.redaction.truncated
 
@@ -153,8 +218,20 @@ def _default_queue() -> EventQueue:
     return SqsEventQueue(queue_url)
 
 
+@cache
+def _default_eraser() -> Eraser | None:
+    settings = ErasureSettings.from_env()
+    if settings.table_name is None:
+        return None
+    from ..adapters.aws.erasure import aws_eraser
+
+    return aws_eraser(settings)
+
+
 _app = build_app(
-    _default_queue, helpdesk_secret=secrets_manager_lookup(IngestSettings.from_env().helpdesk_secret_prefix)
+    _default_queue,
+    helpdesk_secret=secrets_manager_lookup(IngestSettings.from_env().helpdesk_secret_prefix),
+    eraser=_default_eraser,
 )
 
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from html.parser import HTMLParser
 from typing import Any, TypeVar
 
@@ -46,12 +47,32 @@ class Skip:
     message_id: str | None = None
 
 
+class ErasureKind(StrEnum):
+    TICKET = "ticket"  # the helpdesk deleted the ticket: erase everything of it
+    MESSAGE = "message"  # a comment was redacted: drop that message, restate the ticket
+    REQUESTER = "requester"  # the customer was deleted: erase every ticket they requested
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """A deletion or redaction the helpdesk reported (ids only). `subject` is the ticket id, or the requester's
+    id for REQUESTER (hashed with the stack's key before it is looked up or logged, never stored)."""
+
+    kind: ErasureKind
+    source: Source
+    subject: str
+    message_id: str | None = None
+
+
 @dataclass(frozen=True)
 class Parsed:
     events: list[TicketEvent] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ping: bool = False
+    erasures: list[Erasure] = field(default_factory=list)
+    # event id -> the helpdesk's stable id of the ticket's requester (hashed by ingest before anything is queued)
+    requesters: dict[str, str] = field(default_factory=dict)
 
 
 # -- headers and credentials -------------------------------------------------------------------------------------

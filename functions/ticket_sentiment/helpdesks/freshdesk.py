@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from ..models import AuthorRole
 from ..pipeline.events import Source
 from .common import (
+    Erasure,
+    ErasureKind,
     Parsed,
     Skip,
     body_fields,
@@ -37,7 +39,7 @@ from .common import (
 )
 from .secrets import FreshdeskSecret
 
-Kind = Literal["ticket_created", "customer_reply", "agent_reply"]
+Kind = Literal["ticket_created", "customer_reply", "agent_reply", "ticket_deleted"]
 Scalar = str | int | float | bool | None
 
 _ROLES: dict[str, AuthorRole] = {
@@ -87,11 +89,24 @@ def _template(kind: Kind, message_placeholder: str) -> str:
 """
 
 
+# A "Ticket updates" rule on the event "Ticket is deleted" ({{triggered_event}} renders {deleted:...}): ids only.
+_DELETED_TEMPLATE = """\
+{
+  "schema": "ticket-sentiment.freshdesk.v1",
+  "kind": "ticket_deleted",
+  "triggered_event": "{{triggered_event}}",
+  "ticket": {
+    "id": "{{ticket.id}}"
+  }
+}
+"""
+
 # One rule per kind; paste the matching body into the rule's "Trigger webhook" action (Content: Advanced).
 FRESHDESK_TEMPLATES: dict[Kind, str] = {
     "ticket_created": _template("ticket_created", "ticket.description"),
     "customer_reply": _template("customer_reply", "ticket.latest_public_comment"),
     "agent_reply": _template("agent_reply", "ticket.latest_public_comment"),
+    "ticket_deleted": _DELETED_TEMPLATE,
 }
 
 
@@ -149,6 +164,9 @@ def parse(raw_body: bytes, received_at: datetime) -> Parsed:
     ticket = payload.ticket
     ticket_id = identifier(ticket.id, "ticket.id")
     result = Parsed()
+    if payload.kind == "ticket_deleted":
+        result.erasures.append(Erasure(ErasureKind.TICKET, Source.FRESHDESK, ticket_id))
+        return result
     key = event_key(payload.triggered_event)
     if key is not None and (key in _PROPERTY_EVENTS or key.startswith("cf_")):
         result.skipped.append(Skip("no new message: the rule fired on a property change"))

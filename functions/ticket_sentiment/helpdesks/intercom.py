@@ -18,6 +18,8 @@ from ..headers import header
 from ..models import AuthorRole
 from ..pipeline.events import CustomerTier, Priority, Source, TicketEvent
 from .common import (
+    Erasure,
+    ErasureKind,
     Parsed,
     Skip,
     body_fields,
@@ -39,6 +41,9 @@ from .secrets import IntercomSecret
 
 SIGNATURE_HEADER = "X-Hub-Signature"
 PING_TOPIC = "ping"
+CONVERSATION_DELETED = "conversation.deleted"
+CONTACT_DELETED = "contact.deleted"
+DELETION_TOPICS = (CONVERSATION_DELETED, CONTACT_DELETED)
 
 Scalar = str | int | float | bool | None
 
@@ -90,6 +95,14 @@ class IntercomTagList(_Loose):
     tags: list[IntercomTag] = Field(default_factory=list, max_length=500)
 
 
+class IntercomContactRef(_Loose):
+    id: Scalar = None
+
+
+class IntercomContactList(_Loose):
+    contacts: list[IntercomContactRef] = Field(default_factory=list, max_length=500)
+
+
 class IntercomConversation(_Loose):
     type: Scalar = None
     id: Scalar = None
@@ -102,6 +115,7 @@ class IntercomConversation(_Loose):
     priority: Scalar = None
     custom_attributes: dict[str, object] = Field(default_factory=dict)
     links: dict[str, object] = Field(default_factory=dict)
+    contacts: IntercomContactList = Field(default_factory=IntercomContactList)
 
 
 class IntercomData(_Loose):
@@ -162,12 +176,27 @@ def _url(conversation: IntercomConversation, app_id: object, conversation_id: st
     return None
 
 
+def _deletion(topic: str, item: IntercomConversation | dict[str, object] | None) -> Parsed:
+    """*.deleted topics carry only the deleted object's identifying fields (type and id)."""
+    fields = item.model_dump() if isinstance(item, IntercomConversation) else (item or {})
+    subject = identifier(fields.get("id"), "data.item.id")
+    kind = ErasureKind.TICKET if topic == CONVERSATION_DELETED else ErasureKind.REQUESTER
+    return Parsed(erasures=[Erasure(kind, Source.INTERCOM, subject)])
+
+
+def _requester(item: IntercomConversation) -> str | None:
+    """The conversation's (first) contact: what contact.deleted names."""
+    return next((c for c in (text_or_none(c.id) for c in item.contacts.contacts) if c), None)
+
+
 def parse(raw_body: bytes, secret: IntercomSecret) -> Parsed:
     notification = validate(IntercomNotification, load_json_object(raw_body), "Intercom notification")
     if notification.topic == PING_TOPIC:
         return Parsed(ping=True)
     result = Parsed()
     item = notification.data.item
+    if notification.topic in DELETION_TOPICS:
+        return _deletion(notification.topic, item)
     if not isinstance(item, IntercomConversation) or text_or_none(item.type) != "conversation":
         # Topics about contacts, companies, tickets...: the app should not subscribe to them; nothing to score.
         result.skipped.append(Skip(f"topic {notification.topic[:64]} carries no conversation"))
@@ -199,10 +228,13 @@ def parse(raw_body: bytes, secret: IntercomSecret) -> Parsed:
             continue
         candidates.append((part_id, part.author, part.body, part.created_at, part.redacted))
 
+    requester = _requester(item)
     for message_id, author, body_value, created, redacted in candidates:
         event = _event(result, secret, context, _Candidate(message_id, author, body_value, created, redacted))
         if event is not None:
             result.events.append(event)
+            if requester is not None:
+                result.requesters[event.event_id] = requester
     if not candidates:
         result.skipped.append(Skip("no new message in the notification"))
     return result

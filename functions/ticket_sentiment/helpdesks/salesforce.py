@@ -24,6 +24,8 @@ from pydantic import BaseModel, ConfigDict
 from ..models import AuthorRole
 from ..pipeline.events import Source
 from .common import (
+    Erasure,
+    ErasureKind,
     Parsed,
     Skip,
     body_fields,
@@ -84,6 +86,7 @@ class SalesforceCase(_SObject):
     CreatedDate: str | None = None
     LastModifiedDate: str | None = None
     LastModifiedById: str | None = None
+    IsDeleted: str | None = None  # "true" only in the deletion notification an after-delete trigger sends
 
 
 class SalesforceEmailMessage(_SObject):
@@ -254,6 +257,9 @@ def parse(raw_body: bytes, secret: SalesforceSecret) -> Parsed:
 def _case(result: Parsed, envelope: Envelope, notification: Notification, secret: SalesforceSecret) -> None:
     case = validate(SalesforceCase, notification.fields, "Salesforce Case")
     case_id = _sf_id(case.Id, "Case.Id")
+    if (text_or_none(case.IsDeleted) or "").lower() == "true":
+        result.erasures.append(Erasure(ErasureKind.TICKET, Source.SALESFORCE, case_id))
+        return
     description = text_or_none(case.Description)
     if secret.integration_user_id and text_or_none(case.LastModifiedById) == secret.integration_user_id:
         result.skipped.append(Skip("change made by the sentiment integration user", case_id))

@@ -29,6 +29,9 @@ class _SecretModel(BaseModel):
 
 class ZendeskSecret(_SecretModel):
     signing_secret: Secret
+    # The event webhook's own secret (Zendesk signs each webhook with its own): the one subscribed to deletion and
+    # redaction events (docs/helpdesks.md); a trigger webhook cannot be subscribed to events.
+    events_signing_secret: Secret | None = None
     # The Zendesk user our write-back acts as; its updates and comments are skipped (loop guard).
     integration_user_id: UserId | None = None
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ..pipeline.events import TicketEvent
 from ..pipeline.window import CreatedAtWindow
 from . import freshdesk, generic, intercom, salesforce, zendesk
-from .common import MAX_WEBHOOK_BYTES, Parsed, Skip
+from .common import MAX_WEBHOOK_BYTES, Erasure, Parsed, Skip
 from .errors import BadPayload, PayloadTooLarge, UnknownPlatform, WebhookError
 from .rotation import SecretVersions, verify_with_rotation
 from .secrets import (
@@ -50,6 +50,8 @@ class WebhookResult:
     warnings: tuple[str, ...]
     response: WebhookResponse
     ping: bool = False
+    erasures: tuple[Erasure, ...] = ()
+    requesters: Mapping[str, str] = field(default_factory=dict)  # event id -> requester id (raw: hash it)
 
     @property
     def event_ids(self) -> list[str]:
@@ -116,6 +118,10 @@ def handle_webhook(
         warnings=tuple(parsed.warnings),
         response=_response(name, parsed),
         ping=parsed.ping,
+        erasures=tuple(parsed.erasures),
+        requesters={
+            e.event_id: parsed.requesters[e.event_id] for e in parsed.events if e.event_id in parsed.requesters
+        },
     )
 
 
@@ -167,7 +173,14 @@ def _within_window(name: str, parsed: Parsed, now: datetime, window: CreatedAtWi
             )
         else:
             skipped.append(Skip(details[0]["reason"], event.message_id))
-    return Parsed(events=kept, skipped=skipped, warnings=parsed.warnings, ping=parsed.ping)
+    return Parsed(
+        events=kept,
+        skipped=skipped,
+        warnings=parsed.warnings,
+        ping=parsed.ping,
+        erasures=parsed.erasures,
+        requesters=parsed.requesters,
+    )
 
 
 def _response(name: str, parsed: Parsed) -> WebhookResponse:
@@ -175,10 +188,12 @@ def _response(name: str, parsed: Parsed) -> WebhookResponse:
         return WebhookResponse(200, salesforce.ACK_CONTENT_TYPE, salesforce.ack_response())
     if parsed.ping:
         return _json(200, {"pong": True})
-    payload = {
+    payload: dict[str, object] = {
         "accepted": [event.event_id for event in parsed.events],
         "skipped": [
             {"reason": s.reason, **({"message_id": s.message_id} if s.message_id else {})} for s in parsed.skipped
         ],
     }
+    if parsed.erasures:  # carried out before this reply is sent (handlers/ingest.py): a 200 means done
+        payload["erased"] = [e.kind.value for e in parsed.erasures]
     return _json(202 if parsed.events else 200, payload)

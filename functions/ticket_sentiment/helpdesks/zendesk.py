@@ -19,6 +19,8 @@ from ..headers import header
 from ..models import AuthorRole
 from ..pipeline.events import Source
 from .common import (
+    Erasure,
+    ErasureKind,
     Parsed,
     Skip,
     blank,
@@ -43,6 +45,13 @@ from .secrets import ZendeskSecret
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 DEFAULT_REPLAY_WINDOW = timedelta(minutes=5)
+
+# Event webhooks (subscribed to events, not called by a trigger): what deletes or redacts data here.
+EVENT_TYPE_PREFIX = "zen:event-type:"
+TICKET_DELETIONS = frozenset({"ticket.soft_deleted", "ticket.permanently_deleted"})
+COMMENT_REDACTED = "ticket.comment_redacted"
+USER_DELETED = "user.deleted"
+ERASURE_EVENT_TYPES = tuple(EVENT_TYPE_PREFIX + t for t in (*sorted(TICKET_DELETIONS), COMMENT_REDACTED, USER_DELETED))
 
 # Paste as the trigger action's JSON body ("Notify by > Active webhook"). Every placeholder is quoted: Zendesk
 # JSON-escapes what it renders into a string and renders unknown or empty placeholders as "", so numbers arrive
@@ -143,7 +152,8 @@ def verify(
     if not signature or not timestamp:
         raise AuthError(f"missing {SIGNATURE_HEADER} or {TIMESTAMP_HEADER} header")
     # The signature is checked first, so an attacker learns nothing from clock errors.
-    if not equals(signature.strip(), sign(secret.signing_secret, timestamp, raw_body)):
+    keys = [k for k in (secret.signing_secret, secret.events_signing_secret) if k]
+    if not any(equals(signature.strip(), sign(key, timestamp, raw_body)) for key in keys):
         raise AuthError("invalid webhook signature")
     signed_at = parse_timestamp(timestamp)
     if signed_at is None:
@@ -171,8 +181,48 @@ def _role(comment: ZendeskComment, updater: ZendeskUser, requester_id: str | Non
     return None
 
 
+class ZendeskEventComment(_Loose):
+    id: Scalar = None
+
+
+class ZendeskEventChange(_Loose):
+    comment: ZendeskEventComment = Field(default_factory=ZendeskEventComment)
+
+
+class ZendeskEvent(_Loose):
+    """An event webhook's body (https://developer.zendesk.com/api-reference/webhooks/event-types/): `type`
+    zen:event-type:<domain>.<event>, `detail` the ticket or user, `event` what changed."""
+
+    type: str
+    detail: dict[str, Scalar | list[Scalar] | dict[str, Scalar]] = Field(default_factory=dict)
+    event: ZendeskEventChange = Field(default_factory=ZendeskEventChange)
+
+
+def _parse_event(data: dict[str, object]) -> Parsed:
+    event = validate(ZendeskEvent, data, "Zendesk event")
+    kind = event.type[len(EVENT_TYPE_PREFIX) :]  # the docs spell some "zen:event-type/user.merged"
+    result = Parsed()
+    if kind in TICKET_DELETIONS:
+        ticket_id = identifier(event.detail.get("id"), "detail.id")
+        result.erasures.append(Erasure(ErasureKind.TICKET, Source.ZENDESK, ticket_id))
+    elif kind == COMMENT_REDACTED:
+        ticket_id = identifier(event.detail.get("id"), "detail.id")
+        comment_id = identifier(event.event.comment.id, "event.comment.id")
+        result.erasures.append(Erasure(ErasureKind.MESSAGE, Source.ZENDESK, ticket_id, comment_id))
+    elif kind == USER_DELETED:
+        user_id = identifier(event.detail.get("id"), "detail.id")
+        result.erasures.append(Erasure(ErasureKind.REQUESTER, Source.ZENDESK, user_id))
+    else:
+        # user.merged moves the user's tickets to the surviving user and deletes no ticket: nothing to erase.
+        result.skipped.append(Skip(f"event {kind[:64]} deletes nothing"))
+    return result
+
+
 def parse(raw_body: bytes, secret: ZendeskSecret) -> Parsed:
-    payload = validate(ZendeskPayload, load_json_object(raw_body), "Zendesk trigger payload")
+    data = load_json_object(raw_body)
+    if isinstance(data.get("type"), str) and str(data["type"]).startswith(EVENT_TYPE_PREFIX[:-1]):
+        return _parse_event(data)
+    payload = validate(ZendeskPayload, data, "Zendesk trigger payload")
     ticket, comment = payload.ticket, payload.comment
     ticket_id = identifier(ticket.id, "ticket.id")
     result = Parsed()
@@ -197,22 +247,23 @@ def parse(raw_body: bytes, secret: ZendeskSecret) -> Parsed:
         result.skipped.append(Skip("empty message", message_id))
         return result
     tags = ticket.tags.split() if isinstance(ticket.tags, str) else (ticket.tags or [])
-    result.events.append(
-        build_event(
-            source=Source.ZENDESK,
-            ticket_id=ticket_id,
-            message_id=message_id,
-            author_role=role,
-            body=body,
-            created_at=required_timestamp(
-                comment.created_at, ticket.updated_at, ticket.created_at, name="ticket.updated_at"
-            ),
-            subject=ticket.title,
-            priority=map_priority(ticket.priority),
-            tags=clean_tags(tags),
-            area=product_area(ticket.product_area, ticket.group, ticket.brand),
-            tier=map_tier(ticket.customer_tier),
-            url=clean_url(ticket.link),
-        )
+    event = build_event(
+        source=Source.ZENDESK,
+        ticket_id=ticket_id,
+        message_id=message_id,
+        author_role=role,
+        body=body,
+        created_at=required_timestamp(
+            comment.created_at, ticket.updated_at, ticket.created_at, name="ticket.updated_at"
+        ),
+        subject=ticket.title,
+        priority=map_priority(ticket.priority),
+        tags=clean_tags(tags),
+        area=product_area(ticket.product_area, ticket.group, ticket.brand),
+        tier=map_tier(ticket.customer_tier),
+        url=clean_url(ticket.link),
     )
+    result.events.append(event)
+    if (requester := text_or_none(ticket.requester_id)) is not None:
+        result.requesters[event.event_id] = requester
     return result

@@ -140,6 +140,9 @@ class QueuedEvent(BaseModel):
     received_at: AwareDatetime
     event: TicketEvent
     redaction: IngestRedaction | None = None
+    # The requester's helpdesk id as a keyed hash (pipeline.lifecycle.requester_hash), set by ingest where the
+    # helpdesk names a stable requester; the raw id is never queued or stored.
+    requester_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
 
     @field_serializer("event")
     def _sent_fields_only(self, event: TicketEvent, info: SerializationInfo) -> dict[str, Any]:

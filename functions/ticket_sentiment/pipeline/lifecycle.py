@@ -7,16 +7,37 @@ item of one ticket and leaves a receipt that names the ticket only by a hash and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import hmac
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from .records import MIN_DELIVERY_DAYS, ErasureCounts, ErasureReceipt, Retention
+from ..models import Trend
+from .records import MIN_DELIVERY_DAYS, ErasureCounts, ErasureReceipt, Retention, StoredMessage
 
 if TYPE_CHECKING:
-    from ..ports import ErasableStore
+    from ..ports import ErasableStore, ParkedQueue, TicketAdminStore
 
-__all__ = ["MIN_DELIVERY_DAYS", "ErasureCounts", "ErasureReceipt", "Retention", "erase_ticket", "ticket_hash"]
+__all__ = [
+    "MIN_DELIVERY_DAYS",
+    "Eraser",
+    "ErasureCounts",
+    "ErasureReceipt",
+    "RequesterKeyMissingError",
+    "Retention",
+    "drop_message",
+    "erase_ticket",
+    "requester_hash",
+    "ticket_hash",
+]
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def ticket_hash(ticket_id: str) -> str:
@@ -25,14 +46,123 @@ def ticket_hash(ticket_id: str) -> str:
 
 
 def erase_ticket(
-    store: ErasableStore, ticket_id: str, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    store: ErasableStore, ticket_id: str, *, parked: Sequence[ParkedQueue] = (), clock: Clock = _now
 ) -> ErasureReceipt:
-    """Remove every stored item of the ticket and record a receipt; erasing again removes nothing and records
-    nothing (idempotent)."""
+    """Remove every stored item of the ticket, and its messages waiting on the parked queues (audit rows,
+    dead-lettered alerts), and record a receipt; erasing again removes nothing and records nothing (idempotent)."""
     counts = store.erase_ticket(ticket_id)
+    queued = sum(queue.purge_ticket(ticket_id) for queue in parked)
+    return _receipt(store, ticket_id, counts.model_copy(update={"queued": queued}), clock)
+
+
+def drop_message(
+    store: TicketAdminStore,
+    ticket_id: str,
+    message_id: str,
+    *,
+    parked: Sequence[ParkedQueue] = (),
+    clock: Clock = _now,
+) -> ErasureReceipt:
+    """A message redacted in the helpdesk: drop its score and text (and its audit row or alert waiting on a
+    parked queue) and restate the ticket from the messages left, as if it had never been scored; a ticket left
+    without messages is erased whole. Dropping it again removes nothing and records nothing."""
+    stored = store.list_messages(ticket_id)
+    # Audit rows name the message, alerts its event: either id marks what the message left on a parked queue.
+    only = frozenset({message_id, *(m.event_id for m in stored if m.message_id == message_id)})
+    counts = store.drop_message(ticket_id, message_id)
+    counts = counts.model_copy(update={"queued": sum(q.purge_ticket(ticket_id, only) for q in parked)})
+    if counts.message:
+        remaining = [m for m in stored if m.message_id != message_id]
+        if not remaining:
+            whole = store.erase_ticket(ticket_id)
+            counts = counts.model_copy(update={"ticket": whole.ticket, "review": whole.review, "other": whole.other})
+        elif (view := store.get_ticket(ticket_id)) is not None:
+            current, thread_score, trend, delta = aggregate(remaining)
+            store.restate_ticket(
+                view.model_copy(
+                    update={
+                        "current": current,
+                        "thread_score": thread_score,
+                        "trend": trend,
+                        "trend_delta": delta,
+                        "message_count": len(remaining),
+                        "first_seen": min(m.created_at for m in remaining),
+                    }
+                )
+            )
+    return _receipt(store, ticket_id, counts, clock)
+
+
+# thread.summarise's constants: the scorer's aggregate needs numpy, which the ingest function does not ship, so
+# the restatement after a dropped message is computed here in plain Python (exactly rounded sums, where numpy's
+# summation order can move a stored 4-decimal score by 0.0001 at a tie); tests/unit/test_lifecycle_eraser.py holds
+# it to pipeline.service.aggregate on random threads, and the ticket's next message restates it with numpy anyway.
+_HALF_LIFE, _TREND_MIN_DELTA = 3.0, 0.25
+
+
+def aggregate(messages: list[StoredMessage]) -> tuple[StoredMessage | None, float | None, Trend, float | None]:
+    """pipeline.service.aggregate without numpy: current message, thread score, trend and its delta."""
+    if not messages:
+        return None, None, Trend.UNKNOWN, None
+    ordered = sorted(messages, key=lambda m: (m.created_at, m.message_id))
+    low = [m.low_signal for m in ordered]
+    signal = [i for i, is_low in enumerate(low) if not is_low] or list(range(len(ordered)))
+    values = [ordered[i].score for i in signal]
+    weights = [0.5 ** ((len(values) - 1 - k) / _HALF_LIFE) for k in range(len(values))]
+    mean = math.fsum([v * w for v, w in zip(values, weights, strict=True)]) / math.fsum(weights)
+    thread_score = round(min(1.0, max(-1.0, mean)), 4)
+    trend, delta = Trend.UNKNOWN, None
+    if len(values) >= 2:
+        delta = values[-1] - math.fsum(values[:-1]) / (len(values) - 1)
+        trend = (
+            Trend.IMPROVING
+            if delta >= _TREND_MIN_DELTA
+            else Trend.WORSENING
+            if delta <= -_TREND_MIN_DELTA
+            else Trend.STABLE
+        )
+    current = len(ordered) - 1 if not low[-1] else signal[-1]
+    return ordered[current], thread_score, trend, None if delta is None else round(delta, 4)
+
+
+def _receipt(store: ErasableStore, ticket_id: str, counts: ErasureCounts, clock: Clock) -> ErasureReceipt:
     receipt = ErasureReceipt(
         ticket_hash=ticket_hash(ticket_id), erased_at=clock(), counts=counts, erased=counts.total > 0
     )
     if receipt.erased:
         store.record_erasure(receipt)
     return receipt
+
+
+def requester_hash(key: bytes, source: str, requester_id: str) -> str:
+    """The requester as stored: an HMAC under the stack's secret key, so the table alone cannot be matched against
+    a list of known helpdesk ids; the same id on two helpdesks is two requesters."""
+    return hmac.new(key, f"{source}\x1f{requester_id}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Eraser:
+    """Erasure on request, by ticket, message or requester: what the read API, the CLI and the helpdesk deletion
+    webhooks all call, so each erases exactly the same items."""
+
+    store: TicketAdminStore
+    parked: Sequence[ParkedQueue] = ()
+    requester_key: Callable[[], bytes] | None = None  # the HMAC key (Secrets Manager), read when first needed
+    clock: Clock = _now
+
+    def ticket(self, ticket_id: str) -> ErasureReceipt:
+        return erase_ticket(self.store, ticket_id, parked=self.parked, clock=self.clock)
+
+    def message(self, ticket_id: str, message_id: str) -> ErasureReceipt:
+        return drop_message(self.store, ticket_id, message_id, parked=self.parked, clock=self.clock)
+
+    def requester(self, source: str, requester_id: str) -> list[ErasureReceipt]:
+        """Every ticket the requester's hash was stored on; an empty list when none (or already erased)."""
+        if self.requester_key is None:
+            raise RequesterKeyMissingError("no requester key: erasure by requester is not configured")
+        hashed = requester_hash(self.requester_key(), source, requester_id)
+        return [self.ticket(ticket_id) for ticket_id in self.store.tickets_of_requester(hashed)]
+
+
+class RequesterKeyMissingError(RuntimeError):
+    """Erasure by requester was asked for where no requester key is configured."""

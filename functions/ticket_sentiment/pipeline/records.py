@@ -129,10 +129,11 @@ class ErasureCounts(BaseModel):
     text: int = 0
     review: int = 0
     other: int = 0
+    queued: int = 0  # audit rows and dead-lettered alerts taken off the holding queues
 
     @property
     def total(self) -> int:
-        return self.ticket + self.message + self.text + self.review + self.other
+        return self.ticket + self.message + self.text + self.review + self.other + self.queued
 
 
 class ErasureReceipt(BaseModel):

@@ -276,7 +276,7 @@ class ScoringService:
             first_seen=min((m.created_at for m in messages), default=event.created_at),
             model_version=result.model_version,
         )
-        self.store.save_ticket(view, refresh_meta=is_current or previous is None)
+        self.store.save_ticket(view, refresh_meta=is_current or previous is None, requester_hash=queued.requester_hash)
         return view, event
 
     def _escalate(

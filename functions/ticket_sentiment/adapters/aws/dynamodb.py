@@ -18,6 +18,8 @@ from .keys import (
     MESSAGE_PREFIX,
     NEGATIVE_INDEX,
     PARTITION_KEY,
+    REQUESTER_INDEX,
+    REQUESTER_PREFIX,
     REVIEW_PREFIX,
     SORT_KEY,
     TEXT_PREFIX,
@@ -30,6 +32,7 @@ from .keys import (
     from_dynamo,
     message_key,
     negative_week_key,
+    requester_index_key,
     scored_day_key,
     text_key,
     ticket_key,
@@ -69,7 +72,7 @@ def create_table(client: Any, table_name: str) -> None:
         GlobalSecondaryIndexes=[
             {
                 "IndexName": name,
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": "KEYS_ONLY" if name == REQUESTER_INDEX else "ALL"},
                 "KeySchema": [
                     {"AttributeName": f"{name}PK", "KeyType": "HASH"},
                     {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
@@ -232,10 +235,16 @@ class DynamoTicketStore:
         item = self.table.get_item(Key=text_key(ticket_id, message_id)).get("Item")
         return None if item is None else str(item["text"])
 
-    def save_ticket(self, view: TicketView, *, refresh_meta: bool) -> bool:
+    def save_ticket(self, view: TicketView, *, refresh_meta: bool, requester_hash: str | None = None) -> bool:
         update, names, values = _ticket_update(
             view, refresh_meta=refresh_meta, expires_at=self.retention.expires_at("ticket", self.clock())
         )
+        if requester_hash is not None:  # a later event without one keeps the requester the ticket has
+            index = requester_index_key(requester_hash, view.ticket_id)
+            set_clause = ", ".join(f"#{k} = :{k}" for k in index)
+            update = update.replace("SET ", f"SET {set_clause}, ", 1)
+            names |= {f"#{k}": k for k in index}
+            values |= {f":{k}": v for k, v in index.items()}
         try:
             self.table.update_item(
                 Key=ticket_key(view.ticket_id),
@@ -407,6 +416,46 @@ class DynamoTicketStore:
             if "LastEvaluatedKey" not in page:
                 return ErasureCounts(**counts)
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def tickets_of_requester(self, requester_hash: str) -> list[str]:
+        ticket_ids: list[str] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": REQUESTER_INDEX,
+            "KeyConditionExpression": f"{REQUESTER_INDEX}PK = :k",
+            "ExpressionAttributeValues": {":k": f"{REQUESTER_PREFIX}{requester_hash}"},
+        }
+        while True:
+            page = self.table.query(**kwargs)
+            ticket_ids += [str(item[f"{REQUESTER_INDEX}SK"]) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return sorted(set(ticket_ids))
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def drop_message(self, ticket_id: str, message_id: str) -> ErasureCounts:
+        counts: dict[str, int] = {}
+        for kind, key in (("message", message_key(ticket_id, message_id)), ("text", text_key(ticket_id, message_id))):
+            old = self.table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
+            counts[kind] = int(old is not None)
+        return ErasureCounts(**counts)
+
+    def restate_ticket(self, view: TicketView) -> bool:
+        update, names, values = _ticket_update(
+            view, refresh_meta=False, expires_at=self.retention.expires_at("ticket", self.clock())
+        )
+        values.pop(":n")  # no count condition: a dropped message lowers it
+        try:
+            self.table.update_item(
+                Key=ticket_key(view.ticket_id),
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(#message_count)",
+                ExpressionAttributeNames=names | {"#message_count": "message_count"},
+                ExpressionAttributeValues=to_dynamo(values),
+            )
+        except ClientError as exc:
+            if conditional_failed(exc):
+                return False
+            raise
+        return True
 
     def record_erasure(self, receipt: ErasureReceipt) -> None:
         self.table.put_item(

@@ -19,6 +19,8 @@ GSIs (sparse):
          (scored messages for drift and audits: SCORED#<day of created_at, UTC>, set on the message item;
           reviews for escalation precision: REVIEWED#<day>;
           shadow scores for `report --compare-models`: SHADOW#<day of created_at, UTC>)
+    GSI4 tickets by requester, for erasure on request: GSI4PK=REQ#<keyed hash of the requester id>
+         GSI4SK=<ticket_id>  (keys only; set on the ticket item where the helpdesk names a stable requester)
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ if TYPE_CHECKING:  # the stack imports the names here without loading botocore
 
 PARTITION_KEY, SORT_KEY = "PK", "SK"
 TTL_ATTRIBUTE = "expires_at"
-NEGATIVE_INDEX, ESCALATION_INDEX, DAY_INDEX = "GSI1", "GSI2", "GSI3"
-INDEXES = (NEGATIVE_INDEX, ESCALATION_INDEX, DAY_INDEX)
+NEGATIVE_INDEX, ESCALATION_INDEX, DAY_INDEX, REQUESTER_INDEX = "GSI1", "GSI2", "GSI3", "GSI4"
+INDEXES = (NEGATIVE_INDEX, ESCALATION_INDEX, DAY_INDEX, REQUESTER_INDEX)
 
 TICKET_PREFIX = "TICKET#"
 TICKET_SK = "TICKET"
@@ -50,6 +52,7 @@ NEGATIVE_PREFIX = "NEG#"
 ESCALATION_PREFIX = "ESC#"
 SCORED_DAY_PREFIX = "SCORED#"
 REVIEWED_DAY_PREFIX = "REVIEWED#"
+REQUESTER_PREFIX = "REQ#"
 
 
 def ticket_pk(ticket_id: str) -> str:
@@ -106,6 +109,11 @@ def scored_day_key(day: str) -> str:
 def reviewed_day_key(day: str) -> str:
     """GSI3PK of the reviews of one UTC day (YYYY-MM-DD)."""
     return f"{REVIEWED_DAY_PREFIX}{day}"
+
+
+def requester_index_key(requester_hash: str, ticket_id: str) -> dict[str, str]:
+    """GSI4's key attributes on a ticket item: the requester's keyed hash, never the raw id."""
+    return {f"{REQUESTER_INDEX}PK": f"{REQUESTER_PREFIX}{requester_hash}", f"{REQUESTER_INDEX}SK": ticket_id}
 
 
 def iso(at: datetime) -> str:

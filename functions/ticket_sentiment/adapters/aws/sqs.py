@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,3 +66,69 @@ class SqsDeadLetters:
             MessageBody=alert_json,
             MessageAttributes={"reason": {"DataType": "String", "StringValue": reason[:256]}},
         )
+
+
+class SqsParkedQueue:
+    """The ParkedQueue port over a queue no function polls (the audit queue, the notify DLQ): erasure receives
+    everything, deletes what names the ticket and makes the rest visible again at once.
+
+    SQS deletes only by receipt handle, so a message must be received to be removed; on a parked queue nobody
+    else is receiving, so holding its messages for `hold_seconds` delays no consumer.
+    """
+
+    def __init__(
+        self, queue_url: str, client: Any | None = None, *, wait_seconds: int = 1, hold_seconds: int = 60
+    ) -> None:
+        self.queue_url = queue_url
+        self.client = client or boto3.client("sqs")
+        self.wait_seconds = wait_seconds  # long polling: a short poll may miss messages on some SQS servers
+        self.hold_seconds = hold_seconds
+
+    def purge_ticket(self, ticket_id: str, only: frozenset[str] | None = None) -> int:
+        purged, kept = 0, []
+        while messages := self.client.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=self.wait_seconds,
+            VisibilityTimeout=self.hold_seconds,
+        ).get("Messages", []):
+            for message in messages:
+                if names_ticket(message.get("Body", ""), ticket_id, only):
+                    self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                    purged += 1
+                else:
+                    kept.append(message["ReceiptHandle"])
+        for i in range(0, len(kept), 10):
+            self.client.change_message_visibility_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(j), "ReceiptHandle": h, "VisibilityTimeout": 0} for j, h in enumerate(kept[i : i + 10])
+                ],
+            )
+        return purged
+
+
+def names_ticket(body: str, ticket_id: str, only: frozenset[str] | None = None, depth: int = 8) -> bool:
+    """Whether a queued body (an audit row, an alert, or the SNS event a failed invocation left, whose alert is a
+    JSON string inside) names the ticket, and with `only` one of those message or event ids."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return False
+    return _names(value, ticket_id, only, depth)
+
+
+def _names(value: Any, ticket_id: str, only: frozenset[str] | None, depth: int) -> bool:
+    if depth < 0:
+        return False
+    if isinstance(value, str):
+        return value.lstrip().startswith("{") and names_ticket(value, ticket_id, only, depth - 1)
+    if isinstance(value, list):
+        return any(_names(v, ticket_id, only, depth - 1) for v in value)
+    if not isinstance(value, dict):
+        return False
+    if value.get("ticket_id") == ticket_id and (
+        only is None or value.get("message_id") in only or value.get("event_id") in only
+    ):
+        return True
+    return any(_names(v, ticket_id, only, depth - 1) for v in value.values())
