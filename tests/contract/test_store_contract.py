@@ -376,3 +376,28 @@ def test_an_erasure_receipt_is_kept_without_the_ticket_id(store: TicketAdminStor
     assert "T-1" not in json.dumps(receipt, default=str)
     if stack is not None:  # the real table keeps it for its own retention
         assert receipt[TTL_ATTRIBUTE] == Retention().expires_at("erasure_receipt", T0)
+
+
+def test_a_dropped_message_takes_its_shadow_score_in_the_table(stack: LocalStack | None) -> None:
+    """The adapter alone: a shadow model's score sits in the ticket's partition beside the live one."""
+    if stack is None:
+        pytest.skip("shadow scores are a table item of the adapter; the fake keeps no shadow store")
+    from ticket_sentiment.pipeline.shadow_records import ModelScore, ShadowRecord
+
+    store = stack.store()
+    put(store, message("m-1"), text="[NAME] is furious")
+    score = ModelScore(
+        label="negative",
+        level="negative",
+        score=-0.5,
+        intensity=0.5,
+        confidence=0.9,
+        low_signal=False,
+        scorer="onnx",
+        model_version="v1",
+    )
+    record = ShadowRecord(ticket_id="T-1", message_id="m-1", created_at=T0, live=score, shadow=score)
+    stack.shadow_store().put_shadow(record, now=T0)
+    counts = store.drop_message("T-1", "m-1")
+    assert (counts.message, counts.text, counts.other) == (1, 1, 1)
+    assert list(stack.shadow_store().shadow_between(T0 - timedelta(days=1), T0 + timedelta(days=1))) == []

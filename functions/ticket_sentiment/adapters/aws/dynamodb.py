@@ -34,6 +34,7 @@ from .keys import (
     negative_week_key,
     requester_index_key,
     scored_day_key,
+    shadow_key,
     text_key,
     ticket_key,
     ticket_pk,
@@ -433,7 +434,11 @@ class DynamoTicketStore:
 
     def drop_message(self, ticket_id: str, message_id: str) -> ErasureCounts:
         counts: dict[str, int] = {}
-        for kind, key in (("message", message_key(ticket_id, message_id)), ("text", text_key(ticket_id, message_id))):
+        for kind, key in (
+            ("message", message_key(ticket_id, message_id)),
+            ("text", text_key(ticket_id, message_id)),
+            ("other", shadow_key(ticket_id, message_id)),  # a shadow model's score of the same message
+        ):
             old = self.table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
             counts[kind] = int(old is not None)
         return ErasureCounts(**counts)
