@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 
-from ..evaluation import EvalReport, LabelledDataError, evaluate, read_labelled_csv
+from ..evaluation import EvalReport, LabelledDataError, evaluate, missing_classes, read_labelled_csv
 from .common import (
     ModelDirOption,
     exit_on_bad_lines,
@@ -84,6 +84,13 @@ def eval_command(
         texts, labels = read_labelled_csv(file, text_col, label_col)
     except LabelledDataError as exc:
         fail(str(exc))
+    missing = missing_classes(labels)
+    if missing:  # macro-F1 over the classes present would read 1.0 for a model that always says the one class
+        fail(
+            f"{file}: no {'/'.join(missing)} rows among {len(labels)} labels; eval needs every class "
+            f"(negative, neutral, positive) to report accuracy and macro-F1",
+            1,
+        )
     scorer = load_scorer(model_dir)
     predictions = [r.label for r in scorer.score(texts)]
     report = evaluate(labels, predictions).model_copy(update={"model_version": scorer.version})
