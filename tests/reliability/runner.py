@@ -18,10 +18,7 @@ import itertools
 import json
 import logging
 import resource
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -64,6 +61,7 @@ from ticket_sentiment_tools.local_stack import (
     lambda_sqs_event,
     start_moto,
 )
+from ticket_sentiment_tools.moto_server import moto_process
 
 from tests.unit.pipeline_fakes import FIXTURE_WINDOW
 
@@ -337,36 +335,8 @@ def moto_endpoint(mode: Literal["process", "thread"]) -> Iterator[str]:
         finally:
             server.stop()
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    # moto's server with its load-dependent costs removed (tests/reliability/moto_server.py)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.moto_server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=Path(__file__).parents[2],
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if child.poll() is not None:
-                    raise RuntimeError("moto's server exited at start") from None
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("moto's server did not start within 30 s")
+    with moto_process() as endpoint:  # moto's server with its load-dependent costs removed
         yield endpoint
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
