@@ -15,6 +15,7 @@ from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ..evaluation import EvalReport, LabelledDataError, evaluate, missing_classes, read_labelled_csv
 from .common import (
     ModelDirOption,
+    QuietOption,
     exit_on_bad_lines,
     fail,
     load_scorer,
@@ -22,6 +23,7 @@ from .common import (
     process_jsonl,
     result_record,
     results_table,
+    score_with_progress,
 )
 
 app = typer.Typer()
@@ -72,12 +74,13 @@ def _text_argument(text: str | None) -> str:
 
 
 @app.command("eval")
-def eval_command(
+def eval_command(  # noqa: PLR0917 - typer maps each parameter to an option
     file: Annotated[Path, typer.Argument(help="CSV with a text and a label column")],
     text_col: Annotated[str, typer.Option("--text-col")] = "text",
     label_col: Annotated[str, typer.Option("--label-col")] = "label",
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     model_dir: ModelDirOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Accuracy, macro-F1, macro-recall, per-class precision/recall and the confusion matrix."""
     try:
@@ -92,7 +95,7 @@ def eval_command(
             1,
         )
     scorer = load_scorer(model_dir)
-    predictions = [r.label for r in scorer.score(texts)]
+    predictions = [r.label for r in score_with_progress(scorer, texts, quiet=quiet)]
     report = evaluate(labels, predictions).model_copy(update={"model_version": scorer.version})
     if as_json:
         print(report.model_dump_json(indent=2))
