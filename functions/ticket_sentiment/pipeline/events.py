@@ -140,6 +140,9 @@ class QueuedEvent(BaseModel):
     received_at: AwareDatetime
     event: TicketEvent
     redaction: IngestRedaction | None = None
+    # The body as the customer wrote it (textprep.prepare_display_text), redacted and capped like the text: what
+    # is stored and shown to people. None where it is the text itself, or from an older ingest.
+    display_text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
 
     @field_serializer("event")
     def _sent_fields_only(self, event: TicketEvent, info: SerializationInfo) -> dict[str, Any]:
