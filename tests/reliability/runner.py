@@ -1,12 +1,12 @@
 """The reliability run: the local stack over real HTTP on 127.0.0.1, a realistic load, faults at the adapters, and
 the accounting of every accepted event.
 
-Everything runs in this process, as `make demo` does: moto's server, the ingest API (LocalRuntime), the score
-workers (each a "Lambda container" with its own ScoringService and clients, calling the very `process_batch` the
-Lambda runs), the alert delivery (SNS -> SQS subscription -> `notify` -> Slack) and the write-back consumer
-(`handlers.writeback.process_batch` -> a Zendesk API). The workers play the SQS event source mapping: successful
-records are deleted, failed ones become visible again after `retry_visibility_s` (the queue's visibility timeout,
-shortened), and after MAX_RECEIVE_COUNT receives SQS itself moves them to the DLQ.
+Everything but moto's server (a child process, as `make demo` runs it) runs in this process: the ingest API
+(LocalRuntime), the score workers (each a "Lambda container" with its own ScoringService and clients, calling the
+very `process_batch` the Lambda runs), the alert delivery (SNS -> SQS subscription -> `notify` -> Slack) and the
+write-back consumer (`handlers.writeback.process_batch` -> a Zendesk API). The workers play the SQS event source
+mapping: successful records are deleted, failed ones become visible again after `retry_visibility_s` (the queue's
+visibility timeout, shortened), and after MAX_RECEIVE_COUNT receives SQS itself moves them to the DLQ.
 
 The result is a `RunReport`: the figures, and `violations`, every broken promise (lost, doubled, leaked,
 undrained). An empty list is the pass condition.
@@ -101,7 +101,7 @@ class RunConfig(BaseModel):
     time_limit_s: float = Field(1200.0, gt=0)  # the whole run, posting and draining
     cooldown_minutes: int = 240
     # "process": moto's server in a child process on 127.0.0.1 (its own core and GIL, so the figures measure the
-    # service rather than moto sharing one interpreter with it); "thread": ThreadedMotoServer, as `make demo`.
+    # service rather than moto sharing one interpreter with it); "thread": ThreadedMotoServer, as the tests.
     moto: Literal["process", "thread"] = "process"
 
 

@@ -1,4 +1,5 @@
-"""A local stack: moto's ThreadedMotoServer in-process, the real AWS wire protocols, the very same handlers.
+"""A local stack: moto's server (a child process for `local`, ThreadedMotoServer in-process for the tests), the
+real AWS wire protocols, the very same handlers.
 
 moto cannot run Lambda code, so the event source mappings are played here: `LocalStack.pump_events()` polls the
 events queue into the score handler in real SQS batches (failed records become visible again and, after
