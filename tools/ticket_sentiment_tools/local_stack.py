@@ -543,7 +543,8 @@ class LocalRuntime:
                     response = app.resolve(event, None)  # type: ignore[arg-type]
                     if response["statusCode"] == 202:  # a webhook delivery may carry several events
                         runtime.accepted += len(json.loads(response["body"]).get("accepted", [None]))
-                    drain_metrics(runtime.metrics_sink)  # a burst of posts would reach Powertools' 100 first
+                    if runtime._workers:  # its own pollers drain too; a burst of posts would reach Powertools' 100
+                        drain_metrics(runtime.metrics_sink)  # (without them, the metric set is its caller's)
                 payload = str(response.get("body") or "").encode()
                 content_type = (response.get("multiValueHeaders") or {}).get("Content-Type", ["application/json"])
                 self._reply(int(response["statusCode"]), payload, content_type[0])
