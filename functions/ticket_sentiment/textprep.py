@@ -216,6 +216,20 @@ def prepare_ticket_text(raw: str, *, strip_history: bool = True, keep_lines: boo
     return normalize_for_model(text, keep_lines=keep_lines)
 
 
+def prepare_display_text(raw: str) -> str:
+    """A message body as the customer wrote it, for people to read (the Slack excerpt, the stored text): HTML,
+    quoted history and signatures dropped and characters cleaned as for the model, lines kept, but emojis and
+    words left as they are ("😡😡😡", not "enraged face ..."). Links and @mentions are replaced as in the model's
+    text, since redaction does not judge what a link or a handle reveals."""
+    text = raw.replace("\r\n", "\n")
+    if looks_like_html(text):
+        text = html_to_text(text)
+    text = clean_characters(strip_email_history(text))
+    text = _MENTION.sub("@user", _URL.sub("[URL]", text))
+    text = _BLANK_LINES.sub("\n\n", _WS.sub(" ", text))
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
 def cap_text(text: str, limit: int = MODEL_TEXT_CHARS, tail: int = MODEL_TEXT_TAIL_CHARS) -> tuple[str, bool]:
     """`text` when it fits in `limit` characters; else its head and its last ~`tail` characters around CUT_MARK,
     at most `limit` in all. Cuts fall between words where one is near (never inside a placeholder like "[EMAIL]").

@@ -67,7 +67,7 @@ def test_locks_agree_where_they_overlap() -> None:
 
 
 def test_moto_is_pinned_exactly() -> None:
-    """tests/reliability/moto_server.py patches moto's internals: a new release must be a deliberate change."""
+    """ticket_sentiment_tools/moto_server.py patches moto internals: a new release must be a deliberate change."""
     moto = next(req for req in _requirements("dev") if req.name == "moto")
     assert [spec.operator for spec in moto.specifier] == ["=="]
     assert _pins_here(DEV)["moto"] == _pins_here(TRAIN)["moto"] == next(iter(moto.specifier)).version

@@ -78,3 +78,31 @@ def test_metrics_go_to_the_sink_and_never_flood_stdout(capsys: pytest.CaptureFix
     metrics.add_metric(name="LocalTestDropped", unit="Count", value=1)
     drain_metrics(None)
     assert not metrics.metric_set
+
+
+def test_concurrent_workers_process_every_event_once(stack: LocalStack, scorer: OnnxSentimentScorer) -> None:
+    """`--serve` polls with several workers (as Lambda runs several containers): each event has one outcome."""
+    import time
+
+    runtime = LocalRuntime(stack, scorer, RULES, "http://127.0.0.1:9/slack")
+    try:
+        runtime.run_workers(workers=3, interval=0.05)
+        now = datetime.now(UTC)
+        for i in range(30):
+            payload = event_payload(
+                ticket_id=f"T-w{i % 6}",
+                message_id=f"m-{i}",
+                text=ANGRY,
+                created_at=(now - timedelta(minutes=i)).isoformat(),
+            )
+            assert http("POST", f"{runtime.url}/v1/events", payload, headers=runtime.key("ingest"))[0] == 202
+        deadline = time.monotonic() + 120
+        while runtime.processed() < 30 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(runtime._workers) == 3
+    finally:
+        runtime.close()
+    assert runtime.processor.outcomes["scored"] == 30
+    assert runtime.processed() == 30
+    assert stack.queue_depth(stack.res.events_queue_url) == 0
+    assert stack.queue_depth(stack.res.events_dlq_url) == 0

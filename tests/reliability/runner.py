@@ -1,12 +1,12 @@
 """The reliability run: the local stack over real HTTP on 127.0.0.1, a realistic load, faults at the adapters, and
 the accounting of every accepted event.
 
-Everything runs in this process, as `make demo` does: moto's server, the ingest API (LocalRuntime), the score
-workers (each a "Lambda container" with its own ScoringService and clients, calling the very `process_batch` the
-Lambda runs), the alert delivery (SNS -> SQS subscription -> `notify` -> Slack) and the write-back consumer
-(`handlers.writeback.process_batch` -> a Zendesk API). The workers play the SQS event source mapping: successful
-records are deleted, failed ones become visible again after `retry_visibility_s` (the queue's visibility timeout,
-shortened), and after MAX_RECEIVE_COUNT receives SQS itself moves them to the DLQ.
+Everything but moto's server (a child process, as `make demo` runs it) runs in this process: the ingest API
+(LocalRuntime), the score workers (each a "Lambda container" with its own ScoringService and clients, calling the
+very `process_batch` the Lambda runs), the alert delivery (SNS -> SQS subscription -> `notify` -> Slack) and the
+write-back consumer (`handlers.writeback.process_batch` -> a Zendesk API). The workers play the SQS event source
+mapping: successful records are deleted, failed ones become visible again after `retry_visibility_s` (the queue's
+visibility timeout, shortened), and after MAX_RECEIVE_COUNT receives SQS itself moves them to the DLQ.
 
 The result is a `RunReport`: the figures, and `violations`, every broken promise (lost, doubled, leaked,
 undrained). An empty list is the pass condition.
@@ -18,10 +18,7 @@ import itertools
 import json
 import logging
 import resource
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -64,6 +61,7 @@ from ticket_sentiment_tools.local_stack import (
     lambda_sqs_event,
     start_moto,
 )
+from ticket_sentiment_tools.moto_server import moto_process
 
 from tests.unit.pipeline_fakes import FIXTURE_WINDOW
 
@@ -103,7 +101,7 @@ class RunConfig(BaseModel):
     time_limit_s: float = Field(1200.0, gt=0)  # the whole run, posting and draining
     cooldown_minutes: int = 240
     # "process": moto's server in a child process on 127.0.0.1 (its own core and GIL, so the figures measure the
-    # service rather than moto sharing one interpreter with it); "thread": ThreadedMotoServer, as `make demo`.
+    # service rather than moto sharing one interpreter with it); "thread": ThreadedMotoServer, as the tests.
     moto: Literal["process", "thread"] = "process"
 
 
@@ -337,36 +335,8 @@ def moto_endpoint(mode: Literal["process", "thread"]) -> Iterator[str]:
         finally:
             server.stop()
         return
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    # moto's server with its load-dependent costs removed (tests/reliability/moto_server.py)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.moto_server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=Path(__file__).parents[2],
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if child.poll() is not None:
-                    raise RuntimeError("moto's server exited at start") from None
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("moto's server did not start within 30 s")
+    with moto_process() as endpoint:  # moto's server with its load-dependent costs removed
         yield endpoint
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> int:

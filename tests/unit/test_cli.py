@@ -107,6 +107,23 @@ def test_eval_bad_column_is_a_clear_error(labelled_csv: Path) -> None:
     assert "no column 'text'" in result.stderr
 
 
+def test_eval_on_labels_missing_a_class_says_so_instead_of_a_perfect_macro_f1(tmp_path: Path) -> None:
+    """Only negative labels, all predicted negative: macro-F1 over the classes present would read 1.0."""
+    path = tmp_path / "one_class.csv"
+    path.write_text(
+        "text,label\n"
+        '"I was charged twice, please refund me.",negative\n'
+        '"The app crashes every time I log in, this is awful.",negative\n'
+    )
+    for extra in ([], ["--json"]):
+        result = runner.invoke(app, ["eval", str(path), *extra])
+        assert result.exit_code == 1, result.output  # bad input, as the README's exit status table says
+        assert result.stdout == ""
+        assert result.stderr.count("\n") == 1
+        assert "no neutral/positive rows among 2 labels" in result.stderr
+        assert "Traceback" not in result.output
+
+
 def test_demo_runs() -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output

@@ -105,6 +105,13 @@ def read_labelled_csv(path: Path, text_col: str = "text", label_col: str = "labe
     return rows.texts, [level.removeprefix("very_") for level in rows.levels]
 
 
+def missing_classes(labels: Sequence[str], classes: tuple[str, ...] = POLARITY_LABELS) -> list[str]:
+    """The classes no label is of. Macro-F1 over the classes present would score a file of one class 1.0 for a
+    model that only ever says that class: such a file cannot be evaluated."""
+    present = set(labels)
+    return [c for c in classes if c not in present]
+
+
 def evaluate(y_true: Sequence[str], y_pred: Sequence[str], labels: tuple[str, ...] = POLARITY_LABELS) -> EvalReport:
     index = {label: i for i, label in enumerate(labels)}
     cm = np.zeros((len(labels), len(labels)), dtype=int)

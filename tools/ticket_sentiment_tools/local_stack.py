@@ -1,4 +1,5 @@
-"""A local stack: moto's ThreadedMotoServer in-process, the real AWS wire protocols, the very same handlers.
+"""A local stack: moto's server (a child process for `local`, ThreadedMotoServer in-process for the tests), the
+real AWS wire protocols, the very same handlers.
 
 moto cannot run Lambda code, so the event source mappings are played here: `LocalStack.pump_events()` polls the
 events queue into the score handler in real SQS batches (failed records become visible again and, after
@@ -21,7 +22,8 @@ import urllib.request
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,12 +54,14 @@ from ticket_sentiment.pipeline.shadow import ShadowScoring
 from ticket_sentiment.pipeline.window import CreatedAtWindow
 from ticket_sentiment.ports import EventProcessor, SlackPoster, TextScorer
 
+from .moto_server import moto_process
 from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
 
 REGION = "us-east-1"
 MAX_RECEIVE_COUNT = 3
 SUPPORTED_NODE = 22  # the oldest Node release jsii still supports
 BATCH_SIZE = 10
+WORKERS = 4  # concurrent score pollers in --serve, as Lambda runs several containers
 
 
 def start_moto() -> tuple[ThreadedMotoServer, str]:
@@ -334,10 +338,17 @@ def lambda_sqs_event(messages: list[dict[str, Any]], queue_url: str) -> dict[str
 class CountingProcessor:
     """Wraps the scoring service to count outcomes (the local stack's accounting of every accepted event)."""
 
-    def __init__(self, service: EventProcessor) -> None:
+    def __init__(
+        self, service: EventProcessor, outcomes: Counter[str] | None = None, lock: threading.Lock | None = None
+    ) -> None:
         self.service = service
-        self.outcomes: Counter[str] = Counter()
-        self.lock = threading.Lock()
+        self.outcomes: Counter[str] = Counter() if outcomes is None else outcomes  # shared by the workers
+        self.lock = lock or threading.Lock()
+
+    def sibling(self, service: EventProcessor) -> CountingProcessor:
+        """Another worker's processor (its own service, as each Lambda container has), counting into the same
+        outcomes."""
+        return CountingProcessor(service, self.outcomes, self.lock)
 
     def prescore(self, batch: Sequence[QueuedEvent]) -> None:
         self.service.prescore(batch)
@@ -450,10 +461,19 @@ def drain_metrics(sink: Callable[[str], None] | None) -> None:
     POWERTOOLS_METRICS_DISABLED says: drained after every pump, they never reach that point."""
     from ticket_sentiment.handlers.observability import metrics
 
-    if metrics.metric_set:
-        if sink is not None:
-            sink(json.dumps(metrics.serialize_metric_set(), separators=(",", ":")) + "\n")
+    with _metrics_lock:
+        if not metrics.metric_set:
+            return
+        try:
+            blob = metrics.serialize_metric_set()
+        except RuntimeError:  # another thread added a metric meanwhile: the next drain takes them all
+            return
         metrics.clear_metrics()
+    if sink is not None:
+        sink(json.dumps(blob, separators=(",", ":")) + "\n")
+
+
+_metrics_lock = threading.Lock()  # the API and the workers drain Powertools' one metric set
 
 
 class _NoSlackResponder:
@@ -498,6 +518,9 @@ class LocalRuntime:
         self.stack = stack
         self.shadow = shadow
         self.processor = CountingProcessor(stack.scoring_service(scorer, rules, shadow=shadow))
+        self._new_service: Callable[[], ScoringService] = lambda: stack.scoring_service(scorer, rules, shadow=shadow)
+        self._workers: list[threading.Thread] = []
+        self._notified_lock = threading.Lock()
         self.slack = SlackWebhook(
             WebhookSecret(stack.res.slack_secret_arn, stack.client("secretsmanager")),
             attempts=4,
@@ -544,6 +567,8 @@ class LocalRuntime:
                     response = app.resolve(event, None)  # type: ignore[arg-type]
                     if response["statusCode"] == 202:  # a webhook delivery may carry several events
                         runtime.accepted += len(json.loads(response["body"]).get("accepted", [None]))
+                    if runtime._workers:  # its own pollers drain too; a burst of posts would reach Powertools' 100
+                        drain_metrics(runtime.metrics_sink)  # (without them, the metric set is its caller's)
                 payload = str(response.get("body") or "").encode()
                 content_type = (response.get("multiValueHeaders") or {}).get("Content-Type", ["application/json"])
                 self._reply(int(response["statusCode"]), payload, content_type[0])
@@ -577,10 +602,11 @@ class LocalRuntime:
 
         return {"x-api-key": self.api_keys[ApiKind(kind)]}
 
-    def pump_once(self) -> int:
-        handed = self.stack.pump_events(self.processor)
+    def pump_once(self, processor: CountingProcessor | None = None) -> int:
+        handed = self.stack.pump_events(processor or self.processor)
         counts = self.stack.pump_alerts(self.slack)
-        self.notified.update(counts)
+        with self._notified_lock:
+            self.notified.update(counts)
         drain_metrics(self.metrics_sink)
         return handed + sum(counts.values())
 
@@ -589,24 +615,40 @@ class LocalRuntime:
             if self.pump_once() == 0 and self.stack.queue_depth(self.stack.res.events_queue_url) == 0:
                 return
 
-    def run_workers(self, interval: float = 0.25) -> None:
-        """The event source mappings, for --serve: poll until stopped."""
+    def run_workers(self, workers: int = WORKERS, interval: float = 0.25) -> None:
+        """The event source mappings, for --serve: `workers` pollers (concurrent Lambda containers, each with its
+        own scoring service), each polling again at once while there is work and after `interval` when idle."""
+        processors = [self.processor] + [self.processor.sibling(self._new_service()) for _ in range(workers - 1)]
 
-        def loop() -> None:
+        def loop(processor: CountingProcessor) -> None:
             while not self._stop.is_set():
                 try:
-                    self.pump_once()
+                    busy = self.pump_once(processor) > 0
                 except Exception:
+                    if self._stop.is_set():
+                        return  # moto is going away with the stack
                     logging.getLogger(__name__).exception("local worker failed")
-                self._stop.wait(interval)
+                    busy = False
+                if not busy:
+                    self._stop.wait(interval)
 
-        threading.Thread(target=loop, daemon=True).start()
+        for processor in processors:
+            thread = threading.Thread(target=loop, args=(processor,), daemon=True)
+            thread.start()
+            self._workers.append(thread)
 
     def dlq_count(self) -> int:
         return self.stack.queue_depth(self.stack.res.events_dlq_url)
 
+    def processed(self) -> int:
+        """Accepted events the score handler has finished with: scored and stored, skipped, or duplicates."""
+        outcomes = self.processor.outcomes
+        return outcomes["scored"] + outcomes["skipped"] + outcomes["duplicate"]
+
     def close(self) -> None:
         self._stop.set()
+        for worker in self._workers:  # before moto stops: a worker mid-batch finishes it
+            worker.join(timeout=30)
         self.server.shutdown()
         self.server.server_close()
 
@@ -714,6 +756,53 @@ def demo_events() -> list[dict[str, Any]]:
     return events + thread[::-1]  # newest first: out of order on purpose
 
 
+@contextmanager
+def running_stack(
+    write: Callable[[str], None],
+    *,
+    scorer: TextScorer,
+    rules: RuleConfig = DEFAULT_RULES,
+    slack_url: str | None = None,
+    port: int = 0,
+    shadow: TextScorer | None = None,
+) -> Iterator[LocalRuntime]:
+    """moto, the CDK stack deployed into it, and the runtime serving it (API, pollers, Slack sink), torn down on
+    exit: what `local` and the local throughput bench run on.
+
+    moto runs in a child process with its load-dependent costs removed (moto_server.py): in this process it
+    shared one GIL with the API, the pollers and the model, and its whole-table work per DynamoDB query and
+    transaction made every event slower than the last (0.6 events/s by the 1,400th)."""
+    with moto_process() as endpoint:
+        yield from _serving(write, endpoint, scorer=scorer, rules=rules, slack_url=slack_url, port=port, shadow=shadow)
+
+
+def _serving(
+    write: Callable[[str], None],
+    endpoint: str,
+    *,
+    scorer: TextScorer,
+    rules: RuleConfig,
+    slack_url: str | None,
+    port: int,
+    shadow: TextScorer | None = None,
+) -> Iterator[LocalRuntime]:
+    sink = SlackPrintSink(write) if slack_url is None else None
+    runtime: LocalRuntime | None = None
+    try:
+        stack = LocalStack(endpoint)
+        with TemporaryDirectory(prefix="ticket-sentiment-cdk-") as workdir:
+            write("synthesising the CDK stack (cdk-nag checked) and deploying it into moto's CloudFormation...\n")
+            stack.deploy_stack(Path(workdir))
+        write(f"stack TicketSentiment-local: CREATE_COMPLETE (table {stack.res.table_name})\n")
+        runtime = LocalRuntime(stack, scorer, rules, slack_url or (sink.url if sink else ""), port=port, shadow=shadow)
+        yield runtime
+    finally:
+        if runtime is not None:
+            runtime.close()
+        if sink is not None:
+            sink.close()
+
+
 def run_demo(
     write: Callable[[str], None],
     *,
@@ -727,18 +816,10 @@ def run_demo(
     shadow: TextScorer | None = None,
 ) -> int:
     """`shadow`: a candidate model scoring every message beside `scorer`; the demo ends with the comparison."""
-    server, endpoint = start_moto()
-    sink = SlackPrintSink(write) if slack_url is None else None
-    runtime: LocalRuntime | None = None
-    try:
-        stack = LocalStack(endpoint)
-        with TemporaryDirectory(prefix="ticket-sentiment-cdk-") as workdir:
-            write("synthesising the CDK stack (cdk-nag checked) and deploying it into moto's CloudFormation...\n")
-            stack.deploy_stack(Path(workdir))
-        write(f"stack TicketSentiment-local: CREATE_COMPLETE (table {stack.res.table_name})\n")
-        runtime = LocalRuntime(
-            stack, scorer, rules, slack_url or (sink.url if sink else ""), port=port if serve else 0, shadow=shadow
-        )
+    with running_stack(
+        write, scorer=scorer, rules=rules, slack_url=slack_url, port=port if serve else 0, shadow=shadow
+    ) as runtime:
+        stack = runtime.stack
         runtime.metrics_sink = metrics_sink
         # The operator's step after deploying: fill the Zendesk webhook secret (a fresh random one here).
         runtime.zendesk_secret = secrets.token_hex(16)
@@ -747,7 +828,7 @@ def run_demo(
             SecretString=json.dumps({"signing_secret": runtime.zendesk_secret}),
         )
         write(
-            f"moto on {endpoint}; API on {runtime.url} (POST /v1/events, GET /v1/tickets/<id>); "
+            f"moto on {stack.endpoint_url}; API on {runtime.url} (POST /v1/events, GET /v1/tickets/<id>); "
             f"Slack: {'SLACK_WEBHOOK_URL' if slack_url else 'a local sink that prints'}\n"
         )
         if serve:
@@ -764,12 +845,6 @@ def run_demo(
             except KeyboardInterrupt:
                 return 0
         return _demo(runtime, write)
-    finally:
-        if runtime is not None:
-            runtime.close()
-        if sink is not None:
-            sink.close()
-        server.stop()
 
 
 def curl_examples(url: str, keys: dict[str, str] | None = None, now: datetime | None = None) -> str:
@@ -948,6 +1023,23 @@ def run_local(
     """`ticket-sentiment local`: quiet Powertools output, Comprehend replaced by LocalComprehend, then run."""
     import os
 
+    return run_demo(
+        write,
+        scorer=local_scorer(write, onnx, mode),
+        slack_url=os.environ.get("SLACK_WEBHOOK_URL") or None,
+        serve=serve,
+        port=port,
+        metrics_sink=metrics_sink,
+        secrets_out=secrets_out,
+        shadow=shadow,
+    )
+
+
+def local_scorer(write: Callable[[str], None], onnx: TextScorer, mode: str = "auto") -> TextScorer:
+    """Quiets what the handlers, moto and jsii print, and routes as the stack does, with LocalComprehend in place
+    of Comprehend."""
+    import os
+
     from ticket_sentiment.adapters.aws.comprehend import ComprehendScorer
     from ticket_sentiment.handlers.observability import logger
     from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
@@ -967,16 +1059,7 @@ def run_local(
     if chosen != ScorerMode.ONNX:
         write("Comprehend: LocalComprehend stands in (moto has no BatchDetectSentiment): every document NEUTRAL\n")
     _quiet_node_warning(write)
-    return run_demo(
-        write,
-        scorer=scorer,
-        slack_url=os.environ.get("SLACK_WEBHOOK_URL") or None,
-        serve=serve,
-        port=port,
-        metrics_sink=metrics_sink,
-        secrets_out=secrets_out,
-        shadow=shadow,
-    )
+    return scorer
 
 
 def _quiet_node_warning(write: Callable[[str], None]) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 from ticket_sentiment.pipeline.history import VERDICTS, ReviewRecord, ScoredRecord, TicketMeta
 
-from .threshold_calibration import wilson_low
+from .threshold_calibration import wilson_high, wilson_low
 
 NO_AREA = "(none)"
 _SINCE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
@@ -46,6 +46,8 @@ class WeekRow(BaseModel):
     messages: int
     mean_score: float
     share_negative: float
+    score_ci95: float = 0.0  # half-width of the mean's 95% confidence interval (normal approximation)
+    partial: bool = False  # the report's window covers only part of the week
 
 
 class AreaRow(BaseModel):
@@ -98,20 +100,36 @@ def iso_week(at: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def weekly_sentiment(messages: Iterable[ScoredRecord]) -> list[WeekRow]:
+def weekly_sentiment(
+    messages: Iterable[ScoredRecord], start: datetime | None = None, end: datetime | None = None
+) -> list[WeekRow]:
+    """Per ISO week; a week that [start, end) does not wholly cover is marked partial (its average is of fewer
+    days, so it is not comparable with a whole week's)."""
     by_week: dict[str, list[ScoredRecord]] = defaultdict(list)
     for m in messages:
         if not m.low_signal:
             by_week[iso_week(m.created_at)].append(m)
+    partial = {iso_week(start), iso_week(end - timedelta(microseconds=1))} if start and end else set()
+    if start is not None and _week_start(start) == start.astimezone(UTC):
+        partial.discard(iso_week(start))
+    if end is not None and _week_start(end) == end.astimezone(UTC):
+        partial.discard(iso_week(end - timedelta(microseconds=1)))
     return [
         WeekRow(
             week=w,
             messages=len(ms),
             mean_score=float(np.mean([m.score for m in ms])),
             share_negative=sum(m.label == "negative" for m in ms) / len(ms),
+            score_ci95=float(1.96 * np.std([m.score for m in ms], ddof=1) / np.sqrt(len(ms))) if len(ms) > 1 else 0.0,
+            partial=w in partial,
         )
         for w, ms in sorted(by_week.items())
     ]
+
+
+def _week_start(at: datetime) -> datetime:
+    day = at.astimezone(UTC)
+    return (day - timedelta(days=day.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _area(m: ScoredRecord, tickets: Mapping[str, TicketMeta]) -> str:
@@ -192,7 +210,7 @@ def build_report(
         end=end,
         messages=len(messages),
         scored=sum(not m.low_signal for m in messages),
-        weeks=weekly_sentiment(messages),
+        weeks=weekly_sentiment(messages, start, end),
         areas=negatives_by_area(messages, tickets),
         response=response_times(messages, tickets),
         precision=escalation_precision(reviews),
@@ -210,31 +228,87 @@ def _png(fig: Any) -> str:
 
 
 def _charts(report: LeadsReport) -> dict[str, str]:
+    import matplotlib.pyplot as plt
+
+    charts: dict[str, str] = {}
+    for key, figure in (("weeks", weeks_figure(report)), ("areas", areas_figure(report))):
+        if figure is not None:
+            charts[key] = _png(figure)
+            plt.close(figure)
+    return charts
+
+
+def weeks_figure(report: LeadsReport) -> Any:
+    """Average sentiment per week with its 95% confidence interval, n on each bar, partial weeks hatched."""
+    if not report.weeks:
+        return None
     import matplotlib
 
     matplotlib.use("Agg")  # files only, never a display
     import matplotlib.pyplot as plt
 
-    charts: dict[str, str] = {}
-    if report.weeks:
-        fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
-        weeks = [w.week for w in report.weeks]
-        means = [w.mean_score for w in report.weeks]
-        ax.bar(weeks, means, color=["#c0392b" if m < 0 else "#27ae60" for m in means])
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_ylim(-1, 1)
-        ax.set_ylabel("average sentiment")
-        ax.tick_params(axis="x", labelrotation=45)
-        charts["weeks"] = _png(fig)
-        plt.close(fig)
-    if report.areas:
-        fig, ax = plt.subplots(figsize=(6, 0.4 * len(report.areas) + 1), dpi=100)
-        areas = list(reversed(report.areas))
-        ax.barh([a.product_area for a in areas], [a.negative_messages for a in areas], color="#c0392b")
-        ax.set_xlabel("negative messages")
-        charts["areas"] = _png(fig)
-        plt.close(fig)
-    return charts
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
+    weeks = [f"{w.week}\n(partial)" if w.partial else w.week for w in report.weeks]
+    means = [w.mean_score for w in report.weeks]
+    bars = ax.bar(
+        weeks,
+        means,
+        yerr=[w.score_ci95 for w in report.weeks],
+        capsize=3,
+        color=["#c0392b" if m < 0 else "#27ae60" for m in means],
+        hatch=[("//" if w.partial else "") for w in report.weeks],
+        edgecolor="white",
+    )
+    ax.bar_label(bars, labels=[f"n={w.messages}" for w in report.weeks], fontsize=7, padding=2)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_ylim(-1.1, 1.1)
+    ax.set_ylabel("average sentiment (95% CI)")
+    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+    return fig
+
+
+def areas_figure(report: LeadsReport) -> Any:
+    """Share of negative messages per product area with its Wilson 95% band, negative/n on each bar."""
+    if not report.areas:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 0.4 * len(report.areas) + 1), dpi=100)
+    areas = list(reversed(report.areas))
+    shares = [a.share_negative for a in areas]
+    low = [a.share_negative - wilson_low(a.negative_messages, a.messages) for a in areas]
+    high = [wilson_high(a.negative_messages, a.messages) - a.share_negative for a in areas]
+    bars = ax.barh([a.product_area for a in areas], shares, xerr=[low, high], capsize=3, color="#c0392b")
+    ax.bar_label(bars, labels=[f"{a.negative_messages}/{a.messages}" for a in areas], fontsize=7, padding=4)
+    ax.set_xlim(0, 1.15)
+    ax.set_xlabel("share of messages negative (Wilson 95% CI); negative/messages on each bar")
+    return fig
+
+
+def headline(report: LeadsReport) -> list[tuple[str, str, str]]:
+    """The four numbers leads ask for, (name, value, what it is of), for the top of the page."""
+    weeks, areas, r, p = report.weeks, report.areas, report.response, report.precision
+    n = sum(w.messages for w in weeks)
+    mean = sum(w.mean_score * w.messages for w in weeks) / n if n else None
+    negative, total = sum(a.negative_messages for a in areas), sum(a.messages for a in areas)
+    top = areas[0].product_area if areas and areas[0].negative_messages else None
+    return [
+        ("average sentiment", fmt(mean, "+.2f"), f"{n} messages with signal"),
+        (
+            "negative messages",
+            str(negative),
+            f"{negative / total:.0%} of {total}" + (f"; most in {top}" if top else "") if total else "none scored",
+        ),
+        ("first response, negative tickets", fmt(r.median_hours, ".1f", " h"), f"median of {r.answered} answered"),
+        (
+            "escalation precision",
+            fmt(p.precision, ".0%"),
+            f"95% lower bound {fmt(p.precision_low_95, '.0%')}, {p.reviews} reviews",
+        ),
+    ]
 
 
 def render_html(report: LeadsReport) -> str:
@@ -255,11 +329,27 @@ def render_html(report: LeadsReport) -> str:
         f"<h1>Ticket sentiment report</h1><p>{e(report.start.date().isoformat())} to "
         f"{e(report.end.date().isoformat())}: {report.messages} customer messages scored, {report.scored} with "
         "signal.</p>",
+        '<div class="headline">'
+        + "".join(
+            f'<div class="figure"><div class="value">{e(value)}</div><div class="name">{e(name)}</div>'
+            f'<div class="of">{e(of)}</div></div>'
+            for name, value, of in headline(report)
+        )
+        + "</div>",
         "<h2>Average sentiment by week</h2>"
         + img("weeks", "average sentiment by week")
         + table(
-            ["week", "messages", "average", "share negative"],
-            [(w.week, str(w.messages), f"{w.mean_score:+.2f}", f"{w.share_negative:.0%}") for w in report.weeks],
+            ["week", "messages", "average", "95% CI", "share negative"],
+            [
+                (
+                    f"{w.week} (partial)" if w.partial else w.week,
+                    str(w.messages),
+                    f"{w.mean_score:+.2f}",
+                    f"±{w.score_ci95:.2f}",
+                    f"{w.share_negative:.0%}",
+                )
+                for w in report.weeks
+            ],
         ),
         "<h2>Negative volume by product area</h2>"
         + img("areas", "negative messages by product area")
@@ -309,6 +399,8 @@ def render_html(report: LeadsReport) -> str:
         "body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;color:#222}"
         "table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;"
         "text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
+        ".headline{display:flex;gap:1rem;margin:1rem 0 2rem}.figure{flex:1;border:1px solid #ccc;padding:.6rem}"
+        ".value{font-size:1.8rem;font-weight:600}.name{font-weight:600}.of{color:#666;font-size:.85rem}"
     )
     return (
         '<!doctype html><html><head><meta charset="utf-8"><title>Ticket sentiment report</title>'

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel
@@ -119,6 +119,16 @@ def wilson_low(successes: int, total: int, z: float = 1.96) -> float:
     centre = p + z * z / (2 * total)
     margin = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
     return max(0.0, (centre - margin) / (1 + z * z / total))
+
+
+def wilson_high(successes: int, total: int, z: float = 1.96) -> float:
+    """The Wilson 95% interval's upper bound (wilson_low's other end)."""
+    if total == 0:
+        return 1.0
+    p = successes / total
+    centre = p + z * z / (2 * total)
+    margin = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    return min(1.0, (centre + margin) / (1 + z * z / total))
 
 
 def precision_recall_curve(scores: Sequence[float], is_negative: Sequence[bool]) -> list[CurvePoint]:
@@ -256,28 +266,50 @@ def table_rows(choice: ThresholdChoice, grid: Sequence[float] | None = None) -> 
     return rows
 
 
-def plot_pr_curve(choice: ThresholdChoice, path: str) -> None:
+def pr_figure(choice: ThresholdChoice) -> Any:
+    """Two panels: the precision-recall curve with the threshold marked at each of the table's points (the
+    round thresholds `calibrate` prints), and alerts per 1,000 tickets against the threshold, on the rule's scale."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only, never a display
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=120)
+    fig, (ax, alerts) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=120)
+    chosen = describe(choice.kind, choice.threshold)
     ax.plot([p.recall for p in choice.curve], [p.precision for p in choice.curve], lw=1.5, label="threshold sweep")
     ax.axhline(choice.target_precision, color="grey", ls="--", lw=1, label=f"target {choice.target_precision:.2f}")
-    ax.scatter(
-        [choice.recall],
-        [choice.precision],
-        color="crimson",
-        zorder=3,
-        label=f"chosen: {describe(choice.kind, choice.threshold)}",
-    )
+    marked = table_rows(choice)
+    ax.scatter([p.recall for p in marked], [p.precision for p in marked], s=14, color="black", zorder=3)
+    for p in marked:
+        ax.annotate(f"{p.threshold:+.2f}" if choice.kind == "score" else f"{p.threshold:.2f}", (p.recall, p.precision),
+                    textcoords="offset points", xytext=(4, 4), fontsize=7)  # fmt: skip
+    ax.scatter([choice.recall], [choice.precision], color="crimson", zorder=4, label=f"chosen: {chosen}")
     ax.set_xlabel(f"recall ({choice.target_label} tickets escalated)")
     ax.set_ylabel(f"precision (escalations that were {choice.target_label})")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.set_title(f"Escalation threshold on {choice.n} labelled tickets")
+    ax.set_title(f"Escalation threshold on {choice.n} labelled tickets ({choice.kind} marked)", fontsize=10)
     ax.legend(loc="lower left", fontsize=8)
+    by_threshold = sorted(choice.curve, key=lambda p: p.threshold)
+    alerts.plot([p.threshold for p in by_threshold], [p.alerts_per_1000 for p in by_threshold], lw=1.5)
+    alerts.axvline(
+        choice.threshold, color="crimson", ls="--", lw=1, label=f"chosen: {choice.alerts_per_1000:.0f} per 1,000"
+    )
+    alerts.set_xlabel(
+        f"threshold ({'escalate at score <= it' if choice.kind == 'score' else 'escalate at intensity >= it'})"
+    )
+    alerts.set_ylabel("alerts per 1,000 tickets")
+    alerts.set_title("Alert volume against the threshold", fontsize=10)
+    if choice.kind == "intensity":
+        alerts.invert_xaxis()  # more alerts to the right on both scales
+    alerts.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def plot_pr_curve(choice: ThresholdChoice, path: str) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = pr_figure(choice)
     fig.savefig(path)
     plt.close(fig)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ def finetune_from_csv(
     seed: int = 20261125,
     holdout: float = 0.2,
     version: str | None = None,
+    on_step: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Train on 80% of the user's tickets, then score the held-out 20% with the new and the bundled model; the
     directory it writes is a complete model (ONNX graph, tokenizer, meta, MODEL_CARD.md) that `make layers
@@ -67,6 +69,7 @@ def finetune_from_csv(
             seed=seed,
             support_synthetic=2000,
             version=version or finetuned_version(),
+            on_step=on_step,
         )
     )
     held_texts = [t for t, _ in heldout]

@@ -26,6 +26,7 @@ import json
 import random
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,9 @@ class TrainConfig:
     team_emails: Path | None = None
     severity_weight: float = 1.0  # weight of the five-level loss beside the polarity loss
     extra: dict[str, Any] = field(default_factory=dict)
+    # Called with the number of steps done after each optimizer step (the CLI's progress bar); not a setting,
+    # so never written to the report's config.
+    on_step: Callable[[int], None] | None = field(default=None, compare=False, repr=False)
 
 
 def _batches(items: list[Any], batch_size: int, rng: random.Random, key: Any) -> list[list[Any]]:
@@ -444,6 +448,8 @@ def _train_steps(
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad()
+        if cfg.on_step is not None:
+            cfg.on_step(1)
         if step % 50 == 0 or step == cfg.steps:
             avg = {k: round(float(np.mean(v[-50:])), 4) if v else None for k, v in running.items()}
             print(f"step {step}/{cfg.steps} loss={avg} elapsed={time.time() - started:.0f}s", flush=True)
@@ -587,7 +593,7 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
     )
     (cfg.out_dir / "model_meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     report = {
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items() if k != "on_step"},
         "train_examples": len(train_pol),
         "class_counts": weights.counts.tolist(),
         "level_counts": weights.level_counts.tolist(),

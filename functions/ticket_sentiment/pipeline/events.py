@@ -143,6 +143,9 @@ class QueuedEvent(BaseModel):
     # The requester's helpdesk id as a keyed hash (pipeline.lifecycle.requester_hash), set by ingest where the
     # helpdesk names a stable requester; the raw id is never queued or stored.
     requester_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    # The body as the customer wrote it (textprep.prepare_display_text), redacted and capped like the text: what
+    # is stored and shown to people. None where it is the text itself, or from an older ingest.
+    display_text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
 
     @field_serializer("event")
     def _sent_fields_only(self, event: TicketEvent, info: SerializationInfo) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..redaction import merge_counts, redact, redact_lines
 from ..redaction.models import RedactionResult
 from ..redaction.names import looks_like_person
-from ..textprep import cap_text, clean_field, prepare_ticket_text
+from ..textprep import cap_text, clean_field, prepare_display_text, prepare_ticket_text
 from .events import IngestRedaction, QueuedEvent, TicketEvent
 
 MAX_SUBJECT_CHARS = 500  # TicketEvent's subject limit: a placeholder may be longer than the value it replaced
@@ -42,12 +42,14 @@ class PreparedText(BaseModel):
 
 class CleanMessage(BaseModel):
     """What the scorer works with: the model's single-line text and the subject, both redacted; every entity
-    redacted from them so far, ingest's and the scorer's own, each counted once."""
+    redacted from them so far, ingest's and the scorer's own, each counted once. `display` is the customer's own
+    words, redacted, on one line: what is stored and shown (never the model's normalised text)."""
 
     model_config = ConfigDict(frozen=True)
 
     text: str
     subject: str
+    display: str = ""
     entities: dict[str, int] = Field(default_factory=dict)
     truncated: bool = False
 
@@ -60,6 +62,11 @@ def prepare_body(raw: str) -> PreparedText:
     redacted = redact_lines(prepare_ticket_text(raw, keep_lines=True))
     text, truncated = cap_text(redacted.text)
     return PreparedText(text=text, entities=redacted.entities, truncated=truncated)
+
+
+def prepare_display(raw: str) -> str:
+    """The customer's own words (textprep.prepare_display_text), redacted with their lines and capped."""
+    return cap_text(redact_lines(prepare_display_text(raw)).text)[0]
 
 
 def is_clean(value: str) -> bool:
@@ -170,7 +177,14 @@ def protect_event(event: TicketEvent, received_at: datetime) -> QueuedEvent:
         received_at=received_at,
         event=protected,
         redaction=IngestRedaction(pii_entities=merge_counts(body.entities, subject.entities), truncated=body.truncated),
+        display_text=_unless_same(prepare_display(event.body), body.text),
     )
+
+
+def _unless_same(display: str, text: str) -> str | None:
+    """The display text, or None where it is the model's text itself (most plain messages): the queue then carries
+    the body once. Its entities are the body's again, so they are counted once, from the body."""
+    return None if display == text else display
 
 
 def clean_for_scoring(queued: QueuedEvent) -> CleanMessage:
@@ -178,16 +192,20 @@ def clean_for_scoring(queued: QueuedEvent) -> CleanMessage:
     event = queued.event
     if queued.redaction is None:  # queued raw by an older ingest
         body = prepare_body(event.body)
+        display = prepare_display(event.body)
         earlier: dict[str, int] = {}
     else:  # already prepared and capped: only redacted again, so nothing is re-stripped or re-cut
         again = redact_lines(event.body)
         body = PreparedText(text=again.text, entities=again.entities, truncated=queued.redaction.truncated)
+        # No display text: it is the model's text itself, or an older ingest queued none (then that is all there is).
+        display = body.text if queued.display_text is None else redact_lines(queued.display_text).text
         earlier = queued.redaction.pii_entities
     subject = redact_subject(event.subject)
     # The lines are joined into the single line the model and the store get.
     return CleanMessage(
         text=" ".join(body.text.split("\n")),
         subject=subject.text,
+        display=" ".join(display.split("\n")),
         entities=merge_counts(earlier, body.entities, subject.entities),
         truncated=body.truncated,
     )

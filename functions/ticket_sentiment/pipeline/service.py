@@ -124,7 +124,8 @@ class ScoringService:
         cleaned, result = self._score(queued)
         message = self._stored_message(queued, result)
         now = self.clock()
-        if self._put(queued, message, cleaned.text, now) == PutStatus.DONE:
+        # Stored and shown: the customer's words, redacted (the model's normalised text is for the model only).
+        if self._put(queued, message, cleaned.display or cleaned.text, now) == PutStatus.DONE:
             return self._duplicate(queued, delivery_id)
         view, event = self._save_view(queued, cleaned, result)
         # From here the event carries what its helpdesk left out, known from the stored ticket (rules, alert,
@@ -134,7 +135,7 @@ class ScoringService:
         # Only the ticket's latest message can escalate it: a late, older message never alerts.
         match = evaluate(self.rules, event, result, view.thread_score) if is_current else None
         alert_state = self._escalate(
-            queued, match, view=view, result=result, message=message, text=cleaned.text, now=now
+            queued, match, view=view, result=result, message=message, text=cleaned.display or cleaned.text, now=now
         )
         self._write_back(queued, result, view, match, alert_state)
         # Done and this delivery's SCORED outcome in one transaction: a concurrent receive of the same delivery can

@@ -137,7 +137,22 @@ def redact(text: str, config: RedactionConfig | None = None) -> RedactionResult:
     if not isinstance(text, str):
         raise TypeError(f"redact() needs a str, got {type(text).__name__}")
     clean = sanitize(text)
-    return apply_spans(clean, detect(clean, config), config)
+    return apply_spans(clean, _chosen(detect(clean, _detecting(config)), config), config)
+
+
+def _detecting(config: RedactionConfig | None) -> RedactionConfig | None:
+    """What masking detects with: every type, whichever are masked. Detecting only the chosen types would let a
+    fragment of an unchosen value pass for a chosen one (the last digits of an IBAN read as a phone number)."""
+    if config is None or config.entities == DEFAULT_CONFIG.entities:
+        return config
+    return config.model_copy(update={"entities": DEFAULT_CONFIG.entities})
+
+
+def _chosen(spans: list[Span], config: RedactionConfig | None) -> list[Span]:
+    """The merged spans of the chosen types; a value of another type is left whole, even where a chosen type's
+    detector matched part of it."""
+    want = (config or DEFAULT_CONFIG).entities
+    return spans if want == DEFAULT_CONFIG.entities else [s for s in spans if s.type in want]
 
 
 def redact_lines(text: str, config: RedactionConfig | None = None) -> RedactionResult:
@@ -149,10 +164,11 @@ def redact_lines(text: str, config: RedactionConfig | None = None) -> RedactionR
     if not isinstance(text, str):
         raise TypeError(f"redact_lines() needs a str, got {type(text).__name__}")
     clean = sanitize(text)
-    spans = detect(clean, config)
+    detecting = _detecting(config)
+    spans = detect(clean, detecting)
     if "\n" in clean:
-        spans += _across_lines(clean, config)
-    return apply_spans(clean, merge_spans(spans), config)
+        spans += _across_lines(clean, detecting)
+    return apply_spans(clean, _chosen(merge_spans(spans), config), config)
 
 
 _JOIN_CONTEXT = 160  # characters each side of a line break that the joined view is searched in

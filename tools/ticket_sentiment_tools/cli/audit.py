@@ -9,7 +9,18 @@ import typer
 from rich.table import Table
 
 from ..evaluation import LabelledDataError
-from .common import EndpointOption, RegionOption, TableOption, aws_session, err, fail, out, table_history
+from .common import (
+    EndpointOption,
+    QuietOption,
+    RegionOption,
+    TableOption,
+    aws_session,
+    err,
+    fail,
+    out,
+    progress,
+    table_history,
+)
 
 app = typer.Typer(no_args_is_help=True, help="Monthly audit: sample scored messages, label them, feed them back.")
 
@@ -54,6 +65,7 @@ def audit_sample(  # noqa: PLR0917 - typer maps each parameter to an option
     queue_url: Annotated[
         str | None, typer.Option("--queue-url", help="put the rows on this review queue instead of writing a CSV")
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Run the monthly audit's sampler against a table (e.g. the local stack) and write the CSV or queue it."""
     import random
@@ -66,7 +78,15 @@ def audit_sample(  # noqa: PLR0917 - typer maps each parameter to an option
     start, end, name = _window(since, month)
     try:
         records = list(history.scored_between(start, end, with_ticket_meta=True))
-        sample = draw_sample(records, history.redacted_text, audit_month=name, size=size, rng=random.Random(seed))
+        # The long part: one read per sampled message's text (an expired one is replaced by another).
+        with progress("reading texts", min(size, len(records)), quiet=quiet) as advance:
+
+            def text_of(ticket_id: str, message_id: str) -> str | None:
+                text: str | None = history.redacted_text(ticket_id, message_id)
+                advance(text is not None)
+                return text
+
+            sample = draw_sample(records, text_of, audit_month=name, size=size, rng=random.Random(seed))
     except Exception as exc:  # AWS errors: the message, not a traceback
         fail(f"{type(exc).__name__}: {exc}", 1)
     strata = Table(title=f"audit {name}: {len(sample.rows)} rows from {sample.population} scored messages")

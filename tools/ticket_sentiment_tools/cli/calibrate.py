@@ -11,7 +11,17 @@ import typer
 from rich.table import Table
 
 from ..evaluation import LabelledDataError
-from .common import EndpointOption, ModelDirOption, RegionOption, aws_session, fail, load_scorer, out
+from .common import (
+    EndpointOption,
+    ModelDirOption,
+    QuietOption,
+    RegionOption,
+    aws_session,
+    fail,
+    load_scorer,
+    out,
+    score_with_progress,
+)
 
 app = typer.Typer()
 
@@ -128,6 +138,7 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
     region: RegionOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     model_dir: ModelDirOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Find the escalation threshold that reaches --target-precision with the most recall.
 
@@ -145,7 +156,7 @@ def calibrate(  # noqa: PLR0917 - typer maps each parameter to an option
     live, source = _live_rules(rules_in, rules_param, endpoint_url, region)
     texts, labels, groups = _read_calibration_csv(path, text_col, label_col, by)
     scorer = load_scorer(model_dir)
-    results = scorer.score(texts)
+    results = score_with_progress(scorer, texts, quiet=quiet)
     five_level = is_five_level(labels)
     keys = (
         intensity_keys([r.label for r in results], [r.intensity for r in results])

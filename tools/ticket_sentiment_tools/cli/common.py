@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -33,6 +34,41 @@ class JsonlInput(BaseModel):
 
     id: Any = None
     text: StrictStr
+
+
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+@contextmanager
+def progress(label: str, total: int | None, *, quiet: bool = False) -> Iterator[Callable[[int], None]]:
+    """A progress bar (on stderr) for long work; yields `advance(n)`. None when stdout is not a terminal (piped,
+    --json into a file or jq: the output stays exactly the data) or with --quiet."""
+    if quiet or not stdout_is_terminal():
+        yield lambda _n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def score_with_progress(
+    scorer: OnnxSentimentScorer, texts: list[str], *, label: str = "scoring", quiet: bool = False
+) -> list[SentimentResult]:
+    """`scorer.score(texts)` in chunks, with a progress bar (see `progress`)."""
+    results: list[SentimentResult] = []
+    with progress(label, len(texts), quiet=quiet) as advance:
+        for start in range(0, len(texts), JSONL_CHUNK):
+            chunk = texts[start : start + JSONL_CHUNK]
+            results.extend(scorer.score(chunk))
+            advance(len(chunk))
+    return results
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..evaluation import LabelledDataError
-from .common import ModelDirOption, err, fail, out
+from .common import ModelDirOption, QuietOption, err, fail, out, progress
 
 app = typer.Typer()
 
@@ -25,16 +27,19 @@ def finetune(  # noqa: PLR0917 - typer maps each parameter to an option
         typer.Option("--version", help="model version (default: ticket-sentiment-minilm-finetuned-<UTC time>)"),
     ] = None,
     model_dir: ModelDirOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Fine-tune a domain model on your tickets and compare it with the bundled model (needs the train extra)."""
     try:
         from sentiment_training.finetune import finetune_from_csv
     except ImportError as exc:
         fail(f"fine-tuning needs the train extra (pip install -e '.[train]'): {exc}")
+    # The training log goes to stderr (above the bar when there is one): stdout is the comparison JSON only.
     try:
-        comparison = finetune_from_csv(
-            tickets, out_dir, data_dir=data, steps=steps, baseline_dir=model_dir, version=version
-        )
+        with progress("fine-tuning", steps, quiet=quiet) as advance, redirect_stdout(sys.stderr):
+            comparison = finetune_from_csv(
+                tickets, out_dir, data_dir=data, steps=steps, baseline_dir=model_dir, version=version, on_step=advance
+            )
     except (LabelledDataError, ValueError) as exc:
         fail(str(exc))
     out.print_json(json.dumps(comparison))

@@ -67,11 +67,19 @@ def redact_command(
             "--types",
             callback=_entity_types,
             metavar="[" + "|".join(ENTITY_TYPES) + "],...",
-            help="comma-separated entity types (default: all)",
+            help="comma-separated entity types to mask (default: all); every type is still detected, so a value "
+            "of another type is left whole",
         ),
     ] = None,
     mask: Annotated[str | None, typer.Option("--mask", help="one fixed mask instead of typed placeholders")] = None,
-    allow: Annotated[list[str] | None, typer.Option("--allow", help="regex of values to keep (repeatable)")] = None,
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow",
+            help="keep a detected value when this regex matches all of it, not part of it (repeatable): "
+            "'.*@example\\.com' keeps anna@example.com, 'example\\.com' does not",
+        ),
+    ] = None,
 ) -> None:
     """Replace personal data with placeholders; print the text and entity counts (never the values)."""
     if jsonl == (text is not None):

@@ -12,9 +12,10 @@ import typer
 from rich.table import Table
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 
-from ..evaluation import EvalReport, LabelledDataError, evaluate, read_labelled_csv
+from ..evaluation import EvalReport, LabelledDataError, evaluate, missing_classes, read_labelled_csv
 from .common import (
     ModelDirOption,
+    QuietOption,
     exit_on_bad_lines,
     fail,
     load_scorer,
@@ -22,6 +23,7 @@ from .common import (
     process_jsonl,
     result_record,
     results_table,
+    score_with_progress,
 )
 
 app = typer.Typer()
@@ -72,20 +74,28 @@ def _text_argument(text: str | None) -> str:
 
 
 @app.command("eval")
-def eval_command(
+def eval_command(  # noqa: PLR0917 - typer maps each parameter to an option
     file: Annotated[Path, typer.Argument(help="CSV with a text and a label column")],
     text_col: Annotated[str, typer.Option("--text-col")] = "text",
     label_col: Annotated[str, typer.Option("--label-col")] = "label",
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     model_dir: ModelDirOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Accuracy, macro-F1, macro-recall, per-class precision/recall and the confusion matrix."""
     try:
         texts, labels = read_labelled_csv(file, text_col, label_col)
     except LabelledDataError as exc:
         fail(str(exc))
+    missing = missing_classes(labels)
+    if missing:  # macro-F1 over the classes present would read 1.0 for a model that always says the one class
+        fail(
+            f"{file}: no {'/'.join(missing)} rows among {len(labels)} labels; eval needs every class "
+            f"(negative, neutral, positive) to report accuracy and macro-F1",
+            1,
+        )
     scorer = load_scorer(model_dir)
-    predictions = [r.label for r in scorer.score(texts)]
+    predictions = [r.label for r in score_with_progress(scorer, texts, quiet=quiet)]
     report = evaluate(labels, predictions).model_copy(update={"model_version": scorer.version})
     if as_json:
         print(report.model_dump_json(indent=2))

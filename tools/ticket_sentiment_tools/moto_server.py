@@ -1,5 +1,7 @@
-"""`python -m tests.reliability.moto_server -H 127.0.0.1 -p PORT`: moto's server, with four of its costs that
-grow with load taken out, so a 10,000-event run measures the service rather than the emulator.
+"""`python -m ticket_sentiment_tools.moto_server -H 127.0.0.1 -p PORT`: moto's server, with five of its costs that
+grow with load taken out, so a 10,000-event run measures the service rather than the emulator. `moto_process()`
+starts it in a child process (its own interpreter and GIL): the local stack (`ticket-sentiment local`) and the
+reliability runner both run on it.
 
 Sampling moto's threads during a 600-event run with faults put 43% of request time in routing and most of the
 rest in SQS bookkeeping that is linear in a queue's depth for every message it touches:
@@ -20,8 +22,8 @@ rest in SQS bookkeeping that is linear in a queue's depth for every message it t
    the errors are moto's own (`transact_write_items` runs unchanged, its table copy is the table itself).
 Plus werkzeug's per-request access log, which nobody reads here.
 
-Behaviour is moto's own: the same checks with the same values, only not recomputed. The AWS calls still go
-over HTTP to this server, which the reliability runner starts in a child process.
+Behaviour is moto's own: the same checks with the same values, only not recomputed
+(tests/reliability/test_moto_server.py). The AWS calls still go over HTTP to this server.
 """
 
 from __future__ import annotations
@@ -29,8 +31,15 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import socket
+import subprocess
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -154,6 +163,40 @@ def _items_before(backend: Any, transact_items: list[dict[str, Any]]) -> list[tu
             attrs = None if item is None else copy.deepcopy(item.to_json()["Attributes"])
             before.setdefault((table_name, json.dumps(key, sort_keys=True)), (table_name, key, attrs))
     return list(before.values())
+
+
+@contextmanager
+def moto_process(start_timeout_s: float = 30.0) -> Iterator[str]:
+    """This server in a child process on 127.0.0.1 and a free port; yields its endpoint URL, stops it on exit."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "ticket_sentiment_tools.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_timeout_s
+        while True:
+            try:
+                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if child.poll() is not None:
+                    raise RuntimeError("moto's server exited at start") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"moto's server did not start within {start_timeout_s:.0f} s") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 if __name__ == "__main__":
