@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .models import SentimentResult
     from .pipeline.events import Alert, EscalationState, Outcome, ProcessResult, QueuedEvent
     from .pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
+    from .pipeline.identity import TicketRef
     from .pipeline.records import (
         ErasureCounts,
         ErasureReceipt,
@@ -62,11 +63,11 @@ class TextScorer(Protocol):
 
 
 class TicketStore(Protocol):
-    def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None: ...
+    def message_status(self, ticket: TicketRef, message_id: str) -> PutStatus | None: ...
 
     def put_message(
         self,
-        ticket_id: str,
+        ticket: TicketRef,
         message: StoredMessage,
         redacted_text: str | None,
         expires_at: datetime | None,
@@ -81,7 +82,7 @@ class TicketStore(Protocol):
         """
         ...
 
-    def list_messages(self, ticket_id: str) -> list[StoredMessage]: ...
+    def list_messages(self, ticket: TicketRef) -> list[StoredMessage]: ...
 
     def save_ticket(self, view: TicketView, *, refresh_meta: bool) -> bool:
         """Write the aggregate unless a view built from more messages is already stored.
@@ -92,7 +93,7 @@ class TicketStore(Protocol):
 
     def claim_alert(
         self,
-        ticket_id: str,
+        ticket: TicketRef,
         message_id: str,
         *,
         rule: str,
@@ -103,7 +104,7 @@ class TicketStore(Protocol):
         """Conditional: True when no alert was claimed within the cooldown (or this message holds the claim)."""
         ...
 
-    def mark_done(self, ticket_id: str, message_id: str, claim: OutcomeClaim | None = None) -> bool:
+    def mark_done(self, ticket: TicketRef, message_id: str, claim: OutcomeClaim | None = None) -> bool:
         """Mark the message fully processed. With `claim`, atomically with claiming the delivery's outcome (one
         transaction): False, and nothing written, when that delivery's outcome is already claimed by another
         caller. So no receive of the delivery ever sees the message done before its outcome is claimed."""
@@ -118,9 +119,9 @@ class TicketStore(Protocol):
         this very claim, same token, is already stored), False when another caller claimed the delivery."""
         ...
 
-    def get_ticket(self, ticket_id: str) -> TicketView | None: ...
+    def get_ticket(self, ticket: TicketRef) -> TicketView | None: ...
 
-    def record_agent_reply(self, ticket_id: str, at: datetime) -> bool:
+    def record_agent_reply(self, ticket: TicketRef, at: datetime) -> bool:
         """Keep the earliest agent reply time on the ticket (replays and later replies change nothing); True when
         `at` became the ticket's first reply time."""
         ...
@@ -129,7 +130,7 @@ class TicketStore(Protocol):
 class ErasableStore(Protocol):
     """Erasure on request (pipeline/lifecycle.py): the ticket store's one destructive use."""
 
-    def erase_ticket(self, ticket_id: str) -> ErasureCounts:
+    def erase_ticket(self, ticket: TicketRef) -> ErasureCounts:
         """Delete every item of the ticket (ticket, messages, text, reviews); counts by kind, all zero when none."""
         ...
 
@@ -196,7 +197,8 @@ class ScoredHistory(Protocol):
         ...
 
     def redacted_text(self, ticket_id: str, message_id: str, *, now: datetime | None = None) -> str | None:
-        """The stored redacted text, or None when it never was stored or its TTL has passed."""
+        """The stored redacted text, or None when it never was stored or its TTL has passed. `ticket_id` is the
+        record's: the ticket's canonical key (pipeline.identity.TicketRef.key)."""
         ...
 
 

@@ -24,7 +24,7 @@ from ticket_sentiment_tools.cli import app
 from ticket_sentiment_tools.local_stack import LocalStack
 from typer.testing import CliRunner
 
-from ..unit.pipeline_fakes import KeywordScorer, api_event, event_payload
+from ..unit.pipeline_fakes import KeywordScorer, api_event, event_payload, ref
 
 ANGRY = "I'm still waiting for my refund, third time I'm writing. This is unacceptable and I'm furious."
 CALM = "Could you tell me where to find last month's invoice?"
@@ -88,7 +88,7 @@ def _populate(stack: LocalStack, ticket_id: str, retention: Retention | None = N
         service.process(
             QueuedEvent(event_id=event.event_id, received_at=now, event=event), delivery_id=str(uuid.uuid4())
         )  # an SQS message id: names no ticket
-    ticket = store.get_ticket(ticket_id)
+    ticket = store.get_ticket(ref(ticket_id))
     assert ticket is not None, "the angry message claims an alert"
     assert ticket.last_alert_at is not None, "the angry message claims an alert"
     reviews = DynamoReviewStore(stack.res.table_name, stack.resource("dynamodb"), retention=retention)
@@ -187,7 +187,7 @@ def test_erasure_leaves_only_a_receipt_and_repeats_are_no_ops(
     assert first["erased"] is True
     after = _scan(stack)
     assert _of(after, "T-ERASE") == [], "an item still names the erased ticket"
-    receipts = [i for i in after if i["PK"] == f"ERASURE#{ticket_hash('T-ERASE')}"]
+    receipts = [i for i in after if i["PK"] == f"ERASURE#{ticket_hash(ref('T-ERASE'))}"]
     assert len(receipts) == 1
     receipt = receipts[0]
     assert (receipt["ticket"], receipt["message"], receipt["text"], receipt["review"]) == (1, 2, 2, 1)

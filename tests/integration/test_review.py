@@ -20,7 +20,7 @@ from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.review.models import Review, Verdict
 from ticket_sentiment_tools.local_stack import LocalStack
 
-from ..unit.pipeline_fakes import T0, FakePublisher, KeywordScorer, queued
+from ..unit.pipeline_fakes import T0, FakePublisher, KeywordScorer, queued, ref
 from ..unit.review_support import SIGNING_SECRET, form_body, interaction, review_event, signed_headers, slack_event
 from .slack_sink import SlackSink
 
@@ -88,7 +88,7 @@ def test_record_then_update_keeps_one_verdict_per_alert(stack: LocalStack) -> No
     )
     assert ticket["reviewed_at"] == "2026-03-03T09:00:00.000000+00:00"
     # The ticket aggregate still reads as before: the review fields sit beside it.
-    view = stack.store().get_ticket("T-1")
+    view = stack.store().get_ticket(ref("T-1"))
     assert view is not None
     assert view.last_alert_rule == "angry"
 

@@ -20,6 +20,8 @@ from ticket_sentiment.pipeline.records import PutStatus, StoredMessage
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment_tools.local_stack import LocalStack, lambda_sqs_event
 
+from tests.unit.pipeline_fakes import ref
+
 from .faults import CrashingProcessor, DynamoThrottling, FaultPlan
 from .loadgen import describe, generate
 from .runner import REDELIVERY_SLOW_BATCH_S, REDELIVERY_VISIBILITY_S, RunConfig, RunReport, run
@@ -201,12 +203,12 @@ def test_a_scorer_crash_mid_batch_returns_only_that_record(moto_endpoint: str, s
     assert len(failed) == 2  # the 4th and 8th record, nothing else
     store = stack.store()
     for queued in batch:
-        status = store.message_status(queued.event.ticket_id, queued.event.message_id)
+        status = store.message_status(queued.event.ref, queued.event.message_id)
         assert status == (None if queued.event_id in failed else PutStatus.DONE)
     # the redelivery finishes the crashed ones; replaying the rest changes nothing
     retry = process_batch(crashing.inner, lambda_sqs_event(messages, stack.res.events_queue_url), None)
     assert retry["batchItemFailures"] == []
-    stored = [m for t in {q.event.ticket_id for q in batch} for m in store.list_messages(t)]
+    stored = [m for t in {q.event.ref for q in batch} for m in store.list_messages(t)]
     assert sorted(m.event_id for m in stored) == sorted(q.event_id for q in batch)
 
 
@@ -238,11 +240,11 @@ def test_throttled_dynamodb_writes_are_retried_not_lost(moto_endpoint: str) -> N
     store = DynamoTicketStore(stack.res.table_name, dynamodb)
     now = datetime.now(UTC)
     for i in range(12):
-        assert store.put_message("T-1", _message(i), "text", None, now=now, lease_seconds=120) == PutStatus.NEW
-        store.mark_done("T-1", f"m-{i}")
+        assert store.put_message(ref("T-1"), _message(i), "text", None, now=now, lease_seconds=120) == PutStatus.NEW
+        store.mark_done(ref("T-1"), f"m-{i}")
     assert sum(throttling.injected.values()) > 0
-    assert len(store.list_messages("T-1")) == 12
-    assert all(store.message_status("T-1", f"m-{i}") == PutStatus.DONE for i in range(12))
+    assert len(store.list_messages(ref("T-1"))) == 12
+    assert all(store.message_status(ref("T-1"), f"m-{i}") == PutStatus.DONE for i in range(12))
 
 
 def test_dynamodb_throttling_beyond_retries_fails_the_record_visibly(moto_endpoint: str) -> None:
@@ -254,7 +256,7 @@ def test_dynamodb_throttling_beyond_retries_fails_the_record_visibly(moto_endpoi
 
     store = DynamoTicketStore(stack.res.table_name, dynamodb)
     with pytest.raises(ClientError) as caught:
-        store.put_message("T-1", _message(1), None, None, now=datetime.now(UTC), lease_seconds=120)
+        store.put_message(ref("T-1"), _message(1), None, None, now=datetime.now(UTC), lease_seconds=120)
     assert caught.value.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
 
 

@@ -27,8 +27,10 @@ from pydantic import ValidationError
 from .. import bounded_json
 from .. import metric_names as names
 from ..adapters.aws.secrets import secrets_manager_lookup
-from ..helpdesks import WebhookError, error_response, handle_webhook
+from ..helpdesks import WebhookError, error_response, handle_webhook, producer_claims
+from ..helpdesks.generic import authorize
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
+from ..pipeline.identity import HELPDESK_SOURCES, Origin
 from ..pipeline.protection import protect_event
 from ..pipeline.window import CreatedAtWindow
 from ..ports import EventQueue, SecretLookup, SecretUnavailableError
@@ -74,7 +76,8 @@ def build_app(
             logger.exception("webhook secret unavailable", extra={"platform": platform})
             return error(503, "could not read the webhook secret, retry later")
         received = clock()
-        protected = [protect_event(event, received) for event in result.events]
+        origin = Origin.of_webhook(result.platform)
+        protected = [protect_event(event, received, origin) for event in result.events]
         try:
             for queued in protected:
                 queue().send(queued)
@@ -96,6 +99,22 @@ def build_app(
         reply = result.response
         return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body)
 
+    def claim_refused(event: TicketEvent) -> Response[Any] | None:
+        """403 when the producer names a helpdesk source or brand the generic secret's may_claim does not list."""
+        if event.source not in HELPDESK_SOURCES:
+            return None  # `other` (any brand) is no helpdesk's: no secret read on the common path
+        try:
+            authorize([event], producer_claims(lambda: helpdesk_secret("generic") if helpdesk_secret else None))
+        except WebhookError as exc:
+            metrics.add_metric(name=names.WEBHOOKS_REJECTED, unit=MetricUnit.Count, value=1)
+            logger.info("event refused", extra={"source": str(event.source), "status": exc.status})
+            reply = error_response(exc)
+            return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body)
+        except SecretUnavailableError:
+            logger.exception("producer secret unavailable")
+            return error(503, "could not read the producer's secret, retry later")
+        return None
+
     @app.post("/v1/events")
     def post_event() -> Response[Any]:
         data = raw_body(app.current_event)
@@ -116,7 +135,9 @@ def build_app(
         now = clock()
         if out_of_window := (window or _window()).details(event, now):
             return error(400, "invalid ticket event", out_of_window)
-        queued = protect_event(event, now)
+        if refused := claim_refused(event):
+            return refused
+        queued = protect_event(event, now, Origin.EVENTS)
         try:
             queue().send(queued)
         except Exception:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from .identity import TicketRef
 from .records import MIN_DELIVERY_DAYS, ErasureCounts, ErasureReceipt, Retention
 
 if TYPE_CHECKING:
@@ -19,20 +20,19 @@ if TYPE_CHECKING:
 __all__ = ["MIN_DELIVERY_DAYS", "ErasureCounts", "ErasureReceipt", "Retention", "erase_ticket", "ticket_hash"]
 
 
-def ticket_hash(ticket_id: str) -> str:
-    """The receipt's name for the ticket: lets an auditor holding the id check it was erased, stores no id."""
-    return hashlib.sha256(f"ticket-sentiment:{ticket_id}".encode()).hexdigest()
+def ticket_hash(ticket: TicketRef) -> str:
+    """The receipt's name for the ticket (its canonical key, hashed): lets an auditor holding the key check it
+    was erased, stores no id."""
+    return hashlib.sha256(f"ticket-sentiment:{ticket.key}".encode()).hexdigest()
 
 
 def erase_ticket(
-    store: ErasableStore, ticket_id: str, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    store: ErasableStore, ticket: TicketRef, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> ErasureReceipt:
     """Remove every stored item of the ticket and record a receipt; erasing again removes nothing and records
     nothing (idempotent)."""
-    counts = store.erase_ticket(ticket_id)
-    receipt = ErasureReceipt(
-        ticket_hash=ticket_hash(ticket_id), erased_at=clock(), counts=counts, erased=counts.total > 0
-    )
+    counts = store.erase_ticket(ticket)
+    receipt = ErasureReceipt(ticket_hash=ticket_hash(ticket), erased_at=clock(), counts=counts, erased=counts.total > 0)
     if receipt.erased:
         store.record_erasure(receipt)
     return receipt

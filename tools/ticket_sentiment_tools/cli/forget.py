@@ -1,4 +1,4 @@
-"""`forget --ticket ID`: erase a ticket on request (GDPR Art. 17) from the table, leaving a receipt without content."""
+"""`forget --ticket KEY`: erase a ticket on request (GDPR Art. 17) from the table, leaving a receipt without content."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import typer
 from .common import EndpointOption, RegionOption, TableOption, fail, out
 
 app = typer.Typer()
-TicketOption = Annotated[str, typer.Option("--ticket", help="the helpdesk's ticket id")]
+TicketOption = Annotated[
+    str,
+    typer.Option("--ticket", help="the ticket's key, <source>[/<brand>]:<ticket id>, e.g. zendesk:12345"),
+]
 
 
 @app.command("forget")
@@ -22,19 +25,22 @@ def forget(
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
     from ticket_sentiment.adapters.aws.dynamodb import DynamoTicketStore
+    from ticket_sentiment.pipeline.identity import BadTicketRefError, TicketRef
     from ticket_sentiment.pipeline.lifecycle import erase_ticket
     from ticket_sentiment.settings import TableSettings
 
     if not table:
         fail("no table: pass --table or set TABLE_NAME (the stack output TableName)")
-    if not ticket.strip() or len(ticket) > 128:
-        fail("--ticket: expected the helpdesk's ticket id (1 to 128 characters)")
+    try:
+        ref = TicketRef.parse(ticket)  # a bare id is refused: the same id in two helpdesks is two tickets
+    except BadTicketRefError as exc:
+        fail(f"--ticket: {exc}")
     retention = TableSettings.from_env({**os.environ, "TABLE_NAME": table}).retention  # RETENTION_POLICY if set
     store = DynamoTicketStore(
         table, boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region), retention=retention
     )
     try:
-        receipt = erase_ticket(store, ticket)
+        receipt = erase_ticket(store, ref)
     except (BotoCoreError, ClientError) as exc:
         fail(f"erasure failed, nothing is confirmed erased; run it again: {exc}", code=1)
     counts = receipt.counts
