@@ -22,8 +22,10 @@ FIXTURE_WINDOW = CreatedAtWindow(max_age=timedelta(days=3650))
 
 
 def event_payload(**overrides: Any) -> dict[str, Any]:
+    """A canonical event as a producer posts it to /v1/events: source `other` (a producer names a helpdesk only
+    where its credential may claim it)."""
     payload: dict[str, Any] = {
-        "source": "zendesk",
+        "source": "other",
         "ticket_id": "T-1",
         "message_id": "m-1",
         "author_role": "customer",
@@ -42,8 +44,9 @@ def event_payload(**overrides: Any) -> dict[str, Any]:
 
 
 def queued(*, origin: Origin | None = None, **overrides: Any) -> QueuedEvent:
-    """A queued event; by default from its source's own verified webhook route (write-back's precondition)."""
-    event = TicketEvent.model_validate(event_payload(**overrides))
+    """A queued event, by default a Zendesk message from Zendesk's own verified webhook route (write-back's
+    precondition)."""
+    event = TicketEvent.model_validate(event_payload(**{"source": "zendesk", **overrides}))
     route = origin or (Origin.of_webhook(event.source.value) if event.source != Source.OTHER else Origin.EVENTS)
     return QueuedEvent(event_id=event.event_id, received_at=T0, event=event, origin=route)
 

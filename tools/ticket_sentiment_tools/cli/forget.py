@@ -12,7 +12,7 @@ from .common import EndpointOption, RegionOption, TableOption, fail, out
 app = typer.Typer()
 TicketOption = Annotated[
     str,
-    typer.Option("--ticket", help="the ticket's key, <source>[/<brand>]:<ticket id>, e.g. zendesk:12345"),
+    typer.Option("--ticket", help="the ticket's key: source:id or source/brand:id, e.g. zendesk:12345"),
 ]
 
 
