@@ -20,6 +20,7 @@ from tests.hostile.harness import slack_headers
 from tests.integration.helpdesk_fakes import HelpdeskFake, zendesk
 from tests.integration.slack_sink import SlackSink
 from tests.protection.recorder import Recorder, recording
+from tests.unit.helpdesk_support import SECRETS, fixture, zendesk_headers
 from tests.unit.pipeline_fakes import api_event, event_payload
 from tests.unit.review_support import form_body, interaction
 
@@ -63,6 +64,7 @@ ROLES = {
 WITH_ESM = {"score", "writeback"}
 SLACK_SIGNING = "slack-signing-secret-0123456789abcdef"
 GENERIC_TOKEN = "generic-token-0123456789abcdef"
+OTHER = {"source": "other"}  # the canonical producer's tickets
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -119,6 +121,7 @@ def _run_every_function(
     )
     prefix = "ticket-sentiment/helpdesk/"  # ingest reads $HELPDESK_SECRET_PREFIX at import: the default
     secrets.create_secret(Name=f"{prefix}generic", SecretString=json.dumps({"token": GENERIC_TOKEN}))
+    secrets.create_secret(Name=f"{prefix}zendesk", SecretString=SECRETS["zendesk"])
     secrets.create_secret(
         Name="ticket-sentiment/writeback/zendesk",
         SecretString=json.dumps(
@@ -168,11 +171,18 @@ def _run_every_function(
         recorder.clear()
 
     with recording() as rec:
-        # ingest: a canonical event and a helpdesk webhook (its secret read from Secrets Manager).
+        # ingest: canonical events and two webhooks (their secrets read from Secrets Manager); write-back acts only
+        # on the Zendesk webhook's ticket (a producer may not name a helpdesk: README, "Tenancy").
         def do_ingest() -> None:
             for i in range(3):
-                body = json.dumps(event_payload(source="zendesk", ticket_id=f"IAM-{i}", created_at=T0.isoformat()))
+                body = json.dumps(event_payload(ticket_id=f"IAM-{i}", created_at=T0.isoformat()))
                 assert ingest.handler(api_event(body), ctx)["statusCode"] == 202
+            signed = fixture("zendesk_comment_created.json")
+            zendesk_event = api_event(
+                signed.decode(), path="/v1/webhooks/zendesk", path_parameters={"platform": "zendesk"}
+            )
+            zendesk_event["headers"] = zendesk_headers(signed, timestamp=datetime.now(UTC).isoformat())
+            assert ingest.handler(zendesk_event, ctx)["statusCode"] == 202
             webhook = json.dumps(event_payload(source="other", ticket_id="IAM-W", created_at=T0.isoformat()))
             event = api_event(webhook, path="/v1/webhooks/generic", path_parameters={"platform": "generic"})
             event["headers"]["X-Ticket-Sentiment-Token"] = GENERIC_TOKEN
@@ -223,21 +233,27 @@ def _run_every_function(
 
         def do_query() -> None:
             event = api_event(None, method="GET", path="/v1/tickets/IAM-0", path_parameters={"ticket_id": "IAM-0"})
+            event["queryStringParameters"] = OTHER
             assert api.handler(event, ctx)["statusCode"] == 200
             # Erasure on request (the read/admin API): deletes the ticket's items, writes a receipt.
             erase = api_event(None, method="DELETE", path="/v1/tickets/IAM-W", path_parameters={"ticket_id": "IAM-W"})
+            erase["queryStringParameters"] = OTHER
             response = api.handler(erase, ctx)
             assert response["statusCode"] == 200
             assert json.loads(response["body"])["erased"] is True
 
         run("query", do_query, rec)
 
-        ticket = json.loads(api.handler(api_event(None, method="GET", path="/v1/tickets/IAM-0"), ctx)["body"])["ticket"]
+        read = api_event(None, method="GET", path="/v1/tickets/IAM-0")
+        read["queryStringParameters"] = OTHER
+        ticket = json.loads(api.handler(read, ctx)["body"])["ticket"]
         alert_id = f"{ticket['current']['event_id']}:any"
 
         def do_review() -> None:
             body = json.dumps({"alert_id": alert_id, "verdict": "right_call", "reviewer": "anna"})
-            reply = review.handler(api_event(body, path="/v1/tickets/IAM-0/review"), ctx)
+            reviewed = api_event(body, path="/v1/tickets/IAM-0/review")
+            reviewed["queryStringParameters"] = OTHER
+            reply = review.handler(reviewed, ctx)
             assert reply["statusCode"] == 200, reply
             click = form_body(interaction(ticket_id="IAM-1", alert_id="e1:any", response_url=None))
             event = api_event(click.decode(), path="/v1/slack/actions")

@@ -216,9 +216,12 @@ def test_api_rejects_a_malformed_ticket_id_with_a_reason(stack: LocalStack) -> N
     from ticket_sentiment.handlers.api import build_app
 
     store = DynamoTicketStore(stack.res.table_name, stack.resource("dynamodb"))
-    response = build_app(lambda: store).resolve(
-        api_event(None, method="DELETE", path="/v1/tickets/a%20b", path_parameters={"ticket_id": "a b"}),
-        None,  # type: ignore[arg-type]
-    )
+    event = api_event(None, method="DELETE", path="/v1/tickets/a%20b", path_parameters={"ticket_id": "a b"})
+    event["queryStringParameters"] = {"source": "other"}
+    response = build_app(lambda: store).resolve(event, None)  # type: ignore[arg-type]
     assert response["statusCode"] == 400
-    assert "invalid ticket id" in response["body"]
+    assert "ticket id must be" in response["body"]
+    event["queryStringParameters"] = None  # the same id in two helpdesks is two tickets: which one?
+    unnamed = build_app(lambda: store).resolve(event, None)  # type: ignore[arg-type]
+    assert unnamed["statusCode"] == 400
+    assert "source is required" in unnamed["body"]
