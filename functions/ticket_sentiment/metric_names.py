@@ -42,6 +42,7 @@ REVIEW_MESSAGE_UPDATE_FAILED = "ReviewMessageUpdateFailed"  # the review stands,
 WRITEBACKS_DONE = "WritebacksDone"
 WRITEBACKS_RETRYABLE = "WritebacksRetryable"
 WRITEBACKS_PERMANENT = "WritebacksPermanent"
+WRITEBACKS_REFUSED = "WritebacksRefused"  # due, but the ticket did not arrive through its helpdesk's own webhook
 MODEL_UNAVAILABLE = "ModelUnavailable"  # the bundled model failed to load: everything falls back to Comprehend
 SCORE_DRIFT = "ScoreDrift"  # emitted by the drift job (population stability index of the score distribution)
 ESCALATION_PRECISION = "EscalationPrecision7d"  # from human reviews of escalations

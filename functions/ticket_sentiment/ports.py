@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .models import SentimentResult
     from .pipeline.events import Alert, EscalationState, Outcome, ProcessResult, QueuedEvent
     from .pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
+    from .pipeline.identity import TicketRef
     from .pipeline.records import (
         ErasureCounts,
         ErasureReceipt,
@@ -77,11 +78,11 @@ class ShadowHistory(Protocol):
 
 
 class TicketStore(Protocol):
-    def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None: ...
+    def message_status(self, ticket: TicketRef, message_id: str) -> PutStatus | None: ...
 
     def put_message(
         self,
-        ticket_id: str,
+        ticket: TicketRef,
         message: StoredMessage,
         redacted_text: str | None,
         expires_at: datetime | None,
@@ -96,7 +97,7 @@ class TicketStore(Protocol):
         """
         ...
 
-    def list_messages(self, ticket_id: str) -> list[StoredMessage]: ...
+    def list_messages(self, ticket: TicketRef) -> list[StoredMessage]: ...
 
     def save_ticket(self, view: TicketView, *, refresh_meta: bool, requester_hash: str | None = None) -> bool:
         """Write the aggregate unless a view built from more messages is already stored.
@@ -108,7 +109,7 @@ class TicketStore(Protocol):
 
     def claim_alert(
         self,
-        ticket_id: str,
+        ticket: TicketRef,
         message_id: str,
         *,
         rule: str,
@@ -119,7 +120,7 @@ class TicketStore(Protocol):
         """Conditional: True when no alert was claimed within the cooldown (or this message holds the claim)."""
         ...
 
-    def mark_done(self, ticket_id: str, message_id: str, claim: OutcomeClaim | None = None) -> bool:
+    def mark_done(self, ticket: TicketRef, message_id: str, claim: OutcomeClaim | None = None) -> bool:
         """Mark the message fully processed. With `claim`, atomically with claiming the delivery's outcome (one
         transaction): False, and nothing written, when that delivery's outcome is already claimed by another
         caller. So no receive of the delivery ever sees the message done before its outcome is claimed."""
@@ -134,9 +135,9 @@ class TicketStore(Protocol):
         this very claim, same token, is already stored), False when another caller claimed the delivery."""
         ...
 
-    def get_ticket(self, ticket_id: str) -> TicketView | None: ...
+    def get_ticket(self, ticket: TicketRef) -> TicketView | None: ...
 
-    def record_agent_reply(self, ticket_id: str, at: datetime) -> bool:
+    def record_agent_reply(self, ticket: TicketRef, at: datetime) -> bool:
         """Keep the earliest agent reply time on the ticket (replays and later replies change nothing); True when
         `at` became the ticket's first reply time."""
         ...
@@ -145,7 +146,7 @@ class TicketStore(Protocol):
 class ErasableStore(Protocol):
     """Erasure on request (pipeline/lifecycle.py): the ticket store's one destructive use."""
 
-    def erase_ticket(self, ticket_id: str) -> ErasureCounts:
+    def erase_ticket(self, ticket: TicketRef) -> ErasureCounts:
         """Delete every item of the ticket (ticket, messages, text, reviews); counts by kind, all zero when none."""
         ...
 
@@ -153,11 +154,11 @@ class ErasableStore(Protocol):
         """Store the receipt (hash, time, counts: no content), itself kept for its retention."""
         ...
 
-    def tickets_of_requester(self, requester_hash: str) -> list[str]:
+    def tickets_of_requester(self, requester_hash: str) -> list[TicketRef]:
         """The ids of the stored tickets whose requester has this keyed hash (pipeline.lifecycle.requester_hash)."""
         ...
 
-    def drop_message(self, ticket_id: str, message_id: str) -> ErasureCounts:
+    def drop_message(self, ticket: TicketRef, message_id: str) -> ErasureCounts:
         """Delete one message's items (its score and its text); counts, all zero when it was not stored."""
         ...
 
@@ -171,7 +172,7 @@ class ParkedQueue(Protocol):
     """A queue no function polls, whose messages wait for a person or a redrive (the audit queue, the notify
     dead-letter queue): erasure takes a ticket's messages off it."""
 
-    def purge_ticket(self, ticket_id: str, only: frozenset[str] | None = None) -> int:
+    def purge_ticket(self, ticket: TicketRef, only: frozenset[str] | None = None) -> int:
         """Delete the messages naming the ticket (with `only`, those whose message or event id is in it); how
         many."""
         ...
@@ -235,7 +236,8 @@ class ScoredHistory(Protocol):
         ...
 
     def redacted_text(self, ticket_id: str, message_id: str, *, now: datetime | None = None) -> str | None:
-        """The stored redacted text, or None when it never was stored or its TTL has passed."""
+        """The stored redacted text, or None when it never was stored or its TTL has passed. `ticket_id` is the
+        record's: the ticket's canonical key (pipeline.identity.TicketRef.key)."""
         ...
 
 

@@ -137,6 +137,7 @@ class ApiServer:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def app_for(self, path: str) -> APIGatewayRestResolver:
+        path = path.split("?", 1)[0]
         if path == "/v1/slack/actions" or (path.startswith("/v1/tickets/") and path.endswith("/review")):
             return self.review
         if path.startswith("/v1/tickets/"):

@@ -141,7 +141,7 @@ def test_review_routes_answer_pathological_bodies(api: ApiServer, name: str) -> 
     body = BODIES[name][0][:9_000]  # under the review body limit, so the parser sees it
     if name == "100k nested arrays":
         body = b"[" * 4_500 + b"]" * 4_500
-    status, reply = post(api, "/v1/tickets/P-1/review", body, {"Content-Type": "application/json"})
+    status, reply = post(api, "/v1/tickets/P-1/review?source=other", body, {"Content-Type": "application/json"})
     assert status == 400
     _reply(status, reply)
 

@@ -23,6 +23,7 @@ from tests.integration.helpdesk_fakes import HelpdeskFake
 from tests.integration.helpdesk_fakes import zendesk as zendesk_fake
 from tests.integration.slack_sink import SlackSink
 from tests.protection.recorder import Recorder, recording
+from tests.unit.helpdesk_support import SECRETS, fixture, zendesk_headers
 from tests.unit.pipeline_fakes import api_event, event_payload
 from tests.unit.review_support import form_body, interaction
 
@@ -67,6 +68,7 @@ WITH_ESM = {"score", "writeback"}
 SLACK_SIGNING = "slack-signing-secret-0123456789abcdef"
 GENERIC_TOKEN = "generic-token-0123456789abcdef"
 ZENDESK_SIGNING = "zendesk-events-secret-0123456789"
+OTHER = {"source": "other"}  # the canonical producer's tickets
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -125,7 +127,8 @@ def _run_every_function(
     )
     prefix = "ticket-sentiment/helpdesk/"  # ingest reads $HELPDESK_SECRET_PREFIX at import: the default
     secrets.create_secret(Name=f"{prefix}generic", SecretString=json.dumps({"token": GENERIC_TOKEN}))
-    secrets.create_secret(Name=f"{prefix}zendesk", SecretString=json.dumps({"signing_secret": ZENDESK_SIGNING}))
+    zendesk_secret = json.loads(SECRETS["zendesk"]) | {"events_signing_secret": ZENDESK_SIGNING}
+    secrets.create_secret(Name=f"{prefix}zendesk", SecretString=json.dumps(zendesk_secret))
     secrets.create_secret(Name="iam/requester-key", SecretString="k" * 64)
     secrets.create_secret(
         Name="ticket-sentiment/writeback/zendesk",
@@ -178,13 +181,22 @@ def _run_every_function(
         recorder.clear()
 
     with recording() as rec:
-        # ingest: a canonical event and a helpdesk webhook (its secret read from Secrets Manager).
+        # ingest: canonical events and two webhooks (their secrets read from Secrets Manager); write-back acts only
+        # on the Zendesk webhook's ticket (a producer may not name a helpdesk: README, "Tenancy").
         def do_ingest() -> None:
             for i in range(3):
-                body = json.dumps(event_payload(source="zendesk", ticket_id=f"IAM-{i}", created_at=T0.isoformat()))
+                body = json.dumps(event_payload(ticket_id=f"IAM-{i}", created_at=T0.isoformat()))
                 assert ingest.handler(api_event(body), ctx)["statusCode"] == 202
-            second = event_payload(source="zendesk", ticket_id="IAM-2", message_id="m2", created_at=T0.isoformat())
-            assert ingest.handler(api_event(json.dumps(second)), ctx)["statusCode"] == 202
+            signed = fixture("zendesk_comment_created.json")
+            # A second comment on the same ticket, so the redaction below restates the ticket from the one left.
+            second = json.loads(signed)
+            second["comment"]["id"] = "38291045513"
+            for raw in (signed, json.dumps(second).encode()):
+                zendesk_event = api_event(
+                    raw.decode(), path="/v1/webhooks/zendesk", path_parameters={"platform": "zendesk"}
+                )
+                zendesk_event["headers"] = zendesk_headers(raw, timestamp=datetime.now(UTC).isoformat())
+                assert ingest.handler(zendesk_event, ctx)["statusCode"] == 202
             webhook = json.dumps(event_payload(source="other", ticket_id="IAM-W", created_at=T0.isoformat()))
             event = api_event(webhook, path="/v1/webhooks/generic", path_parameters={"platform": "generic"})
             event["headers"]["X-Ticket-Sentiment-Token"] = GENERIC_TOKEN
@@ -234,25 +246,31 @@ def _run_every_function(
         run("notify", do_notify, rec)
 
         # A parked audit row of the ticket the query erases: the sweep deletes it and releases the DLQ's message.
-        sqs.send_message(QueueUrl=audit_url, MessageBody=json.dumps({"ticket_id": "IAM-W", "message_id": "m1"}))
+        sqs.send_message(QueueUrl=audit_url, MessageBody=json.dumps({"ticket_id": "other:IAM-W", "message_id": "m1"}))
 
         def do_query() -> None:
             event = api_event(None, method="GET", path="/v1/tickets/IAM-0", path_parameters={"ticket_id": "IAM-0"})
+            event["queryStringParameters"] = OTHER
             assert api.handler(event, ctx)["statusCode"] == 200
             # Erasure on request (the read/admin API): deletes the ticket's items, writes a receipt.
             erase = api_event(None, method="DELETE", path="/v1/tickets/IAM-W", path_parameters={"ticket_id": "IAM-W"})
+            erase["queryStringParameters"] = OTHER
             response = api.handler(erase, ctx)
             assert response["statusCode"] == 200
             assert json.loads(response["body"])["erased"] is True
 
         run("query", do_query, rec)
 
-        ticket = json.loads(api.handler(api_event(None, method="GET", path="/v1/tickets/IAM-0"), ctx)["body"])["ticket"]
+        read = api_event(None, method="GET", path="/v1/tickets/IAM-0")
+        read["queryStringParameters"] = OTHER
+        ticket = json.loads(api.handler(read, ctx)["body"])["ticket"]
         alert_id = f"{ticket['current']['event_id']}:any"
 
         def do_review() -> None:
             body = json.dumps({"alert_id": alert_id, "verdict": "right_call", "reviewer": "anna"})
-            reply = review.handler(api_event(body, path="/v1/tickets/IAM-0/review"), ctx)
+            reviewed = api_event(body, path="/v1/tickets/IAM-0/review")
+            reviewed["queryStringParameters"] = OTHER
+            reply = review.handler(reviewed, ctx)
             assert reply["statusCode"] == 200, reply
             click = form_body(interaction(ticket_id="IAM-1", alert_id="e1:any", response_url=None))
             event = api_event(click.decode(), path="/v1/slack/actions")
@@ -275,10 +293,10 @@ def _run_every_function(
 
         # ingest again: a helpdesk's deletions (Zendesk event webhook), carried out before the reply.
         def do_deletions() -> None:
-            for kind, detail, change in (
-                ("ticket.soft_deleted", {"id": "IAM-1"}, {}),
-                ("ticket.comment_redacted", {"id": "IAM-2"}, {"comment": {"id": "m2"}}),
-                ("user.deleted", {"id": "4242", "role": "end-user"}, {}),
+            for kind, detail, change in (  # the Zendesk webhook's ticket 4521 (two comments) and its requester
+                ("ticket.comment_redacted", {"id": "4521"}, {"comment": {"id": "38291045513"}}),
+                ("ticket.soft_deleted", {"id": "4521"}, {}),
+                ("user.deleted", {"id": "381234567890", "role": "end-user"}, {}),
             ):
                 body = json.dumps({"type": f"zen:event-type:{kind}", "detail": detail, "event": change}).encode()
                 stamp = datetime.now(UTC).isoformat()

@@ -14,6 +14,7 @@ from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
 from ticket_sentiment_tools.local_stack import CountingProcessor, LocalStack
 
 from tests.integration.slack_sink import SlackSink
+from tests.unit.pipeline_fakes import ref
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,7 @@ def test_pipeline_runs_against_the_deployed_resources(deployed: LocalStack, scor
     finally:
         slack.close()
     assert len(slack.received) == 1
-    ticket = deployed.store().get_ticket("D-1")
+    ticket = deployed.store().get_ticket(ref("D-1"))
     assert ticket is not None
     assert ticket.current is not None
     assert ticket.current.label == "negative"

@@ -14,9 +14,10 @@ from ..unit.pipeline_fakes import T0, api_event, event_payload
 from .test_score_pipeline import ANGRY, RULES, post
 
 
-def get(stack: LocalStack, ticket_id: str) -> dict[str, Any]:
+def get(stack: LocalStack, ticket_id: str, source: str = "other") -> dict[str, Any]:
     event = api_event(None, method="GET", path=f"/v1/tickets/{ticket_id}", path_parameters={"ticket_id": ticket_id})
     event["resource"] = "/v1/tickets/{ticket_id}"
+    event["queryStringParameters"] = {"source": source}  # the fixtures' producer posts as source other
     response: dict[str, Any] = build_app(stack.store).resolve(event, None)  # type: ignore[arg-type]
     return response
 

@@ -18,6 +18,8 @@ from ticket_sentiment_tools.cli import app
 from ticket_sentiment_tools.local_stack import CountingProcessor, LocalStack
 from typer.testing import CliRunner
 
+from tests.unit.pipeline_fakes import ref
+
 
 def _rows(n: int) -> list[dict[str, Any]]:
     return [
@@ -164,7 +166,7 @@ def test_cli_backfills_a_csv_into_the_local_stack_and_the_scorer_takes_it(
     processor = CountingProcessor(stack.scoring_service(scorer))
     stack.pump_events(processor)
     assert processor.outcomes["scored"] == 2
-    billing = stack.store().get_ticket("C-1")
+    billing = stack.store().get_ticket(ref("C-1"))
     assert billing is not None
     assert billing.current is not None
     assert billing.current.label == "negative"

@@ -9,7 +9,7 @@ from ticket_sentiment.pipeline.events import EscalationState, Outcome
 from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from ticket_sentiment_tools.local_stack import LocalStack
 
-from ..unit.pipeline_fakes import T0
+from ..unit.pipeline_fakes import T0, ref
 
 
 def message(message_id: str = "m-1", score: float = -0.8) -> StoredMessage:
@@ -51,15 +51,17 @@ def view(count: int, *, score: float = -0.8, priority: str = "high") -> TicketVi
 def test_message_lease(stack: LocalStack) -> None:
     store = stack.store()
     put = store.put_message
-    assert put("T-1", message(), "text", T0 + timedelta(days=1), now=T0, lease_seconds=60) == PutStatus.NEW
-    assert put("T-1", message(), None, None, now=T0 + timedelta(seconds=30), lease_seconds=60) == PutStatus.IN_FLIGHT
+    assert put(ref("T-1"), message(), "text", T0 + timedelta(days=1), now=T0, lease_seconds=60) == PutStatus.NEW
+    assert (
+        put(ref("T-1"), message(), None, None, now=T0 + timedelta(seconds=30), lease_seconds=60) == PutStatus.IN_FLIGHT
+    )
     later = T0 + timedelta(seconds=61)
-    assert put("T-1", message(), None, None, now=later, lease_seconds=60) == PutStatus.PENDING
-    assert put("T-1", message(), None, None, now=later, lease_seconds=60) == PutStatus.IN_FLIGHT  # taken over
-    store.mark_done("T-1", "m-1")
-    assert put("T-1", message(), None, None, now=later, lease_seconds=0) == PutStatus.DONE
-    assert [m.message_id for m in store.list_messages("T-1")] == ["m-1"]
-    assert store.message_text("T-1", "m-1") == "text"
+    assert put(ref("T-1"), message(), None, None, now=later, lease_seconds=60) == PutStatus.PENDING
+    assert put(ref("T-1"), message(), None, None, now=later, lease_seconds=60) == PutStatus.IN_FLIGHT  # taken over
+    store.mark_done(ref("T-1"), "m-1")
+    assert put(ref("T-1"), message(), None, None, now=later, lease_seconds=0) == PutStatus.DONE
+    assert [m.message_id for m in store.list_messages(ref("T-1"))] == ["m-1"]
+    assert store.message_text(ref("T-1"), "m-1") == "text"
 
 
 def test_ticket_aggregate_never_goes_back_and_metadata_follows_the_latest(stack: LocalStack) -> None:
@@ -67,7 +69,7 @@ def test_ticket_aggregate_never_goes_back_and_metadata_follows_the_latest(stack:
     assert store.save_ticket(view(2), refresh_meta=True)
     assert not store.save_ticket(view(1, score=0.5), refresh_meta=True)  # built from fewer messages
     assert store.save_ticket(view(3, priority="low"), refresh_meta=False)
-    ticket = store.get_ticket("T-1")
+    ticket = store.get_ticket(ref("T-1"))
     assert ticket is not None
     assert ticket.message_count == 3
     assert ticket.priority == "high"
@@ -84,36 +86,36 @@ def test_alert_cooldown_is_a_conditional_write(stack: LocalStack) -> None:
     store = stack.store()
     store.save_ticket(view(1), refresh_meta=True)
     claim = store.claim_alert
-    assert claim("T-1", "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)
-    assert claim("T-1", "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)  # own claim
+    assert claim(ref("T-1"), "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)
+    assert claim(ref("T-1"), "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)  # own claim
     assert not claim(
-        "T-1", "m-2", rule="r", state=EscalationState.ALERTED, now=T0 + timedelta(minutes=59), cooldown_minutes=60
+        ref("T-1"), "m-2", rule="r", state=EscalationState.ALERTED, now=T0 + timedelta(minutes=59), cooldown_minutes=60
     )
     assert claim(
-        "T-1", "m-3", rule="r2", state=EscalationState.SHADOW, now=T0 + timedelta(minutes=61), cooldown_minutes=60
+        ref("T-1"), "m-3", rule="r2", state=EscalationState.SHADOW, now=T0 + timedelta(minutes=61), cooldown_minutes=60
     )
-    ticket = store.get_ticket("T-1")
+    ticket = store.get_ticket(ref("T-1"))
     assert ticket is not None
     assert ticket.escalation_state == EscalationState.SHADOW
     assert ticket.last_alert_rule == "r2"
     assert [e["ticket_id"] for e in store.recent_escalations(T0)] == ["T-1"]
-    assert not claim("T-404", "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)
+    assert not claim(ref("T-404"), "m-1", rule="r", state=EscalationState.ALERTED, now=T0, cooldown_minutes=60)
 
 
 def test_first_agent_reply_is_kept_even_when_it_arrives_before_any_customer_message(stack: LocalStack) -> None:
     store = stack.store()
     ticket = view(1).model_copy(update={"ticket_id": "T-agent"})
-    store.record_agent_reply("T-agent", T0 + timedelta(hours=2))
-    assert store.get_ticket("T-agent") is None  # no customer message scored yet
-    store.record_agent_reply("T-agent", T0 + timedelta(hours=1))  # a late delivery of an earlier reply
-    store.record_agent_reply("T-agent", T0 + timedelta(hours=3))  # a later reply changes nothing
+    store.record_agent_reply(ref("T-agent"), T0 + timedelta(hours=2))
+    assert store.get_ticket(ref("T-agent")) is None  # no customer message scored yet
+    store.record_agent_reply(ref("T-agent"), T0 + timedelta(hours=1))  # a late delivery of an earlier reply
+    store.record_agent_reply(ref("T-agent"), T0 + timedelta(hours=3))  # a later reply changes nothing
     assert store.save_ticket(ticket, refresh_meta=True)
-    saved = store.get_ticket("T-agent")
+    saved = store.get_ticket(ref("T-agent"))
     assert saved is not None
     assert saved.message_count == 1
     assert saved.first_agent_reply_at == T0 + timedelta(hours=1)
     assert store.save_ticket(ticket.model_copy(update={"message_count": 2}), refresh_meta=True)
-    resaved = store.get_ticket("T-agent")
+    resaved = store.get_ticket(ref("T-agent"))
     assert resaved is not None
     assert resaved.first_agent_reply_at == T0 + timedelta(hours=1)
 
@@ -142,16 +144,16 @@ def test_a_delivery_outcome_is_claimed_once(stack: LocalStack) -> None:
 def test_mark_done_and_the_scored_claim_are_one_transaction(stack: LocalStack) -> None:
     store = stack.store()
     for message_id in ("m-1", "m-2"):
-        assert store.put_message("T-1", message(message_id), None, None, now=T0, lease_seconds=60) == PutStatus.NEW
+        assert store.put_message(ref("T-1"), message(message_id), None, None, now=T0, lease_seconds=60) == PutStatus.NEW
     scored = outcome("sqs-1", Outcome.SCORED)
-    assert store.mark_done("T-1", "m-1", scored)
-    assert store.message_status("T-1", "m-1") == PutStatus.DONE
+    assert store.mark_done(ref("T-1"), "m-1", scored)
+    assert store.message_status(ref("T-1"), "m-1") == PutStatus.DONE
     assert store.delivery_outcome("sqs-1") == Outcome.SCORED
-    assert store.mark_done("T-1", "m-1", scored)  # our own transaction, retried: held by its token
+    assert store.mark_done(ref("T-1"), "m-1", scored)  # our own transaction, retried: held by its token
     # Another receive of the delivery claimed it first: the transaction is cancelled, the message stays leased.
     assert store.claim_outcome(outcome("sqs-2", Outcome.DUPLICATE))
-    assert not store.mark_done("T-1", "m-2", outcome("sqs-2", Outcome.SCORED))
-    assert store.message_status("T-1", "m-2") == PutStatus.PENDING
+    assert not store.mark_done(ref("T-1"), "m-2", outcome("sqs-2", Outcome.SCORED))
+    assert store.message_status(ref("T-1"), "m-2") == PutStatus.PENDING
     assert store.delivery_outcome("sqs-2") == Outcome.DUPLICATE
-    assert store.mark_done("T-1", "m-2")  # without a claim: a plain update, as before
-    assert store.message_status("T-1", "m-2") == PutStatus.DONE
+    assert store.mark_done(ref("T-1"), "m-2")  # without a claim: a plain update, as before
+    assert store.message_status(ref("T-1"), "m-2") == PutStatus.DONE

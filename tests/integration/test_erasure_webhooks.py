@@ -26,6 +26,7 @@ from ticket_sentiment.handlers.ingest import build_app
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.helpdesks import zendesk
 from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
+from ticket_sentiment.pipeline.identity import TicketRef
 from ticket_sentiment.pipeline.lifecycle import Eraser, ticket_hash
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
@@ -127,11 +128,12 @@ def _populate(env: _Env, source: str, ticket_id: str) -> None:
         service.process(
             QueuedEvent(event_id=event.event_id, received_at=now, event=event), delivery_id=str(uuid.uuid4())
         )
-    ticket = env.store.get_ticket(ticket_id)
+    ref = TicketRef.of(source, ticket_id)
+    ticket = env.store.get_ticket(ref)
     assert ticket is not None and ticket.current is not None and ticket.last_alert_at is not None
     DynamoReviewStore(stack.res.table_name, stack.resource("dynamodb")).record(
         Review(
-            ticket_id=ticket_id,
+            ticket_id=ref.key,
             alert_id=f"{ticket.current.event_id}:angry",
             verdict="right_call",
             reviewer="Dana",
@@ -144,16 +146,16 @@ def _populate(env: _Env, source: str, ticket_id: str) -> None:
         [
             AuditRow(
                 audit_month=f"{now:%Y-%m}",
-                ticket_id=ticket_id,
+                ticket_id=ref.key,  # audit rows name the ticket by its key
                 message_id=m.message_id,
                 created_at=m.created_at,
                 product_area="billing",
                 model_label=m.label,
                 score=m.score,
                 confidence=m.confidence,
-                text=env.store.message_text(ticket_id, m.message_id) or "",
+                text=env.store.message_text(ref, m.message_id) or "",
             )
-            for m in env.store.list_messages(ticket_id)
+            for m in env.store.list_messages(ref)
         ]
     )
 
@@ -239,7 +241,7 @@ def test_a_helpdesk_deletion_leaves_nothing_of_the_ticket_but_its_receipt(stack:
 
     items = env.scan()
     assert _names(items, ticket_id) == [], "an item still names the erased ticket"
-    [receipt] = [i for i in items if i["PK"] == f"ERASURE#{ticket_hash(ticket_id)}"]
+    [receipt] = [i for i in items if i["PK"] == f"ERASURE#{ticket_hash(TicketRef.of(platform, ticket_id))}"]
     assert (receipt["ticket"], receipt["message"], receipt["text"], receipt["review"]) == (1, 2, 2, 1)
     assert receipt["queued"] == 3, "two audit rows and the dead-lettered alert"
     for url in (*parked, stack.res.events_queue_url, stack.res.events_dlq_url, stack.res.alerts_delivery_url):
@@ -320,26 +322,29 @@ def test_the_generic_route_and_the_ingest_key_cannot_erase(stack: LocalStack) ->
     assert env.scan() == before
 
 
+ZENDESK_48213 = TicketRef.of("zendesk", "48213")
+
+
 def test_a_redacted_comment_drops_that_message_and_restates_the_ticket(stack: LocalStack) -> None:
     env = _Env(stack)
     _populate(env, "zendesk", "48213")
-    before = env.store.get_ticket("48213")
+    before = env.store.get_ticket(ZENDESK_48213)
     assert before is not None and before.message_count == 2 and before.current is not None
     assert before.current.message_id == "m2"
 
     response = _zendesk(env, "ticket.comment_redacted", {"id": "48213"}, {"comment": {"id": "m2"}})
     assert response["statusCode"] == 200, response
 
-    after = env.store.get_ticket("48213")
+    after = env.store.get_ticket(ZENDESK_48213)
     assert after is not None and after.current is not None
     assert (after.message_count, after.current.message_id) == (1, "m1"), "scored as if m2 had never been"
-    assert [m.message_id for m in env.store.list_messages("48213")] == ["m1"]
-    assert env.store.message_text("48213", "m2") is None
+    assert [m.message_id for m in env.store.list_messages(ZENDESK_48213)] == ["m1"]
+    assert env.store.message_text(ZENDESK_48213, "m2") is None
     rows = [json.loads(b) for b in env.bodies(env.audit_url)]
     assert [r["message_id"] for r in rows] == ["m1"], "only the redacted message's audit row is dropped"
     assert _names(env.bodies(stack.res.notify_dlq_url), "48213") == [], "its alert is gone from the DLQ"
     assert _zendesk(env, "ticket.comment_redacted", {"id": "48213"}, {"comment": {"id": "m2"}})["statusCode"] == 200
-    assert env.store.get_ticket("48213") == after, "dropping it again changes nothing"
+    assert env.store.get_ticket(ZENDESK_48213) == after, "dropping it again changes nothing"
 
 
 def _requester_tickets(env: _Env, requester: str) -> list[dict[str, Any]]:

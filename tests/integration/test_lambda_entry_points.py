@@ -67,7 +67,7 @@ def test_entry_points_end_to_end(env: LocalStack) -> None:
         assert counts == {"delivered": 1, "dead_lettered": 0}
         assert len(sink.received) == 1
         event = api_event(None, method="GET", path="/v1/tickets/T-1", path_parameters={"ticket_id": "T-1"})
-        event["resource"] = "/v1/tickets/{ticket_id}"
+        event["resource"], event["queryStringParameters"] = "/v1/tickets/{ticket_id}", {"source": "other"}
         got = api.handler(event, Context())
         assert got["statusCode"] == 200
         assert json.loads(got["body"])["ticket"]["escalation_state"] == "alerted"

@@ -24,7 +24,7 @@ from ticket_sentiment_tools.cli import app
 from ticket_sentiment_tools.local_stack import LocalStack
 from typer.testing import CliRunner
 
-from ..unit.pipeline_fakes import KeywordScorer, api_event, event_payload
+from ..unit.pipeline_fakes import KeywordScorer, api_event, event_payload, ref
 
 ANGRY = "I'm still waiting for my refund, third time I'm writing. This is unacceptable and I'm furious."
 CALM = "Could you tell me where to find last month's invoice?"
@@ -88,13 +88,13 @@ def _populate(stack: LocalStack, ticket_id: str, retention: Retention | None = N
         service.process(
             QueuedEvent(event_id=event.event_id, received_at=now, event=event), delivery_id=str(uuid.uuid4())
         )  # an SQS message id: names no ticket
-    ticket = store.get_ticket(ticket_id)
+    ticket = store.get_ticket(ref(ticket_id, "other"))
     assert ticket is not None, "the angry message claims an alert"
     assert ticket.last_alert_at is not None, "the angry message claims an alert"
     reviews = DynamoReviewStore(stack.res.table_name, stack.resource("dynamodb"), retention=retention)
     stored = reviews.record(
         Review(
-            ticket_id=ticket_id,
+            ticket_id=ref(ticket_id, "other").key,
             alert_id=f"{ticket.current.event_id}:angry",  # type: ignore[union-attr]
             verdict="right_call",
             reviewer="Dana",
@@ -119,13 +119,13 @@ def test_every_item_written_carries_a_ttl_in_the_future(stack: LocalStack) -> No
     missing = [(i["PK"], i["SK"]) for i in items if "expires_at" not in i]
     assert not missing, f"items written without a TTL: {missing}"
     assert all(int(i["expires_at"]) > now for i in items)
-    by_kind = {i["type"]: int(i["expires_at"]) for i in items if i["PK"] == "TICKET#T-RET"}
+    by_kind = {i["type"]: int(i["expires_at"]) for i in items if i["PK"] == "TICKET#other:T-RET"}
     day = 86_400
     assert abs(by_kind["ticket"] - (now + 400 * day)) < day
     assert abs(by_kind["message"] - (now + 390 * day)) < day
     assert abs(by_kind["review"] - (now + 380 * day)) < day
     assert abs(by_kind["text"] - (now + 30 * day)) < day  # the scorer's text retention (keep_text_days)
-    agent_only = next(i for i in items if i["PK"] == "TICKET#agent-only-TER-T")
+    agent_only = next(i for i in items if i["PK"] == "TICKET#other:agent-only-TER-T")
     assert abs(int(agent_only["expires_at"]) - (now + 400 * day)) < day
 
 
@@ -139,6 +139,7 @@ def _api_erase(stack: LocalStack) -> Callable[[str], dict[str, Any]]:
         event = api_event(
             None, method="DELETE", path=f"/v1/tickets/{ticket_id}", path_parameters={"ticket_id": ticket_id}
         )
+        event["queryStringParameters"] = {"source": "other"}  # the fixtures' producer posts as source other
         response = api.resolve(event, None)  # type: ignore[arg-type]
         assert response["statusCode"] == 200, response
         body: dict[str, Any] = json.loads(response["body"])
@@ -156,7 +157,7 @@ def _cli_erase(stack: LocalStack) -> Callable[[str], dict[str, Any]]:
             [
                 "forget",
                 "--ticket",
-                ticket_id,
+                f"other:{ticket_id}",
                 "--table",
                 stack.res.table_name,
                 "--endpoint-url",
@@ -187,7 +188,7 @@ def test_erasure_leaves_only_a_receipt_and_repeats_are_no_ops(
     assert first["erased"] is True
     after = _scan(stack)
     assert _of(after, "T-ERASE") == [], "an item still names the erased ticket"
-    receipts = [i for i in after if i["PK"] == f"ERASURE#{ticket_hash('T-ERASE')}"]
+    receipts = [i for i in after if i["PK"] == f"ERASURE#{ticket_hash(ref('T-ERASE', 'other'))}"]
     assert len(receipts) == 1
     receipt = receipts[0]
     assert (receipt["ticket"], receipt["message"], receipt["text"], receipt["review"]) == (1, 2, 2, 1)
@@ -216,9 +217,12 @@ def test_api_rejects_a_malformed_ticket_id_with_a_reason(stack: LocalStack) -> N
     from ticket_sentiment.handlers.api import build_app
 
     store = DynamoTicketStore(stack.res.table_name, stack.resource("dynamodb"))
-    response = build_app(lambda: store).resolve(
-        api_event(None, method="DELETE", path="/v1/tickets/a%20b", path_parameters={"ticket_id": "a b"}),
-        None,  # type: ignore[arg-type]
-    )
+    event = api_event(None, method="DELETE", path="/v1/tickets/a%20b", path_parameters={"ticket_id": "a b"})
+    event["queryStringParameters"] = {"source": "other"}
+    response = build_app(lambda: store).resolve(event, None)  # type: ignore[arg-type]
     assert response["statusCode"] == 400
-    assert "invalid ticket id" in response["body"]
+    assert "ticket id must be" in response["body"]
+    event["queryStringParameters"] = None  # the same id in two helpdesks is two tickets: which one?
+    unnamed = build_app(lambda: store).resolve(event, None)  # type: ignore[arg-type]
+    assert unnamed["statusCode"] == 400
+    assert "source is required" in unnamed["body"]

@@ -35,19 +35,22 @@ def test_the_review_route_answers_locally(stack: LocalStack, scorer: OnnxSentime
         assert posted[0] == 202, posted
         runtime.drain()
         status, body = http(
-            "POST", f"{runtime.url}/v1/tickets/T-r/review", {"verdict": "right_call"}, headers=runtime.key("read")
+            "POST",
+            f"{runtime.url}/v1/tickets/T-r/review?source=other",
+            {"verdict": "right_call"},
+            headers=runtime.key("read"),
         )
         assert status == 400
         assert body["error"] == "invalid review"  # the review handler, not a missing route
         status, body = http(
             "POST",
-            f"{runtime.url}/v1/tickets/T-none/review",
+            f"{runtime.url}/v1/tickets/T-none/review?source=other",
             {"alert_id": "a:b", "verdict": "right_call", "reviewer": "lead"},
             headers=runtime.key("read"),
         )
         assert status in (400, 404)
         assert "Not found" not in json.dumps(body)
-        read = http("GET", f"{runtime.url}/v1/tickets/T-r", headers=runtime.key("read"))
+        read = http("GET", f"{runtime.url}/v1/tickets/T-r?source=other", headers=runtime.key("read"))
         assert read[0] == 200  # GET still goes to the query function
     finally:
         runtime.close()

@@ -65,15 +65,16 @@ def test_http_stack_comprehend_throttling_and_slack_500s(
             assert http("POST", f"{runtime.url}/v1/events", raw=b"x" * 300_000, headers=ingest)[0] == 413
             runtime.drain()
             stubber.assert_no_pending_responses()
-        status, german = http("GET", f"{runtime.url}/v1/tickets/T-de", headers=read)
+        status, german = http("GET", f"{runtime.url}/v1/tickets/T-de?source=other", headers=read)
         assert status == 200
         assert german["ticket"]["current"]["scorer"] == "comprehend"
         assert german["ticket"]["current"]["language"] == "de"
         assert german["ticket"]["current"]["label"] == "negative"
-        status, english = http("GET", f"{runtime.url}/v1/tickets/T-en", headers=read)
+        status, english = http("GET", f"{runtime.url}/v1/tickets/T-en?source=other", headers=read)
         assert status == 200
         assert english["ticket"]["current"]["scorer"] == "onnx"
-        assert http("GET", f"{runtime.url}/v1/tickets/nope", headers=read)[0] == 404
+        assert http("GET", f"{runtime.url}/v1/tickets/nope?source=other", headers=read)[0] == 404
+        assert http("GET", f"{runtime.url}/v1/tickets/T-en?source=zendesk", headers=read)[0] == 404  # not its source
         # Every accepted event ends processed (scored or a duplicate) or in a DLQ.
         outcomes = runtime.processor.outcomes
         assert runtime.accepted == 3 == outcomes["scored"] + outcomes["duplicate"] + runtime.dlq_count()
@@ -97,9 +98,10 @@ def test_local_demo_runs_end_to_end(scorer: OnnxSentimentScorer) -> None:
     assert "Zendesk webhook: signed delivery 202, forged signature 401" in output
     assert "accepted 23: scored 21, agent messages skipped 1, duplicates 1; events DLQ 1" in output
     # The escalated twins page someone; the calm delivery request does not.
-    assert "Ticket demo-delivery-escalated\n" in output
-    assert "Ticket demo-billing-escalated\n" in output
-    assert "Ticket demo-delivery\n" not in output
+    assert "a producer naming source zendesk without may_claim: 403, nothing enqueued" in output
+    assert "Ticket other:demo-delivery-escalated\n" in output
+    assert "Ticket other:demo-billing-escalated\n" in output
+    assert "Ticket other:demo-delivery\n" not in output
 
 
 def test_each_api_key_opens_only_its_own_routes_on_the_local_stack(
@@ -112,9 +114,12 @@ def test_each_api_key_opens_only_its_own_routes_on_the_local_stack(
     try:
         assert http("POST", f"{runtime.url}/v1/events", event_payload(ticket_id="T-k"), headers=ingest)[0] == 202
         runtime.drain()
-        assert http("GET", f"{runtime.url}/v1/tickets/T-k", headers=read)[0] == 200
+        assert http("GET", f"{runtime.url}/v1/tickets/T-k?source=other", headers=read)[0] == 200
         for headers in (ingest, {}, {"x-api-key": "guess"}):
-            assert http("GET", f"{runtime.url}/v1/tickets/T-k", headers=headers) == (403, {"error": "Forbidden"})
+            assert http("GET", f"{runtime.url}/v1/tickets/T-k?source=other", headers=headers) == (
+                403,
+                {"error": "Forbidden"},
+            )
             assert (
                 http("POST", f"{runtime.url}/v1/tickets/T-k/review", {"verdict": "correct"}, headers=headers)[0] == 403
             )

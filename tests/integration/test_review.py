@@ -20,7 +20,7 @@ from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.review.models import Review, Verdict
 from ticket_sentiment_tools.local_stack import LocalStack
 
-from ..unit.pipeline_fakes import T0, FakePublisher, KeywordScorer, queued
+from ..unit.pipeline_fakes import T0, FakePublisher, KeywordScorer, queued, ref
 from ..unit.review_support import SIGNING_SECRET, form_body, interaction, review_event, signed_headers, slack_event
 from .slack_sink import SlackSink
 
@@ -36,7 +36,7 @@ def review(
     verdict: Verdict, at: datetime, *, ticket_id: str = "T-1", alert_id: str = "e1:angry", reviewer: str = "anna"
 ) -> Review:
     return Review(
-        ticket_id=ticket_id,
+        ticket_id=ref(ticket_id).key,  # the canonical key: zendesk:<id>, as the Slack buttons carry it
         alert_id=alert_id,
         verdict=verdict,
         reviewer=reviewer,
@@ -48,7 +48,7 @@ def review(
 
 def raw_item(stack: LocalStack, sk: str, ticket_id: str = "T-1") -> dict[str, Any]:
     table = stack.resource("dynamodb").Table(stack.res.table_name)
-    item: dict[str, Any] = table.get_item(Key={"PK": f"TICKET#{ticket_id}", "SK": sk}).get("Item") or {}
+    item: dict[str, Any] = table.get_item(Key={"PK": f"TICKET#{ref(ticket_id).key}", "SK": sk}).get("Item") or {}
     return item
 
 
@@ -75,7 +75,7 @@ def test_record_then_update_keeps_one_verdict_per_alert(stack: LocalStack) -> No
 
     item = raw_item(stack, "REVIEW#e1:angry")
     assert item["GSI3PK"] == "REVIEWED#2026-03-03"
-    assert item["GSI3SK"] == "2026-03-03T09:00:00.000000+00:00#T-1#e1:angry"
+    assert item["GSI3SK"] == "2026-03-03T09:00:00.000000+00:00#zendesk:T-1#e1:angry"
     assert item["verdict"] == "right_call"
     assert item["reviewer_id"] == "U0123ABC"
     assert item["type"] == "review"
@@ -88,7 +88,7 @@ def test_record_then_update_keeps_one_verdict_per_alert(stack: LocalStack) -> No
     )
     assert ticket["reviewed_at"] == "2026-03-03T09:00:00.000000+00:00"
     # The ticket aggregate still reads as before: the review fields sit beside it.
-    view = stack.store().get_ticket("T-1")
+    view = stack.store().get_ticket(ref("T-1"))
     assert view is not None
     assert view.last_alert_rule == "angry"
 
@@ -115,13 +115,13 @@ def test_reviews_since_reads_the_day_buckets(stack: LocalStack) -> None:
         Item={"PK": "TICKET#T-9", "SK": "MSG#m", "GSI3PK": f"SCORED#{T0:%Y-%m-%d}", "GSI3SK": f"{T0.isoformat()}#T-9#m"}
     )
     since = store.reviews_since(T0 + timedelta(minutes=30))
-    assert sorted(r.ticket_id for r in since) == ["T-1", "T-2", "T-3", "T-4"]
-    assert [r.ticket_id for r in store.reviews_since(NOW)] == ["T-4"]
+    assert sorted(r.ticket_id for r in since) == ["zendesk:T-1", "zendesk:T-2", "zendesk:T-3", "zendesk:T-4"]
+    assert [r.ticket_id for r in store.reviews_since(NOW)] == ["zendesk:T-4"]
     assert len(store.reviews_since(T0 - timedelta(days=10))) == 5
     assert store.reviews_since(NOW + timedelta(minutes=1)) == []
     # A verdict changed on a later day moves to that day's bucket (no stale copy left behind).
     store.record(review("right_call", NOW, ticket_id="T-0", alert_id="e0:r"))
-    assert sorted(r.ticket_id for r in store.reviews_since(NOW - timedelta(hours=1))) == ["T-0", "T-4"]
+    assert sorted(r.ticket_id for r in store.reviews_since(NOW - timedelta(hours=1))) == ["zendesk:T-0", "zendesk:T-4"]
     assert len(store.reviews_since(T0 - timedelta(days=10))) == 5
 
 

@@ -12,7 +12,7 @@ from ticket_sentiment.pipeline.events import Alert, EscalationState
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment_tools.local_stack import MAX_RECEIVE_COUNT, LocalStack
 
-from ..unit.pipeline_fakes import FIXTURE_WINDOW, T0, api_event, event_payload
+from ..unit.pipeline_fakes import FIXTURE_WINDOW, T0, api_event, event_payload, ref
 
 RULES = RuleConfig(cooldown_minutes=60, rules=(EscalationRule(name="negative", max_score=-0.3, min_intensity=0.2),))
 ANGRY = (
@@ -48,7 +48,7 @@ def test_happy_path_scores_stores_and_alerts_redacted(stack: LocalStack, scorer:
     assert post(stack, event_payload(ticket_id="T-2", text="Thanks, that fixed it!"))["statusCode"] == 202
     assert stack.pump_events(service) == 2
     store = stack.store()
-    angry, happy = store.get_ticket("T-1"), store.get_ticket("T-2")
+    angry, happy = store.get_ticket(ref("T-1", "other")), store.get_ticket(ref("T-2", "other"))
     assert angry is not None
     assert angry.current is not None
     assert angry.current.label == "negative"
@@ -67,7 +67,7 @@ def test_happy_path_scores_stores_and_alerts_redacted(stack: LocalStack, scorer:
     everything = json.dumps(items) + alert.model_dump_json()
     for secret in ("Anna Smith", "7946 0958"):
         assert secret not in everything
-    assert "[PHONE]" in (store.message_text("T-1", "m-1") or "")
+    assert "[PHONE]" in (store.message_text(ref("T-1", "other"), "m-1") or "")
     # The GSIs answer the two questions they exist for.
     assert [i["ticket_id"] for i in store.negative_tickets("billing", T0)] == ["T-1"]
     assert [i["ticket_id"] for i in store.recent_escalations(datetime.now(UTC))] == ["T-1"]
@@ -78,10 +78,10 @@ def test_duplicates_change_nothing_and_alert_once(stack: LocalStack, scorer: Onn
     ids = {json.loads(post(stack, event_payload(text=ANGRY))["body"])["event_id"] for _ in range(3)}
     assert len(ids) == 1
     stack.pump_events(service)
-    before = stack.store().get_ticket("T-1")
+    before = stack.store().get_ticket(ref("T-1", "other"))
     post(stack, event_payload(text=ANGRY))  # a redelivery from the helpdesk, after processing
     stack.pump_events(service)
-    assert stack.store().get_ticket("T-1") == before
+    assert stack.store().get_ticket(ref("T-1", "other")) == before
     assert len(delivered_alerts(stack)) == 1
     assert before is not None
     assert before.message_count == 1
@@ -97,7 +97,7 @@ def test_out_of_order_messages(stack: LocalStack, scorer: OnnxSentimentScorer) -
     stack.pump_events(service)
     post(stack, event_payload(message_id="m-1", text=ANGRY, priority="urgent"))
     stack.pump_events(service)
-    ticket = stack.store().get_ticket("T-1")
+    ticket = stack.store().get_ticket(ref("T-1", "other"))
     assert ticket is not None
     assert ticket.current is not None
     assert ticket.current.message_id == "m-2"
@@ -120,7 +120,7 @@ def test_poison_message_ends_in_the_dlq_and_every_event_is_accounted_for(
     assert handed == 12 + MAX_RECEIVE_COUNT
     dlq = stack.client("sqs").receive_message(QueueUrl=stack.res.events_dlq_url, MaxNumberOfMessages=10)
     assert [m["Body"] for m in dlq["Messages"]] == ["{poison"]
-    scored = sum(stack.store().get_ticket(f"T-{i}") is not None for i in range(12))
+    scored = sum(stack.store().get_ticket(ref(f"T-{i}", "other")) is not None for i in range(12))
     assert scored + len(dlq["Messages"]) == 13
     assert stack.queue_depth(stack.res.events_queue_url) == 0
 
@@ -145,7 +145,7 @@ def test_rules_on_level_and_intensity_fire_as_written(stack: LocalStack, scorer:
     assert post(stack, event_payload(ticket_id="T-esc", text=escalated))["statusCode"] == 202
     assert stack.pump_events(service) == 2
     store = stack.store()
-    calm_ticket, escalated_ticket = store.get_ticket("T-calm"), store.get_ticket("T-esc")
+    calm_ticket, escalated_ticket = store.get_ticket(ref("T-calm", "other")), store.get_ticket(ref("T-esc", "other"))
     assert calm_ticket is not None
     assert calm_ticket.current is not None
     assert escalated_ticket is not None
@@ -161,6 +161,6 @@ def test_rules_on_level_and_intensity_fire_as_written(stack: LocalStack, scorer:
     assert alert.level == "very_negative"
     assert alert.rule == "escalation"
     item = stack.client("dynamodb").get_item(
-        TableName=stack.res.table_name, Key={"PK": {"S": "TICKET#T-esc"}, "SK": {"S": "MSG#m-1"}}
+        TableName=stack.res.table_name, Key={"PK": {"S": "TICKET#other:T-esc"}, "SK": {"S": "MSG#m-1"}}
     )["Item"]
     assert item["level"] == {"S": "very_negative"}

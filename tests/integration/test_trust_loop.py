@@ -196,7 +196,7 @@ def test_audit_job_export_and_import_round_trip(
     score(stack, scorer, events)
     # One message whose redacted text has expired (TTL passed, not yet deleted by DynamoDB): never sampled.
     stack.resource("dynamodb").Table(stack.res.table_name).update_item(
-        Key={"PK": "TICKET#A-0", "SK": "TEXT#A-m0"},
+        Key={"PK": "TICKET#other:A-0", "SK": "TEXT#A-m0"},
         UpdateExpression="SET expires_at = :t",
         ExpressionAttributeValues={":t": int((now - timedelta(days=1)).timestamp())},
     )
@@ -219,7 +219,7 @@ def test_audit_job_export_and_import_round_trip(
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == list(EXPORT_COLUMNS)
     assert len(rows) == 50
-    assert ("A-0", "A-m0") not in {(r["ticket_id"], r["message_id"]) for r in rows}
+    assert ("other:A-0", "A-m0") not in {(r["ticket_id"], r["message_id"]) for r in rows}
     assert {r["product_area"] for r in rows} == {"billing", "shipping"}
     everything = audit_csv.read_text()
     assert "Anna Smith" not in everything
@@ -303,18 +303,18 @@ def test_report_on_a_populated_table(aws_env: LocalStack, scorer: OnnxSentimentS
     for i, verdict in enumerate(["right_call", "right_call", "false_alarm", "wrong_emotion"]):
         table.put_item(
             Item={
-                "PK": f"TICKET#B-{i}",
+                "PK": f"TICKET#other:B-{i}",
                 "SK": f"REVIEW#alert-{i}",
                 "type": "review",
-                "ticket_id": f"B-{i}",
+                "ticket_id": f"other:B-{i}",
                 "verdict": verdict,
                 "reviewed_at": day.isoformat(),
                 "GSI3PK": f"REVIEWED#{day:%Y-%m-%d}",
-                "GSI3SK": f"{day.isoformat()}#B-{i}#alert-{i}",
+                "GSI3SK": f"{day.isoformat()}#other:B-{i}#alert-{i}",
             }
         )
     table.put_item(
-        Item={"PK": "TICKET#B-9", "SK": "REVIEW#odd", "GSI3PK": f"REVIEWED#{day:%Y-%m-%d}", "GSI3SK": "x"}
+        Item={"PK": "TICKET#other:B-9", "SK": "REVIEW#odd", "GSI3PK": f"REVIEWED#{day:%Y-%m-%d}", "GSI3SK": "x"}
     )  # no verdict: skipped, not a crash
 
     html_path = tmp_path / "report.html"

@@ -124,7 +124,7 @@ def run_corpus(
             for ticket in tickets:
                 status, body = http(
                     "GET",
-                    f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket.ticket_id)}",
+                    f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket.ticket_id)}?source={ticket.event['source']}",
                     headers=runtime.key("read"),
                 )
                 assert status == 200, body

@@ -71,13 +71,48 @@ PRIORITIES = ["low", "normal", "normal", "high", "urgent"]
 
 @dataclass(frozen=True)
 class Post:
-    """One HTTP POST to /v1/events. `event_id` and `ticket_id` are set for valid events (and their duplicates)."""
+    """One HTTP POST to /v1/events, or for Zendesk's messages to its signed webhook (`route` "zendesk": only what
+    comes through a helpdesk's own route is written back, README "Tenancy"). `event_id` and `ticket_id` are set
+    for valid events (and their duplicates)."""
 
     kind: Kind
     body: bytes
     event_id: str | None = None
     ticket_id: str | None = None
     customer: bool = False
+    route: str = "events"
+
+
+_ZENDESK_ROLES = {"customer": "end-user", "agent": "agent", "system": "system"}
+
+
+def zendesk_payload(event: dict[str, Any]) -> dict[str, Any]:
+    """The canonical event as Zendesk's trigger template (ZENDESK_BODY_TEMPLATE) renders it: the same event id."""
+    role = _ZENDESK_ROLES[event["author_role"]]
+    author = "1000" if role == "end-user" else "2000"
+    return {
+        "schema": "ticket-sentiment.zendesk.v1",
+        "ticket": {
+            "id": event["ticket_id"],
+            "title": event["subject"],
+            "priority": event["priority"],
+            "tags": "",
+            "link": event["ticket_url"],
+            "updated_at": event["created_at"],
+            "requester_id": "1000",
+            "customer_tier": event["customer_tier"],
+            "product_area": event.get("product_area", ""),
+        },
+        "comment": {
+            "id": event["message_id"],
+            "public": "true",
+            "author_id": author,
+            "author_role": role,
+            "html": event.get("html") or event.get("text"),
+            "created_at": event["created_at"],
+        },
+        "updater": {"id": author, "role": role},
+    }
 
 
 def _long_email(rng: random.Random) -> str:
@@ -183,17 +218,20 @@ def generate(
                 "created_at": (opened + timedelta(minutes=37 * i + rng.randint(0, 30))).isoformat(),
             }
             event = TicketEvent.model_validate(payload)
-            posts.append(
-                Post("event", json.dumps(payload).encode(), event.event_id, ticket_id, customer=role == "customer")
-            )
+            route = "zendesk" if source == "zendesk" else "events"
+            sent = json.dumps(zendesk_payload(payload) if route == "zendesk" else payload).encode()
+            posts.append(Post("event", sent, event.event_id, ticket_id, customer=role == "customer", route=route))
     originals = list(posts)
+    canonical = [p for p in originals if p.route == "events"]
     for _ in range(duplicate_n):
         original = rng.choice(originals)
-        posts.append(Post("duplicate", original.body, original.event_id, original.ticket_id, original.customer))
+        posts.append(
+            Post("duplicate", original.body, original.event_id, original.ticket_id, original.customer, original.route)
+        )
     for _ in range(invalid_n):
-        posts.append(Post("invalid", _invalid(rng, json.loads(rng.choice(originals).body))))
+        posts.append(Post("invalid", _invalid(rng, json.loads(rng.choice(canonical).body))))
     for _ in range(oversize_n):
-        big = {**json.loads(originals[0].body), "message_id": "huge", "text": "x" * 10}
+        big = {**json.loads(canonical[0].body), "message_id": "huge", "text": "x" * 10}
         posts.append(Post("oversize", json.dumps(big).encode() + b" " * (MAX_BODY_BYTES + 1)))
     rng.shuffle(posts)  # out-of-order delivery: a ticket's messages arrive in any order, duplicates anywhere
     return posts

@@ -14,6 +14,9 @@ undrained). An empty list is the pass condition.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import itertools
 import json
 import logging
@@ -28,6 +31,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext, redirect_stdout
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -354,6 +358,30 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> int:
         return 0  # no answer: counted, and a violation
 
 
+ZENDESK_SIGNING_SECRET = "rel-zendesk-signing-secret-0123456789"  # the run's own, in moto's Secrets Manager
+
+
+def _configure_producers(stack: LocalStack) -> None:
+    """Zendesk's webhook secret; the canonical producer may name the other helpdesks (generic `may_claim`)."""
+    secrets = stack.client("secretsmanager")
+    prefix = stack.helpdesk_secret_prefix = f"{stack.prefix}/helpdesk/"  # one moto server serves every run
+    secrets.create_secret(Name=f"{prefix}zendesk", SecretString=json.dumps({"signing_secret": ZENDESK_SIGNING_SECRET}))
+    claims = {"may_claim": ["freshdesk", "intercom", "salesforce"]}
+    secrets.create_secret(Name=f"{prefix}generic", SecretString=json.dumps(claims))
+
+
+def _request(runtime: LocalRuntime, post: Post) -> tuple[str, bytes, dict[str, str]]:
+    """Where a post goes and its credentials: Zendesk's messages signed at send time (5-minute replay window)."""
+    if post.route == "zendesk":
+        stamp = datetime.now(UTC).isoformat()
+        signature = base64.b64encode(
+            hmac.new(ZENDESK_SIGNING_SECRET.encode(), stamp.encode() + post.body, hashlib.sha256).digest()
+        ).decode()
+        headers = {"X-Zendesk-Webhook-Signature": signature, "X-Zendesk-Webhook-Signature-Timestamp": stamp}
+        return f"{runtime.url}/v1/webhooks/zendesk", post.body, headers
+    return f"{runtime.url}/v1/events", post.body, runtime.key("ingest")
+
+
 def _event_id(body: str) -> str:
     try:
         return str(json.loads(body)["event_id"])
@@ -650,6 +678,7 @@ class Run:
                 rules = DEFAULT_RULES.model_copy(update={"cooldown_minutes": self.config.cooldown_minutes})
                 scorer, comprehend = self._scorer(Path(tmp))
                 throttling = DynamoThrottling(f.dynamodb_throughput, seed=self.config.seed)
+                _configure_producers(stack)  # before the runtime: its ingest reads secrets under the stack's prefix
                 runtime = LocalRuntime(stack, scorer, rules, slack.url, window=FIXTURE_WINDOW)
                 rss_before = _rss_mb()
                 for _ in range(self.config.workers):
@@ -663,10 +692,9 @@ class Run:
                     thread.start()
 
                 # post everything concurrently, over HTTP
-                url = f"{runtime.url}/v1/events"
                 post_start = time.monotonic()
                 with ThreadPoolExecutor(self.config.concurrency) as pool:
-                    statuses = list(pool.map(lambda p: _post(url, p.body, runtime.key("ingest")), self.posts))
+                    statuses = list(pool.map(lambda p: _post(*_request(runtime, p)), self.posts))
                 post_seconds = time.monotonic() - post_start
 
                 # drain: every queue empty and nothing in hand, twice in a row

@@ -20,6 +20,8 @@ from ticket_sentiment.pipeline.records import PutStatus, StoredMessage
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment_tools.local_stack import LocalStack, lambda_sqs_event
 
+from tests.unit.pipeline_fakes import ref
+
 from .faults import CrashingProcessor, DynamoThrottling, FaultPlan
 from .loadgen import describe, generate
 from .runner import REDELIVERY_SLOW_BATCH_S, REDELIVERY_VISIBILITY_S, RunConfig, RunReport, run
@@ -72,15 +74,17 @@ def test_the_mix_is_realistic_and_deterministic() -> None:
     assert describe(generate(2500, seed=5))["oversize"] == 1  # one body over the 200,000-byte limit per 2,500
     assert mix["tickets"] > 150
     assert mix["long_emails_over_3kb"] > 20
-    texts = [str(json.loads(p.body).get("text") or "") for p in posts if p.kind == "event"]
+    assert {p.route for p in posts if p.kind == "event"} == {"events", "zendesk"}  # Zendesk's through its webhook
+    canonical = [p for p in posts if p.kind == "event" and p.route == "events"]
+    texts = [str(json.loads(p.body).get("text") or "") for p in canonical]
     assert any("Rückerstattung" in t for t in texts)
     assert any("reembolso" in t for t in texts)
     assert any(t and not any(c.isalnum() for c in t) for t in texts)  # emoji-only replies
     by_ticket = [p.ticket_id for p in posts if p.kind == "event"]
     # out of order: some ticket's messages are not posted in created_at order
     positions: dict[str, list[str]] = {}
-    for post in posts:
-        if post.kind == "event" and post.ticket_id:
+    for post in canonical:
+        if post.ticket_id:
             positions.setdefault(post.ticket_id, []).append(post.body.decode().split('"message_id": "')[1][:4])
     assert any(order != sorted(order) for order in positions.values())
     assert len(set(by_ticket)) < len(by_ticket)  # several messages per ticket
@@ -201,12 +205,12 @@ def test_a_scorer_crash_mid_batch_returns_only_that_record(moto_endpoint: str, s
     assert len(failed) == 2  # the 4th and 8th record, nothing else
     store = stack.store()
     for queued in batch:
-        status = store.message_status(queued.event.ticket_id, queued.event.message_id)
+        status = store.message_status(queued.event.ref, queued.event.message_id)
         assert status == (None if queued.event_id in failed else PutStatus.DONE)
     # the redelivery finishes the crashed ones; replaying the rest changes nothing
     retry = process_batch(crashing.inner, lambda_sqs_event(messages, stack.res.events_queue_url), None)
     assert retry["batchItemFailures"] == []
-    stored = [m for t in {q.event.ticket_id for q in batch} for m in store.list_messages(t)]
+    stored = [m for t in {q.event.ref for q in batch} for m in store.list_messages(t)]
     assert sorted(m.event_id for m in stored) == sorted(q.event_id for q in batch)
 
 
@@ -238,11 +242,11 @@ def test_throttled_dynamodb_writes_are_retried_not_lost(moto_endpoint: str) -> N
     store = DynamoTicketStore(stack.res.table_name, dynamodb)
     now = datetime.now(UTC)
     for i in range(12):
-        assert store.put_message("T-1", _message(i), "text", None, now=now, lease_seconds=120) == PutStatus.NEW
-        store.mark_done("T-1", f"m-{i}")
+        assert store.put_message(ref("T-1"), _message(i), "text", None, now=now, lease_seconds=120) == PutStatus.NEW
+        store.mark_done(ref("T-1"), f"m-{i}")
     assert sum(throttling.injected.values()) > 0
-    assert len(store.list_messages("T-1")) == 12
-    assert all(store.message_status("T-1", f"m-{i}") == PutStatus.DONE for i in range(12))
+    assert len(store.list_messages(ref("T-1"))) == 12
+    assert all(store.message_status(ref("T-1"), f"m-{i}") == PutStatus.DONE for i in range(12))
 
 
 def test_dynamodb_throttling_beyond_retries_fails_the_record_visibly(moto_endpoint: str) -> None:
@@ -254,7 +258,7 @@ def test_dynamodb_throttling_beyond_retries_fails_the_record_visibly(moto_endpoi
 
     store = DynamoTicketStore(stack.res.table_name, dynamodb)
     with pytest.raises(ClientError) as caught:
-        store.put_message("T-1", _message(1), None, None, now=datetime.now(UTC), lease_seconds=120)
+        store.put_message(ref("T-1"), _message(1), None, None, now=datetime.now(UTC), lease_seconds=120)
     assert caught.value.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
 
 

@@ -158,7 +158,7 @@ def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path, monkeypatc
     # The local stack scores with the layer's model, and the stored message records its version.
     from ticket_sentiment.handlers.ingest import build_app
 
-    from ..unit.pipeline_fakes import api_event, event_payload
+    from ..unit.pipeline_fakes import api_event, event_payload, ref
 
     server, endpoint = start_moto()
     try:
@@ -168,7 +168,7 @@ def test_finetune_cli_writes_a_model_and_a_comparison(tmp_path: Path, monkeypatc
         posted = build_app(stack.event_queue).resolve(api_event(json.dumps(payload)), None)  # type: ignore[arg-type]
         assert posted["statusCode"] == 202
         stack.pump_events(stack.scoring_service(OnnxSentimentScorer(layer)))
-        ticket = stack.store().get_ticket("FT-1")
+        ticket = stack.store().get_ticket(ref("FT-1", "other"))
         assert ticket is not None
         assert ticket.current is not None
         assert ticket.current.model_version == version

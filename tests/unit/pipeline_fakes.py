@@ -10,6 +10,7 @@ from typing import Any
 
 from ticket_sentiment.models import EmotionScore, SentimentResult
 from ticket_sentiment.pipeline.events import Alert, EscalationState, Outcome, QueuedEvent, TicketEvent
+from ticket_sentiment.pipeline.identity import Origin, Source, TicketRef
 from ticket_sentiment.pipeline.lifecycle import ErasureCounts, ErasureReceipt
 from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from ticket_sentiment.pipeline.window import CreatedAtWindow
@@ -21,8 +22,10 @@ FIXTURE_WINDOW = CreatedAtWindow(max_age=timedelta(days=3650))
 
 
 def event_payload(**overrides: Any) -> dict[str, Any]:
+    """A canonical event as a producer posts it to /v1/events: source `other` (a producer names a helpdesk only
+    where its credential may claim it)."""
     payload: dict[str, Any] = {
-        "source": "zendesk",
+        "source": "other",
         "ticket_id": "T-1",
         "message_id": "m-1",
         "author_role": "customer",
@@ -40,9 +43,17 @@ def event_payload(**overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if v is not None}
 
 
-def queued(**overrides: Any) -> QueuedEvent:
-    event = TicketEvent.model_validate(event_payload(**overrides))
-    return QueuedEvent(event_id=event.event_id, received_at=T0, event=event)
+def queued(*, origin: Origin | None = None, **overrides: Any) -> QueuedEvent:
+    """A queued event, by default a Zendesk message from Zendesk's own verified webhook route (write-back's
+    precondition)."""
+    event = TicketEvent.model_validate(event_payload(**{"source": "zendesk", **overrides}))
+    route = origin or (Origin.of_webhook(event.source.value) if event.source != Source.OTHER else Origin.EVENTS)
+    return QueuedEvent(event_id=event.event_id, received_at=T0, event=event, origin=route)
+
+
+def ref(ticket_id: str, source: str = "zendesk", brand: str | None = None) -> TicketRef:
+    """The fixtures' ticket identity: event_payload's source (zendesk) unless said otherwise."""
+    return TicketRef.of(source, ticket_id, brand)
 
 
 def api_event(
@@ -172,7 +183,8 @@ class _Ticket:
 
 
 class FakeStore:
-    """Same conditional semantics as the DynamoDB adapter, in memory."""
+    """Same conditional semantics as the DynamoDB adapter, in memory; keyed, like it, by the ticket's canonical
+    key (`TicketRef.key`)."""
 
     def __init__(self) -> None:
         self.messages: dict[tuple[str, str], tuple[StoredMessage, bool]] = {}
@@ -184,13 +196,13 @@ class FakeStore:
         self.outcomes: dict[str, OutcomeClaim] = {}  # delivery id -> its claimed outcome
         self.receipts: list[ErasureReceipt] = []
 
-    def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None:
-        item = self.messages.get((ticket_id, message_id))
+    def message_status(self, ticket: TicketRef, message_id: str) -> PutStatus | None:
+        item = self.messages.get((ticket.key, message_id))
         return None if item is None else PutStatus.DONE if item[1] else PutStatus.PENDING
 
     def put_message(
         self,
-        ticket_id: str,
+        ticket: TicketRef,
         message: StoredMessage,
         redacted_text: str | None,
         expires_at: datetime | None,
@@ -198,7 +210,7 @@ class FakeStore:
         now: datetime,
         lease_seconds: int,
     ) -> PutStatus:
-        key = (ticket_id, message.message_id)
+        key = (ticket.key, message.message_id)
         existing = self.messages.get(key)
         if existing is not None:
             if existing[1]:
@@ -213,13 +225,13 @@ class FakeStore:
             self.texts[key] = redacted_text
         return PutStatus.NEW
 
-    def list_messages(self, ticket_id: str) -> list[StoredMessage]:
-        return [m for (t, _), (m, _) in self.messages.items() if t == ticket_id]
+    def list_messages(self, ticket: TicketRef) -> list[StoredMessage]:
+        return [m for (t, _), (m, _) in self.messages.items() if t == ticket.key]
 
     def save_ticket(self, view: TicketView, *, refresh_meta: bool, requester_hash: str | None = None) -> bool:
         if requester_hash is not None:
-            self.requesters[view.ticket_id] = requester_hash
-        old = self.tickets.get(view.ticket_id)
+            self.requesters[view.ref.key] = requester_hash
+        old = self.tickets.get(view.ref.key)
         held = None if old is None else old.view
         if held is not None and held.message_count > view.message_count:
             return False
@@ -230,15 +242,17 @@ class FakeStore:
                     for k in ("source", "subject", "ticket_url", "product_area", "priority", "customer_tier")
                 }
             )
+        if held is not None and held.origin is not None:
+            view = view.model_copy(update={"origin": held.origin})  # the first message's route is kept
         if old is None:
-            self.tickets[view.ticket_id] = _Ticket(view)
+            self.tickets[view.ref.key] = _Ticket(view)
         else:
             old.view = view
         return True
 
     def claim_alert(
         self,
-        ticket_id: str,
+        ticket: TicketRef,
         message_id: str,
         *,
         rule: str,
@@ -246,10 +260,10 @@ class FakeStore:
         now: datetime,
         cooldown_minutes: int,
     ) -> bool:
-        t = self.tickets.get(ticket_id)
-        if t is None and ticket_id in self.agent_replies:
+        t = self.tickets.get(ticket.key)
+        if t is None and ticket.key in self.agent_replies:
             # The adapter's ticket item exists once an agent replied: the claim lands on it.
-            t = self.tickets[ticket_id] = _Ticket(None)
+            t = self.tickets[ticket.key] = _Ticket(None)
         if t is None:
             return False  # like the adapter's attribute_exists(PK): no ticket item, no claim
         cutoff = now - timedelta(minutes=cooldown_minutes)
@@ -258,15 +272,15 @@ class FakeStore:
         t.escalation_state, t.last_alert_at, t.last_alert_rule, t.last_alert_message = state, now, rule, message_id
         return True
 
-    def mark_done(self, ticket_id: str, message_id: str, claim: OutcomeClaim | None = None) -> bool:
-        message, _ = self.messages[(ticket_id, message_id)]
+    def mark_done(self, ticket: TicketRef, message_id: str, claim: OutcomeClaim | None = None) -> bool:
+        message, _ = self.messages[(ticket.key, message_id)]
         if claim is not None and claim.delivery_id in self.outcomes:
             # The adapter's transaction is cancelled whenever the claim item exists, so nothing is written; it
             # answers True only when the stored claim is this very one (an SDK retry of a write that succeeded).
             return self.outcomes[claim.delivery_id].token == claim.token
         if claim is not None:
             self.outcomes[claim.delivery_id] = claim
-        self.messages[(ticket_id, message_id)] = (message, True)
+        self.messages[(ticket.key, message_id)] = (message, True)
         return True
 
     def delivery_outcome(self, delivery_id: str) -> Outcome | None:
@@ -276,8 +290,8 @@ class FakeStore:
     def claim_outcome(self, claim: OutcomeClaim) -> bool:
         return self.outcomes.setdefault(claim.delivery_id, claim).token == claim.token
 
-    def get_ticket(self, ticket_id: str) -> TicketView | None:
-        t = self.tickets.get(ticket_id)
+    def get_ticket(self, ticket: TicketRef) -> TicketView | None:
+        t = self.tickets.get(ticket.key)
         if t is None or t.view is None:
             return None  # only an agent's reply so far, as in the adapter
         return t.view.model_copy(
@@ -285,49 +299,50 @@ class FakeStore:
                 "escalation_state": t.escalation_state,
                 "last_alert_at": t.last_alert_at,
                 "last_alert_rule": t.last_alert_rule,
-                "first_agent_reply_at": self.agent_replies.get(ticket_id),
+                "first_agent_reply_at": self.agent_replies.get(ticket.key),
             }
         )
 
-    def erase_ticket(self, ticket_id: str) -> ErasureCounts:
+    def erase_ticket(self, ticket: TicketRef) -> ErasureCounts:
         """Reviews live in their own store in the fakes: none are counted here."""
-        messages = [k for k in self.messages if k[0] == ticket_id]
-        texts = [k for k in self.texts if k[0] == ticket_id]
+        messages = [k for k in self.messages if k[0] == ticket.key]
+        texts = [k for k in self.texts if k[0] == ticket.key]
         for key in messages:
             del self.messages[key]
             self.claimed_at.pop(key, None)
         for key in texts:
             del self.texts[key]
-        ticket = int(
-            self.tickets.pop(ticket_id, None) is not None or self.agent_replies.pop(ticket_id, None) is not None
+        items = int(
+            self.tickets.pop(ticket.key, None) is not None or self.agent_replies.pop(ticket.key, None) is not None
         )
-        self.agent_replies.pop(ticket_id, None)
-        self.requesters.pop(ticket_id, None)
-        return ErasureCounts(ticket=ticket, message=len(messages), text=len(texts))
+        self.agent_replies.pop(ticket.key, None)
+        self.requesters.pop(ticket.key, None)
+        return ErasureCounts(ticket=items, message=len(messages), text=len(texts))
 
     def record_erasure(self, receipt: ErasureReceipt) -> None:
         self.receipts.append(receipt)
 
-    def tickets_of_requester(self, requester_hash: str) -> list[str]:
-        return sorted(t for t, h in self.requesters.items() if h == requester_hash and t in self.tickets)
+    def tickets_of_requester(self, requester_hash: str) -> list[TicketRef]:
+        held = (k for k, h in self.requesters.items() if h == requester_hash and k in self.tickets)
+        return [TicketRef.parse(k) for k in sorted(held)]
 
-    def drop_message(self, ticket_id: str, message_id: str) -> ErasureCounts:
-        message = self.messages.pop((ticket_id, message_id), None)
-        self.claimed_at.pop((ticket_id, message_id), None)
-        text = self.texts.pop((ticket_id, message_id), None)
+    def drop_message(self, ticket: TicketRef, message_id: str) -> ErasureCounts:
+        message = self.messages.pop((ticket.key, message_id), None)
+        self.claimed_at.pop((ticket.key, message_id), None)
+        text = self.texts.pop((ticket.key, message_id), None)
         return ErasureCounts(message=int(message is not None), text=int(text is not None))
 
     def restate_ticket(self, view: TicketView) -> bool:
-        held = self.tickets.get(view.ticket_id)
+        held = self.tickets.get(view.ref.key)
         if held is None or held.view is None:
             return False
-        meta = ("source", "subject", "ticket_url", "product_area", "priority", "customer_tier")
+        meta = ("source", "brand", "origin", "subject", "ticket_url", "product_area", "priority", "customer_tier")
         held.view = view.model_copy(update={k: getattr(held.view, k) for k in meta})
         return True
 
-    def record_agent_reply(self, ticket_id: str, at: datetime) -> bool:
-        if ticket_id not in self.agent_replies or at < self.agent_replies[ticket_id]:
-            self.agent_replies[ticket_id] = at
+    def record_agent_reply(self, ticket: TicketRef, at: datetime) -> bool:
+        if ticket.key not in self.agent_replies or at < self.agent_replies[ticket.key]:
+            self.agent_replies[ticket.key] = at
             return True
         return False
 

@@ -26,7 +26,8 @@ def interaction(
     response_url: str | None = RESPONSE_URL,
     **overrides: Any,
 ) -> dict[str, Any]:
-    message = build_message(alert(ticket_id=ticket_id, alert_id=alert_id))
+    alerted = alert(ticket_id=ticket_id, alert_id=alert_id)
+    message = build_message(alerted)
     payload: dict[str, Any] = {
         "type": "block_actions",
         "user": user or {"id": "U0123ABC", "username": "anna", "name": "anna", "team_id": "T000"},
@@ -42,7 +43,7 @@ def interaction(
                 "type": "button",
                 "block_id": "ticket_sentiment_review",
                 "action_id": f"review_{verdict}",
-                "value": json.dumps({"ticket_id": ticket_id, "alert_id": alert_id}),
+                "value": json.dumps({"ticket_id": alerted.ticket_key, "alert_id": alert_id}),
                 "text": {"type": "plain_text", "text": "False alarm"},
                 "action_ts": "1700000001.000200",
             }
@@ -72,10 +73,15 @@ def slack_event(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
     return event
 
 
-def review_event(ticket_id: str, body: dict[str, Any] | str) -> dict[str, Any]:
+def review_event(
+    ticket_id: str, body: dict[str, Any] | str, *, source: str | None = "zendesk", brand: str | None = None
+) -> dict[str, Any]:
+    """POST /v1/tickets/{ticket_id}/review?source=...&brand=... (the fixtures' tickets are zendesk's)."""
     path = f"/v1/tickets/{ticket_id}/review"
     event = api_event(
         body if isinstance(body, str) else json.dumps(body), path=path, path_parameters={"ticket_id": ticket_id}
     )
+    query = {k: v for k, v in {"source": source, "brand": brand}.items() if v is not None}
+    event["queryStringParameters"] = query or None
     event["resource"] = "/v1/tickets/{ticket_id}/review"
     return event

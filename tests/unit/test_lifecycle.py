@@ -12,7 +12,7 @@ from ticket_sentiment.pipeline.lifecycle import ErasureCounts, Retention, erase_
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment.settings import RETENTION_POLICY, ScoreSettings, TableSettings
 
-from .pipeline_fakes import FakePublisher, FakeStore, KeywordScorer, queued
+from .pipeline_fakes import FakePublisher, FakeStore, KeywordScorer, queued, ref
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -61,31 +61,31 @@ def _scored_store() -> FakeStore:
 
 def test_erasure_removes_the_ticket_and_records_a_receipt_without_content() -> None:
     store = _scored_store()
-    receipt = erase_ticket(store, "T-1", clock=lambda: T0)
+    receipt = erase_ticket(store, ref("T-1"), clock=lambda: T0)
     assert receipt.erased
     assert receipt.counts == ErasureCounts(ticket=1, message=2, text=2)
-    assert store.get_ticket("T-1") is None
-    assert store.list_messages("T-1") == []
-    assert not [k for k in store.texts if k[0] == "T-1"]
-    assert store.get_ticket("T-2") is not None
-    assert len(store.list_messages("T-2")) == 2
+    assert store.get_ticket(ref("T-1")) is None
+    assert store.list_messages(ref("T-1")) == []
+    assert not [k for k in store.texts if k[0] == ref("T-1").key]
+    assert store.get_ticket(ref("T-2")) is not None
+    assert len(store.list_messages(ref("T-2"))) == 2
     assert store.receipts == [receipt]
     assert "T-1" not in receipt.model_dump_json()
-    assert receipt.ticket_hash == ticket_hash("T-1")
+    assert receipt.ticket_hash == ticket_hash(ref("T-1"))
 
 
 def test_erasing_twice_is_a_no_op() -> None:
     store = _scored_store()
-    erase_ticket(store, "T-1", clock=lambda: T0)
-    again = erase_ticket(store, "T-1", clock=lambda: T0 + timedelta(hours=1))
+    erase_ticket(store, ref("T-1"), clock=lambda: T0)
+    again = erase_ticket(store, ref("T-1"), clock=lambda: T0 + timedelta(hours=1))
     assert not again.erased
     assert again.counts.total == 0
     assert len(store.receipts) == 1, "a repeat records no second receipt"
 
 
 def test_ticket_hash_tells_tickets_apart() -> None:
-    assert ticket_hash("T-1") != ticket_hash("T-2")
-    assert len(ticket_hash("T-1")) == 64
+    assert ticket_hash(ref("T-1")) != ticket_hash(ref("T-2"))
+    assert len(ticket_hash(ref("T-1"))) == 64
 
 
 @pytest.mark.parametrize(

@@ -8,20 +8,21 @@ import pytest
 from ticket_sentiment.adapters.aws.sqs import names_ticket
 from ticket_sentiment.models import Trend
 from ticket_sentiment.pipeline.events import Source
+from ticket_sentiment.pipeline.identity import TicketRef
 from ticket_sentiment.pipeline.lifecycle import Eraser, RequesterKeyMissingError, requester_hash
 from ticket_sentiment.pipeline.records import StoredMessage, TicketView
 
-from .pipeline_fakes import T0, FakeStore
+from .pipeline_fakes import T0, FakeStore, ref
 
 KEY = b"k" * 64
 
 
 class FakeParked:
     def __init__(self, bodies: list[tuple[str, str, str]]) -> None:
-        self.rows = list(bodies)  # (ticket_id, message_id, event_id)
+        self.rows = list(bodies)  # (ticket key, message_id, event_id)
 
-    def purge_ticket(self, ticket_id: str, only: frozenset[str] | None = None) -> int:
-        gone = [r for r in self.rows if r[0] == ticket_id and (only is None or {r[1], r[2]} & only)]
+    def purge_ticket(self, ticket: TicketRef, only: frozenset[str] | None = None) -> int:
+        gone = [r for r in self.rows if r[0] == ticket.key and (only is None or {r[1], r[2]} & only)]
         self.rows = [r for r in self.rows if r not in gone]
         return len(gone)
 
@@ -46,7 +47,7 @@ def _message(message_id: str, score: float, minutes: int) -> StoredMessage:
 def _store_ticket(store: FakeStore, ticket_id: str, requester: str | None = None) -> None:
     messages = [_message("m1", 0.6, 0), _message("m2", -0.9, 5)]
     for m in messages:
-        store.put_message(ticket_id, m, f"text of {m.message_id}", None, now=T0, lease_seconds=60)
+        store.put_message(ref(ticket_id), m, f"text of {m.message_id}", None, now=T0, lease_seconds=60)
     view = TicketView(
         ticket_id=ticket_id,
         source=Source.ZENDESK,
@@ -65,15 +66,18 @@ def _store_ticket(store: FakeStore, ticket_id: str, requester: str | None = None
 
 
 def test_a_dropped_message_restates_the_ticket_from_the_rest() -> None:
-    store, parked = FakeStore(), FakeParked([("T-1", "m1", "ev-m1"), ("T-1", "m2", "ev-m2"), ("T-2", "m2", "x")])
+    store, parked = (
+        FakeStore(),
+        FakeParked([("zendesk:T-1", "m1", "ev-m1"), ("zendesk:T-1", "m2", "ev-m2"), ("zendesk:T-2", "m2", "x")]),
+    )
     _store_ticket(store, "T-1")
-    receipt = Eraser(store, parked=[parked]).message("T-1", "m2")
+    receipt = Eraser(store, parked=[parked]).message(ref("T-1"), "m2")
     assert (receipt.counts.message, receipt.counts.text, receipt.counts.queued) == (1, 1, 1)
-    view = store.get_ticket("T-1")
+    view = store.get_ticket(ref("T-1"))
     assert view is not None and view.current is not None
     assert (view.message_count, view.current.message_id, view.thread_score) == (1, "m1", 0.6)
-    assert parked.rows == [("T-1", "m1", "ev-m1"), ("T-2", "m2", "x")]
-    assert Eraser(store, parked=[parked]).message("T-1", "m2").erased is False
+    assert parked.rows == [("zendesk:T-1", "m1", "ev-m1"), ("zendesk:T-2", "m2", "x")]
+    assert Eraser(store, parked=[parked]).message(ref("T-1"), "m2").erased is False
     assert len(store.receipts) == 1
 
 
@@ -81,10 +85,10 @@ def test_dropping_the_last_message_erases_the_whole_ticket() -> None:
     store = FakeStore()
     _store_ticket(store, "T-1")
     eraser = Eraser(store)
-    eraser.message("T-1", "m1")
-    receipt = eraser.message("T-1", "m2")
+    eraser.message(ref("T-1"), "m1")
+    receipt = eraser.message(ref("T-1"), "m2")
     assert receipt.counts.ticket == 1
-    assert store.get_ticket("T-1") is None
+    assert store.get_ticket(ref("T-1")) is None
 
 
 def test_a_requester_is_erased_by_keyed_hash_across_their_tickets_only() -> None:
@@ -95,8 +99,8 @@ def test_a_requester_is_erased_by_keyed_hash_across_their_tickets_only() -> None
     _store_ticket(store, "T-3", requester_hash(KEY, "zendesk", "11111"))
     receipts = Eraser(store, requester_key=lambda: KEY).requester("zendesk", "90210")
     assert [r.erased for r in receipts] == [True, True]
-    assert store.get_ticket("T-1") is None and store.get_ticket("T-2") is None
-    assert store.get_ticket("T-3") is not None
+    assert store.get_ticket(ref("T-1")) is None and store.get_ticket(ref("T-2")) is None
+    assert store.get_ticket(ref("T-3")) is not None
     assert Eraser(store, requester_key=lambda: KEY).requester("zendesk", "90210") == []
 
 
@@ -112,12 +116,16 @@ def test_erasure_by_requester_without_a_key_is_refused() -> None:
 
 
 def test_a_parked_body_names_a_ticket_directly_or_inside_an_sns_envelope() -> None:
-    row = '{"ticket_id": "T-1", "message_id": "m2", "text": "[NAME] is furious"}'
-    assert names_ticket(row, "T-1") and names_ticket(row, "T-1", frozenset({"m2"}))
-    assert not names_ticket(row, "T-1", frozenset({"m1"})) and not names_ticket(row, "T-10")
-    envelope = '{"Records": [{"Sns": {"Message": "{\\"ticket_id\\": \\"T-1\\", \\"event_id\\": \\"ev-2\\"}"}}]}'
-    assert names_ticket(envelope, "T-1", frozenset({"ev-2"}))
-    assert not names_ticket("not json", "T-1")
+    row = '{"ticket_id": "zendesk:T-1", "message_id": "m2", "text": "[NAME] is furious"}'  # audit rows: the key
+    assert names_ticket(row, ref("T-1")) and names_ticket(row, ref("T-1"), frozenset({"m2"}))
+    assert not names_ticket(row, ref("T-1"), frozenset({"m1"})) and not names_ticket(row, ref("T-10"))
+    assert not names_ticket(row, ref("T-1", source="freshdesk"))  # the same id in another helpdesk
+    # Alerts name the ticket by its parts.
+    alert = '{\\"ticket_id\\": \\"T-1\\", \\"source\\": \\"zendesk\\", \\"event_id\\": \\"ev-2\\"}'
+    envelope = '{"Records": [{"Sns": {"Message": "' + alert + '"}}]}'
+    assert names_ticket(envelope, ref("T-1"), frozenset({"ev-2"}))
+    assert not names_ticket(envelope, ref("T-1", brand="acme"), frozenset({"ev-2"}))
+    assert not names_ticket("not json", ref("T-1"))
 
 
 def test_the_restatement_equals_the_scorers_aggregate() -> None:

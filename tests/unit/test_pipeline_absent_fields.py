@@ -14,7 +14,7 @@ from ticket_sentiment.pipeline.protection import protect_event
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 
-from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, sqs_event
+from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, ref, sqs_event
 
 RULES = RuleConfig(
     rules=(EscalationRule(name="premium-negative", labels=frozenset({"negative"}), tiers=frozenset({"premium"})),)
@@ -59,7 +59,7 @@ def test_a_follow_up_without_metadata_keeps_the_known_values_and_the_rules_see_t
     service = ScoringService(store, publisher, KeywordScorer(), RULES, clock=lambda: T0)
     _through_the_queue(service, FIRST)
     _through_the_queue(service, _follow_up(5))
-    ticket = store.get_ticket("T-9")
+    ticket = store.get_ticket(ref("T-9"))
     assert ticket is not None
     assert ticket.message_count == 2
     assert ticket.current is not None
@@ -82,7 +82,7 @@ def test_a_field_the_helpdesk_sends_still_wins() -> None:
     service = ScoringService(store, publisher, KeywordScorer(), RULES, clock=lambda: T0)
     _through_the_queue(service, FIRST)
     _through_the_queue(service, _follow_up(5, customer_tier="standard", subject="Invoice (downgraded)"))
-    ticket = store.get_ticket("T-9")
+    ticket = store.get_ticket(ref("T-9"))
     assert ticket is not None
     assert ticket.customer_tier == "standard"
     assert ticket.subject == "Invoice (downgraded)"

@@ -17,7 +17,7 @@ from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment.pipeline.service import OUTCOME_RETENTION, ScoringService
 
-from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, queued, sqs_event
+from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, queued, ref, sqs_event
 
 ANGRY = "This is unacceptable, I am furious."
 
@@ -113,7 +113,7 @@ def test_scoring_whose_delivery_was_settled_meanwhile_neither_claims_nor_marks_d
     service, store, _ = make(RacingStore("sqs-1", Outcome.SCORED))
     result = service.process(queued(text=ANGRY), delivery_id="sqs-1")
     assert result.outcome == Outcome.REDELIVERED
-    assert store.message_status("T-1", "m-1") == PutStatus.PENDING  # the cancelled transaction wrote nothing
+    assert store.message_status(ref("T-1"), "m-1") == PutStatus.PENDING  # the cancelled transaction wrote nothing
     assert len(store.outcomes) == 1
 
 

@@ -14,7 +14,7 @@ from ticket_sentiment.pipeline.events import EscalationState, Outcome
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import LEASE_SECONDS, EventInFlightError, ScoringService, aggregate
 
-from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, queued, sqs_event
+from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, queued, ref, sqs_event
 
 RULES = RuleConfig(cooldown_minutes=60, rules=(EscalationRule(name="angry", max_score=-0.5, min_intensity=0.5),))
 
@@ -46,7 +46,7 @@ def test_negative_message_is_scored_stored_and_alerted_redacted() -> None:
     for secret in ("7946", "anna.smith@example.com", "Anna Smith"):
         assert secret not in dumped
         assert all(secret not in t for t in store.texts.values())
-    ticket = store.get_ticket("T-1")
+    ticket = store.get_ticket(ref("T-1"))
     assert ticket is not None
     assert ticket.escalation_state == EscalationState.ALERTED
     assert ticket.current is not None
@@ -56,13 +56,13 @@ def test_negative_message_is_scored_stored_and_alerted_redacted() -> None:
 def test_replay_changes_nothing_and_alerts_nobody_twice() -> None:
     service, store, publisher, scorer, _ = make()
     first = service.process(queued())
-    before = store.get_ticket("T-1")
+    before = store.get_ticket(ref("T-1"))
     second = service.process(queued())
     assert first.outcome == Outcome.SCORED
     assert second.outcome == Outcome.DUPLICATE
     assert len(publisher.alerts) == 1
     assert len(scorer.seen) == 1
-    assert store.get_ticket("T-1") == before
+    assert store.get_ticket(ref("T-1")) == before
 
 
 def test_redelivery_after_a_crash_finishes_the_work_once() -> None:
@@ -101,7 +101,7 @@ def test_shadow_mode_records_but_sends_nothing() -> None:
     service, store, publisher, _, _ = make(RULES.model_copy(update={"shadow": True}))
     assert service.process(queued()).alert == "shadow"
     assert publisher.alerts == []
-    ticket = store.get_ticket("T-1")
+    ticket = store.get_ticket(ref("T-1"))
     assert ticket is not None
     assert ticket.escalation_state == EscalationState.SHADOW
 
@@ -121,7 +121,7 @@ def test_older_message_never_overwrites_the_newer_one_and_never_alerts() -> None
     assert result.outcome == Outcome.SCORED
     assert result.alert is None
     assert publisher.alerts == []
-    ticket = store.get_ticket("T-1")
+    ticket = store.get_ticket(ref("T-1"))
     assert ticket is not None
     assert ticket.current is not None
     assert ticket.current.message_id == "m-2"
@@ -143,7 +143,7 @@ def test_arrival_order_does_not_change_the_ticket() -> None:
         service, store, *_ = make(RuleConfig())
         for e in order:
             service.process(e)
-        views.append(store.get_ticket("T-1"))
+        views.append(store.get_ticket(ref("T-1")))
     assert views[0] == views[1] == views[2]
 
 
@@ -218,7 +218,7 @@ def test_invalid_record_error_does_not_quote_the_body() -> None:
 def test_ticket_url_with_personal_data_is_dropped() -> None:
     service, store, publisher, _, _ = make()
     service.process(queued(ticket_url="https://help.example.com/tickets/1?email=anna.smith@example.com"))
-    ticket = store.get_ticket("T-1")
+    ticket = store.get_ticket(ref("T-1"))
     assert ticket is not None
     assert ticket.ticket_url is None
     assert publisher.alerts[0].ticket_url is None
@@ -259,7 +259,7 @@ def test_when_batch_scoring_fails_each_record_is_scored_on_its_own() -> None:
     response = process_batch(service, sqs_event([q.model_dump_json() for q in events]), None)
     assert response["batchItemFailures"] == []
     assert scorer.calls == [3, 1, 1, 1]
-    assert all(store.message_status(f"T-{i}", f"m-{i}") is not None for i in range(3))
+    assert all(store.message_status(ref(f"T-{i}"), f"m-{i}") is not None for i in range(3))
 
 
 def test_agent_replies_are_not_scored_but_the_first_one_is_recorded() -> None:
@@ -273,7 +273,7 @@ def test_agent_replies_are_not_scored_but_the_first_one_is_recorded() -> None:
     )
     assert service.process(later).outcome == Outcome.SKIPPED
     assert service.process(first).outcome == Outcome.SKIPPED
-    ticket = store.get_ticket("T-1")
+    ticket = store.get_ticket(ref("T-1"))
     assert ticket is not None
     assert ticket.first_agent_reply_at == T0 + timedelta(hours=1)
     assert len(scorer.seen) == 1

@@ -84,7 +84,7 @@ def test_slack_click_is_recorded_and_the_message_replaced() -> None:
         stored.reviewer_id,
         stored.source,
         stored.reviewed_at,
-    ) == ("T-1", "e1:angry", "false_alarm", "anna", "U0123ABC", "slack", NOW)
+    ) == ("zendesk:T-1", "e1:angry", "false_alarm", "anna", "U0123ABC", "slack", NOW)
     [(url, message)] = setup.slack.posted
     assert url == RESPONSE_URL
     assert message["replace_original"] is True
@@ -188,7 +188,7 @@ def test_api_review_of_an_existing_alert() -> None:
     assert body["source"] == "api"
     assert body["reviewer"] == "Bo"
     assert body["reviewed_at"].startswith("2026-03-02T11:00")
-    assert setup.reviews.ticket_verdicts["T-1"].verdict == "right_call"
+    assert setup.reviews.ticket_verdicts["zendesk:T-1"].verdict == "right_call"
     assert _counted() == {names.REVIEWS_RECORDED: 1, "Review_right_call": 1}
 
 
@@ -217,7 +217,7 @@ def test_api_review_404s() -> None:
 @pytest.mark.parametrize(
     ("ticket_id", "body", "reason"),
     [
-        ("bad id!", {"alert_id": "e:r", "verdict": "right_call", "reviewer": "Bo"}, "invalid ticket id"),
+        ("bad id!", {"alert_id": "e:r", "verdict": "right_call", "reviewer": "Bo"}, "ticket id must be"),
         ("T-1", "{nope", "not valid JSON"),
         ("T-1", "[]", "JSON object"),
         ("T-1", {"alert_id": "e:r", "verdict": "maybe", "reviewer": "Bo"}, "invalid review"),
@@ -287,3 +287,18 @@ def test_signing_secret_from_the_slack_secret_json(stored: str, expected: str | 
     secret = SlackSigningSecret("slack", client=object())
     secret.provider = _Provider(stored)  # type: ignore[assignment]
     assert secret() == expected
+
+
+def test_api_review_names_the_ticket_by_source_and_brand() -> None:
+    """The same id in another helpdesk or brand is another ticket: no review lands on the alerted one."""
+    setup = Setup()
+    alert_id = setup.escalate()
+    body = {"alert_id": alert_id, "verdict": "right_call", "reviewer": "Bo"}
+    unnamed = setup.call(review_event("T-1", body, source=None))
+    assert unnamed["statusCode"] == 400
+    assert "source is required" in json.loads(unnamed["body"])["error"]
+    assert setup.call(review_event("T-1", body, source="nope"))["statusCode"] == 400
+    assert setup.call(review_event("T-1", body, source="freshdesk"))["statusCode"] == 404
+    assert setup.call(review_event("T-1", body, brand="other-brand"))["statusCode"] == 404
+    assert setup.reviews.reviews == {}
+    assert setup.call(review_event("T-1", body))["statusCode"] == 200

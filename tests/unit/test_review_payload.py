@@ -26,7 +26,7 @@ def test_a_click_becomes_a_review(verdict: str) -> None:
     click = parse_interaction(form_body(interaction(verdict)), T0)
     assert click.review == Review.model_validate(
         dict(
-            ticket_id="T-1",
+            ticket_id="zendesk:T-1",
             alert_id="e1:angry",
             verdict=verdict,
             reviewer="anna",
@@ -85,8 +85,16 @@ def _action(**changes: Any) -> dict[str, Any]:
             "invalid review: ticket_id",
         ),
         (
-            form_body(_action(value=json.dumps({"ticket_id": "T-1", "alert_id": "no-colon"}))),
+            form_body(_action(value=json.dumps({"ticket_id": "zendesk:T-1", "alert_id": "no-colon"}))),
             "invalid review: alert_id",
+        ),
+        (  # a bare helpdesk id names no ticket: the same id in two helpdesks is two tickets
+            form_body(_action(value=json.dumps({"ticket_id": "T-1", "alert_id": "e1:angry"}))),
+            "invalid review: ticket_id",
+        ),
+        (
+            form_body(_action(value=json.dumps({"ticket_id": "acme:T-1", "alert_id": "e1:angry"}))),
+            "invalid review: ticket_id",
         ),
         (b"payload=" + b"x" * 100_001, "larger than"),
     ],
@@ -107,7 +115,13 @@ def test_form_with_other_fields_still_parses() -> None:
 
 
 def test_review_model_rejects_emails_and_naive_times() -> None:
-    base = {"ticket_id": "T-1", "alert_id": "e1:angry", "verdict": "right_call", "reviewed_at": T0, "source": "api"}
+    base = {
+        "ticket_id": "zendesk:T-1",
+        "alert_id": "e1:angry",
+        "verdict": "right_call",
+        "reviewed_at": T0,
+        "source": "api",
+    }
     with pytest.raises(ValidationError, match="not an email"):
         Review.model_validate(base | {"reviewer": "Anna <anna@example.com>"})
     with pytest.raises(ValidationError):
@@ -136,7 +150,7 @@ def test_alert_message_has_review_buttons_with_ids_only() -> None:
     ]
     assert [b["text"]["text"] for b in actions["elements"]] == ["Right call", "False alarm", "Wrong emotion"]
     for button in actions["elements"]:
-        assert json.loads(button["value"]) == {"ticket_id": "T-1", "alert_id": "e1:angry"}
+        assert json.loads(button["value"]) == {"ticket_id": "zendesk:T-1", "alert_id": "e1:angry"}
         assert len(button["value"]) <= 2000  # Slack's limit on a button value
     assert [b["type"] for b in message["blocks"]] == ["header", "section", "section", "section", "context", "actions"]
 

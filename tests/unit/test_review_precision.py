@@ -21,7 +21,7 @@ NOW = T0 + timedelta(days=40)
 def review(verdict: Verdict, days_ago: float, alert: str = "", at: datetime | None = None) -> Review:
     n = alert or f"{verdict}-{days_ago}"
     return Review(
-        ticket_id=f"T-{n}",
+        ticket_id=f"zendesk:T-{n}",
         alert_id=f"e{n}:rule",
         verdict=verdict,
         reviewer="anna",
@@ -153,7 +153,7 @@ def test_precision_is_reported_per_model_version() -> None:
     def review(i: int, verdict: str, version: str | None) -> Review:
         return Review.model_validate(
             {
-                "ticket_id": f"T-{i}",
+                "ticket_id": f"zendesk:T-{i}",
                 "alert_id": f"e{i}:angry",
                 "verdict": verdict,
                 "reviewer": "Dana",

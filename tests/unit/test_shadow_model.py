@@ -24,7 +24,7 @@ from ticket_sentiment.settings import ScoreSettings
 from ticket_sentiment.writeback.models import WritebackRequest
 from ticket_sentiment_tools.model_comparison import compare_models, render_text
 
-from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, queued, sqs_event
+from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, queued, ref, sqs_event
 
 RULES = RuleConfig(cooldown_minutes=60, rules=(EscalationRule(name="angry", max_score=-0.5, min_intensity=0.5),))
 CALM = "Could you tell me where I can find last month's invoice, please?"
@@ -112,7 +112,7 @@ def test_the_shadow_scores_beside_the_live_model_and_its_alarm_reaches_no_one() 
     assert result.outcome == Outcome.SCORED
     assert (result.model_version, result.shadow_model_version) == ("fake-1", "candidate-2")
     [record] = shadows.records
-    assert (record.ticket_id, record.message_id) == ("T-1", "m-1")
+    assert (record.ticket_id, record.message_id) == ("zendesk:T-1", "m-1")  # the ticket's key
     assert (record.live.level, record.live.rule, record.live.model_version) == ("neutral", None, "fake-1")
     # The candidate would have fired the live rule: recorded for the report, and nothing else.
     assert (record.shadow.level, record.shadow.rule, record.shadow.model_version) == (
@@ -123,12 +123,12 @@ def test_the_shadow_scores_beside_the_live_model_and_its_alarm_reaches_no_one() 
     assert result.alert is None
     assert publisher.alerts == []
     assert all(r.priority is None for r in writeback.sent), "the shadow raised the ticket's priority"
-    ticket = store.get_ticket("T-1")
+    ticket = store.get_ticket(ref("T-1"))
     assert ticket is not None
     assert ticket.escalation_state == EscalationState.NONE
     assert ticket.current is not None
     assert (ticket.current.level, ticket.model_version) == ("neutral", "fake-1")
-    assert [m.model_version for m in store.list_messages("T-1")] == ["fake-1"]
+    assert [m.model_version for m in store.list_messages(ref("T-1"))] == ["fake-1"]
     assert failures == []
 
 
@@ -153,7 +153,7 @@ def test_a_shadow_failure_never_fails_or_changes_the_live_message(scorer: TextSc
     assert (result.alert, result.rule) == ("published", "angry")
     assert result.shadow_model_version is None
     assert len(publisher.alerts) == 1
-    assert tickets.message_status("T-1", "m-1") is not None
+    assert tickets.message_status(ref("T-1"), "m-1") is not None
     assert shadows.records == []
     assert len(failures) == 1
 

@@ -64,7 +64,7 @@ def result(label: str = "negative", score: float = -0.7349, low_signal: bool = F
 
 
 def event(**overrides: Any) -> TicketEvent:
-    return TicketEvent.model_validate(event_payload(**overrides))
+    return TicketEvent.model_validate(event_payload(**{"source": "zendesk", **overrides}))
 
 
 def req(platform: Platform | str = Platform.ZENDESK, label: str = "negative", **fields: Any) -> WritebackRequest:
@@ -90,6 +90,7 @@ def test_latest_customer_message_is_written_rounded_with_its_tags() -> None:
     assert request is not None
     assert request.model_dump() == {
         "platform": Platform.ZENDESK,
+        "brand": None,
         "ticket_id": "T-1",
         "score": -0.73,
         "label": "negative",

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 from ticket_sentiment.pipeline.events import QueuedEvent, Source, TicketEvent
+from ticket_sentiment.pipeline.identity import Origin
 from ticket_sentiment.pipeline.protection import protect_event
 from ticket_sentiment.pipeline.window import CreatedAtWindow
 
@@ -80,21 +81,35 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             yield line_no, row if isinstance(row, dict) else "not a JSON object"
 
 
-class OutOfWindowError(ValueError):
+class RowRefusedError(ValueError):
+    """A row that is valid JSON/CSV but may not be sent; the message names the field, never the value."""
+
+
+class ForeignSourceError(RowRefusedError):
+    """The row names another source than the operator's --source."""
+
+
+class OutOfWindowError(RowRefusedError):
     """The row's created_at is outside the backfill window; the message names the field, never the value."""
 
 
 def to_event(
     row: dict[str, Any], source: Source, received_at: datetime, window: CreatedAtWindow = BACKFILL_WINDOW
 ) -> QueuedEvent:
-    """A canonical event from an export row; CSV tags may be a space- or comma-separated string."""
-    data = {"source": source.value, **row}
+    """A canonical event from an export row; CSV tags may be a space- or comma-separated string.
+
+    The rows' source is the operator's `--source`: a row naming another is refused (it would land in another
+    helpdesk's namespace). Backfilled events are queued with origin `backfill`, so they are never written back.
+    """
+    if str(row.get("source", source.value)).strip().lower() != source.value:
+        raise ForeignSourceError(f"source: the row names another source than --source {source.value}")
+    data = {**row, "source": source.value}
     if isinstance(data.get("tags"), str):
         data["tags"] = [t for t in data["tags"].replace(",", " ").split() if t]
     event = TicketEvent.model_validate(data)
     if details := window.details(event, received_at):
         raise OutOfWindowError(details[0]["reason"])
-    return protect_event(event, received_at)
+    return protect_event(event, received_at, Origin.BACKFILL)
 
 
 def _reason(exc: ValidationError) -> str:
@@ -152,7 +167,7 @@ def run_backfill(
         except ValidationError as exc:
             report.bad.append((line_no, _reason(exc)))
             continue
-        except OutOfWindowError as exc:
+        except RowRefusedError as exc:
             report.bad.append((line_no, str(exc)))
             continue
         if len(batch) >= batch_size:

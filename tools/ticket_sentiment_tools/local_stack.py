@@ -724,7 +724,7 @@ def demo_events() -> list[dict[str, Any]]:
         body = {"html": text} if text.lstrip().startswith("<") else {"text": text}
         events.append(
             {
-                "source": "zendesk",
+                "source": "other",  # a canonical producer: helpdesk sources come through their own webhooks
                 "ticket_id": f"demo-{name}",
                 "message_id": "m-1",
                 "author_role": "customer",
@@ -739,7 +739,7 @@ def demo_events() -> list[dict[str, Any]]:
         )
     thread = [
         {
-            "source": "zendesk",
+            "source": "other",
             "ticket_id": "demo-thread",
             "message_id": f"t-{i + 1}",
             "author_role": str(m.author_role),
@@ -867,7 +867,7 @@ def curl_examples(url: str, keys: dict[str, str] | None = None, now: datetime | 
     return (
         f"\ntry:\n  curl -s -X POST {url}/v1/events -H 'Content-Type: application/json' "
         f"-H 'x-api-key: {keys['ingest']}' -d '{event}'\n"
-        f"  curl -s {url}/v1/tickets/T-100 -H 'x-api-key: {keys['read']}'\n\n"
+        f"  curl -s '{url}/v1/tickets/T-100?source=other' -H 'x-api-key: {keys['read']}'\n\n"
     )
 
 
@@ -962,16 +962,26 @@ def _demo(runtime: LocalRuntime, write: Callable[[str], None]) -> int:
     status, _ = http("POST", f"{runtime.url}/v1/events", events[0], headers=ingest_key)  # a retry: a duplicate
     bad, reason = http("POST", f"{runtime.url}/v1/events", raw=b'{"ticket_id": 1}', headers=ingest_key)
     write(f"posted {len(events)} events, a duplicate ({status}) and a bad one ({bad}: {reason['error']})\n")
+    claimed, _ = http("POST", f"{runtime.url}/v1/events", {**events[0], "source": "zendesk"}, headers=ingest_key)
+    write(f"a producer naming source zendesk without may_claim: {claimed}, nothing enqueued\n")
+    if claimed != 403:
+        return 1
     if not _post_zendesk_webhooks(runtime, write):
         write("the Zendesk webhook was not handled as expected\n")
         return 1
     runtime.stack.client("sqs").send_message(QueueUrl=runtime.stack.res.events_queue_url, MessageBody="{poison")
     runtime.drain()
     write("\nticket                 label     score  thread  trend      escalation  rule                 scorer\n")
-    webhook_ticket = [str(SAMPLE_ZENDESK_WEBHOOK["ticket"]["id"])] if runtime.zendesk_secret else []  # type: ignore[index]
-    for ticket_id in sorted({e["ticket_id"] for e in events} | set(webhook_ticket)):
+    webhook_ticket = (
+        [("zendesk", str(SAMPLE_ZENDESK_WEBHOOK["ticket"]["id"]))]  # type: ignore[index]
+        if runtime.zendesk_secret
+        else []
+    )
+    for source, ticket_id in sorted({(e["source"], e["ticket_id"]) for e in events} | set(webhook_ticket)):
         status, body = http(
-            "GET", f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}", headers=runtime.key("read")
+            "GET",
+            f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id, safe='')}?source={source}",
+            headers=runtime.key("read"),
         )
         if status != 200:
             write(f"{ticket_id:<22} {status} {body}\n")

@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 from ticket_sentiment.handlers.api import TicketResponse
 from ticket_sentiment.helpdesks.salesforce import ACK_CONTENT_TYPE
 from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, TicketEvent
+from ticket_sentiment.pipeline.identity import BRAND_PATTERN, Source
 from ticket_sentiment.pipeline.lifecycle import ErasureReceipt
 from ticket_sentiment.review.models import Review, ReviewRequest
 
@@ -30,6 +31,10 @@ from infra.routes import KEYLESS_HELPDESKS, ApiKind, route_for
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 REF = "#/components/schemas/{model}"
 TICKET_ID_PATTERN = r"^[A-Za-z0-9._:@/#+-]{1,128}$"
+CLAIM_REFUSED = (
+    "the event names a helpdesk source (or brand) this producer may not claim: list it in the generic "
+    "secret's may_claim, or send source other; nothing is enqueued"
+)
 
 
 class ErrorDetail(BaseModel):
@@ -172,7 +177,31 @@ def build_document() -> dict[str, Any]:
         "in": "path",
         "required": True,
         "schema": {"type": "string", "pattern": TICKET_ID_PATTERN},
+        "description": "the helpdesk's own ticket id; the ticket is this id in the namespace of `source` and `brand`",
     }
+    # The same id in two helpdesks (or two brands of one) is two tickets: the route names which one.
+    namespace = [
+        {
+            "name": "source",
+            "in": "query",
+            "required": True,
+            "schema": {"type": "string", "enum": [s.value for s in Source]},
+            "description": "the helpdesk the ticket is from (as its events named it)",
+        },
+        {
+            "name": "brand",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "pattern": BRAND_PATTERN},
+            "description": "the brand/workspace set in that helpdesk's secret, if any",
+        },
+    ]
+    generic = _webhook(
+        "postGenericWebhook",
+        "Any other producer's webhook: the ingest key and the X-Ticket-Sentiment-Token",
+        {"application/json": {"schema": {"type": "object"}}},
+    )
+    generic["responses"] |= _errors((403, CLAIM_REFUSED))
     paths: dict[str, Any] = {
         "/v1/events": {
             "post": {
@@ -184,6 +213,7 @@ def build_document() -> dict[str, Any]:
                     "202": _json(EventAccepted, "accepted and enqueued"),
                     **_errors(
                         (400, "not JSON, not an object or invalid fields"),
+                        (403, CLAIM_REFUSED),
                         (413, "body too large"),
                         (503, "the queue could not be reached, retry"),
                         *_COMMON,
@@ -191,13 +221,7 @@ def build_document() -> dict[str, Any]:
                 },
             }
         },
-        "/v1/webhooks/generic": {
-            "post": _webhook(
-                "postGenericWebhook",
-                "Any other producer's webhook: the ingest key and the X-Ticket-Sentiment-Token",
-                {"application/json": {"schema": {"type": "object"}}},
-            )
-        },
+        "/v1/webhooks/generic": {"post": generic},
         "/v1/webhooks/{platform}": {
             "post": {
                 **_webhook(
@@ -220,11 +244,11 @@ def build_document() -> dict[str, Any]:
             "get": {
                 "operationId": "getTicket",
                 "summary": "Current and thread sentiment, trend, history, escalation",
-                "parameters": [ticket_id],
+                "parameters": [ticket_id, *namespace],
                 "responses": {
                     "200": _json(TicketResponse, "the ticket"),
                     **_errors(
-                        (400, "invalid ticket id"),
+                        (400, "invalid ticket id, source or brand, or no source"),
                         (404, "ticket not found"),
                         (500, "a bug: a JSON reason, never a stack trace"),
                     ),
@@ -235,10 +259,13 @@ def build_document() -> dict[str, Any]:
                 "summary": "Erase every stored item of the ticket (right to erasure)",
                 "description": "Idempotent: 200 with the receipt each time; `erased` is false when nothing of the "
                 "ticket was left (no second receipt is written). Query/admin API key only.",
-                "parameters": [ticket_id],
+                "parameters": [ticket_id, *namespace],
                 "responses": {
                     "200": _json(ErasureReceipt, "erased, or nothing left to erase"),
-                    **_errors((400, "invalid ticket id"), (500, "a bug: a JSON reason, never a stack trace")),
+                    **_errors(
+                        (400, "invalid ticket id, source or brand, or no source"),
+                        (500, "a bug: a JSON reason, never a stack trace"),
+                    ),
                 },
             },
         },
@@ -246,12 +273,12 @@ def build_document() -> dict[str, Any]:
             "post": {
                 "operationId": "postReview",
                 "summary": "A human verdict on an escalation (teams without Slack)",
-                "parameters": [ticket_id],
+                "parameters": [ticket_id, *namespace],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(ReviewRequest)}}},
                 "responses": {
                     "200": _json(ReviewRecorded, "stored"),
                     **_errors(
-                        (400, "invalid body or ticket id"),
+                        (400, "invalid body, ticket id, source or brand, or no source"),
                         (404, "ticket or alert not found"),
                         (500, "a bug: a JSON reason, never a stack trace"),
                     ),

@@ -1,9 +1,11 @@
 """The read/admin API: GET /v1/tickets/{id} (the ticket's current and thread sentiment, trend, scored history,
-escalation state) and DELETE /v1/tickets/{id} (erasure on request: every item of the ticket, and a receipt)."""
+escalation state) and DELETE /v1/tickets/{id} (erasure on request: every item of the ticket, and a receipt).
+
+A ticket is named by its helpdesk id in its source's namespace: `?source=zendesk` (required) and `&brand=acme`
+(when the helpdesk's secret sets a brand); see pipeline.identity."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -18,10 +20,9 @@ from ..pipeline.lifecycle import Eraser
 from ..pipeline.records import StoredMessage, TicketView
 from ..ports import TicketAdminStore
 from ..settings import ErasureSettings, TableSettings
-from .http import add_fallback_handlers, error, json_response
+from .http import add_fallback_handlers, error, json_response, ticket_ref
 from .observability import logger, metrics
 
-_TICKET_ID = re.compile(r"^[A-Za-z0-9._:@/#+-]{1,128}$")
 MAX_HISTORY = 200
 
 
@@ -41,13 +42,14 @@ def build_app(
 
     @app.get("/v1/tickets/<ticket_id>")
     def get_ticket(ticket_id: str) -> Response[Any]:
-        if not _TICKET_ID.fullmatch(ticket_id):
-            return error(400, "invalid ticket id")
-        ticket = store().get_ticket(ticket_id)
+        ref = ticket_ref(app.current_event, ticket_id)
+        if isinstance(ref, Response):
+            return ref
+        ticket = store().get_ticket(ref)
         metrics.add_metric(name=names.TICKET_READS if ticket else names.TICKET_MISSES, unit=MetricUnit.Count, value=1)
         if ticket is None:
             return error(404, "ticket not found")
-        messages = sorted(store().list_messages(ticket_id), key=lambda m: (m.created_at, m.message_id))
+        messages = sorted(store().list_messages(ref), key=lambda m: (m.created_at, m.message_id))
         body = TicketResponse(
             ticket=ticket, history=messages[-MAX_HISTORY:], history_truncated=len(messages) > MAX_HISTORY
         )
@@ -56,9 +58,10 @@ def build_app(
     @app.delete("/v1/tickets/<ticket_id>")
     def delete_ticket(ticket_id: str) -> Response[Any]:
         """Idempotent: 200 with the receipt each time; `erased` is false when nothing of the ticket was left."""
-        if not _TICKET_ID.fullmatch(ticket_id):
-            return error(400, "invalid ticket id")
-        receipt = (eraser() if eraser is not None else Eraser(store())).ticket(ticket_id)
+        ref = ticket_ref(app.current_event, ticket_id)
+        if isinstance(ref, Response):
+            return ref
+        receipt = (eraser() if eraser is not None else Eraser(store())).ticket(ref)
         metrics.add_metric(name=names.TICKETS_ERASED, unit=MetricUnit.Count, value=int(receipt.erased))
         logger.info("ticket erased", extra={"ticket_hash": receipt.ticket_hash, "items": receipt.counts.total})
         return json_response(200, receipt.model_dump_json())

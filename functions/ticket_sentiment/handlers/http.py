@@ -11,9 +11,25 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from ..helpdesks.common import validation_details
+from ..pipeline.identity import BadTicketRefError, Source, TicketRef
 from .observability import logger
 
-__all__ = ["add_fallback_handlers", "error", "json_response", "raw_body", "validation_details"]
+__all__ = ["add_fallback_handlers", "error", "json_response", "raw_body", "ticket_ref", "validation_details"]
+
+SOURCE_REQUIRED = "query parameter source is required (" + ", ".join(s.value for s in Source) + ")"
+
+
+def ticket_ref(event: APIGatewayProxyEvent, ticket_id: str) -> TicketRef | Response[Any]:
+    """The ticket a /v1/tickets/{ticket_id} route names: the path's id in the namespace of the `source` (required:
+    the same id in two helpdesks is two tickets) and `brand` (optional) query parameters; a 400 otherwise."""
+    query = event.query_string_parameters or {}
+    source = query.get("source")
+    if not source:
+        return error(400, SOURCE_REQUIRED)
+    try:
+        return TicketRef.of(source, ticket_id, query.get("brand"))
+    except BadTicketRefError as exc:
+        return error(400, str(exc))
 
 
 def raw_body(event: APIGatewayProxyEvent) -> bytes | None:

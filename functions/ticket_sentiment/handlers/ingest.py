@@ -27,9 +27,11 @@ from pydantic import ValidationError
 from .. import bounded_json
 from .. import metric_names as names
 from ..adapters.aws.secrets import secrets_manager_lookup
-from ..helpdesks import WebhookError, error_response, handle_webhook
+from ..helpdesks import WebhookError, error_response, handle_webhook, producer_claims
 from ..helpdesks.common import Erasure, ErasureKind
+from ..helpdesks.generic import authorize
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
+from ..pipeline.identity import HELPDESK_SOURCES, BadTicketRefError, Origin
 from ..pipeline.lifecycle import Eraser, ErasureReceipt, RequesterKeyMissingError, requester_hash
 from ..pipeline.protection import protect_event
 from ..pipeline.window import CreatedAtWindow
@@ -86,7 +88,8 @@ def build_app(
         except Exception:
             logger.exception("requester key unavailable", extra={"platform": platform})
             return error(503, "could not read the requester key, retry later")
-        protected = [_with_requester(protect_event(e, received), result.requesters, key) for e in result.events]
+        origin = Origin.of_webhook(result.platform)
+        protected = [_with_requester(protect_event(e, received, origin), result.requesters, key) for e in result.events]
         try:
             for queued in protected:
                 queue().send(queued)
@@ -108,6 +111,22 @@ def build_app(
         reply = result.response
         return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body)
 
+    def claim_refused(event: TicketEvent) -> Response[Any] | None:
+        """403 when the producer names a helpdesk source or brand the generic secret's may_claim does not list."""
+        if event.source not in HELPDESK_SOURCES:
+            return None  # `other` (any brand) is no helpdesk's: no secret read on the common path
+        try:
+            authorize([event], producer_claims(lambda: helpdesk_secret("generic") if helpdesk_secret else None))
+        except WebhookError as exc:
+            metrics.add_metric(name=names.WEBHOOKS_REJECTED, unit=MetricUnit.Count, value=1)
+            logger.info("event refused", extra={"source": str(event.source), "status": exc.status})
+            reply = error_response(exc)
+            return Response(status_code=reply.status, content_type=reply.content_type, body=reply.body)
+        except SecretUnavailableError:
+            logger.exception("producer secret unavailable")
+            return error(503, "could not read the producer's secret, retry later")
+        return None
+
     @app.post("/v1/events")
     def post_event() -> Response[Any]:
         data = raw_body(app.current_event)
@@ -128,7 +147,9 @@ def build_app(
         now = clock()
         if out_of_window := (window or _window()).details(event, now):
             return error(400, "invalid ticket event", out_of_window)
-        queued = protect_event(event, now)
+        if refused := claim_refused(event):
+            return refused
+        queued = protect_event(event, now, Origin.EVENTS)
         try:
             queue().send(queued)
         except Exception:
@@ -159,6 +180,8 @@ def _erase(
     except RequesterKeyMissingError:
         logger.error("requester deletion but no requester key", extra={"platform": platform})
         return error(503, "erasure by requester is not configured here, retry later")
+    except BadTicketRefError as exc:  # an id no ticket can have: nothing to erase, and a retry would not help
+        return error(400, str(exc))
     except Exception:
         logger.exception("erasure failed", extra={"platform": platform, "erasures": len(erasures)})
         return error(503, "could not erase, retry later")
@@ -179,9 +202,9 @@ def _erase(
 def carry_out(eraser: Eraser, erasure: Erasure) -> list[ErasureReceipt]:
     """One reported deletion, through the same use cases as DELETE /v1/tickets and `forget`."""
     if erasure.kind is ErasureKind.TICKET:
-        return [eraser.ticket(erasure.subject)]
+        return [eraser.ticket(erasure.ticket)]
     if erasure.kind is ErasureKind.MESSAGE and erasure.message_id is not None:
-        return [eraser.message(erasure.subject, erasure.message_id)]
+        return [eraser.message(erasure.ticket, erasure.message_id)]
     return eraser.requester(str(erasure.source), erasure.subject)
 
 

@@ -5,13 +5,13 @@ Slack app's signing secret (401 when wrong, stale or missing; 503 while the secr
 review (400 when malformed), the review is stored, the alert message is replaced through `response_url` (best
 effort: a failure is logged, the review stands) and Slack gets its empty 200, well within its 3 seconds.
 
-POST /v1/tickets/{ticket_id}/review: the same review as JSON {"alert_id", "verdict", "reviewer"}, for teams
-without Slack (behind the API key); 404 when the ticket or the alert does not exist, 400 with reasons otherwise.
+POST /v1/tickets/{ticket_id}/review?source=...[&brand=...]: the same review as JSON {"alert_id", "verdict",
+"reviewer"}, for teams without Slack (behind the API key); the ticket is named as on GET /v1/tickets; 404 when
+the ticket or the alert does not exist, 400 with reasons otherwise.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -32,10 +32,9 @@ from ..review.models import Review, ReviewRequest
 from ..review.slack_payload import SlackInteraction, parse_interaction
 from ..review.usecases import record_api_review
 from ..settings import ReviewSettings, TableSettings
-from .http import add_fallback_handlers, error, json_response, raw_body, validation_details
+from .http import add_fallback_handlers, error, json_response, raw_body, ticket_ref, validation_details
 from .observability import logger, metrics
 
-_TICKET_ID = re.compile(r"^[A-Za-z0-9._:@/#+-]{1,128}$")
 MAX_REVIEW_BODY_BYTES = 10_000
 
 
@@ -115,8 +114,10 @@ def build_app(
 
     @app.post("/v1/tickets/<ticket_id>/review")
     def api_review(ticket_id: str) -> Response[Any]:
-        if not _TICKET_ID.fullmatch(ticket_id):
-            return _rejected(BadReview("invalid ticket id"), "api")
+        ref = ticket_ref(app.current_event, ticket_id)
+        if isinstance(ref, Response):
+            metrics.add_metric(name=names.REVIEWS_REJECTED, unit=MetricUnit.Count, value=1)
+            return ref
         data = raw_body(app.current_event)
         if data is None:
             return _rejected(BadReview("body is not valid base64"), "api")
@@ -134,7 +135,7 @@ def build_app(
             metrics.add_metric(name=names.REVIEWS_REJECTED, unit=MetricUnit.Count, value=1)
             return error(400, "invalid review", validation_details(exc))
         try:
-            stored = record_api_review(reviews(), tickets(), ticket_id, request, clock())
+            stored = record_api_review(reviews(), tickets(), ref, request, clock())
         except ReviewError as exc:
             return _rejected(exc, "api")
         _count(stored)

@@ -58,6 +58,10 @@ def handle_record(service: EventProcessor, record: SQSRecord) -> ProcessResult:
     if result.alert is not None:
         metrics.add_metric(name=f"{names.ALERTS_PREFIX}{result.alert.capitalize()}", unit=MetricUnit.Count, value=1)
     emit_dashboard_metrics(result)
+    if result.writeback_refused is not None:
+        # Says why without naming the ticket: the event id is a hash, the reason names routes only.
+        metrics.add_metric(name=names.WRITEBACKS_REFUSED, unit=MetricUnit.Count, value=1)
+        logger.warning("write-back refused", extra={"event_id": result.event_id, "reason": result.writeback_refused})
     logger.info(
         "event processed",
         extra={

@@ -7,7 +7,7 @@ returning it). See docs/helpdesks.md for the per-platform configuration.
 from __future__ import annotations
 
 from .common import MARKER_TAG, MAX_WEBHOOK_BYTES, Skip
-from .errors import AuthError, BadPayload, NotConfigured, PayloadTooLarge, UnknownPlatform, WebhookError
+from .errors import AuthError, BadPayload, Forbidden, NotConfigured, PayloadTooLarge, UnknownPlatform, WebhookError
 from .freshdesk import FRESHDESK_TEMPLATES
 from .salesforce import ACK_CONTENT_TYPE, ack_response
 from .secrets import (
@@ -18,7 +18,7 @@ from .secrets import (
     SalesforceSecret,
     ZendeskSecret,
 )
-from .webhook import PLATFORMS, WebhookResponse, WebhookResult, error_response, handle_webhook
+from .webhook import PLATFORMS, WebhookResponse, WebhookResult, error_response, handle_webhook, producer_claims
 from .zendesk import ZENDESK_BODY_TEMPLATE
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "ZENDESK_BODY_TEMPLATE",
     "AuthError",
     "BadPayload",
+    "Forbidden",
     "FreshdeskSecret",
     "GenericSecret",
     "IntercomSecret",
@@ -46,4 +47,5 @@ __all__ = [
     "ack_response",
     "error_response",
     "handle_webhook",
+    "producer_claims",
 ]

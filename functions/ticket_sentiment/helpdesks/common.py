@@ -19,6 +19,7 @@ from .. import bounded_json
 from ..headers import header
 from ..models import AuthorRole
 from ..pipeline.events import MAX_TEXT_CHARS, CustomerTier, Priority, Source, TicketEvent
+from ..pipeline.identity import TicketRef
 from .errors import AuthError, BadPayload
 
 # Our write-back adds this tag to a ticket it has scored; it is never passed on as a ticket tag, so rules and
@@ -62,6 +63,12 @@ class Erasure:
     source: Source
     subject: str
     message_id: str | None = None
+    brand: str | None = None  # the helpdesk's verified brand (its secret), set after the signature check
+
+    @property
+    def ticket(self) -> TicketRef:
+        """The ticket a TICKET or MESSAGE deletion names; raises BadTicketRefError for an id no ticket can have."""
+        return TicketRef.of(self.source, self.subject, self.brand)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,13 @@ class PayloadTooLarge(BadPayload):
     status = 413
 
 
+class Forbidden(WebhookError):  # noqa: N818 - named like its siblings
+    """Authenticated, but the credential may not send this: a producer naming a helpdesk source (or brand) its
+    configuration does not allow (403)."""
+
+    status = 403
+
+
 class UnknownPlatform(WebhookError):  # noqa: N818 - the names the route's callers were promised
     """No such helpdesk route (404)."""
 

@@ -2,14 +2,20 @@
 
 Authentication is optional: with a token in the secret, it must come in the token header (or basic auth if
 allowed); without one the route relies on the API Gateway key alone.
+
+A canonical producer is not a helpdesk: it may name a helpdesk source (zendesk, ...) or a brand only where the
+secret's `may_claim` lists it (`authorize`, 403 otherwise), so it can neither inject into a helpdesk's tickets
+nor pre-empt the helpdesk's own messages by de-duplication.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ..pipeline.events import TicketEvent
+from ..pipeline.identity import may_claim
 from .common import Parsed, check_shared_token, load_json_object, validate
+from .errors import Forbidden
 from .secrets import GenericSecret
 
 
@@ -20,3 +26,14 @@ def verify(headers: Mapping[str, str], secret: GenericSecret) -> None:
 
 def parse(raw_body: bytes) -> Parsed:
     return Parsed(events=[validate(TicketEvent, load_json_object(raw_body), "ticket event")])
+
+
+def authorize(events: Iterable[TicketEvent], claims: Iterable[str]) -> None:
+    """Forbidden (403) unless every event's source and brand are the producer's to name (`may_claim`)."""
+    allowed = tuple(claims)
+    for event in events:
+        if not may_claim(allowed, event.source, event.brand):
+            raise Forbidden(
+                f"this producer may not send events for {event.ref.namespace}: list it in the generic secret's "
+                "may_claim, or send source other"
+            )

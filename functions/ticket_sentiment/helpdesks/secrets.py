@@ -10,8 +10,9 @@ import json
 import re
 from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from ..pipeline.identity import Brand, valid_claim
 from .common import validation_details
 from .errors import NotConfigured
 
@@ -22,12 +23,28 @@ HeaderName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^
 UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
+def _claim(value: str) -> str:
+    if not valid_claim(value):
+        raise ValueError("a claim is source, source/brand or source/*, e.g. zendesk or zendesk/acme")
+    return value
+
+
+Claim = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80), AfterValidator(_claim)]
+
+
 class _SecretModel(BaseModel):
     # forbid: a misspelt key ("signing_secrte") must fail loudly, not leave the route unauthenticated.
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
 
-class ZendeskSecret(_SecretModel):
+class _HelpdeskSecret(_SecretModel):
+    # The helpdesk's brand/workspace (Zendesk subdomain, Freshdesk domain, Intercom app id, Salesforce org id):
+    # part of every ticket's identity from this route, so two accounts with the same ticket ids stay apart.
+    # Verified with the secret, never read from the payload. Changing it re-keys new tickets (README, "Tenancy").
+    brand: Brand | None = None
+
+
+class ZendeskSecret(_HelpdeskSecret):
     signing_secret: Secret
     # The event webhook's own secret (Zendesk signs each webhook with its own): the one subscribed to deletion and
     # redaction events (docs/helpdesks.md); a trigger webhook cannot be subscribed to events.
@@ -36,19 +53,19 @@ class ZendeskSecret(_SecretModel):
     integration_user_id: UserId | None = None
 
 
-class IntercomSecret(_SecretModel):
+class IntercomSecret(_HelpdeskSecret):
     client_secret: Secret
     # The admin our write-back acts as; its notes and replies are skipped (loop guard).
     integration_admin_id: UserId | None = None
 
 
-class FreshdeskSecret(_SecretModel):
+class FreshdeskSecret(_HelpdeskSecret):
     token: Secret
     header: HeaderName = DEFAULT_TOKEN_HEADER
     allow_basic_auth: bool = True
 
 
-class SalesforceSecret(_SecretModel):
+class SalesforceSecret(_HelpdeskSecret):
     organization_id: str
     # Outbound Messages cannot send headers, so a token in the endpoint URL (?token=...) is the only secret
     # they can carry. Required: org ids are public (Web-to-Case forms), so without it anyone could post cases.
@@ -70,6 +87,9 @@ class GenericSecret(_SecretModel):
     token: Secret | None = None
     header: HeaderName = DEFAULT_TOKEN_HEADER
     allow_basic_auth: bool = False
+    # The canonical producer's claims, for POST /v1/events and /v1/webhooks/generic alike: which helpdesk sources
+    # (and brands) it may name. Default none: it may send `other` only; naming zendesk etc. is a 403.
+    may_claim: tuple[Claim, ...] = Field(default=(), max_length=50)
 
 
 S = TypeVar("S", bound=_SecretModel)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from ..pipeline.events import TicketEvent
@@ -138,24 +138,52 @@ def _authenticated_parse(
     if name == "zendesk":
         zendesk_secret = load_secret(ZendeskSecret, secret, name)
         zendesk.verify(headers, raw_body, zendesk_secret, now, replay_window)
-        return zendesk.parse(raw_body, zendesk_secret)
+        return _branded(zendesk.parse(raw_body, zendesk_secret), zendesk_secret.brand)
     if name == "freshdesk":
-        freshdesk.verify(headers, load_secret(FreshdeskSecret, secret, name))
-        return freshdesk.parse(raw_body, now)
+        freshdesk_secret = load_secret(FreshdeskSecret, secret, name)
+        freshdesk.verify(headers, freshdesk_secret)
+        return _branded(freshdesk.parse(raw_body, now), freshdesk_secret.brand)
     if name == "intercom":
         intercom_secret = load_secret(IntercomSecret, secret, name)
         intercom.verify(headers, raw_body, intercom_secret)
-        return intercom.parse(raw_body, intercom_secret)
+        return _branded(intercom.parse(raw_body, intercom_secret), intercom_secret.brand)
     if name == "salesforce":
         salesforce_secret = load_secret(SalesforceSecret, secret, name)
         salesforce.verify(raw_body, salesforce_secret, query)
-        return salesforce.parse(raw_body, salesforce_secret)
-    # generic: the secret is optional ("{}" or nothing means the API key alone guards the route).
-    generic_secret = (
-        GenericSecret() if secret is None or not secret.strip() else load_secret(GenericSecret, secret, name)
-    )
+        return _branded(salesforce.parse(raw_body, salesforce_secret), salesforce_secret.brand)
+    generic_secret = _generic_secret(secret)
     generic.verify(headers, generic_secret)
-    return generic.parse(raw_body)
+    parsed = generic.parse(raw_body)
+    generic.authorize(parsed.events, generic_secret.may_claim)
+    return parsed
+
+
+def _generic_secret(secret: str | None) -> GenericSecret:
+    """Optional: "{}" or nothing means the API key alone guards the route, and the producer claims nothing."""
+    return GenericSecret() if secret is None or not secret.strip() else load_secret(GenericSecret, secret, "generic")
+
+
+def producer_claims(secret_json: SecretSource) -> tuple[str, ...]:
+    """What the canonical producer of POST /v1/events may claim: the generic secret's `may_claim` (its current
+    version); none without one. NotConfigured (503) when the secret is there but invalid."""
+    secret = _secret_json(secret_json)
+    value = secret.current().value if isinstance(secret, SecretVersions) else secret
+    return _generic_secret(value).may_claim
+
+
+def _branded(parsed: Parsed, brand: str | None) -> Parsed:
+    """The helpdesk's verified brand (from its secret) on every event and reported deletion: part of the tickets'
+    identity, and so of each event's id (the requesters are keyed by it)."""
+    if brand is None:
+        return parsed
+    events = [event.model_copy(update={"brand": brand}) for event in parsed.events]
+    requesters = {
+        new.event_id: parsed.requesters[old.event_id]
+        for old, new in zip(parsed.events, events, strict=True)
+        if old.event_id in parsed.requesters
+    }
+    erasures = [replace(erasure, brand=brand) for erasure in parsed.erasures]
+    return replace(parsed, events=events, requesters=requesters, erasures=erasures)
 
 
 def _within_window(name: str, parsed: Parsed, now: datetime, window: CreatedAtWindow) -> Parsed:

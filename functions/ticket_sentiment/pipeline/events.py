@@ -22,6 +22,9 @@ from pydantic import (
 
 from ..models import AuthorRole, EmotionScore, Label, Level, level_from_label
 from ..redaction import EntityType, RedactionConfig, detect
+from .identity import Brand, Origin, Source, TicketRef
+
+__all__ = ["Brand", "Origin", "Source", "TicketRef"]  # re-exported: every boundary model imports them from here
 
 # API Gateway accepts 10 MB, SQS 256 KiB per message; the envelope adds a few hundred bytes.
 MAX_BODY_BYTES = 200_000
@@ -51,14 +54,6 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
-class Source(StrEnum):
-    ZENDESK = "zendesk"
-    FRESHDESK = "freshdesk"
-    INTERCOM = "intercom"
-    SALESFORCE = "salesforce"
-    OTHER = "other"
-
-
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
@@ -79,6 +74,9 @@ class TicketEvent(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: Source
+    # The helpdesk's brand/workspace (part of the ticket's identity): set from the verified helpdesk secret on a
+    # webhook route; a canonical producer may send one only where its credential allows (identity.may_claim).
+    brand: Brand | None = None
     ticket_id: Identifier
     message_id: Identifier
     author_role: AuthorRole
@@ -106,9 +104,15 @@ class TicketEvent(BaseModel):
         return self.text if self.text is not None else (self.html or "")
 
     @property
+    def ref(self) -> TicketRef:
+        """The ticket's identity: (source, brand, ticket id), never the ticket id alone."""
+        return TicketRef.model_construct(source=self.source, brand=self.brand, ticket_id=self.ticket_id)
+
+    @property
     def event_id(self) -> str:
-        """Deterministic: the same helpdesk message posted twice gets the same id, so replays are no-ops."""
-        key = f"{self.source}\x1f{self.ticket_id}\x1f{self.message_id}".encode()
+        """Deterministic: the same helpdesk message posted twice gets the same id, so replays are no-ops; in the
+        ticket's namespace, so the same ids from another source or brand are another event."""
+        key = f"{self.ref.key}\x1f{self.message_id}".encode()
         return hashlib.sha256(key).hexdigest()[:32]
 
 
@@ -146,6 +150,9 @@ class QueuedEvent(BaseModel):
     # The body as the customer wrote it (textprep.prepare_display_text), redacted and capped like the text: what
     # is stored and shown to people. None where it is the text itself, or from an older ingest.
     display_text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    # The route it arrived through (set by ingest or backfill): write-back acts only on a helpdesk's own
+    # verified route. None: queued by an older ingest, treated as unverified.
+    origin: Origin | None = None
 
     @field_serializer("event")
     def _sent_fields_only(self, event: TicketEvent, info: SerializationInfo) -> dict[str, Any]:
@@ -169,6 +176,7 @@ class Alert(BaseModel):
     event_id: str
     ticket_id: str
     source: Source
+    brand: str | None = None
     subject: str
     ticket_url: str | None
     label: Label
@@ -184,6 +192,11 @@ class Alert(BaseModel):
     product_area: str | None
     scorer: str
     created_at: datetime
+
+    @property
+    def ticket_key(self) -> str:
+        """The ticket's canonical key (identity.TicketRef), shown in Slack and carried by the review buttons."""
+        return TicketRef.model_construct(source=self.source, brand=self.brand, ticket_id=self.ticket_id).key
 
     # An alert queued by a release before levels existed still reaches Slack.
     _level_from_label = model_validator(mode="before")(level_from_label)
@@ -228,3 +241,5 @@ class ProcessResult(BaseModel):
     truncated: bool = False  # the model saw the text's head and tail only (see textprep.MODEL_TEXT_CHARS)
     model_version: str | None = None  # the live model's (a metric dimension: the dashboard marks version changes)
     shadow_model_version: str | None = None  # the shadow model's, when it scored this message too
+    # A write-back that was due but refused because the ticket did not come through its helpdesk's own route.
+    writeback_refused: str | None = None

@@ -20,7 +20,7 @@ class ScoredRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    ticket_id: str
+    ticket_id: str  # the ticket's canonical key (identity.TicketRef: `<source>[/<brand>]:<id>`), as in the table
     message_id: str
     created_at: datetime
     label: Label
@@ -41,7 +41,7 @@ class TicketMeta(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    ticket_id: str
+    ticket_id: str  # the ticket's canonical key
     product_area: str | None = None
     customer_tier: str | None = None
     first_seen: datetime | None = None
@@ -53,6 +53,6 @@ class ReviewRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    ticket_id: str
+    ticket_id: str  # the ticket's canonical key
     verdict: str  # one of VERDICTS; anything else is kept and ignored by the precision maths
     reviewed_at: datetime | None = None

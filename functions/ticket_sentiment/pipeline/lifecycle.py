@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..models import Trend
+from .identity import TicketRef
 from .records import MIN_DELIVERY_DAYS, ErasureCounts, ErasureReceipt, Retention, StoredMessage
 
 if TYPE_CHECKING:
@@ -40,24 +41,25 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def ticket_hash(ticket_id: str) -> str:
-    """The receipt's name for the ticket: lets an auditor holding the id check it was erased, stores no id."""
-    return hashlib.sha256(f"ticket-sentiment:{ticket_id}".encode()).hexdigest()
+def ticket_hash(ticket: TicketRef) -> str:
+    """The receipt's name for the ticket (its canonical key, hashed): lets an auditor holding the key check it
+    was erased, stores no id."""
+    return hashlib.sha256(f"ticket-sentiment:{ticket.key}".encode()).hexdigest()
 
 
 def erase_ticket(
-    store: ErasableStore, ticket_id: str, *, parked: Sequence[ParkedQueue] = (), clock: Clock = _now
+    store: ErasableStore, ticket: TicketRef, *, parked: Sequence[ParkedQueue] = (), clock: Clock = _now
 ) -> ErasureReceipt:
     """Remove every stored item of the ticket, and its messages waiting on the parked queues (audit rows,
     dead-lettered alerts), and record a receipt; erasing again removes nothing and records nothing (idempotent)."""
-    counts = store.erase_ticket(ticket_id)
-    queued = sum(queue.purge_ticket(ticket_id) for queue in parked)
-    return _receipt(store, ticket_id, counts.model_copy(update={"queued": queued}), clock)
+    counts = store.erase_ticket(ticket)
+    queued = sum(queue.purge_ticket(ticket) for queue in parked)
+    return _receipt(store, ticket, counts.model_copy(update={"queued": queued}), clock)
 
 
 def drop_message(
     store: TicketAdminStore,
-    ticket_id: str,
+    ticket: TicketRef,
     message_id: str,
     *,
     parked: Sequence[ParkedQueue] = (),
@@ -66,17 +68,17 @@ def drop_message(
     """A message redacted in the helpdesk: drop its score and text (and its audit row or alert waiting on a
     parked queue) and restate the ticket from the messages left, as if it had never been scored; a ticket left
     without messages is erased whole. Dropping it again removes nothing and records nothing."""
-    stored = store.list_messages(ticket_id)
+    stored = store.list_messages(ticket)
     # Audit rows name the message, alerts its event: either id marks what the message left on a parked queue.
     only = frozenset({message_id, *(m.event_id for m in stored if m.message_id == message_id)})
-    counts = store.drop_message(ticket_id, message_id)
-    counts = counts.model_copy(update={"queued": sum(q.purge_ticket(ticket_id, only) for q in parked)})
+    counts = store.drop_message(ticket, message_id)
+    counts = counts.model_copy(update={"queued": sum(q.purge_ticket(ticket, only) for q in parked)})
     if counts.message:
         remaining = [m for m in stored if m.message_id != message_id]
         if not remaining:
-            whole = store.erase_ticket(ticket_id)
+            whole = store.erase_ticket(ticket)
             counts = counts.model_copy(update={"ticket": whole.ticket, "review": whole.review, "other": whole.other})
-        elif (view := store.get_ticket(ticket_id)) is not None:
+        elif (view := store.get_ticket(ticket)) is not None:
             current, thread_score, trend, delta = aggregate(remaining)
             store.restate_ticket(
                 view.model_copy(
@@ -90,7 +92,7 @@ def drop_message(
                     }
                 )
             )
-    return _receipt(store, ticket_id, counts, clock)
+    return _receipt(store, ticket, counts, clock)
 
 
 # thread.summarise's constants: the scorer's aggregate needs numpy, which the ingest function does not ship, so
@@ -125,10 +127,8 @@ def aggregate(messages: list[StoredMessage]) -> tuple[StoredMessage | None, floa
     return ordered[current], thread_score, trend, None if delta is None else round(delta, 4)
 
 
-def _receipt(store: ErasableStore, ticket_id: str, counts: ErasureCounts, clock: Clock) -> ErasureReceipt:
-    receipt = ErasureReceipt(
-        ticket_hash=ticket_hash(ticket_id), erased_at=clock(), counts=counts, erased=counts.total > 0
-    )
+def _receipt(store: ErasableStore, ticket: TicketRef, counts: ErasureCounts, clock: Clock) -> ErasureReceipt:
+    receipt = ErasureReceipt(ticket_hash=ticket_hash(ticket), erased_at=clock(), counts=counts, erased=counts.total > 0)
     if receipt.erased:
         store.record_erasure(receipt)
     return receipt
@@ -150,18 +150,18 @@ class Eraser:
     requester_key: Callable[[], bytes] | None = None  # the HMAC key (Secrets Manager), read when first needed
     clock: Clock = _now
 
-    def ticket(self, ticket_id: str) -> ErasureReceipt:
-        return erase_ticket(self.store, ticket_id, parked=self.parked, clock=self.clock)
+    def ticket(self, ticket: TicketRef) -> ErasureReceipt:
+        return erase_ticket(self.store, ticket, parked=self.parked, clock=self.clock)
 
-    def message(self, ticket_id: str, message_id: str) -> ErasureReceipt:
-        return drop_message(self.store, ticket_id, message_id, parked=self.parked, clock=self.clock)
+    def message(self, ticket: TicketRef, message_id: str) -> ErasureReceipt:
+        return drop_message(self.store, ticket, message_id, parked=self.parked, clock=self.clock)
 
     def requester(self, source: str, requester_id: str) -> list[ErasureReceipt]:
         """Every ticket the requester's hash was stored on; an empty list when none (or already erased)."""
         if self.requester_key is None:
             raise RequesterKeyMissingError("no requester key: erasure by requester is not configured")
         hashed = requester_hash(self.requester_key(), source, requester_id)
-        return [self.ticket(ticket_id) for ticket_id in self.store.tickets_of_requester(hashed)]
+        return [self.ticket(ticket) for ticket in self.store.tickets_of_requester(hashed)]
 
 
 class RequesterKeyMissingError(RuntimeError):

@@ -25,6 +25,7 @@ from ..redaction.models import RedactionResult
 from ..redaction.names import looks_like_person
 from ..textprep import cap_text, clean_field, prepare_display_text, prepare_ticket_text
 from .events import IngestRedaction, QueuedEvent, TicketEvent
+from .identity import Origin
 
 MAX_SUBJECT_CHARS = 500  # TicketEvent's subject limit: a placeholder may be longer than the value it replaced
 _PARTIAL_PLACEHOLDER = re.compile(r"\[[A-Z_]{0,20}$")
@@ -151,8 +152,9 @@ def fit(text: str, limit: int) -> str:
     return _PARTIAL_PLACEHOLDER.sub("", text[:limit]).rstrip()
 
 
-def protect_event(event: TicketEvent, received_at: datetime) -> QueuedEvent:
-    """The event as it may be queued: nothing personal in it, and what was redacted or cut recorded as counts."""
+def protect_event(event: TicketEvent, received_at: datetime, origin: Origin | None = None) -> QueuedEvent:
+    """The event as it may be queued: nothing personal in it, and what was redacted or cut recorded as counts;
+    `origin` is the route it came through (write-back trusts only a helpdesk's own)."""
     body = prepare_body(event.body)
     subject = redact_subject(event.subject)
     area = clean_label(event.product_area)
@@ -178,6 +180,7 @@ def protect_event(event: TicketEvent, received_at: datetime) -> QueuedEvent:
         event=protected,
         redaction=IngestRedaction(pii_entities=merge_counts(body.entities, subject.entities), truncated=body.truncated),
         display_text=_unless_same(prepare_display(event.body), body.text),
+        origin=origin,
     )
 
 

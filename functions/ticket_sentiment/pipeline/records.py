@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..models import EmotionScore, Label, Level, Trend, level_from_label
 from .events import CustomerTier, EscalationState, Outcome, Priority, Source
+from .identity import Brand, Origin, TicketRef
 
 
 class StoredMessage(BaseModel):
@@ -44,8 +45,11 @@ class TicketView(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    ticket_id: str
+    ticket_id: str  # the helpdesk's id; the ticket's identity is `ref` (source, brand, id)
     source: Source
+    brand: Brand | None = None
+    # The route its first message arrived through (kept, never overwritten): write-back needs the helpdesk's own.
+    origin: Origin | None = None
     subject: str  # redacted
     ticket_url: str | None = None
     current: StoredMessage | None
@@ -62,6 +66,10 @@ class TicketView(BaseModel):
     last_alert_at: datetime | None = None
     last_alert_rule: str | None = None
     first_agent_reply_at: datetime | None = None  # response time of negative tickets is measured from here
+
+    @property
+    def ref(self) -> TicketRef:
+        return TicketRef.model_construct(source=self.source, brand=self.brand, ticket_id=self.ticket_id)
 
 
 class PutStatus(StrEnum):

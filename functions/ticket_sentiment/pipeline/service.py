@@ -12,7 +12,7 @@ from ..language import detect_language
 from ..models import AuthorRole, SentimentResult, Trend
 from ..ports import AlertPublisher, TextScorer, TicketStore, WritebackSink
 from ..thread import summarise
-from ..writeback.policy import writeback_request
+from ..writeback.policy import unverified_origin, writeback_request
 from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent, TicketEvent
 from .protection import CleanMessage, clean_for_scoring, safe_url
 from .records import OutcomeClaim, PutStatus, StoredMessage, TicketView
@@ -119,7 +119,7 @@ class ScoringService:
         event = queued.event
         if event.author_role != AuthorRole.CUSTOMER:
             return self._skip(queued, delivery_id)
-        if self.store.message_status(event.ticket_id, event.message_id) == PutStatus.DONE:
+        if self.store.message_status(event.ref, event.message_id) == PutStatus.DONE:
             return self._duplicate(queued, delivery_id)
         cleaned, result = self._score(queued)
         message = self._stored_message(queued, result)
@@ -137,11 +137,11 @@ class ScoringService:
         alert_state = self._escalate(
             queued, match, view=view, result=result, message=message, text=cleaned.display or cleaned.text, now=now
         )
-        self._write_back(queued, result, view, match, alert_state)
+        refused = self._write_back(queued, result, view, match, alert_state)
         # Done and this delivery's SCORED outcome in one transaction: a concurrent receive of the same delivery can
         # never find the message done and claim DUPLICATE for it first.
         claim = self._outcome_claim(queued, delivery_id, Outcome.SCORED, now)
-        if not self.store.mark_done(event.ticket_id, event.message_id, claim):
+        if not self.store.mark_done(event.ref, event.message_id, claim):
             # Another receive of this delivery (whose lease ran out on us) scored and claimed it: nothing to add.
             return ProcessResult(event_id=queued.event_id, outcome=Outcome.REDELIVERED)
         # After the live result is stored and settled: nothing the shadow does can hold up or change it.
@@ -161,6 +161,7 @@ class ScoringService:
             truncated=cleaned.truncated,
             model_version=message.model_version,
             shadow_model_version=shadowed.shadow.model_version if shadowed is not None else None,
+            writeback_refused=refused,
         )
 
     def _observe_shadow(
@@ -192,8 +193,8 @@ class ScoringService:
         # Idempotent (the earliest time is kept) and True only for the call that set the ticket's first reply
         # time, however often the message is delivered: the first-response metric follows it, whichever
         # receive wins the outcome claim below (tying it to the claim could lose it in that race).
-        if event.author_role == AuthorRole.AGENT and self.store.record_agent_reply(event.ticket_id, event.created_at):
-            ticket = self.store.get_ticket(event.ticket_id)
+        if event.author_role == AuthorRole.AGENT and self.store.record_agent_reply(event.ref, event.created_at):
+            ticket = self.store.get_ticket(event.ref)
             if ticket is not None and ticket.current is not None and ticket.current.label == "negative":
                 response = max(0.0, (event.created_at - ticket.first_seen).total_seconds())
         claimed = self._claim(queued, delivery_id, Outcome.SKIPPED)
@@ -236,7 +237,7 @@ class ScoringService:
         invocation holds it (the record is retried later)."""
         expires = now + timedelta(days=self.keep_text_days) if self.keep_text_days else None
         status = self.store.put_message(
-            queued.event.ticket_id,
+            queued.event.ref,
             message,
             text if self.keep_text_days else None,
             expires,
@@ -256,14 +257,16 @@ class ScoringService:
         """The ticket aggregate rebuilt from all its stored messages (metadata refreshed by its latest one), and
         the event with the metadata its helpdesk left out taken from the stored ticket."""
         event = queued.event
-        messages = self.store.list_messages(event.ticket_id)
+        messages = self.store.list_messages(event.ref)
         current, thread_score, trend, delta = aggregate(messages)
         is_current = current is not None and current.message_id == event.message_id
-        previous = self.store.get_ticket(event.ticket_id)
+        previous = self.store.get_ticket(event.ref)
         event, subject = with_known_metadata(event, cleaned.subject, previous)
         view = TicketView(
             ticket_id=event.ticket_id,
             source=event.source,
+            brand=event.brand,
+            origin=queued.origin,
             subject=subject,
             ticket_url=safe_url(str(event.ticket_url)) if event.ticket_url else None,
             current=current,
@@ -297,7 +300,7 @@ class ScoringService:
         event = queued.event
         state = EscalationState.SHADOW if match.shadow else EscalationState.ALERTED
         claimed = self.store.claim_alert(
-            event.ticket_id,
+            event.ref,
             event.message_id,
             rule=match.rule,
             state=state,
@@ -314,6 +317,7 @@ class ScoringService:
                 event_id=queued.event_id,
                 ticket_id=event.ticket_id,
                 source=event.source,
+                brand=event.brand,
                 subject=view.subject,
                 ticket_url=view.ticket_url,
                 label=result.label,
@@ -340,10 +344,11 @@ class ScoringService:
         view: TicketView,
         match: RuleMatch | None,
         alert_state: AlertState | None,
-    ) -> None:
+    ) -> str | None:
+        """Send the write-back, if any; the reason when one was due but refused (not the helpdesk's own route)."""
         # Before mark_done: a crash between the two redelivers the record and sends again, which is harmless.
         if self.writeback is None or not self.writeback_platforms:
-            return
+            return None
         current = view.current
         request = writeback_request(
             queued.event,
@@ -354,8 +359,12 @@ class ScoringService:
         )
         if request is not None and match is not None and match.mode == "escalate" and alert_state == "published":
             request = request.model_copy(update={"priority": "urgent"})
-        if request is not None:
-            self.writeback.send(request)
+        if request is None:
+            return None
+        if refused := unverified_origin(request, queued.origin, view.origin):
+            return refused
+        self.writeback.send(request)
+        return None
 
     def _outcome_claim(
         self, queued: QueuedEvent, delivery_id: str | None, outcome: Outcome, now: datetime | None = None

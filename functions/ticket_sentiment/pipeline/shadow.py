@@ -97,7 +97,7 @@ class ShadowScoring:
             result = self.scorer().score_prepared([text], [message.language])[0]
             match = evaluate(self.rules, event, result, thread_score) if is_current else None
             record = ShadowRecord(
-                ticket_id=event.ticket_id,
+                ticket_id=event.ref.key,
                 message_id=message.message_id,
                 created_at=message.created_at,
                 live=live_score(message, live_rule),

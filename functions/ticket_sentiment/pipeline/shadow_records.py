@@ -39,7 +39,7 @@ class ShadowRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    ticket_id: str
+    ticket_id: str  # the ticket's key (identity.TicketRef: source, brand and the helpdesk's id)
     message_id: str
     created_at: datetime
     live: ModelScore

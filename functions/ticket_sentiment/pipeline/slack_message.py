@@ -20,7 +20,7 @@ _STYLES = {"right_call": "primary", "false_alarm": "danger"}
 
 def review_actions(alert: Alert) -> dict[str, Any]:
     """The review buttons (handlers/review.py receives the clicks); each carries ids only, never ticket text."""
-    value = button_value(alert.ticket_id, alert.alert_id)
+    value = button_value(alert.ticket_key, alert.alert_id)
     buttons: list[dict[str, Any]] = []
     for verdict, label in VERDICT_LABELS.items():
         button: dict[str, Any] = {
@@ -53,10 +53,10 @@ def build_message(alert: Alert) -> dict[str, Any]:
     ]
     excerpt = escape(alert.excerpt).replace("\n", " ")
     return {
-        "text": f"{level.capitalize()} ticket {alert.ticket_id}: {alert.subject or '(no subject)'} "
+        "text": f"{level.capitalize()} ticket {alert.ticket_key}: {alert.subject or '(no subject)'} "
         f"({alert.score:+.2f}, intensity {alert.intensity:.2f}, rule {alert.rule})",
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": f"Ticket {alert.ticket_id}"[:150]}},
+            {"type": "header", "text": {"type": "plain_text", "text": f"Ticket {alert.ticket_key}"[:150]}},
             {"type": "section", "text": {"type": "mrkdwn", "text": f":rotating_light: {title}"}},
             {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
             {"type": "section", "text": {"type": "mrkdwn", "text": f">{excerpt}" if excerpt else "_no text_"}},

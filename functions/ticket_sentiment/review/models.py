@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from ..pipeline.identity import BadTicketRefError, TicketRef
+
 Verdict = Literal["right_call", "false_alarm", "wrong_emotion"]
 ReviewSource = Literal["slack", "api"]
 VERDICTS: tuple[Verdict, ...] = ("right_call", "false_alarm", "wrong_emotion")
@@ -31,13 +33,24 @@ def action_id(verdict: Verdict) -> str:
     return f"{ACTION_PREFIX}{verdict}"
 
 
-def button_value(ticket_id: str, alert_id: str) -> str:
-    """What a review button carries: ids only, never text (the value comes back with every click)."""
-    return json.dumps({"ticket_id": ticket_id, "alert_id": alert_id}, separators=(",", ":"))
+def button_value(ticket_key: str, alert_id: str) -> str:
+    """What a review button carries: ids only, never text (the value comes back with every click). `ticket_id`
+    holds the ticket's canonical key (pipeline.identity.TicketRef: source, brand and id)."""
+    return json.dumps({"ticket_id": ticket_key, "alert_id": alert_id}, separators=(",", ":"))
 
 
+def _ticket_key(value: str) -> str:
+    try:
+        return TicketRef.parse(value).key
+    except BadTicketRefError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# The ticket's canonical key, `<source>[/<brand>]:<ticket id>`: a bare helpdesk id names no ticket.
 TicketId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/#+-]+$")
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=210, pattern=r"^[A-Za-z0-9._:@/#+-]+$"),
+    AfterValidator(_ticket_key),
 ]
 # An alert id is "<event id>:<rule name>" (see ScoringService.process).
 AlertId = Annotated[
@@ -94,6 +107,10 @@ class Review(BaseModel):
     @property
     def key(self) -> tuple[str, str]:
         return self.ticket_id, self.alert_id
+
+    @property
+    def ref(self) -> TicketRef:
+        return TicketRef.parse(self.ticket_id)
 
 
 class ReviewRequest(BaseModel):

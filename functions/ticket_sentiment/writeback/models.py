@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints,
 
 from ..models import Label
 from ..pipeline.events import Identifier, Tag
+from ..pipeline.identity import Brand, Source, TicketRef
 
 TAG_PREFIX = "sentiment-"
 MARKER_TAG = "sentiment-scored"  # on every ticket we wrote to: the loop guard's first signal
@@ -38,6 +39,7 @@ class WritebackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     platform: Platform
+    brand: Brand | None = None  # with platform and ticket_id, the ticket's identity in our table
     ticket_id: Identifier
     score: float = Field(ge=-1, le=1)
     label: Label
@@ -53,6 +55,10 @@ class WritebackRequest(BaseModel):
     def _round(cls, value: float) -> float:
         # Two decimals: Salesforce's Number(3,2) and what an agent can read; more digits are noise, not signal.
         return round(value, 2)
+
+    @property
+    def ref(self) -> TicketRef:
+        return TicketRef.model_construct(source=Source(self.platform.value), brand=self.brand, ticket_id=self.ticket_id)
 
     @property
     def stale_tags(self) -> tuple[str, ...]:

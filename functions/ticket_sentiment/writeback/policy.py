@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable
 
 from ..models import AuthorRole
 from ..pipeline.events import TicketEvent
+from ..pipeline.identity import Origin
 from ..ports import Scored, TicketStore
 from .models import LABEL_TAGS, MARKER_TAG, OWN_TAGS, Platform, WritebackRequest
 
@@ -53,6 +54,7 @@ def writeback_request(
         return None
     return WritebackRequest(
         platform=platform,
+        brand=event.brand,
         ticket_id=event.ticket_id,
         score=round(scored.score, 2),
         label=scored.label,
@@ -60,6 +62,17 @@ def writeback_request(
         event_id=event_id,
         message_id=event.message_id,
     )
+
+
+def unverified_origin(request: WritebackRequest, message: Origin | None, ticket: Origin | None) -> str | None:
+    """Why a write-back must not happen, or None: the message, and the ticket's first message, must both have come
+    through the helpdesk's own verified webhook route. A canonical producer allowed to name the helpdesk (or a
+    backfill) may be scored under its source, but never edits the helpdesk's ticket. Reasons hold no ids."""
+    for what, origin in (("message", message), ("ticket", ticket)):
+        if origin is None or not origin.verified_for(request.platform.value):
+            route = origin.value if origin is not None else "an unrecorded route"
+            return f"the {what} arrived through {route}, not the {request.platform.value} webhook"
+    return None
 
 
 def is_own_update(
@@ -84,5 +97,5 @@ def is_still_current(tickets: TicketStore, request: WritebackRequest) -> bool:
     """False when the request's message no longer drives its ticket (a newer message does): skip the write."""
     if request.message_id is None:
         return True
-    ticket = tickets.get_ticket(request.ticket_id)
+    ticket = tickets.get_ticket(request.ref)
     return ticket is None or ticket.current is None or ticket.current.message_id == request.message_id

@@ -1,4 +1,4 @@
-"""`forget --ticket ID` / `forget --requester ID --source PLATFORM`: erase on request (GDPR Art. 17) from the table
+"""`forget --ticket KEY` / `forget --requester ID --source PLATFORM`: erase on request (GDPR Art. 17) from the table
 and the parked queues, leaving a receipt without content per ticket."""
 
 from __future__ import annotations
@@ -11,10 +11,14 @@ import typer
 from .common import EndpointOption, RegionOption, TableOption, fail, out
 
 if TYPE_CHECKING:
+    from ticket_sentiment.pipeline.identity import TicketRef
     from ticket_sentiment.pipeline.lifecycle import Eraser, ErasureReceipt
 
 app = typer.Typer()
-TicketOption = Annotated[str | None, typer.Option("--ticket", help="the helpdesk's ticket id")]
+TicketOption = Annotated[
+    str | None,
+    typer.Option("--ticket", help="the ticket's key: source:id or source/brand:id, e.g. zendesk:12345"),
+]
 RequesterOption = Annotated[
     str | None,
     typer.Option("--requester", help="the helpdesk's requester id (user / contact id): erase all their tickets"),
@@ -60,16 +64,24 @@ def forget(
         fail("no table: pass --table or set TABLE_NAME (the stack output TableName)")
     if (ticket is None) == (requester is None):
         fail("pass exactly one of --ticket and --requester")
-    if ticket is not None and (not ticket.strip() or len(ticket) > 128):
-        fail("--ticket: expected the helpdesk's ticket id (1 to 128 characters)")
+    ref = _ticket_ref(ticket) if ticket is not None else None
     if requester is not None:
         _check_requester(requester, source, requester_key_secret)
     eraser = _eraser(table, parked_queues, requester_key_secret, endpoint_url, region)
-    receipts = _erase(eraser, ticket, requester, source)
+    receipts = _erase(eraser, ref, requester, source)
     for receipt in receipts:
         _report(receipt)
     if requester is not None and not receipts:
         out.print("no stored ticket of that requester: already erased, never scored, or stored without a requester")
+
+
+def _ticket_ref(ticket: str) -> TicketRef:
+    from ticket_sentiment.pipeline.identity import BadTicketRefError, TicketRef
+
+    try:
+        return TicketRef.parse(ticket)  # a bare id is refused: the same id in two helpdesks is two tickets
+    except BadTicketRefError as exc:
+        fail(f"--ticket: {exc}")
 
 
 def _check_requester(requester: str, source: str | None, key_secret: str | None) -> None:
@@ -98,7 +110,7 @@ def _eraser(
     )
 
 
-def _erase(eraser: Eraser, ticket: str | None, requester: str | None, source: str | None) -> list[ErasureReceipt]:
+def _erase(eraser: Eraser, ticket: TicketRef | None, requester: str | None, source: str | None) -> list[ErasureReceipt]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:

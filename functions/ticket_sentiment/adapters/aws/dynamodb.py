@@ -10,6 +10,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from ...pipeline.events import EscalationState, Outcome
+from ...pipeline.identity import TicketRef
 from ...pipeline.lifecycle import ErasureCounts, ErasureReceipt, Retention
 from ...pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from .keys import (
@@ -101,7 +102,8 @@ def _ticket_update(
     negative-tickets index key set while the current label is negative and removed otherwise; the TTL pushed on
     (a ticket is kept for its retention after its last message)."""
     data = view.model_dump(
-        mode="json", exclude={"escalation_state", "last_alert_at", "last_alert_rule", "first_agent_reply_at"}
+        mode="json",
+        exclude={"escalation_state", "last_alert_at", "last_alert_rule", "first_agent_reply_at", "origin"},
     )
     meta = _TICKET_META
     negative = _negative_index(view)
@@ -114,6 +116,9 @@ def _ticket_update(
     values = {f":{k}": v for k, v in data.items()} | {f":{k}": v for k, v in always.items()}
     values |= {":none": EscalationState.NONE.value, ":type": "ticket", ":n": view.message_count, ":ttl": expires_at}
     names = {f"#{k}": k for k in [*always, *meta, "escalation_state", "type"]}
+    if view.origin is not None:  # the route of the ticket's first message: kept, so write-back can trust it
+        sets.append("#origin = if_not_exists(#origin, :origin)")
+        names["#origin"], values[":origin"] = "origin", view.origin.value
     update = "SET " + ", ".join(sets) + ("" if negative else " REMOVE GSI1PK, GSI1SK")
     return update, names, values
 
@@ -125,7 +130,7 @@ def _negative_index(view: TicketView) -> dict[str, str]:
         return {}
     return {
         "GSI1PK": negative_week_key(view.product_area, current.created_at),
-        "GSI1SK": f"{current.score + 1:06.4f}#{view.ticket_id}",
+        "GSI1SK": f"{current.score + 1:06.4f}#{view.ref.key}",
     }
 
 
@@ -150,9 +155,9 @@ class DynamoTicketStore:
         self.retention = retention or Retention()
         self.clock = clock
 
-    def message_status(self, ticket_id: str, message_id: str) -> PutStatus | None:
+    def message_status(self, ticket: TicketRef, message_id: str) -> PutStatus | None:
         item = self.table.get_item(
-            Key=message_key(ticket_id, message_id), ConsistentRead=True, ProjectionExpression="done"
+            Key=message_key(ticket, message_id), ConsistentRead=True, ProjectionExpression="done"
         ).get("Item")
         if item is None:
             return None
@@ -160,7 +165,7 @@ class DynamoTicketStore:
 
     def put_message(
         self,
-        ticket_id: str,
+        ticket: TicketRef,
         message: StoredMessage,
         redacted_text: str | None,
         expires_at: datetime | None,
@@ -168,7 +173,7 @@ class DynamoTicketStore:
         now: datetime,
         lease_seconds: int,
     ) -> PutStatus:
-        key = message_key(ticket_id, message.message_id)
+        key = message_key(ticket, message.message_id)
         now = now.astimezone(UTC)
         created = message.created_at.astimezone(UTC)  # one zone, so GSI3SK strings sort in time order
         item = {
@@ -178,7 +183,7 @@ class DynamoTicketStore:
             "claimed_at": now.isoformat(),
             TTL_ATTRIBUTE: self.retention.expires_at("message", now),
             "GSI3PK": scored_day_key(f"{created:%Y-%m-%d}"),
-            "GSI3SK": f"{created.isoformat()}#{ticket_id}#{message.message_id}",
+            "GSI3SK": f"{created.isoformat()}#{ticket.key}#{message.message_id}",
             **to_dynamo(message.model_dump(mode="json")),
         }
         try:
@@ -192,7 +197,7 @@ class DynamoTicketStore:
             ttl = int(expires_at.timestamp()) if expires_at is not None else self.retention.expires_at("text", now)
             self.table.put_item(
                 Item={
-                    **text_key(ticket_id, message.message_id),
+                    **text_key(ticket, message.message_id),
                     "type": "text",
                     "text": redacted_text,
                     TTL_ATTRIBUTE: ttl,
@@ -217,11 +222,11 @@ class DynamoTicketStore:
             return PutStatus.DONE if item.get("done") else PutStatus.IN_FLIGHT
         return PutStatus.PENDING
 
-    def list_messages(self, ticket_id: str) -> list[StoredMessage]:
+    def list_messages(self, ticket: TicketRef) -> list[StoredMessage]:
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :msg)",
-            "ExpressionAttributeValues": {":pk": ticket_pk(ticket_id), ":msg": MESSAGE_PREFIX},
+            "ExpressionAttributeValues": {":pk": ticket_pk(ticket), ":msg": MESSAGE_PREFIX},
             "ConsistentRead": True,
         }
         while True:
@@ -232,8 +237,8 @@ class DynamoTicketStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return [StoredMessage.model_validate(from_dynamo(i), strict=False) for i in items]
 
-    def message_text(self, ticket_id: str, message_id: str) -> str | None:
-        item = self.table.get_item(Key=text_key(ticket_id, message_id)).get("Item")
+    def message_text(self, ticket: TicketRef, message_id: str) -> str | None:
+        item = self.table.get_item(Key=text_key(ticket, message_id)).get("Item")
         return None if item is None else str(item["text"])
 
     def save_ticket(self, view: TicketView, *, refresh_meta: bool, requester_hash: str | None = None) -> bool:
@@ -241,14 +246,14 @@ class DynamoTicketStore:
             view, refresh_meta=refresh_meta, expires_at=self.retention.expires_at("ticket", self.clock())
         )
         if requester_hash is not None:  # a later event without one keeps the requester the ticket has
-            index = requester_index_key(requester_hash, view.ticket_id)
+            index = requester_index_key(requester_hash, view.ref)
             set_clause = ", ".join(f"#{k} = :{k}" for k in index)
             update = update.replace("SET ", f"SET {set_clause}, ", 1)
             names |= {f"#{k}": k for k in index}
             values |= {f":{k}": v for k, v in index.items()}
         try:
             self.table.update_item(
-                Key=ticket_key(view.ticket_id),
+                Key=ticket_key(view.ref),
                 UpdateExpression=update,
                 # An item holding only an agent's reply time has no message count yet.
                 ConditionExpression="attribute_not_exists(#message_count) OR #message_count <= :n",
@@ -263,7 +268,7 @@ class DynamoTicketStore:
 
     def claim_alert(
         self,
-        ticket_id: str,
+        ticket: TicketRef,
         message_id: str,
         *,
         rule: str,
@@ -286,10 +291,10 @@ class DynamoTicketStore:
         }
         if state == EscalationState.ALERTED:
             update += ", GSI2PK = :esc, GSI2SK = :escsk"
-            values |= {":esc": escalation_month_key(now), ":escsk": f"{at}#{ticket_id}"}
+            values |= {":esc": escalation_month_key(now), ":escsk": f"{at}#{ticket.key}"}
         try:
             self.table.update_item(
-                Key=ticket_key(ticket_id),
+                Key=ticket_key(ticket),
                 UpdateExpression=update,
                 ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(last_alert_at) "
                 "OR last_alert_at < :cutoff OR last_alert_message = :mid)",
@@ -301,9 +306,9 @@ class DynamoTicketStore:
             raise
         return True
 
-    def mark_done(self, ticket_id: str, message_id: str, claim: OutcomeClaim | None = None) -> bool:
+    def mark_done(self, ticket: TicketRef, message_id: str, claim: OutcomeClaim | None = None) -> bool:
         done: dict[str, Any] = {
-            "Key": message_key(ticket_id, message_id),
+            "Key": message_key(ticket, message_id),
             "UpdateExpression": "SET done = :t",
             "ExpressionAttributeValues": {":t": True},
         }
@@ -355,8 +360,8 @@ class DynamoTicketStore:
             return _held_by(exc.response.get("Item"), claim)
         return True
 
-    def get_ticket(self, ticket_id: str) -> TicketView | None:
-        item = self.table.get_item(Key=ticket_key(ticket_id), ConsistentRead=True).get("Item")
+    def get_ticket(self, ticket: TicketRef) -> TicketView | None:
+        item = self.table.get_item(Key=ticket_key(ticket), ConsistentRead=True).get("Item")
         if item is None:
             return None
         if "message_count" not in item:
@@ -364,12 +369,12 @@ class DynamoTicketStore:
         data = from_dynamo(item)
         return TicketView.model_validate({k: v for k, v in data.items() if k in TicketView.model_fields})
 
-    def record_agent_reply(self, ticket_id: str, at: datetime) -> bool:
+    def record_agent_reply(self, ticket: TicketRef, at: datetime) -> bool:
         at_iso = at.astimezone(UTC).isoformat()  # ISO strings compare in time order only in one zone
         try:
             self.table.update_item(
                 # An agent's reply may create the ticket item: it gets a TTL unless a message already set one.
-                Key=ticket_key(ticket_id),
+                Key=ticket_key(ticket),
                 UpdateExpression=f"SET first_agent_reply_at = :t, {TTL_ATTRIBUTE} = "
                 f"if_not_exists({TTL_ATTRIBUTE}, :ttl)",
                 ConditionExpression="attribute_not_exists(first_agent_reply_at) OR first_agent_reply_at > :t",
@@ -399,14 +404,14 @@ class DynamoTicketStore:
         )
         return [from_dynamo(i) for i in page.get("Items", [])]
 
-    def erase_ticket(self, ticket_id: str) -> ErasureCounts:
+    def erase_ticket(self, ticket: TicketRef) -> ErasureCounts:
         """Delete every item in the ticket's partition (one Query page at a time, keys only); idempotent."""
         counts: dict[str, int] = {}
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "PK = :pk",
             "ConsistentRead": True,
             "ProjectionExpression": "PK, SK",
-            "ExpressionAttributeValues": {":pk": ticket_pk(ticket_id)},
+            "ExpressionAttributeValues": {":pk": ticket_pk(ticket)},
         }
         while True:
             page = self.table.query(**kwargs)
@@ -418,8 +423,8 @@ class DynamoTicketStore:
                 return ErasureCounts(**counts)
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def tickets_of_requester(self, requester_hash: str) -> list[str]:
-        ticket_ids: list[str] = []
+    def tickets_of_requester(self, requester_hash: str) -> list[TicketRef]:
+        keys: list[str] = []
         kwargs: dict[str, Any] = {
             "IndexName": REQUESTER_INDEX,
             "KeyConditionExpression": f"{REQUESTER_INDEX}PK = :k",
@@ -427,17 +432,17 @@ class DynamoTicketStore:
         }
         while True:
             page = self.table.query(**kwargs)
-            ticket_ids += [str(item[f"{REQUESTER_INDEX}SK"]) for item in page.get("Items", [])]
+            keys += [str(item[f"{REQUESTER_INDEX}SK"]) for item in page.get("Items", [])]
             if "LastEvaluatedKey" not in page:
-                return sorted(set(ticket_ids))
+                return [TicketRef.parse(key) for key in sorted(set(keys))]
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def drop_message(self, ticket_id: str, message_id: str) -> ErasureCounts:
+    def drop_message(self, ticket: TicketRef, message_id: str) -> ErasureCounts:
         counts: dict[str, int] = {}
         for kind, key in (
-            ("message", message_key(ticket_id, message_id)),
-            ("text", text_key(ticket_id, message_id)),
-            ("other", shadow_key(ticket_id, message_id)),  # a shadow model's score of the same message
+            ("message", message_key(ticket, message_id)),
+            ("text", text_key(ticket, message_id)),
+            ("other", shadow_key(ticket, message_id)),  # a shadow model's score of the same message
         ):
             old = self.table.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
             counts[kind] = int(old is not None)
@@ -450,7 +455,7 @@ class DynamoTicketStore:
         values.pop(":n")  # no count condition: a dropped message lowers it
         try:
             self.table.update_item(
-                Key=ticket_key(view.ticket_id),
+                Key=ticket_key(view.ref),
                 UpdateExpression=update,
                 ConditionExpression="attribute_exists(#message_count)",
                 ExpressionAttributeNames=names | {"#message_count": "message_count"},

@@ -16,6 +16,7 @@ import boto3
 from pydantic import ValidationError
 
 from ...pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
+from ...pipeline.identity import BadTicketRefError, TicketRef
 from .keys import (
     DAY_INDEX,
     MESSAGE_PREFIX,
@@ -102,12 +103,13 @@ class DynamoHistory:
         """Ticket metadata by id (BatchGetItem, 100 keys a call, unprocessed keys retried); cached per instance."""
         wanted = list(ticket_ids)  # may be a generator: it is read twice
         todo = sorted({t for t in wanted if t not in self._meta})
+        refs = [ref for ref in map(_ref, todo) if ref is not None]
         names = {f"#{f}": f for f in ("PK", *_TICKET_FIELDS)}
-        for i in range(0, len(todo), BATCH_GET_LIMIT):
+        for i in range(0, len(refs), BATCH_GET_LIMIT):
             self._fetch(
                 {
                     self.table_name: {
-                        "Keys": [ticket_key(t) for t in todo[i : i + BATCH_GET_LIMIT]],
+                        "Keys": [ticket_key(ref) for ref in refs[i : i + BATCH_GET_LIMIT]],
                         "ProjectionExpression": ", ".join(names),
                         "ExpressionAttributeNames": names,
                     }
@@ -134,7 +136,10 @@ class DynamoHistory:
             log.warning("skipping a ticket item with unreadable metadata")
 
     def redacted_text(self, ticket_id: str, message_id: str, *, now: datetime | None = None) -> str | None:
-        item = self.table.get_item(Key=text_key(ticket_id, message_id)).get("Item")
+        ref = _ref(ticket_id)
+        if ref is None:
+            return None
+        item = self.table.get_item(Key=text_key(ref, message_id)).get("Item")
         if item is None or not isinstance(item.get("text"), str):
             return None
         expires = item.get("expires_at")
@@ -150,6 +155,14 @@ class DynamoHistory:
                 record = _review_record(from_dynamo(item))
                 if record is not None and (record.reviewed_at is None or start <= record.reviewed_at < end):
                     yield record
+
+
+def _ref(ticket_key: str) -> TicketRef | None:
+    """The ticket a record's key names; None for an item keyed the old way (a bare id: README, "Tenancy")."""
+    try:
+        return TicketRef.parse(ticket_key)
+    except BadTicketRefError:
+        return None
 
 
 def _with_meta(record: ScoredRecord, meta: TicketMeta | None) -> ScoredRecord:

@@ -1,26 +1,28 @@
 """The ticket table's keys, index names and value codec, defined once for every DynamoDB adapter (and the stack).
 
+A ticket's partition is named by its canonical key (pipeline.identity.TicketRef: `<source>[/<brand>]:<id>`), so
+two helpdesks or brands with the same ticket id are two partitions. <ticket> below is that key.
 Keys (all strings):
-    ticket        PK=TICKET#<ticket_id>  SK=TICKET
-    message       PK=TICKET#<ticket_id>  SK=MSG#<message_id>      scores only; `done` once fully processed
-    message text  PK=TICKET#<ticket_id>  SK=TEXT#<message_id>     redacted text, deleted by TTL (`expires_at`)
-    review        PK=TICKET#<ticket_id>  SK=REVIEW#<alert_id>     one verdict per alert; a later click replaces it
-    shadow score  PK=TICKET#<ticket_id>  SK=SHADOW#<message_id>   the shadow model's score beside the live one
-                                                                  (pipeline/shadow.py), the messages' retention
+    ticket        PK=TICKET#<ticket>  SK=TICKET
+    message       PK=TICKET#<ticket>  SK=MSG#<message_id>      scores only; `done` once fully processed
+    message text  PK=TICKET#<ticket>  SK=TEXT#<message_id>     redacted text, deleted by TTL (`expires_at`)
+    review        PK=TICKET#<ticket>  SK=REVIEW#<alert_id>     one verdict per alert; a later click replaces it
+    shadow score  PK=TICKET#<ticket>  SK=SHADOW#<message_id>   the shadow model's score beside the live one
+                                                              (pipeline/shadow.py), the messages' retention
     delivery      PK=DELIVERY#<SQS message id>  SK=OUTCOME       the delivery's one terminal outcome and event id,
                                                                   deleted by TTL (`expires_at`, 14 days)
-    erasure       PK=ERASURE#<sha256 of ticket id>  SK=RECEIPT#<ISO time>   counts only, no content
+    erasure       PK=ERASURE#<sha256 of ticket key>  SK=RECEIPT#<ISO time>   counts only, no content
 Every item carries the TTL attribute (`expires_at`), set from the retention policy (pipeline/lifecycle.py).
 GSIs (sparse):
-    GSI1 negative tickets by product area and week: GSI1PK=NEG#<product_area|->#<ISO week>  GSI1SK=<score>#<id>
+    GSI1 negative tickets by product area and week: GSI1PK=NEG#<product_area|->#<ISO week>  GSI1SK=<score>#<ticket>
          (set while the ticket's current label is negative, removed otherwise)
-    GSI2 recent escalations: GSI2PK=ESC#<YYYY-MM>  GSI2SK=<last_alert_at ISO>#<ticket_id>  (real alerts only)
-    GSI3 items by day, overloaded by prefix: GSI3PK=<KIND>#<YYYY-MM-DD>  GSI3SK=<ISO time>#<ticket_id>#<id>
+    GSI2 recent escalations: GSI2PK=ESC#<YYYY-MM>  GSI2SK=<last_alert_at ISO>#<ticket>  (real alerts only)
+    GSI3 items by day, overloaded by prefix: GSI3PK=<KIND>#<YYYY-MM-DD>  GSI3SK=<ISO time>#<ticket>#<id>
          (scored messages for drift and audits: SCORED#<day of created_at, UTC>, set on the message item;
           reviews for escalation precision: REVIEWED#<day>;
           shadow scores for `report --compare-models`: SHADOW#<day of created_at, UTC>)
     GSI4 tickets by requester, for erasure on request: GSI4PK=REQ#<keyed hash of the requester id>
-         GSI4SK=<ticket_id>  (keys only; set on the ticket item where the helpdesk names a stable requester)
+         GSI4SK=<ticket>  (keys only; set on the ticket item where the helpdesk names a stable requester)
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the stack imports the names here without loading botocore
     from botocore.exceptions import ClientError
+
+    from ...pipeline.identity import TicketRef
 
 PARTITION_KEY, SORT_KEY = "PK", "SK"
 TTL_ATTRIBUTE = "expires_at"
@@ -55,28 +59,28 @@ REVIEWED_DAY_PREFIX = "REVIEWED#"
 REQUESTER_PREFIX = "REQ#"
 
 
-def ticket_pk(ticket_id: str) -> str:
-    return f"{TICKET_PREFIX}{ticket_id}"
+def ticket_pk(ticket: TicketRef) -> str:
+    return f"{TICKET_PREFIX}{ticket.key}"
 
 
-def ticket_key(ticket_id: str) -> dict[str, str]:
-    return {PARTITION_KEY: ticket_pk(ticket_id), SORT_KEY: TICKET_SK}
+def ticket_key(ticket: TicketRef) -> dict[str, str]:
+    return {PARTITION_KEY: ticket_pk(ticket), SORT_KEY: TICKET_SK}
 
 
-def message_key(ticket_id: str, message_id: str) -> dict[str, str]:
-    return {PARTITION_KEY: ticket_pk(ticket_id), SORT_KEY: f"{MESSAGE_PREFIX}{message_id}"}
+def message_key(ticket: TicketRef, message_id: str) -> dict[str, str]:
+    return {PARTITION_KEY: ticket_pk(ticket), SORT_KEY: f"{MESSAGE_PREFIX}{message_id}"}
 
 
-def text_key(ticket_id: str, message_id: str) -> dict[str, str]:
-    return {PARTITION_KEY: ticket_pk(ticket_id), SORT_KEY: f"{TEXT_PREFIX}{message_id}"}
+def text_key(ticket: TicketRef, message_id: str) -> dict[str, str]:
+    return {PARTITION_KEY: ticket_pk(ticket), SORT_KEY: f"{TEXT_PREFIX}{message_id}"}
 
 
-def review_key(ticket_id: str, alert_id: str) -> dict[str, str]:
-    return {PARTITION_KEY: ticket_pk(ticket_id), SORT_KEY: f"{REVIEW_PREFIX}{alert_id}"}
+def review_key(ticket: TicketRef, alert_id: str) -> dict[str, str]:
+    return {PARTITION_KEY: ticket_pk(ticket), SORT_KEY: f"{REVIEW_PREFIX}{alert_id}"}
 
 
-def shadow_key(ticket_id: str, message_id: str) -> dict[str, str]:
-    return {PARTITION_KEY: ticket_pk(ticket_id), SORT_KEY: f"{SHADOW_PREFIX}{message_id}"}
+def shadow_key(ticket: TicketRef, message_id: str) -> dict[str, str]:
+    return {PARTITION_KEY: ticket_pk(ticket), SORT_KEY: f"{SHADOW_PREFIX}{message_id}"}
 
 
 def shadow_day_key(day: str) -> str:
@@ -111,9 +115,9 @@ def reviewed_day_key(day: str) -> str:
     return f"{REVIEWED_DAY_PREFIX}{day}"
 
 
-def requester_index_key(requester_hash: str, ticket_id: str) -> dict[str, str]:
+def requester_index_key(requester_hash: str, ticket: TicketRef) -> dict[str, str]:
     """GSI4's key attributes on a ticket item: the requester's keyed hash, never the raw id."""
-    return {f"{REQUESTER_INDEX}PK": f"{REQUESTER_PREFIX}{requester_hash}", f"{REQUESTER_INDEX}SK": ticket_id}
+    return {f"{REQUESTER_INDEX}PK": f"{REQUESTER_PREFIX}{requester_hash}", f"{REQUESTER_INDEX}SK": ticket.key}
 
 
 def iso(at: datetime) -> str:

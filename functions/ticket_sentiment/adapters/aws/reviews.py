@@ -1,9 +1,9 @@
 """DynamoDB adapter for the ReviewStore port, on the ticket table (keys and indexes: `keys.py`).
 
 Keys:
-    review   PK=TICKET#<ticket_id>  SK=REVIEW#<alert_id>     one verdict per alert; a later click replaces it
-             GSI3PK=REVIEWED#<YYYY-MM-DD>  GSI3SK=<reviewed_at ISO, fixed width>#<ticket_id>#<alert_id>
-    ticket   PK=TICKET#<ticket_id>  SK=TICKET                gets review_verdict / reviewed_by / reviewed_at
+    review   PK=TICKET#<ticket key>  SK=REVIEW#<alert_id>     one verdict per alert; a later click replaces it
+             GSI3PK=REVIEWED#<YYYY-MM-DD>  GSI3SK=<reviewed_at ISO, fixed width>#<ticket key>#<alert_id>
+    ticket   PK=TICKET#<ticket key>  SK=TICKET                gets review_verdict / reviewed_by / reviewed_at
 GSI3 is shared with other kinds of day-bucketed items; the REVIEWED# prefix keeps reviews apart.
 Only the reviewer's display name and Slack user id are stored, never an email.
 """
@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from ...pipeline.identity import TicketRef
 from ...pipeline.lifecycle import Retention
 from ...review.models import Review
 from .keys import (
@@ -92,7 +93,7 @@ class DynamoReviewStore:
             update += " REMOVE reviewer_id"
         try:
             stored = self.table.update_item(
-                Key=review_key(review.ticket_id, review.alert_id),
+                Key=review_key(review.ref, review.alert_id),
                 UpdateExpression=update,
                 ExpressionAttributeNames={"#type": "type", "#source": "source"},
                 # A delayed write of an older click must not undo a newer one.
@@ -103,7 +104,7 @@ class DynamoReviewStore:
         except ClientError as exc:
             if not conditional_failed(exc):
                 raise
-            return self._get(review.ticket_id, review.alert_id) or review
+            return self._get(review.ref, review.alert_id) or review
         self._stamp_ticket(review, at)
         return _review(stored)
 
@@ -115,7 +116,7 @@ class DynamoReviewStore:
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :msg)",
             "FilterExpression": "event_id = :e",
             "ProjectionExpression": "model_version",
-            "ExpressionAttributeValues": {":pk": ticket_pk(review.ticket_id), ":msg": MESSAGE_PREFIX, ":e": event_id},
+            "ExpressionAttributeValues": {":pk": ticket_pk(review.ref), ":msg": MESSAGE_PREFIX, ":e": event_id},
         }
         while True:
             page = self.table.query(**kwargs)
@@ -129,7 +130,7 @@ class DynamoReviewStore:
         """The ticket item shows its latest verdict; only an existing ticket, and never an older review."""
         try:
             self.table.update_item(
-                Key=ticket_key(review.ticket_id),
+                Key=ticket_key(review.ref),
                 UpdateExpression="SET review_verdict = :v, reviewed_by = :by, reviewed_at = :at, "
                 "reviewed_alert_id = :alert",
                 ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(reviewed_at) "
@@ -145,12 +146,12 @@ class DynamoReviewStore:
             if not conditional_failed(exc):
                 raise
 
-    def _get(self, ticket_id: str, alert_id: str) -> Review | None:
-        item = self.table.get_item(Key=review_key(ticket_id, alert_id), ConsistentRead=True).get("Item")
+    def _get(self, ticket: TicketRef, alert_id: str) -> Review | None:
+        item = self.table.get_item(Key=review_key(ticket, alert_id), ConsistentRead=True).get("Item")
         return None if item is None else _review(item)
 
-    def get(self, ticket_id: str, alert_id: str) -> Review | None:
-        return self._get(ticket_id, alert_id)
+    def get(self, ticket: TicketRef, alert_id: str) -> Review | None:
+        return self._get(ticket, alert_id)
 
     def reviews_since(self, since: datetime) -> list[Review]:
         """Reviews whose latest verdict is at or after `since`, oldest first: one Query per day (GSI3)."""

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from pydantic import ValidationError
 
+from ...pipeline.identity import TicketRef
 from ...pipeline.lifecycle import Retention
 from ...pipeline.shadow_records import ShadowRecord
 from .history import days_between
@@ -33,7 +34,7 @@ class DynamoShadowStore:
         created = record.created_at.astimezone(UTC)  # one zone, so GSI3SK strings sort in time order
         self.table.put_item(
             Item={
-                **shadow_key(record.ticket_id, record.message_id),
+                **shadow_key(TicketRef.parse(record.ticket_id), record.message_id),
                 "type": "shadow",
                 TTL_ATTRIBUTE: self.retention.expires_at("message", now),
                 "GSI3PK": shadow_day_key(f"{created:%Y-%m-%d}"),

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 
 from ...pipeline.events import QueuedEvent
+from ...pipeline.identity import TicketRef
 from ...writeback.models import WritebackRequest
 
 
@@ -84,7 +85,7 @@ class SqsParkedQueue:
         self.wait_seconds = wait_seconds  # long polling: a short poll may miss messages on some SQS servers
         self.hold_seconds = hold_seconds
 
-    def purge_ticket(self, ticket_id: str, only: frozenset[str] | None = None) -> int:
+    def purge_ticket(self, ticket: TicketRef, only: frozenset[str] | None = None) -> int:
         purged, kept = 0, []
         while messages := self.client.receive_message(
             QueueUrl=self.queue_url,
@@ -93,7 +94,7 @@ class SqsParkedQueue:
             VisibilityTimeout=self.hold_seconds,
         ).get("Messages", []):
             for message in messages:
-                if names_ticket(message.get("Body", ""), ticket_id, only):
+                if names_ticket(message.get("Body", ""), ticket, only):
                     self.client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
                     purged += 1
                 else:
@@ -108,27 +109,36 @@ class SqsParkedQueue:
         return purged
 
 
-def names_ticket(body: str, ticket_id: str, only: frozenset[str] | None = None, depth: int = 8) -> bool:
+def names_ticket(body: str, ticket: TicketRef, only: frozenset[str] | None = None, depth: int = 8) -> bool:
     """Whether a queued body (an audit row, an alert, or the SNS event a failed invocation left, whose alert is a
     JSON string inside) names the ticket, and with `only` one of those message or event ids."""
     try:
         value = json.loads(body)
     except ValueError:
         return False
-    return _names(value, ticket_id, only, depth)
+    return _names(value, ticket, only, depth)
 
 
-def _names(value: Any, ticket_id: str, only: frozenset[str] | None, depth: int) -> bool:
+def _names(value: Any, ticket: TicketRef, only: frozenset[str] | None, depth: int) -> bool:
     if depth < 0:
         return False
     if isinstance(value, str):
-        return value.lstrip().startswith("{") and names_ticket(value, ticket_id, only, depth - 1)
+        return value.lstrip().startswith("{") and names_ticket(value, ticket, only, depth - 1)
     if isinstance(value, list):
-        return any(_names(v, ticket_id, only, depth - 1) for v in value)
+        return any(_names(v, ticket, only, depth - 1) for v in value)
     if not isinstance(value, dict):
         return False
-    if value.get("ticket_id") == ticket_id and (
-        only is None or value.get("message_id") in only or value.get("event_id") in only
-    ):
+    if _is_ticket(value, ticket) and (only is None or value.get("message_id") in only or value.get("event_id") in only):
         return True
-    return any(_names(v, ticket_id, only, depth - 1) for v in value.values())
+    return any(_names(v, ticket, only, depth - 1) for v in value.values())
+
+
+def _is_ticket(value: dict[str, Any], ticket: TicketRef) -> bool:
+    """Audit rows name a ticket by its key; alerts by its parts (ticket id, source, brand)."""
+    if value.get("ticket_id") == ticket.key:
+        return True
+    return (
+        value.get("ticket_id") == ticket.ticket_id
+        and value.get("source") == ticket.source.value
+        and (value.get("brand") or None) == ticket.brand
+    )
