@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         StoredMessage,
         TicketView,
     )
+    from .redaction.models import RedactionResult
     from .review.models import Review
     from .writeback.models import WritebackRequest
 
@@ -59,6 +60,13 @@ class TextScorer(Protocol):
         texts: Sequence[str],
         languages: Sequence[str] | None = None,
     ) -> list[SentimentResult]: ...
+
+
+class PiiSecondPass(Protocol):
+    """A second redaction pass over text the local pass has redacted (redaction.comprehend.ComprehendPiiRedactor):
+    each field redacted further, or returned as it came when the pass fails."""
+
+    def redact_fields(self, locals_: Sequence[RedactionResult], language: str) -> list[RedactionResult]: ...
 
 
 class TicketStore(Protocol):

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from ..language import detect_language
 from ..models import AuthorRole, SentimentResult, Trend
-from ..ports import AlertPublisher, TextScorer, TicketStore, WritebackSink
+from ..ports import AlertPublisher, PiiSecondPass, TextScorer, TicketStore, WritebackSink
 from ..thread import summarise
 from ..writeback.policy import writeback_request
 from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent, TicketEvent
-from .protection import CleanMessage, clean_for_scoring, safe_url
+from .protection import CleanMessage, clean_for_scoring, safe_url, second_pass
 from .records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from .rules import RuleConfig, RuleMatch, evaluate
 
@@ -72,6 +72,7 @@ class ScoringService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         writeback: WritebackSink | None = None,
         writeback_platforms: frozenset[str] = frozenset(),
+        pii_second_pass: PiiSecondPass | None = None,
     ) -> None:
         self.store = store
         self.publisher = publisher
@@ -83,13 +84,15 @@ class ScoringService:
         self.clock = clock
         self.writeback = writeback
         self.writeback_platforms = writeback_platforms
+        self.pii_second_pass = pii_second_pass
         self._prescored: dict[str, tuple[CleanMessage, SentimentResult]] = {}
 
-    @staticmethod
-    def clean(queued: QueuedEvent) -> CleanMessage:
+    def clean(self, queued: QueuedEvent) -> CleanMessage:
         """Nothing personal goes further than this: the model, the store, SNS and Slack only see redacted text.
-        The entity counts (never the values; ingest's and this pass's, each once) become the PII-hit metrics."""
-        return clean_for_scoring(queued)
+        The entity counts (never the values; ingest's and this pass's, each once) become the PII-hit metrics.
+        With a second pass configured (Comprehend), it runs here, on the locally redacted text only."""
+        cleaned = clean_for_scoring(queued)
+        return cleaned if self.pii_second_pass is None else second_pass(cleaned, self.pii_second_pass)
 
     def prescore(self, batch: Sequence[QueuedEvent]) -> None:
         """Score the customer messages of a whole SQS batch in one call, so the model runs one batch and Comprehend
