@@ -47,7 +47,7 @@ from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.pipeline.window import CreatedAtWindow
-from ticket_sentiment.ports import EventProcessor, SlackPoster, TextScorer
+from ticket_sentiment.ports import EventProcessor, PiiSecondPass, SlackPoster, TextScorer
 
 from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
 
@@ -190,9 +190,15 @@ class LocalStack:
     def store(self) -> DynamoTicketStore:
         return DynamoTicketStore(self.res.table_name, self.resource("dynamodb"))
 
-    def scoring_service(self, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES) -> ScoringService:
+    def scoring_service(
+        self, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES, pii_second_pass: PiiSecondPass | None = None
+    ) -> ScoringService:
         return ScoringService(
-            self.store(), SnsAlertPublisher(self.res.alerts_topic_arn, self.client("sns")), scorer, rules
+            self.store(),
+            SnsAlertPublisher(self.res.alerts_topic_arn, self.client("sns")),
+            scorer,
+            rules,
+            pii_second_pass=pii_second_pass,
         )
 
     def pump_events(self, service: EventProcessor, *, max_batches: int = 100) -> int:
@@ -476,9 +482,10 @@ class LocalRuntime:
         port: int = 0,
         *,
         window: CreatedAtWindow | None = None,
+        pii_second_pass: PiiSecondPass | None = None,
     ) -> None:
         self.stack = stack
-        self.processor = CountingProcessor(stack.scoring_service(scorer, rules))
+        self.processor = CountingProcessor(stack.scoring_service(scorer, rules, pii_second_pass))
         self.slack = SlackWebhook(
             WebhookSecret(stack.res.slack_secret_arn, stack.client("secretsmanager")),
             attempts=4,
