@@ -50,7 +50,7 @@ def _label(case: Case) -> str:
     structured one or a full name, else a plain product area."""
     if case.values:
         kind, value = case.values[0]
-        obfuscated = kind == "EMAIL" and "@" not in value  # "x at gmail.com": nobody tags that
+        obfuscated = kind == "EMAIL" and " " in value  # "x at gmail.com", "a @ b.de": nobody tags that
         if (kind in _IN_LABELS and not obfuscated) or (kind.startswith("NAME") and len(value.split()) >= 2):
             return value
     return "billing"

@@ -1092,16 +1092,31 @@ def prose_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_LABEL_WORD_BREAK = re.compile(r"[\s_.]+")
+_LABEL_WORD_BREAK = re.compile(r"[\s_]+")
+
+
+def _label_words(value: str) -> list[str]:
+    """The words of a label without leading titles ("Dipl.-Ing.", "Öğr.", "Mr"), their dots and hyphens."""
+    words = [w for w in _LABEL_WORD_BREAK.split(value) if w]
+    while words and (
+        all(part.casefold() in _TITLES for part in re.split(r"[.\-]+", words[0]) if part)
+        or (words[0].endswith(".") and len(words[0]) <= 5 and len(words) > 1)
+    ):
+        words = words[1:]
+    return [w.rstrip(".") for w in words]
 
 
 def looks_like_person(value: str) -> bool:
-    """A short label ("maria gonzalez", a tag "Jeremy_Wilson") that reads as a person's name: one to three words,
-    the first a known first name, or one that is also a common word ("Tom", "Sam") with a surname after it."""
-    words = [w for w in _LABEL_WORD_BREAK.split(value) if w]
-    if not 1 <= len(words) <= 3 or not all(w.replace("-", "").isalpha() for w in words):
+    """A short label ("maria gonzalez", a tag "Jeremy_Wilson", "Dipl.-Ing. Hans-J. Mälzer") that reads as a
+    person's name: one to three words, the first a known first name, or two or more words the first of which is
+    a first name that is also a common word ("Tom Becker", "Mark Robles"). A label wrongly taken for a name is
+    only dropped, so this leans the safe way."""
+    words = _label_words(value)
+    if not 1 <= len(words) <= 3 or not all(w.replace("-", "").replace("'", "").isalpha() for w in words):
         return False
-    first = words[0].casefold()
-    if first in _STOP:
+    first = words[0].split("-")[0].casefold()
+    if first in _STOP and not (len(words) >= 2 and first in NOT_FIRST_NAMES and first not in BRANDS):
         return False
-    return first in first_names() or (len(words) >= 2 and first in ambiguous_first_names())
+    if first in first_names():
+        return True
+    return len(words) >= 2 and (first in ambiguous_first_names() or (first in NOT_FIRST_NAMES and first not in BRANDS))
