@@ -20,8 +20,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..language import detect_language
-from ..ports import PiiSecondPass
 from ..redaction import merge_counts, redact, redact_lines
 from ..redaction.models import RedactionResult
 from ..redaction.names import looks_like_person
@@ -200,20 +198,4 @@ def clean_for_scoring(queued: QueuedEvent) -> CleanMessage:
         subject=subject.text,
         entities=merge_counts(earlier, body.entities, subject.entities),
         truncated=body.truncated,
-    )
-
-
-def second_pass(cleaned: CleanMessage, pii: PiiSecondPass) -> CleanMessage:
-    """The configured second pass (Comprehend DetectPiiEntities) over the scorer's locally redacted text and
-    subject: it sees nothing the local pass found, and what it finds is masked and counted before anything is
-    stored. When it fails the local result stands (PiiSecondPass's contract)."""
-    text, subject = pii.redact_fields(
-        [RedactionResult(text=cleaned.text), RedactionResult(text=cleaned.subject)], detect_language(cleaned.text)
-    )
-    return cleaned.model_copy(
-        update={
-            "text": text.text,
-            "subject": subject.text,
-            "entities": merge_counts(cleaned.entities, text.entities, subject.entities),
-        }
     )

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from ..language import detect_language
 from ..models import AuthorRole, SentimentResult, Trend
 from ..ports import AlertPublisher, PiiSecondPass, TextScorer, TicketStore, WritebackSink
+from ..redaction import RedactionResult, merge_counts
 from ..thread import summarise
 from ..writeback.policy import writeback_request
 from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent, TicketEvent
-from .protection import CleanMessage, clean_for_scoring, safe_url, second_pass
+from .protection import CleanMessage, clean_for_scoring, safe_url
 from .records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from .rules import RuleConfig, RuleMatch, evaluate
 
@@ -24,6 +25,23 @@ EXCERPT_CHARS = 280
 LEASE_SECONDS = 120
 # A delivery's outcome claim must outlive every redelivery of its SQS message: 14 days, SQS's longest retention.
 OUTCOME_RETENTION = timedelta(days=14)
+
+
+def second_pass(cleaned: CleanMessage, pii: PiiSecondPass) -> CleanMessage:
+    """The configured second pass (Comprehend DetectPiiEntities) over the scorer's locally redacted text and
+    subject: it sees nothing the local pass found, and what it finds is masked and counted before anything is
+    stored. When it fails the local result stands (PiiSecondPass's contract). Here, not in pipeline.protection:
+    ingest imports that module and ships without the language detector this needs."""
+    text, subject = pii.redact_fields(
+        [RedactionResult(text=cleaned.text), RedactionResult(text=cleaned.subject)], detect_language(cleaned.text)
+    )
+    return cleaned.model_copy(
+        update={
+            "text": text.text,
+            "subject": subject.text,
+            "entities": merge_counts(cleaned.entities, text.entities, subject.entities),
+        }
+    )
 
 
 class EventInFlightError(RuntimeError):
