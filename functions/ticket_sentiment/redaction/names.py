@@ -1108,11 +1108,11 @@ def _label_words(value: str) -> list[str]:
 
 def looks_like_person(value: str) -> bool:
     """A short label ("maria gonzalez", a tag "Jeremy_Wilson", "Dipl.-Ing. Hans-J. Mälzer") that reads as a
-    person's name: one to three words, the first a known first name, or two or more words the first of which is
-    a first name that is also a common word ("Tom Becker", "Mark Robles"). A label wrongly taken for a name is
-    only dropped, so this leans the safe way."""
-    words = _label_words(value)
-    if not 1 <= len(words) <= 3 or not all(w.replace("-", "").replace("'", "").isalpha() for w in words):
+    person's name: one to four words (particles aside), the first a known first name, or two or more words the
+    first of which is a first name that is also a common word ("Tom Becker", "Mark Robles"). A label wrongly
+    taken for a name is only dropped, so this leans the safe way."""
+    words = [w for w in _label_words(value) if w.casefold() not in _PARTICLES]  # "Pieter_van_'t_Erve"
+    if not 1 <= len(words) <= 4 or not all(w.replace("-", "").replace("'", "").isalpha() for w in words):
         return False
     first = words[0].split("-")[0].casefold()
     if first in _STOP and not (len(words) >= 2 and first in NOT_FIRST_NAMES and first not in BRANDS):
