@@ -35,6 +35,9 @@ class StackConfig(BaseModel):
     architecture: Literal["arm64", "x86_64"] = "arm64"
     python_version: Literal["3.12", "3.13"] = "3.13"
     scorer: Literal["auto", "onnx", "comprehend"] = "auto"
+    # Amazon Comprehend DetectPiiEntities as a second redaction pass after the local one (English and Spanish
+    # messages only; pay per 100 characters, 3 units minimum per request): off unless switched on here.
+    comprehend_pii: bool = False
     scorer_timeout_s: int = Field(60, ge=10, le=110)  # below the pipeline's 120 s processing lease
     scorer_memory_mb: int = Field(1769, ge=512, le=10240)  # 1769 MB buys one full vCPU
     scorer_max_concurrency: int = Field(10, ge=2, le=1000)  # caps Comprehend and DynamoDB load in a flood

@@ -31,7 +31,7 @@ from .constructs.trust_loop import TABLE_WRITE_KMS, TrustLoop
 from .layers import BUILD
 
 COMPREHEND_REASON = (
-    "Comprehend's DetectSentiment APIs act on no AWS resource and accept no resource ARN: '*' is "
+    "Comprehend's DetectSentiment and DetectPiiEntities APIs act on no AWS resource and accept no resource ARN: '*' is "
     "the only resource IAM allows for them."
 )
 HANDLERS = "ticket_sentiment.handlers"
@@ -175,6 +175,9 @@ class TicketSentimentStack(Stack):
         scorer.allow(["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt"], [key.key_arn])
         if config.scorer != "onnx":
             scorer.allow(["comprehend:BatchDetectSentiment"], ["*"], COMPREHEND_REASON)
+        if config.comprehend_pii:  # the second redaction pass: its permission only where it is switched on
+            scorer.function.add_environment(env.PII_SECOND_PASS, "comprehend")
+            scorer.allow(["comprehend:DetectPiiEntities"], ["*"], COMPREHEND_REASON)
 
         writeback: ServiceFunction | None = None
         writeback_queues: EventQueues | None = None

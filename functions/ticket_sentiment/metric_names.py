@@ -63,5 +63,7 @@ FALSE_ALARMS_30D = "FalseAlarms30d"
 WRONG_EMOTION_7D = "WrongEmotionReviews7d"  # correct escalations with the wrong emotion named, reported apart
 WRONG_EMOTION_30D = "WrongEmotionReviews30d"
 AUDIT_ROWS_QUEUED = "AuditRowsQueued"  # monthly audit job: rows put on the review queue
+# The optional Comprehend DetectPiiEntities pass given up after its retries: the local redaction was stored.
+PII_SECOND_PASS_FAILED = "PiiSecondPassFailed"
 PII_REDACTED = "PiiRedacted"  # entities redacted from scored messages; per type as PiiRedacted_<TYPE>
 TEXTS_TRUNCATED = "TextsTruncated"  # scored messages over textprep.MODEL_TEXT_CHARS whose middle was cut

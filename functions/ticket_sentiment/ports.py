@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         TicketView,
     )
     from .pipeline.shadow_records import ShadowRecord
+    from .redaction.models import RedactionResult
     from .review.models import Review
     from .writeback.models import WritebackRequest
 
@@ -75,6 +76,13 @@ class ShadowHistory(Protocol):
     def shadow_between(self, start: datetime, end: datetime) -> Iterator[ShadowRecord]:
         """Shadow records of the messages with start <= created_at < end."""
         ...
+
+
+class PiiSecondPass(Protocol):
+    """A second redaction pass over text the local pass has redacted (redaction.comprehend.ComprehendPiiRedactor):
+    each field redacted further, or returned as it came when the pass fails."""
+
+    def redact_fields(self, locals_: Sequence[RedactionResult], language: str) -> list[RedactionResult]: ...
 
 
 class TicketStore(Protocol):

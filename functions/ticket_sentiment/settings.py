@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -29,6 +29,7 @@ WRITEBACK_PLATFORMS = "WRITEBACK_PLATFORMS"
 TEXT_RETENTION_DAYS = "TEXT_RETENTION_DAYS"
 RETENTION_POLICY = "RETENTION_POLICY"  # JSON of pipeline.lifecycle.Retention: days per item kind
 SCORER = "SCORER"
+PII_SECOND_PASS = "PII_SECOND_PASS"  # "comprehend": DetectPiiEntities after the local redaction (off when unset)
 ESCALATION_RULES = "ESCALATION_RULES"
 ESCALATION_RULES_PARAM = "ESCALATION_RULES_PARAM"
 MODEL_DIR = "TICKET_SENTIMENT_MODEL_DIR"
@@ -104,6 +105,7 @@ class ScoreSettings(FunctionSettings):
     escalation_rules_param: str | None = Field(None, alias=ESCALATION_RULES_PARAM)
     # Unset (the default): no shadow model is loaded, the live path is exactly as without the feature.
     shadow_model_dir: str | None = Field(None, alias=SHADOW_MODEL_DIR)
+    pii_second_pass: Literal["none", "comprehend"] = Field("none", alias=PII_SECOND_PASS)
 
 
 class ScorerSettings(FunctionSettings):

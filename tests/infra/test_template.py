@@ -557,3 +557,36 @@ def test_the_readme_floor_counts_what_the_stack_creates(template: Template) -> N
         # The session's template switches write-back on (off by default, as the README prices it).
         found = [name for name in resources(template, kind) if "Writeback" not in name]
         assert counts[item] == len(found), item
+
+
+def test_the_comprehend_pii_pass_is_off_by_default_and_its_permission_comes_only_with_it(
+    template: Template, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`comprehend_pii` (off by default): off, the scorer may not call DetectPiiEntities and is not told to; on,
+    it gets PII_SECOND_PASS=comprehend and exactly that one more action, on '*' (Comprehend has no resource ARN)."""
+    from infra.local_deploy import synth_local
+
+    def score_env(t: Template) -> dict[str, str]:
+        return dict(_functions(t)["ticket-sentiment-test-score"]["Environment"]["Variables"])
+
+    assert "comprehend:DetectPiiEntities" not in _policy_actions(template, "Score")
+    assert "PII_SECOND_PASS" not in score_env(template)
+    # The session template's overrides (write-back on), plus the flag: the difference is the flag's alone.
+    overrides = {"writeback": ["zendesk", "intercom"], "comprehend_pii": True}
+    out = synth_local(tmp_path_factory.mktemp("cdk-pii") / "cdk.out", stage="test", overrides=overrides)
+    switched: Template = json.loads((out / "TicketSentiment-test.template.json").read_text())
+    assert score_env(switched)["PII_SECOND_PASS"] == "comprehend"
+    assert _policy_actions(switched, "Score") == _policy_actions(template, "Score") | {"comprehend:DetectPiiEntities"}
+    statements = [
+        statement
+        for policy in resources(switched, "AWS::IAM::Policy").values()
+        if any(r["Ref"].startswith("Score") for r in props(policy)["Roles"])
+        for statement in props(policy)["PolicyDocument"]["Statement"]
+        if "comprehend:DetectPiiEntities" in json.dumps(statement["Action"])
+    ]
+    assert [(s["Action"], s["Resource"]) for s in statements] == [("comprehend:DetectPiiEntities", "*")]
+    for name, fn in _functions(switched).items():  # no other function is told to, or may
+        if name != "ticket-sentiment-test-score":
+            assert "PII_SECOND_PASS" not in fn["Environment"]["Variables"], name
+    for role in ("Ingest", "Notify", "Query"):
+        assert "comprehend:DetectPiiEntities" not in _policy_actions(switched, role)

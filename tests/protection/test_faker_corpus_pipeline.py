@@ -12,13 +12,24 @@ from __future__ import annotations
 
 import io
 import json
+import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
-from ticket_sentiment_tools.redaction.corpus import Case, adversarial_cases, build_corpus, event_payload, measure
+from ticket_sentiment_tools.local_stack import LocalRuntime
+from ticket_sentiment_tools.redaction.corpus import (
+    STRUCTURED,
+    Case,
+    adversarial_cases,
+    build_corpus,
+    event_payload,
+    measure,
+)
 
 from .corpus import Ticket
+from .helpdesk_formats import FORMATS, Delivery, Helpdesks
 from .test_pii_pipeline import POSTED, captured_logs, run_corpus, search
 
 __all__ = ["captured_logs"]  # the fixture, shared with the hand-made corpus's test
@@ -54,26 +65,87 @@ def check_against_measurement(cases: list[Case], haystacks: dict[str, str]) -> d
     return {"cases": len(cases), "missed by the measurement": len(missed), "control hits": len(control)}
 
 
-def _sample() -> list[Case]:
-    return adversarial_cases() + build_corpus()[:1500:60]  # every locale, every kind of case
+def _formatted(
+    pairs: list[tuple[str, Case]],
+) -> tuple[list[Ticket], Callable[[LocalRuntime, Ticket], Delivery], Helpdesks]:
+    """Each (format, case) as a ticket, the sender that posts it in its format (the canonical event or the
+    helpdesk's signed webhook), and the helpdesk secrets it signs with."""
+    helpdesks = Helpdesks()
+    by_id: dict[str, tuple[str, Case]] = {}
+    tickets = []
+    for fmt, case in pairs:
+        ticket = to_ticket(case)
+        ticket.ticket_id = f"{fmt}:{case.case_id}"
+        by_id[ticket.ticket_id] = (fmt, case)
+        tickets.append(ticket)
+
+    def send(runtime: LocalRuntime, ticket: Ticket) -> Delivery:
+        fmt, case = by_id[ticket.ticket_id]
+        return helpdesks.delivery(fmt, case, runtime)
+
+    return tickets, send, helpdesks
+
+
+def run_formats(
+    endpoint: str,
+    scorer: OnnxSentimentScorer,
+    pairs: list[tuple[str, Case]],
+    logs: tuple[io.StringIO, io.StringIO],
+    prefix: str,
+) -> dict[str, Any]:
+    tickets, send, helpdesks = _formatted(pairs)
+    captured = run_corpus(endpoint, scorer, tickets, logs, prefix, send=send, helpdesks=helpdesks)
+    cases = list({c.case_id: c for _, c in pairs}.values())
+    figures = check_against_measurement(cases, captured.haystacks)
+    return {**figures, **captured.counts, "deliveries": len(tickets), "formats": sorted({f for f, _ in pairs})}
+
+
+_KINDS = ("greeting", "prose", "ADDRESS", "negative", *STRUCTURED)
+
+
+def representative_slice() -> list[tuple[str, Case]]:
+    """Every format gets every kind of case (each entity type, greetings, names in prose, addresses, hard
+    negatives), one sent as HTML, one with the value in its subject, and five of the review's adversarial cases
+    (all thirty over the six formats); the formats take different cases of each kind (the j-th for the j-th
+    format), so the slice covers six of each, in several locales. About a hundred deliveries."""
+    faker = build_corpus()[:1500]
+    by_kind = {kind: [c for c in faker if c.kind == kind and not c.html and not c.subject] for kind in _KINDS}
+    html = [c for c in faker if c.html]
+    subject = [c for c in faker if c.subject]
+    adversarial = adversarial_cases()
+    pairs: list[tuple[str, Case]] = []
+    for j, fmt in enumerate(FORMATS):
+        picked = [cases[j * 7 % len(cases)] for cases in by_kind.values()]
+        picked += [html[j * 11], subject[j * 11], *adversarial[j :: len(FORMATS)]]
+        pairs += [(fmt, case) for case in picked]
+    return pairs
 
 
 @pytest.mark.slow
-def test_the_faker_corpus_sample_leaves_no_raw_value_in_any_sink(
+def test_a_representative_slice_in_every_helpdesk_format_leaves_no_raw_value_in_any_sink(
     protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
 ) -> None:
-    cases = _sample()
-    captured = run_corpus(protection_moto, scorer, [to_ticket(c) for c in cases], captured_logs, "faker")
-    figures = check_against_measurement(cases, captured.haystacks)
-    adversarial = {c.case_id for c in adversarial_cases()}
-    assert all(not m.leaked for m in measure([c for c in cases if c.case_id in adversarial]).measured)
-    assert figures["cases"] == len(cases)
+    pairs = representative_slice()
+    for fmt in FORMATS:  # every format gets every entity type, HTML and text, subject and body
+        cases = [c for f, c in pairs if f == fmt]
+        kinds = {kind for c in cases for kind, _ in c.values}
+        assert {"NAME_GREETING", "NAME_PROSE", "ADDRESS", *STRUCTURED} <= kinds, fmt
+        assert {c.html for c in cases} == {True, False} and any(c.subject for c in cases), fmt
+    figures = run_formats(protection_moto, scorer, pairs, captured_logs, "faker")
+    adversarial = adversarial_cases()
+    assert all(not m.leaked for m in measure(adversarial).measured)  # so none of them may be found in any sink
+    assert {c.case_id for _, c in pairs} >= {c.case_id for c in adversarial}
+    assert figures["deliveries"] == len(pairs) and figures["formats"] == sorted(FORMATS)
 
 
 @pytest.mark.reliability_long
-def test_the_whole_faker_corpus_leaves_no_raw_value_in_any_sink(
-    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_whole_faker_corpus_in_each_format_leaves_no_raw_value_in_any_sink(
+    fmt: str, protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
 ) -> None:
-    cases = build_corpus()
-    captured = run_corpus(protection_moto, scorer, [to_ticket(c) for c in cases], captured_logs, "fakerall")
-    check_against_measurement(cases, captured.haystacks)
+    """All 1,530 cases in one format per test (run them side by side: `pytest -m reliability_long -k <format>`)."""
+    figures = run_formats(protection_moto, scorer, [(fmt, c) for c in build_corpus()], captured_logs, f"all{fmt}")
+    out = os.environ.get("PROTECTION_FIGURES")
+    if out:
+        with open(f"{out}.{fmt}.json", "w", encoding="utf-8") as handle:
+            json.dump(figures, handle, indent=2, default=str)

@@ -19,8 +19,10 @@ import json
 import logging
 import os
 import re
+import urllib.error
 import urllib.parse
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,12 +32,14 @@ from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.handlers.observability import logger
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment.pipeline.rules import RuleConfig
+from ticket_sentiment.redaction.comprehend import ComprehendPiiRedactor
 from ticket_sentiment_tools.local_stack import LocalRuntime, LocalStack, http
 
 from tests.integration.slack_sink import SlackSink
 from tests.unit.pipeline_fakes import FIXTURE_WINDOW
 
 from .corpus import Ticket, build_corpus
+from .helpdesk_formats import Delivery, Helpdesks
 from .recorder import Call, recording
 
 POSTED = "posted events (raw: the control)"
@@ -100,34 +104,65 @@ def _dump(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
+def _post(url: str, delivery: Delivery) -> tuple[int, str]:
+    """POST as the caller sends it; the answer as text (Salesforce's is a SOAP acknowledgement, not JSON)."""
+    headers = {"Content-Type": "application/json", **delivery.headers}
+    request = urllib.request.Request(url, data=delivery.body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), exc.read().decode()
+
+
+def canonical(runtime: LocalRuntime, ticket: Ticket) -> Delivery:
+    """The ticket's event as POST /v1/events takes it."""
+    return Delivery("/v1/events", _dump(ticket.event).encode(), runtime.key("ingest"), ticket.ticket_id)
+
+
 def run_corpus(
     endpoint: str,
     scorer: OnnxSentimentScorer,
     tickets: list[Ticket],
     logs: tuple[io.StringIO, io.StringIO],
     prefix: str,
+    *,
+    send: Callable[[LocalRuntime, Ticket], Delivery] = canonical,
+    helpdesks: Helpdesks | None = None,
 ) -> Captured:
+    """Every ticket posted as `send` makes it (the canonical event by default; a helpdesk's signed webhook with
+    `helpdesks`, whose secrets are configured first), drained, read back; every sink captured. The Comprehend
+    DetectPiiEntities second pass is on, its requests recorded with the sentiment ones."""
     stack = LocalStack(endpoint, prefix=prefix)
     stack.provision()
+    if helpdesks is not None:
+        helpdesks.configure(stack)
     comprehend = RecordingComprehend()
     routing = RoutingScorer(ScorerMode.AUTO, lambda: scorer, lambda: ComprehendScorer(comprehend))
     sink = SlackSink()
-    runtime = LocalRuntime(stack, routing, EVERY_ALERT, sink.url, window=FIXTURE_WINDOW)
+    runtime = LocalRuntime(
+        stack, routing, EVERY_ALERT, sink.url, window=FIXTURE_WINDOW, pii_second_pass=ComprehendPiiRedactor(comprehend)
+    )
     answers: list[Any] = []
+    posted: list[str] = []
     try:
         with recording() as recorder:
+            stored_as: list[tuple[str, str]] = []
             for ticket in tickets:
-                status, body = http("POST", f"{runtime.url}/v1/events", ticket.event, headers=runtime.key("ingest"))
-                assert status == 202, body
+                delivery = send(runtime, ticket)
+                posted.append(delivery.body.decode())
+                status, body = _post(runtime.url + delivery.path, delivery)
+                assert status == (200 if "/salesforce" in delivery.path else 202), (ticket.ticket_id, body)
                 answers.append(body)
+                stored_as.append((delivery.ticket_id, delivery.source))
             runtime.drain(rounds=10 + len(tickets) // 5)
-            for ticket in tickets:
+            for ticket_id, source in stored_as:
                 status, body = http(
                     "GET",
-                    f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket.ticket_id)}?source={ticket.event['source']}",
+                    f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id)}?source={source}",
                     headers=runtime.key("read"),
                 )
-                assert status == 200, body
+                assert status == 200, (ticket_id, body)
                 answers.append(body)
             items = stack.client("dynamodb").get_paginator("scan").paginate(TableName=stack.res.table_name)
             table = [item for page in items for item in page["Items"]]
@@ -168,7 +203,7 @@ def run_corpus(
         {
             **haystacks,
             "events queue (SQS sends and receives)": _dump(events),
-            POSTED: _dump([t.event for t in tickets]),
+            POSTED: _dump([t.event for t in tickets]) + _dump(posted),
         },
         counts,
     )

@@ -52,7 +52,7 @@ from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.pipeline.shadow import ShadowScoring
 from ticket_sentiment.pipeline.window import CreatedAtWindow
-from ticket_sentiment.ports import EventProcessor, SlackPoster, TextScorer
+from ticket_sentiment.ports import EventProcessor, PiiSecondPass, SlackPoster, TextScorer
 
 from .moto_server import moto_process
 from .samples import SAMPLE_THREAD, SAMPLE_TICKETS, SAMPLE_ZENDESK_WEBHOOK
@@ -198,15 +198,22 @@ class LocalStack:
         return DynamoTicketStore(self.res.table_name, self.resource("dynamodb"))
 
     def scoring_service(
-        self, scorer: TextScorer, rules: RuleConfig = DEFAULT_RULES, *, shadow: TextScorer | None = None
+        self,
+        scorer: TextScorer,
+        rules: RuleConfig = DEFAULT_RULES,
+        *,
+        shadow: TextScorer | None = None,
+        pii_second_pass: PiiSecondPass | None = None,
     ) -> ScoringService:
-        """The score function's service; `shadow`: a candidate model scoring beside `scorer` (SHADOW_MODEL_DIR)."""
+        """The score function's service; `shadow`: a candidate model scoring beside `scorer` (SHADOW_MODEL_DIR);
+        `pii_second_pass`: the Comprehend PII pass after the local one (PII_SECOND_PASS)."""
         return ScoringService(
             self.store(),
             SnsAlertPublisher(self.res.alerts_topic_arn, self.client("sns")),
             scorer,
             rules,
             shadow=self.shadow_scoring(shadow, rules) if shadow is not None else None,
+            pii_second_pass=pii_second_pass,
         )
 
     def shadow_store(self) -> DynamoShadowStore:
@@ -514,11 +521,16 @@ class LocalRuntime:
         *,
         window: CreatedAtWindow | None = None,
         shadow: TextScorer | None = None,
+        pii_second_pass: PiiSecondPass | None = None,
     ) -> None:
         self.stack = stack
         self.shadow = shadow
-        self.processor = CountingProcessor(stack.scoring_service(scorer, rules, shadow=shadow))
-        self._new_service: Callable[[], ScoringService] = lambda: stack.scoring_service(scorer, rules, shadow=shadow)
+
+        def service() -> ScoringService:
+            return stack.scoring_service(scorer, rules, shadow=shadow, pii_second_pass=pii_second_pass)
+
+        self.processor = CountingProcessor(service())
+        self._new_service: Callable[[], ScoringService] = service
         self._workers: list[threading.Thread] = []
         self._notified_lock = threading.Lock()
         self.slack = SlackWebhook(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
@@ -27,6 +27,9 @@ from ..pipeline.shadow import ShadowScoring
 from ..ports import EventProcessor, TextScorer
 from ..settings import WRITEBACK_QUEUE_URL, MetricSettings, ScorerSettings, ScoreSettings
 from .observability import logger, metrics
+
+if TYPE_CHECKING:
+    from ..redaction.comprehend import ComprehendPiiRedactor
 
 __all__ = ["area_dimension", "emit_dashboard_metrics", "handler", "model_unavailable", "process_batch"]
 
@@ -192,6 +195,7 @@ def default_service() -> ScoringService:
         writeback=writeback,
         writeback_platforms=platforms,
         shadow=build_shadow(settings, rules),
+        pii_second_pass=configured_pii_pass(settings),
     )
 
 
@@ -218,6 +222,26 @@ def shadow_failed(exc: Exception) -> None:
     """The live result stands; the exception's type only (its message could quote the text)."""
     logger.warning("shadow model failed; the live result stands", extra={"error": type(exc).__name__})
     metrics.add_metric(name=names.SHADOW_FAILED, unit=MetricUnit.Count, value=1)
+
+
+def configured_pii_pass(settings: ScoreSettings) -> ComprehendPiiRedactor | None:
+    return pii_second_pass() if settings.pii_second_pass == "comprehend" else None
+
+
+def pii_second_pass(client: Any | None = None) -> ComprehendPiiRedactor:
+    """Comprehend DetectPiiEntities after the local pass (the stack's `comprehend_pii` flag); a pass given up after
+    its retries keeps the local result and counts a PiiSecondPassFailed."""
+    import boto3
+
+    from ..redaction.comprehend import ComprehendPiiRedactor
+
+    return ComprehendPiiRedactor(client or boto3.client("comprehend"), on_failure=pii_pass_failed)
+
+
+def pii_pass_failed(exc: Exception) -> None:
+    """Counted (the redactor has logged the error's class): an alarm-worthy rate means names and addresses that
+    only Comprehend finds are being stored as the local pass left them."""
+    metrics.add_metric(name=names.PII_SECOND_PASS_FAILED, unit=MetricUnit.Count, value=1)
 
 
 def build_scorer(mode: str | None = None) -> RoutingScorer:

@@ -75,13 +75,21 @@ def is_clean(value: str) -> bool:
     return redact(value).text == value
 
 
+# A label ("billing", "iPhone 15", "v2 API") carries few digits; a tag or area with this many is a number someone
+# put there (a phone without the words that mark it as one, an order or passport number) and is dropped.
+MAX_LABEL_DIGITS = 6
+
+
 def clean_label(value: str | None) -> str | None:
-    """A tag or product area cleaned like the body, or None when it holds personal data or reads as a person's
-    name ("maria gonzalez" as a product area would become a stored index key)."""
+    """A tag or product area cleaned like the body, or None when it holds personal data, reads as a person's
+    name ("maria gonzalez" as a product area would become a stored index key) or is mostly a number (a bare
+    "555-123-4567 x204" has no label for redaction to go by)."""
     if value is None:
         return None
     cleaned = clean_field(value)
-    if not cleaned or not is_clean(cleaned) or looks_like_person(cleaned):
+    if not cleaned or sum(c.isdigit() for c in cleaned) > MAX_LABEL_DIGITS:
+        return None
+    if not is_clean(cleaned) or looks_like_person(cleaned):
         return None
     return cleaned
 

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from ..language import detect_language
 from ..models import AuthorRole, SentimentResult, Trend
-from ..ports import AlertPublisher, TextScorer, TicketStore, WritebackSink
+from ..ports import AlertPublisher, PiiSecondPass, TextScorer, TicketStore, WritebackSink
+from ..redaction import RedactionResult, merge_counts
 from ..thread import summarise
 from ..writeback.policy import unverified_origin, writeback_request
 from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent, TicketEvent
@@ -25,6 +26,30 @@ EXCERPT_CHARS = 280
 LEASE_SECONDS = 120
 # A delivery's outcome claim must outlive every redelivery of its SQS message: 14 days, SQS's longest retention.
 OUTCOME_RETENTION = timedelta(days=14)
+
+
+def second_pass(cleaned: CleanMessage, pii: PiiSecondPass) -> CleanMessage:
+    """The configured second pass (Comprehend DetectPiiEntities) over the scorer's locally redacted text, subject
+    and display text (the customer's words as stored and shown, where they differ from the model's text): it sees
+    nothing the local pass found, and what it finds is masked and counted before anything is stored. When it fails
+    the local result stands (PiiSecondPass's contract). Here, not in pipeline.protection: ingest imports that
+    module and ships without the language detector this needs."""
+    fields = [RedactionResult(text=cleaned.text), RedactionResult(text=cleaned.subject)]
+    shown_apart = bool(cleaned.display) and cleaned.display != cleaned.text
+    if shown_apart:
+        fields.append(RedactionResult(text=cleaned.display))
+    results = pii.redact_fields(fields, detect_language(cleaned.text))
+    text, subject = results[0], results[1]
+    return cleaned.model_copy(
+        update={
+            "text": text.text,
+            "subject": subject.text,
+            # Shown apart: its own pass; else it is the text itself (or empty), so it follows the text.
+            "display": results[2].text if shown_apart else text.text if cleaned.display else "",
+            # The display text is the same message again: its entities are the text's, counted once.
+            "entities": merge_counts(cleaned.entities, text.entities, subject.entities),
+        }
+    )
 
 
 class EventInFlightError(RuntimeError):
@@ -74,6 +99,7 @@ class ScoringService:
         writeback: WritebackSink | None = None,
         writeback_platforms: frozenset[str] = frozenset(),
         shadow: ShadowScoring | None = None,
+        pii_second_pass: PiiSecondPass | None = None,
     ) -> None:
         self.store = store
         self.publisher = publisher
@@ -86,13 +112,15 @@ class ScoringService:
         self.writeback = writeback
         self.writeback_platforms = writeback_platforms
         self.shadow = shadow  # a candidate model beside the live one: recorded only (pipeline/shadow.py)
+        self.pii_second_pass = pii_second_pass
         self._prescored: dict[str, tuple[CleanMessage, SentimentResult]] = {}
 
-    @staticmethod
-    def clean(queued: QueuedEvent) -> CleanMessage:
+    def clean(self, queued: QueuedEvent) -> CleanMessage:
         """Nothing personal goes further than this: the model, the store, SNS and Slack only see redacted text.
-        The entity counts (never the values; ingest's and this pass's, each once) become the PII-hit metrics."""
-        return clean_for_scoring(queued)
+        The entity counts (never the values; ingest's and this pass's, each once) become the PII-hit metrics.
+        With a second pass configured (Comprehend), it runs here, on the locally redacted text only."""
+        cleaned = clean_for_scoring(queued)
+        return cleaned if self.pii_second_pass is None else second_pass(cleaned, self.pii_second_pass)
 
     def prescore(self, batch: Sequence[QueuedEvent]) -> None:
         """Score the customer messages of a whole SQS batch in one call, so the model runs one batch and Comprehend

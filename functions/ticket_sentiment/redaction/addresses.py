@@ -36,7 +36,7 @@ Meadows Mews Mill Mills Mission Motorway Mount Mountain Mountains Neck Orchard O
 Parkways Passage Pike Pine Pines Place Plain Plains Plaza Prairie Ranch Rapid Rapids Ridge Ridges River Road Roads
 Route Row Rue Shoal Shoals Shore Shores Skyway Spring Springs Square Squares Stravenue Stream Street Streets Summit
 Terrace Throughway Trafficway Trail Tunnel Turnpike Underpass Valley Valleys Via Viaduct Village Villages Ville
-Vista Walk Walks Way Ways
+Vista Walk Walks Way Ways Spur Spurs Divide Fork Forks Radial Trace
 """
 _USPS_SUFFIXES = "|".join(sorted(_USPS_WORDS.split(), key=len, reverse=True))
 _EN_STREET = (
@@ -280,6 +280,25 @@ _ADDR_TR = re.compile(
     r"(?:No|Numara)[: .]*\d{1,4}(?:/\d{1,4})?"
 )
 _TR_TRIGGERS = ("sokak", "sok.", "caddesi", "cad.", "bulvarı", "blv.", "mahallesi", "mah.")
+# A French street named without a house number ("avenue Lemoine", "chemin Isaac Caron", "boulevard de Adam"):
+# the type word in lower case, as French writes it mid-sentence, then one to three capitalised words.
+_FR_NAMED = r"[A-ZÀ-ÖØ-Þ][\w'’-]{1,30}"
+_ADDR_FR_NO_NUMBER = re.compile(
+    r"(?:rue|avenue|boulevard|chemin|impasse|allée|quai)[ ](?:(?:de|du|des|de[ ]la)[ ]|[ld]['’])?"
+    + _FR_NAMED
+    + r"(?:[ ](?:(?:de|du|des|la|le)[ ])?"
+    + _FR_NAMED
+    + r"){0,2}"
+)
+_FR_NO_NUMBER_TYPES = ("rue ", "avenue ", "boulevard ", "chemin ", "impasse ", "allée ", "quai ")
+_FR_NO_NUMBER_KEYS = tuple(t.strip() for t in _FR_NO_NUMBER_TYPES)
+# A Russian street whose name has lower-case words or numbers ("наб. 60 лет СССР, д. 1"): taken with the house
+# marker ("д.", "дом") that settles it.
+_ADDR_RU_HOUSE = re.compile(
+    r"(?:улица|ул\.|проспект|пр\.|переулок|пер\.|набережная|наб\.|бульвар|бул\.|шоссе|ш\.|площадь|пл\.)[ ]?"
+    r"(?:[\w'’.-]{1,30}[ ]){0,4}[\w'’.-]{1,30},?[ ](?:д\.|дом)[ ]?\d{1,4}[а-яa-z]?(?:/\d{1,4})?(?!\w)"
+    r"(?:,?[ ](?:к\.|стр\.|кв\.)[ ]?\w{1,4})*"
+)
 
 
 _PREFIX_ASCII = tuple(w for w in _PREFIX_WORDS if w.isascii())
@@ -306,13 +325,21 @@ def _prefixed_addresses(text: str, low: str, words: WordIndex | None) -> Iterato
     # The WordIndex skips keywords that start no word; it holds only for ASCII text (see keyword_windows).
     keywords = _PREFIX_ASCII if ascii_text else _PREFIX_WORDS
     for pos in keyword_positions(text, low, keywords, words if ascii_text else None):
-        m = _ADDR_PREFIXED.match(text, pos)
+        m = _ADDR_PREFIXED.match(text, pos) or _unnumbered(text, pos)
         if m is not None:
             yield Span(m.start(), m.end(), EntityType.ADDRESS)
     for pos in keyword_positions(text, low, _TR_TRIGGERS, words if ascii_text else None):
         m = _ADDR_TR.search(text, max(0, pos - 64), min(len(text), pos + 40))
         if m is not None:
             yield Span(m.start(), m.end(), EntityType.ADDRESS)
+
+
+def _unnumbered(text: str, pos: int) -> re.Match[str] | None:
+    """A street at `pos` without the house number _ADDR_PREFIXED needs: French named streets, Russian ones with
+    a house marker."""
+    if text.startswith(_FR_NO_NUMBER_TYPES, pos):
+        return _ADDR_FR_NO_NUMBER.match(text, pos)
+    return None if text.isascii() else _ADDR_RU_HOUSE.match(text, pos)
 
 
 def _matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
@@ -370,7 +397,11 @@ def find_addresses(
     can fit it: a few anchored attempts instead of a scan of the whole text, with the same matches.
     """
     runs = digit_runs(text) if digits is None else digits
-    if not runs:
+    if not runs:  # only a street without a house number can be here
+        for pos in keyword_positions(text, low, _FR_NO_NUMBER_KEYS, words if text.isascii() else None):
+            m = _ADDR_FR_NO_NUMBER.match(text, pos)
+            if m is not None:
+                yield Span(m.start(), m.end(), EntityType.ADDRESS)
         return
     houses = _house_numbers(text, runs)
     yield from _english_addresses(text, houses)

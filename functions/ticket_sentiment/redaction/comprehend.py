@@ -5,16 +5,23 @@ never reach the API; Comprehend adds what patterns miss, mostly names and addres
 DetectPiiEntities takes at most 100 KB of UTF-8 per call (English and Spanish are the languages it supports for
 this operation), so longer texts go in chunks cut on character boundaries, with an overlap so an entity on a cut
 is seen whole in the next chunk.
+
+Wired into the score path behind the stack's `comprehend_pii` flag (`PII_SECOND_PASS=comprehend`): throttling
+and transient errors are retried with backoff (tenacity, as the sentiment fallback does); a pass that still fails
+leaves the local result standing, so the message is scored and stored all the same, and `on_failure` is told
+(the handler counts it as a metric).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as NetworkError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from .detectors import is_personal_url
 from .engine import apply_spans, merge_counts, merge_spans, redact, sanitize
@@ -65,6 +72,23 @@ TYPE_MAP: dict[str, EntityType | None] = {
     "AGE": None,
 }
 _PLACEHOLDER_EDGE = re.compile(r"\[[A-Z_]{2,20}\]")
+# Worth another try: throttling and the service's own transient failures, and the network's.
+_TRANSIENT = frozenset(
+    {
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "ServiceUnavailableException",
+        "InternalServerException",
+        "RequestLimitExceeded",
+    }
+)
+FIELD_SEPARATOR = "\n"  # between the fields sent in one request; redacted texts are single-line
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in _TRANSIENT
+    return isinstance(exc, NetworkError | ReadTimeoutError)
 
 
 def utf8_chunks(text: str, max_bytes: int = MAX_BYTES, overlap: int = 500) -> Iterator[tuple[int, str]]:
@@ -109,7 +133,9 @@ def _trim_placeholders(text: str, start: int, end: int) -> tuple[int, int]:
 class ComprehendPiiRedactor:
     """Second pass with DetectPiiEntities on text the local pass has already redacted.
 
-    `client` is a boto3 Comprehend client, injected so the Lambda reuses one and tests can stub it.
+    `client` is a boto3 Comprehend client, injected so the Lambda reuses one and tests can stub it. Each request
+    is tried `attempts` times on transient errors, waiting exponentially longer (with jitter) in between;
+    `on_failure` hears of a pass given up (the local result is kept).
     """
 
     def __init__(
@@ -119,11 +145,22 @@ class ComprehendPiiRedactor:
         min_score: float = 0.8,
         max_bytes: int = MAX_BYTES,
         overlap: int = 500,
+        attempts: int = 4,
+        base_wait: float = 0.1,
+        max_wait: float = 2.0,
+        on_failure: Callable[[Exception], None] | None = None,
     ) -> None:
         self.client = client
         self.min_score = min_score
         self.max_bytes = max_bytes
         self.overlap = overlap
+        self.on_failure = on_failure
+        self.retrying = Retrying(
+            stop=stop_after_attempt(attempts),
+            reraise=True,
+            wait=wait_exponential_jitter(initial=base_wait, max=max_wait, jitter=base_wait),
+            retry=retry_if_exception(is_transient),
+        )
 
     def detect(self, text: str, language: str, config: RedactionConfig | None = None) -> list[Span]:
         """Comprehend's entities in `text` (offsets into `text`), mapped to our types and merged."""
@@ -132,7 +169,7 @@ class ComprehendPiiRedactor:
         want = (config or RedactionConfig()).entities
         spans: list[Span] = []
         for offset, chunk in utf8_chunks(text, self.max_bytes, self.overlap):
-            response = self.client.detect_pii_entities(Text=chunk, LanguageCode=language)
+            response = self.retrying(self.client.detect_pii_entities, Text=chunk, LanguageCode=language)
             for entity in response.get("Entities", []):
                 ours = TYPE_MAP.get(entity.get("Type", ""))
                 if ours is None or ours not in want or float(entity.get("Score", 0.0)) < self.min_score:
@@ -153,16 +190,35 @@ class ComprehendPiiRedactor:
     ) -> RedactionResult:
         """`local` (the local pass's result) with Comprehend's findings redacted too; counts are summed.
 
-        If Comprehend fails, the local result stands: it is already safe to pass on, and scoring goes on.
+        If Comprehend fails (after the retries), the local result stands: it is already safe to pass on, and
+        scoring goes on.
         """
+        return self.redact_fields([local], language, config)[0]
+
+    def redact_fields(
+        self, locals_: Sequence[RedactionResult], language: str, config: RedactionConfig | None = None
+    ) -> list[RedactionResult]:
+        """Each locally redacted field (body, subject) with Comprehend's findings redacted too, the fields sent
+        together (one request, one 3-unit minimum, instead of one per field) and split again; a finding that
+        crosses from one field into the next is cut at the separator, so each part is masked in its own field."""
+        joined = FIELD_SEPARATOR.join(r.text for r in locals_)
         try:
-            spans = self.detect(local.text, language, config)
+            spans = self.detect(joined, language, config)
         except (BotoCoreError, ClientError) as exc:
             # The exception text can quote the request; log its class only.
             logger.warning("comprehend_pii_failed", extra={"error": type(exc).__name__})
-            return local
-        second = apply_spans(local.text, spans, config)
-        return RedactionResult(text=second.text, entities=merge_counts(local.entities, second.entities))
+            if self.on_failure is not None:
+                self.on_failure(exc)
+            return list(locals_)
+        results: list[RedactionResult] = []
+        start = 0
+        for local in locals_:
+            end = start + len(local.text)
+            own = [Span(max(s.start, start) - start, min(s.end, end) - start, s.type) for s in spans]
+            second = apply_spans(local.text, [s for s in own if s.end > s.start], config)
+            results.append(RedactionResult(text=second.text, entities=merge_counts(local.entities, second.entities)))
+            start = end + len(FIELD_SEPARATOR)
+        return results
 
 
 def redact_with_comprehend(

@@ -348,6 +348,8 @@ _TITLES = frozenset(
         "bayan",
         "господин",
         "госпожа",
+        "тов",
+        "товарищ",
         "dott",
         "dott.ssa",
         "dottssa",
@@ -584,6 +586,10 @@ def _lower_name_ok(text: str, token: str, end: int) -> bool:
     )
 
 
+# "Klaus-D.", "Hans-J.": a first name with the initial of a second, not the end of a sentence.
+_HYPHEN_INITIAL = re.compile(r"-[^\W\d_]\.\Z")
+
+
 @dataclass(slots=True)
 class _NameRun:
     """The names parse_names has found so far, and the one it is reading."""
@@ -617,7 +623,7 @@ class _NameRun:
         if self.start < 0:
             self.start = start
         self.count += 1
-        if token.endswith(".") and len(token) > 2:
+        if token.endswith(".") and len(token) > 2 and not _HYPHEN_INITIAL.search(token):
             self.end = end - 1
             return True
         self.end = end
@@ -644,6 +650,9 @@ def parse_names(
         gap = _GAP.match(text, i)
         j = gap.end() if gap else i
         m = _TOKEN.match(text, j)
+        if m is None and run.titled and run.start < 0 and text.startswith("-", j):
+            j += 1  # "Dipl.-Ing.": a compound title
+            m = _TOKEN.match(text, j)
         if m is None:
             break
         token = m.group()
@@ -839,6 +848,9 @@ def _names_before_addresses(text: str) -> Iterator[Span]:
 # --- names in running prose ---------------------------------------------------------------------------------------
 
 FIRST_NAMES_PATH = Path(__file__).with_name("first_names.txt")
+# First names that are also words in some language ("Grace", "Sam", "Pedro", "Carlos"): taken only with a
+# capitalised surname after them (ticket_sentiment_tools.redaction.gazetteer writes both files).
+AMBIGUOUS_NAMES_PATH = Path(__file__).with_name("ambiguous_first_names.txt")
 # First names that are also everyday words, kept out of the gazetteer by its builder (Faker's lorem word lists
 # of every locale add thousands more): "Will you", "May I", "Mark as read", "my Mac".
 _NOT_FIRST_NAMES_WORDS = """
@@ -862,7 +874,7 @@ named called mr mrs ms miss mx dr prof sir herr frau monsieur madame mme señor 
 mevrouw pan pani panie bay bayan mitarbeiter mitarbeiterin kollege kollegin mann ehemann ehefrau frau laut
 operatore operatrice marito moglie collega secondo mari femme collègue conseiller conseillère selon agente marido
 esposa compañero compañera según medewerker medewerkster vrouw volgens mąż żona kolega konsultant konsultantka
-według eşim temsilciniz temsilci оператор муж жена коллега менеджер со
+według eşim temsilciniz temsilci оператор муж жена коллега менеджер со тов товарищ господин госпожа
 """
 _PERSON_CUES = frozenset(_PERSON_CUES_WORDS.split())
 _CUE_PHRASES = (
@@ -908,6 +920,7 @@ _CAPITALISED = re.compile(
     r"(?![\w@])"
 )
 _NAME_GAP = re.compile(r"[ \t]{1,2}")
+_ELIDED_ARTICLE = re.compile(r"['’]t[ \t]{1,2}")
 
 
 @cache
@@ -915,6 +928,22 @@ def first_names() -> frozenset[str]:
     """The gazetteer's case-folded first names, read on first need (a cold start that meets no capitalised word
     outside a sentence start does not pay for it)."""
     return frozenset(FIRST_NAMES_PATH.read_text(encoding="utf-8").split())
+
+
+@cache
+def ambiguous_first_names() -> frozenset[str]:
+    return frozenset(AMBIGUOUS_NAMES_PATH.read_text(encoding="utf-8").split())
+
+
+def _surname_follows(text: str, end: int) -> bool:
+    """A capitalised word that is no common word, brand, team or company word comes right after `end`:
+    "Grace Singh", not "Grace Period", "Sam Support" or "Jordan Brand"."""
+    gap = _NAME_GAP.match(text, end)
+    m = _CAPITALISED.match(text, gap.end()) if gap else None
+    if m is None:
+        return False
+    low = m.group().casefold()
+    return _surname_word(m.group()) and low not in _STOP and low not in NOT_FIRST_NAMES and len(low) >= 3
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -933,6 +962,8 @@ def _cue_before(text: str, pos: int) -> bool:
     if not words:
         return False
     last = words[-1]
+    if last.endswith("."):  # a title's abbreviation ("Mr. Okonkwo", "тов. Марков"), else the sentence's end
+        last = last[:-1] if last[:-1] in _TITLES else ""
     return last in _PERSON_CUES or last in _PHRASE_CUES or (len(words) >= 2 and f"{words[-2]} {last}" in _PHRASE_CUES)
 
 
@@ -1010,6 +1041,9 @@ def _surname_end(text: str, end: int) -> int:
             particle = _TOKEN.match(text, gap.end())
             if particle is not None and particle.group().lower() in _PARTICLES:
                 after = _NAME_GAP.match(text, particle.end())
+                elided = _ELIDED_ARTICLE.match(text, after.end()) if after else None
+                if elided is not None:  # "van 't Erve"
+                    after = elided
                 second = _TOKEN.match(text, after.end()) if after else None
                 if second is not None and second.group().lower() in _PARTICLES:  # "van der Velden"
                     after = _NAME_GAP.match(text, second.end())
@@ -1046,7 +1080,7 @@ def prose_names(text: str) -> list[tuple[int, int]]:
         known = low.split("-")[0] in names
         cue = _cue_before(text, start)
         if not cue:
-            if not known:
+            if not known and not (low in ambiguous_first_names() and _surname_follows(text, end)):
                 continue
             if _sentence_start(text, start) and _surname_end(text, end) == end:
                 continue  # "Will you ...", "Can I ...": a sentence opening with a first name alone is not one
@@ -1058,13 +1092,31 @@ def prose_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_LABEL_WORD_BREAK = re.compile(r"[\s_]+")
+
+
+def _label_words(value: str) -> list[str]:
+    """The words of a label without leading titles ("Dipl.-Ing.", "Öğr.", "Mr"), their dots and hyphens."""
+    words = [w for w in _LABEL_WORD_BREAK.split(value) if w]
+    while words and (
+        all(part.casefold() in _TITLES for part in re.split(r"[.\-]+", words[0]) if part)
+        or (words[0].endswith(".") and len(words[0]) <= 5 and len(words) > 1)
+    ):
+        words = words[1:]
+    return [w.rstrip(".") for w in words]
+
+
 def looks_like_person(value: str) -> bool:
-    """A short label ("maria gonzalez") that reads as a person's name: two or three words, the first a known
-    first name."""
-    words = value.split()
-    return (
-        1 <= len(words) <= 3
-        and words[0].casefold() in first_names()
-        and all(w.isalpha() for w in words)
-        and words[0].casefold() not in _STOP
-    )
+    """A short label ("maria gonzalez", a tag "Jeremy_Wilson", "Dipl.-Ing. Hans-J. Mälzer") that reads as a
+    person's name: one to four words (particles aside), the first a known first name, or two or more words the
+    first of which is a first name that is also a common word ("Tom Becker", "Mark Robles"). A label wrongly
+    taken for a name is only dropped, so this leans the safe way."""
+    words = [w for w in _label_words(value) if w.casefold() not in _PARTICLES]  # "Pieter_van_'t_Erve"
+    if not 1 <= len(words) <= 4 or not all(w.replace("-", "").replace("'", "").isalpha() for w in words):
+        return False
+    first = words[0].split("-")[0].casefold()
+    if first in _STOP and not (len(words) >= 2 and first in NOT_FIRST_NAMES and first not in BRANDS):
+        return False
+    if first in first_names():
+        return True
+    return len(words) >= 2 and (first in ambiguous_first_names() or (first in NOT_FIRST_NAMES and first not in BRANDS))

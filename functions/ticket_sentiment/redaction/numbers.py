@@ -47,6 +47,12 @@ _PHONE = re.compile(r"(?<![\w+@#/.=(-])(?:\+\(?|\(\+?)?\d[\d \u00a0().\-/]{5,}\d
 _EXTENSION = re.compile(r"(?i)[ \t]?(?:x|ext\.?|extn\.?|extension|durchwahl|poste|#)[ \t]?\d{1,6}(?!\w)")
 # Groups of a run are split at spaces and slashes only: "122.0.6261.112" and "415-555-0132" are one group each.
 _GROUP = re.compile(r"[+(]*\d[^\s/]*(?<=[\d)])")
+# A label after the number, where a language puts it there: Turkish "... numarasından arayın" ("call from the
+# number ..."), German "... anrufen" / "erreichbar", a bracketed "(mobile)".
+_LABEL_AFTER = re.compile(
+    r"(?i)[ \t]*(?:\((?:mobile|mob|cell|tel|phone|handy|cep)\)|numarasından|numaramdan|numaradan|telefonundan"
+    r"|anrufen|erreichbar|zurückrufen)(?!\w)"
+)
 _MAX_RETRIES = 24  # phone checks per run once the whole run failed
 _MAX_GROUPS = 48  # digit groups of one run examined for hidden numbers
 _DATE_LIKE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}(?:[ T]\d{1,2})?")
@@ -213,9 +219,7 @@ def _phone_at(text: str, start: int, end: int, regions: tuple[str, ...], state: 
     international = candidate.startswith(("+", "00"))
     if not international and _CARRIER_NEAR.search(text, max(0, start - 40), start):
         return False  # "UPS 1Z 999 AA1 01 2345 6784": a spaced tracking number, not a phone
-    label = number_label(state.words_before(text, start))
-    if state.last_end >= 0 and start - state.last_end <= 24 and _PHONE_JOINER.fullmatch(text, state.last_end, start):
-        label = "phone"
+    label = _label_of(text, start, end, state)
     is_phone_label = label in PHONE_LABELS
     # A + prefix or a bracketed area code says "phone" louder than any label before it.
     if label is not None and not is_phone_label and not international and not candidate.startswith("("):
@@ -229,6 +233,24 @@ def _phone_at(text: str, start: int, end: int, regions: tuple[str, ...], state: 
         state.last_end = end
         return True
     return False
+
+
+def _label_of(text: str, start: int, end: int, state: _ScanState) -> str | None:
+    """What labels the number at start..end: the words before it; "phone" when it follows a phone number it is
+    joined to ("... or 020 ...") or, with no label before it, when the word after it labels a phone ("order
+    123456789 ..." stays an order number)."""
+    label = number_label(state.words_before(text, start))
+    if state.last_end >= 0 and start - state.last_end <= 24 and _PHONE_JOINER.fullmatch(text, state.last_end, start):
+        return "phone"
+    if label is None and _labelled_after(text, end):
+        return "phone"
+    return label
+
+
+def _labelled_after(text: str, end: int) -> bool:
+    """The word after the number (and its extension, if any) labels it a phone number."""
+    extension = _EXTENSION.match(text, end)
+    return _LABEL_AFTER.match(text, extension.end() if extension else end) is not None
 
 
 def _phones(text: str, lo: int, hi: int, regions: tuple[str, ...], state: _ScanState) -> Iterator[Span]:

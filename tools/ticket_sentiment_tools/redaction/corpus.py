@@ -541,6 +541,7 @@ _TITLES = frozenset(
         "bey",
         "sra",
         "srta",
+        "тов",
         # name particles: "de" of "Maaike de Keijzer" is not hers
         "de",
         "da",
