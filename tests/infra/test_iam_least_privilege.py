@@ -292,6 +292,11 @@ def _run_every_function(
         run("writeback", do_writeback, rec)
 
         # ingest again: a helpdesk's deletions (Zendesk event webhook), carried out before the reply.
+        # An audit row of that ticket parked on the audit queue: the erasure sweeps it off.
+        sqs.send_message(
+            QueueUrl=audit_url, MessageBody=json.dumps({"ticket_id": "zendesk:4521", "message_id": "38291045513"})
+        )
+
         def do_deletions() -> None:
             for kind, detail, change in (  # the Zendesk webhook's ticket 4521 (two comments) and its requester
                 ("ticket.comment_redacted", {"id": "4521"}, {"comment": {"id": "38291045513"}}),

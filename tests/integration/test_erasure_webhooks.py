@@ -381,9 +381,9 @@ def _requester_tickets(env: _Env, requester: str) -> list[dict[str, Any]]:
     assert handed == 3, handed
     items = env.scan()
     assert {i["PK"] for i in items if i.get("SK") == "TICKET"} == {
-        "TICKET#REQT-501",
-        "TICKET#REQT-502",
-        "TICKET#REQT-503",
+        "TICKET#zendesk:REQT-501",
+        "TICKET#zendesk:REQT-502",
+        "TICKET#zendesk:REQT-503",
     }
     assert not _names(items, requester), "the raw requester id is never stored"
     return items

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from ticket_sentiment.adapters.aws.comprehend import ComprehendScorer
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
+from ticket_sentiment.pipeline.identity import TicketRef
 from ticket_sentiment.pipeline.lifecycle import erase_ticket
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
@@ -156,5 +157,5 @@ def test_a_shadow_model_on_the_demo_tickets_is_compared_and_never_alerts(
 
     # Erasure on request takes the shadow scores with the rest of the ticket.
     erased = next(iter(shadow_only))
-    assert erase_ticket(stack.store(), erased).erased
+    assert erase_ticket(stack.store(), TicketRef.parse(erased)).erased  # the PK holds the ticket's key
     assert not [i for i in _scan(stack) if i["PK"] == f"TICKET#{erased}"]

@@ -102,10 +102,9 @@ def test_comprehend_sees_only_locally_redacted_text_and_its_names_are_masked_bef
     [alert] = publisher.alerts
     assert alert.subject == "complaint about [NAME]"
     assert "karen" not in alert.model_dump_json().lower()
-    assert (
-        store.tickets[ref("T-1", source="other").key].view is not None
-        and store.tickets[ref("T-1", source="other").key].view.subject == "complaint about [NAME]"
-    )
+    view = store.tickets[ref("T-1", source="other").key].view
+    assert view is not None
+    assert view.subject == "complaint about [NAME]"
     emitted = _emitted(capsys)
     assert f"{names.PII_REDACTED}_NAME" in emitted  # the second pass's two names are counted with the rest
     assert names.PII_SECOND_PASS_FAILED not in emitted
