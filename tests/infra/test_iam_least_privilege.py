@@ -13,7 +13,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from ticket_sentiment.handlers import api, audit, drift, ingest, notify, precision, review, score, writeback
+from ticket_sentiment.handlers import (
+    api,
+    audit,
+    drift,
+    ingest,
+    notify,
+    precision,
+    review,
+    score,
+    score_wiring,
+    writeback,
+)
 from ticket_sentiment.helpdesks import zendesk
 from ticket_sentiment.helpdesks.zendesk import sign as zendesk_sign
 from ticket_sentiment_tools.local_stack import LocalStack, lambda_sns_event, lambda_sqs_event, start_moto
@@ -84,7 +95,7 @@ CACHED: list[Callable[..., Any]] = [
     ingest._default_queue,
     ingest._default_eraser,
     api._default_eraser,
-    score.default_service,
+    score_wiring.default_service,
     notify._adapters,
     api._default_store,
     review._default_reviews,
@@ -215,7 +226,7 @@ def _run_every_function(
         # With SCORER=auto a language the model lacks goes to Comprehend (moto has no BatchDetectSentiment: the
         # call is made and recorded, and fails there).
         monkeypatch.setenv("SCORER", "auto")
-        score.default_service.cache_clear()
+        score_wiring.default_service.cache_clear()
         spanish = event_payload(
             ticket_id="IAM-ES",
             created_at=T0.isoformat(),

@@ -93,15 +93,7 @@ class _Env:
         return list(seen.values())
 
     def scan(self) -> list[dict[str, Any]]:
-        table = self.stack.resource("dynamodb").Table(self.stack.res.table_name)
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"ConsistentRead": True}
-        while True:
-            page = table.scan(**kwargs)
-            items += page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return self.stack.scan_table()
 
 
 def _populate(env: _Env, source: str, ticket_id: str) -> None:

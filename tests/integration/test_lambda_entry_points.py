@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from ticket_sentiment.handlers import api, ingest, notify, score
+from ticket_sentiment.handlers import api, ingest, notify, score, score_wiring
 from ticket_sentiment_tools.local_stack import LocalStack, lambda_sqs_event
 
 from ..unit.pipeline_fakes import api_event, event_payload
@@ -40,10 +40,10 @@ def env(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalSta
         "ESCALATION_RULES": json.dumps({"rules": [{"name": "neg", "max_score": -0.3}]}),
     }.items():
         monkeypatch.setenv(key, value)
-    for cached in (ingest._default_queue, score.default_service, notify._adapters, api._default_store):
+    for cached in (ingest._default_queue, score_wiring.default_service, notify._adapters, api._default_store):
         cached.cache_clear()
     yield stack
-    for cached in (ingest._default_queue, score.default_service, notify._adapters, api._default_store):
+    for cached in (ingest._default_queue, score_wiring.default_service, notify._adapters, api._default_store):
         cached.cache_clear()
 
 

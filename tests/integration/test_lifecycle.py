@@ -31,15 +31,7 @@ CALM = "Could you tell me where to find last month's invoice?"
 
 
 def _scan(stack: LocalStack) -> list[dict[str, Any]]:
-    table = stack.resource("dynamodb").Table(stack.res.table_name)
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"ConsistentRead": True}
-    while True:
-        page = table.scan(**kwargs)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return stack.scan_table()
 
 
 def _populate(stack: LocalStack, ticket_id: str, retention: Retention | None = None) -> None:

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from ticket_sentiment.adapters.aws.comprehend import MAX_CHARS, ComprehendError, ComprehendScorer, most_relevant
-from ticket_sentiment.handlers.score import build_scorer
+from ticket_sentiment.handlers.score_wiring import build_scorer
 from ticket_sentiment.models import SentimentResult
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 

@@ -18,7 +18,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from ticket_sentiment import metric_names as names
-from ticket_sentiment.handlers import score
+from ticket_sentiment.handlers import score, score_wiring
 from ticket_sentiment.handlers.observability import metrics
 from ticket_sentiment.pipeline.events import TicketEvent
 from ticket_sentiment.pipeline.protection import protect_event
@@ -75,7 +75,7 @@ def _names(sent: str) -> list[dict[str, Any]]:
 
 
 def _service(client: Any, store: FakeStore, publisher: FakePublisher) -> ScoringService:
-    pii = score.pii_second_pass(client)
+    pii = score_wiring.pii_second_pass(client)
     pii.retrying.wait = lambda _: 0.001  # the backoff's schedule is tenacity's; the test only needs its retries
     return ScoringService(store, publisher, KeywordScorer(), EVERY_ALERT, pii_second_pass=pii)
 
@@ -168,9 +168,9 @@ def test_the_flag_builds_the_pass_and_its_absence_builds_none(monkeypatch: pytes
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")  # the client is built, never called
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("PII_SECOND_PASS", raising=False)
-    assert score.configured_pii_pass(ScoreSettings.from_env()) is None
+    assert score_wiring.configured_pii_pass(ScoreSettings.from_env()) is None
     monkeypatch.setenv("PII_SECOND_PASS", "comprehend")
-    assert isinstance(score.configured_pii_pass(ScoreSettings.from_env()), ComprehendPiiRedactor)
+    assert isinstance(score_wiring.configured_pii_pass(ScoreSettings.from_env()), ComprehendPiiRedactor)
     monkeypatch.setenv("PII_SECOND_PASS", "comprehnd")  # a typo is refused, not taken as off
     with pytest.raises(ValueError, match="PII_SECOND_PASS"):
         ScoreSettings.from_env()

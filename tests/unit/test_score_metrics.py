@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from ticket_sentiment import metric_names as names
 from ticket_sentiment.handlers.observability import metrics
-from ticket_sentiment.handlers.score import area_dimension, emit_dashboard_metrics, model_unavailable
+from ticket_sentiment.handlers.score_metrics import emit_dashboard_metrics
+from ticket_sentiment.handlers.score_wiring import model_unavailable
+from ticket_sentiment.pipeline.dimensions import area_dimension
 from ticket_sentiment.pipeline.events import Outcome, ProcessResult
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from ticket_sentiment import metric_names as names
 from ticket_sentiment.handlers.observability import metrics
-from ticket_sentiment.handlers.score import build_shadow, emit_model_versions, process_batch, shadow_failed
+from ticket_sentiment.handlers.score import process_batch
+from ticket_sentiment.handlers.score_metrics import emit_model_versions
+from ticket_sentiment.handlers.score_wiring import build_shadow, shadow_failed
 from ticket_sentiment.models import SentimentResult
 from ticket_sentiment.pipeline.dimensions import model_version_dimension
 from ticket_sentiment.pipeline.events import EscalationState, Outcome, ProcessResult

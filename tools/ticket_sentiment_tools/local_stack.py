@@ -45,7 +45,8 @@ from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.review import build_app as build_review_app
-from ticket_sentiment.handlers.score import process_batch, shadow_failed
+from ticket_sentiment.handlers.score import process_batch
+from ticket_sentiment.handlers.score_wiring import shadow_failed
 from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
 from ticket_sentiment.pipeline.lifecycle import Eraser
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
@@ -194,6 +195,18 @@ class LocalStack:
     def event_queue(self) -> SqsEventQueue:
         return SqsEventQueue(self.res.events_queue_url, self.client("sqs"))
 
+    def scan_table(self) -> list[dict[str, Any]]:
+        """Every item of the table, read consistently: what tests search for what must (not) be stored."""
+        table = self.resource("dynamodb").Table(self.res.table_name)
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"ConsistentRead": True}
+        while True:
+            page = table.scan(**kwargs)
+            items += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def store(self) -> DynamoTicketStore:
         return DynamoTicketStore(self.res.table_name, self.resource("dynamodb"))
 
@@ -220,7 +233,7 @@ class LocalStack:
         return DynamoShadowStore(self.res.table_name, self.resource("dynamodb"))
 
     def shadow_scoring(self, scorer: TextScorer, rules: RuleConfig) -> ShadowScoring:
-        """As the score handler builds it (handlers.score.build_shadow), its failures reported the same way."""
+        """As the score handler builds it (handlers.score_wiring.build_shadow), its failures reported the same way."""
         return ShadowScoring(lambda: scorer, self.shadow_store(), rules, on_failure=shadow_failed)
 
     def pump_events(self, service: EventProcessor, *, max_batches: int = 100) -> int:
