@@ -28,11 +28,10 @@ from .. import bounded_json
 from .. import metric_names as names
 from ..adapters.aws.secrets import secrets_manager_lookup
 from ..helpdesks import WebhookError, error_response, handle_webhook, producer_claims
-from ..helpdesks.common import Erasure, ErasureKind
 from ..helpdesks.generic import authorize
 from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..pipeline.identity import HELPDESK_SOURCES, BadTicketRefError, Origin
-from ..pipeline.lifecycle import Eraser, ErasureReceipt, RequesterKeyMissingError, requester_hash
+from ..pipeline.lifecycle import Eraser, Erasure, RequesterKeyMissingError, requester_hash
 from ..pipeline.protection import protect_event
 from ..pipeline.window import CreatedAtWindow
 from ..ports import EventQueue, SecretLookup, SecretUnavailableError
@@ -176,7 +175,7 @@ def _erase(
         logger.error("deletion webhook but erasure is not configured", extra={"platform": platform})
         return error(503, "erasure is not configured here, retry later")
     try:
-        receipts = [receipt for erasure in erasures for receipt in carry_out(target, erasure)]
+        receipts = [receipt for erasure in erasures for receipt in target.carry_out(erasure)]
     except RequesterKeyMissingError:
         logger.error("requester deletion but no requester key", extra={"platform": platform})
         return error(503, "erasure by requester is not configured here, retry later")
@@ -197,15 +196,6 @@ def _erase(
         },
     )
     return None
-
-
-def carry_out(eraser: Eraser, erasure: Erasure) -> list[ErasureReceipt]:
-    """One reported deletion, through the same use cases as DELETE /v1/tickets and `forget`."""
-    if erasure.kind is ErasureKind.TICKET:
-        return [eraser.ticket(erasure.ticket)]
-    if erasure.kind is ErasureKind.MESSAGE and erasure.message_id is not None:
-        return [eraser.message(erasure.ticket, erasure.message_id)]
-    return eraser.requester(str(erasure.source), erasure.subject)
 
 
 def _requester_key(eraser: Callable[[], Eraser | None] | None) -> bytes | None:

@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from html.parser import HTMLParser
 from typing import Any, TypeVar
 
@@ -19,7 +18,7 @@ from .. import bounded_json
 from ..headers import header
 from ..models import AuthorRole
 from ..pipeline.events import MAX_TEXT_CHARS, CustomerTier, Priority, Source, TicketEvent
-from ..pipeline.identity import TicketRef
+from ..pipeline.lifecycle import Erasure
 from .errors import AuthError, BadPayload
 
 # Our write-back adds this tag to a ticket it has scored; it is never passed on as a ticket tag, so rules and
@@ -46,29 +45,6 @@ class Skip:
 
     reason: str
     message_id: str | None = None
-
-
-class ErasureKind(StrEnum):
-    TICKET = "ticket"  # the helpdesk deleted the ticket: erase everything of it
-    MESSAGE = "message"  # a comment was redacted: drop that message, restate the ticket
-    REQUESTER = "requester"  # the customer was deleted: erase every ticket they requested
-
-
-@dataclass(frozen=True)
-class Erasure:
-    """A deletion or redaction the helpdesk reported (ids only). `subject` is the ticket id, or the requester's
-    id for REQUESTER (hashed with the stack's key before it is looked up or logged, never stored)."""
-
-    kind: ErasureKind
-    source: Source
-    subject: str
-    message_id: str | None = None
-    brand: str | None = None  # the helpdesk's verified brand (its secret), set after the signature check
-
-    @property
-    def ticket(self) -> TicketRef:
-        """The ticket a TICKET or MESSAGE deletion names; raises BadTicketRefError for an id no ticket can have."""
-        return TicketRef.of(self.source, self.subject, self.brand)
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..headers import header
 from ..models import AuthorRole
 from ..pipeline.events import CustomerTier, Priority, Source, TicketEvent
+from ..pipeline.lifecycle import Erasure, ErasureKind
 from .common import (
-    Erasure,
-    ErasureKind,
     Parsed,
     Skip,
     body_fields,

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from ..pipeline.events import TicketEvent
+from ..pipeline.lifecycle import Erasure
 from ..pipeline.window import CreatedAtWindow
 from . import freshdesk, generic, intercom, salesforce, zendesk
-from .common import MAX_WEBHOOK_BYTES, Erasure, Parsed, Skip
+from .common import MAX_WEBHOOK_BYTES, Parsed, Skip
 from .errors import BadPayload, PayloadTooLarge, UnknownPlatform, WebhookError
 from .rotation import SecretVersions, verify_with_rotation
 from .secrets import (

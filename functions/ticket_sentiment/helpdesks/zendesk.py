@@ -18,9 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..headers import header
 from ..models import AuthorRole
 from ..pipeline.events import Source
+from ..pipeline.lifecycle import Erasure, ErasureKind
 from .common import (
-    Erasure,
-    ErasureKind,
     Parsed,
     Skip,
     blank,

@@ -12,10 +12,11 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ..models import Trend
-from .identity import TicketRef
+from .identity import Source, TicketRef
 from .records import MIN_DELIVERY_DAYS, ErasureCounts, ErasureReceipt, Retention, StoredMessage
 
 if TYPE_CHECKING:
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 __all__ = [
     "MIN_DELIVERY_DAYS",
     "Eraser",
+    "Erasure",
     "ErasureCounts",
+    "ErasureKind",
     "ErasureReceipt",
     "RequesterKeyMissingError",
     "Retention",
@@ -140,6 +143,29 @@ def requester_hash(key: bytes, source: str, requester_id: str) -> str:
     return hmac.new(key, f"{source}\x1f{requester_id}".encode(), hashlib.sha256).hexdigest()
 
 
+class ErasureKind(StrEnum):
+    TICKET = "ticket"  # the helpdesk deleted the ticket: erase everything of it
+    MESSAGE = "message"  # a comment was redacted: drop that message, restate the ticket
+    REQUESTER = "requester"  # the customer was deleted: erase every ticket they requested
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """A deletion or redaction the helpdesk reported (ids only). `subject` is the ticket id, or the requester's
+    id for REQUESTER (hashed with the stack's key before it is looked up or logged, never stored)."""
+
+    kind: ErasureKind
+    source: Source
+    subject: str
+    message_id: str | None = None
+    brand: str | None = None  # the helpdesk's verified brand (its secret), set after the signature check
+
+    @property
+    def ticket(self) -> TicketRef:
+        """The ticket a TICKET or MESSAGE deletion names; raises BadTicketRefError for an id no ticket can have."""
+        return TicketRef.of(self.source, self.subject, self.brand)
+
+
 @dataclass(frozen=True)
 class Eraser:
     """Erasure on request, by ticket, message or requester: what the read API, the CLI and the helpdesk deletion
@@ -162,6 +188,14 @@ class Eraser:
             raise RequesterKeyMissingError("no requester key: erasure by requester is not configured")
         hashed = requester_hash(self.requester_key(), source, requester_id)
         return [self.ticket(ticket) for ticket in self.store.tickets_of_requester(hashed)]
+
+    def carry_out(self, erasure: Erasure) -> list[ErasureReceipt]:
+        """One deletion a helpdesk reported, through the same use cases as DELETE /v1/tickets and `forget`."""
+        if erasure.kind is ErasureKind.TICKET:
+            return [self.ticket(erasure.ticket)]
+        if erasure.kind is ErasureKind.MESSAGE and erasure.message_id is not None:
+            return [self.message(erasure.ticket, erasure.message_id)]
+        return self.requester(str(erasure.source), erasure.subject)
 
 
 class RequesterKeyMissingError(RuntimeError):
