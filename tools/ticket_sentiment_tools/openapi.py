@@ -22,7 +22,7 @@ from pydantic.json_schema import models_json_schema
 from ticket_sentiment.handlers.api import TicketResponse
 from ticket_sentiment.helpdesks.salesforce import ACK_CONTENT_TYPE
 from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, TicketEvent
-from ticket_sentiment.pipeline.identity import BRAND_PATTERN, Source
+from ticket_sentiment.pipeline.identity import BRAND_PATTERN, TICKET_ID_PATTERN, Source
 from ticket_sentiment.pipeline.lifecycle import ErasureReceipt
 from ticket_sentiment.review.models import Review, ReviewRequest
 
@@ -30,7 +30,6 @@ from infra.routes import KEYLESS_HELPDESKS, ApiKind, route_for
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 REF = "#/components/schemas/{model}"
-TICKET_ID_PATTERN = r"^[A-Za-z0-9._:@/#+-]{1,128}$"
 CLAIM_REFUSED = (
     "the event names a helpdesk source (or brand) this producer may not claim: list it in the generic "
     "secret's may_claim, or send source other; nothing is enqueued"

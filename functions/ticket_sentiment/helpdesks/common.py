@@ -18,6 +18,7 @@ from .. import bounded_json
 from ..headers import header
 from ..models import AuthorRole
 from ..pipeline.events import MAX_TEXT_CHARS, CustomerTier, Priority, Source, TicketEvent
+from ..pipeline.identity import TICKET_ID_PATTERN
 from ..pipeline.lifecycle import Erasure
 from .errors import AuthError, BadPayload
 
@@ -35,7 +36,7 @@ MAX_AREA_CHARS = 64
 
 M = TypeVar("M", bound=BaseModel)
 
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9._:@/#+-]{1,128}$")
+_IDENTIFIER = re.compile(TICKET_ID_PATTERN)
 _LOOKS_LIKE_HTML = re.compile(r"<\s*(/?[a-zA-Z][a-zA-Z0-9]*|!--)[^<>]*>")
 
 

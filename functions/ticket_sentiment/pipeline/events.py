@@ -22,7 +22,7 @@ from pydantic import (
 
 from ..models import AuthorRole, EmotionScore, Label, Level, level_from_label
 from ..redaction import EntityType, RedactionConfig, detect
-from .identity import Brand, Origin, Source, TicketRef
+from .identity import IDENTIFIER_PATTERN, Brand, Origin, Source, TicketRef
 
 __all__ = ["Brand", "Origin", "Source", "TicketRef"]  # re-exported: every boundary model imports them from here
 
@@ -47,7 +47,7 @@ def _no_personal_data(value: str) -> str:
 
 Identifier = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/#+-]+$"),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN),
     AfterValidator(_no_personal_data),
 ]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]

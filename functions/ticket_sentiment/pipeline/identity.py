@@ -24,7 +24,10 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 BRAND_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-TICKET_ID_PATTERN = r"^[A-Za-z0-9._:@/#+-]{1,128}$"
+# The characters of a helpdesk id (ticket, message, comment): one definition for every check of one.
+IDENTIFIER_CHARS = r"A-Za-z0-9._:@/#+-"
+IDENTIFIER_PATTERN = rf"^[{IDENTIFIER_CHARS}]+$"
+TICKET_ID_PATTERN = rf"^[{IDENTIFIER_CHARS}]{{1,128}}$"
 
 # A Zendesk subdomain or brand, a Freshdesk domain's first label, an Intercom app id, a Salesforce org id.
 Brand = Annotated[str, StringConstraints(strip_whitespace=True, pattern=BRAND_PATTERN)]

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from ..pipeline.identity import BadTicketRefError, TicketRef
+from ..pipeline.identity import IDENTIFIER_PATTERN, BadTicketRefError, TicketRef
 
 Verdict = Literal["right_call", "false_alarm", "wrong_emotion"]
 ReviewSource = Literal["slack", "api"]
@@ -49,7 +49,7 @@ def _ticket_key(value: str) -> str:
 # The ticket's canonical key, `<source>[/<brand>]:<ticket id>`: a bare helpdesk id names no ticket.
 TicketId = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=3, max_length=210, pattern=r"^[A-Za-z0-9._:@/#+-]+$"),
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=210, pattern=IDENTIFIER_PATTERN),
     AfterValidator(_ticket_key),
 ]
 # An alert id is "<event id>:<rule name>" (see ScoringService.process).
