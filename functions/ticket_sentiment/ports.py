@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     # Annotations only: importing a port loads no domain package (a handler's cold start pays for what it uses),
     # and the domain modules that take these ports can import this module without a cycle.
     from .audit.models import AuditRow
+    from .events import Alert, EscalationState, Outcome, ProcessResult, QueuedEvent
     from .helpdesks.rotation import SecretVersions
+    from .identity import TicketRef
     from .models import SentimentResult
-    from .pipeline.events import Alert, EscalationState, Outcome, ProcessResult, QueuedEvent
     from .pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
-    from .pipeline.identity import TicketRef
     from .pipeline.records import (
         ErasureCounts,
         ErasureReceipt,
@@ -245,7 +245,7 @@ class ScoredHistory(Protocol):
 
     def redacted_text(self, ticket_id: str, message_id: str, *, now: datetime | None = None) -> str | None:
         """The stored redacted text, or None when it never was stored or its TTL has passed. `ticket_id` is the
-        record's: the ticket's canonical key (pipeline.identity.TicketRef.key)."""
+        record's: the ticket's canonical key (identity.TicketRef.key)."""
         ...
 
 

@@ -13,7 +13,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from ticket_sentiment.pipeline.events import TicketEvent
+from ticket_sentiment.events import TicketEvent
 
 from ..config import StackConfig
 from ..routes import ApiKind, route_for

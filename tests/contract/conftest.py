@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
-from ticket_sentiment.pipeline.events import Alert, QueuedEvent
+from ticket_sentiment.events import Alert, QueuedEvent
 from ticket_sentiment.ports import AlertPublisher, EventQueue, TicketAdminStore
 from ticket_sentiment_tools.local_stack import LocalStack, start_moto
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ticket_sentiment.events import Alert, IngestRedaction
 from ticket_sentiment.models import EmotionScore
-from ticket_sentiment.pipeline.events import Alert, IngestRedaction
 
 from ..unit.pipeline_fakes import T0, queued
 from .conftest import PublisherUnderTest, QueueUnderTest

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from ticket_sentiment.adapters.aws.keys import TTL_ATTRIBUTE, from_dynamo, message_key, text_key, ticket_key
+from ticket_sentiment.events import EscalationState, Outcome
 from ticket_sentiment.models import Trend
-from ticket_sentiment.pipeline.events import EscalationState, Outcome
 from ticket_sentiment.pipeline.records import (
     ErasureReceipt,
     OutcomeClaim,

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 import pytest
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
+from ticket_sentiment.events import TicketEvent
 from ticket_sentiment.language import detect_language
-from ticket_sentiment.pipeline.events import TicketEvent
 from ticket_sentiment.redaction import redact
 from ticket_sentiment.textprep import prepare_ticket_text
 

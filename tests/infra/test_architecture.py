@@ -98,6 +98,25 @@ def test_no_module_of_the_package_imports_itself_back() -> None:
     assert import_cycles(edges) == []
 
 
+def _package(module: str) -> str:
+    """ticket_sentiment.pipeline.service -> ticket_sentiment.pipeline; a top-level module stays itself."""
+    return ".".join(module.split(".")[:2])
+
+
+def test_no_two_packages_of_the_runtime_import_each_other() -> None:
+    """pipeline <-> review and pipeline <-> writeback once did: the shared kernel (events, identity, models) now
+    sits at the top and the alert message in review. `ports` is the one hub allowed both ways: it names each
+    package's models in its Protocols (type-checking imports), and the packages import the Protocols."""
+    graph = grimp.build_graph("ticket_sentiment", cache_dir=None)
+    edges: dict[str, set[str]] = {}
+    for m in graph.modules:
+        for i in graph.find_modules_directly_imported_by(m):
+            if i.startswith("ticket_sentiment.") and _package(i) != _package(m):
+                edges.setdefault(_package(m), set()).add(_package(i))
+    mutual = {tuple(sorted((a, b))) for a, imported in edges.items() for b in imported if a in edges.get(b, set())}
+    assert {pair for pair in mutual if "ticket_sentiment.ports" not in pair} == set()
+
+
 @pytest.mark.parametrize(
     ("contract", "source", "forbidden"),
     [

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from ticket_sentiment.adapters.http.slack import SlackWebhook
-from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
+from ticket_sentiment.events import QueuedEvent, TicketEvent
 from ticket_sentiment_tools.local_stack import CountingProcessor, LocalStack
 
 from tests.integration.slack_sink import SlackSink

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from ticket_sentiment.adapters.aws.sqs import SqsEventQueue
-from ticket_sentiment.pipeline.events import QueuedEvent, Source
+from ticket_sentiment.events import QueuedEvent, Source
 from ticket_sentiment.pipeline.window import CreatedAtWindow
 from ticket_sentiment_tools.backfill import BackfillError, Checkpoint, run_backfill
 from ticket_sentiment_tools.cli import app

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ticket_sentiment.events import EscalationState, Outcome
 from ticket_sentiment.models import Trend
-from ticket_sentiment.pipeline.events import EscalationState, Outcome
 from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from ticket_sentiment_tools.local_stack import LocalStack
 

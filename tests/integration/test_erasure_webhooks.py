@@ -22,11 +22,11 @@ from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
 from ticket_sentiment.adapters.aws.sqs import SqsDeadLetters, SqsEventQueue, SqsParkedQueue
 from ticket_sentiment.adapters.http.slack import SlackWebhook
 from ticket_sentiment.audit.models import AuditRow
+from ticket_sentiment.events import QueuedEvent, TicketEvent
 from ticket_sentiment.handlers.ingest import build_app
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.helpdesks import zendesk
-from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
-from ticket_sentiment.pipeline.identity import TicketRef
+from ticket_sentiment.identity import TicketRef
 from ticket_sentiment.pipeline.lifecycle import Eraser, ticket_hash
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService

@@ -15,7 +15,7 @@ import pytest
 from ticket_sentiment.adapters.aws.dynamodb import DynamoTicketStore
 from ticket_sentiment.adapters.aws.reviews import DynamoReviewStore
 from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
-from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
+from ticket_sentiment.events import QueuedEvent, TicketEvent
 from ticket_sentiment.pipeline.lifecycle import Retention, ticket_hash
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
+from ticket_sentiment.events import Alert, EscalationState
 from ticket_sentiment.handlers.ingest import build_app
-from ticket_sentiment.pipeline.events import Alert, EscalationState
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment_tools.local_stack import MAX_RECEIVE_COUNT, LocalStack
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from ticket_sentiment.adapters.aws.comprehend import ComprehendScorer
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
-from ticket_sentiment.pipeline.identity import TicketRef
+from ticket_sentiment.identity import TicketRef
 from ticket_sentiment.pipeline.lifecycle import erase_ticket
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from ticket_sentiment.adapters.aws.secrets import secrets_manager_lookup
+from ticket_sentiment.events import Outcome
 from ticket_sentiment.handlers.api import build_app as build_api
 from ticket_sentiment.handlers.ingest import build_app
-from ticket_sentiment.pipeline.events import Outcome
-from ticket_sentiment.pipeline.identity import Origin
+from ticket_sentiment.identity import Origin
 from ticket_sentiment.pipeline.rules import RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.writeback import WritebackRequest

@@ -17,10 +17,10 @@ from ticket_sentiment.adapters.aws.history import DynamoHistory
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.audit.models import EXPORT_COLUMNS
 from ticket_sentiment.audit.sampler import previous_month
+from ticket_sentiment.events import QueuedEvent, TicketEvent
 from ticket_sentiment.handlers import audit as audit_handler
 from ticket_sentiment.handlers import drift as drift_handler
 from ticket_sentiment.handlers.observability import metrics
-from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
 from ticket_sentiment.pipeline.rules import RuleConfig
 from ticket_sentiment_tools.cli import app
 from ticket_sentiment_tools.local_stack import LocalStack

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from ticket_sentiment.adapters.aws.secrets import secrets_manager_lookup
+from ticket_sentiment.events import QueuedEvent
 from ticket_sentiment.handlers.ingest import build_app
-from ticket_sentiment.pipeline.events import QueuedEvent
 from ticket_sentiment_tools.local_stack import LocalStack
 
 from tests.unit.helpdesk_support import (

@@ -31,7 +31,7 @@ from typing import Any, Literal
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
-from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
+from ticket_sentiment.events import ProcessResult, QueuedEvent
 from ticket_sentiment.ports import EventProcessor
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, TicketEvent
+from ticket_sentiment.events import MAX_BODY_BYTES, TicketEvent
 
 Kind = Literal["event", "duplicate", "invalid", "oversize"]
 

@@ -46,13 +46,13 @@ from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
 from ticket_sentiment.adapters.aws.sqs import SqsDeadLetters, SqsWritebackQueue
 from ticket_sentiment.adapters.http.helpdesk_writers import ZendeskWriter
 from ticket_sentiment.adapters.http.transport import RetrySettings
+from ticket_sentiment.events import Alert, Outcome, ProcessResult, QueuedEvent
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.observability import logger as powertools_logger
 from ticket_sentiment.handlers.observability import metrics
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.handlers.score_wiring import model_unavailable
 from ticket_sentiment.handlers.writeback import process_batch as process_writeback_batch
-from ticket_sentiment.pipeline.events import Alert, Outcome, ProcessResult, QueuedEvent
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService

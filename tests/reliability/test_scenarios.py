@@ -14,8 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 from ticket_sentiment import metric_names as names
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
+from ticket_sentiment.events import QueuedEvent, TicketEvent
 from ticket_sentiment.handlers.score import process_batch
-from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
 from ticket_sentiment.pipeline.records import PutStatus, StoredMessage
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment_tools.local_stack import LocalStack, lambda_sqs_event
@@ -277,7 +277,7 @@ def test_every_invalid_post_is_invalid_whatever_the_seed() -> None:
     """Seed 7's 10,000-event run found two "invalid" posts that were valid (an HTML original whose body was only
     replaced): the service accepted them, rightly, and the accounting counted them as violations."""
     from pydantic import ValidationError
-    from ticket_sentiment.pipeline.events import TicketEvent
+    from ticket_sentiment.events import TicketEvent
 
     for seed in (7, 20260302):
         for post in generate(10_000, seed=seed):

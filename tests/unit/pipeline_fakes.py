@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ticket_sentiment.events import Alert, EscalationState, Outcome, QueuedEvent, TicketEvent
+from ticket_sentiment.identity import Origin, Source, TicketRef
 from ticket_sentiment.models import EmotionScore, SentimentResult
-from ticket_sentiment.pipeline.events import Alert, EscalationState, Outcome, QueuedEvent, TicketEvent
-from ticket_sentiment.pipeline.identity import Origin, Source, TicketRef
 from ticket_sentiment.pipeline.lifecycle import ErasureCounts, ErasureReceipt
 from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from ticket_sentiment.pipeline.window import CreatedAtWindow

@@ -7,8 +7,8 @@ import urllib.parse
 from datetime import datetime
 from typing import Any
 
-from ticket_sentiment.pipeline.slack_message import build_message
 from ticket_sentiment.review.signature import sign
+from ticket_sentiment.review.slack_message import build_message
 
 from .pipeline_fakes import api_event
 from .test_pipeline_notify import alert

@@ -141,8 +141,8 @@ def test_cli_rejects_a_bad_live_rules_file(tmp_path: Path, content: str) -> None
 
 
 def test_the_merged_rules_alert_where_the_live_ones_did() -> None:
+    from ticket_sentiment.events import TicketEvent
     from ticket_sentiment.models import SentimentResult
-    from ticket_sentiment.pipeline.events import TicketEvent
 
     event = TicketEvent.model_validate(
         {

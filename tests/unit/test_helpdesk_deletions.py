@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from ticket_sentiment.events import Source
 from ticket_sentiment.helpdesks import FRESHDESK_TEMPLATES, AuthError, BadPayload, handle_webhook
-from ticket_sentiment.pipeline.events import Source
 from ticket_sentiment.pipeline.lifecycle import Erasure, ErasureKind
 
 from .helpdesk_support import NOW, SECRETS, SF_ORG, deliver, fixture, zendesk_headers

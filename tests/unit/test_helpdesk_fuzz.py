@@ -8,8 +8,8 @@ from xml.sax.saxutils import escape
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ticket_sentiment.events import TicketEvent
 from ticket_sentiment.helpdesks import AuthError, WebhookError, WebhookResult, handle_webhook
-from ticket_sentiment.pipeline.events import TicketEvent
 
 from .helpdesk_support import NOW, SECRETS, deliver, fixture
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from ticket_sentiment.events import CustomerTier, Priority, Source
 from ticket_sentiment.helpdesks import (
     FRESHDESK_TEMPLATES,
     MARKER_TAG,
@@ -17,7 +18,6 @@ from ticket_sentiment.helpdesks import (
     handle_webhook,
 )
 from ticket_sentiment.models import AuthorRole
-from ticket_sentiment.pipeline.events import CustomerTier, Priority, Source
 
 from .helpdesk_support import NOW, SF_ORG, SF_TOKEN, deliver, fixture
 

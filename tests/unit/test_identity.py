@@ -1,14 +1,14 @@
-"""A ticket's identity (pipeline.identity): one canonical key that round-trips, and the producer claims."""
+"""A ticket's identity (identity): one canonical key that round-trips, and the producer claims."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from ticket_sentiment.events import TicketEvent
 from ticket_sentiment.helpdesks.errors import Forbidden
 from ticket_sentiment.helpdesks.generic import authorize
-from ticket_sentiment.pipeline.events import TicketEvent
-from ticket_sentiment.pipeline.identity import (
+from ticket_sentiment.identity import (
     BadTicketRefError,
     Origin,
     Source,

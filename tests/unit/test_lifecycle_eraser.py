@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 from ticket_sentiment.adapters.aws.sqs import names_ticket
+from ticket_sentiment.events import Source
+from ticket_sentiment.identity import TicketRef
 from ticket_sentiment.models import Trend
-from ticket_sentiment.pipeline.events import Source
-from ticket_sentiment.pipeline.identity import TicketRef
 from ticket_sentiment.pipeline.lifecycle import Eraser, RequesterKeyMissingError, requester_hash
 from ticket_sentiment.pipeline.records import StoredMessage, TicketView
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from ticket_sentiment.events import TicketEvent
 from ticket_sentiment.handlers.score import process_batch
-from ticket_sentiment.pipeline.events import TicketEvent
 from ticket_sentiment.pipeline.protection import protect_event
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService

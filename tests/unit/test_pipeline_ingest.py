@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 from ticket_sentiment.adapters.aws.sqs import SqsEventQueue
+from ticket_sentiment.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ticket_sentiment.handlers.ingest import build_app
-from ticket_sentiment.pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.textprep import CUT_MARK, MODEL_TEXT_CHARS
@@ -161,7 +161,7 @@ def test_local_serve_curl_example_is_a_valid_event_that_pastes_in_a_shell() -> N
     import json
     import shlex
 
-    from ticket_sentiment.pipeline.events import TicketEvent
+    from ticket_sentiment.events import TicketEvent
     from ticket_sentiment_tools.local_stack import curl_examples
 
     post = next(line for line in curl_examples("http://127.0.0.1:8787").splitlines() if "-X POST" in line)

@@ -9,10 +9,10 @@ from email.utils import format_datetime
 from typing import Any
 
 from ticket_sentiment.adapters.http.slack import SlackDeliveryError, SlackWebhook, allowed_url, parse_retry_after
+from ticket_sentiment.events import Alert
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.models import EmotionScore
-from ticket_sentiment.pipeline.events import Alert
-from ticket_sentiment.pipeline.slack_message import build_message
+from ticket_sentiment.review.slack_message import build_message
 from ticket_sentiment_tools.local_stack import lambda_sns_event
 
 from .pipeline_fakes import T0

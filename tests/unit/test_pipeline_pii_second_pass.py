@@ -18,9 +18,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from ticket_sentiment import metric_names as names
+from ticket_sentiment.events import TicketEvent
 from ticket_sentiment.handlers import score, score_wiring
 from ticket_sentiment.handlers.observability import metrics
-from ticket_sentiment.pipeline.events import TicketEvent
 from ticket_sentiment.pipeline.protection import protect_event
 from ticket_sentiment.pipeline.rules import RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
@@ -61,7 +61,7 @@ def _queued_body() -> str:
 def _sent() -> str:
     """What the second pass must be sent: the scorer's locally redacted text and subject, nothing raw."""
     probe = ScoringService(FakeStore(), FakePublisher(), KeywordScorer(), EVERY_ALERT)
-    from ticket_sentiment.pipeline.events import QueuedEvent
+    from ticket_sentiment.events import QueuedEvent
 
     cleaned = probe.clean(QueuedEvent.model_validate_json(_queued_body()))
     return cleaned.text + FIELD_SEPARATOR + cleaned.subject
@@ -183,7 +183,7 @@ def test_the_customers_own_words_stored_apart_from_the_models_text_are_masked_to
     cover it, or a name only Comprehend finds would reach the table and Slack through it."""
     import re
 
-    from ticket_sentiment.pipeline.events import QueuedEvent
+    from ticket_sentiment.events import QueuedEvent
 
     client, stubber = comprehend
     event = TicketEvent.model_validate(event_payload(text=RAW + " 😡", subject=SUBJECT, tags=[], ticket_url=None))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ticket_sentiment.pipeline.events import IngestRedaction, Outcome, QueuedEvent, Source, TicketEvent
+from ticket_sentiment.events import IngestRedaction, Outcome, QueuedEvent, Source, TicketEvent
 from ticket_sentiment.pipeline.protection import MAX_SUBJECT_CHARS, clean_for_scoring, protect_event
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment.pipeline.service import ScoringService

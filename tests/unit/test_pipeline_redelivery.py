@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 from ticket_sentiment import metric_names as names
+from ticket_sentiment.events import Outcome, QueuedEvent
 from ticket_sentiment.handlers.observability import metrics
 from ticket_sentiment.handlers.score import process_batch
-from ticket_sentiment.pipeline.events import Outcome, QueuedEvent
 from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment.pipeline.service import OUTCOME_RETENTION, ScoringService

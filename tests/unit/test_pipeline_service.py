@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 from ticket_sentiment.adapters.aws.ssm import load_rules
+from ticket_sentiment.events import EscalationState, Outcome
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.models import Trend
-from ticket_sentiment.pipeline.events import EscalationState, Outcome
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import LEASE_SECONDS, EventInFlightError, ScoringService, aggregate
 

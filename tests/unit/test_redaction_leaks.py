@@ -10,7 +10,7 @@ import json
 
 import pytest
 from pydantic import ValidationError
-from ticket_sentiment.pipeline.events import TicketEvent
+from ticket_sentiment.events import TicketEvent
 from ticket_sentiment.pipeline.protection import (
     clean_for_scoring,
     clean_label,

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from ticket_sentiment.pipeline.slack_message import build_message
 from ticket_sentiment.review.errors import BadReview
 from ticket_sentiment.review.message import reviewed_message
 from ticket_sentiment.review.models import REVIEWED_BLOCK_ID, Review, ReviewRequest
+from ticket_sentiment.review.slack_message import build_message
 from ticket_sentiment.review.slack_payload import parse_interaction
 
 from .pipeline_fakes import T0

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from ticket_sentiment import metric_names as names
+from ticket_sentiment.events import Outcome, ProcessResult
 from ticket_sentiment.handlers.observability import metrics
 from ticket_sentiment.handlers.score_metrics import emit_dashboard_metrics
 from ticket_sentiment.handlers.score_wiring import model_unavailable
 from ticket_sentiment.pipeline.dimensions import area_dimension
-from ticket_sentiment.pipeline.events import Outcome, ProcessResult
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment.pipeline.service import ScoringService
@@ -128,7 +128,7 @@ def test_pii_hits_are_counted_by_type_never_by_value(capsys: pytest.CaptureFixtu
 
 
 def test_pii_counted_at_ingest_is_emitted_once_and_a_cut_is_counted(capsys: pytest.CaptureFixture[str]) -> None:
-    from ticket_sentiment.pipeline.events import TicketEvent
+    from ticket_sentiment.events import TicketEvent
     from ticket_sentiment.pipeline.protection import protect_event
 
     from .pipeline_fakes import event_payload

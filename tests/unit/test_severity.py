@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
+from ticket_sentiment.events import CustomerTier, Source, TicketEvent
 from ticket_sentiment.labels import SEVERITY_LEVELS
 from ticket_sentiment.models import AuthorRole, SentimentResult
-from ticket_sentiment.pipeline.events import CustomerTier, Source, TicketEvent
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, EscalationRule, RuleConfig, evaluate
 from ticket_sentiment.severity import decide_level, extreme_shares, five_level_distribution, polarity_and_intensity
 from ticket_sentiment_tools.threshold_calibration import CalibrationError, calibrate, intensity_keys

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from ticket_sentiment import metric_names as names
+from ticket_sentiment.events import EscalationState, Outcome, ProcessResult
 from ticket_sentiment.handlers.observability import metrics
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.handlers.score_metrics import emit_model_versions
 from ticket_sentiment.handlers.score_wiring import build_shadow, shadow_failed
 from ticket_sentiment.models import SentimentResult
 from ticket_sentiment.pipeline.dimensions import model_version_dimension
-from ticket_sentiment.pipeline.events import EscalationState, Outcome, ProcessResult
 from ticket_sentiment.pipeline.rules import EscalationRule, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.pipeline.shadow import ModelScore, ShadowRecord, ShadowScoring

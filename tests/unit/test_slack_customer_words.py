@@ -3,11 +3,11 @@ model's normalised text ("enraged face enraged face enraged face" for 😡😡�
 
 from __future__ import annotations
 
-from ticket_sentiment.pipeline.events import QueuedEvent, TicketEvent
+from ticket_sentiment.events import QueuedEvent, TicketEvent
 from ticket_sentiment.pipeline.protection import protect_event
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment.pipeline.service import ScoringService
-from ticket_sentiment.pipeline.slack_message import build_message
+from ticket_sentiment.review.slack_message import build_message
 
 from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, event_payload
 

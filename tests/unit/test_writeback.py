@@ -23,9 +23,9 @@ from ticket_sentiment.adapters.http.helpdesk_writers import (
     zendesk_error,
 )
 from ticket_sentiment.adapters.http.transport import parse_retry_after, rate_limit_wait
+from ticket_sentiment.events import TicketEvent
 from ticket_sentiment.handlers.writeback import process_batch
 from ticket_sentiment.models import SentimentResult
-from ticket_sentiment.pipeline.events import TicketEvent
 from ticket_sentiment.writeback import (
     CredentialsError,
     FreshdeskCredentials,

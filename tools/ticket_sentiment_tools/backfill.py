@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
-from ticket_sentiment.pipeline.events import QueuedEvent, Source, TicketEvent
-from ticket_sentiment.pipeline.identity import Origin
+from ticket_sentiment.events import QueuedEvent, Source, TicketEvent
+from ticket_sentiment.identity import Origin
 from ticket_sentiment.pipeline.protection import protect_event
 from ticket_sentiment.pipeline.window import CreatedAtWindow
 

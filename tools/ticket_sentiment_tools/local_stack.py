@@ -41,13 +41,13 @@ from ticket_sentiment.adapters.aws.shadow import DynamoShadowStore
 from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
 from ticket_sentiment.adapters.aws.sqs import SqsDeadLetters, SqsEventQueue, SqsParkedQueue
 from ticket_sentiment.adapters.http.slack import SlackWebhook
+from ticket_sentiment.events import ProcessResult, QueuedEvent
 from ticket_sentiment.handlers.api import build_app as build_api_app
 from ticket_sentiment.handlers.ingest import build_app as build_ingest_app
 from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.review import build_app as build_review_app
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.handlers.score_wiring import shadow_failed
-from ticket_sentiment.pipeline.events import ProcessResult, QueuedEvent
 from ticket_sentiment.pipeline.lifecycle import Eraser
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import f1_score
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
+from ticket_sentiment.events import Source, TicketEvent
 from ticket_sentiment.labels import SEVERITY_LEVELS
 from ticket_sentiment.models import AuthorRole, SentimentResult
-from ticket_sentiment.pipeline.events import Source, TicketEvent
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, evaluate
 
 from .calibration import macro_mae

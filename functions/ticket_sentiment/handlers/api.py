@@ -2,7 +2,7 @@
 escalation state) and DELETE /v1/tickets/{id} (erasure on request: every item of the ticket, and a receipt).
 
 A ticket is named by its helpdesk id in its source's namespace: `?source=zendesk` (required) and `&brand=acme`
-(when the helpdesk's secret sets a brand); see pipeline.identity."""
+(when the helpdesk's secret sets a brand); see identity."""
 
 from __future__ import annotations
 

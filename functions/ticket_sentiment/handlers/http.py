@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from ..helpdesks.common import validation_details
-from ..pipeline.identity import BadTicketRefError, Source, TicketRef
+from ..identity import BadTicketRefError, Source, TicketRef
 from .observability import logger
 
 __all__ = ["add_fallback_handlers", "error", "json_response", "raw_body", "ticket_ref", "validation_details"]

@@ -27,10 +27,10 @@ from pydantic import ValidationError
 from .. import bounded_json
 from .. import metric_names as names
 from ..adapters.aws.secrets import secrets_manager_lookup
+from ..events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
 from ..helpdesks import WebhookError, error_response, handle_webhook, producer_claims
 from ..helpdesks.generic import authorize
-from ..pipeline.events import MAX_BODY_BYTES, QueuedEvent, TicketEvent
-from ..pipeline.identity import HELPDESK_SOURCES, BadTicketRefError, Origin
+from ..identity import HELPDESK_SOURCES, BadTicketRefError, Origin
 from ..pipeline.lifecycle import Eraser, Erasure, RequesterKeyMissingError, requester_hash
 from ..pipeline.protection import protect_event
 from ..pipeline.window import CreatedAtWindow

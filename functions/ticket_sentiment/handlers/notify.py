@@ -16,9 +16,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from .. import metric_names as names
-from ..pipeline.events import Alert
-from ..pipeline.slack_message import build_message
+from ..events import Alert
 from ..ports import FailedAlertSink, SlackPoster
+from ..review.slack_message import build_message
 from ..settings import NotifySettings
 from .observability import logger, metrics
 

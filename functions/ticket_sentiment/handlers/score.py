@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from .. import metric_names as names
-from ..pipeline.events import ProcessResult, QueuedEvent
+from ..events import ProcessResult, QueuedEvent
 from ..ports import EventProcessor
 from .observability import logger, metrics
 from .score_metrics import emit_result_metrics

@@ -6,8 +6,8 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 from .. import metric_names as names
+from ..events import Outcome, ProcessResult
 from ..pipeline.dimensions import area_dimension, model_version_dimension
-from ..pipeline.events import Outcome, ProcessResult
 from ..settings import MetricSettings
 from .observability import logger, metrics
 

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .. import bounded_json
+from ..events import MAX_TEXT_CHARS, CustomerTier, Priority, Source, TicketEvent
 from ..headers import header
+from ..identity import TICKET_ID_PATTERN
 from ..models import AuthorRole
-from ..pipeline.events import MAX_TEXT_CHARS, CustomerTier, Priority, Source, TicketEvent
-from ..pipeline.identity import TICKET_ID_PATTERN
 from ..pipeline.lifecycle import Erasure
 from .errors import AuthError, BadPayload
 

@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..events import Source
 from ..models import AuthorRole
-from ..pipeline.events import Source
 from ..pipeline.lifecycle import Erasure, ErasureKind
 from .common import (
     Parsed,

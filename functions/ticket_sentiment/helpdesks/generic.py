@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from ..pipeline.events import TicketEvent
-from ..pipeline.identity import may_claim
+from ..events import TicketEvent
+from ..identity import may_claim
 from .common import Parsed, check_shared_token, load_json_object, validate
 from .errors import Forbidden
 from .secrets import GenericSecret

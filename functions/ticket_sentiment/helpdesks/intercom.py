@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..events import CustomerTier, Priority, Source, TicketEvent
 from ..headers import header
 from ..models import AuthorRole
-from ..pipeline.events import CustomerTier, Priority, Source, TicketEvent
 from ..pipeline.lifecycle import Erasure, ErasureKind
 from .common import (
     Parsed,

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
+from ..events import Source
 from ..models import AuthorRole
-from ..pipeline.events import Source
 from ..pipeline.lifecycle import Erasure, ErasureKind
 from .common import (
     Parsed,

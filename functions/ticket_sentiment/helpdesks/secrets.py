@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from ..pipeline.identity import Brand, valid_claim
+from ..identity import Brand, valid_claim
 from .common import validation_details
 from .errors import NotConfigured
 

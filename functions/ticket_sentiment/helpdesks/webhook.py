@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from ..pipeline.events import TicketEvent
+from ..events import TicketEvent
 from ..pipeline.lifecycle import Erasure
 from ..pipeline.window import CreatedAtWindow
 from . import freshdesk, generic, intercom, salesforce, zendesk

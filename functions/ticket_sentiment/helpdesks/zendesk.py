@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..events import Source
 from ..headers import header
 from ..models import AuthorRole
-from ..pipeline.events import Source
 from ..pipeline.lifecycle import Erasure, ErasureKind
 from .common import (
     Parsed,

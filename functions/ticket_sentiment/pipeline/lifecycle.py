@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from ..identity import Source, TicketRef
 from ..models import Trend
-from .identity import Source, TicketRef
 from .records import MIN_DELIVERY_DAYS, ErasureCounts, ErasureReceipt, Retention, StoredMessage
 
 if TYPE_CHECKING:

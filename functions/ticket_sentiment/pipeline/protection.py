@@ -20,12 +20,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..events import IngestRedaction, QueuedEvent, TicketEvent
+from ..identity import Origin
 from ..redaction import merge_counts, redact, redact_lines
 from ..redaction.models import RedactionResult
 from ..redaction.names import looks_like_person
 from ..textprep import cap_text, clean_field, prepare_display_text, prepare_ticket_text
-from .events import IngestRedaction, QueuedEvent, TicketEvent
-from .identity import Origin
 
 MAX_SUBJECT_CHARS = 500  # TicketEvent's subject limit: a placeholder may be longer than the value it replaced
 _PARTIAL_PLACEHOLDER = re.compile(r"\[[A-Z_]{0,20}$")

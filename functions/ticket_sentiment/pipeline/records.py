@@ -12,9 +12,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..events import CustomerTier, EscalationState, Outcome, Priority, Source
+from ..identity import Brand, Origin, TicketRef
 from ..models import EmotionScore, Label, Level, Trend, level_from_label
-from .events import CustomerTier, EscalationState, Outcome, Priority, Source
-from .identity import Brand, Origin, TicketRef
 
 
 class StoredMessage(BaseModel):

@@ -26,8 +26,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ..events import CustomerTier, Priority, TicketEvent
 from ..models import Label, Level, SentimentResult
-from .events import CustomerTier, Priority, TicketEvent
 
 
 class EscalationRule(BaseModel):

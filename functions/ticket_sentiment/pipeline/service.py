@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from ..events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent, TicketEvent
 from ..language import detect_language
 from ..models import AuthorRole, SentimentResult, Trend
 from ..ports import AlertPublisher, PiiSecondPass, TextScorer, TicketStore, WritebackSink
 from ..redaction import RedactionResult, merge_counts
 from ..thread import summarise
 from ..writeback.policy import unverified_origin, writeback_request
-from .events import Alert, AlertState, EscalationState, Outcome, ProcessResult, QueuedEvent, TicketEvent
 from .protection import CleanMessage, clean_for_scoring, safe_url
 from .records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from .rules import RuleConfig, RuleMatch, evaluate

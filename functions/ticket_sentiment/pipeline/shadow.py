@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ..events import TicketEvent
 from ..models import SentimentResult
-from .events import TicketEvent
 from .records import StoredMessage
 from .rules import RuleConfig, evaluate
 from .shadow_records import ModelScore, ShadowRecord

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .events import TicketEvent
+from ..events import TicketEvent
 
 FIELD = "created_at"
 

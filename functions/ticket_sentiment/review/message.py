@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..pipeline.slack_message import escape
 from .models import REVIEW_BLOCK_ID, REVIEWED_BLOCK_ID, VERDICT_LABELS, Verdict, action_id
+from .slack_message import escape
 
 _REVIEW_ACTIONS = {action_id(v) for v in VERDICT_LABELS}
 

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from ..pipeline.identity import IDENTIFIER_PATTERN, BadTicketRefError, TicketRef
+from ..identity import IDENTIFIER_PATTERN, BadTicketRefError, TicketRef
 
 Verdict = Literal["right_call", "false_alarm", "wrong_emotion"]
 ReviewSource = Literal["slack", "api"]
@@ -35,7 +35,7 @@ def action_id(verdict: Verdict) -> str:
 
 def button_value(ticket_key: str, alert_id: str) -> str:
     """What a review button carries: ids only, never text (the value comes back with every click). `ticket_id`
-    holds the ticket's canonical key (pipeline.identity.TicketRef: source, brand and id)."""
+    holds the ticket's canonical key (identity.TicketRef: source, brand and id)."""
     return json.dumps({"ticket_id": ticket_key, "alert_id": alert_id}, separators=(",", ":"))
 
 

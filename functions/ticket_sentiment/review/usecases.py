@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..pipeline.identity import TicketRef
+from ..identity import TicketRef
 from ..ports import ReviewStore, TicketStore
 from .errors import ReviewTargetNotFound
 from .models import Review, ReviewRequest

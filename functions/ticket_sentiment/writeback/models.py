@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, ValidationError, field_validator
 
+from ..events import Identifier, Tag
+from ..identity import Brand, Source, TicketRef
 from ..models import Label
-from ..pipeline.events import Identifier, Tag
-from ..pipeline.identity import Brand, Source, TicketRef
 
 TAG_PREFIX = "sentiment-"
 MARKER_TAG = "sentiment-scored"  # on every ticket we wrote to: the loop guard's first signal
@@ -25,7 +25,7 @@ OWN_TAGS = frozenset({MARKER_TAG, *LABEL_TAGS.values()})
 
 
 class Platform(StrEnum):
-    """The helpdesks we write back to; values equal `pipeline.events.Source`'s so a source converts directly."""
+    """The helpdesks we write back to; values equal `events.Source`'s so a source converts directly."""
 
     ZENDESK = "zendesk"
     FRESHDESK = "freshdesk"

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
+from ..events import TicketEvent
+from ..identity import Origin
 from ..models import AuthorRole
-from ..pipeline.events import TicketEvent
-from ..pipeline.identity import Origin
 from ..ports import Scored, TicketStore
 from .models import LABEL_TAGS, MARKER_TAG, OWN_TAGS, Platform, WritebackRequest
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from ticket_sentiment.pipeline.events import Source
+from ticket_sentiment.events import Source
 
 from .common import EndpointOption, RegionOption, aws_session, err, fail, out
 

@@ -11,7 +11,7 @@ import typer
 from .common import EndpointOption, RegionOption, TableOption, fail, out
 
 if TYPE_CHECKING:
-    from ticket_sentiment.pipeline.identity import TicketRef
+    from ticket_sentiment.identity import TicketRef
     from ticket_sentiment.pipeline.lifecycle import Eraser, ErasureReceipt
 
 app = typer.Typer()
@@ -76,7 +76,7 @@ def forget(
 
 
 def _ticket_ref(ticket: str) -> TicketRef:
-    from ticket_sentiment.pipeline.identity import BadTicketRefError, TicketRef
+    from ticket_sentiment.identity import BadTicketRefError, TicketRef
 
     try:
         return TicketRef.parse(ticket)  # a bare id is refused: the same id in two helpdesks is two tickets

@@ -632,7 +632,7 @@ def event_payload(case: Case) -> dict[str, Any]:
 def run_case(case: Case) -> Measured:
     """The case through protect_event (ingest) and clean_for_scoring (the scorer): what is queued, stored,
     published and sent, as one text."""
-    from ticket_sentiment.pipeline.events import TicketEvent
+    from ticket_sentiment.events import TicketEvent
     from ticket_sentiment.pipeline.protection import clean_for_scoring, protect_event
 
     queued = protect_event(TicketEvent.model_validate(_event(case)), datetime(2026, 3, 2, 9, 1, tzinfo=UTC))

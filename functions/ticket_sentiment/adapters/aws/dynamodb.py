@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from ...pipeline.events import EscalationState, Outcome
-from ...pipeline.identity import TicketRef
+from ...events import EscalationState, Outcome
+from ...identity import TicketRef
 from ...pipeline.lifecycle import ErasureCounts, ErasureReceipt, Retention
 from ...pipeline.records import OutcomeClaim, PutStatus, StoredMessage, TicketView
 from .keys import (

@@ -15,8 +15,8 @@ from typing import Any
 import boto3
 from pydantic import ValidationError
 
+from ...identity import BadTicketRefError, TicketRef
 from ...pipeline.history import ReviewRecord, ScoredRecord, TicketMeta
-from ...pipeline.identity import BadTicketRefError, TicketRef
 from .keys import (
     DAY_INDEX,
     MESSAGE_PREFIX,

@@ -1,6 +1,6 @@
 """The ticket table's keys, index names and value codec, defined once for every DynamoDB adapter (and the stack).
 
-A ticket's partition is named by its canonical key (pipeline.identity.TicketRef: `<source>[/<brand>]:<id>`), so
+A ticket's partition is named by its canonical key (identity.TicketRef: `<source>[/<brand>]:<id>`), so
 two helpdesks or brands with the same ticket id are two partitions. <ticket> below is that key.
 Keys (all strings):
     ticket        PK=TICKET#<ticket>  SK=TICKET
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the stack imports the names here without loading botocore
     from botocore.exceptions import ClientError
 
-    from ...pipeline.identity import TicketRef
+    from ...identity import TicketRef
 
 PARTITION_KEY, SORT_KEY = "PK", "SK"
 TTL_ATTRIBUTE = "expires_at"

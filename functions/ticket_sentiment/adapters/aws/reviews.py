@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from ...pipeline.identity import TicketRef
+from ...identity import TicketRef
 from ...pipeline.lifecycle import Retention
 from ...review.models import Review
 from .keys import (

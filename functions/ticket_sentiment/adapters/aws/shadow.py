@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 from pydantic import ValidationError
 
-from ...pipeline.identity import TicketRef
+from ...identity import TicketRef
 from ...pipeline.lifecycle import Retention
 from ...pipeline.shadow_records import ShadowRecord
 from .history import days_between

@@ -6,7 +6,7 @@ from typing import Any
 
 import boto3
 
-from ...pipeline.events import Alert
+from ...events import Alert
 
 
 class SnsAlertPublisher:

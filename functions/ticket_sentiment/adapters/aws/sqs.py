@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 
-from ...pipeline.events import QueuedEvent
-from ...pipeline.identity import TicketRef
+from ...events import QueuedEvent
+from ...identity import TicketRef
 from ...writeback.models import WritebackRequest
 
 

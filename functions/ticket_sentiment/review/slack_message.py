@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..review.models import REVIEW_BLOCK_ID, VERDICT_LABELS, action_id, button_value
-from .events import Alert
+from ..events import Alert
+from .models import REVIEW_BLOCK_ID, VERDICT_LABELS, action_id, button_value
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 

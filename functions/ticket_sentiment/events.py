@@ -20,9 +20,9 @@ from pydantic import (
     model_validator,
 )
 
-from ..models import AuthorRole, EmotionScore, Label, Level, level_from_label
-from ..redaction import EntityType, RedactionConfig, detect
 from .identity import IDENTIFIER_PATTERN, Brand, Origin, Source, TicketRef
+from .models import AuthorRole, EmotionScore, Label, Level, level_from_label
+from .redaction import EntityType, RedactionConfig, detect
 
 __all__ = ["Brand", "Origin", "Source", "TicketRef"]  # re-exported: every boundary model imports them from here
 
