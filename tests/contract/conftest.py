@@ -41,6 +41,12 @@ def impl(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def moto_stack(moto_endpoint: str) -> LocalStack:
+    """A freshly provisioned local stack, for what only the adapter has (the fakes keep no such item)."""
+    return _stack(moto_endpoint)
+
+
+@pytest.fixture
 def stack(impl: str, request: pytest.FixtureRequest) -> LocalStack | None:
     """A freshly provisioned local stack for the moto runs, None for the fakes (no server started)."""
     if impl != "moto":

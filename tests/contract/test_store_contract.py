@@ -387,10 +387,10 @@ def test_an_erasure_receipt_is_kept_without_the_ticket_id(store: TicketAdminStor
         assert receipt[TTL_ATTRIBUTE] == Retention().expires_at("erasure_receipt", T0)
 
 
-def test_a_dropped_message_takes_its_shadow_score_in_the_table(stack: LocalStack | None) -> None:
-    """The adapter alone: a shadow model's score sits in the ticket's partition beside the live one."""
-    if stack is None:
-        pytest.skip("shadow scores are a table item of the adapter; the fake keeps no shadow store")
+def test_a_dropped_message_takes_its_shadow_score_in_the_table(moto_stack: LocalStack) -> None:
+    """The adapter alone (the fake keeps no shadow store): a shadow model's score sits in the ticket's partition
+    beside the live one."""
+    stack = moto_stack
     from ticket_sentiment.pipeline.shadow_records import ModelScore, ShadowRecord
 
     store = stack.store()
