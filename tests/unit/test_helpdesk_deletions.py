@@ -111,3 +111,19 @@ def test_a_deletion_on_the_generic_route_is_not_an_event() -> None:
         handle_webhook(
             "generic", {"x-ticket-sentiment-token": "generic-token-0123456789abcdef"}, body, SECRETS["generic"], NOW
         )
+
+
+def test_a_branded_helpdesk_names_its_brand_in_deletions_and_keys_requesters_by_the_branded_event_id() -> None:
+    """The brand comes from the verified secret and is part of a ticket's identity, so of each event's id: the
+    requester map (keyed by event id) and the deletions must carry it, or a branded ticket is never found."""
+    from ticket_sentiment.identity import TicketRef
+
+    branded = json.dumps(json.loads(SECRETS["zendesk"]) | {"brand": "acme"})
+    comment = deliver("zendesk", fixture("zendesk_comment_created.json"), secret=branded)
+    [event] = comment.events
+    assert event.ref == TicketRef.of("zendesk", "4521", "acme")
+    assert comment.requesters == {event.event_id: "381234567890"}
+    unbranded = deliver("zendesk", fixture("zendesk_comment_created.json"))
+    assert unbranded.events[0].event_id != event.event_id  # another brand's ticket 4521 is another ticket
+    deleted = deliver("zendesk", _zendesk_event("ticket.soft_deleted", {"id": "4521"}), secret=branded)
+    assert [e.ticket for e in deleted.erasures] == [TicketRef.of("zendesk", "4521", "acme")]
