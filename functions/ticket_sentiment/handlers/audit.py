@@ -34,19 +34,7 @@ def audit_job(
     sent = sink.send_rows(sample.rows)
     metrics.add_metric(name=names.AUDIT_ROWS_QUEUED, unit=MetricUnit.Count, value=sent)
     expired = sum(s.expired for s in sample.strata)
-    # Counts only: the rows themselves hold redacted text and stay out of the logs.
-    logger.info(
-        "audit sample queued",
-        extra={
-            "audit_month": sample.audit_month,
-            "population": sample.population,
-            "rows": sent,
-            "strata": len(sample.strata),
-            "expired_skipped": expired,
-            "shortfall": sample.shortfall,
-        },
-    )
-    return {
+    summary: dict[str, Any] = {
         "audit_month": sample.audit_month,
         "population": sample.population,
         "rows": sent,
@@ -54,6 +42,9 @@ def audit_job(
         "expired_skipped": expired,
         "shortfall": sample.shortfall,
     }
+    # Counts only: the rows themselves hold redacted text and stay out of the logs.
+    logger.info("audit sample queued", extra=summary)
+    return summary
 
 
 @logger.inject_lambda_context(clear_state=True)

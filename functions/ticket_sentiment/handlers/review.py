@@ -38,9 +38,19 @@ from .observability import logger, metrics
 MAX_REVIEW_BODY_BYTES = 10_000
 
 
-def _count(review: Review) -> None:
+def _recorded(review: Review) -> None:
+    """Counted and logged the same way from Slack and from the API."""
     metrics.add_metric(name=names.REVIEWS_RECORDED, unit=MetricUnit.Count, value=1)
     metrics.add_metric(name=f"{names.REVIEW_VERDICT_PREFIX}{review.verdict}", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "review recorded",
+        extra={
+            "ticket_id": review.ticket_id,
+            "alert_id": review.alert_id,
+            "verdict": review.verdict,
+            "source": review.source,
+        },
+    )
 
 
 def _rejected(exc: ReviewError, route: str) -> Response[Any]:
@@ -98,16 +108,7 @@ def build_app(
         except ReviewError as exc:
             return _rejected(exc, "slack")
         stored = reviews().record(click.review)
-        _count(stored)
-        logger.info(
-            "review recorded",
-            extra={
-                "ticket_id": stored.ticket_id,
-                "alert_id": stored.alert_id,
-                "verdict": stored.verdict,
-                "source": stored.source,
-            },
-        )
+        _recorded(stored)
         update_message(click, stored)
         # Slack only needs the 200; anything in the body would be posted to the channel as a reply.
         return Response(status_code=200, content_type="text/plain", body="")
@@ -138,16 +139,7 @@ def build_app(
             stored = record_api_review(reviews(), tickets(), ref, request, clock())
         except ReviewError as exc:
             return _rejected(exc, "api")
-        _count(stored)
-        logger.info(
-            "review recorded",
-            extra={
-                "ticket_id": stored.ticket_id,
-                "alert_id": stored.alert_id,
-                "verdict": stored.verdict,
-                "source": stored.source,
-            },
-        )
+        _recorded(stored)
         return json_response(200, {"review": stored.model_dump(mode="json")})
 
     add_fallback_handlers(app)
