@@ -22,35 +22,21 @@ from .shadow_records import ModelScore, ShadowRecord
 if TYPE_CHECKING:
     from ..ports import ShadowStore, TextScorer
 
-__all__ = ["ModelScore", "ShadowRecord", "ShadowScoring", "live_score", "shadow_score"]
+__all__ = ["ModelScore", "ShadowRecord", "ShadowScoring", "model_score"]
 
 
-def live_score(message: StoredMessage, rule: str | None) -> ModelScore:
+def model_score(scored: StoredMessage | SentimentResult, rule: str | None) -> ModelScore:
+    """One model's score of a message: the live one as stored, or the shadow's result (the same fields)."""
     return ModelScore(
-        label=message.label,
-        level=message.level,
-        score=message.score,
-        intensity=message.intensity,
-        confidence=message.confidence,
-        low_signal=message.low_signal,
-        needs_fallback=message.needs_fallback,
-        scorer=message.scorer,
-        model_version=message.model_version,
-        rule=rule,
-    )
-
-
-def shadow_score(result: SentimentResult, rule: str | None) -> ModelScore:
-    return ModelScore(
-        label=result.label,
-        level=result.level,
-        score=result.score,
-        intensity=result.intensity,
-        confidence=result.confidence,
-        low_signal=result.low_signal,
-        needs_fallback=result.needs_fallback,
-        scorer=result.scorer,
-        model_version=result.model_version,
+        label=scored.label,
+        level=scored.level,
+        score=scored.score,
+        intensity=scored.intensity,
+        confidence=scored.confidence,
+        low_signal=scored.low_signal,
+        needs_fallback=scored.needs_fallback,
+        scorer=scored.scorer,
+        model_version=scored.model_version,
         rule=rule,
     )
 
@@ -100,8 +86,8 @@ class ShadowScoring:
                 ticket_id=event.ref.key,
                 message_id=message.message_id,
                 created_at=message.created_at,
-                live=live_score(message, live_rule),
-                shadow=shadow_score(result, match.rule if match is not None else None),
+                live=model_score(message, live_rule),
+                shadow=model_score(result, match.rule if match is not None else None),
             )
             self.store.put_shadow(record, now=now)
         except Exception as exc:  # whatever the candidate model or the store does, the live message stands
