@@ -154,6 +154,11 @@ class QueuedEvent(BaseModel):
     # verified route. None: queued by an older ingest, treated as unverified.
     origin: Origin | None = None
 
+    @property
+    def truncated(self) -> bool:
+        """Whether ingest cut the prepared body (over MODEL_TEXT_CHARS)."""
+        return self.redaction is not None and self.redaction.truncated
+
     @field_serializer("event")
     def _sent_fields_only(self, event: TicketEvent, info: SerializationInfo) -> dict[str, Any]:
         # Queued without the fields the helpdesk left out, so the scorer can tell "absent" (keep the ticket's known

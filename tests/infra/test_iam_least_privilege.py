@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ from tests.hostile.harness import slack_headers
 from tests.integration.helpdesk_fakes import HelpdeskFake
 from tests.integration.helpdesk_fakes import zendesk as zendesk_fake
 from tests.integration.slack_sink import SlackSink
+from tests.lambda_runtime import Context, forget_wiring, function_env, set_env
 from tests.protection.recorder import Recorder, recording
 from tests.unit.helpdesk_support import SECRETS, fixture, zendesk_headers
 from tests.unit.pipeline_fakes import api_event, event_payload
@@ -83,30 +83,6 @@ OTHER = {"source": "other"}  # the canonical producer's tickets
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@dataclass
-class Context:
-    function_name: str = "ticket-sentiment-iam"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ticket-sentiment-iam"
-    aws_request_id: str = "req-iam"
-
-
-CACHED: list[Callable[..., Any]] = [
-    ingest._default_queue,
-    ingest._default_eraser,
-    api._default_eraser,
-    score_wiring.default_service,
-    notify._adapters,
-    api._default_store,
-    review._default_reviews,
-    review._default_tickets,
-    review._default_secret,
-    review._default_responder,
-    precision._default_store,
-    writeback._dependencies,
-]
-
-
 @pytest.fixture(scope="module")
 def recorded() -> Iterator[dict[str, set[str]]]:
     server, endpoint = start_moto()
@@ -116,8 +92,7 @@ def recorded() -> Iterator[dict[str, set[str]]]:
         yield _run_every_function(LocalStack(endpoint, prefix="iam"), monkeypatch, sink, fake)
     finally:
         monkeypatch.undo()
-        for cached in CACHED:
-            cached.cache_clear()  # type: ignore[attr-defined]
+        forget_wiring()
         sink.close()
         fake.close()
         server.stop()
@@ -154,35 +129,26 @@ def _run_every_function(
             }
         ),
     )
-    for key, value in {
-        "AWS_ENDPOINT_URL": stack.endpoint_url,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "EVENTS_QUEUE_URL": res.events_queue_url,
-        "TABLE_NAME": res.table_name,
-        "ALERTS_TOPIC_ARN": res.alerts_topic_arn,
-        "SLACK_SECRET_ID": res.slack_secret_arn,
-        "NOTIFY_DLQ_URL": res.notify_dlq_url,
-        "SCORER": "onnx",
-        "ESCALATION_RULES_PARAM": "/iam/escalation-rules",
-        "HELPDESK_SECRET_PREFIX": prefix,
-        "WRITEBACK_SECRET_PREFIX": "ticket-sentiment/writeback/",
-        "INGEST_MAX_AGE_DAYS": "3650",  # the fixtures' fixed 2026 dates, against the wall clock
-        "WRITEBACK_PLATFORMS": "zendesk",
-        "WRITEBACK_QUEUE_URL": writeback_url,
-        "AUDIT_QUEUE_URL": audit_url,
-        "AUDIT_SAMPLE_SIZE": "5",
-        "PARKED_QUEUE_URLS": f"{audit_url},{res.notify_dlq_url}",
-        "REQUESTER_KEY_SECRET": "iam/requester-key",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }.items():
-        monkeypatch.setenv(key, value)
+    set_env(
+        monkeypatch,
+        function_env(stack)
+        | {
+            "ESCALATION_RULES_PARAM": "/iam/escalation-rules",
+            "HELPDESK_SECRET_PREFIX": prefix,
+            "WRITEBACK_SECRET_PREFIX": "ticket-sentiment/writeback/",
+            "WRITEBACK_PLATFORMS": "zendesk",
+            "WRITEBACK_QUEUE_URL": writeback_url,
+            "AUDIT_QUEUE_URL": audit_url,
+            "AUDIT_SAMPLE_SIZE": "5",
+            "PARKED_QUEUE_URLS": f"{audit_url},{res.notify_dlq_url}",
+            "REQUESTER_KEY_SECRET": "iam/requester-key",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        },
+    )
     monkeypatch.delenv("ESCALATION_RULES", raising=False)
-    for cached in CACHED:
-        cached.cache_clear()  # type: ignore[attr-defined]
+    forget_wiring()
     found: dict[str, set[str]] = {}
-    ctx = Context()
+    ctx = Context(function_name="ticket-sentiment-iam", aws_request_id="req-iam")
 
     def run(name: str, step: Callable[[], object], recorder: Recorder) -> None:
         recorder.clear()

@@ -4,47 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from ticket_sentiment.handlers import api, ingest, notify, score, score_wiring
+from ticket_sentiment.handlers import api, ingest, notify, score
 from ticket_sentiment_tools.local_stack import LocalStack, lambda_sqs_event
 
+from ..lambda_runtime import Context, forget_wiring, function_env, set_env
 from ..unit.pipeline_fakes import api_event, event_payload
 from .slack_sink import SlackSink
 
 
-@dataclass
-class Context:
-    function_name: str = "ticket-sentiment-test"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ticket-sentiment-test"
-    aws_request_id: str = "req-1"
-
-
 @pytest.fixture
 def env(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
-    res = stack.res
-    for key, value in {
-        "AWS_ENDPOINT_URL": stack.endpoint_url,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "EVENTS_QUEUE_URL": res.events_queue_url,
-        "TABLE_NAME": res.table_name,
-        "ALERTS_TOPIC_ARN": res.alerts_topic_arn,
-        "SLACK_SECRET_ID": res.slack_secret_arn,
-        "NOTIFY_DLQ_URL": res.notify_dlq_url,
-        "SCORER": "onnx",
-        "INGEST_MAX_AGE_DAYS": "3650",  # the fixtures' fixed 2026 dates, against the wall clock
-        "ESCALATION_RULES": json.dumps({"rules": [{"name": "neg", "max_score": -0.3}]}),
-    }.items():
-        monkeypatch.setenv(key, value)
-    for cached in (ingest._default_queue, score_wiring.default_service, notify._adapters, api._default_store):
-        cached.cache_clear()
+    set_env(
+        monkeypatch,
+        function_env(stack) | {"ESCALATION_RULES": json.dumps({"rules": [{"name": "neg", "max_score": -0.3}]})},
+    )
+    forget_wiring()
     yield stack
-    for cached in (ingest._default_queue, score_wiring.default_service, notify._adapters, api._default_store):
-        cached.cache_clear()
+    forget_wiring()
 
 
 def test_entry_points_end_to_end(env: LocalStack) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from ticket_sentiment.pipeline.service import ScoringService
 from ticket_sentiment.review.models import Review, Verdict
 from ticket_sentiment_tools.local_stack import LocalStack
 
+from ..lambda_runtime import Context, forget_wiring, function_env, set_env
 from ..unit.pipeline_fakes import T0, FakePublisher, KeywordScorer, queued, ref
 from ..unit.review_support import SIGNING_SECRET, form_body, interaction, review_event, signed_headers, slack_event
 from .slack_sink import SlackSink
@@ -223,36 +223,12 @@ def test_api_review_end_to_end(stack: LocalStack) -> None:
     assert raw_item(stack, "REVIEW#ffff:angry") == {}
 
 
-@dataclass
-class Context:
-    function_name: str = "ticket-sentiment-test"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ticket-sentiment-test"
-    aws_request_id: str = "req-1"
-
-
 def test_lambda_entry_points_from_the_environment(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:
     from ticket_sentiment.handlers import precision
     from ticket_sentiment.handlers import review as review_handler
 
-    for key, value in {
-        "AWS_ENDPOINT_URL": stack.endpoint_url,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "TABLE_NAME": stack.res.table_name,
-        "SLACK_SECRET_ID": stack.res.slack_secret_arn,
-    }.items():
-        monkeypatch.setenv(key, value)
-    caches = (
-        review_handler._default_reviews,
-        review_handler._default_tickets,
-        review_handler._default_secret,
-        review_handler._default_responder,
-        precision._default_store,
-    )
-    for cached in caches:
-        cached.cache_clear()
+    set_env(monkeypatch, function_env(stack))
+    forget_wiring()
     try:
         stack.client("secretsmanager").put_secret_value(
             SecretId=stack.res.slack_secret_arn,
@@ -271,5 +247,4 @@ def test_lambda_entry_points_from_the_environment(stack: LocalStack, monkeypatch
             {"days": 30, "reviews": 1, "precision": 1.0},
         ]
     finally:
-        for cached in caches:
-            cached.cache_clear()
+        forget_wiring()

@@ -20,10 +20,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 from ticket_sentiment.events import MAX_BODY_BYTES, TicketEvent
-from ticket_sentiment.handlers.api import TicketResponse
 from ticket_sentiment.helpdesks.salesforce import ACK_CONTENT_TYPE
 from ticket_sentiment.identity import BRAND_PATTERN, TICKET_ID_PATTERN, Source
 from ticket_sentiment.pipeline.lifecycle import ErasureReceipt
+from ticket_sentiment.pipeline.ticket_query import TicketResponse
 from ticket_sentiment.review.models import Review, ReviewRequest
 
 from infra.routes import KEYLESS_HELPDESKS, ApiKind, route_for

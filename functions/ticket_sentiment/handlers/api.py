@@ -7,31 +7,19 @@ A ticket is named by its helpdesk id in its source's namespace: `?source=zendesk
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
 
 from .. import metric_names as names
 from ..pipeline.lifecycle import Eraser
-from ..pipeline.records import StoredMessage, TicketView
+from ..pipeline.ticket_query import ticket_with_history
 from ..ports import TicketAdminStore
-from ..settings import ErasureSettings, TableSettings
 from .http import add_fallback_handlers, error, json_response, ticket_ref
 from .observability import logger, metrics
-
-MAX_HISTORY = 200
-
-
-class TicketResponse(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    ticket: TicketView
-    history: list[StoredMessage]
-    history_truncated: bool
+from .wiring import table_eraser, ticket_store
 
 
 def build_app(
@@ -45,15 +33,11 @@ def build_app(
         ref = ticket_ref(app.current_event, ticket_id)
         if isinstance(ref, Response):
             return ref
-        ticket = store().get_ticket(ref)
-        metrics.add_metric(name=names.TICKET_READS if ticket else names.TICKET_MISSES, unit=MetricUnit.Count, value=1)
-        if ticket is None:
+        found = ticket_with_history(store(), ref)
+        metrics.add_metric(name=names.TICKET_READS if found else names.TICKET_MISSES, unit=MetricUnit.Count, value=1)
+        if found is None:
             return error(404, "ticket not found")
-        messages = sorted(store().list_messages(ref), key=lambda m: (m.created_at, m.message_id))
-        body = TicketResponse(
-            ticket=ticket, history=messages[-MAX_HISTORY:], history_truncated=len(messages) > MAX_HISTORY
-        )
-        return json_response(200, body.model_dump_json())
+        return json_response(200, found.model_dump_json())
 
     @app.delete("/v1/tickets/<ticket_id>")
     def delete_ticket(ticket_id: str) -> Response[Any]:
@@ -70,22 +54,7 @@ def build_app(
     return app
 
 
-@cache
-def _default_store() -> TicketAdminStore:
-    from ..adapters.aws.dynamodb import DynamoTicketStore
-
-    settings = TableSettings.from_env()
-    return DynamoTicketStore(settings.table_name, retention=settings.retention)
-
-
-@cache
-def _default_eraser() -> Eraser:
-    from ..adapters.aws.erasure import aws_eraser
-
-    return aws_eraser(ErasureSettings.from_env())
-
-
-_app = build_app(_default_store, _default_eraser)
+_app = build_app(ticket_store, table_eraser)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -17,8 +16,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from .. import metric_names as names
 from ..ports import ReviewStore
 from ..review.precision import PrecisionReport, PrecisionWindow, precision_since
-from ..settings import TableSettings
 from .observability import logger, metrics
+from .wiring import review_store
 
 WINDOWS = (7, 30)
 _NAMES = {
@@ -67,24 +66,10 @@ def run(store: ReviewStore, now: datetime) -> PrecisionReport:
     return report
 
 
-@cache
-def _default_store() -> ReviewStore:
-    from ..adapters.aws.reviews import DynamoReviewStore
-
-    return DynamoReviewStore(TableSettings.from_env().table_name)
-
-
 def job(
-    store: Callable[[], ReviewStore] = _default_store, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    store: Callable[[], ReviewStore] = review_store, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> dict[str, Any]:
-    report = run(store(), clock())
-    return {
-        "windows": [{"days": w.days, "reviews": w.reviews, "precision": w.precision} for w in report.windows],
-        "by_model": {
-            v: [{"days": w.days, "reviews": w.reviews, "precision": w.precision} for w in windows]
-            for v, windows in report.by_model.items()
-        },
-    }
+    return run(store(), clock()).summary()
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -189,6 +189,11 @@ class Eraser:
         hashed = requester_hash(self.requester_key(), source, requester_id)
         return [self.ticket(ticket) for ticket in self.store.tickets_of_requester(hashed)]
 
+    def hashing_key(self) -> bytes | None:
+        """The requester key, read now; None where none is configured (events are then queued without a
+        requester)."""
+        return self.requester_key() if self.requester_key is not None else None
+
     def carry_out(self, erasure: Erasure) -> list[ErasureReceipt]:
         """One deletion a helpdesk reported, through the same use cases as DELETE /v1/tickets and `forget`."""
         if erasure.kind is ErasureKind.TICKET:

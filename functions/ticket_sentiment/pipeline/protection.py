@@ -16,6 +16,7 @@ Slack see. Pure: no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +27,7 @@ from ..redaction import merge_counts, redact, redact_lines
 from ..redaction.models import RedactionResult
 from ..redaction.names import looks_like_person
 from ..textprep import cap_text, clean_field, prepare_display_text, prepare_ticket_text
+from .lifecycle import requester_hash
 
 MAX_SUBJECT_CHARS = 500  # TicketEvent's subject limit: a placeholder may be longer than the value it replaced
 _PARTIAL_PLACEHOLDER = re.compile(r"\[[A-Z_]{0,20}$")
@@ -190,6 +192,26 @@ def protect_event(event: TicketEvent, received_at: datetime, origin: Origin | No
         display_text=_unless_same(prepare_display(event.body), body.text),
         origin=origin,
     )
+
+
+def protect_delivery(
+    events: Iterable[TicketEvent],
+    received_at: datetime,
+    origin: Origin,
+    requesters: Mapping[str, str],
+    key: bytes | None,
+) -> list[QueuedEvent]:
+    """A helpdesk delivery's events as they may be queued (protect_event), each with its requester's keyed hash
+    where the helpdesk names one (`requesters`: event id -> requester id), never the id; without a key, without a
+    requester."""
+    return [_with_requester(protect_event(event, received_at, origin), requesters, key) for event in events]
+
+
+def _with_requester(queued: QueuedEvent, requesters: Mapping[str, str], key: bytes | None) -> QueuedEvent:
+    requester = requesters.get(queued.event_id)
+    if key is None or requester is None:
+        return queued
+    return queued.model_copy(update={"requester_hash": requester_hash(key, str(queued.event.source), requester)})
 
 
 def _unless_same(display: str, text: str) -> str | None:

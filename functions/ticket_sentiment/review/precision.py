@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,6 +44,9 @@ class PrecisionWindow(BaseModel):
     def wrong_emotion_rate(self) -> float | None:
         return None if self.reviews == 0 else self.wrong_emotion / self.reviews
 
+    def summary(self) -> dict[str, Any]:
+        return {"days": self.days, "reviews": self.reviews, "precision": self.precision}
+
 
 class PrecisionReport(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -54,6 +58,13 @@ class PrecisionReport(BaseModel):
 
     def window(self, days: int) -> PrecisionWindow:
         return next(w for w in self.windows if w.days == days)
+
+    def summary(self) -> dict[str, Any]:
+        """Each window's days, reviews and precision, overall and per model version."""
+        return {
+            "windows": [w.summary() for w in self.windows],
+            "by_model": {v: [w.summary() for w in windows] for v, windows in self.by_model.items()},
+        }
 
 
 def latest_per_alert(reviews: Iterable[Review]) -> list[Review]:
