@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,8 @@ from ticket_sentiment_tools.cli import app
 from ticket_sentiment_tools.local_stack import LocalStack
 from typer.testing import CliRunner
 
+from ..emf import emf_values
+from ..lambda_runtime import Context, sdk_env, set_env
 from ..unit.pipeline_fakes import event_payload
 
 runner = CliRunner()
@@ -45,14 +46,6 @@ POSITIVE = [
     "Brilliant, everything works now. Really appreciate it.",
 ]
 MIX = NEGATIVE + NEUTRAL + POSITIVE
-
-
-@dataclass
-class Context:
-    function_name: str = "ticket-sentiment-test"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ticket-sentiment-test"
-    aws_request_id: str = "req-1"
 
 
 def score(stack: LocalStack, scorer: OnnxSentimentScorer, events: Sequence[dict[str, Any]]) -> None:
@@ -91,30 +84,10 @@ def spread(
 
 @pytest.fixture
 def aws_env(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
-    for key, value in {
-        "AWS_ENDPOINT_URL": stack.endpoint_url,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "TABLE_NAME": stack.res.table_name,
-    }.items():
-        monkeypatch.setenv(key, value)
+    set_env(monkeypatch, sdk_env(stack) | {"AWS_REGION": "us-east-1", "TABLE_NAME": stack.res.table_name})
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
     metrics.clear_metrics()
     yield stack
-
-
-def emf_values(out: str) -> dict[str, float]:
-    values: dict[str, float] = {}
-    for line in out.splitlines():
-        if line.startswith("{") and "_aws" in line:
-            blob = json.loads(line)
-            for d in blob["_aws"]["CloudWatchMetrics"]:
-                for m in d["Metrics"]:
-                    value = blob[m["Name"]]
-                    values[m["Name"]] = value[0] if isinstance(value, list) else value
-    return values
 
 
 def _drift_run(

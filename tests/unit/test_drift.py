@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +23,7 @@ from ticket_sentiment.handlers.drift import drift_job, scheduled_time
 from ticket_sentiment.handlers.observability import metrics
 from ticket_sentiment.pipeline.history import ScoredRecord
 
+from ..emf import emf_values
 from .history_fakes import FakeHistory, record
 
 NOW = datetime(2026, 4, 15, 6, 0, tzinfo=UTC)
@@ -125,15 +125,7 @@ def emf(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _emitted(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     metrics.flush_metrics()
-    values: dict[str, Any] = {}
-    for line in capsys.readouterr().out.splitlines():
-        if line.startswith("{") and "_aws" in line:
-            blob = json.loads(line)
-            for d in blob["_aws"]["CloudWatchMetrics"]:
-                for m in d["Metrics"]:
-                    value = blob[m["Name"]]
-                    values[m["Name"]] = value[0] if isinstance(value, list) else value
-    return values
+    return emf_values(capsys.readouterr().out)
 
 
 def test_drift_job_emits_psi_and_the_four_rates(emf: None, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,9 +3,7 @@ second receive records nothing and counts no outcome (REDELIVERED); two posts of
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -17,6 +15,7 @@ from ticket_sentiment.pipeline.records import OutcomeClaim, PutStatus
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES
 from ticket_sentiment.pipeline.service import OUTCOME_RETENTION, ScoringService
 
+from ..emf import emf_metrics
 from .pipeline_fakes import T0, FakePublisher, FakeStore, KeywordScorer, queued, ref, sqs_event
 
 ANGRY = "This is unacceptable, I am furious."
@@ -129,15 +128,8 @@ def test_a_claim_is_held_by_its_own_retry_and_never_redelivered() -> None:
 
 def _emf(out: str) -> dict[str, float]:
     totals: dict[str, float] = {}
-    for line in out.splitlines():
-        if line.startswith("{") and "_aws" in line:
-            blob: dict[str, Any] = json.loads(line)
-            for directive in blob["_aws"]["CloudWatchMetrics"]:
-                for metric in directive["Metrics"]:
-                    value = blob[metric["Name"]]
-                    totals[metric["Name"]] = totals.get(metric["Name"], 0) + (
-                        sum(value) if isinstance(value, list) else value
-                    )
+    for name, value in emf_metrics(out):
+        totals[name] = totals.get(name, 0) + (sum(value) if isinstance(value, list) else value)
     return totals
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from ticket_sentiment.handlers.precision import job, run
 from ticket_sentiment.review.models import Review, Verdict
 from ticket_sentiment.review.precision import precision_report, precision_window
 
+from ..emf import emf_metrics
 from .pipeline_fakes import T0, FakeReviewStore
 
 NOW = T0 + timedelta(days=40)
@@ -78,15 +78,9 @@ def test_window_boundary_is_inclusive() -> None:
 
 
 def _emf(out: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for line in out.splitlines():
-        if line.startswith("{") and "_aws" in line:
-            blob = json.loads(line)
-            for directive in blob["_aws"]["CloudWatchMetrics"]:
-                for metric in directive["Metrics"]:
-                    value = blob[metric["Name"]]  # a list when one flush holds several values
-                    values[metric["Name"]] = value[0] if isinstance(value, list) and len(value) == 1 else value
-    return values
+    return {
+        name: value[0] if isinstance(value, list) and len(value) == 1 else value for name, value in emf_metrics(out)
+    }
 
 
 @pytest.fixture(autouse=True)
