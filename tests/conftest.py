@@ -1,7 +1,8 @@
-"""Shared fixtures: the bundled model is loaded once per test session."""
+"""Shared fixtures: the bundled model is loaded once per test session, and one moto server serves it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,14 @@ def model_dir() -> Path:
 @pytest.fixture(scope="session")
 def scorer(model_dir: Path) -> OnnxSentimentScorer:
     return OnnxSentimentScorer(model_dir)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto's server on 127.0.0.1 (the real AWS wire protocol), one per session: each test provisions its own
+    resources under a prefix of its own. The reliability suite overrides it with its child-process launcher."""
+    from ticket_sentiment_tools.local_stack import start_moto  # moto loads only where a test asks for AWS
+
+    server, endpoint = start_moto()
+    yield endpoint
+    server.stop()

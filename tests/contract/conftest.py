@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,19 +14,12 @@ import pytest
 from ticket_sentiment.adapters.aws.sns import SnsAlertPublisher
 from ticket_sentiment.events import Alert, QueuedEvent
 from ticket_sentiment.ports import AlertPublisher, EventQueue, TicketAdminStore
-from ticket_sentiment_tools.local_stack import LocalStack, start_moto
+from ticket_sentiment_tools.local_stack import LocalStack
 
 from ..unit.pipeline_fakes import FakePublisher, FakeQueue, FakeStore
 
 IMPLEMENTATIONS = ["fake", "moto"]
 _ids = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    server, endpoint = start_moto()
-    yield endpoint
-    server.stop()
 
 
 def _stack(endpoint: str) -> LocalStack:

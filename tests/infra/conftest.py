@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +26,6 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def template(assembly: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((assembly / "TicketSentiment-test.template.json").read_text())
     return data
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    from ticket_sentiment_tools.local_stack import start_moto
-
-    server, endpoint = start_moto()
-    yield endpoint
-    server.stop()
 
 
 def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:

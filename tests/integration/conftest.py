@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
-from ticket_sentiment_tools.local_stack import LocalStack, start_moto
+from ticket_sentiment_tools.local_stack import LocalStack
 
 _ids = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    server, endpoint = start_moto()
-    yield endpoint
-    server.stop()
 
 
 @pytest.fixture

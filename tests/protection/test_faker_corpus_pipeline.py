@@ -123,7 +123,7 @@ def representative_slice() -> list[tuple[str, Case]]:
 
 @pytest.mark.slow
 def test_a_representative_slice_in_every_helpdesk_format_leaves_no_raw_value_in_any_sink(
-    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+    moto_endpoint: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
 ) -> None:
     pairs = representative_slice()
     for fmt in FORMATS:  # every format gets every entity type, HTML and text, subject and body
@@ -131,7 +131,7 @@ def test_a_representative_slice_in_every_helpdesk_format_leaves_no_raw_value_in_
         kinds = {kind for c in cases for kind, _ in c.values}
         assert {"NAME_GREETING", "NAME_PROSE", "ADDRESS", *STRUCTURED} <= kinds, fmt
         assert {c.html for c in cases} == {True, False} and any(c.subject for c in cases), fmt
-    figures = run_formats(protection_moto, scorer, pairs, captured_logs, "faker")
+    figures = run_formats(moto_endpoint, scorer, pairs, captured_logs, "faker")
     adversarial = adversarial_cases()
     assert all(not m.leaked for m in measure(adversarial).measured)  # so none of them may be found in any sink
     assert {c.case_id for _, c in pairs} >= {c.case_id for c in adversarial}
@@ -141,10 +141,10 @@ def test_a_representative_slice_in_every_helpdesk_format_leaves_no_raw_value_in_
 @pytest.mark.reliability_long
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_whole_faker_corpus_in_each_format_leaves_no_raw_value_in_any_sink(
-    fmt: str, protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+    fmt: str, moto_endpoint: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
 ) -> None:
     """All 1,530 cases in one format per test (run them side by side: `pytest -m reliability_long -k <format>`)."""
-    figures = run_formats(protection_moto, scorer, [(fmt, c) for c in build_corpus()], captured_logs, f"all{fmt}")
+    figures = run_formats(moto_endpoint, scorer, [(fmt, c) for c in build_corpus()], captured_logs, f"all{fmt}")
     out = os.environ.get("PROTECTION_FIGURES")
     if out:
         with open(f"{out}.{fmt}.json", "w", encoding="utf-8") as handle:

@@ -263,15 +263,15 @@ def check(tickets: list[Ticket], captured: Captured) -> dict[str, Any]:
 
 
 def test_25_pii_tickets_leave_no_raw_value_anywhere(
-    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+    moto_endpoint: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
 ) -> None:
     tickets = build_corpus(25)
-    check(tickets, run_corpus(protection_moto, scorer, tickets, captured_logs, "pii25"))
+    check(tickets, run_corpus(moto_endpoint, scorer, tickets, captured_logs, "pii25"))
 
 
 @pytest.mark.reliability_long
 def test_1000_pii_tickets_leave_no_raw_value_anywhere(
-    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+    moto_endpoint: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
 ) -> None:
     tickets = build_corpus(1000, seed=1000)
-    check(tickets, run_corpus(protection_moto, scorer, tickets, captured_logs, "pii1000"))
+    check(tickets, run_corpus(moto_endpoint, scorer, tickets, captured_logs, "pii1000"))
