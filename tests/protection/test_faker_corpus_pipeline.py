@@ -30,7 +30,7 @@ from ticket_sentiment_tools.redaction.corpus import (
 
 from .corpus import Ticket
 from .helpdesk_formats import FORMATS, Delivery, Helpdesks
-from .test_pii_pipeline import POSTED, captured_logs, run_corpus, search
+from .test_pii_pipeline import POSTED, Found, captured_logs, run_in_chunks
 
 __all__ = ["captured_logs"]  # the fixture, shared with the hand-made corpus's test
 
@@ -45,7 +45,7 @@ def to_ticket(case: Case) -> Ticket:
     return Ticket(case.case_id, event_payload(case), values, [d for d in digit_forms if len(d) >= 8])
 
 
-def check_against_measurement(cases: list[Case], haystacks: dict[str, str]) -> dict[str, Any]:
+def check_against_measurement(cases: list[Case], found: Found) -> dict[str, Any]:
     missed: set[str] = set()
     for measured in measure(cases).measured:
         for kind, value in measured.leaked:
@@ -53,15 +53,15 @@ def check_against_measurement(cases: list[Case], haystacks: dict[str, str]) -> d
             if kind in _NUMERIC:
                 missed.add("".join(c for c in value if c.isdigit()))
     tickets = [to_ticket(case) for case in cases]
-    hits = search(tickets, haystacks)
+    hits = dict(found.hits)
     control = hits.pop(POSTED)
-    unexpected = {sink: sorted(set(found) - missed)[:5] for sink, found in hits.items() if set(found) - missed}
+    unexpected = {sink: sorted(hit - missed)[:5] for sink, hit in hits.items() if hit - missed}
     assert not unexpected, f"raw personal data found that the pure-path measurement counts as protected: {unexpected}"
     # The search finds the raw values where they are written verbatim (adversarial ones are split or hidden).
     verbatim = [v for t in tickets for v in t.values if v.lower() in json.dumps(t.event, ensure_ascii=False).lower()]
     # (the search matches whole tokens, so a value written "anna_b" or glued to a tag may escape the control)
     assert len(verbatim) > len(tickets) // 2
-    assert len(set(control)) >= 0.9 * len(set(verbatim))
+    assert len(control) >= 0.9 * len(set(verbatim))
     return {"cases": len(cases), "missed by the measurement": len(missed), "control hits": len(control)}
 
 
@@ -94,10 +94,10 @@ def run_formats(
     prefix: str,
 ) -> dict[str, Any]:
     tickets, send, helpdesks = _formatted(pairs)
-    captured = run_corpus(endpoint, scorer, tickets, logs, prefix, send=send, helpdesks=helpdesks)
+    found = run_in_chunks(endpoint, scorer, tickets, logs, prefix, send=send, helpdesks=helpdesks)
     cases = list({c.case_id: c for _, c in pairs}.values())
-    figures = check_against_measurement(cases, captured.haystacks)
-    return {**figures, **captured.counts, "deliveries": len(tickets), "formats": sorted({f for f, _ in pairs})}
+    figures = check_against_measurement(cases, found)
+    return {**figures, **found.counts, "deliveries": len(tickets), "formats": sorted({f for f, _ in pairs})}
 
 
 _KINDS = ("greeting", "prose", "ADDRESS", "negative", *STRUCTURED)

@@ -22,6 +22,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,6 +200,7 @@ def run_corpus(
     }
     assert counts["Comprehend requests"] > 0  # the Spanish tickets went the Comprehend way
     assert counts["log bytes"] > 0
+    tear_down(stack)
     return Captured(
         {
             **haystacks,
@@ -207,6 +209,66 @@ def run_corpus(
         },
         counts,
     )
+
+
+def tear_down(stack: LocalStack) -> None:
+    """Delete the run's table, queues, topic and secrets from the session's moto server, so the next run's calls
+    do not pay for them (moto's TransactWriteItems deep-copies every table it writes to, per call)."""
+    res = stack.res
+    stack.client("dynamodb").delete_table(TableName=res.table_name)
+    sqs = stack.client("sqs")
+    for url in (res.events_queue_url, res.events_dlq_url, res.alerts_delivery_url, res.notify_dlq_url):
+        sqs.delete_queue(QueueUrl=url)
+    stack.client("sns").delete_topic(TopicArn=res.alerts_topic_arn)
+    manager = stack.client("secretsmanager")
+    names = [res.slack_secret_arn]
+    if stack.helpdesk_secret_prefix:
+        listed = manager.list_secrets(Filters=[{"Key": "name", "Values": [stack.helpdesk_secret_prefix]}])
+        names += [secret["ARN"] for secret in listed["SecretList"]]
+    for name in names:
+        manager.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+
+
+@dataclass
+class Found:
+    """What a run in chunks keeps of each chunk once it is searched: the raw values found per sink, and counts."""
+
+    hits: dict[str, set[str]] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, hits: dict[str, list[str]], counts: dict[str, int]) -> None:
+        for sink, found in hits.items():
+            self.hits.setdefault(sink, set()).update(found)
+        self.counts.update(counts)
+
+
+CHUNK = 100  # tickets per stack: moto's cost per transactional write grows with the table (see tear_down)
+
+
+def run_in_chunks(
+    endpoint: str,
+    scorer: OnnxSentimentScorer,
+    tickets: list[Ticket],
+    logs: tuple[io.StringIO, io.StringIO],
+    prefix: str,
+    *,
+    send: Callable[[LocalRuntime, Ticket], Delivery] = canonical,
+    helpdesks: Helpdesks | None = None,
+    size: int = CHUNK,
+) -> Found:
+    """`run_corpus` over consecutive chunks of `tickets`, each on a fresh stack torn down after it; each chunk's
+    sinks (its logs included) are searched for every ticket's raw values once it is drained, then let go, so
+    memory and the cost per ticket stay flat however long the run."""
+    found = Found()
+    chunks = -(-len(tickets) // size)
+    for n in range(chunks):
+        part = tickets[n * len(tickets) // chunks : (n + 1) * len(tickets) // chunks]
+        captured = run_corpus(endpoint, scorer, part, logs, f"{prefix}-{n}", send=send, helpdesks=helpdesks)
+        found.add(search(tickets, captured.haystacks), captured.counts)
+        for stream in logs:  # searched: the next chunk's logs start empty
+            stream.seek(0)
+            stream.truncate()
+    return found
 
 
 def _split_events_queue(calls: list[Call], events_queue: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -227,18 +289,15 @@ def search(tickets: list[Ticket], haystacks: dict[str, str]) -> dict[str, list[s
 
     Linear in the haystack: a value can only occur where all its word tokens occur, so the (slow) substring test
     runs only for values whose tokens are all in the haystack's token set."""
+    values = [(v, v.lower(), _TOKEN.findall(v.lower())) for t in tickets for v in t.values]
+    digit_forms = [d for t in tickets for d in t.digit_forms]
     hits: dict[str, list[str]] = {}
     for name, text in haystacks.items():
         lower = text.lower()
         tokens = set(_TOKEN.findall(lower))
         digit_runs = set(_NON_DIGIT.split(lower))
-        found = [
-            v
-            for t in tickets
-            for v in t.values
-            if all(tok in tokens for tok in _TOKEN.findall(v.lower())) and v.lower() in lower
-        ]
-        found += [d for t in tickets for d in t.digit_forms if d in digit_runs]
+        found = [v for v, low, toks in values if all(tok in tokens for tok in toks) and low in lower]
+        found += [d for d in digit_forms if d in digit_runs]
         hits[name] = found
     return hits
 
