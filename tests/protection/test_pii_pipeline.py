@@ -285,11 +285,18 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 
 def search(tickets: list[Ticket], haystacks: dict[str, str]) -> dict[str, list[str]]:
-    """Haystack -> raw values found in it (case-insensitive substring; cards and phones also as a digits-only run).
+    """Haystack -> raw values found in it (case-insensitive substring, also with underscores for spaces; cards and
+    phones also as a digits-only run).
 
     Linear in the haystack: a value can only occur where all its word tokens occur, so the (slow) substring test
     runs only for values whose tokens are all in the haystack's token set."""
-    values = [(v, v.lower(), _TOKEN.findall(v.lower())) for t in tickets for v in t.values]
+    # A value is also looked for with underscores for its spaces, as a Zendesk tag writes it ("Anna_Kowalski").
+    values = [
+        (v, form, _TOKEN.findall(form))
+        for t in tickets
+        for v in t.values
+        for form in dict.fromkeys((v.lower(), v.lower().replace(" ", "_")))
+    ]
     digit_forms = [d for t in tickets for d in t.digit_forms]
     hits: dict[str, list[str]] = {}
     for name, text in haystacks.items():
