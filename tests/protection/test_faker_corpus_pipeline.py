@@ -29,7 +29,7 @@ from ticket_sentiment_tools.redaction.corpus import (
 )
 
 from .corpus import Ticket
-from .helpdesk_formats import FORMATS, Delivery, Helpdesks
+from .helpdesk_formats import FORMATS, Delivery, Helpdesks, _label
 from .test_pii_pipeline import POSTED, Found, captured_logs, run_in_chunks
 
 __all__ = ["captured_logs"]  # the fixture, shared with the hand-made corpus's test
@@ -136,6 +136,23 @@ def test_a_representative_slice_in_every_helpdesk_format_leaves_no_raw_value_in_
     assert all(not m.leaked for m in measure(adversarial).measured)  # so none of them may be found in any sink
     assert {c.case_id for _, c in pairs} >= {c.case_id for c in adversarial}
     assert figures["deliveries"] == len(pairs) and figures["formats"] == sorted(FORMATS)
+
+
+@pytest.mark.reliability_long
+def test_zendesk_tags_that_hold_a_name_with_titles_degrees_or_other_scripts_leave_no_raw_value_in_any_sink(
+    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+) -> None:
+    """Every corpus case whose Zendesk tag is a full name with a dot or a letter outside ASCII (Sig.ra_Zaira_Barozzi,
+    Angelina_Pechel_B.Eng., Гусева_Ульяна_Вениаминовна): the whole Zendesk run stored such tags raw."""
+    cases = [
+        c
+        for c in build_corpus()
+        if c.values[:1] and c.values[0][0].startswith("NAME") and _label(c) != "billing"
+        if "." in _label(c) or not _label(c).isascii()
+    ]
+    assert len(cases) >= 100
+    figures = run_formats(protection_moto, scorer, [("zendesk", c) for c in cases], captured_logs, "zdtags")
+    assert figures["deliveries"] == len(cases)
 
 
 @pytest.mark.reliability_long
