@@ -294,6 +294,7 @@ def _split_events_queue(calls: list[Call], events_queue: str) -> tuple[list[dict
 
 _NON_DIGIT = re.compile(r"\D+")
 _TOKEN = re.compile(r"[^\W_]+")
+_JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-f]{4}|.)")  # in lower case: \n, \", \\, \u00a0
 
 
 def search(tickets: list[Ticket], haystacks: dict[str, str]) -> dict[str, list[str]]:
@@ -313,12 +314,33 @@ def search(tickets: list[Ticket], haystacks: dict[str, str]) -> dict[str, list[s
     hits: dict[str, list[str]] = {}
     for name, text in haystacks.items():
         lower = text.lower()
-        tokens = set(_TOKEN.findall(lower))
-        digit_runs = set(_NON_DIGIT.split(lower))
-        found = [v for v, low, toks in values if all(tok in tokens for tok in toks) and low in lower]
+        # Tokens as the words read, not as JSON escapes them: "\\nAnna" is the word "anna" after a line break.
+        plain = _JSON_ESCAPE.sub(" ", lower)
+        tokens = set(_TOKEN.findall(plain))
+        digit_runs = set(_NON_DIGIT.split(plain))
+        found = [v for v, low, toks in values if all(tok in tokens for tok in toks) and (low in lower or low in plain)]
         found += [d for d in digit_forms if d in digit_runs]
         hits[name] = found
     return hits
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        json.dumps({"text": "Best regards,\nAnna Kowalski"}),  # after a line break JSON writes as \n
+        json.dumps({"tags": ["Anna_Kowalski"]}),  # as a Zendesk tag
+        json.dumps({"text": "card\u00a04111111111111111"}),  # digits after an escaped no-break space
+        "ANNA KOWALSKI called",
+    ],
+)
+def test_the_search_finds_a_raw_value_wherever_a_sink_writes_it(written: str) -> None:
+    ticket = Ticket("t", {}, ["Anna Kowalski"], ["4111111111111111"])
+    assert search([ticket], {"sink": written})["sink"]
+
+
+def test_the_search_finds_no_value_that_is_only_part_of_other_words() -> None:
+    ticket = Ticket("t", {}, ["Anna Kowalski"], ["4111111111111111"])
+    assert search([ticket], {"sink": json.dumps({"text": "Annabel Kowalskian 94111111111111111"})})["sink"] == []
 
 
 def check(tickets: list[Ticket], captured: Captured) -> dict[str, Any]:
