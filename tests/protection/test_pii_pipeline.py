@@ -44,6 +44,8 @@ from .helpdesk_formats import Delivery, Helpdesks
 from .recorder import Call, recording
 
 POSTED = "posted events (raw: the control)"
+# A long run shares two cores with whatever else runs: a request may wait well past a live caller's patience.
+HTTP_TIMEOUT = 300
 EVERY_ALERT = RuleConfig.model_validate({"cooldown_minutes": 0, "rules": [{"name": "any", "max_score": 1.0}]})
 
 
@@ -110,7 +112,7 @@ def _post(url: str, delivery: Delivery) -> tuple[int, str]:
     headers = {"Content-Type": "application/json", **delivery.headers}
     request = urllib.request.Request(url, data=delivery.body, method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
             return int(response.status), response.read().decode()
     except urllib.error.HTTPError as exc:
         return int(exc.code), exc.read().decode()
@@ -162,6 +164,7 @@ def run_corpus(
                     "GET",
                     f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id)}?source={source}",
                     headers=runtime.key("read"),
+                    timeout=HTTP_TIMEOUT,
                 )
                 assert status == 200, (ticket_id, body)
                 answers.append(body)
