@@ -29,8 +29,8 @@ from ticket_sentiment_tools.redaction.corpus import (
 )
 
 from .corpus import Ticket
-from .helpdesk_formats import FORMATS, Delivery, Helpdesks
-from .test_pii_pipeline import POSTED, captured_logs, run_corpus, search
+from .helpdesk_formats import FORMATS, Delivery, Helpdesks, _label
+from .test_pii_pipeline import POSTED, Found, captured_logs, run_in_chunks
 
 __all__ = ["captured_logs"]  # the fixture, shared with the hand-made corpus's test
 
@@ -45,7 +45,7 @@ def to_ticket(case: Case) -> Ticket:
     return Ticket(case.case_id, event_payload(case), values, [d for d in digit_forms if len(d) >= 8])
 
 
-def check_against_measurement(cases: list[Case], haystacks: dict[str, str]) -> dict[str, Any]:
+def check_against_measurement(cases: list[Case], found: Found) -> dict[str, Any]:
     missed: set[str] = set()
     for measured in measure(cases).measured:
         for kind, value in measured.leaked:
@@ -53,15 +53,15 @@ def check_against_measurement(cases: list[Case], haystacks: dict[str, str]) -> d
             if kind in _NUMERIC:
                 missed.add("".join(c for c in value if c.isdigit()))
     tickets = [to_ticket(case) for case in cases]
-    hits = search(tickets, haystacks)
+    hits = dict(found.hits)
     control = hits.pop(POSTED)
-    unexpected = {sink: sorted(set(found) - missed)[:5] for sink, found in hits.items() if set(found) - missed}
+    unexpected = {sink: sorted(hit - missed)[:5] for sink, hit in hits.items() if hit - missed}
     assert not unexpected, f"raw personal data found that the pure-path measurement counts as protected: {unexpected}"
     # The search finds the raw values where they are written verbatim (adversarial ones are split or hidden).
     verbatim = [v for t in tickets for v in t.values if v.lower() in json.dumps(t.event, ensure_ascii=False).lower()]
     # (the search matches whole tokens, so a value written "anna_b" or glued to a tag may escape the control)
     assert len(verbatim) > len(tickets) // 2
-    assert len(set(control)) >= 0.9 * len(set(verbatim))
+    assert len(control) >= 0.9 * len(set(verbatim))
     return {"cases": len(cases), "missed by the measurement": len(missed), "control hits": len(control)}
 
 
@@ -94,10 +94,10 @@ def run_formats(
     prefix: str,
 ) -> dict[str, Any]:
     tickets, send, helpdesks = _formatted(pairs)
-    captured = run_corpus(endpoint, scorer, tickets, logs, prefix, send=send, helpdesks=helpdesks)
+    found = run_in_chunks(endpoint, scorer, tickets, logs, prefix, send=send, helpdesks=helpdesks)
     cases = list({c.case_id: c for _, c in pairs}.values())
-    figures = check_against_measurement(cases, captured.haystacks)
-    return {**figures, **captured.counts, "deliveries": len(tickets), "formats": sorted({f for f, _ in pairs})}
+    figures = check_against_measurement(cases, found)
+    return {**figures, **found.counts, "deliveries": len(tickets), "formats": sorted({f for f, _ in pairs})}
 
 
 _KINDS = ("greeting", "prose", "ADDRESS", "negative", *STRUCTURED)
@@ -136,6 +136,23 @@ def test_a_representative_slice_in_every_helpdesk_format_leaves_no_raw_value_in_
     assert all(not m.leaked for m in measure(adversarial).measured)  # so none of them may be found in any sink
     assert {c.case_id for _, c in pairs} >= {c.case_id for c in adversarial}
     assert figures["deliveries"] == len(pairs) and figures["formats"] == sorted(FORMATS)
+
+
+@pytest.mark.reliability_long
+def test_zendesk_tags_that_hold_a_name_with_titles_degrees_or_other_scripts_leave_no_raw_value_in_any_sink(
+    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+) -> None:
+    """Every corpus case whose Zendesk tag is a full name with a dot or a letter outside ASCII (Sig.ra_Zaira_Barozzi,
+    Angelina_Pechel_B.Eng., Гусева_Ульяна_Вениаминовна): the whole Zendesk run stored such tags raw."""
+    cases = [
+        c
+        for c in build_corpus()
+        if c.values[:1] and c.values[0][0].startswith("NAME") and _label(c) != "billing"
+        if "." in _label(c) or not _label(c).isascii()
+    ]
+    assert len(cases) >= 100
+    figures = run_formats(protection_moto, scorer, [("zendesk", c) for c in cases], captured_logs, "zdtags")
+    assert figures["deliveries"] == len(cases)
 
 
 @pytest.mark.reliability_long

@@ -22,6 +22,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,8 @@ from .helpdesk_formats import Delivery, Helpdesks
 from .recorder import Call, recording
 
 POSTED = "posted events (raw: the control)"
+# A long run shares two cores with whatever else runs: a request may wait well past a live caller's patience.
+HTTP_TIMEOUT = 300
 EVERY_ALERT = RuleConfig.model_validate({"cooldown_minutes": 0, "rules": [{"name": "any", "max_score": 1.0}]})
 
 
@@ -109,7 +112,7 @@ def _post(url: str, delivery: Delivery) -> tuple[int, str]:
     headers = {"Content-Type": "application/json", **delivery.headers}
     request = urllib.request.Request(url, data=delivery.body, method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
             return int(response.status), response.read().decode()
     except urllib.error.HTTPError as exc:
         return int(exc.code), exc.read().decode()
@@ -161,6 +164,7 @@ def run_corpus(
                     "GET",
                     f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id)}?source={source}",
                     headers=runtime.key("read"),
+                    timeout=HTTP_TIMEOUT,
                 )
                 assert status == 200, (ticket_id, body)
                 answers.append(body)
@@ -199,6 +203,7 @@ def run_corpus(
     }
     assert counts["Comprehend requests"] > 0  # the Spanish tickets went the Comprehend way
     assert counts["log bytes"] > 0
+    tear_down(stack)
     return Captured(
         {
             **haystacks,
@@ -207,6 +212,78 @@ def run_corpus(
         },
         counts,
     )
+
+
+def tear_down(stack: LocalStack) -> None:
+    """Delete the run's table, queues, topic and secrets from the session's moto server, so the next run's calls
+    do not pay for them (moto's TransactWriteItems deep-copies every table it writes to, per call)."""
+    res = stack.res
+    stack.client("dynamodb").delete_table(TableName=res.table_name)
+    sqs = stack.client("sqs")
+    for url in (res.events_queue_url, res.events_dlq_url, res.alerts_delivery_url, res.notify_dlq_url):
+        sqs.delete_queue(QueueUrl=url)
+    stack.client("sns").delete_topic(TopicArn=res.alerts_topic_arn)
+    manager = stack.client("secretsmanager")
+    names = [res.slack_secret_arn]
+    if stack.helpdesk_secret_prefix:
+        listed = manager.list_secrets(Filters=[{"Key": "name", "Values": [stack.helpdesk_secret_prefix]}])
+        names += [secret["ARN"] for secret in listed["SecretList"]]
+    for name in names:
+        manager.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+
+
+@dataclass
+class Found:
+    """What a run in chunks keeps of each chunk once it is searched: the raw values found per sink, and counts."""
+
+    hits: dict[str, set[str]] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, hits: dict[str, list[str]], counts: dict[str, int]) -> None:
+        for sink, found in hits.items():
+            self.hits.setdefault(sink, set()).update(found)
+        self.counts.update(counts)
+
+
+CHUNK = 100  # tickets per stack: moto's cost per transactional write grows with the table (see tear_down)
+
+
+def run_in_chunks(
+    endpoint: str,
+    scorer: OnnxSentimentScorer,
+    tickets: list[Ticket],
+    logs: tuple[io.StringIO, io.StringIO],
+    prefix: str,
+    *,
+    send: Callable[[LocalRuntime, Ticket], Delivery] = canonical,
+    helpdesks: Helpdesks | None = None,
+    size: int = CHUNK,
+) -> Found:
+    """`run_corpus` over consecutive chunks of `tickets`, each on a fresh stack torn down after it; each chunk's
+    sinks (its logs included) are searched for every ticket's raw values once it is drained, then let go, so
+    memory and the cost per ticket stay flat however long the run."""
+    found = Found()
+    chunks = -(-len(tickets) // size)
+    for n in range(chunks):
+        part = tickets[n * len(tickets) // chunks : (n + 1) * len(tickets) // chunks]
+        captured = run_corpus(endpoint, scorer, part, logs, f"{prefix}-{n}", send=send, helpdesks=helpdesks)
+        found.add(search(tickets, captured.haystacks), captured.counts)
+        for stream in logs:  # searched: the next chunk's logs start empty
+            stream.seek(0)
+            stream.truncate()
+        _progress(prefix, n + 1, chunks, found)
+    return found
+
+
+def _progress(prefix: str, done: int, chunks: int, found: Found) -> None:
+    """With PROTECTION_FIGURES set, a line per chunk in <it>.<prefix>.progress: how far a long run got, and the
+    values found in each sink so far (a run stopped before its end still tells what it saw)."""
+    out = os.environ.get("PROTECTION_FIGURES")
+    if out:
+        hits = {sink: sorted(found)[:5] for sink, found in found.hits.items() if found and sink != POSTED}
+        with open(f"{out}.{prefix}.progress", "a", encoding="utf-8") as handle:
+            line = {"chunk": f"{done}/{chunks}", "tickets": found.counts["tickets"], "found": hits}
+            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def _split_events_queue(calls: list[Call], events_queue: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -220,27 +297,53 @@ def _split_events_queue(calls: list[Call], events_queue: str) -> tuple[list[dict
 
 _NON_DIGIT = re.compile(r"\D+")
 _TOKEN = re.compile(r"[^\W_]+")
+_JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-f]{4}|.)")  # in lower case: \n, \", \\, \u00a0
 
 
 def search(tickets: list[Ticket], haystacks: dict[str, str]) -> dict[str, list[str]]:
-    """Haystack -> raw values found in it (case-insensitive substring; cards and phones also as a digits-only run).
+    """Haystack -> raw values found in it (case-insensitive substring, also with underscores for spaces; cards and
+    phones also as a digits-only run).
 
     Linear in the haystack: a value can only occur where all its word tokens occur, so the (slow) substring test
     runs only for values whose tokens are all in the haystack's token set."""
+    # A value is also looked for with underscores for its spaces, as a Zendesk tag writes it ("Anna_Kowalski").
+    values = [
+        (v, form, _TOKEN.findall(form))
+        for t in tickets
+        for v in t.values
+        for form in dict.fromkeys((v.lower(), v.lower().replace(" ", "_")))
+    ]
+    digit_forms = [d for t in tickets for d in t.digit_forms]
     hits: dict[str, list[str]] = {}
     for name, text in haystacks.items():
         lower = text.lower()
-        tokens = set(_TOKEN.findall(lower))
-        digit_runs = set(_NON_DIGIT.split(lower))
-        found = [
-            v
-            for t in tickets
-            for v in t.values
-            if all(tok in tokens for tok in _TOKEN.findall(v.lower())) and v.lower() in lower
-        ]
-        found += [d for t in tickets for d in t.digit_forms if d in digit_runs]
+        # Tokens as the words read, not as JSON escapes them: "\\nAnna" is the word "anna" after a line break.
+        plain = _JSON_ESCAPE.sub(" ", lower)
+        tokens = set(_TOKEN.findall(plain))
+        digit_runs = set(_NON_DIGIT.split(plain))
+        found = [v for v, low, toks in values if all(tok in tokens for tok in toks) and (low in lower or low in plain)]
+        found += [d for d in digit_forms if d in digit_runs]
         hits[name] = found
     return hits
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        json.dumps({"text": "Best regards,\nAnna Kowalski"}),  # after a line break JSON writes as \n
+        json.dumps({"tags": ["Anna_Kowalski"]}),  # as a Zendesk tag
+        json.dumps({"text": "card\u00a04111111111111111"}),  # digits after an escaped no-break space
+        "ANNA KOWALSKI called",
+    ],
+)
+def test_the_search_finds_a_raw_value_wherever_a_sink_writes_it(written: str) -> None:
+    ticket = Ticket("t", {}, ["Anna Kowalski"], ["4111111111111111"])
+    assert search([ticket], {"sink": written})["sink"]
+
+
+def test_the_search_finds_no_value_that_is_only_part_of_other_words() -> None:
+    ticket = Ticket("t", {}, ["Anna Kowalski"], ["4111111111111111"])
+    assert search([ticket], {"sink": json.dumps({"text": "Annabel Kowalskian 94111111111111111"})})["sink"] == []
 
 
 def check(tickets: list[Ticket], captured: Captured) -> dict[str, Any]:

@@ -709,14 +709,20 @@ def stack_api_keys(stack: LocalStack) -> dict[Any, str]:
 
 
 def http(
-    method: str, url: str, payload: Any | None = None, raw: bytes | None = None, headers: dict[str, str] | None = None
+    method: str,
+    url: str,
+    payload: Any | None = None,
+    raw: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    timeout: float = 30,
 ) -> tuple[int, Any]:
     data = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else None)
     request = urllib.request.Request(
         url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")

@@ -91,7 +91,9 @@ def clean_label(value: str | None) -> str | None:
     cleaned = clean_field(value)
     if not cleaned or sum(c.isdigit() for c in cleaned) > MAX_LABEL_DIGITS:
         return None
-    if not is_clean(cleaned) or looks_like_person(cleaned):
+    # Zendesk writes a tag's spaces as underscores ("Sig.ra_Zaira_Barozzi"), and redaction reads an underscore as
+    # part of a word: the label is redacted as words too.
+    if not is_clean(cleaned) or not is_clean(cleaned.replace("_", " ")) or looks_like_person(cleaned):
         return None
     return cleaned
 

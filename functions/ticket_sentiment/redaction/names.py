@@ -1095,15 +1095,31 @@ def prose_names(text: str) -> list[tuple[int, int]]:
 _LABEL_WORD_BREAK = re.compile(r"[\s_]+")
 
 
+# A short dotted word of letters: an abbreviated title before a name ("Sig.ra", "Dott.ssa", "тов.") or a degree
+# after it ("B.Eng.", "Ph.D.").
+_DOTTED_ABBREVIATION = re.compile(r"(?:[^\W\d_]{1,4}\.)+[^\W\d_]{0,4}")
+
+
 def _label_words(value: str) -> list[str]:
-    """The words of a label without leading titles ("Dipl.-Ing.", "Öğr.", "Mr"), their dots and hyphens."""
+    """The words of a label without leading titles ("Dipl.-Ing.", "Öğr.", "Mr", "Sig.ra") or trailing degrees
+    ("B.Eng."), their dots and hyphens."""
     words = [w for w in _LABEL_WORD_BREAK.split(value) if w]
-    while words and (
-        all(part.casefold() in _TITLES for part in re.split(r"[.\-]+", words[0]) if part)
-        or (words[0].endswith(".") and len(words[0]) <= 5 and len(words) > 1)
-    ):
+    while words and _leading_title(words):
         words = words[1:]
+    while len(words) > 2 and _abbreviation(words[-1]) and "." in words[-1].rstrip("."):
+        words = words[:-1]  # "Angelina_Pechel_B.Eng.": a degree has a dot inside, a surname's initial does not
     return [w.rstrip(".") for w in words]
+
+
+def _leading_title(words: list[str]) -> bool:
+    first = words[0]
+    if all(part.casefold() in _TITLES for part in re.split(r"[.\-]+", first) if part):
+        return True
+    return len(words) > 1 and ((first.endswith(".") and len(first) <= 5) or _abbreviation(first))
+
+
+def _abbreviation(word: str) -> bool:
+    return len(word) <= 8 and _DOTTED_ABBREVIATION.fullmatch(word) is not None
 
 
 def looks_like_person(value: str) -> bool:
