@@ -6,7 +6,8 @@ reliability runner both run on it.
 Sampling moto's threads during a 600-event run with faults put 43% of request time in routing and most of the
 rest in SQS bookkeeping that is linear in a queue's depth for every message it touches:
 1. routing: every request lists moto's package directory (a listdir and ~200 isdir calls) under a global lock
-   to map a host name to a backend. The list never changes while the server runs: computed once.
+   to map a host name to a backend, and lists its response class's methods (inspect.getmembers) to find the
+   action's. Neither list changes while the server runs: each computed once.
 2. receive: each message received re-reads the queue's attributes to learn its retention period, and that
    computes every attribute, including counts over all the queue's messages: O(depth) per message, quadratic
    in a backlog. The retention period is read from the queue directly instead.
@@ -53,7 +54,8 @@ from functools import cache, lru_cache
 from typing import Any
 
 from moto import backends
-from moto.core.utils import unix_time, unix_time_millis
+from moto.core import responses as core_responses
+from moto.core.utils import method_names_from_class, unix_time, unix_time_millis
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing import ast_nodes, expressions, validators
@@ -64,6 +66,7 @@ from moto.sqs import models as sqs_models
 def _patch() -> None:
     original = backends.list_of_moto_modules
     backends.list_of_moto_modules = cache(lambda: tuple(original()))  # werkzeug_app calls it through the module
+    setattr(core_responses, "method_names_from_class", cache(method_names_from_class))  # noqa: B010 - call_action looks it up in its module
 
     def retention_ok(self: Any, queue_name: str, message: Any) -> bool:
         queue = self.get_queue(queue_name)
