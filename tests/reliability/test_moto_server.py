@@ -59,6 +59,20 @@ def test_patched_moto_server_keeps_sqs_semantics() -> None:
         sqs.send_message(QueueUrl=short, MessageBody="fresh")
         assert sqs.receive_message(QueueUrl=short)["Messages"][0]["Body"] == "fresh"
 
+        # Sending reads only ContentBasedDeduplication (the launcher's change): a FIFO queue with it still drops a
+        # same-body resend, one without it keeps both, and the queue's attributes still count what was sent.
+        for dedupe in ("true", "false"):
+            fifo = sqs.create_queue(
+                QueueName=f"dedupe-{dedupe}.fifo",
+                Attributes={"FifoQueue": "true", "ContentBasedDeduplication": dedupe},
+            )["QueueUrl"]
+            for i in range(2):  # without content-based deduplication a FIFO send names its own id
+                ids = {} if dedupe == "true" else {"MessageDeduplicationId": f"d{i}"}
+                sqs.send_message(QueueUrl=fifo, MessageBody="same", MessageGroupId="g", **ids)
+            attrs = sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["All"])["Attributes"]
+            assert attrs["ContentBasedDeduplication"] == dedupe
+            assert attrs["ApproximateNumberOfMessages"] == ("1" if dedupe == "true" else "2")
+
 
 def test_patched_moto_server_keeps_dynamodb_queries() -> None:
     """Base-table queries read one partition (the launcher's change); index queries and scans see every item."""
@@ -169,3 +183,42 @@ def test_patched_moto_server_keeps_dynamodb_transactions(mode: Literal["process"
         assert twice.value.response["Error"]["Code"] == "ValidationException"
         assert "Item" not in table.get_item(Key={"PK": "NEW", "SK": "x"})
         assert table.scan(Select="COUNT")["Count"] == 3
+
+
+def test_patched_moto_server_keeps_update_expressions() -> None:
+    """UpdateItem with its parses kept per expression and its clause count checked once (the launcher's change):
+    the same expression applies each call's own values, and a second SET clause is still refused."""
+    with moto_endpoint("process") as endpoint:
+        ddb = boto3.client(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name="eu-west-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        ddb.create_table(
+            TableName="u",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        )
+        update = "SET #a = :a, #b = if_not_exists(#b, :b), #c = :c REMOVE #d"
+        for i in range(3):
+            ddb.update_item(
+                TableName="u",
+                Key={"PK": {"S": "k"}},
+                UpdateExpression=update,
+                ExpressionAttributeNames={"#a": "a", "#b": "b", "#c": "c", "#d": "d"},
+                ExpressionAttributeValues={":a": {"N": str(i)}, ":b": {"N": str(i)}, ":c": {"S": f"c{i}"}},
+            )
+        item = ddb.get_item(TableName="u", Key={"PK": {"S": "k"}}, ConsistentRead=True)["Item"]
+        assert item == {"PK": {"S": "k"}, "a": {"N": "2"}, "b": {"N": "0"}, "c": {"S": "c2"}}
+        with pytest.raises(ClientError) as refused:
+            ddb.update_item(
+                TableName="u",
+                Key={"PK": {"S": "k"}},
+                UpdateExpression="SET a = :a SET c = :c",
+                ExpressionAttributeValues={":a": {"N": "1"}, ":c": {"S": "x"}},
+            )
+        assert refused.value.response["Error"]["Code"] == "ValidationException"
+        assert "SET" in refused.value.response["Error"]["Message"]

@@ -23,7 +23,7 @@ import uuid
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +33,8 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.constants import MAX_METRICS
 from moto.server import ThreadedMotoServer
 from ticket_sentiment.adapters.aws.dynamodb import DynamoTicketStore, create_table
 from ticket_sentiment.adapters.aws.reviews import DynamoReviewStore
@@ -257,13 +259,12 @@ class LocalStack:
             handed += len(messages)
             response = process_batch(service, lambda_sqs_event(messages, self.res.events_queue_url), None)
             failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
-            for message in messages:
-                if message["MessageId"] in failed:
-                    sqs.change_message_visibility(
-                        QueueUrl=self.res.events_queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                    )
-                else:
-                    sqs.delete_message(QueueUrl=self.res.events_queue_url, ReceiptHandle=message["ReceiptHandle"])
+            settle(
+                sqs,
+                self.res.events_queue_url,
+                done=[m for m in messages if m["MessageId"] not in failed],
+                retry=[m for m in messages if m["MessageId"] in failed],
+            )
         return handed
 
     def pump_alerts(self, slack: SlackPoster, *, max_batches: int = 100) -> dict[str, int]:
@@ -281,7 +282,7 @@ class LocalStack:
                 counts = notify(lambda_sns_event(json.loads(message["Body"])), slack, dead_letters)
                 for key, value in counts.items():
                     totals[key] += value
-                sqs.delete_message(QueueUrl=self.res.alerts_delivery_url, ReceiptHandle=message["ReceiptHandle"])
+            settle(sqs, self.res.alerts_delivery_url, done=messages)
         return totals
 
     def queue_depth(self, queue_url: str) -> int:
@@ -289,6 +290,22 @@ class LocalStack:
             QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         )["Attributes"]
         return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+
+def settle(sqs: Any, queue_url: str, *, done: Sequence[dict[str, Any]], retry: Sequence[dict[str, Any]] = ()) -> None:
+    """After a batch, as Lambda's event source mapping does: the handled messages deleted, the failed ones visible
+    again (at once, here), one batch call each (SQS's batch calls take the 10 messages a receive returns)."""
+    if done:
+        _batch_call(sqs.delete_message_batch, queue_url, [{"ReceiptHandle": m["ReceiptHandle"]} for m in done])
+    if retry:
+        entries = [{"ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for m in retry]
+        _batch_call(sqs.change_message_visibility_batch, queue_url, entries)
+
+
+def _batch_call(call: Callable[..., dict[str, Any]], queue_url: str, entries: list[dict[str, Any]]) -> None:
+    failed = call(QueueUrl=queue_url, Entries=[{"Id": str(i), **e} for i, e in enumerate(entries)]).get("Failed", [])
+    if failed:  # the single calls raised here; the batch calls report per entry
+        raise RuntimeError(f"SQS refused {len(failed)} of {len(entries)} entries: {failed[0].get('Code')}")
 
 
 @dataclass
@@ -477,23 +494,68 @@ class LocalComprehend:
 
 def drain_metrics(sink: Callable[[str], None] | None) -> None:
     """Hand the handlers' accumulated EMF metrics to `sink` (one JSON line) or drop them. In Lambda each invocation
-    flushes them; locally nothing does, and Powertools prints the set to stdout by itself at 100 metrics, whatever
-    POWERTOOLS_METRICS_DISABLED says: drained after every pump, they never reach that point."""
+    flushes them; locally the pollers and the API drain them after their work, and a metric about to reach
+    Powertools' 100 values goes to the sink first (`LocalMetricsProvider`)."""
     from ticket_sentiment.handlers.observability import metrics
 
     with _metrics_lock:
-        if not metrics.metric_set:
-            return
-        try:
-            blob = metrics.serialize_metric_set()
-        except RuntimeError:  # another thread added a metric meanwhile: the next drain takes them all
-            return
-        metrics.clear_metrics()
+        _drain_locked(metrics.provider, sink)
+
+
+def _drain_locked(provider: AmazonCloudWatchEMFProvider, sink: Callable[[str], None] | None) -> None:
+    if not provider.metric_set:
+        return
+    try:
+        blob = provider.serialize_metric_set()
+    except RuntimeError:  # a metric added meanwhile outside LocalMetricsProvider's lock: the next drain takes it
+        return
+    provider.clear_metrics()
     if sink is not None:
         sink(json.dumps(blob, separators=(",", ":")) + "\n")
 
 
-_metrics_lock = threading.Lock()  # the API and the workers drain Powertools' one metric set
+_metrics_lock = threading.RLock()  # the API and the workers add to and drain Powertools' one metric set
+
+
+class LocalMetricsProvider(AmazonCloudWatchEMFProvider):
+    """The handlers' EMF provider (Powertools' `Metrics.provider`) while a local runtime serves: Powertools'
+    own prints the metric set to stdout when a metric reaches 100 values or the set 100 metrics, whatever
+    POWERTOOLS_METRICS_DISABLED says; this one hands the set to the runtime's metrics sink (or drops it) just
+    before that, and adds under the lock the drains take, so the API and the pollers never race on the set."""
+
+    def __init__(self, base: AmazonCloudWatchEMFProvider, sink: Callable[[], Callable[[str], None] | None]) -> None:
+        super().__init__(
+            metric_set=base.metric_set,
+            dimension_set=base.dimension_set,
+            namespace=base.namespace,
+            metadata_set=base.metadata_set,
+            service=base.service,
+            default_dimensions=base.default_dimensions,
+            function_name=base.function_name,
+        )
+        self.base = base
+        self.sink = sink
+
+    def add_metric(self, name: str, unit: Any, value: float, resolution: Any = 60) -> None:
+        with _metrics_lock:
+            held = self.metric_set.get(name.strip())
+            full = len(held["Value"]) >= MAX_METRICS - 1 if held else len(self.metric_set) >= MAX_METRICS - 1
+            if full:
+                _drain_locked(self, self.sink())
+            super().add_metric(name, unit, value, resolution)
+
+
+@contextmanager
+def local_metrics(sink: Callable[[], Callable[[str], None] | None]) -> Iterator[None]:
+    """`LocalMetricsProvider` in place of the handlers' provider for the duration; the original put back after."""
+    from ticket_sentiment.handlers.observability import metrics
+
+    base = metrics.provider
+    metrics.provider = LocalMetricsProvider(base, sink)
+    try:
+        yield
+    finally:
+        metrics.provider = base
 
 
 class _NoSlackResponder:
@@ -557,6 +619,8 @@ class LocalRuntime:
         self.zendesk_secret: str | None = None  # set when the demo has configured the Zendesk webhook
         self.api_keys = stack_api_keys(stack)
         self.metrics_sink: Callable[[str], None] | None = None  # where the EMF metrics go (--metrics-out, --verbose)
+        self._exit = ExitStack()
+        self._exit.enter_context(local_metrics(lambda: self.metrics_sink))
         self._stop = threading.Event()
         self._lock = threading.Lock()
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -676,6 +740,7 @@ class LocalRuntime:
             worker.join(timeout=30)
         self.server.shutdown()
         self.server.server_close()
+        self._exit.close()
 
 
 FORBIDDEN = b'{"error": "Forbidden"}'  # API Gateway's answer to a missing or another API's key

@@ -6,7 +6,8 @@ reliability runner both run on it.
 Sampling moto's threads during a 600-event run with faults put 43% of request time in routing and most of the
 rest in SQS bookkeeping that is linear in a queue's depth for every message it touches:
 1. routing: every request lists moto's package directory (a listdir and ~200 isdir calls) under a global lock
-   to map a host name to a backend. The list never changes while the server runs: computed once.
+   to map a host name to a backend, and lists its response class's methods (inspect.getmembers) to find the
+   action's. Neither list changes while the server runs: each computed once.
 2. receive: each message received re-reads the queue's attributes to learn its retention period, and that
    computes every attribute, including counts over all the queue's messages: O(depth) per message, quadratic
    in a backlog. The retention period is read from the queue directly instead.
@@ -20,6 +21,15 @@ rest in SQS bookkeeping that is linear in a queue's depth for every message it t
    scored message), and putting back a copy taken before other requests' writes would undo those writes. Here
    only the items the transaction names are copied and, on a cancellation, put back; the checks, the writes and
    the errors are moto's own (`transact_write_items` runs unchanged, its table copy is the table itself).
+6. send: each message sent reads the queue's attributes for one of them (ContentBasedDeduplication), and that
+   computes every attribute, with its counts over all the queue's messages: O(depth) per message again, the same
+   quadratic cost while posts outrun the pollers. While a message is sent, its queue answers that one attribute.
+7. DynamoDB UpdateItem parses its UpdateExpression twice per call (once to check the names and values it uses,
+   once to apply it), and its action-count check (one SET, REMOVE, ADD, DELETE clause each) searches the subtree of
+   every node of the `SET a = :a, b = :b, ...` list, which nests one node per action: quadratic in the actions, and
+   the score function's ticket update sets ~25 attributes. Parses are kept per expression string (every user of a
+   parsed tree reads it; the validator works on its own deep copy), and the count is checked on the expression
+   and its clauses, not on the action lists, which by the grammar hold no clauses.
 Plus werkzeug's per-request access log, which nobody reads here.
 
 Behaviour is moto's own: the same checks with the same values, only not recomputed
@@ -40,13 +50,15 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from moto import backends
-from moto.core.utils import unix_time, unix_time_millis
+from moto.core import responses as core_responses
+from moto.core.utils import method_names_from_class, unix_time, unix_time_millis
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing import ast_nodes, expressions, validators
 from moto.server import main
 from moto.sqs import models as sqs_models
 
@@ -54,6 +66,7 @@ from moto.sqs import models as sqs_models
 def _patch() -> None:
     original = backends.list_of_moto_modules
     backends.list_of_moto_modules = cache(lambda: tuple(original()))  # werkzeug_app calls it through the module
+    setattr(core_responses, "method_names_from_class", cache(method_names_from_class))  # noqa: B010 - call_action looks it up in its module
 
     def retention_ok(self: Any, queue_name: str, message: Any) -> bool:
         queue = self.get_queue(queue_name)
@@ -65,12 +78,42 @@ def _patch() -> None:
 
     sqs_models.SQSBackend.is_message_valid_based_on_retention_period = retention_ok  # type: ignore[method-assign]
     sqs_models.Queue.messages = property(visible_messages)  # type: ignore[assignment,method-assign]
+    _patch_send()
     _patch_partition_queries()
     patch_transactions()
+    _patch_update_expressions()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
 _query_partition = threading.local()  # moto's server handles requests on threads
+_sending = threading.local()
+
+
+def _is_sending(queue: Any) -> bool:
+    return getattr(_sending, "queue", None) is queue
+
+
+def _patch_send() -> None:
+    send, attributes = sqs_models.SQSBackend.send_message, sqs_models.Queue.attributes
+
+    def send_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        _sending.queue = self.get_queue(queue_name)
+        try:
+            return send(self, queue_name, *args, **kwargs)
+        finally:
+            _sending.queue = None
+
+    def queue_attributes(queue: Any) -> dict[str, Any]:
+        if not _is_sending(queue):
+            return attributes.fget(queue)  # type: ignore[attr-defined,no-any-return]
+        # The one attribute sending reads (send_message, add_message), as `attributes` computes it: FIFO only.
+        if not queue.fifo_queue:
+            return {}
+        value = queue.content_based_deduplication
+        return {"ContentBasedDeduplication": str(value).lower() if isinstance(value, bool) else value}
+
+    sqs_models.SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    sqs_models.Queue.attributes = property(queue_attributes)  # type: ignore[assignment,method-assign]
 
 
 def _patch_partition_queries() -> None:
@@ -100,6 +143,20 @@ def _patch_partition_queries() -> None:
 
     Table.all_items = partition_items  # type: ignore[method-assign]
     Table.query = partition_query  # type: ignore[method-assign]
+
+
+def _patch_update_expressions() -> None:
+    parser = getattr(expressions, "UpdateExpressionParser")  # noqa: B009 - moto's parsing module is untyped
+    parser.make = staticmethod(lru_cache(maxsize=256)(parser.make))  # make is a classmethod: bound, one argument
+    verify = validators.ActionCountValidator.verify_action_counts
+    action_lists = tuple(
+        getattr(ast_nodes, f"UpdateExpression{kind}Actions") for kind in ("Set", "Remove", "Add", "Delete")
+    )
+
+    def verify_action_counts(self: Any, node: Any) -> Any:
+        return node if isinstance(node, action_lists) else verify(self, node)
+
+    validators.ActionCountValidator.verify_action_counts = verify_action_counts  # type: ignore[method-assign]
 
 
 class _CopyKeepingTables:
