@@ -43,10 +43,15 @@ class _Window:
 
 
 class OnnxSentimentScorer:
-    """Scores texts in batches; long texts are split into overlapping windows and aggregated."""
+    """Scores texts one window per run by default; long texts are split into overlapping windows and aggregated.
+
+    Dynamic int8 quantises activations with one scale per input tensor, so in a batch a text's score moves with its
+    batch mates (the six-layer model moved one by 0.12). One window per run makes a ticket's score independent of
+    whatever else its SQS batch held; `batch_size` > 1 trades that for throughput in offline jobs that want it.
+    """
 
     def __init__(
-        self, model_dir: Path | None = None, *, intra_op_threads: int = 1, batch_size: int = 32, window_stride: int = 96
+        self, model_dir: Path | None = None, *, intra_op_threads: int = 1, batch_size: int = 1, window_stride: int = 96
     ) -> None:
         model_dir = model_dir or default_model_dir()
         paths = {name: model_dir / name for name in ("model.onnx", "tokenizer.json", "model_meta.json")}
