@@ -126,7 +126,7 @@ def build_metrics(
         # The reference: a plain class-weighted fine-tune on SemEval only (train.py --plain-baseline).
         metrics["plain_baseline"] = _summary(baseline_dir, data_dir)
     if teacher_dir is not None:
-        # The six-layer model the shipped one was distilled from: what the speed cost in accuracy.
+        # The model the shipped one was distilled from (its earlier stage): what the last stage changed.
         metrics["teacher"] = {
             "model_version": OnnxSentimentScorer(teacher_dir).version,
             **_summary(teacher_dir, data_dir),
