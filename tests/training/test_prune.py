@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 import pytest
 
 torch = pytest.importorskip("torch", reason="the training pipeline needs the train extra (torch)")
@@ -105,6 +106,10 @@ def test_fused_graph_weights_read_back_and_a_pruned_model_trains_on(
     weights = weights_from_graph(first / "model.onnx")
     assert weights["encoder.encoder.layer.1.attention.self.value.weight"].shape == (384, 384)
     assert weights["encoder.encoder.layer.1.intermediate.dense.weight"].shape == (1536, 384)
+    # ... including each feed-forward output matrix, whose product is split around its outlier channels
+    assert weights["encoder.encoder.layer.1.output.dense.weight"].shape == (384, 1536)
+    graph = onnx.load(str(first / "model.onnx"), load_external_data=False).graph
+    assert sum(node.name.endswith("/sum") and node.name.startswith("outliers/") for node in graph.node) == 2
     rebuilt = rebuild(first)
     scorer = OnnxSentimentScorer(first)
     enc = tokenizer(TEXTS, padding=True, return_tensors="np")  # type: ignore[operator]
@@ -114,6 +119,12 @@ def test_fused_graph_weights_read_back_and_a_pruned_model_trains_on(
     np.testing.assert_allclose(_logits(rebuilt, tokenizer)[:, :3], graph_logits, atol=0.25)  # int8 activations
     with pytest.raises(ValueError, match="already has fused attention"):
         regraph(first, TEXTS)
+    # Rebuilt again (a newer quantisation), under a new version, it keeps its labels and its weights.
+    again = regraph(first, TEXTS, calibration_texts=TEXTS, again=True, version="first-requantised")
+    assert again["vs_previous_graph"]["label_agreement"] == 1.0
+    assert json.loads((first / "model_meta.json").read_text())["version"] == "first-requantised"
+    for name, value in weights_from_graph(first / "model.onnx").items():
+        np.testing.assert_allclose(value, weights[name], atol=0.02 * float(np.abs(weights[name]).max()) + 1e-6)
 
     pruned = tmp_path / "pruned"
     report = train(
@@ -130,7 +141,7 @@ def test_fused_graph_weights_read_back_and_a_pruned_model_trains_on(
     meta = json.loads((pruned / "model_meta.json").read_text())
     assert meta["ffn_width"] == 128
     assert meta["encoder_layers"] == 2
-    assert meta["initialized_from"] == "first"
+    assert meta["initialized_from"] == "first-requantised"
     assert report["pruning"]["ffn_width_before"] == [1536, 1536]
     assert report["initialized_from_report"]["config"]["version"] == "first"
     assert rebuild(pruned).encoder.encoder.layer[0].intermediate.dense.out_features == 128

@@ -8,17 +8,27 @@ written for, so each layer becomes one `Attention` operator, and int8 quantisati
 (one int8 matrix product for query, key and value instead of three).
 
     export_onnx(model, tokenizer, path)    # fp32, attention fused
-    quantize(path, int8_path)              # dynamic int8, per-channel weights
+    quantize(path, int8_path, calibration_feeds(tokenizer, texts))
+                                           # dynamic int8, per-channel weights, outlier channels fp32 (outliers.py)
 """
 
 from __future__ import annotations
 
 import math
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
+
+# What model_meta.json says of the graph quantize() writes.
+QUANTIZATION = (
+    "dynamic int8, per-channel weights (onnxruntime quantize_dynamic); each feed-forward output product's "
+    "4 outlier input channels in fp32"
+)
 
 # Larger than any attention logit, small enough that exp() of it is exactly 0 in float32.
 _MASKED = -10000.0
@@ -143,17 +153,40 @@ def fuse_attention(source: Path, out: Path, config: Any) -> dict[str, Any]:
     return {"fused_operators": stats}
 
 
-def quantize(fp32_path: Path, int8_path: Path) -> None:
-    """Dynamic int8 with per-channel weights (plain per-tensor int8 loses too much accuracy)."""
+def calibration_feeds(
+    tokenizer: Any, texts: Sequence[str], max_len: int = 128, limit: int = 400
+) -> list[dict[str, Any]]:
+    """One unpadded feed per text, as the scorer runs them, for finding the outlier channels."""
+    feeds = []
+    for text in list(texts)[:limit]:
+        enc = tokenizer([text], truncation=True, max_length=max_len, return_tensors="np")
+        feeds.append({name: enc[name].astype(np.int64) for name in ("input_ids", "attention_mask")})
+    return feeds
+
+
+def quantize(
+    fp32_path: Path, int8_path: Path, calibration: Sequence[dict[str, Any]] = (), outlier_channels: int = 4
+) -> None:
+    """Dynamic int8 with per-channel weights (plain per-tensor int8 loses too much accuracy); with calibration
+    feeds, each feed-forward output product's `outlier_channels` largest input channels stay fp32
+    (outliers.py)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    # The fused operators are onnxruntime contrib ops that ONNX shape inference cannot type: their outputs
-    # are float.
-    quantize_dynamic(
-        str(fp32_path),
-        str(int8_path),
-        per_channel=True,
-        weight_type=QuantType.QInt8,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    from .outliers import split_outlier_channels
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source, fp32_nodes = fp32_path, []
+        if calibration and outlier_channels > 0:
+            source = Path(tmp) / "split.onnx"
+            fp32_nodes = split_outlier_channels(fp32_path, source, calibration, outlier_channels)
+        # The fused operators are onnxruntime contrib ops that ONNX shape inference cannot type: their outputs
+        # are float.
+        quantize_dynamic(
+            str(source),
+            str(int8_path),
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            nodes_to_exclude=fp32_nodes,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )

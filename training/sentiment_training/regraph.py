@@ -8,6 +8,7 @@ the same int8 grid, except the fused query/key/value weights, which QAttention k
 against the original graph on the dev texts says what that costs.
 
     python -m sentiment_training.regraph layers/model
+    python -m sentiment_training.regraph layers/model --again --version NEW   # a newer quantisation
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import numpy as np
 import torch
 from ticket_sentiment.labels import EMOTIONS
 
-from .export_graph import export_onnx, quantize
+from .export_graph import QUANTIZATION, calibration_feeds, export_onnx, quantize
 from .optimize import model_mb, optimize_model_dir
+from .outliers import PREFIX, SUM_SUFFIX
 from .prune import resize_ffn
 
 _QUANT_SUFFIX = "_quantized"
@@ -99,6 +101,8 @@ def _fused_matrices(nodes: Any, initializers: dict[str, np.ndarray]) -> dict[str
             continue
         bias = node.input[bias_input].removeprefix("encoder.")
         matmul = producer.get(node.input[0])
+        if matmul is not None and matmul.name.startswith(PREFIX) and matmul.name.endswith(SUM_SUFFIX):
+            matmul = producer.get(matmul.input[0])  # a split product (outliers.py): its int8 half has every row
         if not bias.endswith(".dense.bias") or matmul is None:
             continue
         weights[bias.removesuffix("bias") + "weight"] = _dequantize(initializers, matmul.input[1]).T
@@ -141,13 +145,14 @@ def rebuild(model_dir: Path) -> Any:
 
 
 def compare(old: Path, new: Path, texts: list[str], tokenizer: Any, max_len: int = 128) -> dict[str, float]:
-    """Label agreement and probability differences of two graphs' polarity outputs on `texts`."""
+    """Label agreement and probability differences of two graphs' polarity outputs on `texts`, one text per run
+    as the scorer runs them (int8 activations are quantised per run, so batch mates would add noise)."""
     import onnxruntime as ort
 
     sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (old, new)]
     probs: list[list[np.ndarray]] = [[], []]
-    for i in range(0, len(texts), 64):
-        enc = tokenizer(texts[i : i + 64], padding=True, truncation=True, max_length=max_len, return_tensors="np")
+    for text in texts:
+        enc = tokenizer([text], truncation=True, max_length=max_len, return_tensors="np")
         feed = {name: enc[name].astype(np.int64) for name in ("input_ids", "attention_mask")}
         for k, session in enumerate(sessions):
             logits = session.run(["polarity_logits"], feed)[0]
@@ -163,15 +168,27 @@ def compare(old: Path, new: Path, texts: list[str], tokenizer: Any, max_len: int
     }
 
 
-def regraph(model_dir: Path, texts: list[str]) -> dict[str, Any]:
-    """Replace `model_dir/model.onnx` (and its weights file) with the rebuilt graph; returns the comparison."""
+def regraph(
+    model_dir: Path,
+    texts: list[str],
+    *,
+    calibration_texts: list[str] | None = None,
+    again: bool = False,
+    version: str | None = None,
+) -> dict[str, Any]:
+    """Replace `model_dir/model.onnx` (and its weights file) with the rebuilt graph; returns the comparison.
+
+    `texts` compare the old and new graphs; `calibration_texts` (training text) find the outlier channels
+    quantize() keeps in fp32. A graph already exported with fused attention is rebuilt only when `again`
+    (to apply a newer quantisation); `version` renames the model, as its scores change.
+    """
     import onnx
     from transformers import AutoTokenizer
 
     from .network import base_model_dir
 
     graph_nodes = onnx.load(str(model_dir / "model.onnx"), load_external_data=False).graph.node
-    if any(node.op_type in {"Attention", "QAttention"} for node in graph_nodes):
+    if not again and any(node.op_type in {"Attention", "QAttention"} for node in graph_nodes):
         raise ValueError(f"{model_dir / 'model.onnx'} already has fused attention: nothing to rebuild")
     tokenizer = AutoTokenizer.from_pretrained(base_model_dir())
     model = rebuild(model_dir)
@@ -179,11 +196,12 @@ def regraph(model_dir: Path, texts: list[str]) -> dict[str, Any]:
         work = Path(tmp)
         fp32, int8 = work / "model.fp32.onnx", work / "model.onnx"
         exported = export_onnx(model, tokenizer, fp32)
-        quantize(fp32, int8)
+        quantize(fp32, int8, calibration_feeds(tokenizer, calibration_texts or texts))
         graph = optimize_model_dir(work, update_meta=False)
         old = work / "previous.onnx"
         onnx.save_model(onnx.load(str(model_dir / "model.onnx")), str(old))  # inline: the data file moves next
         comparison = compare(old, int8, texts, tokenizer)
+        fidelity = {"previous": compare(fp32, old, texts, tokenizer), "rebuilt": compare(fp32, int8, texts, tokenizer)}
         for name in ("model.onnx", graph["onnx_external_data"]):
             shutil.copy(work / name, model_dir / name)
             (model_dir / name).chmod(0o644)
@@ -191,11 +209,16 @@ def regraph(model_dir: Path, texts: list[str]) -> dict[str, Any]:
     meta = json.loads(meta_path.read_text())
     meta.update({k: graph[k] for k in ("graph_optimization", "optimized_with", "onnx_external_data")})
     meta["fused_operators"] = exported["fused_operators"]
+    meta["quantization"] = QUANTIZATION
+    if version:
+        meta["version"] = version
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     result = {
         "export": exported,
         "graph": graph,
         "vs_previous_graph": comparison,
+        "int8_vs_fp32": fidelity,
+        "quantization": QUANTIZATION,
         "int8_mb": model_mb(model_dir / "model.onnx"),
     }
     report_path = model_dir / "training_report.json"
@@ -218,13 +241,32 @@ def _dev_texts(data_dir: Path, limit: int) -> list[str]:
     return texts or ["ok", "my refund is late again", "thanks, that fixed it"]
 
 
+def _calibration_texts() -> list[str]:
+    """The team's labelled support training split (committed with the repository): never a test split."""
+    from .severity_eval import read_team_split
+
+    try:
+        return read_team_split("train")[0]
+    except FileNotFoundError:
+        return []
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model_dir", type=Path, nargs="?", default=Path("layers/model"))
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--texts", type=int, default=2000, help="texts to compare the old and new graph on")
+    parser.add_argument("--again", action="store_true", help="rebuild a graph that already has fused attention")
+    parser.add_argument("--version", default=None, help="the rebuilt model's version (its scores change)")
     args = parser.parse_args(argv)
-    print(json.dumps(regraph(args.model_dir, _dev_texts(args.data, args.texts)), indent=2), flush=True)
+    result = regraph(
+        args.model_dir,
+        _dev_texts(args.data, args.texts),
+        calibration_texts=_calibration_texts(),
+        again=args.again,
+        version=args.version,
+    )
+    print(json.dumps(result, indent=2), flush=True)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ from .data import (
     load_team_levels,
     split_dev,
 )
-from .export_graph import export_onnx, quantize
+from .export_graph import QUANTIZATION, calibration_feeds, export_onnx, quantize
 from .network import MultiTaskSentiment, base_model_dir, keep_layers
 from .optimize import model_mb, optimize_model_dir
 from .prune import ffn_importance, ffn_widths, prune_ffn
@@ -495,15 +495,21 @@ def _calibrate(
 
 
 def _export(
-    cfg: TrainConfig, model: MultiTaskSentiment, tokenizer: Any, base: Path, dev_texts: list[str]
+    cfg: TrainConfig,
+    model: MultiTaskSentiment,
+    tokenizer: Any,
+    base: Path,
+    texts: tuple[list[str], list[str]],
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
     """The int8 graph, optimised, and the tokenizer in cfg.out_dir: (export, graph optimisation, int8 vs fp32)
-    reports. The fp32 graph stays for the caller to remove."""
+    reports. `texts`: (training texts that find the outlier channels, dev texts the int8 graph is checked on).
+    The fp32 graph stays for the caller to remove."""
+    calibration_texts, dev_texts = texts
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     fp32_path = cfg.out_dir / "model.fp32.onnx"
     exported = export_onnx(model.cpu(), tokenizer, fp32_path)
     int8_path = cfg.out_dir / "model.onnx"
-    quantize(fp32_path, int8_path)
+    quantize(fp32_path, int8_path, calibration_feeds(tokenizer, calibration_texts or ["ok"], cfg.max_len))
     graph = optimize_model_dir(cfg.out_dir, update_meta=False)
     print(f"graph optimisation {graph}", flush=True)
     verification = verify_quantized(fp32_path, int8_path, tokenizer, dev_texts[:1000] or ["ok"], cfg.max_len)
@@ -546,7 +552,7 @@ def _model_meta(
         "lowercase": True,
         "onnx_inputs": ["input_ids", "attention_mask"],
         "onnx_outputs": ["polarity_logits", "emotion_logits", "severity_logits"],
-        "quantization": "dynamic int8, per-channel weights (onnxruntime quantize_dynamic)",
+        "quantization": QUANTIZATION,
         "graph_optimization": graph["graph_optimization"],
         "optimized_with": graph["optimized_with"],
         "onnx_external_data": graph["onnx_external_data"],
@@ -587,7 +593,8 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
 
     dev_texts = [ex.text for ex in dev_pol]
     calibrated = _calibrate(model, tokenizer, dev_pol, emo_dev, cfg.max_len)
-    exported, graph, verification = _export(cfg, model, tokenizer, base, dev_texts)
+    calibration_texts = [ex.text for ex in rng.sample(train_pol, min(400, len(train_pol)))]
+    exported, graph, verification = _export(cfg, model, tokenizer, base, (calibration_texts, dev_texts))
     meta = _model_meta(
         cfg, model, calibrated, weights, emotions_trained=bool(emo_train), graph=graph, exported=exported
     )
