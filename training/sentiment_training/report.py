@@ -407,7 +407,7 @@ Dynamic int8, per-channel weights (`onnxruntime.quantization.quantize_dynamic(pe
 feed-forward output product's 4 outlier input channels, which stay fp32 (`training/sentiment_training/outliers.py`:
 one GELU channel per layer peaks ~20x above the rest, and one activation scale per tensor left the others about
 ten int8 steps).
-Checked against the fp32 graph on {q.get("texts", "?")} dev texts: label agreement {q.get("label_agreement", 0):.4f},
+{"When trained, the" if t.get("regraph") else "The"} int8 graph against the fp32 one on {q.get("texts", "?")} dev texts (in batches): label agreement {q.get("label_agreement", 0):.4f},
 max probability difference {q.get("max_prob_diff", 0):.4f} (mean {q.get("mean_prob_diff", 0):.4f}).
 Size {q.get("fp32_mb", "?")} MB (fp32) → {q.get("int8_mb", "?")} MB (int8).
 {_graph_lines(t)}
