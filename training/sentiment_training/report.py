@@ -332,6 +332,7 @@ def render_card(metrics: dict[str, Any], bench: dict[str, Any] | None) -> str:
     t = metrics.get("training", {})
     cal = t.get("calibration", {})
     q = t.get("int8_vs_fp32", {})
+    q_when = "When trained, the" if t.get("regraph") else "The"  # a rebuilt graph reports its own check below
     cfg = t.get("config", {})
     rows = [_row("support_eval (hand-written helpdesk messages, held out)", metrics["support_eval"])]
     if "semeval2017_test" in metrics:
@@ -407,7 +408,8 @@ Dynamic int8, per-channel weights (`onnxruntime.quantization.quantize_dynamic(pe
 feed-forward output product's 4 outlier input channels, which stay fp32 (`training/sentiment_training/outliers.py`:
 one GELU channel per layer peaks ~20x above the rest, and one activation scale per tensor left the others about
 ten int8 steps).
-{"When trained, the" if t.get("regraph") else "The"} int8 graph against the fp32 one on {q.get("texts", "?")} dev texts (in batches): label agreement {q.get("label_agreement", 0):.4f},
+{q_when} int8 graph against the fp32 one on {q.get("texts", "?")} dev texts (in
+batches): label agreement {q.get("label_agreement", 0):.4f},
 max probability difference {q.get("max_prob_diff", 0):.4f} (mean {q.get("mean_prob_diff", 0):.4f}).
 Size {q.get("fp32_mb", "?")} MB (fp32) → {q.get("int8_mb", "?")} MB (int8).
 {_graph_lines(t)}
