@@ -221,6 +221,9 @@ def run_corpus(
     assert counts["Comprehend requests"] > 0  # the Spanish tickets went the Comprehend way
     assert counts["log bytes"] > 0
     assert counts["metric lines"] > 0  # the metrics were captured: they are searched like the logs
+    # The attribution works on the real output: each alert (SNS publish, Slack post) is one ticket's record.
+    for name, sent in (("SNS publishes", counts["SNS publishes"]), ("Slack payloads", len(sink.received))):
+        assert [len(r.owners) for r in sinks[name]] == [1] * sent, name
     tear_down(stack)
     return Captured(sinks, posted, counts)
 
