@@ -140,7 +140,7 @@ def test_a_representative_slice_in_every_helpdesk_format_leaves_no_raw_value_in_
 
 @pytest.mark.reliability_long
 def test_zendesk_tags_that_hold_a_name_with_titles_degrees_or_other_scripts_leave_no_raw_value_in_any_sink(
-    protection_moto: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
+    moto_endpoint: str, scorer: OnnxSentimentScorer, captured_logs: tuple[io.StringIO, io.StringIO]
 ) -> None:
     """Every corpus case whose Zendesk tag is a full name with a dot or a letter outside ASCII (Sig.ra_Zaira_Barozzi,
     Angelina_Pechel_B.Eng., Гусева_Ульяна_Вениаминовна): the whole Zendesk run stored such tags raw."""
@@ -151,8 +151,9 @@ def test_zendesk_tags_that_hold_a_name_with_titles_degrees_or_other_scripts_leav
         if "." in _label(c) or not _label(c).isascii()
     ]
     assert len(cases) >= 100
-    figures = run_formats(protection_moto, scorer, [("zendesk", c) for c in cases], captured_logs, "zdtags")
+    figures = run_formats(moto_endpoint, scorer, [("zendesk", c) for c in cases], captured_logs, "zdtags")
     assert figures["deliveries"] == len(cases)
+    _write_figures("zendesk_tags", figures)
 
 
 @pytest.mark.reliability_long
@@ -162,7 +163,11 @@ def test_the_whole_faker_corpus_in_each_format_leaves_no_raw_value_in_any_sink(
 ) -> None:
     """All 1,530 cases in one format per test (run them side by side: `pytest -m reliability_long -k <format>`)."""
     figures = run_formats(moto_endpoint, scorer, [(fmt, c) for c in build_corpus()], captured_logs, f"all{fmt}")
+    _write_figures(fmt, figures)
+
+
+def _write_figures(name: str, figures: dict[str, Any]) -> None:
     out = os.environ.get("PROTECTION_FIGURES")
     if out:
-        with open(f"{out}.{fmt}.json", "w", encoding="utf-8") as handle:
+        with open(f"{out}.{name}.json", "w", encoding="utf-8") as handle:
             json.dump(figures, handle, indent=2, default=str)

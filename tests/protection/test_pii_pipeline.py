@@ -3,9 +3,10 @@
 HTTP ingest -> SQS -> score (redact, language, ONNX or Comprehend) -> DynamoDB -> SNS -> notify -> Slack, on moto,
 with every alert firing (one rule that matches any score). Captured: all log output (the Powertools handler's
 stream and a root stdlib handler), every DynamoDB item (a scan), every AWS call's parameters and responses
-(SQS, SNS, DynamoDB, Secrets Manager), SNS deliveries, every Slack payload, every Comprehend request, and the
-query API's answers. None of the raw values may appear in any of them (case-insensitive; cards and phones also
-as digits only).
+(SQS, SNS, DynamoDB, Secrets Manager), SNS deliveries, every Slack payload, every Comprehend request, the EMF
+metric lines (their dimensions) and the query API's answers. None of the raw values may appear in any of them
+(case-insensitive; cards and phones also as digits only): a ticket's value is looked for in the records that are
+that ticket's, and in other tickets' records that did not post it themselves (sinks.py).
 
 That includes the events queue between ingest and score: ingest prepares and redacts each event before it
 sends it (pipeline.protection), so every message body sent to and received from it is searched like the rest.
@@ -14,17 +15,18 @@ The posted events themselves are searched too, as the control: the raw values mu
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -42,6 +44,7 @@ from tests.unit.pipeline_fakes import FIXTURE_WINDOW
 from .corpus import Ticket, build_corpus
 from .helpdesk_formats import Delivery, Helpdesks
 from .recorder import Call, recording
+from .sinks import Attribution, Record, search
 
 POSTED = "posted events (raw: the control)"
 # A long run shares two cores with whatever else runs: a request may wait well past a live caller's patience.
@@ -74,7 +77,10 @@ class RecordingComprehend:
 
 @dataclass
 class Captured:
-    haystacks: dict[str, str] = field(default_factory=dict)
+    """Every sink's output as records attributed to their tickets (sinks.py), what was posted per ticket, counts."""
+
+    sinks: dict[str, list[Record]] = field(default_factory=dict)
+    posted: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -146,20 +152,21 @@ def run_corpus(
     runtime = LocalRuntime(
         stack, routing, EVERY_ALERT, sink.url, window=FIXTURE_WINDOW, pii_second_pass=ComprehendPiiRedactor(comprehend)
     )
-    answers: list[Any] = []
-    posted: list[str] = []
+    answers: list[tuple[str, Any]] = []  # (ticket id, answer)
+    posted: dict[str, str] = {}  # ticket id -> the event and the request it was posted as
+    metrics = io.StringIO()  # Powertools prints its EMF metric lines (dimensions included) to stdout
     try:
-        with recording() as recorder:
-            stored_as: list[tuple[str, str]] = []
+        with recording() as recorder, contextlib.redirect_stdout(metrics):
+            stored_as: list[tuple[Ticket, str, str]] = []
             for ticket in tickets:
                 delivery = send(runtime, ticket)
-                posted.append(delivery.body.decode())
+                posted[ticket.ticket_id] = _dump(ticket.event) + "\n" + delivery.body.decode()
                 status, body = _post(runtime.url + delivery.path, delivery)
                 assert status == (200 if "/salesforce" in delivery.path else 202), (ticket.ticket_id, body)
-                answers.append(body)
-                stored_as.append((delivery.ticket_id, delivery.source))
+                answers.append((ticket.ticket_id, body))
+                stored_as.append((ticket, delivery.ticket_id, delivery.source))
             runtime.drain(rounds=10 + len(tickets) // 5)
-            for ticket_id, source in stored_as:
+            for ticket, ticket_id, source in stored_as:
                 status, body = http(
                     "GET",
                     f"{runtime.url}/v1/tickets/{urllib.parse.quote(ticket_id)}?source={source}",
@@ -167,7 +174,7 @@ def run_corpus(
                     timeout=HTTP_TIMEOUT,
                 )
                 assert status == 200, (ticket_id, body)
-                answers.append(body)
+                answers.append((ticket.ticket_id, body))
             items = stack.client("dynamodb").get_paginator("scan").paginate(TableName=stack.res.table_name)
             table = [item for page in items for item in page["Items"]]
     finally:
@@ -180,15 +187,20 @@ def run_corpus(
     events_queue = stack.res.events_queue_url
     transport, events = _split_events_queue(recorder.calls, events_queue)
     powertools, stdlib = logs
-    haystacks = {
-        "logs (Powertools)": powertools.getvalue(),
-        "logs (stdlib)": stdlib.getvalue(),
-        "DynamoDB items": _dump(table),
-        "AWS calls (SQS/SNS/DynamoDB/Secrets Manager, events queue aside)": _dump(transport),
-        "SNS publishes": _dump([c.params for c in recorder.calls if c.action == "sns:Publish"]),
-        "Slack payloads": _dump(sink.received),
-        "Comprehend requests": _dump(comprehend.requests),
-        "API answers": _dump(answers),
+    marks = {t.ticket_id: {ticket_id, *_event_ids(answers, t.ticket_id)} for t, ticket_id, _ in stored_as}
+    whose = Attribution(marks, posted)
+    sinks = {
+        "logs (Powertools)": whose.each(powertools.getvalue().splitlines()),
+        "logs (stdlib)": whose.each(stdlib.getvalue().splitlines()),
+        "metrics (EMF on stdout)": whose.each(metrics.getvalue().splitlines()),
+        "DynamoDB items": whose.each(table),
+        "AWS calls (SQS/SNS/DynamoDB/Secrets Manager, events queue aside)": whose.each(transport),
+        "SNS publishes": whose.each([c.params for c in recorder.calls if c.action == "sns:Publish"]),
+        "Slack payloads": whose.each(sink.received),
+        "Comprehend requests": whose.each(comprehend.requests),
+        "API answers": [r for tid, answer in answers for r in whose.owned(tid, answer)],
+        "events queue (SQS sends and receives)": whose.each(events),
+        POSTED: [r for t in tickets for r in whose.owned(t.ticket_id, posted[t.ticket_id])],
     }
     counts = {
         "tickets": len(tickets),
@@ -200,18 +212,30 @@ def run_corpus(
         "Comprehend requests": len(comprehend.requests),
         "Comprehend texts": sum(len(r.get("TextList", [])) for r in comprehend.requests),
         "log bytes": len(powertools.getvalue()) + len(stdlib.getvalue()),
+        "metric lines": len(metrics.getvalue().splitlines()),
+        "records searched": sum(len(records) for records in sinks.values()),
+        "records of every ticket (unattributed)": sum(
+            1 for records in sinks.values() for r in records if len(r.owners) > 1 and r.owners == whose.everyone
+        ),
     }
     assert counts["Comprehend requests"] > 0  # the Spanish tickets went the Comprehend way
     assert counts["log bytes"] > 0
+    assert counts["metric lines"] > 0  # the metrics were captured: they are searched like the logs
+    # The attribution works on the real output: each alert (SNS publish, Slack post) is one ticket's record.
+    for name, sent in (("SNS publishes", counts["SNS publishes"]), ("Slack payloads", len(sink.received))):
+        assert [len(r.owners) for r in sinks[name]] == [1] * sent, name
     tear_down(stack)
-    return Captured(
-        {
-            **haystacks,
-            "events queue (SQS sends and receives)": _dump(events),
-            POSTED: _dump([t.event for t in tickets]) + _dump(posted),
-        },
-        counts,
-    )
+    return Captured(sinks, posted, counts)
+
+
+def _event_ids(answers: list[tuple[str, Any]], ticket_id: str) -> list[str]:
+    """The event ids the API accepted the ticket's post under (Salesforce answers with a SOAP ack: none)."""
+    ids: list[str] = []
+    for tid, body in answers:
+        if tid == ticket_id and isinstance(body, str) and body.startswith("{"):
+            accepted = json.loads(body).get("accepted", [])
+            ids += [a for a in accepted if isinstance(a, str)]
+    return ids
 
 
 def tear_down(stack: LocalStack) -> None:
@@ -260,14 +284,15 @@ def run_in_chunks(
     size: int = CHUNK,
 ) -> Found:
     """`run_corpus` over consecutive chunks of `tickets`, each on a fresh stack torn down after it; each chunk's
-    sinks (its logs included) are searched for every ticket's raw values once it is drained, then let go, so
-    memory and the cost per ticket stay flat however long the run."""
+    sinks (its logs included) are searched for its own tickets' raw values once it is drained (each value where
+    its own ticket's records hold it, or another's that did not post it: sinks.py), then let go, so memory and the
+    cost per ticket stay flat however long the run."""
     found = Found()
     chunks = -(-len(tickets) // size)
     for n in range(chunks):
         part = tickets[n * len(tickets) // chunks : (n + 1) * len(tickets) // chunks]
         captured = run_corpus(endpoint, scorer, part, logs, f"{prefix}-{n}", send=send, helpdesks=helpdesks)
-        found.add(search(tickets, captured.haystacks), captured.counts)
+        found.add(search(part, captured.sinks, captured.posted), captured.counts)
         for stream in logs:  # searched: the next chunk's logs start empty
             stream.seek(0)
             stream.truncate()
@@ -282,7 +307,8 @@ def _progress(prefix: str, done: int, chunks: int, found: Found) -> None:
     if out:
         hits = {sink: sorted(found)[:5] for sink, found in found.hits.items() if found and sink != POSTED}
         with open(f"{out}.{prefix}.progress", "a", encoding="utf-8") as handle:
-            line = {"chunk": f"{done}/{chunks}", "tickets": found.counts["tickets"], "found": hits}
+            at = datetime.now(UTC).strftime("%H:%M:%S")
+            line = {"chunk": f"{done}/{chunks}", "at": at, "tickets": found.counts["tickets"], "found": hits}
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
@@ -293,38 +319,6 @@ def _split_events_queue(calls: list[Call], events_queue: str) -> tuple[list[dict
         record = {"action": call.action, "params": call.params, "response": call.response}
         (events if call.params.get("QueueUrl") == events_queue else transport).append(record)
     return transport, events
-
-
-_NON_DIGIT = re.compile(r"\D+")
-_TOKEN = re.compile(r"[^\W_]+")
-_JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-f]{4}|.)")  # in lower case: \n, \", \\, \u00a0
-
-
-def search(tickets: list[Ticket], haystacks: dict[str, str]) -> dict[str, list[str]]:
-    """Haystack -> raw values found in it (case-insensitive substring, also with underscores for spaces; cards and
-    phones also as a digits-only run).
-
-    Linear in the haystack: a value can only occur where all its word tokens occur, so the (slow) substring test
-    runs only for values whose tokens are all in the haystack's token set."""
-    # A value is also looked for with underscores for its spaces, as a Zendesk tag writes it ("Anna_Kowalski").
-    values = [
-        (v, form, _TOKEN.findall(form))
-        for t in tickets
-        for v in t.values
-        for form in dict.fromkeys((v.lower(), v.lower().replace(" ", "_")))
-    ]
-    digit_forms = [d for t in tickets for d in t.digit_forms]
-    hits: dict[str, list[str]] = {}
-    for name, text in haystacks.items():
-        lower = text.lower()
-        # Tokens as the words read, not as JSON escapes them: "\\nAnna" is the word "anna" after a line break.
-        plain = _JSON_ESCAPE.sub(" ", lower)
-        tokens = set(_TOKEN.findall(plain))
-        digit_runs = set(_NON_DIGIT.split(plain))
-        found = [v for v, low, toks in values if all(tok in tokens for tok in toks) and (low in lower or low in plain)]
-        found += [d for d in digit_forms if d in digit_runs]
-        hits[name] = found
-    return hits
 
 
 @pytest.mark.parametrize(
@@ -347,7 +341,7 @@ def test_the_search_finds_no_value_that_is_only_part_of_other_words() -> None:
 
 
 def check(tickets: list[Ticket], captured: Captured) -> dict[str, Any]:
-    hits = search(tickets, captured.haystacks)
+    hits = search(tickets, captured.sinks, captured.posted)
     control = hits.pop(POSTED)
     figures = {
         **captured.counts,
