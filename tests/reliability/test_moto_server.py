@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import boto3
 import pytest
+import urllib3.util.connection
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 from ticket_sentiment.adapters.aws.dynamodb import create_table
@@ -222,3 +223,34 @@ def test_patched_moto_server_keeps_update_expressions() -> None:
             )
         assert refused.value.response["Error"]["Code"] == "ValidationException"
         assert "SET" in refused.value.response["Error"]["Message"]
+
+
+def test_patched_moto_server_keeps_connections_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """werkzeug's server closed the connection after every response, so each boto3 call opened a new one (and the
+    server a thread for it); the launcher's server keeps it: 20 calls in turn, including a failing one, over one
+    connection, each answered in full."""
+    opened: list[object] = []
+    create_connection = urllib3.util.connection.create_connection
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        opened.append(args[0])
+        return create_connection(*args, **kwargs)
+
+    with moto_endpoint("process") as endpoint:
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=endpoint,
+            region_name="eu-west-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)  # urllib3's connections use it
+        url = sqs.create_queue(QueueName="kept")["QueueUrl"]
+        for i in range(17):
+            sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+        with pytest.raises(ClientError):  # an error reply leaves the connection usable too
+            sqs.get_queue_url(QueueName="no-such-queue")
+        assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"] == {
+            "ApproximateNumberOfMessages": "17"
+        }
+        assert len(opened) == 1, f"{len(opened)} connections for 20 calls"

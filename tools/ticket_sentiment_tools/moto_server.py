@@ -30,7 +30,10 @@ rest in SQS bookkeeping that is linear in a queue's depth for every message it t
    the score function's ticket update sets ~25 attributes. Parses are kept per expression string (every user of a
    parsed tree reads it; the validator works on its own deep copy), and the count is checked on the expression
    and its clauses, not on the action lists, which by the grammar hold no clauses.
-Plus werkzeug's per-request access log, which nobody reads here.
+Plus werkzeug's per-request access log, which nobody reads here, and werkzeug itself: its development server
+answers every request with `Connection: close` ("Always close the connection", werkzeug/serving.py), so each boto3
+call opened a new TCP connection and the server a new thread to serve it. The app runs on cheroot's WSGI server
+instead, which keeps HTTP/1.1 connections open and serves them from a pool of threads (`serve`).
 
 Behaviour is moto's own: the same checks with the same values, only not recomputed
 (tests/reliability/test_moto_server.py). The AWS calls still go over HTTP to this server.
@@ -38,9 +41,11 @@ Behaviour is moto's own: the same checks with the same values, only not recomput
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -59,7 +64,7 @@ from moto.core.utils import method_names_from_class, unix_time, unix_time_millis
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing import ast_nodes, expressions, validators
-from moto.server import main
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.sqs import models as sqs_models
 
 
@@ -256,6 +261,29 @@ def moto_process(start_timeout_s: float = 30.0) -> Iterator[str]:
             child.wait()
 
 
-if __name__ == "__main__":
+SERVER_THREADS = 64  # requests served at once: the runner's 32 workers long-poll and each holds one meanwhile
+IDLE_TIMEOUT_S = 60  # a kept-alive connection idle this long is closed (the client opens a new one)
+
+
+def serve(host: str, port: int) -> None:
+    """moto's app, patched, on cheroot's HTTP/1.1 server until this process is stopped."""
+    from cheroot import wsgi  # only moto's child process serves
+
     _patch()
+    os.environ.setdefault("MOTO_PORT", str(port))  # as moto's own `main` sets it: the URLs moto hands out name it
+    app = DomainDispatcherApplication(create_backend_app)
+    # request_queue_size is the listen backlog (cheroot's default, 5, drops connections a burst of clients opens)
+    server = wsgi.Server((host, port), app, numthreads=SERVER_THREADS, request_queue_size=128, timeout=IDLE_TIMEOUT_S)
+    server.safe_start()  # blocks; SIGTERM (moto_process's stop) ends the process
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m ticket_sentiment_tools.moto_server")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    serve(args.host, args.port)
+
+
+if __name__ == "__main__":
     main(sys.argv[1:])
