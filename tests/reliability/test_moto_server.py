@@ -227,8 +227,9 @@ def test_patched_moto_server_keeps_update_expressions() -> None:
 
 def test_patched_moto_server_keeps_connections_alive(monkeypatch: pytest.MonkeyPatch) -> None:
     """werkzeug's server closed the connection after every response, so each boto3 call opened a new one (and the
-    server a thread for it); the launcher's server keeps it: 20 calls in turn, including a failing one, over one
-    connection, each answered in full."""
+    server a thread for it); the launcher's server keeps them, however many clients hold one (a local stack's
+    pollers hold more than cheroot's default of 10): 12 clients, 3 calls each, including a failing one, over one
+    connection per client, each answered in full."""
     opened: list[object] = []
     create_connection = urllib3.util.connection.create_connection
 
@@ -237,20 +238,24 @@ def test_patched_moto_server_keeps_connections_alive(monkeypatch: pytest.MonkeyP
         return create_connection(*args, **kwargs)
 
     with moto_endpoint("process") as endpoint:
-        sqs = boto3.client(
-            "sqs",
-            endpoint_url=endpoint,
-            region_name="eu-west-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        clients = [
+            boto3.client(
+                "sqs",
+                endpoint_url=endpoint,
+                region_name="eu-west-1",
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+            for _ in range(12)
+        ]
+        url = clients[0].create_queue(QueueName="kept")["QueueUrl"]
         monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)  # urllib3's connections use it
-        url = sqs.create_queue(QueueName="kept")["QueueUrl"]
-        for i in range(17):
+        for i, sqs in enumerate(clients[1:]):
             sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
-        with pytest.raises(ClientError):  # an error reply leaves the connection usable too
-            sqs.get_queue_url(QueueName="no-such-queue")
-        assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"] == {
-            "ApproximateNumberOfMessages": "17"
-        }
-        assert len(opened) == 1, f"{len(opened)} connections for 20 calls"
+        for sqs in clients:  # each connection is now idle, kept open: the next call reuses it
+            with pytest.raises(ClientError):  # an error reply leaves the connection usable too
+                sqs.get_queue_url(QueueName="no-such-queue")
+            assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+                "Attributes"
+            ] == {"ApproximateNumberOfMessages": "11"}
+        assert len(opened) == len(clients) - 1, f"{len(opened)} connections for {len(clients)} clients"

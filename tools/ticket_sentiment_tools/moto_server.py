@@ -274,6 +274,9 @@ def serve(host: str, port: int) -> None:
     app = DomainDispatcherApplication(create_backend_app)
     # request_queue_size is the listen backlog (cheroot's default, 5, drops connections a burst of clients opens)
     server = wsgi.Server((host, port), app, numthreads=SERVER_THREADS, request_queue_size=128, timeout=IDLE_TIMEOUT_S)
+    # cheroot keeps at most 10 idle connections open by default and closes the rest after their response: each
+    # poller's clients hold their own, so past 10 most calls opened a new connection again
+    server.keep_alive_conn_limit = None  # type: ignore[assignment]  # cheroot documents None as no limit
     server.safe_start()  # blocks; SIGTERM (moto_process's stop) ends the process
 
 
