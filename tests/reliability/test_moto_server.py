@@ -4,6 +4,7 @@ its DynamoDB results (queries, transactions)."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any, Literal
 
@@ -259,3 +260,86 @@ def test_patched_moto_server_keeps_connections_alive(monkeypatch: pytest.MonkeyP
                 "Attributes"
             ] == {"ApproximateNumberOfMessages": "11"}
         assert len(opened) == len(clients) - 1, f"{len(opened)} connections for {len(clients)} clients"
+
+
+def _replies(endpoint: str) -> list[Any]:
+    """The raw JSON bodies moto answers to DynamoDB calls returning every attribute type, a page boundary, a
+    cancelled transaction's reasons and the table's description, and to SQS receives with their attributes."""
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+    ddb = session.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1")
+    sqs = session.client("sqs", endpoint_url=endpoint, region_name="eu-west-1")
+    bodies: list[Any] = []
+
+    def keep(http_response: Any, **_: Any) -> None:
+        bodies.append(json.loads(http_response.content or b"{}"))
+
+    for client in (ddb, sqs):
+        client.meta.events.register("after-call", lambda http_response, **kw: keep(http_response))
+    create_table(ddb, "replies")
+    item = {
+        "PK": {"S": "T#1"},
+        "SK": {"S": "MSG#1"},
+        "n": {"N": "-1.50"},
+        "b": {"B": b"\x00\xffraw"},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2.5"]},
+        "bs": {"BS": [b"x", b"y"]},
+        "m": {"M": {"parts": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}, {"M": {}}]}}},
+        "emptyish": {"L": []},
+    }
+    ddb.put_item(TableName="replies", Item=item, ReturnConsumedCapacity="TOTAL")
+    ddb.put_item(TableName="replies", Item={**item, "SK": {"S": "MSG#2"}}, ReturnValues="ALL_OLD")
+    ddb.get_item(TableName="replies", Key={"PK": {"S": "T#1"}, "SK": {"S": "MSG#1"}}, ConsistentRead=True)
+    ddb.get_item(TableName="replies", Key={"PK": {"S": "T#1"}, "SK": {"S": "none"}})
+    ddb.query(
+        TableName="replies",
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "T#1"}},
+        Limit=1,
+        ReturnConsumedCapacity="INDEXES",
+    )
+    ddb.update_item(
+        TableName="replies",
+        Key={"PK": {"S": "T#1"}, "SK": {"S": "MSG#1"}},
+        UpdateExpression="SET n = n + :one, m.parts[0] = :s REMOVE bs ADD ss :more",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":s": {"S": "y"}, ":more": {"SS": ["c"]}},
+        ReturnValues="ALL_NEW",
+    )
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "replies", "Item": {"PK": {"S": "T#2"}, "SK": {"S": "A"}}}},
+                {
+                    "Update": {
+                        "TableName": "replies",
+                        "Key": {"PK": {"S": "T#1"}, "SK": {"S": "MSG#1"}},
+                        "UpdateExpression": "SET n = :n",
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                        "ExpressionAttributeValues": {":n": {"N": "0"}},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ]
+        )
+    ddb.describe_table(TableName="replies")
+    url = sqs.create_queue(QueueName="replies")["QueueUrl"]
+    sqs.send_message(
+        QueueUrl=url, MessageBody="hi", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}}
+    )
+    sqs.receive_message(QueueUrl=url, AttributeNames=["All"], MessageAttributeNames=["All"])
+    return bodies
+
+
+def test_patched_moto_server_answers_as_moto_does() -> None:
+    """The launcher works out the keys of a result's members once per key and shape instead of per value: every
+    reply has moto's own body, but for the values that differ on every call (ids, timestamps, receipts)."""
+    volatile = re.compile(
+        r'"(MessageId|ReceiptHandle|MD5OfBody|MD5OfMessageAttributes|SentTimestamp|'
+        r'ApproximateFirstReceiveTimestamp|SenderId|CreationDateTime|TableId|QueueUrl)": ("[^"]*"|[0-9.]+)'
+    )
+
+    def comparable(bodies: list[Any]) -> list[str]:
+        return [volatile.sub(r'"\1": "*"', json.dumps(body, sort_keys=True)) for body in bodies]
+
+    with moto_endpoint("process") as patched, moto_endpoint("thread") as own:
+        assert comparable(_replies(patched)) == comparable(_replies(own))
