@@ -65,7 +65,7 @@ REGION = "us-east-1"
 MAX_RECEIVE_COUNT = 3
 SUPPORTED_NODE = 22  # the oldest Node release jsii still supports
 BATCH_SIZE = 10
-WORKERS = 4  # concurrent score pollers in --serve, as Lambda runs several containers
+WORKERS = 6  # concurrent score pollers in --serve, as Lambda runs several containers (the stack allows 10)
 
 
 def start_moto() -> tuple[ThreadedMotoServer, str]:
