@@ -88,6 +88,12 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load_identifier() -> None:
+    """Load the langid model now instead of at the first text that needs it: a process running several pollers
+    loads it once before they start (lru_cache does not stop threads that miss it together from each loading it)."""
+    _identifier()
+
+
 def _clearly_english(words: list[str]) -> bool:
     hits = sum(w.lower() in _ENGLISH_WORDS for w in words)
     return hits >= 2 and hits / len(words) >= 0.25 and all(w.isascii() for w in words)

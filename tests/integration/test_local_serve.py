@@ -109,3 +109,45 @@ def test_concurrent_workers_process_every_event_once(stack: LocalStack, scorer: 
     assert runtime.processed() == 30
     assert stack.queue_depth(stack.res.events_queue_url) == 0
     assert stack.queue_depth(stack.res.events_dlq_url) == 0
+
+
+def test_workers_load_the_language_identifier_once_before_they_poll(
+    stack: LocalStack, scorer: OnnxSentimentScorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pollers share one process: the langid model is loaded once when they start, not by each worker at its
+    first batch (they all missed the cache at once), and every message is still scored."""
+    import time
+
+    from py3langid.langid import LanguageIdentifier
+    from ticket_sentiment import language
+
+    loads: list[str] = []
+    from_model_file = LanguageIdentifier.from_model_file
+
+    def counting(*args: object, **kwargs: object) -> LanguageIdentifier:
+        loads.append("load")
+        return from_model_file(*args, **kwargs)
+
+    monkeypatch.setattr(LanguageIdentifier, "from_model_file", counting)
+    language._identifier.cache_clear()
+    runtime = LocalRuntime(stack, scorer, RULES, "http://127.0.0.1:9/slack")
+    try:
+        runtime.run_workers(workers=3, interval=0.05)
+        assert loads == ["load"]  # before any event arrived
+        now = datetime.now(UTC)
+        for i in range(9):
+            payload = event_payload(
+                ticket_id=f"T-lang{i % 3}",
+                message_id=f"m-{i}",
+                text="Bonjour, je ne peux plus me connecter à mon compte depuis hier soir, aidez-moi",
+                created_at=(now - timedelta(minutes=i)).isoformat(),
+            )
+            assert http("POST", f"{runtime.url}/v1/events", payload, headers=runtime.key("ingest"))[0] == 202
+        deadline = time.monotonic() + 120
+        while runtime.processed() < 9 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        runtime.close()
+    assert runtime.processor.outcomes["scored"] == 9
+    assert loads == ["load"]
+    assert language.detect_language("Bonjour, je ne peux plus me connecter à mon compte depuis hier soir") == "fr"

@@ -4,11 +4,13 @@ its DynamoDB results (queries, transactions)."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any, Literal
 
 import boto3
 import pytest
+import urllib3.util.connection
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 from ticket_sentiment.adapters.aws.dynamodb import create_table
@@ -222,3 +224,122 @@ def test_patched_moto_server_keeps_update_expressions() -> None:
             )
         assert refused.value.response["Error"]["Code"] == "ValidationException"
         assert "SET" in refused.value.response["Error"]["Message"]
+
+
+def test_patched_moto_server_keeps_connections_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """werkzeug's server closed the connection after every response, so each boto3 call opened a new one (and the
+    server a thread for it); the launcher's server keeps them, however many clients hold one (a local stack's
+    pollers hold more than cheroot's default of 10): 12 clients, 3 calls each, including a failing one, over one
+    connection per client, each answered in full."""
+    opened: list[object] = []
+    create_connection = urllib3.util.connection.create_connection
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        opened.append(args[0])
+        return create_connection(*args, **kwargs)
+
+    with moto_endpoint("process") as endpoint:
+        clients = [
+            boto3.client(
+                "sqs",
+                endpoint_url=endpoint,
+                region_name="eu-west-1",
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
+            for _ in range(12)
+        ]
+        url = clients[0].create_queue(QueueName="kept")["QueueUrl"]
+        monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)  # urllib3's connections use it
+        for i, sqs in enumerate(clients[1:]):
+            sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+        for sqs in clients:  # each connection is now idle, kept open: the next call reuses it
+            with pytest.raises(ClientError):  # an error reply leaves the connection usable too
+                sqs.get_queue_url(QueueName="no-such-queue")
+            assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])[
+                "Attributes"
+            ] == {"ApproximateNumberOfMessages": "11"}
+        assert len(opened) == len(clients) - 1, f"{len(opened)} connections for {len(clients)} clients"
+
+
+def _replies(endpoint: str) -> list[Any]:
+    """The raw JSON bodies moto answers to DynamoDB calls returning every attribute type, a page boundary, a
+    cancelled transaction's reasons and the table's description, and to SQS receives with their attributes."""
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+    ddb = session.client("dynamodb", endpoint_url=endpoint, region_name="eu-west-1")
+    sqs = session.client("sqs", endpoint_url=endpoint, region_name="eu-west-1")
+    bodies: list[Any] = []
+
+    def keep(http_response: Any, **_: Any) -> None:
+        bodies.append(json.loads(http_response.content or b"{}"))
+
+    for client in (ddb, sqs):
+        client.meta.events.register("after-call", lambda http_response, **kw: keep(http_response))
+    create_table(ddb, "replies")
+    item = {
+        "PK": {"S": "T#1"},
+        "SK": {"S": "MSG#1"},
+        "n": {"N": "-1.50"},
+        "b": {"B": b"\x00\xffraw"},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2.5"]},
+        "bs": {"BS": [b"x", b"y"]},
+        "m": {"M": {"parts": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}, {"M": {}}]}}},
+        "emptyish": {"L": []},
+    }
+    ddb.put_item(TableName="replies", Item=item, ReturnConsumedCapacity="TOTAL")
+    ddb.put_item(TableName="replies", Item={**item, "SK": {"S": "MSG#2"}}, ReturnValues="ALL_OLD")
+    ddb.get_item(TableName="replies", Key={"PK": {"S": "T#1"}, "SK": {"S": "MSG#1"}}, ConsistentRead=True)
+    ddb.get_item(TableName="replies", Key={"PK": {"S": "T#1"}, "SK": {"S": "none"}})
+    ddb.query(
+        TableName="replies",
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "T#1"}},
+        Limit=1,
+        ReturnConsumedCapacity="INDEXES",
+    )
+    ddb.update_item(
+        TableName="replies",
+        Key={"PK": {"S": "T#1"}, "SK": {"S": "MSG#1"}},
+        UpdateExpression="SET n = n + :one, m.parts[0] = :s REMOVE bs ADD ss :more",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":s": {"S": "y"}, ":more": {"SS": ["c"]}},
+        ReturnValues="ALL_NEW",
+    )
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "replies", "Item": {"PK": {"S": "T#2"}, "SK": {"S": "A"}}}},
+                {
+                    "Update": {
+                        "TableName": "replies",
+                        "Key": {"PK": {"S": "T#1"}, "SK": {"S": "MSG#1"}},
+                        "UpdateExpression": "SET n = :n",
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                        "ExpressionAttributeValues": {":n": {"N": "0"}},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ]
+        )
+    ddb.describe_table(TableName="replies")
+    url = sqs.create_queue(QueueName="replies")["QueueUrl"]
+    sqs.send_message(
+        QueueUrl=url, MessageBody="hi", MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}}
+    )
+    sqs.receive_message(QueueUrl=url, AttributeNames=["All"], MessageAttributeNames=["All"])
+    return bodies
+
+
+def test_patched_moto_server_answers_as_moto_does() -> None:
+    """The launcher works out the keys of a result's members once per key and shape instead of per value: every
+    reply has moto's own body, but for the values that differ on every call (ids, timestamps, receipts)."""
+    volatile = re.compile(
+        r'"(MessageId|ReceiptHandle|MD5OfBody|MD5OfMessageAttributes|SentTimestamp|'
+        r'ApproximateFirstReceiveTimestamp|SenderId|CreationDateTime|TableId|QueueUrl)": ("[^"]*"|[0-9.]+)'
+    )
+
+    def comparable(bodies: list[Any]) -> list[str]:
+        return [volatile.sub(r'"\1": "*"', json.dumps(body, sort_keys=True)) for body in bodies]
+
+    with moto_endpoint("process") as patched, moto_endpoint("thread") as own:
+        assert comparable(_replies(patched)) == comparable(_replies(own))

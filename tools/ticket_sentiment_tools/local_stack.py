@@ -50,6 +50,7 @@ from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.review import build_app as build_review_app
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.handlers.score_wiring import shadow_failed
+from ticket_sentiment.language import load_identifier
 from ticket_sentiment.pipeline.lifecycle import Eraser
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
@@ -64,7 +65,7 @@ REGION = "us-east-1"
 MAX_RECEIVE_COUNT = 3
 SUPPORTED_NODE = 22  # the oldest Node release jsii still supports
 BATCH_SIZE = 10
-WORKERS = 4  # concurrent score pollers in --serve, as Lambda runs several containers
+WORKERS = 6  # concurrent score pollers in --serve, as Lambda runs several containers (the stack allows 10)
 
 
 def start_moto() -> tuple[ThreadedMotoServer, str]:
@@ -708,6 +709,9 @@ class LocalRuntime:
         """The event source mappings, for --serve: `workers` pollers (concurrent Lambda containers, each with its
         own scoring service), each polling again at once while there is work and after `interval` when idle."""
         processors = [self.processor] + [self.processor.sibling(self._new_service()) for _ in range(workers - 1)]
+        # A Lambda container loads the language identifier at its first text that is not plainly English; these
+        # workers share one process, and on their first batches they all loaded it at once, `workers` times over.
+        load_identifier()
 
         def loop(processor: CountingProcessor) -> None:
             while not self._stop.is_set():

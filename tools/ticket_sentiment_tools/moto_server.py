@@ -1,7 +1,7 @@
-"""`python -m ticket_sentiment_tools.moto_server -H 127.0.0.1 -p PORT`: moto's server, with five of its costs that
-grow with load taken out, so a 10,000-event run measures the service rather than the emulator. `moto_process()`
-starts it in a child process (its own interpreter and GIL): the local stack (`ticket-sentiment local`) and the
-reliability runner both run on it.
+"""`python -m ticket_sentiment_tools.moto_server -H 127.0.0.1 -p PORT`: moto's server, with costs that grow with
+load (and some paid on every request) taken out, so a 10,000-event run measures the service rather than the
+emulator. `moto_process()` starts it in a child process (its own interpreter and GIL): the local stack
+(`ticket-sentiment local`) and the reliability runner both run on it.
 
 Sampling moto's threads during a 600-event run with faults put 43% of request time in routing and most of the
 rest in SQS bookkeeping that is linear in a queue's depth for every message it touches:
@@ -30,7 +30,15 @@ rest in SQS bookkeeping that is linear in a queue's depth for every message it t
    the score function's ticket update sets ~25 attributes. Parses are kept per expression string (every user of a
    parsed tree reads it; the validator works on its own deep copy), and the count is checked on the expression
    and its clauses, not on the action lists, which by the grammar hold no clauses.
-Plus werkzeug's per-request access log, which nobody reads here.
+8. Serialising a reply, moto looks each member of each output structure up under every name its alias providers
+   offer, building a provider object per alias per member per value: ten members per DynamoDB attribute value,
+   and serialising took a quarter of the server's time under the local stack's load. For a plain dict
+   (DynamoDB's results, converted before they are serialised) those names depend only on the key and the shape:
+   worked out once per key and shape, then looked up in the same order.
+Plus werkzeug's per-request access log, which nobody reads here, and werkzeug itself: its development server
+answers every request with `Connection: close` ("Always close the connection", werkzeug/serving.py), so each boto3
+call opened a new TCP connection and the server a new thread to serve it. The app runs on cheroot's WSGI server
+instead, which keeps HTTP/1.1 connections open and serves them from a pool of threads (`serve`).
 
 Behaviour is moto's own: the same checks with the same values, only not recomputed
 (tests/reliability/test_moto_server.py). The AWS calls still go over HTTP to this server.
@@ -38,9 +46,11 @@ Behaviour is moto's own: the same checks with the same values, only not recomput
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -55,11 +65,12 @@ from typing import Any
 
 from moto import backends
 from moto.core import responses as core_responses
+from moto.core import serialize
 from moto.core.utils import method_names_from_class, unix_time, unix_time_millis
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing import ast_nodes, expressions, validators
-from moto.server import main
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.sqs import models as sqs_models
 
 
@@ -82,6 +93,7 @@ def _patch() -> None:
     _patch_partition_queries()
     patch_transactions()
     _patch_update_expressions()
+    _patch_response_keys()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
@@ -157,6 +169,25 @@ def _patch_update_expressions() -> None:
         return node if isinstance(node, action_lists) else verify(self, node)
 
     validators.ActionCountValidator.verify_action_counts = verify_action_counts  # type: ignore[method-assign]
+
+
+def _patch_response_keys() -> None:
+    """The names a member of a plain-dict result may be under, worked out once per key and shape (8. above)."""
+    possible_keys = serialize.XFormedAttributePicker.get_possible_keys
+    known: dict[tuple[str, Any, Any], tuple[str, ...]] = {}
+
+    def get_possible_keys(self: Any, context: Any) -> Any:
+        if type(context.obj) is not dict or self.alias_providers is not serialize.DEFAULT_ALIAS_PROVIDERS:
+            return possible_keys(self, context)
+        # What the alias providers read of a dict: its class name (dict), the key, the shape and the shape's parent.
+        shape = context.shape
+        key = (context.key, shape, getattr(shape, "parent", None))  # shapes: moto's cached service models' own
+        keys = known.get(key)
+        if keys is None:
+            keys = known[key] = tuple(possible_keys(self, context))
+        return keys
+
+    serialize.XFormedAttributePicker.get_possible_keys = get_possible_keys  # type: ignore[method-assign]
 
 
 class _CopyKeepingTables:
@@ -256,6 +287,32 @@ def moto_process(start_timeout_s: float = 30.0) -> Iterator[str]:
             child.wait()
 
 
-if __name__ == "__main__":
+SERVER_THREADS = 64  # requests served at once: the runner's 32 workers long-poll and each holds one meanwhile
+IDLE_TIMEOUT_S = 60  # a kept-alive connection idle this long is closed (the client opens a new one)
+
+
+def serve(host: str, port: int) -> None:
+    """moto's app, patched, on cheroot's HTTP/1.1 server until this process is stopped."""
+    from cheroot import wsgi  # only moto's child process serves
+
     _patch()
+    os.environ.setdefault("MOTO_PORT", str(port))  # as moto's own `main` sets it: the URLs moto hands out name it
+    app = DomainDispatcherApplication(create_backend_app)
+    # request_queue_size is the listen backlog (cheroot's default, 5, drops connections a burst of clients opens)
+    server = wsgi.Server((host, port), app, numthreads=SERVER_THREADS, request_queue_size=128, timeout=IDLE_TIMEOUT_S)
+    # cheroot keeps at most 10 idle connections open by default and closes the rest after their response: each
+    # poller's clients hold their own, so past 10 most calls opened a new connection again
+    server.keep_alive_conn_limit = None  # type: ignore[assignment]  # cheroot documents None as no limit
+    server.safe_start()  # blocks; SIGTERM (moto_process's stop) ends the process
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m ticket_sentiment_tools.moto_server")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    serve(args.host, args.port)
+
+
+if __name__ == "__main__":
     main(sys.argv[1:])
