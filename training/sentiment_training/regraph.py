@@ -144,24 +144,27 @@ def rebuild(model_dir: Path) -> Any:
     return model.eval()
 
 
-def compare(old: Path, new: Path, texts: list[str], tokenizer: Any, max_len: int = 128) -> dict[str, float]:
-    """Label agreement and probability differences of two graphs' polarity outputs on `texts`, one text per run
-    as the scorer runs them (int8 activations are quantised per run, so batch mates would add noise)."""
+def polarity_probs(path: Path, texts: list[str], tokenizer: Any, max_len: int = 128) -> np.ndarray:
+    """A graph's polarity probabilities on `texts`, one text per run as the scorer runs them (int8 activations
+    are quantised per run, so batch mates would add noise)."""
     import onnxruntime as ort
 
-    sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (old, new)]
-    probs: list[list[np.ndarray]] = [[], []]
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    probs = []
     for text in texts:
         enc = tokenizer([text], truncation=True, max_length=max_len, return_tensors="np")
         feed = {name: enc[name].astype(np.int64) for name in ("input_ids", "attention_mask")}
-        for k, session in enumerate(sessions):
-            logits = session.run(["polarity_logits"], feed)[0]
-            z = np.exp(logits - logits.max(1, keepdims=True))
-            probs[k].append(z / z.sum(1, keepdims=True))
-    a, b = np.concatenate(probs[0]), np.concatenate(probs[1])
+        logits = session.run(["polarity_logits"], feed)[0]
+        z = np.exp(logits - logits.max(1, keepdims=True))
+        probs.append(z / z.sum(1, keepdims=True))
+    return np.concatenate(probs)
+
+
+def compare(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """Label agreement and probability differences of two graphs' polarity probabilities on the same texts."""
     diff = np.abs(a - b)
     return {
-        "texts": len(texts),
+        "texts": len(a),
         "label_agreement": float((a.argmax(1) == b.argmax(1)).mean()),
         "max_prob_diff": float(diff.max()),
         "mean_prob_diff": float(diff.mean()),
@@ -200,8 +203,12 @@ def regraph(
         graph = optimize_model_dir(work, update_meta=False)
         old = work / "previous.onnx"
         onnx.save_model(onnx.load(str(model_dir / "model.onnx")), str(old))  # inline: the data file moves next
-        comparison = compare(old, int8, texts, tokenizer)
-        fidelity = {"previous": compare(fp32, old, texts, tokenizer), "rebuilt": compare(fp32, int8, texts, tokenizer)}
+        # Each graph runs the texts once; the three comparisons are read from those runs.
+        probs = {
+            name: polarity_probs(path, texts, tokenizer) for name, path in (("old", old), ("new", int8), ("fp32", fp32))
+        }
+        comparison = compare(probs["old"], probs["new"])
+        fidelity = {"previous": compare(probs["fp32"], probs["old"]), "rebuilt": compare(probs["fp32"], probs["new"])}
         for name in ("model.onnx", graph["onnx_external_data"]):
             shutil.copy(work / name, model_dir / name)
             (model_dir / name).chmod(0o644)
