@@ -509,7 +509,7 @@ def _export(
     fp32_path = cfg.out_dir / "model.fp32.onnx"
     exported = export_onnx(model.cpu(), tokenizer, fp32_path)
     int8_path = cfg.out_dir / "model.onnx"
-    quantize(fp32_path, int8_path, calibration_feeds(tokenizer, calibration_texts or ["ok"], cfg.max_len))
+    quantize(fp32_path, int8_path, calibration_feeds(tokenizer, calibration_texts or ["ok"]))
     graph = optimize_model_dir(cfg.out_dir, update_meta=False)
     print(f"graph optimisation {graph}", flush=True)
     verification = verify_quantized(fp32_path, int8_path, tokenizer, dev_texts[:1000] or ["ok"], cfg.max_len)
