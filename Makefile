@@ -94,6 +94,9 @@ bench-local: $(VENV)/.dev
 # 2 cores): all six encoder layers fine-tuned end to end on the labels (polarity, emotions, five-level severity);
 # then 900 steps at a lower learning rate distilled from that model's own logits (training/sentiment_training/train.py).
 # The int8 export keeps each feed-forward output product's 4 outlier input channels in fp32 (outliers.py).
+# The shipped 3.2.1 was trained on the 8,597 team labels of rounds 1-4 (labels.csv as of commit fe99e5e); round 5
+# added 1,906 (844cb0a), and a stage-2 retrain on them scored 0.794 team-test F1 against 3.2.1's 0.798, so it was
+# not shipped. This recipe now trains on all 10,500.
 STAGE1_DIR := build/severity-l6
 TEAM_DATA := --team-labels training/data/support_tweets/labels.csv --team-repeat 5 \
 	--team-emails training/data/support_email_train

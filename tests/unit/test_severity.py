@@ -185,10 +185,10 @@ def test_the_worked_examples_are_the_guidelines_own() -> None:
         assert level in SEVERITY_LEVELS
 
 
-# Measured misses of model 3.0.0 (issue #14 stays open on them): the bare "I want to speak to a manager." is
-# scored neutral, the deleted-data sarcasm positive, and the calm double-charge request very_negative. The floor
-# below keeps today's 9 of 12 from slipping; the goal is all of them.
-WORKED_EXAMPLES_FLOOR = 9
+# Measured misses of model 3.2.1 (issue #14 stays open on them): the bare "I want to speak to a manager." is
+# scored neutral and the deleted-data sarcasm positive (3.0.0 also called the calm double-charge request
+# very_negative). The floor keeps today's 10 of 12 from slipping; the goal is all of them.
+WORKED_EXAMPLES_FLOOR = 10
 
 
 def test_the_guidelines_worked_examples_come_out_at_their_level(scorer: OnnxSentimentScorer) -> None:
