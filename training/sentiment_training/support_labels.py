@@ -2,8 +2,9 @@
 
 Inputs (training/data/support_tweets/): `sample.csv` (id, author_id, split, stratum, text), `labels_batch_*.csv`
 (id, level: the first annotator's labels, which the set keeps) and `labels_second_pass.csv` (an independent second
-annotator on 300 of the same messages). Writes `labels.csv` (id, author_id, split, level, text; `skip` rows
-dropped) and `agreement.json` (Cohen's quadratic-weighted kappa, exact and within-one agreement, the confusion).
+annotator on 300 of the same messages). Writes `labels.csv` (id, author_id, split, round, level, text; `skip`
+rows dropped; round: the `sample_N.csv` the message was drawn in) and `agreement.json` (Cohen's
+quadratic-weighted kappa, exact and within-one agreement, the confusion).
 
     python -m sentiment_training.support_labels training/data/support_tweets
 """
@@ -46,8 +47,18 @@ def agreement(first: dict[str, str], second: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def sample_round(path: Path) -> int:
+    """The labelling round a sample file holds: `sample.csv` is round 1, `sample_N.csv` round N."""
+    suffix = path.stem.removeprefix("sample").removeprefix("_")
+    return int(suffix) if suffix else 1
+
+
 def merge(folder: Path) -> dict[str, Any]:
-    sample = {row["id"]: row for path in sorted(folder.glob("sample*.csv")) for row in _read(path)}
+    sample = {
+        row["id"]: {**row, "round": str(sample_round(path))}
+        for path in sorted(folder.glob("sample*.csv"))
+        for row in _read(path)
+    }
     first: dict[str, str] = {}
     for batch in sorted(folder.glob("labels_batch*.csv")):
         for row in _read(batch):
@@ -60,10 +71,12 @@ def merge(folder: Path) -> dict[str, Any]:
         raise ValueError(f"{len(unlabelled)} sampled messages have no label, e.g. {unlabelled[:3]}")
     with (folder / "labels.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["id", "author_id", "split", "level", "text"])
+        writer.writerow(["id", "author_id", "split", "round", "level", "text"])
         for message_id, row in sample.items():
             if first[message_id] != "skip":
-                writer.writerow([message_id, row["author_id"], row["split"], first[message_id], row["text"]])
+                writer.writerow(
+                    [message_id, row["author_id"], row["split"], row["round"], first[message_id], row["text"]]
+                )
     kept = [i for i in sample if first[i] != "skip"]
     summary: dict[str, Any] = {
         "labelled": len(kept),
