@@ -132,11 +132,26 @@ class _CleanTable(dict[int, str | None]):
 _CLEAN_TABLE = _CleanTable()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(text: str) -> str:
+    """Valid surrogate pairs joined and lone surrogates replaced with U+FFFD. A lone one comes from bytes that are
+    not UTF-8 read with surrogateescape (a shell argument, stdin) or from a JSON "\\ud800"; the tokenizer and
+    every UTF-8 encoder refuse it."""
+    if text.isascii():
+        return text  # a constant-time flag check; the surrogate scan below costs tens of microseconds
+    if _SURROGATE.search(text):
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
 def clean_characters(text: str) -> str:
-    """NFKC, then control and format characters removed, Unicode digits made ASCII (see _CleanTable)."""
+    """Surrogates repaired (well_formed), NFKC, then control and format characters removed, Unicode digits made
+    ASCII (see _CleanTable)."""
     if text.isascii():
         return _ASCII_CONTROL.sub("", text)
-    return unicodedata.normalize("NFKC", text).translate(_CLEAN_TABLE)
+    return unicodedata.normalize("NFKC", well_formed(text)).translate(_CLEAN_TABLE)
 
 
 def clean_field(value: str) -> str:

@@ -138,3 +138,11 @@ def test_importing_the_scorer_leaves_optional_text_libraries_unloaded() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_text_with_lone_surrogates_is_scored_not_refused(scorer: OnnxSentimentScorer) -> None:
+    """Bytes that are not UTF-8, read with surrogateescape (a shell argument, piped stdin), reach the scorer as lone
+    surrogates, which the tokenizer refuses with a TypeError: they are scored as U+FFFD instead."""
+    broken, clean = scorer.score(["caf\udce9 awful, still broken \ud800", "caf\ufffd awful, still broken \ufffd"])
+    assert broken.label == clean.label == "negative"
+    assert broken.score == clean.score

@@ -14,6 +14,7 @@ from ticket_sentiment.textprep import (
     normalize_for_model,
     prepare_ticket_text,
     strip_email_history,
+    well_formed,
 )
 
 
@@ -98,3 +99,12 @@ def test_ascii_text_skips_emoji_with_the_same_result(text: str) -> None:
 def test_digit_runs_are_never_squashed_so_redaction_sees_them_whole() -> None:
     # Squashing "1111" to "111" broke card 4111 1111 1111 1111's checksum before redaction ran: it slipped through.
     assert prepare_ticket_text("card 4111 1111 1111 1111, sooooo slow!!!!!") == "card 4111 1111 1111 1111, sooo slow!!!"
+
+
+def test_lone_surrogates_become_replacement_characters_and_pairs_join() -> None:
+    assert well_formed("caf\udce9 \ud800") == "caf\ufffd \ufffd"
+    assert well_formed("a\ud83d\ude00b") == "a\U0001f600b"  # a pair split in two code points is one emoji
+    assert well_formed("plain ascii") == "plain ascii"
+    prepared = normalize_for_model("caf\udce9 awful \ud83d\ude21")
+    prepared.encode("utf-8")  # no surrogate left for an encoder to refuse
+    assert "\ufffd" in prepared and "enraged face" in prepared

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
+from ..textprep import well_formed as sanitize
 from .addresses import find_addresses
 from .detectors import WordIndex, digit_runs, find_birth_dates, find_emails, find_ipv6, find_secrets, find_urls
 from .models import PRIORITY, EntityType, RedactionConfig, RedactionResult, Span
@@ -17,19 +18,9 @@ E = EntityType
 DEFAULT_CONFIG = RedactionConfig()
 _NUMERIC_TYPES = frozenset({E.PHONE, E.CARD, E.IBAN, E.SSN, E.NATIONAL_ID, E.BANK_ACCOUNT, E.IP})
 _DIGIT_TYPES = _NUMERIC_TYPES | {E.ADDRESS}
-_SURROGATE = re.compile("[\ud800-\udfff]")
 # An earlier pass's placeholder is never a new detection: that keeps redaction idempotent.
 _PLACEHOLDER = re.compile(r"[\s\"'`(]*\[[A-Z_]{2,20}\][\s\"'`.,;:!?)]*")
 _PLACEHOLDER_TOKEN = re.compile(r"\[[A-Z_]{2,20}\]")
-
-
-def sanitize(text: str) -> str:
-    """Join valid surrogate pairs and replace lone surrogates with U+FFFD, so the text can be encoded as UTF-8."""
-    if text.isascii():
-        return text  # a constant-time flag check; the surrogate scan below costs tens of microseconds
-    if _SURROGATE.search(text):
-        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    return text
 
 
 @lru_cache(maxsize=32)
