@@ -11,7 +11,7 @@ from botocore.stub import ANY, Stubber
 from ticket_sentiment.adapters.aws.comprehend import ComprehendScorer
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
-from ticket_sentiment_tools.local_stack import LocalComprehend, LocalRuntime, LocalStack, http, run_demo
+from ticket_sentiment_tools.local_stack import LocalComprehend, LocalRuntime, LocalStack, http, local_scorer, run_demo
 
 from ..unit.pipeline_fakes import FIXTURE_WINDOW, event_payload
 from .slack_sink import SlackSink
@@ -128,3 +128,15 @@ def test_each_api_key_opens_only_its_own_routes_on_the_local_stack(
         assert runtime.stack.queue_depth(runtime.stack.res.events_queue_url) == 0
     finally:
         runtime.close()
+
+
+def test_locally_a_language_the_model_does_not_cover_gets_no_invented_label(scorer: OnnxSentimentScorer) -> None:
+    """`local` has no Comprehend (moto has no sentiment API): a Spanish complaint routed where the stack would call
+    it is marked needs_fallback with confidence 0, not given Comprehend's stand-in NEUTRAL at confidence 1.0."""
+    lines: list[str] = []
+    routed = local_scorer(lines.append, scorer, "auto")
+    spanish = "Llevo dos semanas esperando el reembolso y nadie me contesta. Es inaceptable."
+    complaint, english = routed.score_prepared([spanish, "The app keeps crashing, please fix it."], ["es", "en"])
+    assert (complaint.needs_fallback, complaint.confidence, complaint.scorer) == (True, 0.0, "none")
+    assert (english.needs_fallback, english.label, english.scorer) == (False, "negative", "onnx")
+    assert "no label, marked needs_fallback" in "".join(lines)

@@ -50,7 +50,9 @@ from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.review import build_app as build_review_app
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.handlers.score_wiring import shadow_failed
+from ticket_sentiment.labels import POLARITY_LABELS
 from ticket_sentiment.language import load_identifier
+from ticket_sentiment.models import SentimentResult
 from ticket_sentiment.pipeline.lifecycle import Eraser
 from ticket_sentiment.pipeline.rules import DEFAULT_RULES, RuleConfig
 from ticket_sentiment.pipeline.service import ScoringService
@@ -483,7 +485,8 @@ def api_gateway_event(method: str, raw_path: str, headers: dict[str, str], body:
 
 
 class LocalComprehend:
-    """Stands in for Comprehend locally (moto has no BatchDetectSentiment): every document NEUTRAL."""
+    """A Comprehend client for tests of the Comprehend adapter (moto has no BatchDetectSentiment): every document
+    NEUTRAL. `ticket-sentiment local` uses NoComprehendLocally instead: this answer is invented."""
 
     def batch_detect_sentiment(self, TextList: list[str], LanguageCode: str) -> dict[str, Any]:  # noqa: N803
         score = {"Positive": 0.0, "Negative": 0.0, "Neutral": 1.0, "Mixed": 0.0}
@@ -491,6 +494,33 @@ class LocalComprehend:
             "ResultList": [{"Index": i, "Sentiment": "NEUTRAL", "SentimentScore": score} for i in range(len(TextList))],
             "ErrorList": [],
         }
+
+
+class NoComprehendLocally:
+    """What `ticket-sentiment local` routes to where the stack would call Comprehend (texts in languages the model
+    does not cover; every text with --scorer comprehend): moto has no sentiment API, so rather than an invented
+    label these get none, marked needs_fallback with confidence 0, as `ticket-sentiment score` shows them."""
+
+    def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> list[SentimentResult]:
+        return [_unscored(language) for language in (languages or ["en"] * len(texts))]
+
+
+def _unscored(language: str) -> SentimentResult:
+    return SentimentResult(
+        label="neutral",
+        level="neutral",
+        score=0.0,
+        intensity=0.0,
+        confidence=0.0,
+        probabilities={label: 0.0 for label in POLARITY_LABELS},
+        emotions=[],
+        low_signal=True,
+        language=language,
+        needs_fallback=True,
+        windows=0,
+        scorer="none",
+        model_version="none (no Comprehend locally)",
+    )
 
 
 def drain_metrics(sink: Callable[[str], None] | None) -> None:
@@ -1146,11 +1176,10 @@ def run_local(
 
 
 def local_scorer(write: Callable[[str], None], onnx: TextScorer, mode: str = "auto") -> TextScorer:
-    """Quiets what the handlers, moto and jsii print, and routes as the stack does, with LocalComprehend in place
-    of Comprehend."""
+    """Quiets what the handlers, moto and jsii print, and routes as the stack does, with NoComprehendLocally where
+    the stack would call Comprehend."""
     import os
 
-    from ticket_sentiment.adapters.aws.comprehend import ComprehendScorer
     from ticket_sentiment.handlers.observability import logger
     from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 
@@ -1164,10 +1193,13 @@ def local_scorer(write: Callable[[str], None], onnx: TextScorer, mode: str = "au
     scorer = RoutingScorer(
         chosen,
         None if chosen == ScorerMode.COMPREHEND else lambda: onnx,
-        None if chosen == ScorerMode.ONNX else lambda: ComprehendScorer(LocalComprehend()),
+        None if chosen == ScorerMode.ONNX else NoComprehendLocally,
     )
     if chosen != ScorerMode.ONNX:
-        write("Comprehend: LocalComprehend stands in (moto has no BatchDetectSentiment): every document NEUTRAL\n")
+        write(
+            "Comprehend: none locally (moto has no sentiment API): texts it would score get no label, "
+            "marked needs_fallback\n"
+        )
     _quiet_node_warning(write)
     return scorer
 

@@ -8,7 +8,8 @@ result.entities  # {"NAME": 1, "PHONE": 1}: counts for metrics, never values
 
 from __future__ import annotations
 
-from .engine import DEFAULT_CONFIG, apply_spans, detect, merge_counts, merge_spans, redact, redact_lines, sanitize
+from ..textprep import well_formed as sanitize
+from .engine import DEFAULT_CONFIG, apply_spans, detect, merge_counts, merge_spans, redact, redact_lines
 from .models import EntityType, MaskStyle, RedactionConfig, RedactionResult, Span
 
 __all__ = [

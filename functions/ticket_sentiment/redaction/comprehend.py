@@ -23,8 +23,9 @@ from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as NetworkError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from ..textprep import well_formed
 from .detectors import is_personal_url
-from .engine import apply_spans, merge_counts, merge_spans, redact, sanitize
+from .engine import apply_spans, merge_counts, merge_spans, redact
 from .models import EntityType, RedactionConfig, RedactionResult, Span
 
 logger = logging.getLogger(__name__)
@@ -225,5 +226,5 @@ def redact_with_comprehend(
     text: str, redactor: ComprehendPiiRedactor, language: str, config: RedactionConfig | None = None
 ) -> RedactionResult:
     """The local pass, then Comprehend on its output: raw text is never sent to the API."""
-    local = redact(sanitize(text), config)
+    local = redact(well_formed(text), config)
     return redactor.redact(local, language, config)

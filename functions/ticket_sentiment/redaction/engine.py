@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
-from ..textprep import well_formed as sanitize
+from ..textprep import well_formed
 from .addresses import find_addresses
 from .detectors import WordIndex, digit_runs, find_birth_dates, find_emails, find_ipv6, find_secrets, find_urls
 from .models import PRIORITY, EntityType, RedactionConfig, RedactionResult, Span
@@ -51,7 +51,7 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
 
 
 def detect(text: str, config: RedactionConfig | None = None) -> list[Span]:
-    """Entity spans in `text`, merged and sorted; offsets index `text` as given (see `sanitize`)."""
+    """Entity spans in `text`, merged and sorted; offsets index `text` as given (see `well_formed`)."""
     cfg = config or DEFAULT_CONFIG
     if not text:
         return []
@@ -127,7 +127,7 @@ def redact(text: str, config: RedactionConfig | None = None) -> RedactionResult:
     """The text with personal data replaced by placeholders, and entity counts (never the values)."""
     if not isinstance(text, str):
         raise TypeError(f"redact() needs a str, got {type(text).__name__}")
-    clean = sanitize(text)
+    clean = well_formed(text)
     return apply_spans(clean, _chosen(detect(clean, _detecting(config)), config), config)
 
 
@@ -154,7 +154,7 @@ def redact_lines(text: str, config: RedactionConfig | None = None) -> RedactionR
     offset, so the spans of both views apply to the same text and nothing the joined text shows escapes."""
     if not isinstance(text, str):
         raise TypeError(f"redact_lines() needs a str, got {type(text).__name__}")
-    clean = sanitize(text)
+    clean = well_formed(text)
     detecting = _detecting(config)
     spans = detect(clean, detecting)
     if "\n" in clean:
