@@ -93,6 +93,15 @@ class TicketEvent(BaseModel):
     ) = None
     ticket_url: HttpUrl | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_subject_is_absent(cls, data: Any) -> Any:
+        # Helpdesks send "" (or spaces) for a message without a subject of its own: that is no subject, so a
+        # follow-up keeps the ticket's known one (pipeline.service.with_known_metadata) instead of blanking it.
+        if isinstance(data, dict) and isinstance(data.get("subject"), str) and not data["subject"].strip():
+            return {k: v for k, v in data.items() if k != "subject"}
+        return data
+
     @model_validator(mode="after")
     def _one_body(self) -> TicketEvent:
         if (self.text is None) == (self.html is None):

@@ -66,6 +66,17 @@ def _zendesk(**changes: object) -> bytes:
     return json.dumps(payload).encode()
 
 
+def test_zendesk_follow_up_with_blank_fields_leaves_them_out() -> None:
+    """Zendesk renders a missing title, priority, group or link as "": the event leaves them out, so the stored
+    ticket keeps its subject, priority, product area and link (pipeline.service.with_known_metadata) instead of
+    being reset to a blank subject and normal priority."""
+    body = _zendesk(ticket__title="", ticket__priority="", ticket__product_area="", ticket__group="", ticket__brand="")
+    [event] = deliver("zendesk", body).events
+    assert {"subject", "priority", "product_area"}.isdisjoint(event.model_fields_set)
+    [sent] = deliver("zendesk", _zendesk()).events
+    assert {"subject", "priority", "product_area", "ticket_url"} <= sent.model_fields_set
+
+
 def test_zendesk_loop_guard_and_private_notes() -> None:
     ours = deliver("zendesk", _zendesk(updater__id="399999999999", comment__author_id="399999999999"))
     assert ours.events == ()

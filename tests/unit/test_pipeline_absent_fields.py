@@ -95,3 +95,16 @@ def test_the_queued_event_keeps_which_fields_were_sent() -> None:
     assert '"customer_tier"' not in body
     assert '"subject"' not in body
     assert type(queued).model_validate_json(body).event.customer_tier == "standard"  # the default, for readers
+
+
+def test_a_blank_subject_is_no_subject_and_keeps_the_known_one() -> None:
+    """Helpdesks render a message without a subject of its own as "" (or spaces): it must not blank the ticket's."""
+    store, publisher = FakeStore(), FakePublisher()
+    service = ScoringService(store, publisher, KeywordScorer(), RULES, clock=lambda: T0)
+    _through_the_queue(service, FIRST)
+    _through_the_queue(service, _follow_up(5, subject=""))
+    _through_the_queue(service, _follow_up(6, subject="   "))
+    ticket = store.get_ticket(ref("T-9"))
+    assert ticket is not None
+    assert (ticket.message_count, ticket.subject) == (3, "Invoice")
+    assert "subject" not in TicketEvent.model_validate(_follow_up(7, subject=" \t")).model_fields_set

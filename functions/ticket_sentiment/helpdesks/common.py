@@ -202,10 +202,11 @@ _PRIORITIES: dict[str, Priority] = {
 }
 
 
-def map_priority(value: object) -> Priority:
-    """Unknown or empty priorities are normal: a custom priority name must not reject the message."""
+def map_priority(value: object) -> Priority | None:
+    """None when the helpdesk sent no priority (the ticket keeps the one it knows); an unknown one is normal: a
+    custom priority name must not reject the message."""
     text = text_or_none(value)
-    return _PRIORITIES.get(text.lower(), Priority.NORMAL) if text else Priority.NORMAL
+    return _PRIORITIES.get(text.lower(), Priority.NORMAL) if text else None
 
 
 def map_tier(value: object) -> CustomerTier | None:
@@ -316,7 +317,7 @@ def build_event(
     body: tuple[str | None, str | None],
     created_at: datetime,
     subject: object = "",
-    priority: Priority = Priority.NORMAL,
+    priority: Priority | None = None,
     tags: list[str] | None = None,
     area: str | None = None,
     tier: CustomerTier | None = None,
@@ -332,13 +333,12 @@ def build_event(
         "html": html,
         "created_at": created_at,
         "subject": shorten(subject, MAX_SUBJECT_CHARS),
-        "priority": priority,
         "tags": tags or [],
-        "product_area": area,
-        **({"customer_tier": tier} if tier is not None else {}),  # absent stays absent (pipeline.service)
+        # absent stays absent, so the ticket keeps what it knows (pipeline.service), as does a blank subject
+        **{k: v for k, v in (("priority", priority), ("product_area", area), ("customer_tier", tier)) if v is not None},
     }
     try:
-        return TicketEvent.model_validate({**fields, "ticket_url": url})
+        return TicketEvent.model_validate({**fields, **({"ticket_url": url} if url is not None else {})})
     except ValidationError as exc:
         if any(err["loc"][:1] == ("ticket_url",) for err in exc.errors()):
             # A URL the platform rendered oddly is not worth losing the message over.
