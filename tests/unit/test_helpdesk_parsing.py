@@ -168,6 +168,13 @@ def test_intercom_user_replied() -> None:
     assert event.priority == Priority.NORMAL
 
 
+def test_intercom_conversation_without_a_priority_leaves_it_out() -> None:
+    payload = json.loads(fixture("intercom_user_replied.json"))
+    del payload["data"]["item"]["priority"]
+    [event] = deliver("intercom", json.dumps(payload).encode()).events
+    assert "priority" not in event.model_fields_set  # the ticket keeps its known priority
+
+
 def test_intercom_admin_replied_skips_the_note() -> None:
     result = deliver("intercom", fixture("intercom_admin_replied.json"))
     [event] = result.events

@@ -205,7 +205,7 @@ def parse(raw_body: bytes, secret: IntercomSecret) -> Parsed:
         conversation_id=conversation_id,
         fallback_created_at=notification.created_at,
         subject=item.title if text_or_none(item.title) else _plain_subject(item),
-        priority=Priority.HIGH if text_or_none(item.priority) == "priority" else Priority.NORMAL,
+        priority=_priority(text_or_none(item.priority)),
         tags=clean_tags(tag.name for tag in item.tags.tags),
         area=product_area(_attribute(item.custom_attributes, _AREA_KEYS)),
         tier=map_tier(_attribute(item.custom_attributes, _TIER_KEYS)),
@@ -251,7 +251,7 @@ class _Context:
     conversation_id: str
     fallback_created_at: object
     subject: object
-    priority: Priority
+    priority: Priority | None
     tags: list[str]
     area: str | None
     tier: CustomerTier | None
@@ -298,3 +298,10 @@ def _event(result: Parsed, secret: IntercomSecret, context: _Context, candidate:
         tier=context.tier,
         url=context.url,
     )
+
+
+def _priority(value: str | None) -> Priority | None:
+    """Intercom's conversation priority is "priority" or "not_priority"; absent leaves the ticket's known one."""
+    if value is None:
+        return None
+    return Priority.HIGH if value == "priority" else Priority.NORMAL
