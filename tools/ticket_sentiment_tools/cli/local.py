@@ -25,6 +25,22 @@ def _check_port_free(port: int) -> None:
             fail(f"port {port} on 127.0.0.1: {exc.strerror or exc}; pick another with --port")
 
 
+def _check_secrets_out(path: Path | None, *, serve: bool) -> None:
+    """Refuse an unusable --secrets-out before the deploy, not with a traceback after it. The secrets are only
+    configured with --serve, so without it the option would silently do nothing."""
+    if path is None:
+        return
+    if not serve:
+        fail("--secrets-out needs --serve (only the served stack configures helpdesk test secrets)")
+    folder = path.parent
+    if path.is_dir():
+        fail(f"--secrets-out {path}: is a folder, expected a file path")
+    if not folder.is_dir():
+        fail(f"--secrets-out {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        fail(f"--secrets-out {path}: folder {folder} is not writable")
+
+
 @app.command()
 def local(  # noqa: PLR0917 - typer maps each parameter to an option
     serve: Annotated[bool, typer.Option("--serve", help="stay up for curl instead of running the demo")] = False,
@@ -62,6 +78,7 @@ def local(  # noqa: PLR0917 - typer maps each parameter to an option
 
     if serve:
         _check_port_free(port)
+    _check_secrets_out(secrets_out, serve=serve)
     scorer = load_scorer(model_dir)
     if model_dir is not None:  # the deployed stack's model layer is built from the same directory
         os.environ["TICKET_SENTIMENT_MODEL_DIR"] = str(model_dir.resolve())
