@@ -16,12 +16,16 @@ from typer.testing import CliRunner
 runner = CliRunner()
 
 
+class StartedError(Exception):
+    """Raised where the model would load: the options passed their checks."""
+
+
 @pytest.fixture
 def nothing_starts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Loading the model or deploying the stack fails the test: the checks must come first."""
+    """Stops the command where the model would load (or the stack deploy): the checks must come before."""
 
     def started(*_args: Any, **_kwargs: Any) -> None:
-        raise AssertionError("started before the options were checked")
+        raise StartedError
 
     monkeypatch.setattr("ticket_sentiment_tools.cli.local.load_scorer", started)
     monkeypatch.setattr("ticket_sentiment_tools.local_stack.run_local", started)
@@ -79,3 +83,40 @@ def test_secrets_out_without_serve_is_refused_not_ignored(tmp_path: Path) -> Non
     result = runner.invoke(app, ["local", "--secrets-out", str(tmp_path / "x.json")])
     assert result.exit_code == 2, result.output
     assert "needs --serve" in _one_line_error(result)
+
+
+def _port_in_time_wait() -> int:
+    """A port whose server closed a connection first, so that side of it sits in TIME_WAIT, then stopped
+    listening: free for a server that allows address reuse, as `local --serve`'s does. The first server allowed
+    it too (as http.server and most servers do; Linux reuses a TIME_WAIT port only when both sides asked)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = int(listener.getsockname()[1])
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = listener.accept()
+            accepted.close()  # the server side closes first: it is the side left in TIME_WAIT
+            client.recv(1)  # the FIN arrived
+    return port
+
+
+@pytest.mark.usefixtures("nothing_starts")
+def test_a_port_in_time_wait_is_not_taken() -> None:
+    port = _port_in_time_wait()
+    # the attack's precondition: a plain bind (the old probe) is refused
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as plain, pytest.raises(OSError):
+        plain.bind(("127.0.0.1", port))
+    result = runner.invoke(app, ["local", "--serve", "--port", str(port)])
+    assert isinstance(result.exception, StartedError), result.output
+
+
+@pytest.mark.usefixtures("nothing_starts")
+def test_a_port_with_a_live_listener_is_still_taken() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["local", "--serve", "--port", str(port)])
+    assert result.exit_code == 2, result.output
+    assert f"port {port}" in _one_line_error(result)

@@ -17,8 +17,14 @@ app = typer.Typer()
 
 
 def _check_port_free(port: int) -> None:
-    """Fail before the (slow) stack deploy rather than after it, with one line instead of an OSError traceback."""
+    """Fail before the (slow) stack deploy rather than after it, with one line instead of an OSError traceback.
+
+    The probe binds as the server will (http.server allows address reuse), so a port left in TIME_WAIT by a closed
+    connection passes and only a live listener is refused. Not on Windows, where SO_REUSEADDR would let the probe
+    share a port that is listened on."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if os.name == "posix":
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as exc:
