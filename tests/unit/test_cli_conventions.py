@@ -127,6 +127,7 @@ def _aws_commands(tmp_path: Path) -> list[list[str]]:
         ["audit", "sample", "--table", "tickets", "--out", str(tmp_path / "a.csv")],
         ["audit", "export", "--queue-url", "https://sqs/q", "--out", str(tmp_path / "b.csv")],
         ["backfill", str(export), "--source", "zendesk", "--queue-url", "https://sqs/q"],
+        ["forget", "--ticket", "zendesk:1", "--table", "tickets"],  # issue #18: was a NoRegionError traceback
     ]
 
 
