@@ -195,3 +195,35 @@ def test_cli_rejects_an_unknown_source_without_a_traceback(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert "'jira' is not one of" in result.output  # a typer choice: a usage error
     assert "Traceback" not in result.output
+
+
+def _cli_backfill(path: Path, queue_url: str, endpoint_url: str) -> Any:
+    return CliRunner().invoke(
+        app,
+        ["backfill", str(path), "--source", "other", "--queue-url", queue_url, "--endpoint-url", endpoint_url],
+    )
+
+
+def _drain_queue(stack: LocalStack, queue_url: str) -> set[str]:
+    sqs, found = stack.client("sqs"), set[str]()
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+        for m in messages:
+            found.add(QueuedEvent.model_validate_json(m["Body"]).event.message_id)
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+    return found
+
+
+def test_cli_checkpoint_is_per_destination_so_a_new_queue_gets_every_row(stack: LocalStack, tmp_path: Path) -> None:
+    """Issue #18: tried against one queue, then pointed at another (say, local then prod), the checkpoint said
+    `sent 0, already done 4` and exited 0: nothing reached the new queue."""
+    path = _write_jsonl(tmp_path / "bf.jsonl", _rows(4))
+    first, second = stack.res.events_queue_url, stack.client("sqs").create_queue(QueueName="backfill-prod")["QueueUrl"]
+    assert "sent 4, already done 0" in _cli_backfill(path, first, stack.endpoint_url).output
+    moved = _cli_backfill(path, second, stack.endpoint_url)
+    assert moved.exit_code == 0, moved.output
+    assert "sent 4, already done 0" in moved.output
+    assert _drain_queue(stack, second) == {f"m{i}" for i in range(4)}
+    again = _cli_backfill(path, second, stack.endpoint_url)  # the same destination still resumes
+    assert "sent 0, already done 4" in again.output
+    other_endpoint = _cli_backfill(path, second, stack.endpoint_url.replace("127.0.0.1", "localhost"))
+    assert "sent 4, already done 0" in other_endpoint.output

@@ -126,3 +126,27 @@ def test_calibrate_merges_into_the_live_rules_parameter(stack: LocalStack, tmp_p
     assert missing.exit_code == 1
     assert "ParameterNotFound" in missing.stderr
     assert "Traceback" not in missing.output
+
+
+@pytest.mark.usefixtures("no_aws")
+def test_forget_against_the_local_stack_needs_no_aws_configuration(stack: LocalStack) -> None:
+    """Issue #18: `forget` built its clients without the shared helper, so a localhost --endpoint-url got no
+    local region (a NoRegionError traceback)."""
+    result = runner.invoke(
+        app, ["forget", "--ticket", "zendesk:1", "--table", stack.res.table_name, "--endpoint-url", stack.endpoint_url]
+    )
+    assert result.exit_code == 0, result.output
+    assert "nothing stored for ticket hash" in result.stdout
+
+
+@pytest.mark.usefixtures("no_aws")
+def test_forget_against_an_unreachable_local_endpoint_is_one_line_about_the_call() -> None:
+    result = runner.invoke(
+        app, ["forget", "--ticket", "zendesk:1", "--table", "T", "--endpoint-url", "http://127.0.0.1:1"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "erasure failed" in lines[0]
+    assert "region" not in lines[0].lower()

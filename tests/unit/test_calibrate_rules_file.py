@@ -173,3 +173,17 @@ def test_the_merged_rules_alert_where_the_live_ones_did() -> None:
     assert match is not None
     assert match.rule == "vip"
     assert match.mode == "alert"
+
+
+def test_cli_prints_the_deploy_command_on_one_line(tmp_path: Path) -> None:
+    """Issue #18: the `aws ssm put-parameter ... --value file://...` command wrapped before `file://`, so it did not
+    paste as printed. A deep --rules-out path makes it longer than any console width."""
+    folder = tmp_path / ("calibration-output-of-the-support-team-" * 3)
+    folder.mkdir()
+    out = folder / "rules.json"
+    args = ["calibrate", str(LABELLED), "--rules-out", str(out), "--plot", str(tmp_path / "pr.png")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    command = f"aws ssm put-parameter --overwrite --type String --name <EscalationRulesParameter> --value file://{out}"
+    assert len(command) > 150
+    assert [line.strip() for line in result.stdout.splitlines() if "put-parameter" in line] == [command]

@@ -127,6 +127,7 @@ def _aws_commands(tmp_path: Path) -> list[list[str]]:
         ["audit", "sample", "--table", "tickets", "--out", str(tmp_path / "a.csv")],
         ["audit", "export", "--queue-url", "https://sqs/q", "--out", str(tmp_path / "b.csv")],
         ["backfill", str(export), "--source", "zendesk", "--queue-url", "https://sqs/q"],
+        ["forget", "--ticket", "zendesk:1", "--table", "tickets"],  # issue #18: was a NoRegionError traceback
     ]
 
 
@@ -186,3 +187,33 @@ def test_empty_stdin_is_a_usage_error() -> None:
     result = runner.invoke(app, ["score", "-"], input="")
     assert result.exit_code == 2
     assert "no text" in _one_line_error(result)
+
+
+def test_redact_dash_reads_stdin() -> None:
+    """Issue #18: `redact -` redacted the literal text "-" instead of reading stdin as `score -` does."""
+    result = runner.invoke(app, ["redact", "--json", "-"], input="Mail me at anna@example.com please\n")
+    assert result.exit_code == 0, result.output
+    redacted = json.loads(result.stdout)
+    assert redacted["text"].strip() == "Mail me at [EMAIL] please"
+    assert redacted["entities"] == {"EMAIL": 1}
+
+
+def test_redact_piped_stdin_without_jsonl_is_one_text() -> None:
+    """Issue #18: piped `redact` without TEXT said `error: give either TEXT or --jsonl`."""
+    text = "Hello,\nmy mail is anna@example.com\nand my phone +44 20 7946 0958.\n"
+    result = runner.invoke(app, ["redact", "--json"], input=text)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    redacted = json.loads(lines[0])
+    assert "anna@example.com" not in redacted["text"]
+    assert redacted["entities"] == {"EMAIL": 1, "PHONE": 1}
+
+
+def test_redact_empty_stdin_and_text_with_jsonl_are_usage_errors() -> None:
+    empty = runner.invoke(app, ["redact", "-"], input="")
+    assert empty.exit_code == 2
+    assert "no text" in _one_line_error(empty)
+    both = runner.invoke(app, ["redact", "--jsonl", "some text"], input="")
+    assert both.exit_code == 2
+    assert "give either TEXT or --jsonl" in _one_line_error(both)

@@ -2,7 +2,8 @@
 batches, so a team sees last quarter's trends on day one.
 
 Resumable: a checkpoint file records how many input rows are done (it is bound to the file's size and start, so a
-different export never resumes from a stale position). Re-sending is harmless anyway: event ids are deterministic,
+different export never resumes from a stale position, and to the destination, so rows sent to one queue are not
+"already done" for another). Re-sending is harmless anyway: event ids are deterministic,
 so the scorer treats a replayed message as a duplicate. Bad rows are reported by line number and skipped.
 Rows are prepared and redacted before they are sent, as ingest does (pipeline.protection): no raw text is queued.
 """
@@ -39,6 +40,7 @@ class BatchQueue(Protocol):
 
 class Checkpoint(BaseModel):
     fingerprint: str
+    destination: str = ""  # where the rows went (endpoint, queue URL): another destination starts from row 1
     rows_done: int = 0
 
 
@@ -123,6 +125,7 @@ def run_backfill(
     *,
     source: Source,
     checkpoint_path: Path | None = None,
+    destination: str = "",
     batch_size: int = SQS_BATCH,
     on_progress: Callable[[int], None] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -134,11 +137,10 @@ def run_backfill(
         raise BackfillError(f"{path}: no such file")
     if not 1 <= batch_size <= SQS_BATCH:
         raise BackfillError(f"batch size must be between 1 and {SQS_BATCH}")
-    mark = fingerprint(path)
-    state = Checkpoint(fingerprint=mark)
+    state = Checkpoint(fingerprint=fingerprint(path), destination=destination)
     if checkpoint_path is not None and checkpoint_path.is_file():
         saved = Checkpoint.model_validate_json(checkpoint_path.read_text())
-        if saved.fingerprint == mark:
+        if (saved.fingerprint, saved.destination) == (state.fingerprint, state.destination):
             state = saved
     report = BackfillReport()
     batch: list[QueuedEvent] = []

@@ -54,6 +54,7 @@ def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
                 SqsEventQueue(queue_url, client),
                 source=source,
                 checkpoint_path=checkpoint or path.with_name(path.name + ".checkpoint"),
+                destination=f"{endpoint_url or 'aws'} {queue_url}",  # a new target starts fresh, not "already done"
                 batch_size=batch_size,
                 on_progress=lambda n: progress.advance(task, n),
             )

@@ -267,8 +267,11 @@ def _print_table(r: _Report) -> None:
         f"\nrules: {r.rules_out} = {r.source} + the calibrated rules (shadow, after the live ones):", markup=False
     )
     out.print(r.diff or "(no change)", markup=False, highlight=False)
-    out.print(
-        f"plot: {r.plot}. Deploy the rules with: aws ssm put-parameter --overwrite --type String "
+    out.print(f"plot: {r.plot}. Deploy the rules with:", markup=False)
+    out.print(  # soft_wrap: one line however long the path, so the command pastes as printed
+        f"  aws ssm put-parameter --overwrite --type String "
         f"--name {r.rules_param or '<EscalationRulesParameter>'} --value file://{r.rules_out}",
         markup=False,
+        highlight=False,
+        soft_wrap=True,
     )

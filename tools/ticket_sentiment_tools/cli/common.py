@@ -77,6 +77,16 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def text_argument(text: str | None) -> str:
+    """TEXT itself; `-` or no TEXT with stdin piped: the whole of stdin, as one text (Unix convention). Shared by
+    `score` and `redact`."""
+    if text == "-" or (text is None and not sys.stdin.isatty()):
+        text = sys.stdin.read()
+    if text is None or not text.strip():
+        fail("no text: give either TEXT or --jsonl (TEXT `-` or piped stdin reads the text from stdin)")
+    return text
+
+
 def load_scorer(model_dir: Path | None) -> OnnxSentimentScorer:
     try:
         return OnnxSentimentScorer(model_dir)

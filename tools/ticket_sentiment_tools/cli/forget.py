@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .common import EndpointOption, RegionOption, TableOption, fail, out
+from .common import EndpointOption, RegionOption, TableOption, aws_session, fail, out
 
 if TYPE_CHECKING:
     from ticket_sentiment.identity import TicketRef
@@ -96,17 +96,17 @@ def _check_requester(requester: str, source: str | None, key_secret: str | None)
 def _eraser(
     table: str, parked: str | None, key_secret: str | None, endpoint_url: str | None, region: str | None
 ) -> Eraser:
-    import boto3
     from ticket_sentiment.adapters.aws.erasure import aws_eraser
     from ticket_sentiment.settings import ErasureSettings
 
     environ = {**os.environ, "TABLE_NAME": table, "PARKED_QUEUE_URLS": parked or ""}
     settings = ErasureSettings.from_env({**environ, "REQUESTER_KEY_SECRET": key_secret or ""})
+    session = aws_session(endpoint_url, region)  # one line for a missing region or credentials; local defaults
     return aws_eraser(
         settings,
-        dynamodb=boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=region),
-        sqs=boto3.client("sqs", endpoint_url=endpoint_url, region_name=region),
-        secretsmanager=boto3.client("secretsmanager", endpoint_url=endpoint_url, region_name=region),
+        dynamodb=session.resource("dynamodb", endpoint_url=endpoint_url),
+        sqs=session.client("sqs", endpoint_url=endpoint_url),
+        secretsmanager=session.client("secretsmanager", endpoint_url=endpoint_url),
     )
 
 

@@ -17,12 +17,34 @@ app = typer.Typer()
 
 
 def _check_port_free(port: int) -> None:
-    """Fail before the (slow) stack deploy rather than after it, with one line instead of an OSError traceback."""
+    """Fail before the (slow) stack deploy rather than after it, with one line instead of an OSError traceback.
+
+    The probe binds as the server will (http.server allows address reuse), so a port left in TIME_WAIT by a closed
+    connection passes and only a live listener is refused. Not on Windows, where SO_REUSEADDR would let the probe
+    share a port that is listened on."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if os.name == "posix":
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as exc:
             fail(f"port {port} on 127.0.0.1: {exc.strerror or exc}; pick another with --port")
+
+
+def _check_secrets_out(path: Path | None, *, serve: bool) -> None:
+    """Refuse an unusable --secrets-out before the deploy, not with a traceback after it. The secrets are only
+    configured with --serve, so without it the option would silently do nothing."""
+    if path is None:
+        return
+    if not serve:
+        fail("--secrets-out needs --serve (only the served stack configures helpdesk test secrets)")
+    folder = path.parent
+    if path.is_dir():
+        fail(f"--secrets-out {path}: is a folder, expected a file path")
+    if not folder.is_dir():
+        fail(f"--secrets-out {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        fail(f"--secrets-out {path}: folder {folder} is not writable")
 
 
 @app.command()
@@ -62,6 +84,7 @@ def local(  # noqa: PLR0917 - typer maps each parameter to an option
 
     if serve:
         _check_port_free(port)
+    _check_secrets_out(secrets_out, serve=serve)
     scorer = load_scorer(model_dir)
     if model_dir is not None:  # the deployed stack's model layer is built from the same directory
         os.environ["TICKET_SENTIMENT_MODEL_DIR"] = str(model_dir.resolve())

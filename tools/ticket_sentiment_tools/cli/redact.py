@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from ticket_sentiment.redaction import EntityType
 
-from .common import JsonlInput, exit_on_bad_lines, fail, json_line, process_jsonl
+from .common import JsonlInput, exit_on_bad_lines, fail, json_line, process_jsonl, text_argument
 
 app = typer.Typer()
 
@@ -57,7 +57,7 @@ def redact_jsonl(config: Any, stream: Iterator[str]) -> int:
 
 @app.command("redact")
 def redact_command(
-    text: Annotated[str | None, typer.Argument(help="text to redact")] = None,
+    text: Annotated[str | None, typer.Argument(help="text to redact; - (or piped stdin) reads it from stdin")] = None,
     *,
     jsonl: Annotated[bool, typer.Option("--jsonl", help='read {"id","text"} JSON lines on stdin')] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
@@ -81,8 +81,9 @@ def redact_command(
         ),
     ] = None,
 ) -> None:
-    """Replace personal data with placeholders; print the text and entity counts (never the values)."""
-    if jsonl == (text is not None):
+    """Replace personal data with placeholders (TEXT, or - / piped stdin for the whole input as one text, or JSON
+    lines with --jsonl); print the text and entity counts (never the values)."""
+    if jsonl and text is not None:
         fail("give either TEXT or --jsonl")
     config = _redaction_config(types, mask, allow)
     if jsonl:
@@ -90,8 +91,7 @@ def redact_command(
         return
     from ticket_sentiment.redaction import redact as redact_text
 
-    assert text is not None
-    result = redact_text(text, config)
+    result = redact_text(text_argument(text), config)
     if as_json:
         sys.stdout.write(json_line(result.model_dump(mode="json")))
         return

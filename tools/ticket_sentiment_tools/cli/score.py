@@ -24,6 +24,7 @@ from .common import (
     result_record,
     results_table,
     score_with_progress,
+    text_argument,
 )
 
 app = typer.Typer()
@@ -51,7 +52,7 @@ def score(
     if jsonl and text is not None:
         fail("give either TEXT or --jsonl")
     if not jsonl:
-        text = _text_argument(text)
+        text = text_argument(text)
     scorer = load_scorer(model_dir)
     if jsonl:
         exit_on_bad_lines(score_jsonl(scorer, iter(sys.stdin)))
@@ -62,15 +63,6 @@ def score(
         print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
     else:
         out.print(results_table([("text", text, result)], title=f"model {result.model_version}"))
-
-
-def _text_argument(text: str | None) -> str:
-    """TEXT itself; `-` or no TEXT with stdin piped: the whole of stdin, scored as one text (Unix convention)."""
-    if text == "-" or (text is None and not sys.stdin.isatty()):
-        text = sys.stdin.read()
-    if text is None or not text.strip():
-        fail("no text: give either TEXT or --jsonl (TEXT `-` or piped stdin reads the text from stdin)")
-    return text
 
 
 @app.command("eval")
