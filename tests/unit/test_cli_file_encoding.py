@@ -4,16 +4,19 @@ directory is said to be one; a UTF-8 byte-order mark is still read."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import Result
+from ticket_sentiment_tools.backfill import read_rows
 from ticket_sentiment_tools.cli import app
 from ticket_sentiment_tools.evaluation import LabelledDataError, read_labelled_rows
 from ticket_sentiment_tools.textfiles import NotUtf8Error, first_bad_byte, read_utf8
 from typer.testing import CliRunner
 
 runner = CliRunner()
+LOCAL_SQS = ["--queue-url", "http://127.0.0.1:9/000000000000/events", "--endpoint-url", "http://127.0.0.1:9"]
 
 
 def _latin1_csv(path: Path, header: str = "text,label", row: str = "café was awful,negative") -> Path:
@@ -107,6 +110,25 @@ def test_audit_import_on_a_directory_says_it_is_a_directory(tmp_path: Path) -> N
     assert _one_line_error(result) == f"error: {tmp_path} is a directory, not a file"
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_backfill_on_a_latin1_export_says_it_is_not_utf8_not_rerun(tmp_path: Path, suffix: str) -> None:
+    """A decoding error is bad input: "(rerun to resume)" would send the operator round in circles."""
+    path = tmp_path / f"export{suffix}"
+    if suffix == ".csv":
+        _latin1_csv(path, header="ticket_id,text", row="1,café was awful")
+    else:
+        path.write_bytes('{"ticket_id": "1", "text": "caf\u00e9 was awful"}\n'.encode("latin-1"))
+    result = runner.invoke(app, ["backfill", str(path), "--source", "zendesk", *LOCAL_SQS])
+    line = _says_not_utf8(result, path)
+    assert "rerun" not in line
+
+
+def test_backfill_on_a_directory_says_it_is_a_directory(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["backfill", str(tmp_path), "--source", "zendesk", *LOCAL_SQS])
+    assert result.exit_code == 2, result.output
+    assert _one_line_error(result) == f"error: {tmp_path} is a directory, not a file"
+
+
 def test_finetune_on_a_latin1_csv_says_which_file_is_not_utf8(tmp_path: Path) -> None:
     pytest.importorskip("torch", reason="finetune needs the train extra")
     path = _latin1_csv(tmp_path / "l1.csv")
@@ -122,6 +144,13 @@ def test_a_utf8_bom_from_a_spreadsheet_is_still_read(tmp_path: Path) -> None:
     assert rows.texts == ["café was awful"]
     assert rows.levels == ["negative"]
     assert first_bad_byte(path) is None
+
+
+def test_backfill_reads_a_jsonl_export_with_a_utf8_bom(tmp_path: Path) -> None:
+    """Before, the byte-order mark made line 1 "not valid JSON"."""
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"ticket_id": "1"}).encode() + b"\n")
+    assert list(read_rows(path)) == [(1, {"ticket_id": "1"})]
 
 
 def test_a_sequence_cut_off_at_the_end_of_the_file_is_not_utf8(tmp_path: Path) -> None:
