@@ -8,12 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from ticket_sentiment_tools.backfill import read_rows
 from ticket_sentiment_tools.cli import app
 from ticket_sentiment_tools.evaluation import LabelledDataError, read_labelled_rows
 from ticket_sentiment_tools.textfiles import NotUtf8Error, first_bad_byte, read_utf8
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 runner = CliRunner()
 LOCAL_SQS = ["--queue-url", "http://127.0.0.1:9/000000000000/events", "--endpoint-url", "http://127.0.0.1:9"]
