@@ -26,6 +26,8 @@ from ticket_sentiment.identity import Origin
 from ticket_sentiment.pipeline.protection import protect_event
 from ticket_sentiment.pipeline.window import CreatedAtWindow
 
+from .textfiles import not_a_file, open_utf8
+
 SQS_BATCH = 10  # SendMessageBatch's maximum
 # Backfill replays history, so it has its own explicit window, wider than ingest's 30 days: two years back, and
 # never ahead of the clock by more than ingest allows (a future created_at would silence the ticket's alerts).
@@ -64,14 +66,15 @@ def fingerprint(path: Path) -> str:
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, row) for each input row; a row that cannot be read is its error message instead."""
+    """(line number, row) for each input row; a row that cannot be read is its error message instead. A file that
+    is not UTF-8 raises NotUtf8Error: no row after the bad byte can be read."""
     if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with open_utf8(path, newline="") as handle:
             reader = csv.DictReader(handle)
             for row in reader:
                 yield reader.line_num, {k: v for k, v in row.items() if k and v not in ("", None)}
         return
-    with path.open(encoding="utf-8") as handle:
+    with open_utf8(path) as handle:
         for line_no, line in enumerate(handle, 1):
             if not line.strip():
                 continue
@@ -133,8 +136,8 @@ def run_backfill(
     sleep: Callable[[float], None] = time.sleep,
     window: CreatedAtWindow = BACKFILL_WINDOW,
 ) -> BackfillReport:
-    if not path.is_file():
-        raise BackfillError(f"{path}: no such file")
+    if problem := not_a_file(path):
+        raise BackfillError(problem)
     if not 1 <= batch_size <= SQS_BATCH:
         raise BackfillError(f"batch size must be between 1 and {SQS_BATCH}")
     state = Checkpoint(fingerprint=fingerprint(path), destination=destination)

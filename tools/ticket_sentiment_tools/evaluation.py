@@ -11,6 +11,8 @@ import numpy as np
 from pydantic import BaseModel
 from ticket_sentiment.labels import POLARITY_LABELS, SEVERITY_LEVELS
 
+from .textfiles import not_a_file, open_utf8
+
 _ALIASES = {"neg": "negative", "pos": "positive", "neu": "neutral", "-1": "negative", "0": "neutral", "1": "positive"}
 _LEVEL_ALIASES = {
     **_ALIASES,
@@ -75,10 +77,10 @@ def read_labelled_rows(
     path: Path, text_col: str = "text", label_col: str = "label", group_col: str | None = None
 ) -> LabelledRows:
     """A labelled CSV (a byte-order mark from a spreadsheet export is ignored); LabelledDataError names the file,
-    the line and what is wrong."""
-    if not path.is_file():
-        raise LabelledDataError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    the line and what is wrong; NotUtf8Error, a file that is not UTF-8."""
+    if problem := not_a_file(path):
+        raise LabelledDataError(problem)
+    with open_utf8(path, newline="") as fh:
         reader = csv.DictReader(fh)
         columns = reader.fieldnames or []
         for col in (text_col, label_col, *([group_col] if group_col else [])):

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from ticket_sentiment.audit.models import EXPORT_COLUMNS, LABELLED_COLUMNS, AuditRow
 
 from ..evaluation import LabelledDataError, normalise_label
+from ..textfiles import not_a_file, open_utf8
 
 
 class LabelledRow(BaseModel):
@@ -68,13 +69,12 @@ def write_export_csv(rows: Iterable[AuditRow], path: Path) -> int:
 
 def read_labelled_audit(path: Path) -> ImportResult:
     """Check every row; errors name the CSV line (the header is line 1), never the text."""
-    if not path.is_file():
-        raise LabelledDataError(f"{path}: no such file")
+    if problem := not_a_file(path):
+        raise LabelledDataError(problem)
     rows: list[LabelledRow] = []
     missing: list[int] = []
     invalid: list[str] = []
-    # utf-8-sig: spreadsheet tools add a byte-order mark when they save CSV.
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with open_utf8(path, newline="") as handle:  # a spreadsheet's byte-order mark is dropped
         reader = csv.DictReader(handle)
         columns = reader.fieldnames or []
         for col in ("text", "human_label"):

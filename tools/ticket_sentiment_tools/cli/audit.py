@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from ..evaluation import LabelledDataError
+from ..textfiles import NotUtf8Error
 from .common import (
     EndpointOption,
     QuietOption,
@@ -161,6 +162,8 @@ def audit_import(
 
     try:
         result = read_labelled_audit(path)
+    except NotUtf8Error as exc:
+        fail(str(exc), 1)
     except LabelledDataError as exc:
         fail(str(exc))
     for reason in result.invalid:

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from ticket_sentiment.events import Source
 
-from .common import EndpointOption, RegionOption, aws_session, err, fail, out
+from ..textfiles import NotUtf8Error, not_a_file
+from .common import EndpointOption, RegionOption, aws_session, err, fail, out, progress
 
 app = typer.Typer()
 
@@ -32,22 +33,19 @@ def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
     optionally subject, priority, tags, product_area, customer_tier, ticket_url). Bad rows are reported with their
     line number and skipped; the exit status is then 1.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from ticket_sentiment.adapters.aws.sqs import SqsEventQueue
 
     from ..backfill import BackfillError, run_backfill
 
     if not queue_url:
         fail("no queue: pass --queue-url or set EVENTS_QUEUE_URL (the stack output EventsQueueUrl)")
-    if not path.is_file():
-        fail(f"{path}: no such file")
+    if problem := not_a_file(path):
+        fail(problem)
     with path.open("rb") as handle:
         total = max(0, sum(1 for _ in handle) - (1 if path.suffix.lower() == ".csv" else 0))
     client = aws_session(endpoint_url, region).client("sqs", endpoint_url=endpoint_url)
-    with Progress(
-        TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
-    ) as progress:
-        task = progress.add_task("rows", total=total)
+    # The shared bar: hidden when piped and gone when done, so an error is the one line on stderr.
+    with progress("backfill", total) as advance:
         try:
             report = run_backfill(
                 path,
@@ -56,9 +54,9 @@ def backfill(  # noqa: PLR0917 - typer maps each parameter to an option
                 checkpoint_path=checkpoint or path.with_name(path.name + ".checkpoint"),
                 destination=f"{endpoint_url or 'aws'} {queue_url}",  # a new target starts fresh, not "already done"
                 batch_size=batch_size,
-                on_progress=lambda n: progress.advance(task, n),
+                on_progress=advance,
             )
-        except BackfillError as exc:
+        except (BackfillError, NotUtf8Error) as exc:  # NotUtf8Error: bad input, which no rerun fixes
             fail(str(exc), 1)
         except Exception as exc:  # AWS errors: the message, not a traceback; the checkpoint keeps the progress
             fail(f"{type(exc).__name__}: {exc} (rerun to resume)", 1)

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from ..evaluation import LabelledDataError
+from ..textfiles import NotUtf8Error, not_a_file, read_utf8
 from .common import (
     EndpointOption,
     ModelDirOption,
@@ -41,9 +42,12 @@ def _live_rules(
 
     if rules_in is not None:
         source = str(rules_in)
-        if not rules_in.is_file():
-            fail(f"--rules-in {rules_in}: no such file")
-        text = rules_in.read_text(encoding="utf-8")
+        if problem := not_a_file(rules_in):
+            fail(f"--rules-in {problem}")
+        try:
+            text = read_utf8(rules_in)
+        except NotUtf8Error as exc:
+            fail(f"--rules-in {exc}", 1)
     elif rules_param:
         source = f"SSM parameter {rules_param}"
         ssm = aws_session(endpoint_url, region).client("ssm", endpoint_url=endpoint_url)
@@ -99,6 +103,8 @@ def _read_calibration_csv(
 
     try:
         rows = read_labelled_rows(path, text_col, label_col, group_col)
+    except NotUtf8Error as exc:
+        fail(str(exc), 1)
     except LabelledDataError as exc:
         fail(str(exc))
     return rows.texts, rows.levels, rows.groups

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from ..evaluation import LabelledDataError
+from ..textfiles import NotUtf8Error
 from .common import ModelDirOption, QuietOption, err, fail, out, progress
 
 app = typer.Typer()
@@ -40,6 +41,8 @@ def finetune(  # noqa: PLR0917 - typer maps each parameter to an option
             comparison = finetune_from_csv(
                 tickets, out_dir, data_dir=data, steps=steps, baseline_dir=model_dir, version=version, on_step=advance
             )
+    except NotUtf8Error as exc:
+        fail(str(exc), 1)
     except (LabelledDataError, ValueError) as exc:
         fail(str(exc))
     out.print_json(json.dumps(comparison))

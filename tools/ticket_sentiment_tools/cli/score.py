@@ -13,6 +13,7 @@ from rich.table import Table
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
 
 from ..evaluation import EvalReport, LabelledDataError, evaluate, missing_classes, read_labelled_csv
+from ..textfiles import NotUtf8Error
 from .common import (
     ModelDirOption,
     QuietOption,
@@ -77,6 +78,8 @@ def eval_command(  # noqa: PLR0917 - typer maps each parameter to an option
     """Accuracy, macro-F1, macro-recall, per-class precision/recall and the confusion matrix."""
     try:
         texts, labels = read_labelled_csv(file, text_col, label_col)
+    except NotUtf8Error as exc:
+        fail(str(exc), 1)
     except LabelledDataError as exc:
         fail(str(exc))
     missing = missing_classes(labels)
