@@ -138,3 +138,18 @@ def test_finetune_rejects_too_few_rows(tmp_path: Path) -> None:
     result = runner.invoke(app, ["finetune", str(path), "--out", str(tmp_path / "m")])
     assert result.exit_code == 2
     assert "at least 30 are needed" in result.stderr
+
+
+def test_finetune_refuses_an_out_folder_that_holds_files_before_training(tmp_path: Path) -> None:
+    """A careless --out (layers/model, an earlier run) is refused before minutes of training, unless --force."""
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("text,label\nbad,negative\n")
+    shipped = tmp_path / "model"
+    shipped.mkdir()
+    (shipped / "model.onnx").write_bytes(b"the model you ship")
+    result = runner.invoke(app, ["finetune", str(tickets), "--out", str(shipped)])
+    assert result.exit_code == 2
+    assert "already holds files" in result.stderr and "--force" in result.stderr
+    assert (shipped / "model.onnx").read_bytes() == b"the model you ship"
+    as_file = runner.invoke(app, ["finetune", str(tickets), "--out", str(tickets)])
+    assert as_file.exit_code == 2 and "is a file" in as_file.stderr

@@ -29,8 +29,14 @@ def finetune(  # noqa: PLR0917 - typer maps each parameter to an option
     ] = None,
     model_dir: ModelDirOption = None,
     quiet: QuietOption = False,
+    force: Annotated[bool, typer.Option("--force", help="write into --out even if it holds files")] = False,
 ) -> None:
     """Fine-tune a domain model on your tickets and compare it with the bundled model (needs the train extra)."""
+    # Checked before the minutes of training: --out may be the model you ship (layers/model) or an earlier run.
+    if out_dir.is_file():
+        fail(f"--out {out_dir} is a file; give a directory for the new model")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        fail(f"--out {out_dir} already holds files (a model?); pass --force to overwrite them, or pick a new folder")
     try:
         from sentiment_training.finetune import finetune_from_csv
     except ImportError as exc:
