@@ -230,3 +230,14 @@ def test_import_reports_missing_and_invalid_labels_by_line(tmp_path: Path) -> No
     assert len(result.invalid) == 1
     assert result.invalid[0].startswith("line 7: human_label 'angry'")
     assert [r.line for r in result.rows] == [3, 9]
+
+
+def test_a_since_window_is_named_by_the_month_holding_most_of_it() -> None:
+    """`audit sample --since 7d` on 7 December labelled its rows "2026-11", the month of its first day."""
+    from datetime import UTC, datetime
+
+    from ticket_sentiment_tools.cli.audit import _window
+
+    now = datetime(2026, 12, 7, 12, tzinfo=UTC)
+    assert _window("7d", None, now)[2] == "2026-12"
+    assert _window("30d", None, now)[2] == "2026-11"  # 23 of its 30 days are November's

@@ -26,15 +26,16 @@ from .common import (
 app = typer.Typer(no_args_is_help=True, help="Monthly audit: sample scored messages, label them, feed them back.")
 
 
-def _window(since: str | None, month: str | None) -> tuple[Any, Any, str]:
-    """[start, end) and a name for it: --since 30d (up to now), --month YYYY-MM, or last calendar month."""
+def _window(since: str | None, month: str | None, now: Any = None) -> tuple[Any, Any, str]:
+    """[start, end) and a name for it: --since 30d (up to now), --month YYYY-MM, or last calendar month. A --since
+    window is named by the month of its midpoint, which holds most of its days (7d on 7 December is December)."""
     from datetime import UTC, datetime
 
     from ticket_sentiment.audit.sampler import previous_month
 
     from ..reporting import parse_since
 
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     if since and month:
         fail("give either --since or --month")
     if since:
@@ -42,7 +43,7 @@ def _window(since: str | None, month: str | None) -> tuple[Any, Any, str]:
             start = now - parse_since(since)
         except ValueError as exc:
             fail(str(exc))
-        return start, now, f"{start:%Y-%m}"
+        return start, now, f"{start + (now - start) / 2:%Y-%m}"
     if month:
         try:
             first = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
