@@ -187,3 +187,17 @@ def test_cli_prints_the_deploy_command_on_one_line(tmp_path: Path) -> None:
     command = f"aws ssm put-parameter --overwrite --type String --name <EscalationRulesParameter> --value file://{out}"
     assert len(command) > 150
     assert [line.strip() for line in result.stdout.splitlines() if "put-parameter" in line] == [command]
+
+
+def test_cli_warns_when_a_live_rule_says_alert_and_shadow(tmp_path: Path) -> None:
+    """A hand-edited rule with "mode": "alert" and "shadow": true runs in shadow (the safe reading, so a deployed
+    config keeps working): calibrate says so instead of showing a diff with no change."""
+    live = tmp_path / "live.json"
+    live.write_text('{"rules": [{"name": "x", "levels": ["very_negative"], "mode": "alert", "shadow": true}]}')
+    result = runner.invoke(
+        app, ["calibrate", str(LABELLED), "--rules-in", str(live), "--rules-out", str(tmp_path / "r.json")]
+    )
+    assert result.exit_code == 0, result.output
+    assert 'rule \'x\' says "mode": "alert" and "shadow": true' in result.stderr
+    merged = json.loads((tmp_path / "r.json").read_text())
+    assert [r.get("mode") for r in merged["rules"] if r["name"] == "x"] == ["shadow"]

@@ -18,6 +18,7 @@ from .common import (
     QuietOption,
     RegionOption,
     aws_session,
+    err,
     fail,
     load_scorer,
     out,
@@ -58,9 +59,29 @@ def _live_rules(
     else:
         return DEFAULT_RULES, "the built-in default rules (pass --rules-in or --rules-param for yours)"
     try:
-        return RuleConfig.model_validate_json(text), source
+        live = RuleConfig.model_validate_json(text)
     except ValidationError as exc:
         fail(f"{source}: not a rules config ({exc.errors()[0]['msg']})", 1)
+    for name, mode in _mode_and_shadow_disagree(text):
+        err.print(
+            f'warning: {source}: rule {name!r} says "mode": "{mode}" and "shadow": true; the service runs it in '
+            'shadow, and the merged file keeps only "mode": "shadow"',
+            markup=False,
+        )
+    return live, source
+
+
+def _mode_and_shadow_disagree(text: str) -> list[tuple[str, str]]:
+    """Rules whose `mode` and legacy `shadow` flag say opposite things (the service reads them as shadow, the safe
+    side, so a deployed config keeps working; a person editing the file should hear about it)."""
+    import json
+
+    rules = json.loads(text).get("rules", [])
+    return [
+        (str(r.get("name")), str(r["mode"]))
+        for r in rules
+        if isinstance(r, dict) and r.get("shadow") is True and r.get("mode", "shadow") != "shadow"
+    ]
 
 
 def _write_rules(result: CalibrationResult, live: RuleConfig, source: str, rules_out: Path) -> str:
