@@ -136,7 +136,7 @@ def test_finetune_rejects_too_few_rows(tmp_path: Path) -> None:
     path = tmp_path / "few.csv"
     path.write_text("text,label\nbad,negative\ngood,positive\n")
     result = runner.invoke(app, ["finetune", str(path), "--out", str(tmp_path / "m")])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # bad input, as the README's table says
     assert "at least 30 are needed" in result.stderr
 
 
@@ -153,3 +153,17 @@ def test_finetune_refuses_an_out_folder_that_holds_files_before_training(tmp_pat
     assert (shipped / "model.onnx").read_bytes() == b"the model you ship"
     as_file = runner.invoke(app, ["finetune", str(tickets), "--out", str(tickets)])
     assert as_file.exit_code == 2 and "is a file" in as_file.stderr
+
+
+@pytest.mark.parametrize("command", ["eval", "calibrate"])
+def test_an_unknown_label_is_bad_input_and_a_missing_column_is_usage(tmp_path: Path, command: str) -> None:
+    """The README's exit table: a row's content is bad input (1, file:line named); a column the options name
+    but the file lacks is fixed with --text-col/--label-col, a usage error (2)."""
+    rows = tmp_path / "labels.csv"
+    rows.write_text("text,label\nthe app crashes,negative\nlove it,happy\n")
+    result = runner.invoke(app, [command, str(rows)])
+    assert result.exit_code == 1, result.output
+    assert f"{rows}:3: unknown label 'happy'" in result.stderr
+    result = runner.invoke(app, [command, str(rows), "--text-col", "body"])
+    assert result.exit_code == 2, result.output
+    assert "no column 'body'" in result.stderr

@@ -28,7 +28,16 @@ _LEVEL_ALIASES = {
 
 
 class LabelledDataError(ValueError):
-    """The labelled file cannot be evaluated; the message says why."""
+    """The labelled file cannot be evaluated; the message says why. As such (no file, no such column: fixed with
+    the arguments) a usage error, exit 2."""
+
+    exit_code = 2
+
+
+class LabelledContentError(LabelledDataError):
+    """The file's content is wrong (an unknown label at file:line, no labelled rows): bad input, exit 1."""
+
+    exit_code = 1
 
 
 class ClassMetrics(BaseModel):
@@ -93,11 +102,11 @@ def read_labelled_rows(
             try:
                 levels.append(normalise_level(row[label_col] or ""))
             except LabelledDataError as exc:
-                raise LabelledDataError(f"{path}:{reader.line_num}: {exc}") from None
+                raise LabelledContentError(f"{path}:{reader.line_num}: {exc}") from None
             texts.append(row[text_col] or "")
             groups.append((row[group_col] or None) if group_col else None)
     if not texts:
-        raise LabelledDataError(f"{path}: no labelled rows")
+        raise LabelledContentError(f"{path}: no labelled rows")
     return LabelledRows(texts, levels, groups if group_col else None)
 
 

@@ -166,7 +166,7 @@ def audit_import(
     except NotUtf8Error as exc:
         fail(str(exc), 1)
     except LabelledDataError as exc:
-        fail(str(exc))
+        fail(str(exc), exc.exit_code)
     for reason in result.invalid:
         err.print(reason, markup=False)
     if result.missing:

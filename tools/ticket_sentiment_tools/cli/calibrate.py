@@ -127,7 +127,7 @@ def _read_calibration_csv(
     except NotUtf8Error as exc:
         fail(str(exc), 1)
     except LabelledDataError as exc:
-        fail(str(exc))
+        fail(str(exc), exc.exit_code)
     return rows.texts, rows.levels, rows.groups
 
 

@@ -49,8 +49,10 @@ def finetune(  # noqa: PLR0917 - typer maps each parameter to an option
             )
     except NotUtf8Error as exc:
         fail(str(exc), 1)
-    except (LabelledDataError, ValueError) as exc:
-        fail(str(exc))
+    except LabelledDataError as exc:
+        fail(str(exc), exc.exit_code)
+    except ValueError as exc:  # the file's content: too few rows, one class only
+        fail(str(exc), 1)
     out.print_json(json.dumps(comparison))
     err.print(
         f"model written to {out_dir} (MODEL_CARD.md included); ship it with: make layers MODEL={out_dir}", markup=False

@@ -81,7 +81,7 @@ def eval_command(  # noqa: PLR0917 - typer maps each parameter to an option
     except NotUtf8Error as exc:
         fail(str(exc), 1)
     except LabelledDataError as exc:
-        fail(str(exc))
+        fail(str(exc), exc.exit_code)
     missing = missing_classes(labels)
     if missing:  # macro-F1 over the classes present would read 1.0 for a model that always says the one class
         fail(
