@@ -194,9 +194,8 @@ def test_cli_warns_when_a_live_rule_says_alert_and_shadow(tmp_path: Path) -> Non
     config keeps working): calibrate says so instead of showing a diff with no change."""
     live = tmp_path / "live.json"
     live.write_text('{"rules": [{"name": "x", "levels": ["very_negative"], "mode": "alert", "shadow": true}]}')
-    result = runner.invoke(
-        app, ["calibrate", str(LABELLED), "--rules-in", str(live), "--rules-out", str(tmp_path / "r.json")]
-    )
+    args = ["--rules-in", str(live), "--rules-out", str(tmp_path / "r.json"), "--plot", str(tmp_path / "pr.png")]
+    result = runner.invoke(app, ["calibrate", str(LABELLED), *args])
     assert result.exit_code == 0, result.output
     assert 'rule \'x\' says "mode": "alert" and "shadow": true' in result.stderr
     merged = json.loads((tmp_path / "r.json").read_text())
