@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .labels import POLARITY_LABELS
 from .severity import DEFAULT_THRESHOLDS
 
 Label = Literal["negative", "neutral", "positive"]
@@ -70,6 +71,28 @@ class SentimentResult(BaseModel):
     windows: int = Field(ge=0, description="model windows the text was split into")
     scorer: str = "onnx"
     model_version: str
+
+    @classmethod
+    def unscored(
+        cls, language: str, *, scorer: str, model_version: str, low_signal: bool = True, needs_fallback: bool = False
+    ) -> SentimentResult:
+        """No label: neutral at zero confidence and intensity, so no rule fires (a text without content, or in a
+        language the scorer does not cover)."""
+        return cls(
+            label="neutral",
+            level="neutral",
+            score=0.0,
+            intensity=0.0,
+            confidence=0.0,
+            probabilities=dict.fromkeys(POLARITY_LABELS, 0.0),
+            emotions=[],
+            low_signal=low_signal,
+            language=language,
+            needs_fallback=needs_fallback,
+            windows=0,
+            scorer=scorer,
+            model_version=model_version,
+        )
 
 
 class AuthorRole(StrEnum):

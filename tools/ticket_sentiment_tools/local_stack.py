@@ -50,7 +50,6 @@ from ticket_sentiment.handlers.notify import notify
 from ticket_sentiment.handlers.review import build_app as build_review_app
 from ticket_sentiment.handlers.score import process_batch
 from ticket_sentiment.handlers.score_wiring import shadow_failed
-from ticket_sentiment.labels import POLARITY_LABELS
 from ticket_sentiment.language import load_identifier
 from ticket_sentiment.models import SentimentResult
 from ticket_sentiment.pipeline.lifecycle import Eraser
@@ -502,25 +501,12 @@ class NoComprehendLocally:
     label these get none, marked needs_fallback with confidence 0, as `ticket-sentiment score` shows them."""
 
     def score_prepared(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> list[SentimentResult]:
-        return [_unscored(language) for language in (languages or ["en"] * len(texts))]
-
-
-def _unscored(language: str) -> SentimentResult:
-    return SentimentResult(
-        label="neutral",
-        level="neutral",
-        score=0.0,
-        intensity=0.0,
-        confidence=0.0,
-        probabilities={label: 0.0 for label in POLARITY_LABELS},
-        emotions=[],
-        low_signal=True,
-        language=language,
-        needs_fallback=True,
-        windows=0,
-        scorer="none",
-        model_version="none (no Comprehend locally)",
-    )
+        return [
+            SentimentResult.unscored(
+                language, scorer="none", model_version="none (no Comprehend locally)", needs_fallback=True
+            )
+            for language in (languages or ["en"] * len(texts))
+        ]
 
 
 def drain_metrics(sink: Callable[[str], None] | None) -> None:

@@ -160,17 +160,4 @@ def _result(item: dict[str, Any], language: str, text: str) -> SentimentResult:
 
 
 def _empty(language: str, *, low_signal: bool) -> SentimentResult:
-    return SentimentResult(
-        label="neutral",
-        level="neutral",
-        score=0.0,
-        intensity=0.0,
-        confidence=0.0,
-        probabilities={"negative": 0.0, "neutral": 0.0, "positive": 0.0},
-        emotions=[],
-        low_signal=low_signal,
-        language=language,
-        windows=0,
-        scorer=SCORER_NAME,
-        model_version=SCORER_NAME,
-    )
+    return SentimentResult.unscored(language, scorer=SCORER_NAME, model_version=SCORER_NAME, low_signal=low_signal)

@@ -246,19 +246,8 @@ class OnnxSentimentScorer:
         )
 
     def _empty(self, language: str) -> SentimentResult:
-        return SentimentResult(
-            label="neutral",
-            level="neutral",
-            score=0.0,
-            intensity=0.0,
-            confidence=0.0,
-            probabilities={label: 0.0 for label in self.meta.polarity_labels},
-            emotions=[],
-            low_signal=True,
-            language=language,
-            needs_fallback=not self.covers_language(language),
-            windows=0,
-            model_version=self.meta.version,
+        return SentimentResult.unscored(
+            language, scorer="onnx", model_version=self.meta.version, needs_fallback=not self.covers_language(language)
         )
 
     @staticmethod
