@@ -109,14 +109,3 @@ def test_a_port_in_time_wait_is_not_taken() -> None:
         plain.bind(("127.0.0.1", port))
     result = runner.invoke(app, ["local", "--serve", "--port", str(port)])
     assert isinstance(result.exception, StartedError), result.output
-
-
-@pytest.mark.usefixtures("nothing_starts")
-def test_a_port_with_a_live_listener_is_still_taken() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        result = runner.invoke(app, ["local", "--serve", "--port", str(port)])
-    assert result.exit_code == 2, result.output
-    assert f"port {port}" in _one_line_error(result)
