@@ -10,6 +10,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from ticket_sentiment.adapters.aws.comprehend import ComprehendScorer
 from ticket_sentiment.adapters.aws.onnx_scorer import OnnxSentimentScorer
+from ticket_sentiment.handlers.observability import logger
 from ticket_sentiment.pipeline.routing import RoutingScorer, ScorerMode
 from ticket_sentiment_tools.local_stack import LocalComprehend, LocalRuntime, LocalStack, http, local_scorer, run_demo
 
@@ -130,9 +131,15 @@ def test_each_api_key_opens_only_its_own_routes_on_the_local_stack(
         runtime.close()
 
 
-def test_locally_a_language_the_model_does_not_cover_gets_no_invented_label(scorer: OnnxSentimentScorer) -> None:
+def test_locally_a_language_the_model_does_not_cover_gets_no_invented_label(
+    scorer: OnnxSentimentScorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`local` has no Comprehend (moto has no sentiment API): a Spanish complaint routed where the stack would call
     it is marked needs_fallback with confidence 0, not given Comprehend's stand-in NEUTRAL at confidence 1.0."""
+    # local_scorer quiets the process for the CLI (metrics off, WARNING logs): kept inside this test, since later
+    # tests count the EMF metrics and read the logs
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    monkeypatch.setattr(logger, "setLevel", lambda level: None)
     lines: list[str] = []
     routed = local_scorer(lines.append, scorer, "auto")
     spanish = "Llevo dos semanas esperando el reembolso y nadie me contesta. Es inaceptable."
