@@ -50,12 +50,15 @@ def level_metrics(true_levels: list[str], results: list[SentimentResult]) -> dic
     }
 
 
-def read_team_split(
-    split: str, path: Path = TEAM_LABELS, *, rounds: frozenset[str] | None = None
-) -> tuple[list[str], list[str]]:
-    """A split's texts and levels; `rounds` keeps only the messages drawn in those labelling rounds."""
+def read_team_rows(split: str, path: Path = TEAM_LABELS) -> list[dict[str, str]]:
+    """A split's labelled rows (id, author_id, split, round, level, text)."""
     with path.open(newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["split"] == split and (rounds is None or r["round"] in rounds)]
+        return [r for r in csv.DictReader(fh) if r["split"] == split]
+
+
+def read_team_split(split: str, path: Path = TEAM_LABELS) -> tuple[list[str], list[str]]:
+    """A split's texts and levels."""
+    rows = read_team_rows(split, path)
     return [r["text"] for r in rows], [r["level"] for r in rows]
 
 
@@ -132,10 +135,12 @@ def natural_mix_alerts(
 def severity_metrics(scorer: OnnxSentimentScorer, data_dir: Path | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if TEAM_LABELS.is_file():
-        texts, levels = read_team_split("test")
-        out["team_support_test"] = level_metrics(levels, scorer.score(texts, ticket_body=False))
-        texts, levels = read_team_split("test", rounds=FIRST_TEST_ROUND)
-        out["team_support_test_round_1"] = level_metrics(levels, scorer.score(texts, ticket_body=False))
+        rows = read_team_rows("test")
+        results = scorer.score([r["text"] for r in rows], ticket_body=False)
+        out["team_support_test"] = level_metrics([r["level"] for r in rows], results)
+        # round 1 is part of the split, read from the same results (one text per run, so none depends on another)
+        first = [i for i, r in enumerate(rows) if r["round"] in FIRST_TEST_ROUND]
+        out["team_support_test_round_1"] = level_metrics([rows[i]["level"] for i in first], [results[i] for i in first])
         agreement = TEAM_LABELS.with_name("agreement.json")
         if agreement.is_file():
             out["team_labels"] = json.loads(agreement.read_text())
